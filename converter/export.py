@@ -1,0 +1,59 @@
+"""Export the PyTorch original to ONNX: optimum-onnx where it works, torch.onnx with dynamic axes where not."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from converter.errors import ConversionError, MissingExtraError
+from converter.source import Source, load_torch_model
+
+log = logging.getLogger(__name__)
+OPSET = 17
+
+
+def export_onnx(source: Source, out_dir: Path) -> Path:
+    """Write ``out_dir/model.onnx``; GPT-2 comes out as one decoder with past_key_values in/out."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _export_optimum(source, out_dir)
+    except MissingExtraError:
+        raise
+    except Exception as exc:  # optimum lacks a config for some checkpoints: fall back
+        log.warning("optimum export failed (%s); falling back to torch.onnx", str(exc).splitlines()[0])
+        if source.spec.generative:
+            raise ConversionError(f"cannot export {source.path} with KV cache: {exc}") from exc
+        return _export_torch(source, out_dir)
+
+
+def _export_optimum(source: Source, out_dir: Path) -> Path:
+    try:
+        from optimum.exporters.onnx import main_export
+    except ImportError as exc:
+        raise MissingExtraError("optimum-onnx") from exc
+    main_export(
+        str(source.path),
+        str(out_dir),
+        task=source.spec.optimum_task,
+        do_validation=False,  # EdgeLM's own verification runs later, on mixed lengths
+        no_post_process=False,
+        local_files_only=True,
+    )
+    model = out_dir / "model.onnx"
+    if not model.is_file():
+        raise ConversionError(f"optimum wrote no model.onnx to {out_dir}")
+    return model
+
+
+def _export_torch(source: Source, out_dir: Path) -> Path:
+    import torch
+
+    model = load_torch_model(source)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dummy = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
+    axes = {n: {0: "batch_size", 1: "sequence_length"} for n in names}
+    axes["logits"] = {0: "batch_size"}
+    path = out_dir / "model.onnx"
+    torch.onnx.export(model, dummy, str(path), input_names=names, output_names=["logits"],
+                      dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+    return path

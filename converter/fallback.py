@@ -1,0 +1,83 @@
+"""Quantize, and when int8 misses the accuracy budget keep the most sensitive layer groups in fp32,
+one group at a time, until it passes (MobileBERT is known to collapse under naive int8)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from converter import quantize
+from converter.errors import VerificationError
+
+Judge = Callable[[Path, str], "tuple[dict, list[str]]"]
+
+
+@dataclass
+class Outcome:
+    path: Path
+    int8_fraction: float
+    kept_fp32: list[str] = field(default_factory=list)
+    report: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    sensitivity: dict[str, float] = field(default_factory=dict)
+
+
+def _quantize(mode: str, src: Path, out: Path, preset: str, feeds, exclude: list[str]) -> Path:
+    if mode == "dynamic-int8":
+        return quantize.quantize_dynamic(src, out, preset, exclude)
+    return quantize.quantize_static(src, out, feeds, exclude)
+
+
+def _error(report: dict) -> float:
+    """One number for 'how far from the original': cosine loss plus top-1 disagreement."""
+    parity = report["parity"]
+    return (1 - parity["cosine"]) + (1 - parity["top1_agreement"])
+
+
+def quantize_with_fallback(fp32: Path, out: Path, mode: str, preset: str, feeds, judge: Judge) -> Outcome:
+    if mode == "none":
+        shutil.copy(fp32, out)
+        report, failures = judge(out, mode)
+        if failures:
+            raise VerificationError(failures, report)
+        return Outcome(out, 0.0, report=report)
+    if mode == "fp16":
+        quantize.convert_fp16(fp32, out)
+        report, failures = judge(out, mode)
+        if failures:
+            raise VerificationError(failures, report)
+        return Outcome(out, 0.0, report=report)
+
+    _quantize(mode, fp32, out, preset, feeds, [])
+    report, failures = judge(out, mode)
+    if not failures:
+        return Outcome(out, quantize.int8_fraction(out), report=report)
+
+    groups = quantize.node_groups(fp32)
+    notes = [f"int8 missed the budget ({'; '.join(failures)}); measuring {len(groups)} groups' sensitivity"]
+    probe = out.with_name("probe.onnx")
+    sensitivity = {}
+    for name, nodes in groups.items():
+        others = [n for g, members in groups.items() if g != name for n in members]
+        _quantize(mode, fp32, probe, preset, feeds, others)
+        sensitivity[name] = round(_error(judge(probe, mode)[0]), 6)
+    probe.unlink(missing_ok=True)
+    ranked = sorted(sensitivity, key=lambda g: -sensitivity[g])
+    notes.append("sensitivity (worst first): " + ", ".join(f"{g}={sensitivity[g]:.4f}" for g in ranked))
+    kept: list[str] = []
+    for name in ranked:
+        kept.append(name)
+        exclude = [n for g in kept for n in groups[g]]
+        _quantize(mode, fp32, out, preset, feeds, exclude)
+        report, failures = judge(out, mode)
+        notes.append(f"kept {name} in fp32: {'passes' if not failures else '; '.join(failures)}")
+        if not failures:
+            fraction = quantize.int8_fraction(out)
+            notes.append(f"kept fp32: {', '.join(kept)}; {fraction:.1%} of weights still int8")
+            return Outcome(out, fraction, kept, report, notes, sensitivity)
+        if len(kept) == len(ranked):
+            break
+    raise VerificationError([f"int8 fails even with every group in fp32: {'; '.join(failures)}"], report)
+

@@ -1,0 +1,224 @@
+"""`edgelm convert` as a library call: export, quantize, verify, write the bundle."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+import devices
+from converter import __version__, export, quantize, verify
+from converter.data import load_eval, load_texts, synthetic_texts
+from converter.errors import BudgetError, ConversionError
+from converter.fallback import quantize_with_fallback
+from converter.progress import Steps
+from converter.source import Source, load_torch_model, resolve, write_tokenizer_json
+from edge_agent.bundle import Manifest, pack_bundle, write_manifest
+from edge_agent.classify import encode_batch
+from edge_agent.generate import Generator
+from edge_agent.model import load_tokenizer
+from edge_agent.runtime import load_runtime
+
+QUANT_MODES = ("auto", "none", "dynamic-int8", "static-int8", "fp16")
+N_VERIFY = 64
+N_GOLDEN = 4
+GOLDEN_NEW_TOKENS = 4
+
+
+@dataclass
+class ConvertOptions:
+    device: str | devices.DeviceProfile = "x86-64"
+    task: str | None = None
+    format: str = "onnx"
+    quantize: str = "auto"
+    eval_file: Path | None = None
+    calibration_file: Path | None = None
+    max_accuracy_drop: float = 1.0
+    sign_key: Path | None = None
+    max_seq_len: int | None = None
+    name: str | None = None
+    version: str = "1.0.0"
+    quiet: bool = False
+    prune_heads: str | None = None
+    prune_ffn: float | None = None
+    prune_vocab: bool = False
+
+
+@dataclass
+class ConversionResult:
+    bundle: Path
+    manifest: Manifest
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _profile(device) -> devices.DeviceProfile:
+    if isinstance(device, devices.DeviceProfile):
+        return device
+    try:
+        return devices.get_profile(device)
+    except devices.UnknownDeviceError as exc:
+        raise ConversionError(str(exc)) from exc
+
+
+def resolve_quantization(mode: str, profile: devices.DeviceProfile) -> str:
+    if mode not in QUANT_MODES:
+        raise ConversionError(f"unknown quantization {mode!r}; choose from {', '.join(QUANT_MODES)}")
+    return profile.default_quantization if mode == "auto" else mode
+
+
+def check_memory_budget(size_bytes: int, profile: devices.DeviceProfile) -> None:
+    size_mb = size_bytes / 2**20
+    if size_mb > profile.model_memory_budget_mb:
+        raise BudgetError(f"model is {size_mb:.1f} MB but {profile.name}'s model memory budget is "
+                          f"{profile.model_memory_budget_mb} MB; quantize to int8 or prune it")
+
+
+def _reject_unsupported(opts: ConvertOptions, profile: devices.DeviceProfile) -> None:
+    if opts.format != "onnx":
+        raise ConversionError(f"--format {opts.format} is not available yet; supported: onnx")
+    if opts.prune_heads or opts.prune_ffn or opts.prune_vocab:
+        raise ConversionError("pruning is not available yet in this version; convert without --prune-*")
+    if not profile.supported:
+        raise ConversionError(f"device {profile.name} is unsupported: {profile.why}")
+
+
+def convert(model: str, output: Path, opts: ConvertOptions | None = None) -> ConversionResult:
+    opts = opts or ConvertOptions()
+    profile = _profile(opts.device)
+    _reject_unsupported(opts, profile)
+    mode = resolve_quantization(opts.quantize, profile)
+    steps = Steps(total=5, quiet=opts.quiet)
+    source = resolve(model, opts.task)
+    work = Path(tempfile.mkdtemp(prefix="edgelm-convert-"))
+    try:
+        return _convert(source, Path(output), opts, profile, mode, steps, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _max_len(source: Source, opts: ConvertOptions) -> int:
+    default = 256 if source.spec.generative else 128
+    return min(opts.max_seq_len or default, source.max_positions)
+
+
+def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: str, steps: Steps,
+             work: Path) -> ConversionResult:
+    max_len = _max_len(source, opts)
+    stage = work / "bundle"
+    stage.mkdir()
+    with steps.step(f"export {source.family}/{source.spec.task} to ONNX"):
+        fp32 = export.export_onnx(source, work / "onnx")
+        tokenizer_path = write_tokenizer_json(source, stage)
+        tokenizer = load_tokenizer(tokenizer_path)
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+    labels = source.labels
+    evalset = load_eval(opts.eval_file, labels) if opts.eval_file and not source.spec.generative else None
+    calibration = load_texts(opts.calibration_file) if opts.calibration_file else []
+    texts = (evalset.texts if evalset else []) + calibration
+    if len(texts) < N_VERIFY:
+        texts += synthetic_texts(tokenizer, N_VERIFY - len(texts), max_words=min(max_len // 2, 48))
+    with steps.step("run the PyTorch original"):
+        torch_model = load_torch_model(source)
+        reference = _reference(source, torch_model, tokenizer, texts, max_len)
+        eval_ref = (verify.torch_classifier_logits(torch_model, tokenizer, evalset.texts, max_len)
+                    if evalset else None)
+    report: dict = {}
+    with steps.step("verify the fp32 ONNX export"):
+        fp32_parity, failures = verify.check_parity(reference, _candidate(source, fp32, tokenizer, texts, max_len),
+                                                    "none", source.spec.generative)
+        report["fp32"] = fp32_parity
+        verify.raise_if_failed([f"fp32 export: {f}" for f in failures], report)
+
+    def judge(candidate_path: Path, quant: str) -> tuple[dict, list[str]]:
+        cand = _candidate(source, candidate_path, tokenizer, texts, max_len)
+        result, fails = verify.check_parity(reference, cand, quant, source.spec.generative)
+        out = {"parity": result}
+        if evalset is not None and eval_ref is not None:
+            runtime = load_runtime("onnxruntime", candidate_path)
+            cand_eval = verify.runtime_classifier_logits(runtime, tokenizer, evalset.texts, max_len)
+            out["eval"], eval_fails = verify.check_eval(eval_ref, cand_eval, evalset, labels,
+                                                        opts.max_accuracy_drop)
+            fails += eval_fails
+        return out, fails
+
+    model_path = stage / "model.onnx"
+    with steps.step(f"quantize ({mode}, preset {profile.ort_preset}) and verify"):
+        feeds = _calibration_feeds(tokenizer, calibration, max_len, fp32) if mode == "static-int8" else []
+        outcome = quantize_with_fallback(fp32, model_path, mode, profile.ort_preset, feeds, judge)
+        for line in outcome.notes:
+            steps.note(line)
+    with steps.step("write the bundle"):
+        manifest = _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tokenizer_path.name)
+        manifest.golden = _golden(source, model_path, tokenizer, texts, max_len, manifest)
+        check_memory_budget(model_path.stat().st_size, profile)
+        if output.name.endswith((".tar.gz", ".tgz")):
+            write_manifest(stage, manifest, sign_key=opts.sign_key)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            final = stage.rename(work / output.name.split(".")[0])
+            pack_bundle(final, output)
+        else:
+            if output.exists():
+                shutil.rmtree(output)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(stage, output)
+            write_manifest(output, manifest, sign_key=opts.sign_key)
+    return ConversionResult(output, manifest, steps.timings)
+
+
+def _reference(source: Source, torch_model, tokenizer, texts, max_len) -> verify.Outputs:
+    if source.spec.generative:
+        return verify.torch_lm_logits(torch_model, tokenizer, texts, min(max_len, 32))
+    return verify.Outputs(verify.torch_classifier_logits(torch_model, tokenizer, texts, max_len))
+
+
+def _candidate(source: Source, path: Path, tokenizer, texts, max_len) -> verify.Outputs:
+    runtime = load_runtime("onnxruntime", path)
+    if source.spec.generative:
+        generator = Generator(runtime, tokenizer, source.config.get("eos_token_id"), max_len)
+        return verify.runtime_lm_logits(generator, texts, min(max_len, 32))
+    return verify.Outputs(verify.runtime_classifier_logits(runtime, tokenizer, texts, max_len))
+
+
+def _calibration_feeds(tokenizer, texts: list[str], max_len: int, model: Path) -> list[dict[str, np.ndarray]]:
+    names = load_runtime("onnxruntime", model).input_names
+    return [encode_batch(tokenizer, [t], max_len, names) for t in texts]
+
+
+def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tokenizer_file) -> Manifest:
+    name = opts.name or source.path.name
+    quant = {"mode": mode, "preset": profile.ort_preset if "int8" in mode else None,
+             "int8_fraction": outcome.int8_fraction, "kept_fp32": outcome.kept_fp32}
+    metrics = {"parity": outcome.report.get("parity", {}), "parity_fp32_export": report["fp32"]}
+    if "eval" in outcome.report:
+        metrics["eval"] = outcome.report["eval"]["converted"]
+        metrics["eval_original"] = outcome.report["eval"]["original"]
+    generation = {}
+    if source.spec.generative:
+        generation = {"eos_token_id": source.config.get("eos_token_id"),
+                      "num_layers": source.config.get("n_layer"), "kv_cache": True}
+    return Manifest(
+        name=name, version=opts.version, task=source.spec.task, family=source.family, runtime="onnxruntime",
+        model_file="model.onnx", device=profile.name, max_seq_len=max_len, tokenizer_file=tokenizer_file,
+        labels=labels if not source.spec.generative else [], quantization=quant,
+        pruning={"heads_per_layer": None, "ffn_per_layer": None, "vocab_before": None, "vocab_after": None},
+        io={"inputs": load_runtime("onnxruntime", outcome.path).input_names,
+            "outputs": load_runtime("onnxruntime", outcome.path).output_names},
+        metrics=metrics, generation=generation, converter_version=__version__,
+    )
+
+
+def _golden(source, model_path, tokenizer, texts, max_len, manifest) -> list[dict]:
+    runtime = load_runtime("onnxruntime", model_path)
+    picks = texts[:N_GOLDEN]
+    if source.spec.generative:
+        gen = Generator(runtime, tokenizer, manifest.generation.get("eos_token_id"), max_len)
+        return [{"text": t, "expected": gen.generate(t, max_new_tokens=GOLDEN_NEW_TOKENS).tokens} for t in picks]
+    from edge_agent.classify import Classifier
+
+    clf = Classifier(runtime, tokenizer, manifest.labels, max_len)
+    return [{"text": t, "expected": p.label, "probabilities": [round(float(x), 5) for x in p.probabilities]}
+            for t, p in zip(picks, clf.predict(picks))]

@@ -1,0 +1,67 @@
+"""Which (family, task) pairs the converter can export, registered by decorator as optimum does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from converter.errors import ConversionError
+
+TASK_ALIASES = {"intent": "text-classification", "sequence-classification": "text-classification",
+                "causal-lm": "text-generation"}
+
+
+@dataclass(frozen=True)
+class ExportSpec:
+    family: str
+    task: str  # EdgeLM task name stored in the manifest
+    optimum_task: str
+    model_class: str  # transformers Auto class that loads the PyTorch original
+    generative: bool = False
+
+
+_REGISTRY: dict[tuple[str, str], ExportSpec] = {}
+
+
+def register(family: str, *tasks: str) -> Callable[[Callable[[str, str], ExportSpec]], Callable]:
+    def decorate(factory: Callable[[str, str], ExportSpec]) -> Callable:
+        for task in tasks:
+            _REGISTRY[(family, task)] = factory(family, task)
+        return factory
+
+    return decorate
+
+
+@register("bert", "intent", "text-classification")
+@register("mobilebert", "intent", "text-classification")
+def _encoder_classifier(family: str, task: str) -> ExportSpec:
+    return ExportSpec(family, task, "text-classification", "AutoModelForSequenceClassification")
+
+
+@register("gpt2", "text-generation")
+def _causal_lm(family: str, task: str) -> ExportSpec:
+    return ExportSpec(family, task, "text-generation-with-past", "AutoModelForCausalLM", generative=True)
+
+
+FAMILY_OF_MODEL_TYPE = {"bert": "bert", "mobilebert": "mobilebert", "gpt2": "gpt2"}
+
+
+def default_task(family: str) -> str:
+    return "text-generation" if family == "gpt2" else "intent"
+
+
+def lookup(family: str, task: str) -> ExportSpec:
+    spec = _REGISTRY.get((family, task))
+    if spec is None:
+        known = ", ".join(f"{f}/{t}" for f, t in sorted(_REGISTRY))
+        raise ConversionError(f"unsupported family/task {family}/{task}; supported: {known}")
+    return spec
+
+
+def family_for(model_type: str) -> str:
+    family = FAMILY_OF_MODEL_TYPE.get(model_type)
+    if family is None:
+        raise ConversionError(
+            f"unsupported model_type {model_type!r}; supported: {', '.join(sorted(FAMILY_OF_MODEL_TYPE))}"
+        )
+    return family

@@ -1,0 +1,1 @@
+"""The `edgelm` command: a thin click layer over converter, edge_agent and devices."""

@@ -1,0 +1,90 @@
+"""`edgelm inspect`, `edgelm keys generate`, `edgelm sign`: bundle housekeeping, no converter needed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from edge_agent import signing
+from edge_agent.bundle import SIGNATURE, BundleError, open_bundle, sign_bundle, verify_files
+
+
+@click.command("inspect")
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--key", type=click.Path(path_type=Path), help="Public key to check the signature with.")
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest and checks as JSON.")
+def inspect_cmd(bundle: Path, key: Path | None, as_json: bool) -> None:
+    """Show a bundle's manifest, sizes, parity/accuracy report and signature state; exit 1 if tampered."""
+    try:
+        opened = open_bundle(bundle, check_files=False)
+    except BundleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    m = opened.manifest
+    problems = verify_files(opened.path, m)
+    sig_state = "unsigned"
+    if (opened.path / SIGNATURE).is_file():
+        sig_state = "signed (not checked: pass --key)"
+        if key is not None:
+            try:
+                signing.verify_bytes((opened.path / "manifest.json").read_bytes(),
+                                     (opened.path / SIGNATURE).read_bytes(), key)
+                sig_state = "signed, valid"
+            except signing.SignatureError as exc:
+                sig_state = f"signed, INVALID ({exc})"
+                problems.append(f"signature: {exc}")
+    if as_json:
+        click.echo(json.dumps({"manifest": m.to_dict(), "signature": sig_state, "problems": problems}, indent=2))
+    else:
+        _print_summary(opened.path, m, sig_state, problems)
+    if problems:
+        raise click.ClickException(f"bundle failed verification: {'; '.join(problems)}")
+
+
+def _print_summary(path: Path, m, sig_state: str, problems: list[str]) -> None:
+    click.echo(f"bundle      {path}")
+    click.echo(f"model       {m.name} {m.version}  ({m.family}/{m.task}, {m.runtime}, device {m.device})")
+    q = m.quantization
+    click.echo(f"quantized   {q.get('mode')}  int8 fraction {q.get('int8_fraction')}  "
+               f"kept fp32 {', '.join(q.get('kept_fp32') or []) or '-'}")
+    click.echo(f"max seq     {m.max_seq_len}   labels {len(m.labels)}")
+    for name in sorted(m.files):
+        size = (path / name).stat().st_size if (path / name).is_file() else 0
+        click.echo(f"  {name:<28} {size / 2**20:8.2f} MB")
+    parity = m.metrics.get("parity", {})
+    click.echo(f"parity      cosine {parity.get('cosine')}  max|diff| {parity.get('max_abs_diff')}  "
+               f"top-1 {parity.get('top1_agreement')}  (n={parity.get('n')})")
+    if "eval" in m.metrics:
+        e, o = m.metrics["eval"], m.metrics.get("eval_original", {})
+        click.echo(f"eval        accuracy {o.get('accuracy')} -> {e['accuracy']}  "
+                   f"macro-F1 {o.get('macro_f1')} -> {e['macro_f1']}  (n={e['n']})")
+    click.echo(f"signature   {sig_state}")
+    click.echo(f"files       {'OK' if not problems else 'TAMPERED: ' + '; '.join(problems)}")
+
+
+@click.group()
+def keys() -> None:
+    """ed25519 signing keys."""
+
+
+@keys.command("generate")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path))
+def generate(output: Path) -> None:
+    private, public = signing.generate_keys(output)
+    click.echo(f"private key {private}\npublic key  {public}  (give this one to the agents)")
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--key", required=True, type=click.Path(path_type=Path), help="Private key.")
+def sign(bundle: Path, key: Path) -> None:
+    """Sign a bundle directory's manifest.json (which hashes every file)."""
+    try:
+        opened = open_bundle(bundle)
+        if opened._tmp is not None:
+            raise click.ClickException("sign a bundle directory, not an archive")
+        path = sign_bundle(opened.path, key)
+    except (BundleError, signing.SignatureError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"signed: {path}")
