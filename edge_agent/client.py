@@ -1,0 +1,136 @@
+"""A small client, as a home-automation system would use it: send a request, get exactly one answer.
+
+It retries an unanswered request with the same id (the agent answers a repeat from its cache) and
+keeps only the first answer per id, so a retry that reached another agent of a group changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any
+
+from edge_agent.config import BrokerUrl
+from edge_agent.mqtt import Connection, Message
+
+DEFAULT_TIMEOUT_S = 5.0
+
+
+class RequestTimeout(TimeoutError):
+    pass
+
+
+class EdgeClient:
+    def __init__(self, broker: str, protocol: int = 5, prefix: str = "edgelm", client_id: str | None = None,
+                 username: str | None = None, password: str | None = None, ca_file: str | None = None):
+        url = BrokerUrl.from_url(broker)
+        if username:
+            url = BrokerUrl(url.host, url.port, url.tls, username, password)
+        self.client_id = client_id or f"edgelm-client-{uuid.uuid4().hex[:10]}"
+        self.prefix = prefix
+        self.protocol = protocol
+        self.reply_topic = f"{prefix}/reply/{self.client_id}/r"
+        self.conn = Connection(url, self.client_id, protocol, clean=True, ca_file=ca_file)
+        self.conn.add_handler(self._on_message)
+        self.conn.subscribe(f"{prefix}/reply/{self.client_id}/#", qos=1)
+        self._pending: dict[str, Future] = {}
+        self._chunks: dict[str, Callable[[dict], None]] = {}
+        self._answered: set[str] = set()
+        self._lock = threading.Lock()
+        self.dropped_duplicates = 0
+
+    def connect(self, timeout: float = 10.0) -> EdgeClient:
+        self.conn.connect(timeout=timeout)
+        return self
+
+    def close(self) -> None:
+        self.conn.disconnect()
+
+    def __enter__(self) -> EdgeClient:
+        return self.connect()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _on_message(self, msg: Message) -> None:
+        try:
+            data = json.loads(msg.payload)
+        except ValueError:
+            return
+        rid = data.get("id") if isinstance(data, dict) else None
+        if rid is None and msg.correlation_data:
+            rid = msg.correlation_data.decode(errors="replace")
+        if not isinstance(rid, str):
+            return
+        if "delta" in data and "index" in data:
+            callback = self._chunks.get(rid)
+            if callback is not None:
+                callback(data)
+            return
+        with self._lock:
+            future = self._pending.get(rid)
+            if rid in self._answered or future is None:
+                self.dropped_duplicates += 1
+                return
+            self._answered.add(rid)
+        future.set_result(data)
+
+    def topic_for(self, device: str | None = None, group: str | None = None) -> str:
+        if bool(device) == bool(group):
+            raise ValueError("give exactly one of device or group")
+        return f"{self.prefix}/{device}/request" if device else f"{self.prefix}/group/{group}/request"
+
+    def send(self, text: str, device: str | None = None, group: str | None = None, request_id: str | None = None,
+             on_chunk: Callable[[dict], None] | None = None, expiry_s: int | None = None, **fields: Any) -> Future:
+        """Publish one request; the Future resolves to the first answer (a response or an error dict)."""
+        rid = request_id or uuid.uuid4().hex
+        payload: dict[str, Any] = {"v": 1, "id": rid, "text": text, **fields}
+        if self.protocol != 5:
+            payload["reply_to"] = self.reply_topic
+        future: Future = Future()
+        with self._lock:
+            self._pending[rid] = future
+            self._answered.discard(rid)
+        if on_chunk is not None:
+            self._chunks[rid] = on_chunk
+        self._publish(rid, payload, self.topic_for(device, group), expiry_s)
+        future.request = (rid, payload, self.topic_for(device, group), expiry_s)  # type: ignore[attr-defined]
+        return future
+
+    def _publish(self, rid: str, payload: dict, topic: str, expiry_s: int | None) -> None:
+        if self.protocol == 5:
+            from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
+
+            props = Properties(PacketTypes.PUBLISH)
+            props.ResponseTopic = self.reply_topic
+            props.CorrelationData = rid.encode()
+            if expiry_s is not None:
+                props.MessageExpiryInterval = expiry_s
+            self.conn.client.publish(topic, json.dumps(payload).encode(), qos=1, properties=props)
+        else:
+            self.conn.publish(topic, json.dumps(payload).encode(), qos=1)
+
+    def wait(self, future: Future, timeout: float = DEFAULT_TIMEOUT_S, retries: int = 2) -> dict:
+        """Wait for the answer, re-sending the same request (same id) after each timeout."""
+        rid, payload, topic, expiry_s = future.request  # type: ignore[attr-defined]
+        try:
+            for attempt in range(retries + 1):
+                try:
+                    return future.result(timeout=timeout)
+                except FutureTimeout:
+                    if attempt < retries:
+                        self._publish(rid, payload, topic, expiry_s)
+            raise RequestTimeout(f"no answer to request {rid} after {retries + 1} tries of {timeout:.1f}s")
+        finally:
+            with self._lock:
+                self._pending.pop(rid, None)
+            self._chunks.pop(rid, None)
+
+    def request(self, text: str, device: str | None = None, group: str | None = None,
+                timeout: float = DEFAULT_TIMEOUT_S, retries: int = 2, **fields: Any) -> dict:
+        return self.wait(self.send(text, device, group, **fields), timeout, retries)

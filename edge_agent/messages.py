@@ -1,0 +1,205 @@
+"""Wire messages (protocol version 1) as dataclasses with to_dict/from_dict, as wyoming does.
+
+JSON Schemas of the same messages live in edge_agent/schemas/ and the tests validate every message
+the agent sends against them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+PROTOCOL_VERSION = 1
+ERROR_CODES = ("bad_request", "too_large", "overloaded", "expired", "unsupported", "internal")
+MAX_ID_LEN = 128
+MAX_TOP_K = 20
+MAX_NEW_TOKENS_CAP = 512
+
+
+class RequestError(Exception):
+    """A request the agent refuses; ``code`` is one of ERROR_CODES."""
+
+    def __init__(self, code: str, message: str, request_id: str | None = None, reply_to: str | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.reply_to = reply_to
+
+
+def _field(data: dict, name: str, kind: type | tuple, default: Any = None, rid: str | None = None) -> Any:
+    if data.get(name) is None:
+        return default
+    value = data[name]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    # bool is an int subclass: True is no top_k
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        reply_to = data.get("reply_to") if isinstance(data.get("reply_to"), str) else None
+        raise RequestError("bad_request", f"field {name!r} must be {'/'.join(k.__name__ for k in kinds)}",
+                           rid, reply_to)
+    return value
+
+
+def parse_deadline(value: str) -> float:
+    """RFC 3339 timestamp -> epoch seconds (a trailing Z is accepted)."""
+    stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=timezone.utc)
+    return stamp.timestamp()
+
+
+@dataclass
+class Request:
+    id: str
+    text: str
+    v: int = PROTOCOL_VERSION
+    reply_to: str | None = None
+    deadline: str | None = None
+    top_k: int = 3
+    max_new_tokens: int | None = None
+    temperature: float = 0.0
+    sample_top_k: int = 0
+    seed: int | None = None
+    stream: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None and not (k == "stream" and not v)}
+
+    @classmethod
+    def from_dict(cls, data: Any, max_text_chars: int = 2000) -> Request:
+        if not isinstance(data, dict):
+            raise RequestError("bad_request", "request must be a JSON object")
+        rid = data.get("id")
+        if not isinstance(rid, str) or not rid or len(rid) > MAX_ID_LEN:
+            raise RequestError("bad_request", f"field 'id' must be a non-empty string of <= {MAX_ID_LEN} chars",
+                               None, data.get("reply_to") if isinstance(data.get("reply_to"), str) else None)
+        reply_to = _field(data, "reply_to", str, rid=rid)
+        version = _field(data, "v", int, PROTOCOL_VERSION, rid)
+        if version != PROTOCOL_VERSION:
+            raise RequestError("unsupported", f"protocol version {version} is not supported (speaks 1)", rid, reply_to)
+        text = _field(data, "text", str, rid=rid)
+        if text is None or not text.strip():
+            raise RequestError("bad_request", "field 'text' must be a non-empty string", rid, reply_to)
+        if len(text) > max_text_chars:
+            raise RequestError("too_large", f"text has {len(text)} chars; the limit is {max_text_chars}", rid, reply_to)
+        req = cls(id=rid, text=text, reply_to=reply_to, v=version,
+                  deadline=_field(data, "deadline", str, rid=rid),
+                  top_k=_field(data, "top_k", int, 3, rid),
+                  max_new_tokens=_field(data, "max_new_tokens", int, rid=rid),
+                  temperature=float(_field(data, "temperature", (int, float), 0.0, rid)),
+                  sample_top_k=_field(data, "sample_top_k", int, 0, rid),
+                  seed=_field(data, "seed", int, rid=rid),
+                  stream=_field(data, "stream", bool, False, rid))
+        req._check_ranges()
+        return req
+
+    def _check_ranges(self) -> None:
+        def bad(msg: str) -> RequestError:
+            return RequestError("bad_request", msg, self.id, self.reply_to)
+
+        if not 1 <= self.top_k <= MAX_TOP_K:
+            raise bad(f"top_k must be 1..{MAX_TOP_K}")
+        if self.max_new_tokens is not None and not 1 <= self.max_new_tokens <= MAX_NEW_TOKENS_CAP:
+            raise bad(f"max_new_tokens must be 1..{MAX_NEW_TOKENS_CAP}")
+        if not math.isfinite(self.temperature) or not 0 <= self.temperature <= 10:
+            raise bad("temperature must be 0..10")
+        if self.sample_top_k < 0:
+            raise bad("sample_top_k must be >= 0")
+        if self.deadline is not None:
+            try:
+                self.deadline_epoch()
+            except ValueError as exc:
+                raise bad("deadline must be an RFC 3339 timestamp") from exc
+
+    def deadline_epoch(self) -> float | None:
+        return parse_deadline(self.deadline) if self.deadline else None
+
+
+def decode_request(payload: bytes, max_payload: int, max_text_chars: int) -> Request:
+    """Bytes off the wire -> Request, or RequestError with the right code."""
+    if len(payload) > max_payload:
+        raise RequestError("too_large", f"payload is {len(payload)} bytes; the limit is {max_payload}")
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RequestError("bad_request", "payload is not UTF-8") from exc
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise RequestError("bad_request", "payload is not JSON") from exc
+    return Request.from_dict(data, max_text_chars=max_text_chars)
+
+
+@dataclass
+class Latency:
+    queue: float
+    inference: float
+    total: float
+
+
+@dataclass
+class Response:
+    id: str
+    device_id: str
+    model: dict[str, str]
+    latency_ms: Latency
+    intent: dict[str, Any] | None = None
+    slots: list[dict] = field(default_factory=list)
+    alternatives: list[dict] = field(default_factory=list)
+    text: str | None = None
+    tokens: list[int] | None = None
+    v: int = PROTOCOL_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("text", "tokens"):
+            if data[key] is None:
+                del data[key]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Response:
+        data = dict(data)
+        data["latency_ms"] = Latency(**data["latency_ms"])
+        return cls(**data)
+
+
+@dataclass
+class ErrorResponse:
+    id: str | None
+    code: str
+    message: str
+    device_id: str | None = None
+    v: int = PROTOCOL_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"v": self.v, "id": self.id, "device_id": self.device_id,
+                "error": {"code": self.code, "message": self.message}}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ErrorResponse:
+        return cls(id=data.get("id"), code=data["error"]["code"], message=data["error"]["message"],
+                   device_id=data.get("device_id"), v=data.get("v", PROTOCOL_VERSION))
+
+
+@dataclass
+class Chunk:
+    id: str
+    index: int
+    delta: str
+    done: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chunk:
+        return cls(**data)
+
+
+def dumps(message: Any) -> bytes:
+    data = message.to_dict() if hasattr(message, "to_dict") else message
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()

@@ -1,0 +1,93 @@
+"""Counters, rolling latency percentiles and host readings for the telemetry topic."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+LATENCY_WINDOW = 1000
+THERMAL_ROOT = Path("/sys/class/thermal")
+
+
+def read_temperature_c(root: Path = THERMAL_ROOT) -> float | None:
+    """Highest thermal zone reading, or None where the board exposes none (VMs, containers)."""
+    readings = []
+    for zone in sorted(root.glob("thermal_zone*/temp")):
+        try:
+            readings.append(int(zone.read_text().strip()) / 1000.0)
+        except (OSError, ValueError):
+            continue
+    return round(max(readings), 1) if readings else None
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.requests = 0
+        self.errors = 0
+        self.duplicates = 0
+        self.batches = 0
+        self.batched_requests = 0
+        self._latency: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self._lock = threading.Lock()
+        try:
+            import psutil
+
+            self._proc = psutil.Process(os.getpid())
+            self._proc.cpu_percent(None)  # first call primes the counter
+        except ImportError:
+            self._proc = None
+
+    def record(self, total_ms: float) -> None:
+        with self._lock:
+            self.requests += 1
+            self._latency.append(total_ms)
+
+    def error(self) -> None:
+        with self._lock:
+            self.errors += 1
+
+    def duplicate(self) -> None:
+        with self._lock:
+            self.duplicates += 1
+
+    def batch(self, size: int) -> None:
+        with self._lock:
+            self.batches += 1
+            self.batched_requests += size
+
+    def percentiles(self) -> dict[str, float | None]:
+        with self._lock:
+            values = np.asarray(self._latency)
+        if not values.size:
+            return {"p50": None, "p95": None, "p99": None}
+        p50, p95, p99 = np.percentile(values, [50, 95, 99])
+        return {"p50": round(float(p50), 3), "p95": round(float(p95), 3), "p99": round(float(p99), 3)}
+
+    def snapshot(self, queue_depth: int, model: dict) -> dict:
+        rss = cpu = None
+        if self._proc is not None:
+            rss = round(self._proc.memory_info().rss / 2**20, 1)
+            cpu = round(self._proc.cpu_percent(None), 1)
+        with self._lock:
+            counts = {"requests": self.requests, "errors": self.errors, "duplicates": self.duplicates,
+                      "batches": self.batches,
+                      "mean_batch": round(self.batched_requests / self.batches, 2) if self.batches else None}
+        return {
+            "v": 1,
+            "ts": round(time.time(), 3),
+            "uptime_s": round(time.monotonic() - self.started, 1),
+            "cpu_percent": cpu,
+            "rss_mb": rss,
+            "temperature_c": read_temperature_c(),
+            "load": [round(x, 2) for x in os.getloadavg()],
+            "queue_depth": queue_depth,
+            "latency_ms": self.percentiles(),
+            "model": model,
+            **counts,
+        }

@@ -1,0 +1,149 @@
+"""The inference worker: drains the request queue in micro-batches and turns results into messages."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from edge_agent.messages import Chunk, ErrorResponse, Latency, Request, Response
+from edge_agent.model import LoadedModel
+
+log = logging.getLogger(__name__)
+DEFAULT_MAX_NEW_TOKENS = 32
+
+
+@dataclass
+class Job:
+    request: Request
+    arrived: float  # time.monotonic() when it came off the wire
+    expires_at: float | None = None  # monotonic; from MQTT 5 Message Expiry
+    deadline: float | None = None  # epoch seconds; from the request's deadline field
+    target: Any = None  # the first asker's reply target (streaming chunks go there)
+
+    def expired(self, now_mono: float, now_wall: float) -> bool:
+        return ((self.expires_at is not None and now_mono >= self.expires_at)
+                or (self.deadline is not None and now_wall >= self.deadline))
+
+
+Deliver = Callable[[Job, Any, bool], None]  # (job, message, remember-in-cache)
+SendChunk = Callable[[Job, Chunk], None]
+
+
+class Worker(threading.Thread):
+    def __init__(self, model: LoadedModel, jobs: queue.Queue, device_id: str, deliver: Deliver,
+                 send_chunk: SendChunk, max_batch: int = 8, max_wait_s: float = 0.002,
+                 on_batch: Callable[[int], None] | None = None):
+        super().__init__(name="edgelm-worker", daemon=True)
+        self.model = model
+        self.jobs = jobs
+        self.device_id = device_id
+        self.deliver = deliver
+        self.send_chunk = send_chunk
+        self.max_batch = 1 if model.is_generator else max_batch
+        self.max_wait_s = max_wait_s
+        self.on_batch = on_batch
+        self.stopping = threading.Event()
+        self.busy = threading.Event()
+        manifest = model.manifest
+        self.model_info = {"name": manifest.name, "version": manifest.version}
+        self.ood_threshold = float(manifest.thresholds.get("ood", 0.0))
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def _collect(self) -> list[Job]:
+        try:
+            first = self.jobs.get(timeout=0.1)
+        except queue.Empty:
+            return []
+        batch = [first]
+        until = time.monotonic() + self.max_wait_s
+        while len(batch) < self.max_batch:
+            remaining = until - time.monotonic()
+            try:  # take what is already queued without waiting, then wait out the window
+                batch.append(self.jobs.get_nowait() if remaining <= 0 else self.jobs.get(timeout=remaining))
+            except queue.Empty:
+                break
+        return batch
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            batch = self._collect()
+            if not batch:
+                continue
+            self.busy.set()
+            try:
+                self.process(batch)
+            finally:
+                self.busy.clear()
+
+    def process(self, batch: list[Job]) -> None:
+        now_mono, now_wall = time.monotonic(), time.time()
+        live = []
+        for job in batch:
+            if job.expired(now_mono, now_wall):
+                self.deliver(job, self._error(job, "expired", "request expired before it could run"), True)
+            else:
+                live.append(job)
+        if not live:
+            return
+        if self.on_batch is not None:
+            self.on_batch(len(live))
+        try:
+            if self.model.is_generator:
+                for job in live:
+                    self.deliver(job, self._generate(job), True)
+            else:
+                for job, message in zip(live, self._classify(live)):
+                    self.deliver(job, message, True)
+        except Exception as exc:  # a model failure answers 'internal' and the agent keeps serving
+            log.exception("inference failed")
+            for job in live:
+                self.deliver(job, self._error(job, "internal", f"inference failed: {type(exc).__name__}"), False)
+
+    def _error(self, job: Job, code: str, message: str) -> ErrorResponse:
+        return ErrorResponse(job.request.id, code, message, device_id=self.device_id)
+
+    def _classify(self, jobs: list[Job]) -> list[Response]:
+        classifier = self.model.classifier
+        assert classifier is not None
+        start = time.monotonic()
+        predictions = classifier.predict([j.request.text for j in jobs])
+        done = time.monotonic()
+        out = []
+        for job, pred in zip(jobs, predictions):
+            ranked = pred.top(classifier.labels, job.request.top_k)
+            intent = {"name": pred.label, "confidence": round(pred.confidence, 6)}
+            out.append(Response(
+                id=job.request.id, device_id=self.device_id, model=self.model_info,
+                intent=intent if pred.confidence >= self.ood_threshold else None, alternatives=ranked,
+                latency_ms=_latency(job.arrived, start, done)))
+        return out
+
+    def _generate(self, job: Job) -> Response:
+        generator = self.model.generator
+        assert generator is not None
+        req = job.request
+        start = time.monotonic()
+
+        def stream(index: int, delta: str) -> None:
+            self.send_chunk(job, Chunk(req.id, index, delta))
+
+        result = generator.generate(req.text, max_new_tokens=req.max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
+                                    temperature=req.temperature, sample_top_k=req.sample_top_k, seed=req.seed,
+                                    on_token=stream if req.stream else None)
+        if req.stream:
+            self.send_chunk(job, Chunk(req.id, len(result.tokens), "", done=True))
+        done = time.monotonic()
+        return Response(id=req.id, device_id=self.device_id, model=self.model_info, text=result.text,
+                        tokens=result.tokens, latency_ms=_latency(job.arrived, start, done))
+
+
+def _latency(arrived: float, start: float, done: float) -> Latency:
+    return Latency(queue=round((start - arrived) * 1000, 3), inference=round((done - start) * 1000, 3),
+                   total=round((done - arrived) * 1000, 3))

@@ -1,0 +1,128 @@
+"""A private Mosquitto on loopback (free port, own config and temp dir), for the demo, tests and
+benchmarks. Readiness is probed with a real MQTT CONNECT, not a TCP connect."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+READY_TIMEOUT_S = 10.0
+
+
+class BrokerError(RuntimeError):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def mosquitto_binary() -> str | None:
+    return shutil.which("mosquitto") or next(
+        (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.path.exists(p)), None)
+
+
+def mqtt_ready(host: str, port: int, timeout: float = 1.0) -> bool:
+    import paho.mqtt.client as mqtt
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    try:
+        client.connect(host, port, keepalive=5)
+        client.loop_start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if client.is_connected():
+                return True
+            time.sleep(0.005)
+        return False
+    except OSError:
+        return False
+    finally:
+        client.loop_stop()
+        client.disconnect()
+
+
+class Mosquitto:
+    def __init__(self, extra_config: str = "", port: int | None = None):
+        binary = mosquitto_binary()
+        if binary is None:
+            raise BrokerError("mosquitto is not installed (Debian/Ubuntu: apt-get install mosquitto)")
+        self.binary = binary
+        self.port = port or free_port()
+        self.host = "127.0.0.1"
+        self.extra_config = extra_config
+        self.dir = Path(tempfile.mkdtemp(prefix="edgelm-mosquitto-"))
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://{self.host}:{self.port}"
+
+    def _write_config(self) -> Path:
+        conf = self.dir / "mosquitto.conf"
+        conf.write_text(
+            f"listener {self.port} 127.0.0.1\n"
+            "allow_anonymous true\n"
+            "set_tcp_nodelay true\n"
+            "persistence true\n"
+            f"persistence_location {self.dir}/\n"
+            "max_queued_messages 10000\n"
+            "max_inflight_messages 100\n"
+            f"log_dest file {self.dir}/mosquitto.log\n"
+            f"{self.extra_config}\n"
+        )
+        if os.geteuid() == 0:  # run as root, mosquitto drops to user mosquitto: it must own its dir
+            try:
+                user = pwd.getpwnam("mosquitto")
+                os.chown(self.dir, user.pw_uid, user.pw_gid)
+                conf.chmod(0o644)
+            except KeyError:
+                pass
+        return conf
+
+    def start(self) -> Mosquitto:
+        conf = self._write_config()
+        self.proc = subprocess.Popen([self.binary, "-c", str(conf)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE)
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
+                raise BrokerError(f"mosquitto exited at start: {err.strip() or self.log()[-500:]}")
+            if mqtt_ready(self.host, self.port, timeout=0.5):
+                return self
+            time.sleep(0.01)
+        self.stop()
+        raise BrokerError(f"mosquitto not ready on port {self.port} after {READY_TIMEOUT_S:.0f}s")
+
+    def log(self) -> str:
+        try:
+            return (self.dir / "mosquitto.log").read_text()
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc is not None and self.proc.stderr:
+            self.proc.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self) -> Mosquitto:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,88 @@
+"""`edgelm agent run|unregister` and `edgelm ask`: the on-device service and a one-shot client."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import click
+
+from edge_agent.bundle import BundleError
+from edge_agent.config import ConfigError, load_config
+from edge_agent.mqtt import MqttError
+from edge_agent.runtime import RuntimeUnavailable
+
+
+@click.group()
+def agent() -> None:
+    """The on-device service."""
+
+
+@agent.command("run")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="agent.toml")
+@click.option("--bundle", default=None, help="Bundle dir or .tar.gz (overrides the config).")
+@click.option("--broker", default=None, help="mqtt://host:1883 or mqtts://host:8883")
+@click.option("--device-id", default=None)
+@click.option("--group", default=None, help="Also serve edgelm/group/G/request as one member of G.")
+@click.option("--device", default=None, help="Board profile (detected when omitted).")
+@click.option("--protocol", type=click.Choice(["5", "3.1.1"]), default=None)
+@click.option("--max-batch", type=int, default=None)
+@click.option("--telemetry-interval", type=float, default=None)
+def run(config_file, bundle, broker, device_id, group, device, protocol, max_batch, telemetry_interval) -> None:
+    """Load the bundle, go online and serve until SIGTERM/SIGINT."""
+    from edge_agent.service import Agent
+
+    try:
+        config = load_config(config_file, bundle=bundle, broker=broker, device_id=device_id, group=group,
+                             device=device, protocol={"5": 5, "3.1.1": 4}.get(protocol or ""),
+                             max_batch=max_batch, telemetry_interval_s=telemetry_interval)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    logging.getLogger().setLevel(config.log_level.upper())
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    service = Agent(config)
+    try:
+        service.start()
+    except (BundleError, RuntimeUnavailable, MqttError, ConfigError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"agent {config.device_id} online at {config.broker}", err=True)
+    service.serve_forever()
+
+
+@click.command()
+@click.argument("text")
+@click.option("--broker", required=True)
+@click.option("--device", "device_id", default=None, help="Device id to ask.")
+@click.option("--group", default=None, help="Group to ask (one member answers).")
+@click.option("--timeout", default=5.0, show_default=True, type=float)
+@click.option("--retries", default=2, show_default=True, type=int)
+@click.option("--protocol", type=click.Choice(["5", "3.1.1"]), default="5", show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--max-new-tokens", type=int, default=None)
+def ask(text, broker, device_id, group, timeout, retries, protocol, as_json, max_new_tokens) -> None:
+    """Send one request the way a home-automation system does and print the answer."""
+    from edge_agent.client import EdgeClient, RequestTimeout
+
+    if bool(device_id) == bool(group):
+        raise click.UsageError("give exactly one of --device or --group")
+    fields = {"max_new_tokens": max_new_tokens} if max_new_tokens else {}
+    try:
+        with EdgeClient(broker, protocol=5 if protocol == "5" else 4) as client:
+            answer = client.request(text, device=device_id, group=group, timeout=timeout, retries=retries, **fields)
+    except (ConfigError, MqttError, RequestTimeout) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(answer))
+    elif "error" in answer:
+        raise click.ClickException(f"{answer['error']['code']}: {answer['error']['message']}")
+    elif answer.get("text") is not None:
+        click.echo(answer["text"])
+    else:
+        intent = answer.get("intent")
+        latency = answer["latency_ms"]["total"]
+        click.echo(f"{intent['name']} ({intent['confidence']:.3f})  {latency:.1f} ms" if intent
+                   else f"no intent recognised  {latency:.1f} ms")
+    if "error" in answer:
+        raise SystemExit(1)
