@@ -203,3 +203,10 @@ class Chunk:
 def dumps(message: Any) -> bytes:
     data = message.to_dict() if hasattr(message, "to_dict") else message
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def load_schema(name: str) -> dict[str, Any]:
+    """A wire schema shipped with the package: request, response, error, chunk, status, telemetry."""
+    from importlib.resources import files
+
+    return json.loads((files("edge_agent") / "schemas" / f"{name}.v{PROTOCOL_VERSION}.json").read_text())

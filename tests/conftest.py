@@ -1,0 +1,86 @@
+"""Shared fixtures: tiny random-weight checkpoints, bundles the real converter makes from them,
+and a real Mosquitto on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+def _checkpoint(models_dir: Path, shape: str) -> Path:
+    from converter.synthetic import make_checkpoint
+
+    path = models_dir / shape
+    if not (path / "config.json").exists():
+        make_checkpoint(path, shape)
+    return path
+
+
+@pytest.fixture(scope="session")
+def bert_dir(models_dir) -> Path:
+    return _checkpoint(models_dir, "bert-tiny")
+
+
+@pytest.fixture(scope="session")
+def mobilebert_dir(models_dir) -> Path:
+    return _checkpoint(models_dir, "mobilebert-tiny")
+
+
+@pytest.fixture(scope="session")
+def gpt2_dir(models_dir) -> Path:
+    return _checkpoint(models_dir, "gpt2-tiny")
+
+
+@pytest.fixture(scope="session")
+def eval_file(models_dir) -> Path:
+    from converter.synthetic import labelled
+
+    path = models_dir / "eval.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in labelled(96)) + "\n")
+    return path
+
+
+def _convert(src: Path, out: Path, **kw):
+    from converter.pipeline import ConvertOptions, convert
+
+    return convert(str(src), out, ConvertOptions(device=kw.pop("device", "x86-64"), quiet=True, **kw))
+
+
+@pytest.fixture(scope="session")
+def convert_fn():
+    return _convert
+
+
+@pytest.fixture(scope="session")
+def bert_bundle(bert_dir, models_dir) -> Path:
+    return _convert(bert_dir, models_dir / "bert-bundle").bundle
+
+
+@pytest.fixture(scope="session")
+def gpt2_bundle(gpt2_dir, models_dir) -> Path:
+    return _convert(gpt2_dir, models_dir / "gpt2-bundle").bundle
+
+
+@pytest.fixture(scope="session")
+def broker():
+    from edgelm.broker import Mosquitto
+
+    with Mosquitto() as running:
+        yield running
+
+
+@pytest.fixture
+def device_id() -> str:
+    return f"dev-{uuid.uuid4().hex[:8]}"
