@@ -1,0 +1,86 @@
+"""Test-side MQTT helpers over a real broker: an in-process agent and a raw listener."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+
+import paho.mqtt.client as mqtt
+
+from edge_agent.config import load_config
+from edge_agent.service import Agent
+
+
+@contextmanager
+def running_agent(bundle, broker, device_id, **overrides):
+    config = load_config(None, env={}, bundle=str(bundle), broker=broker.url, device_id=device_id,
+                         device="x86-64", **{"telemetry_interval_s": 0, **overrides})
+    agent = Agent(config)
+    agent.start()
+    try:
+        yield agent
+    finally:
+        agent.stop()
+
+
+class Listener:
+    """A raw paho client that records every message on the topics it subscribes to."""
+
+    def __init__(self, broker, protocol: int = 5):
+        self.messages: queue.Queue = queue.Queue()
+        version = mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex[:8]}",
+                                  protocol=version)
+        self.client.on_message = lambda c, u, m: self.messages.put(m)
+        self._subscribed = threading.Event()
+        self.client.on_subscribe = lambda *a: self._subscribed.set()
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+
+    def subscribe(self, topic: str) -> Listener:
+        self._subscribed.clear()
+        self.client.subscribe(topic, qos=1)
+        assert self._subscribed.wait(5)
+        return self
+
+    def publish(self, topic: str, payload, properties=None, qos: int = 1) -> None:
+        self.client.publish(topic, payload, qos=qos, properties=properties).wait_for_publish(5)
+
+    def get(self, timeout: float = 5.0):
+        return self.messages.get(timeout=timeout)
+
+    def get_json(self, timeout: float = 5.0) -> dict:
+        return json.loads(self.get(timeout).payload)
+
+    def drain(self, wait: float = 0.3) -> list:
+        time.sleep(wait)
+        out = []
+        while not self.messages.empty():
+            out.append(self.messages.get_nowait())
+        return out
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+class Gate:
+    """Holds the classifier on its first call until released, so tests can queue work behind it."""
+
+    def __init__(self, classifier):
+        self.classifier = classifier
+        self.original = classifier.predict
+        self.release = threading.Event()
+        self.entered = threading.Event()
+        self.texts: list[str] = []
+        classifier.predict = self._predict
+
+    def _predict(self, texts):
+        self.texts.extend(texts)
+        self.entered.set()
+        self.release.wait(10)
+        return self.original(texts)
