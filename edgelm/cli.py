@@ -43,3 +43,7 @@ def cli(verbose: int) -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

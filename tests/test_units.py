@@ -1,0 +1,96 @@
+"""Small units: config loading, broker URLs, wire message round trips, dedup cache, sampling."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge_agent.config import BrokerUrl, ConfigError, load_config
+from edge_agent.dedup import RequestCache, Seen
+from edge_agent.generate import pick_token
+from edge_agent.messages import (Chunk, ErrorResponse, Latency, Request, RequestError, Response, decode_request,
+                                 dumps)
+
+
+def test_config_file_env_and_overrides(tmp_path):
+    path = tmp_path / "agent.toml"
+    path.write_text('[agent]\nbundle = "/b"\nbroker = "mqtts://user:pw@broker.local"\ndevice_id = "kitchen"\n'
+                    'max_batch = 4\ngroup = "house"\n')
+    config = load_config(path, env={"EDGELM_MAX_BATCH": "16", "EDGELM_PROTOCOL": "4", "OTHER": "x"},
+                         device_id="hall")
+    assert (config.bundle, config.max_batch, config.protocol, config.device_id, config.group) == \
+        ("/b", 16, 4, "hall", "house")
+    url = config.broker_url()
+    assert (url.host, url.port, url.tls, url.username, url.password) == ("broker.local", 8883, True, "user", "pw")
+
+
+@pytest.mark.parametrize("text,needle", [
+    ('bundle = "/b"\nfoo = 1\n', "unknown keys foo"),
+    ('bundle = "/b"\ndevice_id = "reply"\n', "reserved"),
+    ('bundle = "/b"\nprotocol = 3\n', "protocol"),
+    ("bundle = [", "not valid TOML"),
+    ('bundle = "/b"\nbroker = "ws://x"\n', "mqtt://, mqtts://"),
+])
+def test_config_errors(tmp_path, text, needle):
+    path = tmp_path / "agent.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=needle):
+        load_config(path, env={})
+
+
+def test_env_value_of_wrong_type(tmp_path):
+    with pytest.raises(ConfigError, match="EDGELM_MAX_BATCH"):
+        load_config(None, env={"EDGELM_MAX_BATCH": "many", "EDGELM_BUNDLE": "/b"})
+
+
+def test_broker_url_defaults():
+    assert BrokerUrl.from_url("mqtt://h").port == 1883
+    assert BrokerUrl.from_url("h:1884").port == 1884
+
+
+def test_message_round_trips():
+    req = Request(id="r1", text="hi", top_k=2, deadline="2030-01-01T00:00:00Z", stream=True, max_new_tokens=4)
+    assert Request.from_dict(req.to_dict()) == req
+    resp = Response(id="r1", device_id="d", model={"name": "m", "version": "1"}, latency_ms=Latency(1, 2, 3),
+                    intent={"name": "A", "confidence": 0.9}, alternatives=[{"name": "A", "confidence": 0.9}])
+    assert Response.from_dict(resp.to_dict()) == resp
+    gen = Response(id="r2", device_id="d", model={"name": "m", "version": "1"}, latency_ms=Latency(0, 1, 1),
+                   text="hello", tokens=[1, 2])
+    assert Response.from_dict(gen.to_dict()) == gen
+    err = ErrorResponse("r1", "expired", "too late", "d")
+    assert ErrorResponse.from_dict(err.to_dict()) == err
+    chunk = Chunk("r1", 3, "lo", done=False)
+    assert Chunk.from_dict(chunk.to_dict()) == chunk
+
+
+def test_decode_request_codes():
+    assert decode_request(b'{"id":"a","text":"x"}', 100, 10).text == "x"
+    for payload, code in [(b"x" * 101, "too_large"), (b"\xff", "bad_request"), (b'{"id":"a","text":"' +
+                          b"y" * 11 + b'"}', "too_large"), (b'{"id":"a","text":"x","temperature":"hot"}',
+                                                          "bad_request")]:
+        with pytest.raises(RequestError) as err:
+            decode_request(payload, 100, 10)
+        assert err.value.code == code
+    assert dumps(ErrorResponse(None, "bad_request", "x")).startswith(b'{"v":1,"id":null')
+
+
+def test_dedup_cache_joins_and_evicts():
+    cache = RequestCache(size=2)
+    assert cache.begin("a", "t1") == (Seen.NEW, None)
+    assert cache.begin("a", "t2") == (Seen.JOINED, None)
+    assert cache.finish("a", b"A") == ["t1", "t2"]
+    assert cache.begin("a", "t3") == (Seen.DONE, b"A")
+    for rid in "bc":
+        cache.begin(rid, "t")
+        cache.finish(rid, rid.encode())
+    assert cache.begin("a", "t4")[0] is Seen.NEW  # evicted, oldest first
+    cache.finish("a", b"x", remember=False)
+    assert cache.begin("a", "t5")[0] is Seen.NEW  # not remembered (overloaded)
+
+
+def test_pick_token_greedy_and_seeded_sampling():
+    logits = np.array([0.1, 3.0, 0.2, 2.9])
+    assert pick_token(logits, 0.0, 0, np.random.default_rng(0)) == 1
+    draws = [pick_token(logits, 1.0, 2, np.random.default_rng(s)) for s in range(50)]
+    assert set(draws) == {1, 3}  # top-2 only
+    assert draws == [pick_token(logits, 1.0, 2, np.random.default_rng(s)) for s in range(50)]
