@@ -59,7 +59,7 @@ def quantize_with_fallback(fp32: Path, out: Path, mode: str, preset: str, feeds,
     notes = [f"int8 missed the budget ({'; '.join(failures)}); measuring {len(groups)} groups' sensitivity"]
     probe = out.with_name("probe.onnx")
     sensitivity = {}
-    for name, nodes in groups.items():
+    for name in groups:
         others = [n for g, members in groups.items() if g != name for n in members]
         _quantize(mode, fp32, probe, preset, feeds, others)
         sensitivity[name] = round(_error(judge(probe, mode)[0]), 6)

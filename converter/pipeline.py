@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 import devices
-from converter import __version__, export, quantize, verify
+from converter import __version__, export, verify
 from converter.data import load_eval, load_texts, synthetic_texts
 from converter.errors import BudgetError, ConversionError
 from converter.fallback import quantize_with_fallback

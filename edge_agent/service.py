@@ -72,7 +72,7 @@ class Agent:
         url = cfg.broker_url()
         if cfg.username:
             url = type(url)(url.host, url.port, url.tls, cfg.username, cfg.password)
-        tls = {"ca_file": cfg.ca_file, "cert_file": cfg.cert_file, "key_file": cfg.key_file}
+        tls: dict[str, Any] = {"ca_file": cfg.ca_file, "cert_file": cfg.cert_file, "key_file": cfg.key_file}
         will = Will(self.topics.status, dumps(self.status_payload("offline")))
         # The device topic keeps a persistent session: requests sent while we are away are served on return.
         self.main = Connection(url, f"edgelm-{cfg.device_id}", cfg.protocol, clean=False,

@@ -8,8 +8,16 @@ import pytest
 from edge_agent.config import BrokerUrl, ConfigError, load_config
 from edge_agent.dedup import RequestCache, Seen
 from edge_agent.generate import pick_token
-from edge_agent.messages import (Chunk, ErrorResponse, Latency, Request, RequestError, Response, decode_request,
-                                 dumps)
+from edge_agent.messages import (
+    Chunk,
+    ErrorResponse,
+    Latency,
+    Request,
+    RequestError,
+    Response,
+    decode_request,
+    dumps,
+)
 
 
 def test_config_file_env_and_overrides(tmp_path):

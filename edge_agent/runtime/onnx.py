@@ -47,7 +47,7 @@ class OrtRuntime:
         self.input_types = {i.name: _ORT_TYPES.get(i.type, np.float32) for i in self.session.get_inputs()}
 
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        cast = {k: np.ascontiguousarray(v, dtype=self.input_types[k]) for k, v in feeds.items()
+        cast: dict[str, np.ndarray] = {k: np.ascontiguousarray(v, dtype=self.input_types[k]) for k, v in feeds.items()
                 if k in self.input_types}
         outputs = self.session.run(self.output_names, cast)
         return dict(zip(self.output_names, outputs))
