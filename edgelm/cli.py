@@ -17,6 +17,8 @@ LAZY_COMMANDS = {
     "sign": "edgelm.cmd_bundle:sign",
     "agent": "edgelm.cmd_agent:agent",
     "ask": "edgelm.cmd_agent:ask",
+    "demo": "edgelm.cmd_demo:demo",
+    "train-intents": "edgelm.cmd_demo:train_intents_cmd",
 }
 
 

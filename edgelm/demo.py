@@ -1,0 +1,126 @@
+"""`edgelm demo`: the whole path on this machine with embedded defaults.
+
+Train (or reuse) a bilingual intent model, convert it to an int8 bundle, start a private Mosquitto and
+an agent, send English and Spanish commands, print what came back, then stop everything it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+COMMANDS = [
+    ("en", "turn on the kitchen lights"),
+    ("en", "turn off the bedroom light"),
+    ("en", "what is the temperature in the living room"),
+    ("en", "set a timer for 10 minutes"),
+    ("en", "open the garage door"),
+    ("en", "add milk to my shopping list"),
+    ("es", "enciende las luces de la cocina"),
+    ("es", "apaga la luz del dormitorio"),
+    ("es", "pon un temporizador de 10 minutos"),
+    ("es", "abre la puerta del garaje"),
+    ("es", "qué hora es"),
+]
+DEVICE_ID = "demo"
+
+
+@dataclass
+class DemoOptions:
+    cache_dir: Path
+    budget: str = "small"
+    langs: tuple[str, ...] = ("en", "es")
+    retrain: bool = False
+    keep_running: bool = False
+
+
+def default_cache_dir() -> Path:
+    return Path(os.environ.get("EDGELM_CACHE", Path.home() / ".cache" / "edgelm"))
+
+
+def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
+    from converter.pipeline import ConvertOptions, convert
+    from converter.train import train_intents
+    from edge_agent.client import EdgeClient
+    from edge_agent.config import load_config
+    from edge_agent.service import Agent
+    from edgelm.broker import Mosquitto
+
+    console = console or Console()
+    tag = f"{'-'.join(opts.langs)}-{opts.budget}"
+    checkpoint = opts.cache_dir / f"intents-{tag}"
+    bundle = opts.cache_dir / f"bundle-{tag}"
+    summary: dict = {"checkpoint": str(checkpoint), "bundle": str(bundle)}
+
+    console.rule("[1/5] intent model")
+    if opts.retrain or not (checkpoint / "train_report.json").exists():
+        report = train_intents(checkpoint, list(opts.langs), opts.budget)
+    else:
+        report = json.loads((checkpoint / "train_report.json").read_text())
+        console.print(f"reusing {checkpoint}")
+    console.print("held-out templates: " + ", ".join(
+        f"{lang} accuracy {report[f'test_{lang}']['accuracy']:.3f} macro-F1 {report[f'test_{lang}']['macro_f1']:.3f}"
+        for lang in opts.langs if f"test_{lang}" in report))
+    summary["train"] = report
+
+    console.rule("[2/5] int8 bundle")
+    if opts.retrain or not (bundle / "manifest.json").exists():
+        convert(str(checkpoint), bundle, ConvertOptions(
+            device="x86-64", quantize="dynamic-int8", eval_file=checkpoint / "eval.jsonl",
+            calibration_file=checkpoint / "calibration.jsonl", max_accuracy_drop=2.0, name="home-intents"))
+    else:
+        console.print(f"reusing {bundle}")
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    ev, orig = manifest["metrics"].get("eval", {}), manifest["metrics"].get("eval_original", {})
+    console.print(f"{manifest['metrics']['size_bytes'] / 2**20:.1f} MB; macro-F1 fp32 {orig.get('macro_f1')} -> "
+                  f"int8 {ev.get('macro_f1')}; accuracy {orig.get('accuracy')} -> {ev.get('accuracy')}")
+
+    console.rule("[3/5] broker and agent")
+    broker = Mosquitto().start()
+    agent = None
+    try:
+        config = load_config(None, env={}, bundle=str(bundle), broker=broker.url, device_id=DEVICE_ID,
+                             device="x86-64", telemetry_interval_s=1.0)
+        started = time.perf_counter()
+        agent = Agent(config)
+        agent.start()
+        console.print(f"mosquitto on {broker.url}; agent '{DEVICE_ID}' online in "
+                      f"{time.perf_counter() - started:.2f}s")
+
+        console.rule("[4/5] commands over MQTT")
+        table = Table("lang", "text", "intent", "confidence", "agent ms", "round trip ms")
+        answers = []
+        with EdgeClient(broker.url) as client:
+            telemetry: queue.Queue = queue.Queue()
+            client.conn.add_handler(lambda m: telemetry.put(m.payload) if m.topic.endswith("/telemetry") else None)
+            client.conn.subscribe(f"edgelm/{DEVICE_ID}/telemetry", qos=0)
+            for lang, text in COMMANDS:
+                t0 = time.perf_counter()
+                answer = client.request(text, device=DEVICE_ID)
+                rtt = (time.perf_counter() - t0) * 1000
+                intent = answer.get("intent") or {}
+                answers.append({"lang": lang, "text": text, **answer})
+                table.add_row(lang, text, intent.get("name", "-"), f"{intent.get('confidence', 0):.3f}",
+                              f"{answer['latency_ms']['total']:.2f}", f"{rtt:.2f}")
+            console.print(table)
+            console.rule("[5/5] telemetry")
+            sample = json.loads(telemetry.get(timeout=5))
+            console.print_json(data=sample)
+        summary["answers"] = answers
+        summary["telemetry"] = sample
+        if opts.keep_running:
+            console.print(f"\nbroker and agent keep running; try:\n  edgelm ask \"turn on the kitchen lights\" "
+                          f"--broker {broker.url} --device {DEVICE_ID}\nCtrl-C stops them.")
+            agent.serve_forever()
+    finally:
+        if agent is not None:
+            agent.stop()
+        broker.stop()
+    return summary
