@@ -81,3 +81,13 @@ def test_golden_mismatch_refused(bundle_copy):
     (bundle_copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(BundleError, match="golden smoke test failed"):
         load_model(bundle_copy)
+
+
+def test_cli_bench_runs_side_by_side(bert_bundle, bert_dir):
+    result = CliRunner().invoke(cli, ["bench", str(bert_bundle), "--baseline", str(bert_dir), "--seqs", "16",
+                                      "--batches", "1", "--runs", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert set(data) == {"bundle (dynamic-int8)", "PyTorch fp32"}
+    for entry in data.values():
+        assert entry["p50_ms"]["16x1"] > 0 and entry["peak_rss_mb"] > 20

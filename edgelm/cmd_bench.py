@@ -1,0 +1,72 @@
+"""`edgelm bench BUNDLE [--baseline MODEL]`: latency, throughput and peak RSS, side by side."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+import click
+
+
+def _summary(runs: list[dict]) -> dict:
+    points = {p: round(statistics.median(statistics.median(r["points"][p]) for r in runs), 3)
+              for p in runs[0]["points"]}
+    out = {"p50_ms": points, "peak_rss_mb": statistics.median(r["peak_rss_mb"] for r in runs),
+           "load_s": statistics.median(r["load_s"] for r in runs)}
+    if "tokens_per_s" in runs[0]:
+        out["tokens_per_s"] = statistics.median(r["tokens_per_s"] for r in runs)
+    return out
+
+
+@click.command()
+@click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--baseline", type=click.Path(path_type=Path), help="The HF checkpoint it came from (PyTorch fp32).")
+@click.option("--seqs", default="16,32,128", show_default=True)
+@click.option("--batches", default="1,8", show_default=True)
+@click.option("--runs", default=3, show_default=True, help="Fresh processes per backend, interleaved.")
+@click.option("--threads", default=0, help="0: all cores.")
+@click.option("--json", "as_json", is_flag=True)
+def bench(bundle, baseline, seqs, batches, runs, threads, as_json) -> None:
+    """Benchmark a bundle (and optionally its PyTorch original) in fresh subprocesses."""
+    from converter.bench import run_isolated
+    from edge_agent.bundle import BundleError, open_bundle
+
+    try:
+        opened = open_bundle(bundle)
+    except BundleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    m = opened.manifest
+    generative = m.task == "text-generation"
+    vocab = _vocab(opened.path / m.tokenizer_file, baseline)
+    seq_list = [int(s) for s in seqs.split(",")]
+    batch_list = [int(b) for b in batches.split(",")]
+    backends = {f"bundle ({m.quantization.get('mode')})": ("ort-lm" if generative else "ort", opened.model_path)}
+    if baseline is not None:
+        backends["PyTorch fp32"] = ("torch-lm" if generative else "torch", baseline)
+    samples: dict[str, list] = {name: [] for name in backends}
+    try:
+        for _ in range(runs):
+            for name, (kind, path) in backends.items():
+                samples[name].append(run_isolated(kind, path, vocab, seq_list, batch_list, threads))
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    results = {name: _summary(r) for name, r in samples.items()}
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+        return
+    names = list(results)
+    click.echo(f"{'point':<12}" + "".join(f"{n:>24}" for n in names) + ("   ratio" if len(names) > 1 else ""))
+    for point in results[names[0]]["p50_ms"]:
+        values = [results[n]["p50_ms"][point] for n in names]
+        ratio = f"   {values[1] / values[0]:.2f}x" if len(values) > 1 else ""
+        click.echo(f"{point + ' ms':<12}" + "".join(f"{v:>24.3f}" for v in values) + ratio)
+    for key in ("peak_rss_mb", "load_s", "tokens_per_s"):
+        if key in results[names[0]]:
+            click.echo(f"{key:<12}" + "".join(f"{results[n].get(key, float('nan')):>24}" for n in names))
+
+
+def _vocab(tokenizer_file: Path, baseline: Path | None) -> int:
+    if baseline is not None and (baseline / "config.json").exists():
+        return int(json.loads((baseline / "config.json").read_text())["vocab_size"])
+    return len(json.loads(tokenizer_file.read_text())["model"]["vocab"])
