@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import devices
-from edge_agent import __version__
+from edge_agent import __version__, hermes
 from edge_agent.config import AgentConfig
 from edge_agent.dedup import RequestCache, Seen
-from edge_agent.messages import Chunk, ErrorResponse, RequestError, decode_request, dumps
+from edge_agent.messages import Chunk, ErrorResponse, Request, RequestError, decode_request, dumps
 from edge_agent.model import LoadedModel, load_model
 from edge_agent.mqtt import Connection, Message, Will
 from edge_agent.telemetry import Stats
@@ -78,7 +78,8 @@ class Agent:
         self.main = Connection(url, f"edgelm-{cfg.device_id}", cfg.protocol, clean=False,
                                session_expiry_s=cfg.session_expiry_s, keepalive_s=cfg.keepalive_s, will=will,
                                manual_ack=True, **tls)
-        self.main.add_handler(lambda m: self._on_request(self.main, m))  # type: ignore[arg-type]
+        self.main.add_handler(
+            lambda m: self._on_request(self.main, m) if m.topic == self.topics.request else None)  # type: ignore[arg-type]
         self.main.subscribe(self.topics.request, qos=1)
         self.main.on_connected = lambda present: self._publish_status("online")
         self.worker = Worker(self.model, self.jobs, cfg.device_id, self._deliver, self._send_chunk,
@@ -92,9 +93,16 @@ class Agent:
             # offline persistent member (eclipse/mosquitto#1747), which would stall part of the group.
             self.group = Connection(url, f"edgelm-{cfg.device_id}-group", cfg.protocol, clean=True,
                                     keepalive_s=cfg.keepalive_s, manual_ack=True, **tls)
-            self.group.add_handler(lambda m: self._on_request(self.group, m))  # type: ignore[arg-type]
+            self.group.add_handler(
+                lambda m: self._on_request(self.group, m) if m.topic == self.topics.group_request else None)  # type: ignore[arg-type]
             self.group.subscribe(self.topics.group_share or "", qos=1)
             self.group.connect(timeout=connect_timeout)
+        if cfg.hermes and self.model.classifier is not None:
+            # In a group, one member answers each query; alone, the agent takes them all.
+            conn = self.group or self.main
+            topic = f"$share/{cfg.group}/{hermes.QUERY_TOPIC}" if self.group else hermes.QUERY_TOPIC
+            conn.add_handler(lambda m: self._on_hermes(conn, m) if m.topic == hermes.QUERY_TOPIC else None)
+            conn.subscribe(topic, qos=1)
         self.online_at = time.monotonic()
         if cfg.telemetry_interval_s > 0:
             self._telemetry_thread = threading.Thread(target=self._telemetry_loop, name="edgelm-telemetry",
@@ -170,6 +178,49 @@ class Agent:
         except (ValueError, RecursionError):
             return None
 
+    def _on_hermes(self, conn: Connection, msg: Message) -> None:
+        if not self.accepting.is_set():
+            return
+        target = ReplyTarget(conn, hermes.NOT_RECOGNIZED_TOPIC, None, msg.mid, msg.qos)
+        try:
+            query = hermes.NluQuery.from_payload(msg.payload)
+        except hermes.HermesError as exc:
+            log.info("ignored hermes query: %s", exc)
+            self.stats.error()
+            conn.ack(msg.mid, msg.qos)
+            return
+        key = f"hermes:{query.id or msg.mid}:{query.session_id}"
+        seen, _ = self.cache.begin(key, target)
+        if seen is not Seen.NEW:  # a repeated query is not answered twice
+            self.stats.duplicate()
+            if seen is Seen.DONE:
+                conn.ack(msg.mid, msg.qos)
+            return
+        labels = self.model.manifest.labels if self.model else []
+        job = Job(Request(id=key, text=query.input[: self.config.max_text_chars], top_k=max(1, len(labels))),
+                  time.monotonic(), target=target, hermes=query)
+        try:
+            self.jobs.put_nowait(job)
+        except queue.Full:
+            self._deliver(job, ErrorResponse(key, "overloaded", "queue full", self.config.device_id), False)
+
+    def _deliver_hermes(self, job: Job, message: Any, remember: bool) -> None:
+        scores = {}
+        if not isinstance(message, ErrorResponse):
+            scores = {a["name"]: a["confidence"] for a in message.alternatives}
+            self.stats.record(message.latency_ms.total)
+        else:
+            self.stats.error()
+        result = hermes.resolve(job.hermes, scores, self.config.hermes_min_confidence)
+        payload = dumps(result.to_dict())
+        targets = self.cache.finish(job.request.id, payload, remember=remember)
+        for index, target in enumerate(targets):
+            if index == 0:
+                target.topic = result.topic()
+                self._send(target, payload)
+            else:  # joined duplicates: acknowledge, do not answer again
+                target.conn.ack(target.mid, target.qos)
+
     def _on_request(self, conn: Connection, msg: Message) -> None:
         if not self.accepting.is_set():
             return  # not acked: redelivered to the persistent session after restart
@@ -208,6 +259,9 @@ class Agent:
             self._deliver(job, message, False)
 
     def _deliver(self, job: Job, message: Any, remember: bool) -> None:
+        if job.hermes is not None:
+            self._deliver_hermes(job, message, remember)
+            return
         payload = dumps(message)
         if isinstance(message, ErrorResponse):
             self.stats.error()

@@ -24,6 +24,7 @@ class Job:
     expires_at: float | None = None  # monotonic; from MQTT 5 Message Expiry
     deadline: float | None = None  # epoch seconds; from the request's deadline field
     target: Any = None  # the first asker's reply target (streaming chunks go there)
+    hermes: Any = None  # a Hermes NluQuery when the request came from hermes/nlu/query
 
     def expired(self, now_mono: float, now_wall: float) -> bool:
         return ((self.expires_at is not None and now_mono >= self.expires_at)

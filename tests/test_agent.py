@@ -278,3 +278,34 @@ def test_generation_over_mqtt_with_streaming(gpt2_bundle, broker, device_id):
         validate("chunk", chunk)
     assert chunks[-1]["done"] and "".join(c["delta"] for c in chunks) == streamed["text"]
     assert sampled[0] == sampled[1]  # same seed, same tokens
+
+
+def test_hermes_nlu_query_round_trip(bert_bundle, broker, device_id):
+    with running_agent(bert_bundle, broker, device_id, hermes_min_confidence=0.0) as agent:
+        listener = Listener(broker).subscribe("hermes/intent/#").subscribe("hermes/nlu/intentNotRecognized")
+        query = {"input": "turn on the kitchen light", "siteId": "kitchen", "sessionId": "s1", "id": "q1"}
+        listener.publish("hermes/nlu/query", json.dumps(query))
+        msg = listener.get()
+        answer = json.loads(msg.payload)
+        expected = agent.model.classifier.predict([query["input"]])[0].label
+        assert msg.topic == f"hermes/intent/{expected}"
+        assert answer["intent"]["intentName"] == expected and 0 < answer["intent"]["confidenceScore"] <= 1
+        assert (answer["input"], answer["siteId"], answer["sessionId"], answer["id"]) == \
+            ("turn on the kitchen light", "kitchen", "s1", "q1")
+        assert answer["slots"] == []
+        # intentFilter restricts the candidates
+        listener.publish("hermes/nlu/query", json.dumps({**query, "id": "q2", "intentFilter": ["HassGetState"]}))
+        assert listener.get().topic == "hermes/intent/HassGetState"
+        # the same query again is not answered twice
+        listener.publish("hermes/nlu/query", json.dumps({**query, "id": "q2", "intentFilter": ["HassGetState"]}))
+        assert listener.drain(0.5) == []
+        listener.close()
+    with running_agent(bert_bundle, broker, device_id + "x", hermes_min_confidence=0.99):
+        listener = Listener(broker).subscribe("hermes/intent/#").subscribe("hermes/nlu/intentNotRecognized")
+        listener.publish("hermes/nlu/query", json.dumps({"input": "I love this song", "id": "q3"}))
+        msg = listener.get()
+        assert msg.topic == "hermes/nlu/intentNotRecognized" and json.loads(msg.payload)["id"] == "q3"
+        listener.publish("hermes/nlu/query", b"not json")  # ignored, agent keeps serving
+        listener.publish("hermes/nlu/query", json.dumps({"input": "lock the door", "id": "q4"}))
+        assert json.loads(listener.get().payload)["id"] == "q4"
+        listener.close()

@@ -1,0 +1,76 @@
+"""Rhasspy/Snips Hermes NLU: `hermes/nlu/query` in, `hermes/intent/<name>` or
+`hermes/nlu/intentNotRecognized` out (camelCase JSON, as Rhasspy speaks it)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+QUERY_TOPIC = "hermes/nlu/query"
+NOT_RECOGNIZED_TOPIC = "hermes/nlu/intentNotRecognized"
+
+
+class HermesError(ValueError):
+    pass
+
+
+@dataclass
+class NluQuery:
+    input: str
+    id: str | None = None
+    site_id: str = "default"
+    session_id: str | None = None
+    intent_filter: list[str] | None = None
+
+    @classmethod
+    def from_payload(cls, payload: bytes) -> NluQuery:
+        try:
+            data = json.loads(payload)
+        except (ValueError, RecursionError) as exc:
+            raise HermesError("hermes query is not JSON") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("input"), str) or not data["input"].strip():
+            raise HermesError("hermes query needs a non-empty 'input'")
+        intent_filter = data.get("intentFilter")
+        if intent_filter is not None and not (isinstance(intent_filter, list)
+                                              and all(isinstance(x, str) for x in intent_filter)):
+            raise HermesError("intentFilter must be a list of intent names")
+        ident = data.get("id")
+        return cls(input=data["input"], id=str(ident) if ident is not None else None,
+                   site_id=str(data.get("siteId") or "default"),
+                   session_id=data.get("sessionId") if isinstance(data.get("sessionId"), str) else None,
+                   intent_filter=intent_filter or None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"input": self.input, "id": self.id, "siteId": self.site_id, "sessionId": self.session_id,
+                "intentFilter": self.intent_filter}
+
+
+@dataclass
+class NluResult:
+    query: NluQuery
+    intent_name: str | None
+    confidence: float
+    slots: list[dict] = field(default_factory=list)
+
+    def topic(self) -> str:
+        return f"hermes/intent/{self.intent_name}" if self.intent_name else NOT_RECOGNIZED_TOPIC
+
+    def to_dict(self) -> dict[str, Any]:
+        base = {"input": self.query.input, "id": self.query.id, "siteId": self.query.site_id,
+                "sessionId": self.query.session_id}
+        if self.intent_name is None:
+            return base
+        return {**base, "intent": {"intentName": self.intent_name, "confidenceScore": round(self.confidence, 6)},
+                "slots": self.slots, "rawInput": self.query.input}
+
+
+def resolve(query: NluQuery, scores: dict[str, float], min_confidence: float) -> NluResult:
+    """Best intent within the query's intentFilter; below min_confidence nothing is recognised."""
+    allowed = {name: p for name, p in scores.items() if not query.intent_filter or name in query.intent_filter}
+    if not allowed:
+        return NluResult(query, None, 0.0)
+    best = max(allowed, key=lambda name: allowed[name])
+    if allowed[best] < min_confidence:
+        return NluResult(query, None, allowed[best])
+    return NluResult(query, best, allowed[best])
