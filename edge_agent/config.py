@@ -72,6 +72,8 @@ class AgentConfig:
     telemetry_interval_s: float = 30.0
     keepalive_s: int = 30
     log_level: str = "INFO"
+    discovery: bool = True  # Home Assistant MQTT discovery of the agent's sensors
+    discovery_prefix: str = "homeassistant"
     hermes: bool = True  # answer Rhasspy/Snips hermes/nlu/query (intent bundles only)
     hermes_min_confidence: float = 0.5  # below it: hermes/nlu/intentNotRecognized
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import devices
-from edge_agent import __version__, hermes
+from edge_agent import __version__, discovery, hermes
 from edge_agent.config import AgentConfig
 from edge_agent.dedup import RequestCache, Seen
 from edge_agent.messages import Chunk, ErrorResponse, Request, RequestError, decode_request, dumps
@@ -103,6 +103,12 @@ class Agent:
             topic = f"$share/{cfg.group}/{hermes.QUERY_TOPIC}" if self.group else hermes.QUERY_TOPIC
             conn.add_handler(lambda m: self._on_hermes(conn, m) if m.topic == hermes.QUERY_TOPIC else None)
             conn.subscribe(topic, qos=1)
+        if cfg.discovery:
+            birth = f"{cfg.discovery_prefix}/{discovery.BIRTH_TOPIC_SUFFIX}"
+            self.main.add_handler(lambda m: self.publish_discovery() if m.topic == birth and m.payload == b"online"
+                                  else None)
+            self.main.subscribe(birth, qos=0)  # QoS 0: nothing to ack under manual acks
+            self.publish_discovery()
         self.online_at = time.monotonic()
         if cfg.telemetry_interval_s > 0:
             self._telemetry_thread = threading.Thread(target=self._telemetry_loop, name="edgelm-telemetry",
@@ -156,6 +162,18 @@ class Agent:
     def _publish_status(self, state: str) -> None:
         if self.main is not None:
             self.main.publish(self.topics.status, dumps(self.status_payload(state)), retain=True)
+
+    def discovery_configs(self) -> dict[str, dict]:
+        return discovery.sensor_configs(self.config.discovery_prefix, self.config.device_id, self.topics,
+                                        self.model_info())
+
+    def publish_discovery(self) -> None:
+        if self.main is None:
+            return
+        for topic, payload in self.discovery_configs().items():
+            self.main.publish(topic, dumps(payload), retain=True)
+        if self.main.connected.is_set():  # give HA a state at once rather than after one interval
+            self.main.publish(self.topics.telemetry, dumps(self.telemetry_payload()), qos=0)
 
     def telemetry_payload(self) -> dict[str, Any]:
         return self.stats.snapshot(self.jobs.qsize(), self.model_info())

@@ -51,6 +51,30 @@ def run(config_file, bundle, broker, device_id, group, device, protocol, max_bat
     service.serve_forever()
 
 
+@agent.command("unregister")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="agent.toml")
+@click.option("--broker", default=None)
+@click.option("--device-id", default=None)
+def unregister(config_file, broker, device_id) -> None:
+    """Remove this agent's Home Assistant entities (empty retained discovery configs)."""
+    from edge_agent import discovery
+    from edge_agent.mqtt import Connection
+
+    try:
+        config = load_config(config_file, bundle="-", broker=broker, device_id=device_id)
+        conn = Connection(config.broker_url(), f"edgelm-{config.device_id}-unregister", config.protocol)
+        conn.connect()
+    except (ConfigError, MqttError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        for sensor in discovery.SENSORS:
+            conn.publish(discovery.config_topic(config.discovery_prefix, config.device_id, sensor.key), b"",
+                         retain=True, wait=True)
+    finally:
+        conn.disconnect()
+    click.echo(f"removed {len(discovery.SENSORS)} Home Assistant entities of {config.device_id}")
+
+
 @click.command()
 @click.argument("text")
 @click.option("--broker", required=True)

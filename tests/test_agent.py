@@ -309,3 +309,40 @@ def test_hermes_nlu_query_round_trip(bert_bundle, broker, device_id):
         listener.publish("hermes/nlu/query", json.dumps({"input": "lock the door", "id": "q4"}))
         assert json.loads(listener.get().payload)["id"] == "q4"
         listener.close()
+
+
+def test_home_assistant_discovery(bert_bundle, broker, device_id):
+    import jinja2
+    from click.testing import CliRunner
+
+    from edgelm.cli import cli
+
+    listener = Listener(broker).subscribe(f"homeassistant/sensor/{device_id}/+/config")
+    with running_agent(bert_bundle, broker, device_id, telemetry_interval_s=0.2) as agent:
+        configs = {m.topic: json.loads(m.payload) for m in listener.drain(0.5)}
+        assert len(configs) == 9
+        telemetry = agent.telemetry_payload()
+        env = jinja2.Environment()
+        rendered = {}
+        for topic, cfg in configs.items():
+            for key in ("name", "unique_id", "state_topic", "value_template", "availability_topic", "device"):
+                assert key in cfg, (topic, key)
+            assert cfg["state_topic"] == f"edgelm/{device_id}/telemetry"
+            assert cfg["availability_topic"] == f"edgelm/{device_id}/status"
+            assert cfg["device"]["identifiers"] == [f"edgelm_{device_id}"]
+            rendered[cfg["unique_id"]] = env.from_string(cfg["value_template"]).render(value_json=telemetry)
+            availability = env.from_string(cfg["availability_template"]).render(
+                value_json=agent.status_payload("online"))
+            assert availability == cfg["payload_available"]
+        assert float(rendered[f"edgelm_{device_id}_rss"]) == telemetry["rss_mb"]
+        assert rendered[f"edgelm_{device_id}_model_version"] == "bert-tiny 1.0.0"
+        assert int(rendered[f"edgelm_{device_id}_requests"]) == telemetry["requests"]
+        # Home Assistant restarts and announces itself: configs are published again
+        listener.publish("homeassistant/status", b"online")
+        assert len(listener.drain(0.5)) == 9
+    result = CliRunner().invoke(cli, ["agent", "unregister", "--broker", broker.url, "--device-id", device_id])
+    assert result.exit_code == 0, result.output
+    fresh = Listener(broker).subscribe(f"homeassistant/sensor/{device_id}/+/config")
+    assert fresh.drain(0.5) == []  # retained configs are gone
+    fresh.close()
+    listener.close()
