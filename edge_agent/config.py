@@ -62,6 +62,7 @@ class AgentConfig:
     trust_key: str | None = None  # ed25519 public key; when set, bundles must be signed
     device: str | None = None  # profile name; detected when empty
     threads: int = 0  # 0: the profile's
+    ort_spinning: bool = True  # spinning idle ORT threads: lowest latency; off: more throughput on few cores
     max_batch: int = 8
     max_wait_ms: float = 0.0  # 0: batch what queued up during the last run, never delay a lone request
     max_queue: int = 64

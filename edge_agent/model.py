@@ -69,10 +69,12 @@ def load_model(
     providers: list[str] | None = None,
     trust_key: Path | None = None,
     run_golden: bool = True,
+    spinning: bool = True,
 ) -> LoadedModel:
     bundle = open_bundle(bundle_path, trust_key=trust_key)
     manifest = bundle.manifest
-    runtime = load_runtime(manifest.runtime, bundle.model_path, threads=threads, providers=providers)
+    runtime = load_runtime(manifest.runtime, bundle.model_path, threads=threads, providers=providers,
+                           spinning=spinning)
     tokenizer = load_tokenizer(bundle.tokenizer_path)
     model = LoadedModel(bundle=bundle, runtime=runtime, tokenizer=tokenizer)
     if manifest.task == "text-generation":

@@ -68,7 +68,8 @@ class Agent:
         if self.model is None:
             self.model = load_model(cfg.bundle, threads=cfg.threads or self.profile.threads,
                                     providers=self.profile.ort_providers,
-                                    trust_key=Path(cfg.trust_key) if cfg.trust_key else None)
+                                    trust_key=Path(cfg.trust_key) if cfg.trust_key else None,
+                                    spinning=cfg.ort_spinning)
         url = cfg.broker_url()
         if cfg.username:
             url = type(url)(url.host, url.port, url.tls, cfg.username, cfg.password)

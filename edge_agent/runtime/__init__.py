@@ -23,12 +23,12 @@ class Runtime(Protocol):
 
 
 def load_runtime(
-    kind: str, model_path: Path, threads: int = 0, providers: list[str] | None = None
+    kind: str, model_path: Path, threads: int = 0, providers: list[str] | None = None, spinning: bool = True
 ) -> Runtime:
     if kind == "onnxruntime":
         from edge_agent.runtime.onnx import OrtRuntime
 
-        return OrtRuntime(model_path, threads=threads, providers=providers)
+        return OrtRuntime(model_path, threads=threads, providers=providers, spinning=spinning)
     if kind == "litert":
         from edge_agent.runtime.litert import LiteRtRuntime
 

@@ -18,7 +18,8 @@ _ORT_TYPES = {"tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(floa
 class OrtRuntime:
     name = "onnxruntime"
 
-    def __init__(self, model_path: Path, threads: int = 0, providers: list[str] | None = None):
+    def __init__(self, model_path: Path, threads: int = 0, providers: list[str] | None = None,
+                 spinning: bool = True):
         try:
             import onnxruntime as ort
         except ImportError as exc:
@@ -30,6 +31,9 @@ class OrtRuntime:
         if threads:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
+        if not spinning:
+            # Idle intra-op threads spin by default, burning a core the broker and MQTT thread need.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         available = ort.get_available_providers()
         wanted = providers or ["CPUExecutionProvider"]
         chosen = [p for p in wanted if p in available] or ["CPUExecutionProvider"]
