@@ -34,7 +34,7 @@ def demo(cache_dir, budget, lang, retrain, keep_running) -> None:
                        retrain=retrain, keep_running=keep_running)
     try:
         run_demo(opts)
-    except (ConversionError, BrokerError) as exc:
+    except (ConversionError, BrokerError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

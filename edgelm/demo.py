@@ -9,6 +9,9 @@ from __future__ import annotations
 import json
 import os
 import queue
+import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +52,6 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
     from converter.pipeline import ConvertOptions, convert
     from converter.train import train_intents
     from edge_agent.client import EdgeClient
-    from edge_agent.config import load_config
-    from edge_agent.service import Agent
     from edgelm.broker import Mosquitto
 
     console = console or Console()
@@ -86,12 +87,10 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
     broker = Mosquitto().start()
     agent = None
     try:
-        config = load_config(None, env={}, bundle=str(bundle), broker=broker.url, device_id=DEVICE_ID,
-                             device="x86-64", telemetry_interval_s=1.0)
+        # The agent runs as its own process, as on a board: its telemetry shows its own RSS, not torch's.
         started = time.perf_counter()
-        agent = Agent(config)
-        agent.start()
-        console.print(f"mosquitto on {broker.url}; agent '{DEVICE_ID}' online in "
+        agent = start_agent_process(bundle, broker.url)
+        console.print(f"mosquitto on {broker.url}; agent '{DEVICE_ID}' (pid {agent.pid}) online in "
                       f"{time.perf_counter() - started:.2f}s")
 
         console.rule("[4/5] commands over MQTT")
@@ -118,9 +117,33 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
         if opts.keep_running:
             console.print(f"\nbroker and agent keep running; try:\n  edgelm ask \"turn on the kitchen lights\" "
                           f"--broker {broker.url} --device {DEVICE_ID}\nCtrl-C stops them.")
-            agent.serve_forever()
+            try:
+                agent.wait()
+            except KeyboardInterrupt:
+                pass
     finally:
         if agent is not None:
-            agent.stop()
+            agent.terminate()
+            agent.wait(15)
         broker.stop()
     return summary
+
+
+def start_agent_process(bundle: Path, broker_url: str, timeout: float = 30.0) -> subprocess.Popen:
+    from edge_agent.client import EdgeClient
+
+    online = threading.Event()
+    with EdgeClient(broker_url) as watcher:
+        watcher.conn.add_handler(lambda m: online.set() if m.topic.endswith("/status") and b'"online"' in m.payload
+                                 else None)
+        watcher.conn.subscribe(f"edgelm/{DEVICE_ID}/status")
+        proc = subprocess.Popen([sys.executable, "-m", "edgelm.cli", "agent", "run", "--bundle", str(bundle),
+                                 "--broker", broker_url, "--device-id", DEVICE_ID, "--device", "x86-64",
+                                 "--telemetry-interval", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while not online.wait(0.1):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                err = proc.stderr.read().decode(errors="replace").strip().splitlines() if proc.stderr else []
+                raise RuntimeError(f"agent did not come online: {err[-1] if err else 'timeout'}")
+    return proc
