@@ -47,8 +47,8 @@ def test_noise_changes_text_a_little():
 
 
 def test_demo_end_to_end(tmp_path):
-    result = CliRunner().invoke(cli, ["demo", "--budget", "tiny", "--cache-dir", str(tmp_path)],
-                                catch_exceptions=False)
+    runner = CliRunner(env={"COLUMNS": "200"})  # rich wraps table cells at 80 columns otherwise
+    result = runner.invoke(cli, ["demo", "--budget", "tiny", "--cache-dir", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = result.output
     for step in ("[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"):
@@ -56,5 +56,5 @@ def test_demo_end_to_end(tmp_path):
     assert "enciende las luces de la cocina" in out and "turn on the kitchen lights" in out
     assert '"rss_mb"' in out and '"latency_ms"' in out
     assert (tmp_path / "bundle-en-es-tiny" / "manifest.json").exists()
-    again = CliRunner().invoke(cli, ["demo", "--budget", "tiny", "--cache-dir", str(tmp_path)])
+    again = runner.invoke(cli, ["demo", "--budget", "tiny", "--cache-dir", str(tmp_path)])
     assert again.exit_code == 0 and "reusing" in again.output
