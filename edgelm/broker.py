@@ -51,7 +51,7 @@ def mqtt_ready(host: str, port: int, timeout: float = 1.0) -> bool:
 
 
 class Mosquitto:
-    def __init__(self, extra_config: str = "", port: int | None = None):
+    def __init__(self, extra_config: str = "", port: int | None = None, per_listener_settings: bool = False):
         binary = mosquitto_binary()
         if binary is None:
             raise BrokerError("mosquitto is not installed (Debian/Ubuntu: apt-get install mosquitto)")
@@ -59,6 +59,7 @@ class Mosquitto:
         self.port = port or free_port()
         self.host = "127.0.0.1"
         self.extra_config = extra_config
+        self.per_listener_settings = per_listener_settings
         self.dir = Path(tempfile.mkdtemp(prefix="edgelm-mosquitto-"))
         self.proc: subprocess.Popen | None = None
 
@@ -69,7 +70,8 @@ class Mosquitto:
     def _write_config(self) -> Path:
         conf = self.dir / "mosquitto.conf"
         conf.write_text(
-            f"listener {self.port} 127.0.0.1\n"
+            ("per_listener_settings true\n" if self.per_listener_settings else "")
+            + f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
             "set_tcp_nodelay true\n"
             "persistence true\n"
@@ -79,14 +81,17 @@ class Mosquitto:
             f"log_dest file {self.dir}/mosquitto.log\n"
             f"{self.extra_config}\n"
         )
-        if os.geteuid() == 0:  # run as root, mosquitto drops to user mosquitto: it must own its dir
+        self._hand_over()
+        return conf
+
+    def _hand_over(self) -> None:
+        if os.geteuid() == 0:  # run as root, mosquitto drops to user mosquitto: it must own its files
             try:
                 user = pwd.getpwnam("mosquitto")
-                os.chown(self.dir, user.pw_uid, user.pw_gid)
-                conf.chmod(0o644)
             except KeyError:
-                pass
-        return conf
+                return
+            for path in (self.dir, *self.dir.iterdir()):
+                os.chown(path, user.pw_uid, user.pw_gid)
 
     def start(self) -> Mosquitto:
         conf = self._write_config()
