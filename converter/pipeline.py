@@ -200,13 +200,13 @@ def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tok
     if source.spec.generative:
         generation = {"eos_token_id": source.config.get("eos_token_id"),
                       "num_layers": source.config.get("n_layer"), "kv_cache": True}
+    runtime = load_runtime("onnxruntime", outcome.path)
     return Manifest(
         name=name, version=opts.version, task=source.spec.task, family=source.family, runtime="onnxruntime",
         model_file="model.onnx", device=profile.name, max_seq_len=max_len, tokenizer_file=tokenizer_file,
         labels=labels if not source.spec.generative else [], quantization=quant,
         pruning={"heads_per_layer": None, "ffn_per_layer": None, "vocab_before": None, "vocab_after": None},
-        io={"inputs": load_runtime("onnxruntime", outcome.path).input_names,
-            "outputs": load_runtime("onnxruntime", outcome.path).output_names},
+        io={"inputs": runtime.input_names, "outputs": runtime.output_names},
         metrics=metrics, generation=generation, converter_version=__version__,
     )
 

@@ -60,7 +60,6 @@ class Agent:
         self.group: Connection | None = None
         self.worker: Worker | None = None
         self._telemetry_thread: threading.Thread | None = None
-        self.online_at: float | None = None
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self, connect_timeout: float = 10.0) -> None:
@@ -110,7 +109,6 @@ class Agent:
                                   else None)
             self.main.subscribe(birth, qos=0)  # QoS 0: nothing to ack under manual acks
             self.publish_discovery()
-        self.online_at = time.monotonic()
         if cfg.telemetry_interval_s > 0:
             self._telemetry_thread = threading.Thread(target=self._telemetry_loop, name="edgelm-telemetry",
                                                       daemon=True)

@@ -49,7 +49,6 @@ class Worker(threading.Thread):
         self.max_wait_s = max_wait_s
         self.on_batch = on_batch
         self.stopping = threading.Event()
-        self.busy = threading.Event()
         manifest = model.manifest
         self.model_info = {"name": manifest.name, "version": manifest.version}
         self.ood_threshold = float(manifest.thresholds.get("ood", 0.0))
@@ -77,11 +76,7 @@ class Worker(threading.Thread):
             batch = self._collect()
             if not batch:
                 continue
-            self.busy.set()
-            try:
-                self.process(batch)
-            finally:
-                self.busy.clear()
+            self.process(batch)
 
     def process(self, batch: list[Job]) -> None:
         now_mono, now_wall = time.monotonic(), time.time()
