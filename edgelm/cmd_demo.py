@@ -29,7 +29,7 @@ def demo(cache_dir, budget, lang, retrain, keep_running) -> None:
         from edgelm.broker import BrokerError
         from edgelm.demo import DemoOptions, default_cache_dir, run_demo
     except ImportError as exc:
-        raise click.ClickException(f"the demo needs: pip install 'edgelm[agent,onnx,convert]' ({exc})") from exc
+        raise click.ClickException(f"the demo needs: pip install 'edgelm[agent,onnx,convert,intents]' ({exc})") from exc
     opts = DemoOptions(cache_dir=cache_dir or default_cache_dir(), budget=budget, langs=tuple(_langs(lang)),
                        retrain=retrain, keep_running=keep_running)
     try:
