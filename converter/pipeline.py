@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -201,8 +202,10 @@ def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tok
         generation = {"eos_token_id": source.config.get("eos_token_id"),
                       "num_layers": source.config.get("n_layer"), "kv_cache": True}
     runtime = load_runtime("onnxruntime", outcome.path)
+    thresholds_file = source.path / "thresholds.json"  # written by train-intents (OOD calibration)
+    thresholds = json.loads(thresholds_file.read_text()) if thresholds_file.is_file() else {}
     return Manifest(
-        name=name, version=opts.version, task=source.spec.task, family=source.family, runtime="onnxruntime",
+        name=name, thresholds=thresholds, version=opts.version, task=source.spec.task, family=source.family, runtime="onnxruntime",
         model_file="model.onnx", device=profile.name, max_seq_len=max_len, tokenizer_file=tokenizer_file,
         labels=labels if not source.spec.generative else [], quantization=quant,
         pruning={"heads_per_layer": None, "ffn_per_layer": None, "vocab_before": None, "vocab_after": None},

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from converter import ood
 from converter.errors import ConversionError, MissingExtraError
 from converter.intents_data import Example, add_noise, balance, build
 from converter.metrics import classification_report
@@ -45,16 +46,34 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def _predict(model, tokenizer, texts: list[str], max_len: int) -> list[int]:
+def _probabilities(model, tokenizer, texts: list[str], max_len: int) -> np.ndarray:
     import torch
 
-    out = []
+    rows = []
     with torch.inference_mode():
         for start in range(0, len(texts), 128):
             enc = tokenizer(texts[start:start + 128], padding=True, truncation=True, max_length=max_len,
                             return_tensors="pt")
-            out.extend(model(**enc).logits.argmax(-1).tolist())
-    return out
+            rows.append(torch.softmax(model(**enc).logits, -1).numpy())
+    return np.concatenate(rows) if rows else np.zeros((0, 1))
+
+
+def _predict(model, tokenizer, texts: list[str], max_len: int) -> list[int]:
+    return _probabilities(model, tokenizer, texts, max_len).argmax(-1).tolist()
+
+
+def _calibrate_ood(model, tokenizer, validation: list[Example], test: list[Example], langs: list[str],
+                   max_len: int) -> dict:
+    """Threshold from in-domain validation confidences; false triggers measured on held-out OOD text."""
+    def confidence(texts: list[str]) -> np.ndarray:
+        return _probabilities(model, tokenizer, texts, max_len).max(-1) if texts else np.zeros(0)
+
+    threshold = ood.calibrate(confidence([e.text for e in validation]))
+    result: dict = {"threshold": round(threshold, 4), "target_in_domain_recall": ood.TARGET_RECALL}
+    for lang in langs:
+        result[lang] = ood.rates(threshold, confidence([e.text for e in test if e.lang == lang]),
+                                 confidence(ood.split(lang)[1]))
+    return result
 
 
 def train_intents(output: Path, langs: list[str], budget: str = "small", base: Path | None = None,
@@ -125,6 +144,8 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
                 pred = _predict(model, tokenizer, [e.text for e in subset], cfg.max_len)
                 metrics = classification_report([index[e.label] for e in subset], pred, labels)
                 report[f"{name}_{lang}"] = {k: metrics[k] for k in ("n", "accuracy", "macro_f1")}
+    report["ood"] = _calibrate_ood(model, tokenizer, data.validation, test, langs, cfg.max_len)
+    (output / "thresholds.json").write_text(json.dumps({"ood": report["ood"]["threshold"]}))
     report["seconds"] = round(time.perf_counter() - started, 1)
     (output / "train_report.json").write_text(json.dumps(report, indent=2))
     return report

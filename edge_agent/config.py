@@ -76,7 +76,8 @@ class AgentConfig:
     discovery: bool = True  # Home Assistant MQTT discovery of the agent's sensors
     discovery_prefix: str = "homeassistant"
     hermes: bool = True  # answer Rhasspy/Snips hermes/nlu/query (intent bundles only)
-    hermes_min_confidence: float = 0.5  # below it: hermes/nlu/intentNotRecognized
+    # below it: hermes/nlu/intentNotRecognized; < 0 means the bundle's calibrated OOD threshold (else 0.5)
+    hermes_min_confidence: float = -1.0
 
     def validate(self) -> AgentConfig:
         if not self.bundle:

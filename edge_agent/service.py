@@ -221,6 +221,12 @@ class Agent:
         except queue.Full:
             self._deliver(job, ErrorResponse(key, "overloaded", "queue full", self.config.device_id), False)
 
+    def hermes_threshold(self) -> float:
+        if self.config.hermes_min_confidence >= 0:
+            return self.config.hermes_min_confidence
+        ood = self.model.manifest.thresholds.get("ood") if self.model else None
+        return float(ood) if ood is not None else 0.5
+
     def _deliver_hermes(self, job: Job, message: Any, remember: bool) -> None:
         scores = {}
         if not isinstance(message, ErrorResponse):
@@ -228,7 +234,7 @@ class Agent:
             self.stats.record(message.latency_ms.total)
         else:
             self.stats.error()
-        result = hermes.resolve(job.hermes, scores, self.config.hermes_min_confidence)
+        result = hermes.resolve(job.hermes, scores, self.hermes_threshold())
         payload = dumps(result.to_dict())
         targets = self.cache.finish(job.request.id, payload, remember=remember)
         for index, target in enumerate(targets):

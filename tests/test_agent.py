@@ -346,3 +346,21 @@ def test_home_assistant_discovery(bert_bundle, broker, device_id):
     assert fresh.drain(0.5) == []  # retained configs are gone
     fresh.close()
     listener.close()
+
+
+def test_calibrated_ood_threshold_rejects_low_confidence(bert_dir, tmp_path, convert_fn, broker, device_id):
+    import shutil
+
+    src = tmp_path / "ood-src"
+    shutil.copytree(bert_dir, src)
+    (src / "thresholds.json").write_text(json.dumps({"ood": 0.99}))  # as train-intents writes it
+    bundle = convert_fn(src, tmp_path / "ood-bundle").bundle
+    with running_agent(bundle, broker, device_id) as agent:
+        assert agent.model.manifest.thresholds == {"ood": 0.99} and agent.hermes_threshold() == 0.99
+        with EdgeClient(broker.url) as client:
+            answer = validate("response", client.request("I love this song", device=device_id))
+        assert answer["intent"] is None and len(answer["alternatives"]) == 3  # no intent, still ranked
+        listener = Listener(broker).subscribe("hermes/nlu/intentNotRecognized")
+        listener.publish("hermes/nlu/query", json.dumps({"input": "I love this song", "id": "ood1"}))
+        assert json.loads(listener.get().payload)["id"] == "ood1"
+        listener.close()

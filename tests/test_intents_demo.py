@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -55,6 +56,11 @@ def test_demo_end_to_end(tmp_path):
         assert step in out
     assert "enciende las luces de la cocina" in out and "turn on the kitchen lights" in out
     assert '"rss_mb"' in out and '"latency_ms"' in out
-    assert (tmp_path / "bundle-en-es-tiny" / "manifest.json").exists()
+    manifest = json.loads((tmp_path / "bundle-en-es-tiny" / "manifest.json").read_text())
+    report = json.loads((tmp_path / "intents-en-es-tiny" / "train_report.json").read_text())
+    assert manifest["thresholds"]["ood"] == report["ood"]["threshold"]  # calibrated, carried into the bundle
+    for lang in ("en", "es"):
+        assert 0 <= report["ood"][lang]["false_trigger_rate"] <= 1
+        assert report["ood"][lang]["in_domain_recall"] > 0.5
     again = runner.invoke(cli, ["demo", "--budget", "tiny", "--cache-dir", str(tmp_path)])
     assert again.exit_code == 0 and "reusing" in again.output
