@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from edge_agent.client import EdgeClient  # noqa: E402
+from edgelm.agent_process import start_agent_process  # noqa: E402
 from edgelm.broker import Mosquitto  # noqa: E402
 
 TEXTS = ["turn on the kitchen light", "set the living room lamp to fifty percent", "what is the temperature",
@@ -104,22 +105,9 @@ def start_agent(bundle: Path, url: str, device: str, max_batch: int, spinning: b
 
     import psutil
 
-    cmd = [sys.executable, "-m", "edgelm.cli", "agent", "run", "--bundle", str(bundle), "--broker", url,
-           "--device-id", device, "--device", "x86-64-vnni", "--max-batch", str(max_batch),
-           "--telemetry-interval", "0"]
-    status = EdgeClient(url).connect()
-    online = threading.Event()
-    status.conn.add_handler(lambda m: online.set() if m.topic.endswith("/status") and b'"online"' in m.payload
-                            else None)
-    status.conn.subscribe(f"edgelm/{device}/status")
-    time.sleep(0.1)
-    t0 = time.perf_counter()
     env = {**os.environ, "EDGELM_ORT_SPINNING": "1" if spinning else "0"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    if not online.wait(60):
-        raise RuntimeError("agent did not come online")
-    startup = time.perf_counter() - t0
-    status.close()
+    proc, startup = start_agent_process(bundle, url, device, "--device", "x86-64-vnni", "--max-batch",
+                                        str(max_batch), "--telemetry-interval", "0", env=env, timeout=60)
     return proc, psutil.Process(proc.pid), startup
 
 

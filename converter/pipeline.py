@@ -129,17 +129,17 @@ def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: 
                     if evalset else None)
     report: dict = {}
     with steps.step("verify the fp32 ONNX export"):
-        fp32_parity, failures = verify.check_parity(reference, _candidate(source, fp32, tokenizer, texts, max_len),
-                                                    "none", source.spec.generative)
+        fp32_outputs = _candidate(source, load_runtime("onnxruntime", fp32), tokenizer, texts, max_len)
+        fp32_parity, failures = verify.check_parity(reference, fp32_outputs, "none", source.spec.generative)
         report["fp32"] = fp32_parity
         verify.raise_if_failed([f"fp32 export: {f}" for f in failures], report)
 
     def judge(candidate_path: Path, quant: str) -> tuple[dict, list[str]]:
-        cand = _candidate(source, candidate_path, tokenizer, texts, max_len)
+        runtime = load_runtime("onnxruntime", candidate_path)  # one session for parity and eval
+        cand = _candidate(source, runtime, tokenizer, texts, max_len)
         result, fails = verify.check_parity(reference, cand, quant, source.spec.generative)
         out = {"parity": result}
         if evalset is not None and eval_ref is not None:
-            runtime = load_runtime("onnxruntime", candidate_path)
             cand_eval = verify.runtime_classifier_logits(runtime, tokenizer, evalset.texts, max_len)
             out["eval"], eval_fails = verify.check_eval(eval_ref, cand_eval, evalset, labels,
                                                         opts.max_accuracy_drop)
@@ -153,8 +153,10 @@ def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: 
         for line in outcome.notes:
             steps.note(line)
     with steps.step("write the bundle"):
-        manifest = _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tokenizer_path.name)
-        manifest.golden = _golden(source, model_path, tokenizer, texts, max_len, manifest)
+        final_runtime = load_runtime("onnxruntime", model_path)
+        manifest = _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tokenizer_path.name,
+                             final_runtime)
+        manifest.golden = _golden(source, final_runtime, tokenizer, texts, max_len, manifest)
         check_memory_budget(model_path.stat().st_size, profile)
         if output.name.endswith((".tar.gz", ".tgz")):
             write_manifest(stage, manifest, sign_key=opts.sign_key)
@@ -176,8 +178,7 @@ def _reference(source: Source, torch_model, tokenizer, texts, max_len) -> verify
     return verify.Outputs(verify.torch_classifier_logits(torch_model, tokenizer, texts, max_len))
 
 
-def _candidate(source: Source, path: Path, tokenizer, texts, max_len) -> verify.Outputs:
-    runtime = load_runtime("onnxruntime", path)
+def _candidate(source: Source, runtime, tokenizer, texts, max_len) -> verify.Outputs:
     if source.spec.generative:
         generator = Generator(runtime, tokenizer, source.config.get("eos_token_id"), max_len)
         return verify.runtime_lm_logits(generator, texts, min(max_len, 32))
@@ -189,7 +190,8 @@ def _calibration_feeds(tokenizer, texts: list[str], max_len: int, model: Path) -
     return [encode_batch(tokenizer, [t], max_len, names) for t in texts]
 
 
-def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tokenizer_file) -> Manifest:
+def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tokenizer_file,
+              runtime) -> Manifest:
     name = opts.name or source.path.name
     quant = {"mode": mode, "preset": profile.ort_preset if "int8" in mode else None,
              "int8_fraction": outcome.int8_fraction, "kept_fp32": outcome.kept_fp32}
@@ -201,7 +203,6 @@ def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tok
     if source.spec.generative:
         generation = {"eos_token_id": source.config.get("eos_token_id"),
                       "num_layers": source.config.get("n_layer"), "kv_cache": True}
-    runtime = load_runtime("onnxruntime", outcome.path)
     thresholds_file = source.path / "thresholds.json"  # written by train-intents (OOD calibration)
     thresholds = json.loads(thresholds_file.read_text()) if thresholds_file.is_file() else {}
     return Manifest(
@@ -214,8 +215,7 @@ def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tok
     )
 
 
-def _golden(source, model_path, tokenizer, texts, max_len, manifest) -> list[dict]:
-    runtime = load_runtime("onnxruntime", model_path)
+def _golden(source, runtime, tokenizer, texts, max_len, manifest) -> list[dict]:
     picks = texts[:N_GOLDEN]
     if source.spec.generative:
         gen = Generator(runtime, tokenizer, manifest.generation.get("eos_token_id"), max_len)

@@ -5,7 +5,7 @@ Every check runs; failures are collected and raised once (as optimum's validatio
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -44,7 +44,6 @@ class EvalSet:
 class Outputs:
     logits: np.ndarray  # [n, classes] or [n, seq, vocab]
     valid: np.ndarray | None = None  # generation: which positions are real tokens
-    extra: dict = field(default_factory=dict)
 
 
 def torch_classifier_logits(model, tokenizer, texts: list[str], max_len: int) -> np.ndarray:

@@ -128,9 +128,6 @@ class Bundle:
     signed: bool
     _tmp: Any = None  # keeps an extracted .tar.gz alive
 
-    def file(self, name: str) -> Path:
-        return self.path / name
-
     @property
     def model_path(self) -> Path:
         return self.path / self.manifest.model_file

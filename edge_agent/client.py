@@ -24,6 +24,17 @@ class RequestTimeout(TimeoutError):
     pass
 
 
+class Reply(Future):
+    """The answer to come, plus what is needed to re-send the same request."""
+
+    def __init__(self, request_id: str, payload: dict[str, Any], topic: str, expiry_s: int | None):
+        super().__init__()
+        self.request_id = request_id
+        self.payload = payload
+        self.topic = topic
+        self.expiry_s = expiry_s
+
+
 class EdgeClient:
     def __init__(self, broker: str, protocol: int = 5, prefix: str = "edgelm", client_id: str | None = None,
                  username: str | None = None, password: str | None = None, ca_file: str | None = None):
@@ -37,7 +48,7 @@ class EdgeClient:
         self.conn = Connection(url, self.client_id, protocol, clean=True, ca_file=ca_file)
         self.conn.add_handler(self._on_message)
         self.conn.subscribe(f"{prefix}/reply/{self.client_id}/#", qos=1)
-        self._pending: dict[str, Future] = {}
+        self._pending: dict[str, Reply] = {}
         self._chunks: dict[str, Callable[[dict], None]] = {}
         self._answered: set[str] = set()
         self._lock = threading.Lock()
@@ -85,23 +96,23 @@ class EdgeClient:
         return f"{self.prefix}/{device}/request" if device else f"{self.prefix}/group/{group}/request"
 
     def send(self, text: str, device: str | None = None, group: str | None = None, request_id: str | None = None,
-             on_chunk: Callable[[dict], None] | None = None, expiry_s: int | None = None, **fields: Any) -> Future:
+             on_chunk: Callable[[dict], None] | None = None, expiry_s: int | None = None, **fields: Any) -> Reply:
         """Publish one request; the Future resolves to the first answer (a response or an error dict)."""
         rid = request_id or uuid.uuid4().hex
         payload: dict[str, Any] = {"v": 1, "id": rid, "text": text, **fields}
         if self.protocol != 5:
             payload["reply_to"] = self.reply_topic
-        future: Future = Future()
+        future = Reply(rid, payload, self.topic_for(device, group), expiry_s)
         with self._lock:
             self._pending[rid] = future
             self._answered.discard(rid)
         if on_chunk is not None:
             self._chunks[rid] = on_chunk
-        self._publish(rid, payload, self.topic_for(device, group), expiry_s)
-        future.request = (rid, payload, self.topic_for(device, group), expiry_s)  # type: ignore[attr-defined]
+        self._publish(future)
         return future
 
-    def _publish(self, rid: str, payload: dict, topic: str, expiry_s: int | None) -> None:
+    def _publish(self, reply: Reply) -> None:
+        rid, payload, topic, expiry_s = reply.request_id, reply.payload, reply.topic, reply.expiry_s
         if self.protocol == 5:
             from paho.mqtt.packettypes import PacketTypes
             from paho.mqtt.properties import Properties
@@ -115,16 +126,16 @@ class EdgeClient:
         else:
             self.conn.publish(topic, json.dumps(payload).encode(), qos=1)
 
-    def wait(self, future: Future, timeout: float = DEFAULT_TIMEOUT_S, retries: int = 2) -> dict:
+    def wait(self, future: Reply, timeout: float = DEFAULT_TIMEOUT_S, retries: int = 2) -> dict:
         """Wait for the answer, re-sending the same request (same id) after each timeout."""
-        rid, payload, topic, expiry_s = future.request  # type: ignore[attr-defined]
+        rid = future.request_id
         try:
             for attempt in range(retries + 1):
                 try:
                     return future.result(timeout=timeout)
                 except FutureTimeout:
                     if attempt < retries:
-                        self._publish(rid, payload, topic, expiry_s)
+                        self._publish(future)
             raise RequestTimeout(f"no answer to request {rid} after {retries + 1} tries of {timeout:.1f}s")
         finally:
             with self._lock:

@@ -39,9 +39,7 @@ def run(config_file, bundle, broker, device_id, group, device, protocol, max_bat
                              max_batch=max_batch, telemetry_interval_s=telemetry_interval)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    logging.getLogger().setLevel(config.log_level.upper())
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(config.log_level.upper())  # the root handler is set up by `edgelm` itself
     service = Agent(config)
     try:
         service.start()

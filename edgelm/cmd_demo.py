@@ -26,6 +26,7 @@ def demo(cache_dir, budget, lang, retrain, keep_running) -> None:
     """Train, convert, serve and query a bilingual home-automation intent model, all on this machine."""
     try:
         from converter.errors import ConversionError
+        from edgelm.agent_process import AgentStartError
         from edgelm.broker import BrokerError
         from edgelm.demo import DemoOptions, default_cache_dir, run_demo
     except ImportError as exc:
@@ -34,7 +35,7 @@ def demo(cache_dir, budget, lang, retrain, keep_running) -> None:
                        retrain=retrain, keep_running=keep_running)
     try:
         run_demo(opts)
-    except (ConversionError, BrokerError, RuntimeError) as exc:
+    except (ConversionError, BrokerError, AgentStartError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import subprocess
-import sys
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +49,7 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
     from converter.pipeline import ConvertOptions, convert
     from converter.train import train_intents
     from edge_agent.client import EdgeClient
+    from edgelm.agent_process import start_agent_process
     from edgelm.broker import Mosquitto
 
     console = console or Console()
@@ -88,10 +86,9 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
     agent = None
     try:
         # The agent runs as its own process, as on a board: its telemetry shows its own RSS, not torch's.
-        started = time.perf_counter()
-        agent = start_agent_process(bundle, broker.url)
-        console.print(f"mosquitto on {broker.url}; agent '{DEVICE_ID}' (pid {agent.pid}) online in "
-                      f"{time.perf_counter() - started:.2f}s")
+        agent, startup = start_agent_process(bundle, broker.url, DEVICE_ID, "--device", "x86-64",
+                                             "--telemetry-interval", "1")
+        console.print(f"mosquitto on {broker.url}; agent '{DEVICE_ID}' (pid {agent.pid}) online in {startup:.2f}s")
 
         console.rule("[4/5] commands over MQTT")
         table = Table("lang", "text", "intent", "confidence", "agent ms", "round trip ms")
@@ -127,23 +124,3 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
             agent.wait(15)
         broker.stop()
     return summary
-
-
-def start_agent_process(bundle: Path, broker_url: str, timeout: float = 30.0) -> subprocess.Popen:
-    from edge_agent.client import EdgeClient
-
-    online = threading.Event()
-    with EdgeClient(broker_url) as watcher:
-        watcher.conn.add_handler(lambda m: online.set() if m.topic.endswith("/status") and b'"online"' in m.payload
-                                 else None)
-        watcher.conn.subscribe(f"edgelm/{DEVICE_ID}/status")
-        proc = subprocess.Popen([sys.executable, "-m", "edgelm.cli", "agent", "run", "--bundle", str(bundle),
-                                 "--broker", broker_url, "--device-id", DEVICE_ID, "--device", "x86-64",
-                                 "--telemetry-interval", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + timeout
-        while not online.wait(0.1):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                err = proc.stderr.read().decode(errors="replace").strip().splitlines() if proc.stderr else []
-                raise RuntimeError(f"agent did not come online: {err[-1] if err else 'timeout'}")
-    return proc

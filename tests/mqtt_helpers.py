@@ -10,6 +10,8 @@ import uuid
 from contextlib import contextmanager
 
 import paho.mqtt.client as mqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 from edge_agent.config import load_config
 from edge_agent.service import Agent
@@ -84,3 +86,24 @@ class Gate:
         self.entered.set()
         self.release.wait(10)
         return self.original(texts)
+
+
+def props(response_topic=None, correlation=None, expiry=None) -> Properties:
+    """MQTT 5 PUBLISH properties for a raw request."""
+    p = Properties(PacketTypes.PUBLISH)
+    if response_topic:
+        p.ResponseTopic = response_topic
+    if correlation is not None:
+        p.CorrelationData = correlation
+    if expiry is not None:
+        p.MessageExpiryInterval = expiry
+    return p
+
+
+def block_worker(agent, listener: Listener, reply_topic: str, request_id: str = "blocker") -> Gate:
+    """Send one request and hold the worker inside it, so that what follows waits in the queue."""
+    gate = Gate(agent.model.classifier)
+    listener.publish(f"edgelm/{agent.config.device_id}/request",
+                     json.dumps({"id": request_id, "text": "block"}), props(reply_topic))
+    assert gate.entered.wait(5)
+    return gate

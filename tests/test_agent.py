@@ -11,9 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mqtt_helpers import Gate, Listener, running_agent
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
+from mqtt_helpers import Listener, block_worker, props, running_agent
 
 from edge_agent.client import EdgeClient
 from edge_agent.messages import load_schema
@@ -24,17 +22,6 @@ SCHEMAS = {name: load_schema(name) for name in ("response", "error", "chunk", "s
 def validate(kind: str, message: dict) -> dict:
     jsonschema.validate(message, SCHEMAS[kind])
     return message
-
-
-def props(response_topic=None, correlation=None, expiry=None):
-    p = Properties(PacketTypes.PUBLISH)
-    if response_topic:
-        p.ResponseTopic = response_topic
-    if correlation is not None:
-        p.CorrelationData = correlation
-    if expiry is not None:
-        p.MessageExpiryInterval = expiry
-    return p
 
 
 @pytest.mark.parametrize("protocol", [5, 4], ids=["mqtt5", "mqtt311"])
@@ -74,11 +61,9 @@ def test_repeated_id_is_answered_from_cache(bert_bundle, broker, device_id):
 
 def test_duplicate_arriving_while_queued_runs_once(bert_bundle, broker, device_id):
     with running_agent(bert_bundle, broker, device_id) as agent:
-        gate = Gate(agent.model.classifier)
         listener = Listener(broker).subscribe("dup/replies")
+        gate = block_worker(agent, listener, "dup/replies")
         topic = f"edgelm/{device_id}/request"
-        listener.publish(topic, json.dumps({"id": "blocker", "text": "block"}), props("dup/replies"))
-        assert gate.entered.wait(5)
         for _ in range(3):  # QoS 1 redelivery / client retry of a request still in the queue
             listener.publish(topic, json.dumps({"id": "queued", "text": "queued text"}), props("dup/replies"))
         time.sleep(0.2)
@@ -93,11 +78,9 @@ def test_duplicate_arriving_while_queued_runs_once(bert_bundle, broker, device_i
 
 def test_full_queue_answers_overloaded_at_once(bert_bundle, broker, device_id):
     with running_agent(bert_bundle, broker, device_id, max_queue=1) as agent:
-        gate = Gate(agent.model.classifier)
         listener = Listener(broker).subscribe("ovl/replies")
+        gate = block_worker(agent, listener, "ovl/replies", request_id="a")
         topic = f"edgelm/{device_id}/request"
-        listener.publish(topic, json.dumps({"id": "a", "text": "running"}), props("ovl/replies"))
-        assert gate.entered.wait(5)
         listener.publish(topic, json.dumps({"id": "b", "text": "queued"}), props("ovl/replies"))
         listener.publish(topic, json.dumps({"id": "c", "text": "no room"}), props("ovl/replies"))
         early = validate("error", listener.get_json())  # while the worker is still blocked
@@ -185,11 +168,9 @@ def test_deadline_in_the_past_is_expired_not_run(bert_bundle, broker, device_id)
 
 def test_message_expiry_while_queued(bert_bundle, broker, device_id):
     with running_agent(bert_bundle, broker, device_id) as agent:
-        gate = Gate(agent.model.classifier)
         listener = Listener(broker).subscribe("exp/replies")
+        gate = block_worker(agent, listener, "exp/replies")
         topic = f"edgelm/{device_id}/request"
-        listener.publish(topic, json.dumps({"id": "slow", "text": "block"}), props("exp/replies"))
-        assert gate.entered.wait(5)
         listener.publish(topic, json.dumps({"id": "heater", "text": "turn on the heater"}),
                          props("exp/replies", expiry=1))
         time.sleep(1.3)

@@ -14,36 +14,21 @@ from click.testing import CliRunner
 from mqtt_helpers import Listener
 
 from edge_agent.client import EdgeClient
+from edgelm.agent_process import start_agent_process
 from edgelm.cli import cli
 
 FORBIDDEN = ("torch", "transformers", "optimum", "tensorflow", "converter")
 
 
 def start_agent(bundle, broker, device_id, *extra) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "edgelm.cli", "agent", "run", "--bundle", str(bundle), "--broker", broker.url,
-           "--device-id", device_id, "--device", "x86-64", "--telemetry-interval", "0", *extra]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
-def wait_online(broker, device_id, timeout=20.0) -> float:
-    listener = Listener(broker).subscribe(f"edgelm/{device_id}/status")
-    start = time.monotonic()
-    try:
-        while time.monotonic() - start < timeout:
-            try:
-                if json.loads(listener.get(0.5).payload)["state"] == "online":
-                    return time.monotonic() - start
-            except Exception:
-                continue
-        raise AssertionError("agent never came online")
-    finally:
-        listener.close()
+    """Spawn `edgelm agent run` and return once it has published a fresh online status."""
+    return start_agent_process(bundle, broker.url, device_id, "--device", "x86-64", "--telemetry-interval", "0",
+                               *extra)[0]
 
 
 def test_sigkill_and_restart_loses_no_request(bert_bundle, broker, device_id):
     proc = start_agent(bert_bundle, broker, device_id)
     try:
-        wait_online(broker, device_id)
         with EdgeClient(broker.url) as client:
             first = [client.send(f"turn on lamp {i}", device=device_id) for i in range(10)]
             assert all("intent" in client.wait(f) for f in first)
@@ -64,7 +49,6 @@ def test_sigkill_and_restart_loses_no_request(bert_bundle, broker, device_id):
 
 def test_sigterm_is_graceful_and_lwt_marks_a_crash(bert_bundle, broker, device_id):
     proc = start_agent(bert_bundle, broker, device_id)
-    wait_online(broker, device_id)
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(15) == 0
     status = Listener(broker).subscribe(f"edgelm/{device_id}/status")
@@ -73,7 +57,6 @@ def test_sigterm_is_graceful_and_lwt_marks_a_crash(bert_bundle, broker, device_i
 
     crashed = f"{device_id}-crash"
     proc = start_agent(bert_bundle, broker, crashed, "--protocol", "3.1.1")
-    wait_online(broker, crashed)
     proc.kill()
     proc.wait()
     listener = Listener(broker).subscribe(f"edgelm/{crashed}/status")
@@ -109,7 +92,6 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in {FORBIDDEN!
 def test_edgelm_ask_cli(bert_bundle, broker, device_id):
     proc = start_agent(bert_bundle, broker, device_id)
     try:
-        wait_online(broker, device_id)
         runner = CliRunner()
         result = runner.invoke(cli, ["ask", "turn on the kitchen light", "--broker", broker.url,
                                      "--device", device_id, "--json"])

@@ -1,0 +1,45 @@
+"""Run `edgelm agent run` as its own process (as on a board) and wait until it announces `online`.
+Used by the demo, the agent benchmark and the process-level tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+
+class AgentStartError(RuntimeError):
+    pass
+
+
+def start_agent_process(bundle: Path, broker_url: str, device_id: str, *extra_args: str,
+                        env: dict[str, str] | None = None, timeout: float = 30.0) -> tuple[subprocess.Popen, float]:
+    """Start the agent; return the process and seconds from spawn to its (non-retained) online status.
+
+    Its log goes to a file, not a pipe: an unread pipe fills up and blocks a long-running agent.
+    """
+    from edge_agent.client import EdgeClient
+
+    online = threading.Event()
+    log = tempfile.NamedTemporaryFile(prefix=f"edgelm-agent-{device_id}-", suffix=".log", delete=False)
+    with EdgeClient(broker_url) as watcher:
+        # A retained status is from an earlier run: only a fresh one means this process is up.
+        watcher.conn.add_handler(lambda m: online.set() if m.topic.endswith("/status") and not m.retain
+                                 and b'"online"' in m.payload else None)
+        watcher.conn.subscribe(f"edgelm/{device_id}/status")
+        time.sleep(0.05)  # let the subscription land before the agent can publish
+        cmd = [sys.executable, "-m", "edgelm.cli", "agent", "run", "--bundle", str(bundle), "--broker", broker_url,
+               "--device-id", device_id, *extra_args]
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        deadline = time.monotonic() + timeout
+        while not online.wait(0.05):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                lines = Path(log.name).read_text(errors="replace").strip().splitlines()
+                raise AgentStartError(f"agent did not come online: {lines[-1] if lines else 'timeout'}")
+    return proc, time.perf_counter() - started
