@@ -16,7 +16,8 @@ class AgentStartError(RuntimeError):
 
 
 def start_agent_process(bundle: Path, broker_url: str, device_id: str, *extra_args: str,
-                        env: dict[str, str] | None = None, timeout: float = 30.0) -> tuple[subprocess.Popen, float]:
+                        env: dict[str, str] | None = None, timeout: float = 30.0,
+                        protocol: int = 5) -> tuple[subprocess.Popen, float]:
     """Start the agent; return the process and seconds from spawn to its (non-retained) online status.
 
     Its log goes to a file, not a pipe: an unread pipe fills up and blocks a long-running agent.
@@ -25,14 +26,14 @@ def start_agent_process(bundle: Path, broker_url: str, device_id: str, *extra_ar
 
     online = threading.Event()
     log = tempfile.NamedTemporaryFile(prefix=f"edgelm-agent-{device_id}-", suffix=".log", delete=False)
-    with EdgeClient(broker_url) as watcher:
+    with EdgeClient(broker_url, protocol=protocol) as watcher:
         # A retained status is from an earlier run: only a fresh one means this process is up.
         watcher.conn.add_handler(lambda m: online.set() if m.topic.endswith("/status") and not m.retain
                                  and b'"online"' in m.payload else None)
         watcher.conn.subscribe(f"edgelm/{device_id}/status")
         time.sleep(0.05)  # let the subscription land before the agent can publish
         cmd = [sys.executable, "-m", "edgelm.cli", "agent", "run", "--bundle", str(bundle), "--broker", broker_url,
-               "--device-id", device_id, *extra_args]
+               "--device-id", device_id, "--protocol", "5" if protocol == 5 else "3.1.1", *extra_args]
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout

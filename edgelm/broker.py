@@ -30,10 +30,11 @@ def mosquitto_binary() -> str | None:
         (p for p in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto") if os.path.exists(p)), None)
 
 
-def mqtt_ready(host: str, port: int, timeout: float = 1.0) -> bool:
+def mqtt_ready(host: str, port: int, timeout: float = 1.0, protocol: int = 5) -> bool:
     import paho.mqtt.client as mqtt
 
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                         protocol=mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311)
     try:
         client.connect(host, port, keepalive=5)
         client.loop_start()
@@ -51,6 +52,8 @@ def mqtt_ready(host: str, port: int, timeout: float = 1.0) -> bool:
 
 
 class Mosquitto:
+    protocol = 5
+
     def __init__(self, extra_config: str = "", port: int | None = None, per_listener_settings: bool = False):
         binary = mosquitto_binary()
         if binary is None:

@@ -22,7 +22,9 @@ def _langs(value: str) -> list[str]:
 @click.option("--lang", "lang", default="en,es", show_default=True)
 @click.option("--retrain", is_flag=True, help="Ignore the cache.")
 @click.option("--keep-running", is_flag=True, help="Leave broker and agent up and print an `edgelm ask` line.")
-def demo(cache_dir, budget, lang, retrain, keep_running) -> None:
+@click.option("--broker", "broker_kind", type=click.Choice(["auto", "mosquitto", "amqtt"]), default="auto",
+              show_default=True, help="auto: Mosquitto where installed, else an in-process amqtt (MQTT 3.1.1).")
+def demo(cache_dir, budget, lang, retrain, keep_running, broker_kind) -> None:
     """Train, convert, serve and query a bilingual home-automation intent model, all on this machine."""
     try:
         from converter.errors import ConversionError
@@ -32,7 +34,7 @@ def demo(cache_dir, budget, lang, retrain, keep_running) -> None:
     except ImportError as exc:
         raise click.ClickException(f"the demo needs: pip install 'edgelm[agent,onnx,convert,intents]' ({exc})") from exc
     opts = DemoOptions(cache_dir=cache_dir or default_cache_dir(), budget=budget, langs=tuple(_langs(lang)),
-                       retrain=retrain, keep_running=keep_running)
+                       retrain=retrain, keep_running=keep_running, broker=broker_kind)
     try:
         run_demo(opts)
     except (ConversionError, BrokerError, AgentStartError) as exc:

@@ -39,6 +39,7 @@ class DemoOptions:
     langs: tuple[str, ...] = ("en", "es")
     retrain: bool = False
     keep_running: bool = False
+    broker: str = "auto"  # auto: Mosquitto where installed, else the in-process amqtt broker
 
 
 def default_cache_dir() -> Path:
@@ -50,7 +51,7 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
     from converter.train import train_intents
     from edge_agent.client import EdgeClient
     from edgelm.agent_process import start_agent_process
-    from edgelm.broker import Mosquitto
+    from edgelm.amqtt_broker import start_private_broker
 
     console = console or Console()
     tag = f"{'-'.join(opts.langs)}-{opts.budget}"
@@ -82,18 +83,21 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
                   f"int8 {ev.get('macro_f1')}; accuracy {orig.get('accuracy')} -> {ev.get('accuracy')}")
 
     console.rule("[3/5] broker and agent")
-    broker = Mosquitto().start()
+    broker = start_private_broker(opts.broker)
+    protocol = "5" if broker.protocol == 5 else "3.1.1"
     agent = None
     try:
         # The agent runs as its own process, as on a board: its telemetry shows its own RSS, not torch's.
         agent, startup = start_agent_process(bundle, broker.url, DEVICE_ID, "--device", "x86-64",
-                                             "--telemetry-interval", "1")
-        console.print(f"mosquitto on {broker.url}; agent '{DEVICE_ID}' (pid {agent.pid}) online in {startup:.2f}s")
+                                             "--telemetry-interval", "1", protocol=broker.protocol)
+        console.print(f"{type(broker).__name__} (MQTT {protocol}) on {broker.url}; "
+                      f"agent '{DEVICE_ID}' (pid {agent.pid}) online in {startup:.2f}s")
+        summary["broker"] = {"kind": type(broker).__name__, "protocol": protocol}
 
         console.rule("[4/5] commands over MQTT")
         table = Table("lang", "text", "intent", "confidence", "agent ms", "round trip ms")
         answers = []
-        with EdgeClient(broker.url) as client:
+        with EdgeClient(broker.url, protocol=broker.protocol) as client:
             telemetry: queue.Queue = queue.Queue()
             client.conn.add_handler(lambda m: telemetry.put(m.payload) if m.topic.endswith("/telemetry") else None)
             client.conn.subscribe(f"edgelm/{DEVICE_ID}/telemetry", qos=0)
@@ -113,7 +117,7 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
         summary["telemetry"] = sample
         if opts.keep_running:
             console.print(f"\nbroker and agent keep running; try:\n  edgelm ask \"turn on the kitchen lights\" "
-                          f"--broker {broker.url} --device {DEVICE_ID}\nCtrl-C stops them.")
+                          f"--broker {broker.url} --device {DEVICE_ID} --protocol {protocol}\nCtrl-C stops them.")
             try:
                 agent.wait()
             except KeyboardInterrupt:

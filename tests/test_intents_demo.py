@@ -47,13 +47,21 @@ def test_noise_changes_text_a_little():
     assert all(abs(len(n.split()) - 5) <= 1 for n in noisy)
 
 
-def test_demo_end_to_end(tmp_path):
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("demo-cache")
     runner = CliRunner(env={"COLUMNS": "200"})  # rich wraps table cells at 80 columns otherwise
-    result = runner.invoke(cli, ["demo", "--budget", "tiny", "--cache-dir", str(tmp_path)], catch_exceptions=False)
+    result = runner.invoke(cli, ["demo", "--budget", "tiny", "--cache-dir", str(cache)], catch_exceptions=False)
+    return cache, result
+
+
+def test_demo_end_to_end(demo_run):
+    tmp_path, result = demo_run
     assert result.exit_code == 0, result.output
     out = result.output
     for step in ("[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"):
         assert step in out
+    assert "Mosquitto (MQTT 5)" in out
     assert "enciende las luces de la cocina" in out and "turn on the kitchen lights" in out
     assert '"rss_mb"' in out and '"latency_ms"' in out
     manifest = json.loads((tmp_path / "bundle-en-es-tiny" / "manifest.json").read_text())
@@ -62,5 +70,45 @@ def test_demo_end_to_end(tmp_path):
     for lang in ("en", "es"):
         assert 0 <= report["ood"][lang]["false_trigger_rate"] <= 1
         assert report["ood"][lang]["in_domain_recall"] > 0.5
-    again = runner.invoke(cli, ["demo", "--budget", "tiny", "--cache-dir", str(tmp_path)])
-    assert again.exit_code == 0 and "reusing" in again.output
+
+
+def test_demo_reuses_its_cache_and_falls_back_to_amqtt(demo_run):
+    """Where Mosquitto is missing the demo runs an in-process amqtt broker; the agent then speaks 3.1.1."""
+    from edgelm.demo import COMMANDS, DemoOptions, run_demo
+
+    tmp_path, first = demo_run
+    assert first.exit_code == 0
+    summary = run_demo(DemoOptions(cache_dir=tmp_path, budget="tiny", broker="amqtt"))
+    assert summary["broker"] == {"kind": "AmqttBroker", "protocol": "3.1.1"}
+    assert [a["text"] for a in summary["answers"]] == [text for _, text in COMMANDS]
+    assert all("intent" in a and "latency_ms" in a for a in summary["answers"])  # intent None: rejected as OOD
+    assert summary["telemetry"]["requests"] >= len(COMMANDS)
+
+
+def test_hassil_baseline_is_the_real_matcher():
+    from converter.hassil_baseline import HassilMatcher
+
+    en = HassilMatcher("en")
+    match = en.match("turn on the kitchen lights")
+    assert match.intent == "HassTurnOn" and match.entities == {"area": "kitchen", "domain": "light"}
+    assert en.match("set a timer for 10 minutes").intent == "HassStartTimer"
+    assert en.match("trun on the kitchen lights").intent is None  # one typo defeats a template matcher
+    assert en.match("I love this song").intent is None
+    assert HassilMatcher("es").match("enciende las luces de la cocina").intent == "HassTurnOn"
+
+
+def test_intents_report_compares_model_bundle_and_hassil(demo_run):
+    from converter.intents_report import build_report
+
+    tmp_path, _ = demo_run
+    report = build_report(tmp_path / "intents-en-es-tiny", tmp_path / "bundle-en-es-tiny", ["en", "es"])
+    rows = {(r["system"], r["lang"], r["set"]): r for r in report["rows"]}
+    assert len(rows) == 3 * 2 * 2
+    for lang in ("en", "es"):
+        # hassil is given the lists the sentences were expanded with, so clean held-out text is its home turf
+        assert rows[("hassil", lang, "clean")]["accuracy"] > 0.9
+        assert rows[("hassil", lang, "noisy")]["accuracy"] < rows[("hassil", lang, "clean")]["accuracy"]
+        fp32 = rows[("fp32 (torch)", lang, "clean")]
+        int8 = rows[("int8 bundle (onnxruntime)", lang, "clean")]
+        assert fp32["n"] == int8["n"] > 0 and abs(fp32["accuracy"] - int8["accuracy"]) < 0.05
+    assert {r["system"] for r in report["ood"]} == {"fp32 (torch)", "int8 bundle (onnxruntime)", "hassil"}

@@ -1,0 +1,44 @@
+"""Issue-4 report: intent accuracy and macro-F1 of the fp32 model, the int8 bundle and hassil's template
+matcher on held-out templates (clean and with small noise), per language, and out-of-domain false triggers.
+
+    python benchmarks/intents_report.py --checkpoint DIR --bundle DIR [--lang en,es]
+
+Defaults to the models `edgelm demo` caches (~/.cache/edgelm/intents-en-es-small, bundle-en-es-small)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from converter.intents_report import build_report
+from edgelm.demo import default_cache_dir
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cache = default_cache_dir()
+    parser.add_argument("--checkpoint", type=Path, default=cache / "intents-en-es-small")
+    parser.add_argument("--bundle", type=Path, default=cache / "bundle-en-es-small")
+    parser.add_argument("--lang", default="en,es")
+    parser.add_argument("--json", type=Path, help="also write the report here")
+    args = parser.parse_args()
+    report = build_report(args.checkpoint, args.bundle, args.lang.split(","))
+    table = Table("system", "lang", "set", "n", "accuracy", "macro-F1", title=f"intents: {args.checkpoint.name}")
+    for r in report["rows"]:
+        table.add_row(r["system"], r["lang"], r["set"], str(r["n"]), f"{r['accuracy']:.3f}", f"{r['macro_f1']:.3f}")
+    console = Console()
+    console.print(table)
+    ood_table = Table("system", "lang", "n", "false triggers", title=f"out-of-domain (threshold {report['threshold']:.3f})")
+    for r in report["ood"]:
+        ood_table.add_row(r["system"], r["lang"], str(r["n"]), f"{r['false_trigger_rate']:.2f}")
+    console.print(ood_table)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
