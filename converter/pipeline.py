@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +16,7 @@ from converter.data import load_eval, load_texts, synthetic_texts
 from converter.errors import BudgetError, ConversionError
 from converter.fallback import quantize_with_fallback
 from converter.progress import Steps
+from converter.prune_stage import PruneOptions, prune_checkpoint
 from converter.source import Source, load_torch_model, resolve, write_tokenizer_json
 from edge_agent.bundle import Manifest, pack_bundle, write_manifest
 from edge_agent.classify import encode_batch
@@ -43,9 +44,11 @@ class ConvertOptions:
     name: str | None = None
     version: str = "1.0.0"
     quiet: bool = False
-    prune_heads: str | None = None
+    prune_heads: str | None = None  # fraction of heads to remove, or "auto"
     prune_ffn: float | None = None
     prune_vocab: bool = False
+    recover_steps: int = 0
+    train_file: Path | None = None  # texts for the recovery distillation (default: calibration texts)
 
 
 @dataclass
@@ -80,8 +83,6 @@ def check_memory_budget(size_bytes: int, profile: devices.DeviceProfile) -> None
 def _reject_unsupported(opts: ConvertOptions, profile: devices.DeviceProfile) -> None:
     if opts.format != "onnx":
         raise ConversionError(f"--format {opts.format} is not available yet; supported: onnx")
-    if opts.prune_heads or opts.prune_ffn or opts.prune_vocab:
-        raise ConversionError("pruning is not available yet in this version; convert without --prune-*")
     if not profile.supported:
         raise ConversionError(f"device {profile.name} is unsupported: {profile.why}")
 
@@ -91,13 +92,45 @@ def convert(model: str, output: Path, opts: ConvertOptions | None = None) -> Con
     profile = _profile(opts.device)
     _reject_unsupported(opts, profile)
     mode = resolve_quantization(opts.quantize, profile)
-    steps = Steps(total=5, quiet=opts.quiet)
+    steps = Steps(total=6 if _prune_options(opts).active else 5, quiet=opts.quiet)
     source = resolve(model, opts.task)
     work = Path(tempfile.mkdtemp(prefix="edgelm-convert-"))
     try:
-        return _convert(source, Path(output), opts, profile, mode, steps, work)
+        pruning: dict = {}
+        if _prune_options(opts).active:
+            opts = replace(opts, name=opts.name or source.path.name)  # not the temp dir's name
+            source, pruning = _prune(source, opts, steps, work, _max_len(source, opts))
+        return _convert(source, Path(output), opts, profile, mode, steps, work, pruning)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _prune_options(opts: ConvertOptions) -> PruneOptions:
+    return PruneOptions(heads=opts.prune_heads, ffn=opts.prune_ffn, vocab=opts.prune_vocab,
+                        recover_steps=opts.recover_steps, train_file=opts.train_file,
+                        max_drop_points=opts.max_accuracy_drop)
+
+
+def _prune(source: Source, opts: ConvertOptions, steps: Steps, work: Path, max_len: int) -> tuple[Source, dict]:
+    """Prune into a new checkpoint; the rest of the pipeline treats it as the user's model."""
+    from tokenizers import Tokenizer
+
+    labels = source.labels
+    evalset = load_eval(opts.eval_file, labels) if opts.eval_file and not source.spec.generative else None
+    texts = load_texts(opts.calibration_file) if opts.calibration_file else []
+    if not texts and evalset is not None:
+        texts = evalset.texts  # inputs only: importance never sees eval labels
+    with steps.step("prune (importance on calibration text)"):
+        if not texts:
+            tok = Tokenizer.from_file(str(write_tokenizer_json(source, work)))
+            texts = synthetic_texts(tok, N_VERIFY * 2, max_words=min(max_len // 2, 48))
+        record = prune_checkpoint(source, work / "pruned", _prune_options(opts), texts, evalset, max_len,
+                                  note=steps.note)
+        pruned = resolve(str(work / "pruned"), source.spec.task)
+        steps.note(f"parameters {record['params_before']:,} -> {record['params_after']:,}; heads per layer "
+                   f"{record['heads_per_layer']}; FFN {record['ffn_before']} -> {record['ffn_after']}; vocabulary "
+                   f"{record['vocab_before']} -> {record['vocab_after']}")
+    return pruned, record
 
 
 def _max_len(source: Source, opts: ConvertOptions) -> int:
@@ -106,7 +139,7 @@ def _max_len(source: Source, opts: ConvertOptions) -> int:
 
 
 def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: str, steps: Steps,
-             work: Path) -> ConversionResult:
+             work: Path, pruning: dict) -> ConversionResult:
     max_len = _max_len(source, opts)
     stage = work / "bundle"
     stage.mkdir()
@@ -155,7 +188,7 @@ def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: 
     with steps.step("write the bundle"):
         final_runtime = load_runtime("onnxruntime", model_path)
         manifest = _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tokenizer_path.name,
-                             final_runtime)
+                             final_runtime, pruning)
         manifest.golden = _golden(source, final_runtime, tokenizer, texts, max_len, manifest)
         check_memory_budget(model_path.stat().st_size, profile)
         if output.name.endswith((".tar.gz", ".tgz")):
@@ -191,7 +224,7 @@ def _calibration_feeds(tokenizer, texts: list[str], max_len: int, model: Path) -
 
 
 def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tokenizer_file,
-              runtime) -> Manifest:
+              runtime, pruning: dict) -> Manifest:
     name = opts.name or source.path.name
     quant = {"mode": mode, "preset": profile.ort_preset if "int8" in mode else None,
              "int8_fraction": outcome.int8_fraction, "kept_fp32": outcome.kept_fp32}
@@ -209,7 +242,8 @@ def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tok
         name=name, thresholds=thresholds, version=opts.version, task=source.spec.task, family=source.family, runtime="onnxruntime",
         model_file="model.onnx", device=profile.name, max_seq_len=max_len, tokenizer_file=tokenizer_file,
         labels=labels if not source.spec.generative else [], quantization=quant,
-        pruning={"heads_per_layer": None, "ffn_per_layer": None, "vocab_before": None, "vocab_after": None},
+        pruning=pruning or {"heads_per_layer": None, "ffn_per_layer": None, "vocab_before": None,
+                            "vocab_after": None},
         io={"inputs": runtime.input_names, "outputs": runtime.output_names},
         metrics=metrics, generation=generation, converter_version=__version__,
     )

@@ -49,6 +49,7 @@ def _print_summary(path: Path, m, sig_state: str, problems: list[str]) -> None:
     click.echo(f"quantized   {q.get('mode')}  int8 fraction {q.get('int8_fraction')}  "
                f"kept fp32 {', '.join(q.get('kept_fp32') or []) or '-'}")
     click.echo(f"max seq     {m.max_seq_len}   labels {len(m.labels)}")
+    _print_pruning(m.pruning)
     for name in sorted(m.files):
         size = (path / name).stat().st_size if (path / name).is_file() else 0
         click.echo(f"  {name:<28} {size / 2**20:8.2f} MB")
@@ -61,6 +62,22 @@ def _print_summary(path: Path, m, sig_state: str, problems: list[str]) -> None:
                    f"macro-F1 {o.get('macro_f1')} -> {e['macro_f1']}  (n={e['n']})")
     click.echo(f"signature   {sig_state}")
     click.echo(f"files       {'OK' if not problems else 'TAMPERED: ' + '; '.join(problems)}")
+
+
+def _print_pruning(p: dict) -> None:
+    if not p or p.get("params_before") is None:
+        click.echo("pruned      no")
+        return
+    removed = p.get("heads_removed") or {}
+    click.echo(f"pruned      parameters {p['params_before']:,} -> {p['params_after']:,}"
+               + ("  (auto)" if p.get("auto") else ""))
+    click.echo(f"  heads     per layer {p.get('heads_per_layer')}  removed "
+               + (", ".join(f"L{k}:{v}" for k, v in removed.items()) or "-"))
+    click.echo(f"  FFN       {p.get('ffn_before') or '-'} -> {p.get('ffn_after') or '-'} per layer")
+    click.echo(f"  vocab     {p.get('vocab_before') or '-'} -> {p.get('vocab_after') or '-'}")
+    before, after = p.get("metrics_before"), p.get("metrics_after")
+    if before and after:
+        click.echo(f"  macro-F1  {before['macro_f1']} -> {after['macro_f1']} (PyTorch, before quantization)")
 
 
 @click.group()

@@ -1,0 +1,193 @@
+"""The converter's prune step: measure importance, remove heads / FFN neurons / vocabulary, optionally
+recover by distillation, check that a reload reproduces the pruned logits, and write a new checkpoint the
+rest of the pipeline exports as if it were the user's."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from converter import prune, prune_vocab, verify
+from converter.errors import ConversionError
+from converter.metrics import classification_report
+from converter.source import Source, load_torch_model, write_tokenizer_json
+from edge_agent.classify import encode_batch
+
+AUTO_FRACTIONS = (0.5, 0.375, 0.25, 0.125)
+IMPORTANCE_TEXTS = 256
+RELOAD_TOLERANCE = 1e-4
+TOKENIZER_FILES = ("tokenizer_config.json", "special_tokens_map.json")
+
+
+@dataclass
+class PruneOptions:
+    heads: str | None = None  # fraction to remove, or "auto"
+    ffn: float | None = None  # fraction to remove
+    vocab: bool = False
+    recover_steps: int = 0
+    train_file: Path | None = None
+    max_drop_points: float = 1.0
+    seed: int = 0
+
+    @property
+    def active(self) -> bool:
+        return bool(self.heads) or bool(self.ffn) or self.vocab
+
+
+def parse_fraction(value: str | float | None, flag: str) -> float | None:
+    if value is None or value == "auto":
+        return None
+    try:
+        fraction = float(value)
+    except ValueError as exc:
+        raise ConversionError(f"{flag} takes a fraction in [0, 1) or 'auto', not {value!r}") from exc
+    if not 0 <= fraction < 1:
+        raise ConversionError(f"{flag} takes a fraction in [0, 1), not {fraction}")
+    return fraction
+
+
+def _torch_batches(tokenizer, texts: list[str], max_len: int, family: str) -> list[dict]:
+    import torch
+
+    names = ["input_ids", "attention_mask"] + ([] if family == "gpt2" else ["token_type_ids"])
+    return [{k: torch.from_numpy(v) for k, v in encode_batch(tokenizer, texts[i:i + 16], max_len, names).items()}
+            for i in range(0, len(texts), 16)]
+
+
+def _macro_f1(model, tokenizer, evalset: verify.EvalSet, labels: list[str], max_len: int) -> dict:
+    logits = verify.torch_classifier_logits(model, tokenizer, evalset.texts, max_len)
+    report = classification_report(evalset.labels, logits.argmax(1).tolist(), labels)
+    return {k: report[k] for k in ("accuracy", "macro_f1")}
+
+
+def recover(student, teacher, student_tok, teacher_tok, texts: list[str], steps: int, max_len: int,
+            family: str, seed: int) -> None:
+    """Distil the unpruned model into the pruned one on unlabelled text (KL on softened logits). Each side
+    tokenizes with its own tokenizer, so this also works after the vocabulary was pruned."""
+    import torch
+
+    rng = np.random.default_rng(seed)
+    student.train()
+    optimizer = torch.optim.AdamW(student.parameters(), lr=5e-5)
+    for _ in range(steps):
+        batch = [texts[i] for i in rng.choice(len(texts), size=min(16, len(texts)), replace=False)]
+        with torch.no_grad():
+            target = torch.softmax(teacher(**_torch_batches(teacher_tok, batch, max_len, family)[0]).logits / 2, -1)
+        logits = student(**_torch_batches(student_tok, batch, max_len, family)[0]).logits
+        loss = torch.nn.functional.kl_div(torch.log_softmax(logits / 2, -1), target, reduction="batchmean")
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    student.eval()
+
+
+def _build(teacher, source: Source, importance: prune.Importance, heads: float | None, ffn: float | None):
+    model = copy.deepcopy(teacher)
+    report = prune.PruneReport(params_before=prune.count_params(teacher))
+    if heads:
+        report.heads_removed = prune.heads_to_remove(importance.heads, heads)
+        prune.apply_head_pruning(model, report.heads_removed)
+    if ffn:
+        report.ffn_before, report.ffn_after = prune.apply_ffn_pruning(model, source.family, 1 - ffn, importance.ffn)
+    n_heads = importance.heads.shape[1]
+    report.heads_per_layer = [n_heads - len(report.heads_removed.get(i, []))
+                              for i in range(importance.heads.shape[0])]
+    return model, report
+
+
+def prune_checkpoint(source: Source, out: Path, opts: PruneOptions, texts: list[str],
+                     evalset: verify.EvalSet | None, max_len: int, note=print) -> dict:
+    """Write the pruned checkpoint to `out`; return the manifest's `pruning` record."""
+    from tokenizers import Tokenizer
+
+    heads = parse_fraction(opts.heads, "--prune-heads")
+    ffn = parse_fraction(opts.ffn, "--prune-ffn")
+    auto = opts.heads == "auto"
+    prune.check_supported(source.family, bool(heads) or auto, bool(ffn), opts.vocab)
+    if auto and evalset is None:
+        raise ConversionError("--prune-heads auto needs --eval FILE (labelled) to measure the accuracy drop")
+    out.mkdir(parents=True)
+    tok_path = write_tokenizer_json(source, out)
+    tokenizer_json = json.loads(tok_path.read_text())
+    tokenizer = Tokenizer.from_file(str(tok_path))
+    teacher = load_torch_model(source)
+    teacher.config._attn_implementation = "eager"  # head_mask gradients need the eager attention path
+    sample = texts[:IMPORTANCE_TEXTS]
+    importance = prune.measure_importance(copy.deepcopy(teacher), source.family,
+                                          _torch_batches(tokenizer, sample, max_len, source.family))
+    labels = source.labels
+    before = _macro_f1(teacher, tokenizer, evalset, labels, max_len) if evalset else None
+    vocab_plan = prune_vocab.plan(tokenizer_json, texts) if opts.vocab else None
+    recover_texts = [r["text"] for r in _read_train(opts.train_file)] if opts.train_file else texts
+
+    def candidate(fraction: float | None):
+        model, report = _build(teacher, source, importance, fraction, ffn if not auto else (ffn or fraction))
+        tok = tokenizer
+        if vocab_plan is not None:
+            prune_vocab.shrink_embeddings(model, vocab_plan)
+            tok = Tokenizer.from_str(json.dumps(prune_vocab.rewrite_tokenizer(tokenizer_json, vocab_plan)))
+        if opts.recover_steps:
+            recover(model, teacher, tok, tokenizer, recover_texts, opts.recover_steps, max_len, source.family,
+                    opts.seed)
+        after = _macro_f1(model, tok, evalset, labels, max_len) if evalset else None
+        return model, report, tok, after
+
+    chosen = heads
+    if auto:
+        for fraction in AUTO_FRACTIONS:
+            model, report, tok, after = candidate(fraction)
+            drop = (before["macro_f1"] - after["macro_f1"]) * 100  # type: ignore[index]
+            note(f"prune {fraction:.3f} of heads (+FFN {ffn or fraction:.3f}): macro-F1 drop {drop:.2f} points")
+            if drop <= opts.max_drop_points:
+                chosen = fraction
+                break
+        else:
+            chosen = 0.0
+            model, report, tok, after = candidate(None)
+            note(f"no pruning keeps macro-F1 within {opts.max_drop_points} points; heads kept")
+    else:
+        model, report, tok, after = candidate(heads)
+    report.params_after = prune.count_params(model)
+    _save(model, tok, source, out)
+    _check_reload(model, out, tok, texts[:32], max_len, source)
+    record = {**report.to_dict(), "ffn_per_layer": report.ffn_after, "heads_fraction": chosen,
+              "ffn_fraction": ffn if not auto else (ffn or chosen), "auto": auto,
+              "vocab_before": vocab_plan.before if vocab_plan else None,
+              "vocab_after": vocab_plan.after if vocab_plan else None,
+              "recover_steps": opts.recover_steps, "metrics_before": before, "metrics_after": after}
+    return record
+
+
+def _read_train(path: Path) -> list[dict]:
+    from converter.data import read_jsonl
+
+    return read_jsonl(path, need_label=False)
+
+
+def _save(model, tokenizer, source: Source, out: Path) -> None:
+    model.save_pretrained(out)  # safetensors; config carries pruned_heads and the new sizes
+    tokenizer_json = json.loads(tokenizer.to_str())
+    (out / "tokenizer.json").write_text(json.dumps(tokenizer_json, ensure_ascii=False))
+    if tokenizer_json.get("model", {}).get("type") == "WordPiece":
+        prune_vocab.write_vocab_txt(tokenizer_json, out / "vocab.txt")
+    for name in (*TOKENIZER_FILES, "thresholds.json", "merges.txt", "vocab.json"):
+        if (source.path / name).is_file() and not (out / name).exists():
+            shutil.copy(source.path / name, out / name)
+
+
+def _check_reload(model, out: Path, tokenizer, texts: list[str], max_len: int, source: Source) -> None:
+    """The pitfall the issue names: a checkpoint that reloads to different weights. Fail loudly instead."""
+    if source.spec.generative:
+        return
+    reloaded = load_torch_model(Source(path=out, config=json.loads((out / "config.json").read_text()),
+                                       spec=source.spec))
+    a = verify.torch_classifier_logits(model, tokenizer, texts, max_len)
+    b = verify.torch_classifier_logits(reloaded, tokenizer, texts, max_len)
+    diff = float(np.max(np.abs(a - b)))
+    if diff > RELOAD_TOLERANCE:
+        raise ConversionError(f"the pruned checkpoint reloads to different logits (max diff {diff:.2e})")
