@@ -138,10 +138,12 @@ def prune_checkpoint(source: Source, out: Path, opts: PruneOptions, texts: list[
         return model, report, tok, after
 
     chosen = heads
+    trials = []
     if auto:
         for fraction in AUTO_FRACTIONS:
             model, report, tok, after = candidate(fraction)
             drop = (before["macro_f1"] - after["macro_f1"]) * 100  # type: ignore[index]
+            trials.append({"fraction": fraction, "macro_f1": after["macro_f1"], "drop_points": round(drop, 2)})  # type: ignore[index]
             note(f"prune {fraction:.3f} of heads (+FFN {ffn or fraction:.3f}): macro-F1 drop {drop:.2f} points")
             if drop <= opts.max_drop_points:
                 chosen = fraction
@@ -156,7 +158,7 @@ def prune_checkpoint(source: Source, out: Path, opts: PruneOptions, texts: list[
     _save(model, tok, source, out)
     _check_reload(model, out, tok, texts[:32], max_len, source)
     record = {**report.to_dict(), "ffn_per_layer": report.ffn_after, "heads_fraction": chosen,
-              "ffn_fraction": ffn if not auto else (ffn or chosen), "auto": auto,
+              "ffn_fraction": ffn if not auto else (ffn or chosen), "auto": auto, "auto_trials": trials,
               "vocab_before": vocab_plan.before if vocab_plan else None,
               "vocab_after": vocab_plan.after if vocab_plan else None,
               "recover_steps": opts.recover_steps, "metrics_before": before, "metrics_after": after}

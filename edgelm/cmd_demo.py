@@ -58,6 +58,6 @@ def train_intents_cmd(output, lang, base, budget, seed) -> None:
     except ConversionError as exc:
         raise click.ClickException(str(exc)) from exc
     for key, value in report.items():
-        if key.startswith("test"):
+        if key.startswith("test") and isinstance(value, dict):
             click.echo(f"{key:<16} n={value['n']:<5} accuracy {value['accuracy']:.4f}  macro-F1 {value['macro_f1']:.4f}")
     click.echo(f"wrote {output} in {report['seconds']:.0f}s")

@@ -52,6 +52,16 @@ def eval_file(models_dir) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def intents_cache(tmp_path_factory) -> Path:
+    """A cache dir holding the tiny-budget bilingual intent model, as `edgelm demo --budget tiny` leaves it."""
+    from converter.train import train_intents
+
+    cache = tmp_path_factory.mktemp("intents-cache")
+    train_intents(cache / "intents-en-es-tiny", ["en", "es"], "tiny", quiet=True)
+    return cache
+
+
 def _convert(src: Path, out: Path, **kw):
     from converter.pipeline import ConvertOptions, convert
 

@@ -48,8 +48,8 @@ def test_noise_changes_text_a_little():
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("demo-cache")
+def demo_run(intents_cache):
+    cache = intents_cache  # the demo reuses the trained model there and converts it
     runner = CliRunner(env={"COLUMNS": "200"})  # rich wraps table cells at 80 columns otherwise
     result = runner.invoke(cli, ["demo", "--budget", "tiny", "--cache-dir", str(cache)], catch_exceptions=False)
     return cache, result

@@ -1,0 +1,143 @@
+"""Structured pruning: weights really go, exports shrink, parity and reload hold, importance beats chance."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from converter import prune, prune_vocab, verify
+from converter.errors import ConversionError
+from converter.prune_stage import PruneOptions, _torch_batches, prune_checkpoint
+from converter.source import load_torch_model, resolve
+from edgelm.cli import cli
+
+
+def _texts(path, n=None):
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return rows[:n] if n else rows
+
+
+def test_pruned_bundle_is_smaller_and_keeps_parity(bert_dir, eval_file, convert_fn, tmp_path):
+    plain = convert_fn(bert_dir, tmp_path / "plain", quantize="none")
+    pruned = convert_fn(bert_dir, tmp_path / "pruned", quantize="none", prune_heads="0.5", prune_ffn=0.5,
+                        prune_vocab=True, eval_file=eval_file, max_accuracy_drop=100)
+    p = pruned.manifest.pruning
+    assert p["params_after"] < 0.75 * p["params_before"]
+    assert sum(p["heads_per_layer"]) == 4 and min(p["heads_per_layer"]) >= 1  # 2 layers x 4 heads, half go
+    assert p["ffn_after"] == p["ffn_before"] // 2 and p["vocab_after"] < p["vocab_before"]
+    assert (tmp_path / "pruned" / "model.onnx").stat().st_size < 0.75 * (tmp_path / "plain" / "model.onnx").stat().st_size
+    # the fp32 export matches the pruned PyTorch model as closely as an unpruned one matches its original
+    assert pruned.manifest.metrics["parity"]["cosine"] > 0.9999
+    assert pruned.manifest.name == plain.manifest.name == bert_dir.name
+    result = CliRunner().invoke(cli, ["inspect", str(tmp_path / "pruned")])
+    assert result.exit_code == 0 and "parameters" in result.output and "vocab" in result.output
+
+
+def test_reload_reproduces_pruned_logits(mobilebert_dir, tmp_path):
+    source = resolve(str(mobilebert_dir))
+    texts = ["turn on the lamp", "what time is it", "open the door now please"] * 10
+    record = prune_checkpoint(source, tmp_path / "p", PruneOptions(heads="0.25", ffn=0.5), texts, None, 32)
+    assert record["ffn_after"] == 32 and sum(record["heads_per_layer"]) < 8
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(tmp_path / "p" / "tokenizer.json"))
+    reloaded = load_torch_model(resolve(str(tmp_path / "p")))
+    assert prune.count_params(reloaded) == record["params_after"]
+    # rebuild the same pruning in memory from the original: the saved checkpoint must equal it
+    teacher = load_torch_model(source)
+    teacher.config._attn_implementation = "eager"
+    importance = prune.measure_importance(copy.deepcopy(teacher), "mobilebert", _torch_batches(tok, texts, 32, "mobilebert"))
+    prune.apply_head_pruning(teacher, {int(k): v for k, v in record["heads_removed"].items()})
+    prune.apply_ffn_pruning(teacher, "mobilebert", 0.5, importance.ffn)
+    a = verify.torch_classifier_logits(teacher, tok, texts, 32)
+    b = verify.torch_classifier_logits(reloaded, tok, texts, 32)
+    assert np.max(np.abs(a - b)) < 1e-4
+
+
+def test_vocab_pruned_tokenizer_emits_the_ids_the_embedding_expects(intents_cache):
+    from tokenizers import Tokenizer
+
+    checkpoint = intents_cache / "intents-en-es-tiny"
+    original = json.loads((checkpoint / "tokenizer.json").read_text())
+    domain = [r["text"] for r in _texts(checkpoint / "calibration.jsonl")]
+    plan = prune_vocab.plan(original, domain)
+    assert plan.after < 0.25 * plan.before  # home-automation text uses a small part of MiniLM's 30522 tokens
+    old_tok = Tokenizer.from_str(json.dumps(original))
+    new_tok = Tokenizer.from_str(json.dumps(prune_vocab.rewrite_tokenizer(original, plan)))
+    mapping = plan.mapping()
+    for text in domain + ["enciende la luz del garaje", "turn on the xylophone"]:
+        old, new = old_tok.encode(text), new_tok.encode(text)
+        if all(i in mapping for i in old.ids):
+            assert new.ids == [mapping[i] for i in old.ids], text
+        assert new.tokens[0] == "[CLS]" and new.tokens[-1] == "[SEP]"
+        assert "[UNK]" not in new.tokens  # unseen words still spell out through the character margin
+    model = load_torch_model(resolve(str(checkpoint)))
+    rows = model.get_input_embeddings().weight.detach().clone()
+    prune_vocab.shrink_embeddings(model, plan)
+    assert model.get_input_embeddings().weight.shape[0] == plan.after
+    assert np.allclose(model.get_input_embeddings().weight.detach().numpy(), rows[plan.keep].numpy())
+
+
+def test_importance_beats_random_pruning_on_the_intent_model(intents_cache):
+    from tokenizers import Tokenizer
+
+    checkpoint = intents_cache / "intents-en-es-tiny"
+    source = resolve(str(checkpoint))
+    tok = Tokenizer.from_file(str(checkpoint / "tokenizer.json"))
+    calibration = [r["text"] for r in _texts(checkpoint / "calibration.jsonl", 128)]
+    rows = _texts(checkpoint / "eval.jsonl")[::4][:300]
+    texts = [r["text"] for r in rows]
+    model = load_torch_model(source)
+    model.config._attn_implementation = "eager"
+    reference = verify.torch_classifier_logits(model, tok, texts, 32).argmax(1)
+    importance = prune.measure_importance(copy.deepcopy(model), "bert", _torch_batches(tok, calibration, 32, "bert"))
+
+    def agreement(removed) -> float:
+        pruned = copy.deepcopy(model)
+        prune.apply_head_pruning(pruned, removed)
+        return float(np.mean(verify.torch_classifier_logits(pruned, tok, texts, 32).argmax(1) == reference))
+
+    ranked = agreement(prune.heads_to_remove(importance.heads, 0.5))
+    random = [agreement(prune.random_heads(importance.heads.shape, 0.5, seed)) for seed in range(3)]
+    assert ranked > max(random), (ranked, random)
+
+
+def test_unsupported_pruning_names_what_is_supported(gpt2_dir, bert_dir, convert_fn, tmp_path):
+    with pytest.raises(ConversionError, match="--prune-heads supports bert, mobilebert"):
+        convert_fn(gpt2_dir, tmp_path / "g", prune_heads="0.5")
+    with pytest.raises(ConversionError, match="--prune-vocab supports"):
+        convert_fn(gpt2_dir, tmp_path / "g2", prune_vocab=True)
+    with pytest.raises(ConversionError, match="needs --eval"):
+        convert_fn(bert_dir, tmp_path / "b", prune_heads="auto")
+    result = CliRunner().invoke(cli, ["convert", str(bert_dir), "-o", str(tmp_path / "c"), "--prune-heads", "1.5"])
+    assert result.exit_code != 0 and "fraction in [0, 1)" in result.output
+
+
+def test_gpt2_ffn_pruning_keeps_kv_cache_generation(gpt2_dir, convert_fn, tmp_path):
+    result = convert_fn(gpt2_dir, tmp_path / "g", prune_ffn=0.5, quantize="none")
+    assert result.manifest.pruning["ffn_after"] == result.manifest.pruning["ffn_before"] // 2
+    # the pipeline's own check compares KV-cache decoding with the pruned PyTorch model at every position
+    assert result.manifest.metrics["parity"]["top1_agreement"] >= 0.99
+
+
+def test_auto_picks_the_largest_pruning_within_budget(intents_cache, convert_fn, tmp_path):
+    checkpoint = intents_cache / "intents-en-es-tiny"
+    budget = 3.0
+    result = convert_fn(checkpoint, tmp_path / "auto", prune_heads="auto", eval_file=checkpoint / "eval.jsonl",
+                        calibration_file=checkpoint / "calibration.jsonl", max_accuracy_drop=budget)
+    p = result.manifest.pruning
+    trials = p["auto_trials"]
+    assert p["auto"] and trials
+    *rejected, last = trials
+    assert all(t["drop_points"] > budget for t in rejected)  # every larger pruning missed the budget
+    if last["drop_points"] <= budget:
+        assert p["heads_fraction"] == last["fraction"] and p["ffn_fraction"] == last["fraction"]
+        assert p["metrics_after"]["macro_f1"] == last["macro_f1"]
+    else:
+        assert p["heads_fraction"] == 0.0 and p["params_after"] == p["params_before"]
+    # the converted bundle is then held to the same budget against the pruned PyTorch model
+    assert result.manifest.metrics["eval"]["n"] > 0
