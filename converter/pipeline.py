@@ -81,8 +81,8 @@ def check_memory_budget(size_bytes: int, profile: devices.DeviceProfile) -> None
 
 
 def _reject_unsupported(opts: ConvertOptions, profile: devices.DeviceProfile) -> None:
-    if opts.format != "onnx":
-        raise ConversionError(f"--format {opts.format} is not available yet; supported: onnx")
+    if opts.format not in ("onnx", "tflite"):
+        raise ConversionError(f"unknown --format {opts.format}; supported: onnx, tflite")
     if not profile.supported:
         raise ConversionError(f"device {profile.name} is unsupported: {profile.why}")
 
@@ -94,12 +94,20 @@ def convert(model: str, output: Path, opts: ConvertOptions | None = None) -> Con
     mode = resolve_quantization(opts.quantize, profile)
     steps = Steps(total=6 if _prune_options(opts).active else 5, quiet=opts.quiet)
     source = resolve(model, opts.task)
+    if opts.format == "tflite":
+        from converter.tflite import check_supported
+
+        check_supported(source.family, source.spec.generative, mode)
     work = Path(tempfile.mkdtemp(prefix="edgelm-convert-"))
     try:
         pruning: dict = {}
         if _prune_options(opts).active:
             opts = replace(opts, name=opts.name or source.path.name)  # not the temp dir's name
             source, pruning = _prune(source, opts, steps, work, _max_len(source, opts))
+        if opts.format == "tflite":
+            from converter.tflite_pipeline import convert_tflite
+
+            return convert_tflite(source, Path(output), opts, profile, mode, steps, work, pruning)
         return _convert(source, Path(output), opts, profile, mode, steps, work, pruning)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -185,8 +193,15 @@ def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: 
         outcome = quantize_with_fallback(fp32, model_path, mode, profile.ort_preset, feeds, judge)
         for line in outcome.notes:
             steps.note(line)
+    return _write_bundle(source, output, opts, profile, mode, steps, work, stage, model_path, outcome, report,
+                         tokenizer, tokenizer_path, texts, max_len, labels, pruning)
+
+
+def _write_bundle(source, output, opts, profile, mode, steps, work, stage, model_path, outcome, report,
+                  tokenizer, tokenizer_path, texts, max_len, labels, pruning) -> ConversionResult:
+    kind = "litert" if opts.format == "tflite" else "onnxruntime"
     with steps.step("write the bundle"):
-        final_runtime = load_runtime("onnxruntime", model_path)
+        final_runtime = load_runtime(kind, model_path)
         manifest = _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tokenizer_path.name,
                              final_runtime, pruning)
         manifest.golden = _golden(source, final_runtime, tokenizer, texts, max_len, manifest)
@@ -239,12 +254,14 @@ def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tok
     thresholds_file = source.path / "thresholds.json"  # written by train-intents (OOD calibration)
     thresholds = json.loads(thresholds_file.read_text()) if thresholds_file.is_file() else {}
     return Manifest(
-        name=name, thresholds=thresholds, version=opts.version, task=source.spec.task, family=source.family, runtime="onnxruntime",
-        model_file="model.onnx", device=profile.name, max_seq_len=max_len, tokenizer_file=tokenizer_file,
+        name=name, thresholds=thresholds, version=opts.version, task=source.spec.task, family=source.family,
+        runtime="litert" if opts.format == "tflite" else "onnxruntime",
+        model_file="model.tflite" if opts.format == "tflite" else "model.onnx", device=profile.name, max_seq_len=max_len, tokenizer_file=tokenizer_file,
         labels=labels if not source.spec.generative else [], quantization=quant,
         pruning=pruning or {"heads_per_layer": None, "ffn_per_layer": None, "vocab_before": None,
                             "vocab_after": None},
-        io={"inputs": runtime.input_names, "outputs": runtime.output_names},
+        io={"inputs": runtime.input_names, "outputs": runtime.output_names,
+            **({"buckets": list(runtime.buckets)} if opts.format == "tflite" else {})},
         metrics=metrics, generation=generation, converter_version=__version__,
     )
 

@@ -78,6 +78,17 @@ def bert_bundle(bert_dir, models_dir) -> Path:
     return _convert(bert_dir, models_dir / "bert-bundle").bundle
 
 
+@pytest.fixture(scope="session", params=["onnxruntime", "litert"])
+def agent_bundle(request, bert_bundle, bert_dir, models_dir) -> Path:
+    """The tiny BERT bundle for each runtime the agent serves: the MQTT tests run over both."""
+    if request.param == "onnxruntime":
+        return bert_bundle
+    out = models_dir / "bert-tiny-tflite"
+    if not (out / "manifest.json").exists():
+        _convert(bert_dir, out, format="tflite", device="rpi4b", max_seq_len=64)
+    return out
+
+
 @pytest.fixture(scope="session")
 def gpt2_bundle(gpt2_dir, models_dir) -> Path:
     return _convert(gpt2_dir, models_dir / "gpt2-bundle").bundle

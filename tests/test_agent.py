@@ -25,8 +25,8 @@ def validate(kind: str, message: dict) -> dict:
 
 
 @pytest.mark.parametrize("protocol", [5, 4], ids=["mqtt5", "mqtt311"])
-def test_request_response(bert_bundle, broker, device_id, protocol):
-    with running_agent(bert_bundle, broker, device_id, protocol=protocol) as agent:
+def test_request_response(agent_bundle, broker, device_id, protocol):
+    with running_agent(agent_bundle, broker, device_id, protocol=protocol) as agent:
         with EdgeClient(broker.url, protocol=protocol) as client:
             answer = validate("response", client.request("turn on the kitchen light", device=device_id, top_k=2))
     assert answer["device_id"] == device_id
@@ -37,8 +37,8 @@ def test_request_response(bert_bundle, broker, device_id, protocol):
     assert answer["model"] == {"name": "bert-tiny", "version": "1.0.0"}
 
 
-def test_mqtt5_correlation_data_and_default_reply_topic(bert_bundle, broker, device_id):
-    with running_agent(bert_bundle, broker, device_id):
+def test_mqtt5_correlation_data_and_default_reply_topic(agent_bundle, broker, device_id):
+    with running_agent(agent_bundle, broker, device_id):
         listener = Listener(broker).subscribe("probe/replies").subscribe(f"edgelm/{device_id}/response")
         body = json.dumps({"id": "c1", "text": "dim the lamp"})
         listener.publish(f"edgelm/{device_id}/request", body, props("probe/replies", b"\x00corr\xff"))
@@ -50,8 +50,8 @@ def test_mqtt5_correlation_data_and_default_reply_topic(bert_bundle, broker, dev
         listener.close()
 
 
-def test_repeated_id_is_answered_from_cache(bert_bundle, broker, device_id):
-    with running_agent(bert_bundle, broker, device_id) as agent:
+def test_repeated_id_is_answered_from_cache(agent_bundle, broker, device_id):
+    with running_agent(agent_bundle, broker, device_id) as agent:
         with EdgeClient(broker.url) as client:
             first = client.request("open the garage door", device=device_id, request_id="same-id")
             second = client.request("open the garage door", device=device_id, request_id="same-id")
@@ -59,8 +59,8 @@ def test_repeated_id_is_answered_from_cache(bert_bundle, broker, device_id):
     assert agent.stats.batched_requests == 1 and agent.stats.duplicates == 1
 
 
-def test_duplicate_arriving_while_queued_runs_once(bert_bundle, broker, device_id):
-    with running_agent(bert_bundle, broker, device_id) as agent:
+def test_duplicate_arriving_while_queued_runs_once(agent_bundle, broker, device_id):
+    with running_agent(agent_bundle, broker, device_id) as agent:
         listener = Listener(broker).subscribe("dup/replies")
         gate = block_worker(agent, listener, "dup/replies")
         topic = f"edgelm/{device_id}/request"
@@ -76,8 +76,8 @@ def test_duplicate_arriving_while_queued_runs_once(bert_bundle, broker, device_i
     assert all(a == queued[0] for a in queued)
 
 
-def test_full_queue_answers_overloaded_at_once(bert_bundle, broker, device_id):
-    with running_agent(bert_bundle, broker, device_id, max_queue=1) as agent:
+def test_full_queue_answers_overloaded_at_once(agent_bundle, broker, device_id):
+    with running_agent(agent_bundle, broker, device_id, max_queue=1) as agent:
         listener = Listener(broker).subscribe("ovl/replies")
         gate = block_worker(agent, listener, "ovl/replies", request_id="a")
         topic = f"edgelm/{device_id}/request"
@@ -112,8 +112,8 @@ BAD_INPUTS = [
 ]
 
 
-def test_bad_inputs_get_error_codes_and_agent_keeps_serving(bert_bundle, broker, device_id):
-    with running_agent(bert_bundle, broker, device_id) as agent:
+def test_bad_inputs_get_error_codes_and_agent_keeps_serving(agent_bundle, broker, device_id):
+    with running_agent(agent_bundle, broker, device_id) as agent:
         listener = Listener(broker).subscribe("bad/replies")
         for payload, code in BAD_INPUTS:
             listener.publish(f"edgelm/{device_id}/request", payload, props("bad/replies"))
@@ -140,8 +140,8 @@ _payloads = st.one_of(
 )
 
 
-def test_fuzzed_payloads_never_kill_the_agent(bert_bundle, broker, device_id):
-    with running_agent(bert_bundle, broker, device_id) as agent:
+def test_fuzzed_payloads_never_kill_the_agent(agent_bundle, broker, device_id):
+    with running_agent(agent_bundle, broker, device_id) as agent:
         listener = Listener(broker).subscribe("fuzz/replies")
 
         @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -157,17 +157,17 @@ def test_fuzzed_payloads_never_kill_the_agent(bert_bundle, broker, device_id):
             assert "intent" in client.request("are you alive", device=device_id)
 
 
-def test_deadline_in_the_past_is_expired_not_run(bert_bundle, broker, device_id):
+def test_deadline_in_the_past_is_expired_not_run(agent_bundle, broker, device_id):
     past = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat()
-    with running_agent(bert_bundle, broker, device_id) as agent:
+    with running_agent(agent_bundle, broker, device_id) as agent:
         with EdgeClient(broker.url) as client:
             answer = client.request("turn on the heater", device=device_id, deadline=past)
     assert validate("error", answer)["error"]["code"] == "expired"
     assert agent.stats.batched_requests == 0
 
 
-def test_message_expiry_while_queued(bert_bundle, broker, device_id):
-    with running_agent(bert_bundle, broker, device_id) as agent:
+def test_message_expiry_while_queued(agent_bundle, broker, device_id):
+    with running_agent(agent_bundle, broker, device_id) as agent:
         listener = Listener(broker).subscribe("exp/replies")
         gate = block_worker(agent, listener, "exp/replies")
         topic = f"edgelm/{device_id}/request"
@@ -197,8 +197,8 @@ def test_batched_outputs_equal_unbatched(bert_dir, tmp_path, convert_fn, quantiz
         assert alone.argmax() == batched[row].argmax()
 
 
-def test_requests_in_flight_are_batched(bert_bundle, broker, device_id):
-    with running_agent(bert_bundle, broker, device_id, max_batch=8) as agent:
+def test_requests_in_flight_are_batched(agent_bundle, broker, device_id):
+    with running_agent(agent_bundle, broker, device_id, max_batch=8) as agent:
         with EdgeClient(broker.url) as client:
             futures = [client.send(f"turn on light number {i}", device=device_id) for i in range(40)]
             answers = [client.wait(f) for f in futures]
@@ -206,9 +206,9 @@ def test_requests_in_flight_are_batched(bert_bundle, broker, device_id):
     assert agent.stats.batches < 40  # some requests shared a run
 
 
-def test_status_retained_and_telemetry(bert_bundle, broker, device_id):
+def test_status_retained_and_telemetry(agent_bundle, broker, device_id):
     listener = Listener(broker).subscribe(f"edgelm/{device_id}/telemetry")
-    with running_agent(bert_bundle, broker, device_id, telemetry_interval_s=0.2):
+    with running_agent(agent_bundle, broker, device_id, telemetry_interval_s=0.2):
         with EdgeClient(broker.url) as client:
             client.request("hello", device=device_id)
         telemetry = validate("telemetry", listener.get_json(3))
@@ -224,10 +224,10 @@ def test_status_retained_and_telemetry(bert_bundle, broker, device_id):
     listener.close()
 
 
-def test_group_requests_are_answered_once_by_one_member(bert_bundle, broker):
+def test_group_requests_are_answered_once_by_one_member(agent_bundle, broker):
     group = f"g{time.time_ns() % 10**8}"
-    with running_agent(bert_bundle, broker, f"{group}-a", group=group) as a, \
-            running_agent(bert_bundle, broker, f"{group}-b", group=group) as b:
+    with running_agent(agent_bundle, broker, f"{group}-a", group=group) as a, \
+            running_agent(agent_bundle, broker, f"{group}-b", group=group) as b:
         time.sleep(0.2)
         with EdgeClient(broker.url) as client:
             futures = [client.send(f"turn off light {i}", group=group) for i in range(30)]
@@ -261,8 +261,8 @@ def test_generation_over_mqtt_with_streaming(gpt2_bundle, broker, device_id):
     assert sampled[0] == sampled[1]  # same seed, same tokens
 
 
-def test_hermes_nlu_query_round_trip(bert_bundle, broker, device_id):
-    with running_agent(bert_bundle, broker, device_id, hermes_min_confidence=0.0) as agent:
+def test_hermes_nlu_query_round_trip(agent_bundle, broker, device_id):
+    with running_agent(agent_bundle, broker, device_id, hermes_min_confidence=0.0) as agent:
         listener = Listener(broker).subscribe("hermes/intent/#").subscribe("hermes/nlu/intentNotRecognized")
         query = {"input": "turn on the kitchen light", "siteId": "kitchen", "sessionId": "s1", "id": "q1"}
         listener.publish("hermes/nlu/query", json.dumps(query))
@@ -281,7 +281,7 @@ def test_hermes_nlu_query_round_trip(bert_bundle, broker, device_id):
         listener.publish("hermes/nlu/query", json.dumps({**query, "id": "q2", "intentFilter": ["HassGetState"]}))
         assert listener.drain(0.5) == []
         listener.close()
-    with running_agent(bert_bundle, broker, device_id + "x", hermes_min_confidence=0.99):
+    with running_agent(agent_bundle, broker, device_id + "x", hermes_min_confidence=0.99):
         listener = Listener(broker).subscribe("hermes/intent/#").subscribe("hermes/nlu/intentNotRecognized")
         listener.publish("hermes/nlu/query", json.dumps({"input": "I love this song", "id": "q3"}))
         msg = listener.get()
@@ -292,14 +292,14 @@ def test_hermes_nlu_query_round_trip(bert_bundle, broker, device_id):
         listener.close()
 
 
-def test_home_assistant_discovery(bert_bundle, broker, device_id):
+def test_home_assistant_discovery(agent_bundle, broker, device_id):
     import jinja2
     from click.testing import CliRunner
 
     from edgelm.cli import cli
 
     listener = Listener(broker).subscribe(f"homeassistant/sensor/{device_id}/+/config")
-    with running_agent(bert_bundle, broker, device_id, telemetry_interval_s=0.2) as agent:
+    with running_agent(agent_bundle, broker, device_id, telemetry_interval_s=0.2) as agent:
         configs = {m.topic: json.loads(m.payload) for m in listener.drain(0.5)}
         assert len(configs) == 9
         telemetry = agent.telemetry_payload()

@@ -1,0 +1,112 @@
+"""TFLite/LiteRT export with litert-torch and quantization with ai-edge-quantizer (no TensorFlow needed).
+
+litert-torch converts static shapes only, so an encoder is exported as one signature per sequence-length
+bucket (`seq8`, `seq16`, ...), batch 1, int32 inputs; the agent pads each text to the smallest bucket that
+fits. Buckets grow by at most 50%, so padding adds at most 50% tokens for any length up to 128.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from converter.errors import ConversionError, MissingExtraError
+
+BUCKETS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+TFLITE_FAMILIES = ("bert", "mobilebert")
+# static-int8 is left out: ai-edge-quantizer 0.10 quantizes weight buffers that several bucket signatures
+# share once per signature, each overwriting the last (cosine 0.69 on a tiny BERT), so it is not safe yet.
+TFLITE_QUANT = {"none": None, "dynamic-int8": "dynamic_wi8_afp32"}
+
+
+def buckets_for(max_len: int) -> list[int]:
+    chosen = [b for b in BUCKETS if b < max_len]
+    return chosen + [max_len]
+
+
+def padding_overhead(buckets: list[int], max_len: int) -> float:
+    """Worst case extra tokens / real tokens over every length 1..max_len (the issue's <= 50% goal)."""
+    worst = 0.0
+    for n in range(1, max_len + 1):
+        bucket = min(b for b in buckets if b >= n)
+        worst = max(worst, (bucket - n) / n) if n >= buckets[0] else worst
+    return worst
+
+
+def check_supported(family: str, generative: bool, mode: str) -> None:
+    if generative or family not in TFLITE_FAMILIES:
+        raise ConversionError(f"--format tflite supports the encoders {', '.join(TFLITE_FAMILIES)} in this version; "
+                              f"for {family} use --format onnx")
+    if mode not in TFLITE_QUANT:
+        raise ConversionError(f"--format tflite supports --quantize {', '.join(TFLITE_QUANT)}, not {mode}")
+
+
+def export_tflite(torch_model, input_names: list[str], buckets: list[int], out: Path) -> Path:
+    """One signature per bucket; int32 inputs named like the ONNX ones; output `logits`."""
+    try:
+        import litert_torch
+        import torch
+    except ImportError as exc:
+        raise MissingExtraError("litert-torch", extra="convert") from exc
+
+    class Classifier(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, **feeds):
+            return {"logits": self.model(**{k: v.long() for k, v in feeds.items()}).logits}
+
+    wrapper = Classifier(torch_model.eval()).eval()
+    converter = None
+    for seq in buckets:
+        sample = {name: torch.ones((1, seq), dtype=torch.int32) for name in input_names}
+        target = converter or litert_torch
+        converter = target.signature(f"seq{seq}", wrapper, (), sample_kwargs=sample)
+    try:
+        edge_model = converter.convert()  # type: ignore[union-attr]
+    except Exception as exc:  # litert-torch raises many kinds; the message is what the user needs
+        raise ConversionError(f"litert-torch could not convert the model: {exc}".splitlines()[0]) from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    edge_model.export(str(out))
+    return out
+
+
+def quantize_tflite(fp32: Path, out: Path, mode: str, calibration: dict[str, list[dict]] | None = None) -> Path:
+    recipe_name = TFLITE_QUANT[mode]
+    if recipe_name is None:
+        out.write_bytes(fp32.read_bytes())
+        return out
+    try:
+        from ai_edge_quantizer import quantizer, recipe
+    except ImportError as exc:
+        raise MissingExtraError("ai-edge-quantizer", extra="convert") from exc
+    q = quantizer.Quantizer(str(fp32), getattr(recipe, recipe_name)())
+    if q.need_calibration:
+        if not calibration:
+            raise ConversionError("--quantize static-int8 needs --calibration FILE (representative texts)")
+        result = q.quantize(q.calibrate(calibration))
+    else:
+        result = q.quantize()
+    out.write_bytes(result.quantized_model)
+    return out
+
+
+def int8_weight_fraction(path: Path) -> float:
+    """Share of constant weight bytes stored as int8, read from the flatbuffer (not from the file size)."""
+    from ai_edge_litert import schema_py_generated as schema  # type: ignore[import-untyped]
+
+    model = schema.ModelT.InitFromPackedBuf(path.read_bytes(), 0)
+    types: dict[int, int] = {}  # buffer -> tensor type; signatures share weight buffers, count each once
+    for subgraph in model.subgraphs:
+        for tensor in subgraph.tensors:
+            types.setdefault(tensor.buffer, tensor.type)
+    int8_bytes = total = 0
+    for index, tensor_type in types.items():
+        buffer = model.buffers[index]
+        size = len(buffer.data) if buffer.data is not None else 0
+        if size < 256:  # shapes and scalars, not weights
+            continue
+        total += size
+        if tensor_type == schema.TensorType.INT8:
+            int8_bytes += size
+    return int8_bytes / total if total else 0.0

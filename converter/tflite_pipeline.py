@@ -1,0 +1,90 @@
+"""`edgelm convert --format tflite`: litert-torch export (one signature per sequence bucket), ai-edge-quantizer,
+the same parity and task-metric gate as the ONNX path, and a bundle whose runtime is LiteRT."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from converter import tflite, verify
+from converter.data import load_eval, load_texts, synthetic_texts
+from converter.fallback import Outcome
+from converter.source import Source, load_torch_model, write_tokenizer_json
+from edge_agent.classify import encode_batch
+from edge_agent.model import load_tokenizer
+from edge_agent.runtime import load_runtime
+
+
+def input_names(source: Source) -> list[str]:
+    names = ["input_ids", "attention_mask"]
+    return names + (["token_type_ids"] if source.config.get("type_vocab_size", 0) else [])
+
+
+def calibration_by_signature(tokenizer, texts: list[str], names: list[str], buckets: list[int]) -> dict:
+    """Representative inputs for full-integer quantization, each padded to its own bucket's signature."""
+    out: dict[str, list[dict]] = {f"seq{b}": [] for b in buckets}
+    for text in texts:
+        feeds = encode_batch(tokenizer, [text], buckets[-1], names)
+        length = int(feeds["attention_mask"].sum())
+        bucket = min(b for b in buckets if b >= length)
+        padded = {k: np.zeros((1, bucket), np.int32) for k in names}
+        for k in names:
+            padded[k][0, :length] = feeds[k][0, :length]
+        out[f"seq{bucket}"].append(padded)
+    for key, rows in out.items():  # every signature needs samples: borrow the nearest shorter text, padded
+        if not rows:
+            out[key] = [{k: np.zeros((1, int(key[3:])), np.int32) + (k == "attention_mask") for k in names}]
+    return out
+
+
+def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps, work: Path, pruning: dict):
+    from converter import pipeline
+
+    max_len = pipeline._max_len(source, opts)
+    buckets = tflite.buckets_for(max_len)
+    names = input_names(source)
+    stage = work / "bundle"
+    stage.mkdir()
+    torch_model = load_torch_model(source)
+    with steps.step(f"export {source.family}/{source.spec.task} to TFLite ({len(buckets)} sequence buckets)"):
+        fp32 = tflite.export_tflite(torch_model, names, buckets, work / "fp32.tflite")
+        tokenizer_path = write_tokenizer_json(source, stage)
+        tokenizer = load_tokenizer(tokenizer_path)
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        steps.note(f"buckets {buckets}; worst padding {tflite.padding_overhead(buckets, max_len):.0%} of real tokens")
+    labels = source.labels
+    evalset = load_eval(opts.eval_file, labels) if opts.eval_file else None
+    calibration = load_texts(opts.calibration_file) if opts.calibration_file else []
+    texts = (evalset.texts if evalset else []) + calibration
+    if len(texts) < pipeline.N_VERIFY:
+        texts += synthetic_texts(tokenizer, pipeline.N_VERIFY - len(texts), max_words=min(max_len // 2, 48))
+    with steps.step("run the PyTorch original"):
+        reference = pipeline._reference(source, torch_model, tokenizer, texts, max_len)
+        eval_ref = verify.torch_classifier_logits(torch_model, tokenizer, evalset.texts, max_len) if evalset else None
+    report: dict = {}
+    with steps.step("verify the fp32 TFLite export"):
+        cand = pipeline._candidate(source, load_runtime("litert", fp32), tokenizer, texts, max_len)
+        report["fp32"], failures = verify.check_parity(reference, cand, "none", False)
+        verify.raise_if_failed([f"fp32 export: {f}" for f in failures], report)
+    model_path = stage / "model.tflite"
+    with steps.step(f"quantize ({mode}, ai-edge-quantizer) and verify"):
+        calib = calibration_by_signature(tokenizer, calibration, names, buckets) if mode == "static-int8" else None
+        tflite.quantize_tflite(fp32, model_path, mode, calib)
+        runtime = load_runtime("litert", model_path)
+        parity, failures = verify.check_parity(reference, pipeline._candidate(source, runtime, tokenizer, texts,
+                                                                              max_len), mode, False)
+        result: dict = {"parity": parity}
+        if evalset is not None and eval_ref is not None:
+            cand_eval = verify.runtime_classifier_logits(runtime, tokenizer, evalset.texts, max_len)
+            result["eval"], eval_fails = verify.check_eval(eval_ref, cand_eval, evalset, labels,
+                                                           opts.max_accuracy_drop)
+            failures += eval_fails
+        verify.raise_if_failed(failures, result)
+        fraction = tflite.int8_weight_fraction(model_path)
+        steps.note(f"{model_path.stat().st_size / 2**20:.1f} MB ({fp32.stat().st_size / 2**20:.1f} MB fp32); "
+                   f"int8 weights {fraction:.0%}")
+    outcome = Outcome(model_path, round(fraction, 4), report=result)
+    return pipeline._write_bundle(source, output, opts, profile, mode, steps, work, stage, model_path, outcome,
+                                  report, tokenizer, tokenizer_path, texts, max_len, labels, pruning)
