@@ -49,6 +49,14 @@ def _classifier_fn(kind: str, path: Path, threads: int, vocab: int):
                 t = torch.from_numpy(ids)
                 model(input_ids=t, attention_mask=torch.ones_like(t))
         return run, vocab
+    if kind == "litert":
+        from edge_agent.runtime.litert import LiteRtRuntime
+
+        lite = LiteRtRuntime(path, threads=threads)
+
+        def run_litert(ids):
+            lite.run({"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)})
+        return run_litert, vocab
     from edge_agent.runtime.onnx import OrtRuntime
 
     runtime = OrtRuntime(path, threads=threads)
@@ -117,11 +125,23 @@ def _generate_tps(kind: str, path: Path, threads: int, vocab: int, new_tokens: i
     return new_tokens / (statistics.median(times) / 1000)
 
 
+def _import_engine(kind: str) -> None:
+    if kind == "litert":
+        import ai_edge_litert.interpreter  # noqa: F401
+    elif kind in ("ort", "ort-lm"):
+        import onnxruntime  # noqa: F401
+    else:
+        import torch  # noqa: F401
+
+
 def worker(kind: str, path: Path, seqs: list[int], batches: list[int], threads: int, cached: int,
            vocab: int) -> dict:
     t0 = time.perf_counter()
     out: dict = {"kind": kind, "points": {}}
-    if kind in ("torch", "ort"):
+    _import_engine(kind)
+    out["import_s"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    if kind in ("torch", "ort", "litert"):
         run, vocab = _classifier_fn(kind, path, threads, vocab)
         out["load_s"] = round(time.perf_counter() - t0, 3)
         for seq in seqs:
@@ -158,7 +178,7 @@ def run_isolated(kind: str, path: Path, vocab: int, seqs=(32,), batches=(1,), th
 
 def _main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["torch", "ort", "torch-lm", "ort-lm"])
+    parser.add_argument("kind", choices=["torch", "ort", "litert", "torch-lm", "ort-lm"])
     parser.add_argument("path", type=Path)
     parser.add_argument("--seqs", default="32")
     parser.add_argument("--batches", default="1")

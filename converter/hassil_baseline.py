@@ -21,7 +21,8 @@ class HassilMatcher:
     def __init__(self, lang: str, extra_lists: dict[str, list[str]] | None = None):
         try:
             from hassil import recognize_best
-            from hassil.intents import Intents, TextSlotList
+            from hassil.expression import TextChunk
+            from hassil.intents import Intents, TextSlotList, TextSlotValue
             from home_assistant_intents import get_intents
         except ImportError as exc:
             raise MissingExtraError("home-assistant-intents/hassil", extra="intents") from exc
@@ -34,16 +35,31 @@ class HassilMatcher:
         samples = {**{k: SAMPLE_LISTS[lang][k] for k in ("area", "floor", "name")}, **(extra_lists or {})}
         self.slot_lists = {**self.intents.slot_lists,
                            **{name: TextSlotList.from_strings(values, name=name) for name, values in samples.items()}}
+        # HA tells hassil each entity's domain; templates that require one (media_player, cover, ...) would
+        # never match a context-free name. Expose every sample name in every required domain, as a home
+        # where each name exists for each kind of device: generous to hassil, never a strawman.
+        domains = sorted({d for intent in self.intents.intents.values() for block in intent.data
+                          for d in _as_list((block.requires_context or {}).get("domain"))})
+        self.slot_lists["name"] = TextSlotList(name="name", values=[
+            TextSlotValue(TextChunk(n), value_out=n, context={"domain": d}) for n in samples["name"] for d in domains])
+        # a satellite in a room gives "this room" / "our room" templates their area
+        self.context = {"area": samples["area"][0]}
 
     def match(self, text: str) -> HassilMatch:
         try:
-            result = self._recognize(text, self.intents, slot_lists=self.slot_lists,
+            result = self._recognize(text, self.intents, slot_lists=self.slot_lists, intent_context=self.context,
                                      skip_words=self.intents.skip_words, language=self.lang)
         except Exception:  # hassil raises on a few odd inputs; a recognizer that fails matches nothing
             result = None
         if result is None:
             return HassilMatch(None, {})
         return HassilMatch(result.intent.name, {k: v.value for k, v in result.entities.items()})
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str)]
 
 
 def predict(rows: list[dict], labels: list[str]) -> list[int]:
