@@ -137,13 +137,16 @@ class Agent:
             self.group.disconnect()
         self.stopped.set()
 
-    def serve_forever(self) -> None:
+    def install_signal_handlers(self) -> None:
+        """SIGTERM/SIGINT stop gracefully. Call before start(): a signal right after `online` must not kill."""
         def handle(signum, frame):
             log.info("signal %s: shutting down", signum)
             threading.Thread(target=self.stop, daemon=True).start()
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
+
+    def serve_forever(self) -> None:
         self.stopped.wait()
 
     # -- status and telemetry -------------------------------------------------------------

@@ -41,6 +41,7 @@ def run(config_file, bundle, broker, device_id, group, device, protocol, max_bat
         raise click.ClickException(str(exc)) from exc
     logging.getLogger().setLevel(config.log_level.upper())  # the root handler is set up by `edgelm` itself
     service = Agent(config)
+    service.install_signal_handlers()
     try:
         service.start()
     except (BundleError, RuntimeUnavailable, MqttError, ConfigError) as exc:
