@@ -4,7 +4,8 @@ macro-F1 on held-out templates, accuracy on the noisy set) for fp32 and int8, on
     python benchmarks/prune_bench.py [--checkpoint DIR] [--recover-steps 300] [--eval-every 5] [--json FILE]
 
 DIR is a `edgelm train-intents` output (default: the model `edgelm demo` caches). Recovery distils the
-unpruned model into the pruned one on the checkpoint's validation sentences (no labels used).
+unpruned model into the pruned one on the checkpoint's training sentences (train.jsonl; labels unused), which
+also define the vocabulary `--prune-vocab` keeps.
 """
 
 from __future__ import annotations
@@ -71,8 +72,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="edgelm-prune-bench-"))
     clean = _subset(ck / "eval.jsonl", work / "eval.jsonl", args.eval_every)
     noisy = _subset(ck / "eval_noisy.jsonl", work / "eval_noisy.jsonl", args.eval_every)
-    domain = load_texts(ck / "calibration.jsonl")
-    recover_file = ck / "validation.jsonl"
+    # the domain vocabulary and the distillation text: the training sentences (train-intents writes them)
+    train_file = ck / "train.jsonl" if (ck / "train.jsonl").exists() else ck / "calibration.jsonl"
+    domain = load_texts(train_file)
+    recover_file = train_file
     rows = []
     console = Console()
     for name, popts in SETTINGS:

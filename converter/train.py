@@ -133,6 +133,7 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
     _write_jsonl(output / "eval.jsonl", [e.to_dict() for e in test])
     _write_jsonl(output / "eval_noisy.jsonl", [e.to_dict() for e in noisy])
     _write_jsonl(output / "validation.jsonl", [e.to_dict() for e in data.validation if e.label in index])
+    _write_jsonl(output / "train.jsonl", [e.to_dict() for e in train])  # for --prune-vocab and --recover-steps
     calibration = rng.sample(train, min(256, len(train)))
     _write_jsonl(output / "calibration.jsonl", [{"text": e.text} for e in calibration])
     report: dict = {"langs": langs, "budget": budget, "labels": len(labels), "train_rows": len(train),
