@@ -34,7 +34,7 @@ GOLDEN_NEW_TOKENS = 4
 class ConvertOptions:
     device: str | devices.DeviceProfile = "x86-64"
     task: str | None = None
-    format: str = "onnx"
+    format: str = "auto"  # auto: the board's default_format where the model supports it, else onnx
     quantize: str = "auto"
     eval_file: Path | None = None
     calibration_file: Path | None = None
@@ -73,6 +73,17 @@ def resolve_quantization(mode: str, profile: devices.DeviceProfile) -> str:
     return profile.default_quantization if mode == "auto" else mode
 
 
+def resolve_format(fmt: str, profile: devices.DeviceProfile, source: Source, mode: str) -> str:
+    if fmt != "auto":
+        return fmt
+    if profile.default_format == "tflite":
+        from converter.tflite import TFLITE_FAMILIES, TFLITE_QUANT
+
+        if source.family in TFLITE_FAMILIES and not source.spec.generative and mode in TFLITE_QUANT:
+            return "tflite"
+    return "onnx"
+
+
 def check_memory_budget(size_bytes: int, profile: devices.DeviceProfile) -> None:
     size_mb = size_bytes / 2**20
     if size_mb > profile.model_memory_budget_mb:
@@ -81,8 +92,8 @@ def check_memory_budget(size_bytes: int, profile: devices.DeviceProfile) -> None
 
 
 def _reject_unsupported(opts: ConvertOptions, profile: devices.DeviceProfile) -> None:
-    if opts.format not in ("onnx", "tflite"):
-        raise ConversionError(f"unknown --format {opts.format}; supported: onnx, tflite")
+    if opts.format not in ("auto", "onnx", "tflite"):
+        raise ConversionError(f"unknown --format {opts.format}; supported: auto, onnx, tflite")
     if not profile.supported:
         raise ConversionError(f"device {profile.name} is unsupported: {profile.why}")
 
@@ -94,6 +105,7 @@ def convert(model: str, output: Path, opts: ConvertOptions | None = None) -> Con
     mode = resolve_quantization(opts.quantize, profile)
     steps = Steps(total=6 if _prune_options(opts).active else 5, quiet=opts.quiet)
     source = resolve(model, opts.task)
+    opts = replace(opts, format=resolve_format(opts.format, profile, source, mode))
     if opts.format == "tflite":
         from converter.tflite import check_supported
 

@@ -12,7 +12,8 @@ import click
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Bundle dir or .tar.gz.")
 @click.option("--device", default="x86-64", show_default=True, help="Target board profile.")
 @click.option("--task", default=None, help="intent | text-classification | text-generation.")
-@click.option("--format", "fmt", default="onnx", show_default=True, type=click.Choice(["onnx", "tflite"]))
+@click.option("--format", "fmt", default="auto", show_default=True, type=click.Choice(["auto", "onnx", "tflite"]),
+              help="auto: the board's preferred format (LiteRT on Raspberry Pi) where the model supports it.")
 @click.option("--quantize", default="auto", show_default=True,
               type=click.Choice(["auto", "none", "dynamic-int8", "static-int8", "fp16"]))
 @click.option("--prune-heads", default=None, help="Fraction of heads to remove, or 'auto'.")

@@ -44,7 +44,7 @@ def test_int8_is_smaller_than_fp32(bert_dir, bert_bundle, tmp_path, convert_fn):
 
 
 def test_mobilebert_converts(mobilebert_dir, tmp_path, convert_fn):
-    result = convert_fn(mobilebert_dir, tmp_path / "mb", device="rpi4b")
+    result = convert_fn(mobilebert_dir, tmp_path / "mb", device="rpi4b", format="onnx")
     m = result.manifest
     assert m.family == "mobilebert" and m.quantization["preset"] == "arm64"
     assert m.metrics["parity"]["cosine"] >= 0.99
@@ -204,6 +204,11 @@ def test_cli_convert_and_inspect(bert_dir, tmp_path):
     assert result.exit_code == 0, result.output
     shown = runner.invoke(cli, ["inspect", str(out)])
     assert shown.exit_code == 0 and "dynamic-int8" in shown.output and "files       OK" in shown.output
+    assert "litert" in shown.output  # a Raspberry Pi prefers LiteRT for an encoder
+
+
+def test_auto_format_keeps_gpt2_on_onnx_for_a_pi(gpt2_dir, tmp_path, convert_fn):
+    assert convert_fn(gpt2_dir, tmp_path / "g", device="rpi5").manifest.runtime == "onnxruntime"
 
 
 def test_cli_unknown_device(bert_dir, tmp_path):
