@@ -24,9 +24,10 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, default=cache / "intents-en-es-small")
     parser.add_argument("--bundle", type=Path, default=cache / "bundle-en-es-small")
     parser.add_argument("--lang", default="en,es")
+    parser.add_argument("--every", type=int, default=1, help="use every n-th test sentence")
     parser.add_argument("--json", type=Path, help="also write the report here")
     args = parser.parse_args()
-    report = build_report(args.checkpoint, args.bundle, args.lang.split(","))
+    report = build_report(args.checkpoint, args.bundle, args.lang.split(","), args.every)
     table = Table("system", "lang", "set", "n", "accuracy", "macro-F1", title=f"intents: {args.checkpoint.name}")
     for r in report["rows"]:
         table.add_row(r["system"], r["lang"], r["set"], str(r["n"]), f"{r['accuracy']:.3f}", f"{r['macro_f1']:.3f}")
