@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from converter.bench import peak_rss_mb  # noqa: E402
 from edge_agent.client import EdgeClient  # noqa: E402
 from edgelm.agent_process import start_agent_process  # noqa: E402
 from edgelm.broker import Mosquitto  # noqa: E402
@@ -109,13 +110,6 @@ def start_agent(bundle: Path, url: str, device: str, max_batch: int, spinning: b
     proc, startup = start_agent_process(bundle, url, device, "--device", "x86-64-vnni", "--max-batch",
                                         str(max_batch), "--telemetry-interval", "0", env=env, timeout=60)
     return proc, psutil.Process(proc.pid), startup
-
-
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def one_run(bundle: Path, broker: Mosquitto, requests: int) -> dict:

@@ -23,7 +23,7 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from converter import tflite  # noqa: E402
-from converter.bench import run_isolated  # noqa: E402
+from converter.bench import peak_rss_mb, run_isolated  # noqa: E402
 from converter.pipeline import ConvertOptions, convert  # noqa: E402
 from converter.synthetic import make_checkpoint  # noqa: E402
 from edgelm.agent_process import start_agent_process  # noqa: E402
@@ -42,10 +42,7 @@ def agent_rss_mb(bundle: Path, broker: Mosquitto, device: str) -> float:
         with EdgeClient(broker.url) as client:
             for i in range(20):
                 client.request(f"turn on the kitchen light number {i}", device=device)
-        for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        return peak_rss_mb(proc.pid)
     finally:
         proc.terminate()
         proc.wait(15)

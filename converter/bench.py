@@ -157,9 +157,9 @@ def worker(kind: str, path: Path, seqs: list[int], batches: list[int], threads: 
     return out
 
 
-def peak_rss_mb() -> float:
+def peak_rss_mb(pid: int | str = "self") -> float:
     """VmHWM: unlike ru_maxrss, it is per address space, so it does not inherit the parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -17,18 +17,12 @@ def _rows(path: Path) -> list[dict]:
 
 
 def _torch_predict(checkpoint: Path, texts: list[str]) -> tuple[list[int], np.ndarray]:
-    import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+    from converter.train import BUDGETS, _probabilities
+
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint).eval()
-    probs = []
-    with torch.inference_mode():
-        for start in range(0, len(texts), 128):
-            enc = tokenizer(texts[start:start + 128], padding=True, truncation=True, max_length=32,
-                            return_tensors="pt")
-            probs.append(torch.softmax(model(**enc).logits, -1).numpy())
-    p = np.concatenate(probs)
+    p = _probabilities(model, AutoTokenizer.from_pretrained(checkpoint), texts, BUDGETS["full"].max_len)
     return p.argmax(1).tolist(), p.max(1)
 
 
@@ -43,7 +37,7 @@ def _bundle_predict(bundle: Path, texts: list[str]) -> tuple[list[int], np.ndarr
 
 
 def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 1) -> dict:
-    """`every`: use every n-th test sentence (hassil takes ~0.05 s per sentence with the full lists)."""
+    """`every`: use every n-th test sentence (hassil is slow with every name in every domain)."""
     manifest = json.loads((bundle / "manifest.json").read_text())
     labels: list[str] = manifest["labels"]
     index = {name: i for i, name in enumerate(labels)}

@@ -153,6 +153,16 @@ def _prune(source: Source, opts: ConvertOptions, steps: Steps, work: Path, max_l
     return pruned, record
 
 
+def verification_inputs(source: Source, opts: ConvertOptions, tokenizer, max_len: int):
+    """(eval set or None, calibration texts, >= N_VERIFY texts to compare on: eval, calibration, generated)."""
+    evalset = load_eval(opts.eval_file, source.labels) if opts.eval_file and not source.spec.generative else None
+    calibration = load_texts(opts.calibration_file) if opts.calibration_file else []
+    texts = (evalset.texts if evalset else []) + calibration
+    if len(texts) < N_VERIFY:
+        texts += synthetic_texts(tokenizer, N_VERIFY - len(texts), max_words=min(max_len // 2, 48))
+    return evalset, calibration, texts
+
+
 def _max_len(source: Source, opts: ConvertOptions) -> int:
     default = 256 if source.spec.generative else 128
     return min(opts.max_seq_len or default, source.max_positions)
@@ -170,11 +180,7 @@ def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: 
         tokenizer.no_padding()
         tokenizer.no_truncation()
     labels = source.labels
-    evalset = load_eval(opts.eval_file, labels) if opts.eval_file and not source.spec.generative else None
-    calibration = load_texts(opts.calibration_file) if opts.calibration_file else []
-    texts = (evalset.texts if evalset else []) + calibration
-    if len(texts) < N_VERIFY:
-        texts += synthetic_texts(tokenizer, N_VERIFY - len(texts), max_words=min(max_len // 2, 48))
+    evalset, calibration, texts = verification_inputs(source, opts, tokenizer, max_len)
     with steps.step("run the PyTorch original"):
         torch_model = load_torch_model(source)
         reference = _reference(source, torch_model, tokenizer, texts, max_len)

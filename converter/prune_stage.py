@@ -13,9 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from converter import prune, prune_vocab, verify
+from converter.data import load_texts
 from converter.errors import ConversionError
 from converter.metrics import classification_report
-from converter.source import Source, load_torch_model, write_tokenizer_json
+from converter.source import Source, load_torch_model, resolve, write_tokenizer_json
 from edge_agent.classify import encode_batch
 
 AUTO_FRACTIONS = (0.5, 0.375, 0.25, 0.125)
@@ -123,7 +124,7 @@ def prune_checkpoint(source: Source, out: Path, opts: PruneOptions, texts: list[
     labels = source.labels
     before = _macro_f1(teacher, tokenizer, evalset, labels, max_len) if evalset else None
     vocab_plan = prune_vocab.plan(tokenizer_json, texts) if opts.vocab else None
-    recover_texts = [r["text"] for r in _read_train(opts.train_file)] if opts.train_file else texts
+    recover_texts = load_texts(opts.train_file) if opts.train_file else texts
 
     def candidate(fraction: float | None):
         model, report = _build(teacher, source, importance, fraction, ffn if not auto else (ffn or fraction))
@@ -165,12 +166,6 @@ def prune_checkpoint(source: Source, out: Path, opts: PruneOptions, texts: list[
     return record
 
 
-def _read_train(path: Path) -> list[dict]:
-    from converter.data import read_jsonl
-
-    return read_jsonl(path, need_label=False)
-
-
 def _save(model, tokenizer, source: Source, out: Path) -> None:
     model.save_pretrained(out)  # safetensors; config carries pruned_heads and the new sizes
     tokenizer_json = json.loads(tokenizer.to_str())
@@ -186,8 +181,7 @@ def _check_reload(model, out: Path, tokenizer, texts: list[str], max_len: int, s
     """The pitfall the issue names: a checkpoint that reloads to different weights. Fail loudly instead."""
     if source.spec.generative:
         return
-    reloaded = load_torch_model(Source(path=out, config=json.loads((out / "config.json").read_text()),
-                                       spec=source.spec))
+    reloaded = load_torch_model(resolve(str(out), source.spec.task))
     a = verify.torch_classifier_logits(model, tokenizer, texts, max_len)
     b = verify.torch_classifier_logits(reloaded, tokenizer, texts, max_len)
     diff = float(np.max(np.abs(a - b)))

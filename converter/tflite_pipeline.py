@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 
 from converter import tflite, verify
-from converter.data import load_eval, load_texts, synthetic_texts
 from converter.fallback import Outcome
 from converter.source import Source, load_torch_model, write_tokenizer_json
 from edge_agent.classify import encode_batch
@@ -55,11 +54,7 @@ def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps
         tokenizer.no_truncation()
         steps.note(f"buckets {buckets}; worst padding {tflite.padding_overhead(buckets, max_len):.0%} of real tokens")
     labels = source.labels
-    evalset = load_eval(opts.eval_file, labels) if opts.eval_file else None
-    calibration = load_texts(opts.calibration_file) if opts.calibration_file else []
-    texts = (evalset.texts if evalset else []) + calibration
-    if len(texts) < pipeline.N_VERIFY:
-        texts += synthetic_texts(tokenizer, pipeline.N_VERIFY - len(texts), max_words=min(max_len // 2, 48))
+    evalset, calibration, texts = pipeline.verification_inputs(source, opts, tokenizer, max_len)
     with steps.step("run the PyTorch original"):
         reference = pipeline._reference(source, torch_model, tokenizer, texts, max_len)
         eval_ref = verify.torch_classifier_logits(torch_model, tokenizer, evalset.texts, max_len) if evalset else None
