@@ -42,7 +42,13 @@ def load_eval(path: Path, labels: list[str]) -> EvalSet:
         raise ConversionError(f"{path}: labels not in the model: {', '.join(unknown[:10])}; "
                               f"model labels: {', '.join(labels[:20])}")
     ids = [r["label"] if isinstance(r["label"], int) else index[str(r["label"])] for r in rows]
-    return EvalSet([r["text"] for r in rows], ids)
+    slots = None
+    if all(isinstance(r.get("slots"), list) for r in rows):  # gold spans (train-intents --slots writes them)
+        try:
+            slots = [[(str(s["name"]), int(s["start"]), int(s["end"])) for s in r["slots"]] for r in rows]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConversionError(f"{path}: each slot needs name, start and end ({exc})") from exc
+    return EvalSet([r["text"] for r in rows], ids, slots)
 
 
 def load_texts(path: Path) -> list[str]:

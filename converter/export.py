@@ -15,6 +15,8 @@ OPSET = 17
 def export_onnx(source: Source, out_dir: Path) -> Path:
     """Write ``out_dir/model.onnx``; GPT-2 comes out as one decoder with past_key_values in/out."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    if not source.spec.optimum_task:
+        return _export_torch(source, out_dir)
     try:
         return _export_optimum(source, out_dir)
     except MissingExtraError:
@@ -49,11 +51,18 @@ def _export_torch(source: Source, out_dir: Path) -> Path:
     import torch
 
     model = load_torch_model(source)
+    outputs = list(source.spec.outputs)
+    if "slot_logits" in outputs:
+        from converter.joint import ExportWrapper
+
+        model = ExportWrapper(model).eval()
     names = ["input_ids", "attention_mask", "token_type_ids"]
     dummy = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
     axes = {n: {0: "batch_size", 1: "sequence_length"} for n in names}
     axes["logits"] = {0: "batch_size"}
+    axes["slot_logits"] = {0: "batch_size", 1: "sequence_length"}
     path = out_dir / "model.onnx"
-    torch.onnx.export(model, dummy, str(path), input_names=names, output_names=["logits"],
-                      dynamic_axes=axes, opset_version=OPSET, dynamo=False)
+    torch.onnx.export(model, dummy, str(path), input_names=names, output_names=outputs,
+                      dynamic_axes={k: v for k, v in axes.items() if k in names + outputs},
+                      opset_version=OPSET, dynamo=False)
     return path

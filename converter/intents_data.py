@@ -9,24 +9,45 @@ import re
 from dataclasses import dataclass, field
 
 from converter.errors import ConversionError, MissingExtraError
+from converter.slots_data import NUMERIC_SLOTS, Span, expand, parse
 
 # HA fills these at runtime from the user's home; we supply plausible samples.
 SAMPLE_LISTS = {
-    "en": {"area": ["kitchen", "living room", "bedroom", "garage", "office", "bathroom", "hallway", "garden"],
+    "en": {"area": ["kitchen", "living room", "bedroom", "garage", "office", "bathroom", "hallway", "garden",
+                    "basement bar", "master bedroom", "kids room", "workshop", "porch", "den"],
            "floor": ["ground floor", "first floor", "upstairs", "downstairs", "basement"],
            "name": ["ceiling light", "desk lamp", "front door", "garage door", "heater", "tv", "fan",
-                    "blinds", "coffee maker", "porch light", "thermostat", "speaker"],
+                    "blinds", "coffee maker", "porch light", "thermostat", "speaker", "floor lamp", "kettle",
+                    "sprinkler", "night light", "dishwasher", "hall light", "ceiling fan", "strip lights"],
            "wildcard": ["dinner is ready", "milk", "eggs", "call mom", "the beatles", "pasta", "jazz",
                         "pizza timer", "batteries", "the news"]},
-    "es": {"area": ["cocina", "salón", "dormitorio", "garaje", "oficina", "baño", "pasillo", "jardín"],
+    "es": {"area": ["cocina", "salón", "dormitorio", "garaje", "oficina", "baño", "pasillo", "jardín",
+                    "habitación principal", "taller", "porche", "cuarto de juegos", "entrada", "balcón"],
            "floor": ["planta baja", "primer piso", "arriba", "abajo", "sótano"],
            "name": ["lámpara", "luz del techo", "puerta principal", "puerta del garaje", "calefactor",
-                    "televisión", "ventilador", "persianas", "cafetera", "altavoz"],
+                    "televisión", "ventilador", "persianas", "cafetera", "altavoz", "lámpara de pie", "hervidor",
+                    "aspersor", "luz nocturna", "lavavajillas", "luz del pasillo", "tira led", "estufa"],
            "wildcard": ["la cena está lista", "leche", "huevos", "llamar a mamá", "los beatles", "pasta",
                         "jazz", "temporizador de pizza", "pilas", "las noticias"]},
 }
 RANGE_SAMPLES = 4  # a range like 0..100 is replaced by a few values, or it explodes combinatorially
 SPLIT = (0.7, 0.15, 0.15)
+
+
+# Names no training sentence uses: the slot report's "unseen names" set (issue 5) re-expands the test
+# templates with these, so a model that memorised the sample lists fails there.
+UNSEEN_LISTS = {
+    "en": {"area": ["laundry room", "attic", "nursery", "patio", "dining room", "guest room", "study", "pantry"],
+           "floor": ["second floor", "loft", "top floor", "lower level"],
+           "name": ["reading lamp", "back door", "dehumidifier", "aquarium pump", "christmas tree",
+                    "bed light", "air purifier", "window fan", "soundbar", "side gate"]},
+    "es": {"area": ["lavadero", "ático", "cuarto de los niños", "terraza", "comedor", "cuarto de invitados",
+                    "estudio", "despensa"],
+           "floor": ["segundo piso", "buhardilla", "planta alta", "entresuelo"],
+           "name": ["lámpara de lectura", "puerta trasera", "deshumidificador", "bomba del acuario",
+                    "árbol de navidad", "luz de la cama", "purificador", "ventilador de ventana", "barra de sonido",
+                    "portón lateral"]},
+}
 
 
 @dataclass
@@ -35,9 +56,11 @@ class Example:
     label: str
     lang: str
     template: str
+    slots: list[Span] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"text": self.text, "label": self.label, "lang": self.lang, "template": self.template}
+        return {"text": self.text, "label": self.label, "lang": self.lang, "template": self.template,
+                "slots": [s.to_dict() for s in self.slots]}
 
 
 @dataclass
@@ -61,53 +84,74 @@ def _imports():
     return Intents, TextSlotList, sample_sentence, get_intents
 
 
-def _slot_lists(intents, lang: str, rng: random.Random) -> dict:
+def _slot_lists(intents, lang: str, rng: random.Random, names: dict[str, list[str]]) -> dict:
     from hassil.intents import RangeSlotList, TextSlotList, WildcardSlotList
 
     samples = SAMPLE_LISTS[lang]
-    lists = {name: TextSlotList.from_strings(samples[name], name=name) for name in ("area", "floor", "name")}
+    lists = {name: TextSlotList.from_strings(names[name], name=name) for name in ("area", "floor", "name")}
     for name, slot_list in intents.slot_lists.items():
         if isinstance(slot_list, RangeSlotList):
             values = list(range(slot_list.start, slot_list.stop + 1, slot_list.step))
             picks = sorted(set(rng.sample(values, min(RANGE_SAMPLES, len(values)))))
-            lists[name] = TextSlotList.from_strings([str(v) for v in picks], name=name)
+            lists[name] = TextSlotList.from_tuples([(str(v), v) for v in picks], name=name)
         elif isinstance(slot_list, WildcardSlotList):
             lists[name] = TextSlotList.from_strings(rng.sample(samples["wildcard"], 4), name=name)
     return lists
 
 
-def template_sentences(lang: str, per_template: int, seed: int) -> dict[tuple[str, str], list[str]]:
-    """{(intent, template id): sentences}, at most per_template each, sampled without bias to the first."""
-    Intents, _, sample_sentence, get_intents = _imports()
+Sample = tuple[str, list[Span]]
+
+
+def template_sentences(lang: str, per_template: int, seed: int,
+                       names: dict[str, list[str]] | None = None) -> dict[tuple[str, str], list[Sample]]:
+    """{(intent, template id): [(sentence, slot spans)]}, at most per_template each, sampled without bias to
+    the first. `names` replaces the sample area/floor/name lists (the unseen-names test set)."""
+    Intents, _, _, get_intents = _imports()
     data = get_intents(lang)
     if data is None:
         raise ConversionError(f"home-assistant-intents has no language {lang!r}")
     intents = Intents.from_dict(data)
     rng = random.Random(seed)
-    lists = {**intents.slot_lists, **_slot_lists(intents, lang, rng)}
-    out: dict[tuple[str, str], list[str]] = {}
+    lists = {**intents.slot_lists, **_slot_lists(intents, lang, rng, names or SAMPLE_LISTS[lang])}
+    out: dict[tuple[str, str], list[Sample]] = {}
     for intent_name, intent in sorted(intents.intents.items()):
         for d_idx, block in enumerate(intent.data):
+            rules = {**intents.expansion_rules, **(block.expansion_rules or {})}
+            domain = (block.slots or {}).get("domain")
             for s_idx, sentence in enumerate(block.sentences):
                 try:
-                    expanded = list(itertools.islice(sample_sentence(
-                        sentence, lists, intents.expansion_rules, language=lang), per_template * 20))
+                    marked = list(itertools.islice(expand(sentence.expression, lists, rules,
+                                                          domain if isinstance(domain, str) else None),
+                                                   per_template * 20))
                 except Exception:  # a template needing lists we do not model: skip it
                     continue
-                texts = sorted({re.sub(r"\s+", " ", t).strip() for t in expanded if t.strip()})
+                samples: dict[str, list[Span]] = {}
+                for m in marked:
+                    text, spans = parse(m)
+                    if text:
+                        samples.setdefault(text, [_typed(s) for s in spans])
+                texts = sorted(samples)
                 if texts:
-                    out[(intent_name, f"{lang}:{intent_name}:{d_idx}:{s_idx}")] = rng.sample(
-                        texts, min(per_template, len(texts)))
+                    out[(intent_name, f"{lang}:{intent_name}:{d_idx}:{s_idx}")] = [
+                        (t, samples[t]) for t in rng.sample(texts, min(per_template, len(texts)))]
     return out
+
+
+def _typed(span: Span) -> Span:
+    """Numbers as numbers (HA's range lists give ints; text lists such as brightness_level map to them)."""
+    value = span.value
+    if span.name in NUMERIC_SLOTS and isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value):
+        value = float(value) if "." in value else int(value)
+    return Span(span.name, span.start, span.end, value)
 
 
 def build(langs: list[str], per_template: int = 20, per_intent: int = 400, seed: int = 0) -> IntentData:
     rng = random.Random(seed)
     result = IntentData()
     for lang in langs:
-        by_intent: dict[str, list[tuple[str, list[str]]]] = {}
-        for (intent, template), texts in template_sentences(lang, per_template, seed).items():
-            by_intent.setdefault(intent, []).append((template, texts))
+        by_intent: dict[str, list[tuple[str, list[Sample]]]] = {}
+        for (intent, template), samples in template_sentences(lang, per_template, seed).items():
+            by_intent.setdefault(intent, []).append((template, samples))
         for intent, templates in sorted(by_intent.items()):
             rng.shuffle(templates)
             n = len(templates)
@@ -116,7 +160,8 @@ def build(langs: list[str], per_template: int = 20, per_intent: int = 400, seed:
             parts = {"test": templates[:n_test], "validation": templates[n_test:n_test + n_val],
                      "train": templates[n_test + n_val:]}
             for split, chosen in parts.items():
-                rows = [Example(t, intent, lang, template) for template, texts in chosen for t in texts]
+                rows = [Example(t, intent, lang, template, spans) for template, samples in chosen
+                    for t, spans in samples]
                 rng.shuffle(rows)
                 getattr(result, split).extend(rows[:per_intent])
     return result
@@ -124,24 +169,39 @@ def build(langs: list[str], per_template: int = 20, per_intent: int = 400, seed:
 
 def add_noise(text: str, rng: random.Random, lang: str = "en") -> str:
     """Small realistic noise: a typo, a filler word, or a dropped article."""
-    words = text.split()
+    return noisy_example(Example(text, "", lang, ""), rng).text
+
+
+def noisy_example(example: Example, rng: random.Random) -> Example:
+    """`add_noise` on a labelled example, with its slot spans moved to where their words went."""
+    words = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", example.text)]
     kind = rng.choice(["typo", "filler", "article"])
-    if kind == "typo":
-        candidates = [i for i, w in enumerate(words) if len(w) > 3]
+    if kind == "typo":  # a swap of two letters keeps the word's length, so offsets stay valid
+        candidates = [i for i, (w, _, _) in enumerate(words) if len(w) > 3]
         if candidates:
             i = rng.choice(candidates)
-            w = words[i]
+            w, start, end = words[i]
             j = rng.randrange(1, len(w) - 1)
-            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+            words[i] = (w[:j] + w[j + 1] + w[j] + w[j + 2:], start, end)
     elif kind == "filler":
-        fillers = ["um", "please", "uh", "hey"] if lang == "en" else ["eh", "por favor", "oye", "pues"]
-        words.insert(rng.randrange(len(words) + 1), rng.choice(fillers))
+        fillers = ["um", "please", "uh", "hey"] if example.lang == "en" else ["eh", "por favor", "oye", "pues"]
+        words.insert(rng.randrange(len(words) + 1), (rng.choice(fillers), -1, -1))
     else:
-        articles = {"the", "a", "an"} if lang == "en" else {"el", "la", "los", "las", "un", "una"}
-        idx = [i for i, w in enumerate(words) if w.lower() in articles]
+        articles = {"the", "a", "an"} if example.lang == "en" else {"el", "la", "los", "las", "un", "una"}
+        idx = [i for i, (w, _, _) in enumerate(words) if w.lower() in articles]
         if idx:
             del words[rng.choice(idx)]
-    return " ".join(words)
+    text, placed, pos = [], [], 0
+    for w, start, end in words:
+        placed.append((pos, pos + len(w), start, end))
+        text.append(w)
+        pos += len(w) + 1
+    spans = []
+    for s in example.slots:
+        inside = [(a, b) for a, b, start, end in placed if start >= s.start and end <= s.end and start >= 0]
+        if inside:
+            spans.append(Span(s.name, inside[0][0], inside[-1][1], s.value))
+    return Example(" ".join(text), example.label, example.lang, example.template, spans)
 
 
 def balance(train: list[Example], minimum: int, seed: int) -> list[Example]:
@@ -154,6 +214,6 @@ def balance(train: list[Example], minimum: int, seed: int) -> list[Example]:
     for _, rows in sorted(by_label.items()):
         for i in range(max(0, minimum - len(rows))):
             src = rows[i % len(rows)]
-            out.append(Example(add_noise(src.text, rng, src.lang), src.label, src.lang, src.template))
+            out.append(noisy_example(src, rng))
     rng.shuffle(out)
     return out

@@ -163,6 +163,28 @@ def verification_inputs(source: Source, opts: ConvertOptions, tokenizer, max_len
     return evalset, calibration, texts
 
 
+def slot_reference(source: Source, torch_model, tokenizer, evalset, max_len: int) -> list | None:
+    """The original's predicted spans on the eval set (intent-slots with gold spans in --eval), or None."""
+    if not source.slot_labels or evalset is None or evalset.slots is None:
+        return None
+    from converter import verify_slots
+
+    return verify_slots.predicted_spans(verify_slots.TorchRuntime(torch_model), tokenizer, source.labels,
+                                        source.slot_labels, evalset.texts, max_len)
+
+
+def slot_gate(source: Source, reference: list | None, runtime, tokenizer, evalset, max_len: int,
+              opts: ConvertOptions) -> tuple[dict, list[str]]:
+    """Slot F1 of the converted model must stay within the accuracy budget of the original's."""
+    if reference is None:
+        return {}, []
+    from converter import verify_slots
+
+    candidate = verify_slots.predicted_spans(runtime, tokenizer, source.labels, source.slot_labels,
+                                             evalset.texts, max_len)
+    return verify_slots.check_slots(reference, candidate, evalset, opts.max_accuracy_drop)
+
+
 def _max_len(source: Source, opts: ConvertOptions) -> int:
     default = 256 if source.spec.generative else 128
     return min(opts.max_seq_len or default, source.max_positions)
@@ -186,6 +208,7 @@ def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: 
         reference = _reference(source, torch_model, tokenizer, texts, max_len)
         eval_ref = (verify.torch_classifier_logits(torch_model, tokenizer, evalset.texts, max_len)
                     if evalset else None)
+        slot_ref = slot_reference(source, torch_model, tokenizer, evalset, max_len)
     report: dict = {}
     with steps.step("verify the fp32 ONNX export"):
         fp32_outputs = _candidate(source, load_runtime("onnxruntime", fp32), tokenizer, texts, max_len)
@@ -203,7 +226,10 @@ def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: 
             out["eval"], eval_fails = verify.check_eval(eval_ref, cand_eval, evalset, labels,
                                                         opts.max_accuracy_drop)
             fails += eval_fails
-        return out, fails
+        slots, slot_fails = slot_gate(source, slot_ref, runtime, tokenizer, evalset, max_len, opts)
+        if slots:
+            out["slots"] = slots
+        return out, fails + slot_fails
 
     model_path = stage / "model.onnx"
     with steps.step(f"quantize ({mode}, preset {profile.ort_preset}) and verify"):
@@ -265,17 +291,24 @@ def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tok
     if "eval" in outcome.report:
         metrics["eval"] = outcome.report["eval"]["converted"]
         metrics["eval_original"] = outcome.report["eval"]["original"]
+    if "slots" in outcome.report:
+        metrics["slots"] = outcome.report["slots"]["converted"]
+        metrics["slots_original"] = outcome.report["slots"]["original"]
+        metrics["slots_span_agreement"] = outcome.report["slots"]["span_agreement"]
     generation = {}
     if source.spec.generative:
         generation = {"eos_token_id": source.config.get("eos_token_id"),
                       "num_layers": source.config.get("n_layer"), "kv_cache": True}
     thresholds_file = source.path / "thresholds.json"  # written by train-intents (OOD calibration)
     thresholds = json.loads(thresholds_file.read_text()) if thresholds_file.is_file() else {}
+    values_file = source.path / "slot_values.json"  # written by train-intents --slots
+    slot_values = json.loads(values_file.read_text()) if values_file.is_file() and source.slot_labels else {}
     return Manifest(
         name=name, thresholds=thresholds, version=opts.version, task=source.spec.task, family=source.family,
         runtime="litert" if opts.format == "tflite" else "onnxruntime",
         model_file="model.tflite" if opts.format == "tflite" else "model.onnx", device=profile.name, max_seq_len=max_len, tokenizer_file=tokenizer_file,
         labels=labels if not source.spec.generative else [], quantization=quant,
+        slot_labels=source.slot_labels, slot_values=slot_values,
         pruning=pruning or {"heads_per_layer": None, "ffn_per_layer": None, "vocab_before": None,
                             "vocab_after": None},
         io={"inputs": runtime.input_names, "outputs": runtime.output_names,
@@ -291,6 +324,11 @@ def _golden(source, runtime, tokenizer, texts, max_len, manifest) -> list[dict]:
         return [{"text": t, "expected": gen.generate(t, max_new_tokens=GOLDEN_NEW_TOKENS).tokens} for t in picks]
     from edge_agent.classify import Classifier
 
-    clf = Classifier(runtime, tokenizer, manifest.labels, max_len)
-    return [{"text": t, "expected": p.label, "probabilities": [round(float(x), 5) for x in p.probabilities]}
-            for t, p in zip(picks, clf.predict(picks))]
+    clf = Classifier(runtime, tokenizer, manifest.labels, max_len, slot_labels=manifest.slot_labels)
+    golden = []
+    for t, p in zip(picks, clf.predict(picks)):
+        row = {"text": t, "expected": p.label, "probabilities": [round(float(x), 5) for x in p.probabilities]}
+        if manifest.slot_labels:
+            row["slots"] = [[s["name"], s["start"], s["end"]] for s in p.slots if s["name"] != "duration"]
+        golden.append(row)
+    return golden

@@ -16,8 +16,9 @@ class ExportSpec:
     family: str
     task: str  # EdgeLM task name stored in the manifest
     optimum_task: str
-    model_class: str  # transformers Auto class that loads the PyTorch original
+    model_class: str  # transformers Auto class (or "module:Class") that loads the PyTorch original
     generative: bool = False
+    outputs: tuple[str, ...] = ("logits",)
 
 
 _REGISTRY: dict[tuple[str, str], ExportSpec] = {}
@@ -38,6 +39,12 @@ def _encoder_classifier(family: str, task: str) -> ExportSpec:
     return ExportSpec(family, task, "text-classification", "AutoModelForSequenceClassification")
 
 
+@register("bert", "intent-slots")
+def _joint_intent_slots(family: str, task: str) -> ExportSpec:
+    # optimum has no task for two heads: exported with torch.onnx (optimum_task "")
+    return ExportSpec(family, task, "", "converter.joint:JointIntentSlotModel", outputs=("logits", "slot_logits"))
+
+
 @register("gpt2", "text-generation")
 def _causal_lm(family: str, task: str) -> ExportSpec:
     return ExportSpec(family, task, "text-generation-with-past", "AutoModelForCausalLM", generative=True)
@@ -46,8 +53,10 @@ def _causal_lm(family: str, task: str) -> ExportSpec:
 FAMILY_OF_MODEL_TYPE = {"bert": "bert", "mobilebert": "mobilebert", "gpt2": "gpt2"}
 
 
-def default_task(family: str) -> str:
-    return "text-generation" if family == "gpt2" else "intent"
+def default_task(family: str, config: dict | None = None) -> str:
+    if family == "gpt2":
+        return "text-generation"
+    return "intent-slots" if (config or {}).get("slot_labels") else "intent"
 
 
 def lookup(family: str, task: str) -> ExportSpec:

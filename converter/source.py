@@ -32,6 +32,10 @@ class Source:
         return [id2label[k] for k in sorted(id2label, key=int)] if id2label else []
 
     @property
+    def slot_labels(self) -> list[str]:
+        return list(self.config.get("slot_labels") or [])
+
+    @property
     def max_positions(self) -> int:
         return int(self.config.get("max_position_embeddings") or self.config.get("n_positions") or 512)
 
@@ -55,7 +59,7 @@ def resolve(model: str, task: str | None = None) -> Source:
     if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")):
         raise ConversionError(f"{model} has no weights (*.safetensors or pytorch_model.bin)")
     family = family_for(str(config.get("model_type", "")))
-    return Source(path=path, config=config, spec=lookup(family, task or default_task(family)))
+    return Source(path=path, config=config, spec=lookup(family, task or default_task(family, config)))
 
 
 def _download(model_id: str) -> Path:
@@ -75,7 +79,13 @@ def load_torch_model(source: Source):
         import transformers
     except ImportError as exc:
         raise MissingExtraError("transformers") from exc
-    auto = getattr(transformers, source.spec.model_class)
+    if ":" in source.spec.model_class:  # an EdgeLM model class (the joint intent + slot model)
+        import importlib
+
+        module, _, name = source.spec.model_class.partition(":")
+        auto = getattr(importlib.import_module(module), name)
+    else:
+        auto = getattr(transformers, source.spec.model_class)
     try:
         model = auto.from_pretrained(source.path)
     except Exception as exc:  # corrupted weights, shape mismatches

@@ -54,7 +54,10 @@ def export_tflite(torch_model, input_names: list[str], buckets: list[int], out: 
             self.model = model
 
         def forward(self, **feeds):
-            return {"logits": self.model(**{k: v.long() for k, v in feeds.items()}).logits}
+            out = self.model(**{k: v.long() for k, v in feeds.items()})
+            slot_logits = getattr(out, "slot_logits", None)  # the joint intent + slot model's second head
+            return {"logits": out.logits} if slot_logits is None else {"logits": out.logits,
+                                                                        "slot_logits": slot_logits}
 
     wrapper = Classifier(torch_model.eval()).eval()
     converter = None

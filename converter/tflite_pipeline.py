@@ -58,6 +58,7 @@ def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps
     with steps.step("run the PyTorch original"):
         reference = pipeline._reference(source, torch_model, tokenizer, texts, max_len)
         eval_ref = verify.torch_classifier_logits(torch_model, tokenizer, evalset.texts, max_len) if evalset else None
+        slot_ref = pipeline.slot_reference(source, torch_model, tokenizer, evalset, max_len)
     report: dict = {}
     with steps.step("verify the fp32 TFLite export"):
         cand = pipeline._candidate(source, load_runtime("litert", fp32), tokenizer, texts, max_len)
@@ -76,7 +77,10 @@ def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps
             result["eval"], eval_fails = verify.check_eval(eval_ref, cand_eval, evalset, labels,
                                                            opts.max_accuracy_drop)
             failures += eval_fails
-        verify.raise_if_failed(failures, result)
+        slots, slot_fails = pipeline.slot_gate(source, slot_ref, runtime, tokenizer, evalset, max_len, opts)
+        if slots:
+            result["slots"] = slots
+        verify.raise_if_failed(failures + slot_fails, result)
         fraction = tflite.int8_weight_fraction(model_path)
         steps.note(f"{model_path.stat().st_size / 2**20:.1f} MB ({fp32.stat().st_size / 2**20:.1f} MB fp32); "
                    f"int8 weights {fraction:.0%}")

@@ -12,8 +12,9 @@ import numpy as np
 
 from converter import ood
 from converter.errors import ConversionError, MissingExtraError
-from converter.intents_data import Example, add_noise, balance, build
+from converter.intents_data import UNSEEN_LISTS, Example, balance, build, noisy_example, template_sentences
 from converter.metrics import classification_report
+from converter.verify_slots import span_f1
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,70 @@ def _calibrate_ood(model, tokenizer, validation: list[Example], test: list[Examp
     return result
 
 
+def _unseen_names(langs: list[str], test: list[Example], per_template: int, seed: int) -> list[Example]:
+    """The test templates re-expanded with area/floor/device names no training sentence contains."""
+    templates = {e.template for e in test}
+    out = []
+    for lang in langs:
+        for (intent, template), samples in template_sentences(lang, per_template, seed,
+                                                              names=UNSEEN_LISTS[lang]).items():
+            if template in templates:
+                out += [Example(t, intent, lang, template, spans) for t, spans in samples
+                        if any(s.name in ("area", "floor", "name") for s in spans)]
+    return out
+
+
+def _slot_report(model, tokenizer, rows: list[Example], max_len: int) -> dict:
+    """Span F1 through the agent's decoder and the same `tokenizers` tokenizer a bundle ships."""
+    from tokenizers import Tokenizer
+
+    from converter.verify_slots import TorchRuntime, predicted_spans
+
+    tok = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    tok.no_padding()
+    tok.no_truncation()
+    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    predicted = predicted_spans(TorchRuntime(model), tok, labels, list(model.config.slot_labels),
+                                [e.text for e in rows], max_len)
+    return span_f1([[(s.name, s.start, s.end) for s in e.slots] for e in rows], predicted)
+
+
+def slot_lexicon(rows: list[Example]) -> dict[str, dict]:
+    """{slot: {folded said text: value}} where HA maps words to values ("lights" -> light, "max" -> 100);
+    the agent uses it before parsing numbers or passing the raw text through."""
+    from edge_agent.slots import fold
+
+    lexicon: dict[str, dict] = {}
+    for e in rows:
+        for s in e.slots:
+            said = fold(e.text[s.start:s.end])
+            if s.value is not None and fold(str(s.value)) != said:
+                lexicon.setdefault(s.name, {}).setdefault(said, s.value)
+    return lexicon
+
+
+def _load_model(base: Path, labels: list[str], index: dict[str, int], slot_labels: list[str] | None):
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    config = AutoConfig.from_pretrained(base, num_labels=len(labels), id2label=dict(enumerate(labels)),
+                                        label2id=index)
+    if slot_labels is None:
+        return AutoModelForSequenceClassification.from_pretrained(base, config=config)
+    from converter.joint import JointIntentSlotModel
+
+    config.slot_labels = slot_labels
+    config.architectures = ["JointIntentSlotModel"]
+    return JointIntentSlotModel.from_pretrained(base, config=config)
+
+
 def train_intents(output: Path, langs: list[str], budget: str = "small", base: Path | None = None,
-                  seed: int = 0, quiet: bool = False) -> dict:
+                  seed: int = 0, quiet: bool = False, slots: bool = False) -> dict:
     if budget not in BUDGETS:
         raise ConversionError(f"unknown budget {budget!r}; choose from {', '.join(BUDGETS)}")
     try:
         import torch
         from rich.progress import Progress
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers import AutoTokenizer
     except ImportError as exc:
         raise MissingExtraError("torch/transformers") from exc
     cfg = BUDGETS[budget]
@@ -98,8 +155,13 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
     train = balance(data.train, cfg.min_per_intent, seed)
     test = [e for e in data.test if e.label in index]
     tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=index)
+    from converter.joint import slot_label_set
+
+    slot_labels = slot_label_set([e.slots for e in train]) if slots else None
+    tag_index = {t: i for i, t in enumerate(slot_labels or [])}
+    model = _load_model(base, labels, index, slot_labels)
+    if slot_labels:
+        from converter.joint import encode_with_tags
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
     warmup = max(1, cfg.steps // 10)
@@ -115,8 +177,12 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
                 order = train[:]
                 rng.shuffle(order)
             batch, order = order[:cfg.batch], order[cfg.batch:]
-            enc = tokenizer([e.text for e in batch], padding=True, truncation=True, max_length=cfg.max_len,
-                            return_tensors="pt")
+            if slot_labels:
+                enc = encode_with_tags(tokenizer, [e.text for e in batch], [e.slots for e in batch], tag_index,
+                                       cfg.max_len)
+            else:
+                enc = tokenizer([e.text for e in batch], padding=True, truncation=True, max_length=cfg.max_len,
+                                return_tensors="pt")
             loss = model(**enc, labels=torch.tensor([index[e.label] for e in batch])).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -129,11 +195,16 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
     model.save_pretrained(output)
     tokenizer.save_pretrained(output)
     noise_rng = random.Random(seed + 1)
-    noisy = [Example(add_noise(e.text, noise_rng, e.lang), e.label, e.lang, e.template) for e in test]
+    noisy = [noisy_example(e, noise_rng) for e in test]
     _write_jsonl(output / "eval.jsonl", [e.to_dict() for e in test])
     _write_jsonl(output / "eval_noisy.jsonl", [e.to_dict() for e in noisy])
     _write_jsonl(output / "validation.jsonl", [e.to_dict() for e in data.validation if e.label in index])
-    _write_jsonl(output / "train.jsonl", [e.to_dict() for e in train])  # for --prune-vocab and --recover-steps
+    unseen = _unseen_names(langs, test, cfg.per_template, seed) if slots else []
+    if unseen:
+        _write_jsonl(output / "eval_unseen.jsonl", [e.to_dict() for e in unseen])
+    _write_jsonl(output / "train.jsonl", [e.to_dict() for e in train])
+    if slots:
+        (output / "slot_values.json").write_text(json.dumps(slot_lexicon(data.train), ensure_ascii=False, indent=1))  # for --prune-vocab and --recover-steps
     calibration = rng.sample(train, min(256, len(train)))
     _write_jsonl(output / "calibration.jsonl", [{"text": e.text} for e in calibration])
     report: dict = {"langs": langs, "budget": budget, "labels": len(labels), "train_rows": len(train),
@@ -145,6 +216,12 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
                 pred = _predict(model, tokenizer, [e.text for e in subset], cfg.max_len)
                 metrics = classification_report([index[e.label] for e in subset], pred, labels)
                 report[f"{name}_{lang}"] = {k: metrics[k] for k in ("n", "accuracy", "macro_f1")}
+    if slots:
+        for name, rows in (("test", test), ("test_noisy", noisy), ("test_unseen_names", unseen)):
+            for lang in langs:
+                subset = [e for e in rows if e.lang == lang]
+                if subset:
+                    report[f"slots_{name}_{lang}"] = _slot_report(model, tokenizer, subset, cfg.max_len)
     report["ood"] = _calibrate_ood(model, tokenizer, data.validation, test, langs, cfg.max_len)
     (output / "thresholds.json").write_text(json.dumps({"ood": report["ood"]["threshold"]}))
     report["seconds"] = round(time.perf_counter() - started, 1)

@@ -38,6 +38,7 @@ GENERATION_TOP1 = {"none": 0.99, "fp16": 0.95, "dynamic-int8": 0.80, "static-int
 class EvalSet:
     texts: list[str]
     labels: list[int]
+    slots: list[list[tuple[str, int, int]]] | None = None  # gold (name, start, end) per text
 
 
 @dataclass

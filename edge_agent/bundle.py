@@ -43,6 +43,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     labels: list[str] = field(default_factory=list)
     slot_labels: list[str] = field(default_factory=list)
+    slot_values: dict[str, dict[str, Any]] = field(default_factory=dict)  # said text -> value, per slot
     thresholds: dict[str, float] = field(default_factory=dict)
     graphs: dict[str, dict] = field(default_factory=dict)
     quantization: dict[str, Any] = field(default_factory=dict)

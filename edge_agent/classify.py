@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from edge_agent.runtime import Runtime
+from edge_agent.slots import HomeEntities, build_slots, decode
 
 
 @dataclass
@@ -14,6 +15,7 @@ class Prediction:
     label: str
     confidence: float
     probabilities: np.ndarray
+    slots: list[dict] = field(default_factory=list)
 
     def top(self, labels: list[str], k: int) -> list[dict]:
         order = np.argsort(-self.probabilities)[:k]
@@ -28,7 +30,10 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def encode_batch(tokenizer, texts: list[str], max_len: int, input_names: list[str]) -> dict[str, np.ndarray]:
     """Pad to the longest text of the batch (not to max_len): short commands stay cheap."""
-    encodings = tokenizer.encode_batch(texts)
+    return feeds_for(tokenizer, tokenizer.encode_batch(texts), max_len, input_names)
+
+
+def feeds_for(tokenizer, encodings, max_len: int, input_names: list[str]) -> dict[str, np.ndarray]:
     ids = [e.ids[:max_len] for e in encodings]
     if any(len(e.ids) > max_len for e in encodings):  # keep the final [SEP] when truncating
         ids = [i if len(e.ids) <= max_len else i[:-1] + [e.ids[-1]] for i, e in zip(ids, encodings)]
@@ -46,11 +51,18 @@ def encode_batch(tokenizer, texts: list[str], max_len: int, input_names: list[st
 
 
 class Classifier:
-    def __init__(self, runtime: Runtime, tokenizer, labels: list[str], max_seq_len: int):
+    """Intent classifier; with slot_labels (task intent-slots) the same pass also tags slot spans."""
+
+    def __init__(self, runtime: Runtime, tokenizer, labels: list[str], max_seq_len: int,
+                 slot_labels: list[str] | None = None, slot_values: dict | None = None,
+                 home: HomeEntities | None = None):
         self.runtime = runtime
         self.tokenizer = tokenizer
         self.labels = labels
         self.max_seq_len = max_seq_len
+        self.slot_labels = slot_labels or []
+        self.slot_values = slot_values or {}
+        self.home = home or HomeEntities()
 
     def token_count(self, text: str) -> int:
         return len(self.tokenizer.encode(text).ids)
@@ -60,9 +72,25 @@ class Classifier:
         return self.runtime.run(feeds)["logits"]
 
     def predict(self, texts: list[str]) -> list[Prediction]:
-        probs = softmax(self.logits(texts).astype(np.float64))
+        if not self.slot_labels:
+            return [self._prediction(row) for row in softmax(self.logits(texts).astype(np.float64))]
+        encodings = self.tokenizer.encode_batch(texts)
+        outputs = self.runtime.run(feeds_for(self.tokenizer, encodings, self.max_seq_len, self.runtime.input_names))
+        probs = softmax(outputs["logits"].astype(np.float64))
+        tag_probs = softmax(outputs["slot_logits"].astype(np.float64))
         out = []
-        for row in probs:
-            best = int(row.argmax())
-            out.append(Prediction(self.labels[best], float(row[best]), row))
+        for text, row, encoding, tags in zip(texts, probs, encodings, tag_probs):
+            n = min(len(encoding.ids), self.max_seq_len, tags.shape[0])
+            offsets = [tuple(o) for o in encoding.offsets[:n]]
+            if len(encoding.ids) > n:
+                offsets[-1] = (0, 0)  # truncation keeps [SEP] in the last position
+            best = tags[:n].argmax(-1)
+            spans = decode([self.slot_labels[i] for i in best], offsets, tags[:n].max(-1).tolist())
+            pred = self._prediction(row)
+            pred.slots = build_slots(text, spans, self.slot_values, self.home)
+            out.append(pred)
         return out
+
+    def _prediction(self, row: np.ndarray) -> Prediction:
+        best = int(row.argmax())
+        return Prediction(self.labels[best], float(row[best]), row)

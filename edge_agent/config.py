@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from dataclasses import dataclass, field, fields
@@ -12,6 +13,8 @@ try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
+
+from edge_agent.slots import HomeEntities
 
 RESERVED_IDS = ("group", "reply")
 SCHEMES = {"mqtt": False, "mqtts": True, "tcp": False, "ssl": True}
@@ -78,6 +81,12 @@ class AgentConfig:
     hermes: bool = True  # answer Rhasspy/Snips hermes/nlu/query (intent bundles only)
     # below it: hermes/nlu/intentNotRecognized; < 0 means the bundle's calibrated OOD threshold (else 0.5)
     hermes_min_confidence: float = -1.0
+    # The home's own areas, floors and device names: slot values snap to the closest one (intent-slots
+    # bundles). Inline lists and/or a JSON or TOML file {areas = [...], floors = [...], names = [...]}.
+    home_areas: list[str] = field(default_factory=list)
+    home_floors: list[str] = field(default_factory=list)
+    home_names: list[str] = field(default_factory=list)
+    home_file: str | None = None
 
     def validate(self) -> AgentConfig:
         if not self.bundle:
@@ -92,10 +101,42 @@ class AgentConfig:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1")
         BrokerUrl.from_url(self.broker)
+        for name in ("home_areas", "home_floors", "home_names"):
+            value = getattr(self, name)
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise ConfigError(f"{name} must be a list of non-empty strings")
+        self.home_entities()  # a bad home_file fails at start, not on the first request
         return self
+
+    def home_entities(self) -> HomeEntities:
+        lists = {"areas": list(self.home_areas), "floors": list(self.home_floors), "names": list(self.home_names)}
+        if self.home_file:
+            for key, values in _read_home_file(Path(self.home_file)).items():
+                lists[key] += [v for v in values if v not in lists[key]]
+        return HomeEntities(**lists)
 
     def broker_url(self) -> BrokerUrl:
         return BrokerUrl.from_url(self.broker)
+
+
+def _read_home_file(path: Path) -> dict[str, list[str]]:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise ConfigError(f"cannot read home_file {path}: {exc.strerror}") from exc
+    try:
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (ValueError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"home_file {path} is not valid {'JSON' if path.suffix == '.json' else 'TOML'}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"home_file {path} must hold areas, floors and names lists")
+    unknown = sorted(set(data) - {"areas", "floors", "names"})
+    if unknown:
+        raise ConfigError(f"home_file {path}: unknown keys {', '.join(unknown)} (expected areas, floors, names)")
+    for key, values in data.items():
+        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+            raise ConfigError(f"home_file {path}: {key} must be a list of non-empty strings")
+    return {k: list(v) for k, v in data.items()}
 
 
 def _coerce(raw: str, current: object, name: str) -> object:
@@ -103,6 +144,8 @@ def _coerce(raw: str, current: object, name: str) -> object:
     try:
         if isinstance(current, bool):
             return raw.lower() in ("1", "true", "yes", "on")
+        if isinstance(current, list):  # EDGELM_HOME_AREAS="kitchen, living room"
+            return [v.strip() for v in raw.split(",") if v.strip()]
         if kind in (int, float):
             return kind(raw)
     except ValueError as exc:

@@ -65,7 +65,8 @@ class NluResult:
                 "slots": self.slots, "rawInput": self.query.input}
 
 
-def resolve(query: NluQuery, scores: dict[str, float], min_confidence: float) -> NluResult:
+def resolve(query: NluQuery, scores: dict[str, float], min_confidence: float,
+            slots: list[dict] | None = None) -> NluResult:
     """Best intent within the query's intentFilter; below min_confidence nothing is recognised."""
     allowed = {name: p for name, p in scores.items() if not query.intent_filter or name in query.intent_filter}
     if not allowed:
@@ -73,4 +74,20 @@ def resolve(query: NluQuery, scores: dict[str, float], min_confidence: float) ->
     best = max(allowed, key=lambda name: allowed[name])
     if allowed[best] < min_confidence:
         return NluResult(query, None, allowed[best])
-    return NluResult(query, best, allowed[best])
+    return NluResult(query, best, allowed[best], [hermes_slot(s) for s in slots or []])
+
+
+def hermes_slot(slot: dict) -> dict[str, Any]:
+    """An EdgeLM slot in Hermes' shape (as Rhasspy and Snips emit it)."""
+    value = slot["value"]
+    if slot["name"] == "duration":
+        total = int(value)
+        kind: dict[str, Any] = {"kind": "Duration", "hours": total // 3600, "minutes": total % 3600 // 60,
+                                "seconds": total % 60, "value": value}
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        kind = {"kind": "Number", "value": value}
+    else:
+        kind = {"kind": "Custom", "value": value}
+    return {"entity": slot["name"], "slotName": slot["name"], "rawValue": slot["raw"], "value": kind,
+            "confidence": slot["confidence"],
+            "range": {"start": slot["start"], "end": slot["end"], "rawStart": slot["start"], "rawEnd": slot["end"]}}

@@ -56,6 +56,10 @@ def check_golden(model: LoadedModel) -> list[str]:
             probs = example.get("probabilities")
             if probs is not None and np.max(np.abs(pred.probabilities - np.asarray(probs))) > GOLDEN_PROB_TOLERANCE:
                 problems.append(f"golden {text!r}: probabilities differ beyond {GOLDEN_PROB_TOLERANCE}")
+            spans = example.get("slots")
+            if spans is not None and [[s["name"], s["start"], s["end"]] for s in pred.slots
+                                      if s["name"] != "duration"] != spans:
+                problems.append(f"golden {text!r}: slots differ from the converter's")
         elif model.generator is not None:
             got = model.generator.generate(text, max_new_tokens=len(expected)).tokens
             if got != expected:
@@ -83,7 +87,10 @@ def load_model(
     else:
         if not manifest.labels:
             raise BundleError("classification bundle has no labels in its manifest")
-        model.classifier = Classifier(runtime, tokenizer, manifest.labels, manifest.max_seq_len)
+        if manifest.task == "intent-slots" and not manifest.slot_labels:
+            raise BundleError("intent-slots bundle has no slot_labels in its manifest")
+        model.classifier = Classifier(runtime, tokenizer, manifest.labels, manifest.max_seq_len,
+                                      slot_labels=manifest.slot_labels, slot_values=manifest.slot_values)
     if run_golden:
         problems = check_golden(model)
         if problems:

@@ -69,6 +69,8 @@ class Agent:
                                     providers=self.profile.ort_providers,
                                     trust_key=Path(cfg.trust_key) if cfg.trust_key else None,
                                     spinning=cfg.ort_spinning)
+        if self.model.classifier is not None:
+            self.model.classifier.home = cfg.home_entities()
         url = cfg.broker_url()
         if cfg.username:
             url = type(url)(url.host, url.port, url.tls, cfg.username, cfg.password)
@@ -231,13 +233,15 @@ class Agent:
         return float(ood) if ood is not None else 0.5
 
     def _deliver_hermes(self, job: Job, message: Any, remember: bool) -> None:
-        scores = {}
+        scores: dict[str, float] = {}
+        slots: list[dict] = []
         if not isinstance(message, ErrorResponse):
             scores = {a["name"]: a["confidence"] for a in message.alternatives}
+            slots = message.slots
             self.stats.record(message.latency_ms.total)
         else:
             self.stats.error()
-        result = hermes.resolve(job.hermes, scores, self.hermes_threshold())
+        result = hermes.resolve(job.hermes, scores, self.hermes_threshold(), slots)
         payload = dumps(result.to_dict())
         targets = self.cache.finish(job.request.id, payload, remember=remember)
         for index, target in enumerate(targets):

@@ -115,9 +115,10 @@ class Worker(threading.Thread):
         for job, pred in zip(jobs, predictions):
             ranked = pred.top(classifier.labels, job.request.top_k)
             intent = {"name": pred.label, "confidence": round(pred.confidence, 6)}
+            known = pred.confidence >= self.ood_threshold  # an out-of-domain sentence has no slots either
             out.append(Response(
                 id=job.request.id, device_id=self.device_id, model=self.model_info,
-                intent=intent if pred.confidence >= self.ood_threshold else None, alternatives=ranked,
+                intent=intent if known else None, slots=pred.slots if known else [], alternatives=ranked,
                 latency_ms=_latency(job.arrived, start, done)))
         return out
 

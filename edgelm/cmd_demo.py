@@ -47,17 +47,20 @@ def demo(cache_dir, budget, lang, retrain, keep_running, broker_kind) -> None:
 @click.option("--base", type=click.Path(path_type=Path), default=None, help="Encoder checkpoint (default: packaged MiniLM-L6).")
 @click.option("--budget", type=click.Choice(["tiny", "small", "full"]), default="full", show_default=True)
 @click.option("--seed", default=0, show_default=True)
-def train_intents_cmd(output, lang, base, budget, seed) -> None:
+@click.option("--slots", is_flag=True, help="Joint intent + slot model (area, name, duration, ...): task intent-slots.")
+def train_intents_cmd(output, lang, base, budget, seed, slots) -> None:
     """Fine-tune an encoder on Home Assistant's public intent sentences; writes a HF checkpoint and
     eval.jsonl / calibration.jsonl for `edgelm convert --eval/--calibration`."""
     from converter.errors import ConversionError
     from converter.train import train_intents
 
     try:
-        report = train_intents(output, _langs(lang), budget, base=base, seed=seed)
+        report = train_intents(output, _langs(lang), budget, base=base, seed=seed, slots=slots)
     except ConversionError as exc:
         raise click.ClickException(str(exc)) from exc
     for key, value in report.items():
         if key.startswith("test") and isinstance(value, dict):
             click.echo(f"{key:<16} n={value['n']:<5} accuracy {value['accuracy']:.4f}  macro-F1 {value['macro_f1']:.4f}")
+        elif key.startswith("slots_") and isinstance(value, dict):
+            click.echo(f"{key:<28} spans={value['n_spans']:<5} slot F1 {value['f1']:.4f}")
     click.echo(f"wrote {output} in {report['seconds']:.0f}s")

@@ -70,7 +70,7 @@ class LiteRtRuntime:
     def run(self, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         feeds = {k: v for k, v in feeds.items() if k in self._dtypes}
         mask = feeds.get("attention_mask")
-        rows = next(iter(feeds.values())).shape[0]
+        rows, width = next(iter(feeds.values())).shape
         outputs: dict[str, list[np.ndarray]] = {}
         for row in range(rows):
             # trailing padding of the batch is dropped, then the row is padded to its own bucket
@@ -82,5 +82,9 @@ class LiteRtRuntime:
                 padded[0, :length] = value[row, :length]
                 single[name] = padded
             for name, value in self.buckets[bucket](**single).items():  # type: ignore[operator]
+                if value.ndim == 3:  # per-token outputs (slot tags) come back at the batch's own width
+                    fitted = np.zeros((1, width, value.shape[2]), dtype=value.dtype)
+                    fitted[:, :min(width, bucket)] = value[:, :width]
+                    value = fitted
                 outputs.setdefault(name, []).append(value)
         return {name: np.concatenate(values) for name, values in outputs.items()}

@@ -1,0 +1,130 @@
+"""Slots from the joint model's BIO tags: spans in the text, values normalised (numbers as numbers,
+durations in seconds, percentages 0-100) and names snapped to the home's own areas and devices."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+NUMERIC = {"brightness", "temperature", "position", "volume_level", "volume_step", "percentage",
+           "hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"}
+PERCENT = {"brightness", "position", "volume_level", "volume_step", "percentage"}
+DURATION_PARTS = {"hours": 3600, "minutes": 60, "seconds": 1}
+SNAPPED = {"area": "areas", "floor": "floors", "name": "names"}
+SNAP_MIN_SCORE = 0.75  # below this a near-miss stays what the user said
+NUMBER_WORDS = {
+    "en": {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty five": 45,
+           "fifty": 50, "sixty": 60, "ninety": 90, "a": 1, "an": 1, "half": 0.5},
+    "es": {"cero": 0, "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+           "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "quince": 15, "veinte": 20, "treinta": 30,
+           "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "noventa": 90, "media": 0.5, "medio": 0.5},
+}
+
+
+@dataclass
+class HomeEntities:
+    """The user's areas, floors and device names (agent config); empty lists mean nothing to snap to."""
+
+    areas: list[str] = field(default_factory=list)
+    floors: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+
+    def candidates(self, slot: str) -> list[str]:
+        return list(getattr(self, SNAPPED[slot], [])) if slot in SNAPPED else []
+
+
+def decode(tags: list[str], offsets: list[tuple[int, int]], scores: list[float]) -> list[tuple[str, int, int, float]]:
+    """(name, char start, char end, mean tag confidence) for each B-/I- run; a stray I- starts a span."""
+    found: list[tuple[str, int, int, float]] = []
+    current: list | None = None
+    for tag, (start, end), score in zip(tags, offsets, scores):
+        if end <= start:
+            continue
+        kind, _, name = tag.partition("-")
+        if tag == "O" or kind == "B" or current is None or current[0] != name:
+            if current is not None:
+                found.append((current[0], current[1], current[2], sum(current[3]) / len(current[3])))
+                current = None
+            if tag != "O":
+                current = [name, start, end, [score]]
+        else:
+            current[2] = end
+            current[3].append(score)
+    if current is not None:
+        found.append((current[0], current[1], current[2], sum(current[3]) / len(current[3])))
+    return found
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.lower())
+    return re.sub(r"\s+", " ", "".join(c for c in text if not unicodedata.combining(c))).strip(" .,!?")
+
+
+def parse_number(raw: str) -> int | float | None:
+    text = fold(raw).replace(",", ".").rstrip("%").strip()
+    match = re.search(r"-?\d+(\.\d+)?", text)
+    if match:
+        number = float(match.group())
+        return int(number) if number.is_integer() else number
+    for words in NUMBER_WORDS.values():
+        if text in words:
+            return words[text]
+    return None
+
+
+def snap(raw: str, candidates: list[str]) -> tuple[str, float] | None:
+    """The configured name closest to what was said, with its similarity; None below SNAP_MIN_SCORE."""
+    said = fold(raw)
+    best, best_score = None, 0.0
+    for candidate in candidates:
+        score = difflib.SequenceMatcher(None, said, fold(candidate)).ratio()
+        if score > best_score:
+            best, best_score = candidate, score
+    return (best, round(best_score, 4)) if best is not None and best_score >= SNAP_MIN_SCORE else None
+
+
+def normalise(name: str, raw: str, lexicon: dict[str, dict], home: HomeEntities) -> dict:
+    """value plus, where the value came from the home's list, the matched entity and its score."""
+    known = lexicon.get(name, {}).get(fold(raw))
+    if known is not None:
+        value = known
+    elif name in NUMERIC:
+        value = parse_number(raw)
+        value = raw if value is None else value
+    else:
+        value = raw
+    extra: dict = {}
+    candidates = home.candidates(name)
+    if candidates:
+        match = snap(raw, candidates)
+        if match is not None:
+            value, extra["match_score"] = match
+    return {"value": value, **extra}
+
+
+def duration_seconds(slots: list[dict]) -> int | float | None:
+    """HA's timers say hours/minutes/seconds separately; the home wants one duration in seconds."""
+    parts = [(s["name"], s["value"]) for s in slots if s["name"] in DURATION_PARTS]
+    if not parts or not all(isinstance(v, (int, float)) for _, v in parts):
+        return None
+    total = sum(DURATION_PARTS[n] * v for n, v in parts)
+    return int(total) if float(total).is_integer() else total
+
+
+def build_slots(text: str, spans: list[tuple[str, int, int, float]], lexicon: dict[str, dict],
+                home: HomeEntities) -> list[dict]:
+    slots = []
+    for name, start, end, confidence in spans:
+        raw = text[start:end]
+        slots.append({"name": name, **normalise(name, raw, lexicon, home), "raw": raw, "start": start,
+                      "end": end, "confidence": round(float(confidence), 6)})
+    duration = duration_seconds(slots)
+    if duration is not None:
+        parts = [s for s in slots if s["name"] in DURATION_PARTS]
+        slots.append({"name": "duration", "value": duration, "raw": text[parts[0]["start"]:parts[-1]["end"]],
+                      "start": parts[0]["start"], "end": parts[-1]["end"],
+                      "confidence": round(min(s["confidence"] for s in parts), 6), "unit": "s"})
+    return slots
