@@ -177,30 +177,31 @@ def noisy_example(example: Example, rng: random.Random) -> Example:
     words = [(m.group(), m.start(), m.end()) for m in re.finditer(r"\S+", example.text)]
     kind = rng.choice(["typo", "filler", "article"])
     if kind == "typo":  # a swap of two letters keeps the word's length, so offsets stay valid
-        candidates = [i for i, (w, _, _) in enumerate(words) if len(w) > 3]
-        if candidates:
+        candidates = [i for i, (w, _, _) in enumerate(words) if len(w) > 3 and w.isalpha()]
+        if candidates:  # letters only: a swap never moves a digit or crosses a span's edge ("52-minutes")
             i = rng.choice(candidates)
             w, start, end = words[i]
             j = rng.randrange(1, len(w) - 1)
             words[i] = (w[:j] + w[j + 1] + w[j] + w[j + 2:], start, end)
     elif kind == "filler":
         fillers = ["um", "please", "uh", "hey"] if example.lang == "en" else ["eh", "por favor", "oye", "pues"]
-        words.insert(rng.randrange(len(words) + 1), (rng.choice(fillers), -1, -1))
+        gaps = [k for k in range(len(words) + 1)  # never inside a slot value ("the um news")
+                if k in (0, len(words)) or not any(s.start < words[k][1] and s.end > words[k - 1][2]
+                                                   for s in example.slots)]
+        words.insert(rng.choice(gaps), (rng.choice(fillers), -1, -1))
     else:
         articles = {"the", "a", "an"} if example.lang == "en" else {"el", "la", "los", "las", "un", "una"}
         idx = [i for i, (w, _, _) in enumerate(words) if w.lower() in articles]
         if idx:
             del words[rng.choice(idx)]
-    text, placed, pos = [], [], 0
-    for w, start, end in words:
-        placed.append((pos, pos + len(w), start, end))
+    text, where, pos = [], {}, 0  # where: old character offset -> new one, for characters that stayed
+    for w, start, _ in words:
+        if start >= 0:
+            where.update({start + k: pos + k for k in range(len(w))})
         text.append(w)
         pos += len(w) + 1
-    spans = []
-    for s in example.slots:
-        inside = [(a, b) for a, b, start, end in placed if start >= s.start and end <= s.end and start >= 0]
-        if inside:
-            spans.append(Span(s.name, inside[0][0], inside[-1][1], s.value))
+    spans = [Span(s.name, where[s.start], where[s.end - 1] + 1, s.value) for s in example.slots
+             if s.start in where and s.end - 1 in where]
     return Example(" ".join(text), example.label, example.lang, example.template, spans)
 
 

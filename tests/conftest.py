@@ -90,6 +90,23 @@ def agent_bundle(request, bert_bundle, bert_dir, models_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
+def slots_model(tmp_path_factory) -> Path:
+    """A joint intent + slot MiniLM trained on English at the small budget (the slot head needs a few
+    hundred steps to mean anything), as `edgelm train-intents --slots` writes it."""
+    from converter.train import train_intents
+
+    out = tmp_path_factory.mktemp("slots") / "joint-en"
+    train_intents(out, ["en"], "small", quiet=True, slots=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def slots_bundle(slots_model) -> Path:
+    return _convert(slots_model, slots_model.parent / "bundle", eval_file=slots_model / "eval.jsonl",
+                    calibration_file=slots_model / "calibration.jsonl").bundle
+
+
+@pytest.fixture(scope="session")
 def gpt2_bundle(gpt2_dir, models_dir) -> Path:
     return _convert(gpt2_dir, models_dir / "gpt2-bundle").bundle
 

@@ -1,0 +1,222 @@
+"""Slots (issue 5): spans from HA's templates, the joint model, its conversion and the agent's answers."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import jsonschema
+import numpy as np
+import pytest
+from mqtt_helpers import Listener, running_agent
+
+from converter.intents_data import SAMPLE_LISTS, UNSEEN_LISTS, Example, noisy_example, template_sentences
+from converter.slots_data import Span, bio_tags
+from converter.verify import EvalSet
+from converter.verify_slots import check_slots, span_f1
+from edge_agent.client import EdgeClient
+from edge_agent.config import ConfigError, load_config
+from edge_agent.hermes import hermes_slot
+from edge_agent.messages import load_schema
+from edge_agent.slots import HomeEntities, build_slots, decode, fold, normalise, snap
+
+
+@pytest.fixture(scope="module")
+def en_samples():
+    return template_sentences("en", 4, 0)
+
+
+def test_expansion_records_where_each_value_lands(en_samples):
+    spans = [(text, s) for samples in en_samples.values() for text, found in samples for s in found]
+    assert len(spans) > 500
+    names = {s.name for _, s in spans}
+    assert {"area", "name", "floor", "brightness", "minutes", "domain", "item", "color"} <= names
+    for text, s in spans:
+        said = text[s.start:s.end]
+        assert said == said.strip() and said, (text, s)
+        if s.name in ("area", "name", "floor"):  # these lists map each value to itself
+            assert said == s.value, (text, s)
+        if s.name in ("brightness", "minutes", "hours") and said.isdigit():
+            assert s.value == int(said)
+    domains = {s.value for _, s in spans if s.name == "domain"}
+    assert {"light", "lock"} <= domains
+
+
+def test_unseen_names_never_occur_in_training_lists(en_samples):
+    unseen = template_sentences("en", 4, 0, names=UNSEEN_LISTS["en"])
+    seen_values = {s.value for samples in en_samples.values() for _, f in samples for s in f
+                   if s.name in ("area", "name", "floor")}
+    new_values = {s.value for samples in unseen.values() for _, f in samples for s in f
+                  if s.name in ("area", "name", "floor")}
+    unseen_lists = {v for values in UNSEEN_LISTS["en"].values() for v in values}
+    assert len(new_values & unseen_lists) > 20
+    assert new_values & seen_values <= set(SAMPLE_LISTS["en"]["wildcard"])  # timer names share the `name` slot
+
+
+def test_bio_tags_decode_back_to_the_same_spans(en_samples):
+    from tokenizers import Tokenizer
+
+    from converter.train import default_base
+
+    tok = Tokenizer.from_file(str(default_base() / "tokenizer.json"))
+    checked = 0
+    for samples in en_samples.values():
+        for text, spans in samples:
+            enc = tok.encode(text)
+            tags = bio_tags(enc.offsets, spans)
+            found = decode(tags, enc.offsets, [1.0] * len(tags))
+            assert [(n, s, e) for n, s, e, _ in found] == [(s.name, s.start, s.end) for s in spans], text
+            checked += 1
+    assert checked > 300
+
+
+def test_noise_keeps_spans_on_their_words(en_samples):
+    rng = random.Random(3)
+    moved = 0
+    for (intent, template), samples in en_samples.items():
+        for text, spans in samples:
+            noisy = noisy_example(Example(text, intent, "en", template, spans), rng)
+            if len(noisy.slots) != len(spans):  # only a dropped article ("a" in "an hour") removes a span
+                assert len(noisy.slots) == len(spans) - 1 and len(noisy.text) < len(text)
+                continue
+            for before, after in zip(spans, noisy.slots):
+                old, new = text[before.start:before.end], noisy.text[after.start:after.end]
+                assert after.name == before.name
+                # a typo swaps two letters inside a word; an article may be dropped from a span's edge
+                assert sorted(old.replace(" ", "")) == sorted(new.replace(" ", "")) or new in old, (text, noisy)
+                moved += after.start != before.start
+    assert moved > 50
+
+
+def test_values_are_normalised_and_snapped():
+    home = HomeEntities(areas=["Kitchen", "Living Room"], names=["Ceiling Light"])
+    lexicon = {"domain": {"lights": "light"}, "brightness": {"max": 100}}
+    assert normalise("brightness", "50%", {}, home) == {"value": 50}
+    assert normalise("brightness", "max", lexicon, home) == {"value": 100}
+    assert normalise("temperature", "21.5", {}, home) == {"value": 21.5}
+    assert normalise("minutes", "ten", {}, home) == {"value": 10}
+    assert normalise("domain", "Lights", lexicon, home) == {"value": "light"}
+    assert normalise("area", "living rom", {}, home) == {"value": "Living Room", "match_score": 0.9524}  # 2 * 10 / 21
+    assert normalise("area", "garage", {}, home) == {"value": "garage"}  # nothing close: what was said
+    assert snap("celing light", ["Ceiling Light", "Desk Lamp"]) == ("Ceiling Light", 0.96)
+    assert fold("Salón ") == "salon"
+    text = "set a timer for 1 hour and 10 minutes"
+    slots = build_slots(text, [("hours", 16, 17, 0.9), ("minutes", 27, 29, 0.8)], {}, HomeEntities())
+    duration = slots[-1]
+    assert duration["name"] == "duration" and duration["value"] == 4200 and duration["unit"] == "s"
+    assert duration["raw"] == "1 hour and 10" and duration["confidence"] == 0.8
+
+
+def test_hermes_slot_shape():
+    number = hermes_slot({"name": "brightness", "value": 50, "raw": "50%", "start": 4, "end": 7, "confidence": 0.9})
+    assert number == {"entity": "brightness", "slotName": "brightness", "rawValue": "50%", "confidence": 0.9,
+                      "value": {"kind": "Number", "value": 50},
+                      "range": {"start": 4, "end": 7, "rawStart": 4, "rawEnd": 7}}
+    duration = hermes_slot({"name": "duration", "value": 4210, "raw": "x", "start": 0, "end": 1, "confidence": 1})
+    assert duration["value"] == {"kind": "Duration", "hours": 1, "minutes": 10, "seconds": 10, "value": 4210}
+    assert hermes_slot({"name": "area", "value": "Kitchen", "raw": "kitchen", "start": 0, "end": 7,
+                        "confidence": 1})["value"] == {"kind": "Custom", "value": "Kitchen"}
+
+
+def test_home_lists_from_config_file_and_environment(tmp_path):
+    home = tmp_path / "home.json"
+    home.write_text(json.dumps({"areas": ["Attic", "Kitchen"], "names": ["Reading Lamp"]}))
+    cfg = load_config(None, env={"EDGELM_HOME_FLOORS": "Loft, Ground"}, bundle="b", home_areas=["Kitchen"],
+                      home_file=str(home))
+    assert cfg.home_entities() == HomeEntities(["Kitchen", "Attic"], ["Loft", "Ground"], ["Reading Lamp"])
+    home.write_text(json.dumps({"rooms": ["x"]}))
+    with pytest.raises(ConfigError, match="unknown keys rooms"):
+        load_config(None, env={}, bundle="b", home_file=str(home))
+    with pytest.raises(ConfigError, match="cannot read home_file"):
+        load_config(None, env={}, bundle="b", home_file=str(tmp_path / "missing.toml"))
+    with pytest.raises(ConfigError, match="home_areas must be a list"):
+        load_config(None, env={}, bundle="b", home_areas=["ok", ""])
+
+
+def test_slot_gate_fails_when_the_converted_model_loses_spans():
+    gold = [[("area", 0, 7)], [("name", 3, 8), ("area", 10, 14)]]
+    evalset = EvalSet(["a", "b"], [0, 0], gold)
+    report, failures = check_slots(gold, gold, evalset, 1.0)
+    assert failures == [] and report["converted"]["f1"] == 1.0 and report["span_agreement"] == 1.0
+    report, failures = check_slots(gold, [[("area", 0, 7)], []], evalset, 1.0)
+    assert report["converted"]["f1"] == 0.5 and failures and "slot F1 dropped 50.00 points" in failures[0]
+    assert span_f1(gold, [[("area", 0, 6)], []])["f1"] == 0.0  # a span one character short is wrong
+
+
+# -- the trained joint model, converted and served ------------------------------------------------------
+
+def test_joint_model_learns_slots_and_generalises_to_unseen_names(slots_model):
+    report = json.loads((slots_model / "train_report.json").read_text())
+    assert report["slots_test_en"]["f1"] > 0.7
+    assert report["slots_test_unseen_names_en"]["f1"] > 0.6
+    config = json.loads((slots_model / "config.json").read_text())
+    assert config["slot_labels"][0] == "O" and "B-area" in config["slot_labels"]
+    lexicon = json.loads((slots_model / "slot_values.json").read_text())
+    assert lexicon["domain"]["lights"] == "light" and lexicon["brightness"]["max"] == 100
+
+
+def test_converted_bundle_keeps_slot_f1_and_answers_like_pytorch(slots_model, slots_bundle):
+    from converter.source import load_torch_model, resolve
+    from converter.verify_slots import TorchRuntime
+    from edge_agent.classify import Classifier
+    from edge_agent.model import load_model
+
+    manifest = json.loads((slots_bundle / "manifest.json").read_text())
+    assert manifest["task"] == "intent-slots" and manifest["io"]["outputs"] == ["logits", "slot_logits"]
+    m = manifest["metrics"]
+    assert m["slots"]["n_spans"] > 1000 and m["slots_original"]["f1"] - m["slots"]["f1"] <= 0.01
+    assert m["slots_span_agreement"] > 0.9 and manifest["slot_values"]["domain"]["lights"] == "light"
+    assert all("slots" in g for g in manifest["golden"])
+    model = load_model(slots_bundle)  # re-checks the golden slots
+    source = resolve(str(slots_model))
+    torch_clf = Classifier(TorchRuntime(load_torch_model(source)), model.tokenizer, manifest["labels"], 128,
+                           slot_labels=manifest["slot_labels"])
+    texts = [json.loads(line)["text"] for line in (slots_model / "eval.jsonl").read_text().splitlines()[:40]]
+    onnx_spans = [[(s["name"], s["start"], s["end"]) for s in p.slots] for p in model.classifier.predict(texts)]
+    torch_spans = [[(s["name"], s["start"], s["end"]) for s in p.slots] for p in torch_clf.predict(texts)]
+    assert np.mean([a == b for a, b in zip(onnx_spans, torch_spans)]) >= 0.9
+    assert sum(map(len, onnx_spans)) > 20
+
+
+def test_litert_bundle_tags_the_same_spans(slots_model, slots_bundle, convert_fn):
+    from edge_agent.model import load_model
+
+    out = slots_model.parent / "bundle-tflite"
+    convert_fn(slots_model, out, format="tflite", device="rpi4b", max_seq_len=32,
+               eval_file=slots_model / "eval.jsonl")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runtime"] == "litert" and "slot_logits" in manifest["io"]["outputs"]
+    assert manifest["metrics"]["slots_original"]["f1"] - manifest["metrics"]["slots"]["f1"] <= 0.01
+    lite, onnx = load_model(out), load_model(slots_bundle)
+    texts = ["turn on the kitchen light", "set the brightness of the bedroom lamp to 40%",
+             "set a timer for 10 minutes", "what is the temperature in the living room"]
+    batch = lite.classifier.predict(texts)  # one batch, four lengths, four buckets
+    for text, a, b in zip(texts, batch, onnx.classifier.predict(texts)):
+        assert a.label == b.label, text
+        assert [(s["name"], s["start"], s["end"]) for s in a.slots] == \
+            [(s["name"], s["start"], s["end"]) for s in b.slots], text
+
+
+def test_agent_answers_with_slots_over_mqtt_and_hermes(slots_bundle, broker, device_id):
+    schema = load_schema("response")
+    text = "turn off the lights in the kitchn"
+    with running_agent(slots_bundle, broker, device_id, home_areas=["Kitchen", "Living Room"],
+                       hermes_min_confidence=0.0) as agent:
+        with EdgeClient(broker.url) as client:
+            answer = client.request(text, device=device_id)
+        jsonschema.validate(answer, schema)
+        expected = agent.model.classifier.predict([text])[0]
+        assert answer["slots"] == expected.slots and answer["intent"]["name"] == expected.label
+        area = [s for s in answer["slots"] if s["name"] == "area"]
+        assert area and area[0]["value"] == "Kitchen" and area[0]["raw"] == "kitchn"
+        assert 0.75 <= area[0]["match_score"] < 1
+        for slot in answer["slots"]:
+            assert text[slot["start"]:slot["end"]] == slot["raw"]
+        listener = Listener(broker).subscribe("hermes/intent/#")
+        listener.publish("hermes/nlu/query", json.dumps({"input": text, "id": "h1"}))
+        hermes_answer = listener.get_json()
+        listener.close()
+    by_name = {s["slotName"]: s for s in hermes_answer["slots"]}
+    assert by_name["area"]["value"] == {"kind": "Custom", "value": "Kitchen"}
+    assert by_name["area"]["rawValue"] == "kitchn"
+    assert by_name["area"]["range"]["start"] == area[0]["start"]
