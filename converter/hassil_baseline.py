@@ -5,7 +5,7 @@ lists and HA's skip words, so it is the matcher a Home Assistant install would r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from converter.errors import ConversionError, MissingExtraError
 from converter.intents_data import SAMPLE_LISTS
@@ -15,6 +15,7 @@ from converter.intents_data import SAMPLE_LISTS
 class HassilMatch:
     intent: str | None
     entities: dict[str, object]
+    spans: list[tuple[str, int, int]] = field(default_factory=list)  # where each slot value was said
 
 
 class HassilMatcher:
@@ -53,7 +54,9 @@ class HassilMatcher:
             result = None
         if result is None:
             return HassilMatch(None, {})
-        return HassilMatch(result.intent.name, {k: v.value for k, v in result.entities.items()})
+        spans = [(e.name, e.text_span[0], e.text_span[1]) for e in result.entities_list
+                 if e.text_span is not None and e.text_span[1] > e.text_span[0]]
+        return HassilMatch(result.intent.name, {k: v.value for k, v in result.entities.items()}, spans)
 
 
 def _as_list(value) -> list[str]:

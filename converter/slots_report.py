@@ -1,0 +1,67 @@
+"""Issue-5 report: span-level slot F1 (exact span and label) of the fp32 joint model, its int8 bundle and
+hassil on the same sentences: held-out templates with the training names, and the same templates with
+area/floor/device names no training sentence contains. hassil gets the lists each set was expanded with
+(a home tells HA its names), so it is judged on phrasing, not on names it could not know."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from converter.hassil_baseline import HassilMatcher
+from converter.intents_data import SAMPLE_LISTS, UNSEEN_LISTS
+from converter.verify_slots import span_f1
+
+ENTITY_SLOTS = ("area", "floor", "name")
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _gold(rows: list[dict]) -> list[list[tuple[str, int, int]]]:
+    return [[(s["name"], int(s["start"]), int(s["end"])) for s in r["slots"]] for r in rows]
+
+
+def _model_spans(classifier, texts: list[str]) -> list[list[tuple[str, int, int]]]:
+    out = []
+    for start in range(0, len(texts), 64):
+        for pred in classifier.predict(texts[start:start + 64]):
+            out.append([(s["name"], s["start"], s["end"]) for s in pred.slots if s["name"] != "duration"])
+    return out
+
+
+def _only(spans: list[list[tuple[str, int, int]]], names: tuple[str, ...]) -> list[list[tuple[str, int, int]]]:
+    return [[s for s in row if s[0] in names] for row in spans]
+
+
+def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 1) -> list[dict]:
+    from converter.source import load_torch_model, resolve
+    from converter.verify_slots import TorchRuntime
+    from edge_agent.classify import Classifier
+    from edge_agent.model import load_model
+
+    bundle_model = load_model(bundle, run_golden=False)
+    assert bundle_model.classifier is not None
+    manifest = bundle_model.manifest
+    torch_clf = Classifier(TorchRuntime(load_torch_model(resolve(str(checkpoint)))), bundle_model.tokenizer,
+                           manifest.labels, manifest.max_seq_len, slot_labels=manifest.slot_labels)
+    systems = {"fp32 (torch)": torch_clf, "int8 bundle": bundle_model.classifier}
+    sets = {"held-out templates": (checkpoint / "eval.jsonl", SAMPLE_LISTS),
+            "unseen names": (checkpoint / "eval_unseen.jsonl", UNSEEN_LISTS)}
+    report = []
+    for set_name, (path, lists) in sets.items():
+        rows_all = _rows(path)[::every]
+        for lang in langs:
+            rows = [r for r in rows_all if r.get("lang", "en") == lang]
+            if not rows:
+                continue
+            gold, texts = _gold(rows), [r["text"] for r in rows]
+            matcher = HassilMatcher(lang, {k: lists[lang][k] for k in ENTITY_SLOTS})
+            predictions = {name: _model_spans(clf, texts) for name, clf in systems.items()}
+            predictions["hassil"] = [matcher.match(t).spans for t in texts]
+            for system, pred in predictions.items():
+                report.append({"set": set_name, "lang": lang, "system": system, "sentences": len(rows),
+                               "all": span_f1(gold, pred),
+                               "entities": span_f1(_only(gold, ENTITY_SLOTS), _only(pred, ENTITY_SLOTS))})
+    return report
