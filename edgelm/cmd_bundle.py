@@ -60,6 +60,13 @@ def _print_summary(path: Path, m, sig_state: str, problems: list[str]) -> None:
         e, o = m.metrics["eval"], m.metrics.get("eval_original", {})
         click.echo(f"eval        accuracy {o.get('accuracy')} -> {e['accuracy']}  "
                    f"macro-F1 {o.get('macro_f1')} -> {e['macro_f1']}  (n={e['n']})")
+    if m.slot_labels:
+        kinds = sorted({t[2:] for t in m.slot_labels if t != "O"})
+        click.echo(f"slots       {len(kinds)} kinds: {', '.join(kinds)}")
+    if "slots" in m.metrics:
+        sl, so = m.metrics["slots"], m.metrics.get("slots_original", {})
+        click.echo(f"slot F1     {so.get('f1')} -> {sl['f1']}  (spans={sl['n_spans']}, same spans as the original "
+                   f"on {m.metrics.get('slots_span_agreement')} of sentences)")
     click.echo(f"signature   {sig_state}")
     click.echo(f"files       {'OK' if not problems else 'TAMPERED: ' + '; '.join(problems)}")
 
