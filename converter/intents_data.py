@@ -218,3 +218,51 @@ def balance(train: list[Example], minimum: int, seed: int) -> list[Example]:
             out.append(noisy_example(src, rng))
     rng.shuffle(out)
     return out
+
+
+ENTITY_SLOTS = ("area", "floor", "name")
+CONNECTORS = {"en": [""], "es": ["", "", "de", "del", "de la"]}
+
+
+def name_pool(vocab: list[str], exclude: set[str]) -> list[str]:
+    """Whole words from the encoder's vocabulary to invent area and device names from; words of the
+    unseen-names test lists are left out, so that test stays unseen."""
+    return sorted({w for w in vocab if w.isalpha() and len(w) >= 3 and w not in exclude})
+
+
+def invent_names(train: list[Example], vocab: list[str], fraction: float, seed: int) -> list[Example]:
+    """Copies of `fraction` of the examples with an area/floor/name whose values are replaced by invented
+    one- to three-word names: the tagger learns where a name sits, not which names exist (issue 5's
+    unseen-names goal). The invented names come from `vocab` minus every word of UNSEEN_LISTS."""
+    rng = random.Random(seed)
+    exclude = {w for lists in UNSEEN_LISTS.values() for values in lists.values() for v in values for w in v.split()}
+    pool = name_pool(vocab, exclude)
+    out = list(train)
+    candidates = [e for e in train if any(s.name in ENTITY_SLOTS for s in e.slots)]
+
+    def invent(lang: str) -> str:
+        words = [rng.choice(pool) for _ in range(rng.choice([1, 1, 2, 2, 3]))]
+        joiner = rng.choice(CONNECTORS.get(lang, [""]))
+        if joiner and len(words) > 1:
+            words.insert(1, joiner)
+        return " ".join(words)
+
+    for e in rng.sample(candidates, int(len(candidates) * fraction)):
+        out.append(replace_values(e, {i: invent(e.lang) for i, s in enumerate(e.slots) if s.name in ENTITY_SLOTS}))
+    rng.shuffle(out)
+    return out
+
+
+def replace_values(example: Example, new: dict[int, str]) -> Example:
+    """The example with slot i's text replaced by new[i]; every span moved to its new place."""
+    parts, spans, pos, last = [], [], 0, 0
+    for i, s in enumerate(example.slots):
+        parts.append(example.text[last:s.start])
+        pos += s.start - last
+        value = new.get(i, example.text[s.start:s.end])
+        parts.append(value)
+        spans.append(Span(s.name, pos, pos + len(value), value if i in new else s.value))
+        pos += len(value)
+        last = s.end
+    parts.append(example.text[last:])
+    return Example("".join(parts), example.label, example.lang, example.template, spans)

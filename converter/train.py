@@ -12,9 +12,19 @@ import numpy as np
 
 from converter import ood
 from converter.errors import ConversionError, MissingExtraError
-from converter.intents_data import UNSEEN_LISTS, Example, balance, build, noisy_example, template_sentences
+from converter.intents_data import (
+    UNSEEN_LISTS,
+    Example,
+    balance,
+    build,
+    invent_names,
+    noisy_example,
+    template_sentences,
+)
 from converter.metrics import classification_report
 from converter.verify_slots import span_f1
+
+INVENTED_NAMES = 0.5  # share of name-bearing sentences copied with invented names (slots only)
 
 
 @dataclass(frozen=True)
@@ -153,8 +163,10 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
     labels = data.labels
     index = {name: i for i, name in enumerate(labels)}
     train = balance(data.train, cfg.min_per_intent, seed)
-    test = [e for e in data.test if e.label in index]
     tokenizer = AutoTokenizer.from_pretrained(base)
+    if slots:
+        train = invent_names(train, list(tokenizer.get_vocab()), INVENTED_NAMES, seed)
+    test = [e for e in data.test if e.label in index]
     from converter.joint import slot_label_set
 
     slot_labels = slot_label_set([e.slots for e in train]) if slots else None

@@ -220,3 +220,24 @@ def test_agent_answers_with_slots_over_mqtt_and_hermes(slots_bundle, broker, dev
     assert by_name["area"]["value"] == {"kind": "Custom", "value": "Kitchen"}
     assert by_name["area"]["rawValue"] == "kitchen"
     assert by_name["area"]["range"]["start"] == area[0]["start"]
+
+
+def test_invented_names_move_spans_and_never_use_unseen_words(en_samples):
+    from converter.intents_data import invent_names
+
+    rows = [Example(t, intent, "en", template, spans) for (intent, template), samples in en_samples.items()
+            for t, spans in samples]
+    vocab = ["attic", "laundry", "patio", "zebra", "copper", "orchard", "lantern", "##ing", "x1"]
+    out = invent_names(rows, vocab, 1.0, seed=1)
+    invented = [e for e in out if e not in rows]
+    words = set()
+    for e in out:
+        for s in e.slots:
+            said = e.text[s.start:s.end]
+            assert said == said.strip() and said
+            if s.name in ("area", "floor", "name") and e not in rows:
+                assert s.value == said
+                words.update(said.split())
+    assert len(invented) == len(out) - len(rows) == sum(any(s.name in ("area", "floor", "name") for s in e.slots)
+                                                         for e in rows)
+    assert words and words <= {"zebra", "copper", "orchard", "lantern"}  # unseen-list words left out
