@@ -48,6 +48,7 @@ def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 
                            manifest.labels, manifest.max_seq_len, slot_labels=manifest.slot_labels)
     systems = {"fp32 (torch)": torch_clf, "int8 bundle": bundle_model.classifier}
     sets = {"held-out templates": (checkpoint / "eval.jsonl", SAMPLE_LISTS),
+            "held-out, noisy": (checkpoint / "eval_noisy.jsonl", SAMPLE_LISTS),
             "unseen names": (checkpoint / "eval_unseen.jsonl", UNSEEN_LISTS)}
     report = []
     for set_name, (path, lists) in sets.items():
