@@ -76,12 +76,11 @@ class IntentData:
 
 def _imports():
     try:
-        from hassil.intents import Intents, TextSlotList
-        from hassil.sample import sample_sentence
+        from hassil.intents import Intents
         from home_assistant_intents import get_intents
     except ImportError as exc:
         raise MissingExtraError("home-assistant-intents/hassil", extra="intents") from exc
-    return Intents, TextSlotList, sample_sentence, get_intents
+    return Intents, get_intents
 
 
 def _slot_lists(intents, lang: str, rng: random.Random, names: dict[str, list[str]]) -> dict:
@@ -106,7 +105,7 @@ def template_sentences(lang: str, per_template: int, seed: int,
                        names: dict[str, list[str]] | None = None) -> dict[tuple[str, str], list[Sample]]:
     """{(intent, template id): [(sentence, slot spans)]}, at most per_template each, sampled without bias to
     the first. `names` replaces the sample area/floor/name lists (the unseen-names test set)."""
-    Intents, _, _, get_intents = _imports()
+    Intents, get_intents = _imports()
     data = get_intents(lang)
     if data is None:
         raise ConversionError(f"home-assistant-intents has no language {lang!r}")
