@@ -9,7 +9,8 @@ import re
 from dataclasses import dataclass, field
 
 from converter.errors import ConversionError, MissingExtraError
-from converter.slots_data import NUMERIC_SLOTS, Span, expand, parse
+from converter.slots_data import Span, expand, parse
+from edge_agent.slots import NUMERIC
 
 # HA fills these at runtime from the user's home; we supply plausible samples.
 SAMPLE_LISTS = {
@@ -30,6 +31,7 @@ SAMPLE_LISTS = {
            "wildcard": ["la cena está lista", "leche", "huevos", "llamar a mamá", "los beatles", "pasta",
                         "jazz", "temporizador de pizza", "pilas", "las noticias"]},
 }
+ENTITY_SLOTS = ("area", "floor", "name")  # the slots a home names; the unseen-names set swaps these
 RANGE_SAMPLES = 4  # a range like 0..100 is replaced by a few values, or it explodes combinatorially
 SPLIT = (0.7, 0.15, 0.15)
 
@@ -87,7 +89,7 @@ def _slot_lists(intents, lang: str, rng: random.Random, names: dict[str, list[st
     from hassil.intents import RangeSlotList, TextSlotList, WildcardSlotList
 
     samples = SAMPLE_LISTS[lang]
-    lists = {name: TextSlotList.from_strings(names[name], name=name) for name in ("area", "floor", "name")}
+    lists = {name: TextSlotList.from_strings(names[name], name=name) for name in ENTITY_SLOTS}
     for name, slot_list in intents.slot_lists.items():
         if isinstance(slot_list, RangeSlotList):
             values = list(range(slot_list.start, slot_list.stop + 1, slot_list.step))
@@ -139,7 +141,7 @@ def template_sentences(lang: str, per_template: int, seed: int,
 def _typed(span: Span) -> Span:
     """Numbers as numbers (HA's range lists give ints; text lists such as brightness_level map to them)."""
     value = span.value
-    if span.name in NUMERIC_SLOTS and isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value):
+    if span.name in NUMERIC and isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value):
         value = float(value) if "." in value else int(value)
     return Span(span.name, span.start, span.end, value)
 
@@ -219,7 +221,6 @@ def balance(train: list[Example], minimum: int, seed: int) -> list[Example]:
     return out
 
 
-ENTITY_SLOTS = ("area", "floor", "name")
 CONNECTORS = {"en": [""], "es": ["", "", "de", "del", "de la"]}
 
 

@@ -23,6 +23,7 @@ from edge_agent.classify import encode_batch
 from edge_agent.generate import Generator
 from edge_agent.model import load_tokenizer
 from edge_agent.runtime import load_runtime
+from edge_agent.slots import tagged_spans
 
 QUANT_MODES = ("auto", "none", "dynamic-int8", "static-int8", "fp16")
 N_VERIFY = 64
@@ -329,6 +330,6 @@ def _golden(source, runtime, tokenizer, texts, max_len, manifest) -> list[dict]:
     for t, p in zip(picks, clf.predict(picks)):
         row = {"text": t, "expected": p.label, "probabilities": [round(float(x), 5) for x in p.probabilities]}
         if manifest.slot_labels:
-            row["slots"] = [[s["name"], s["start"], s["end"]] for s in p.slots if s["name"] != "duration"]
+            row["slots"] = [list(t) for t in tagged_spans(p.slots)]
         golden.append(row)
     return golden

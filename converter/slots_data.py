@@ -15,9 +15,6 @@ OPEN, VALUE, TEXT, CLOSE = "\x01", "\x1f", "\x02", "\x03"
 # Expansion rules that spell a device domain ("lights", "luces", "fan"): tagged as a `domain` span whose
 # value is the template's fixed domain slot, so "turn on the kitchen lights" yields domain = light.
 DOMAIN_RULES = {"light", "luces", "fan", "switch", "lockable"}
-# HA slot names that carry numbers; the agent normalises these to numbers.
-NUMERIC_SLOTS = {"brightness", "temperature", "position", "volume_level", "volume_step", "percentage",
-                 "hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"}
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,8 @@ import json
 from pathlib import Path
 
 from converter.hassil_baseline import HassilMatcher
-from converter.intents_data import SAMPLE_LISTS, UNSEEN_LISTS
-from converter.verify_slots import span_f1
-
-ENTITY_SLOTS = ("area", "floor", "name")
+from converter.intents_data import ENTITY_SLOTS, SAMPLE_LISTS, UNSEEN_LISTS
+from converter.verify_slots import classifier_spans, span_f1
 
 
 def _rows(path: Path) -> list[dict]:
@@ -21,14 +19,6 @@ def _rows(path: Path) -> list[dict]:
 
 def _gold(rows: list[dict]) -> list[list[tuple[str, int, int]]]:
     return [[(s["name"], int(s["start"]), int(s["end"])) for s in r["slots"]] for r in rows]
-
-
-def _model_spans(classifier, texts: list[str]) -> list[list[tuple[str, int, int]]]:
-    out = []
-    for start in range(0, len(texts), 64):
-        for pred in classifier.predict(texts[start:start + 64]):
-            out.append([(s["name"], s["start"], s["end"]) for s in pred.slots if s["name"] != "duration"])
-    return out
 
 
 def _only(spans: list[list[tuple[str, int, int]]], names: tuple[str, ...]) -> list[list[tuple[str, int, int]]]:
@@ -59,7 +49,7 @@ def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 
                 continue
             gold, texts = _gold(rows), [r["text"] for r in rows]
             matcher = HassilMatcher(lang, {k: lists[lang][k] for k in ENTITY_SLOTS})
-            predictions = {name: _model_spans(clf, texts) for name, clf in systems.items()}
+            predictions = {name: classifier_spans(clf, texts) for name, clf in systems.items()}
             predictions["hassil"] = [matcher.match(t).spans for t in texts]
             for system, pred in predictions.items():
                 report.append({"set": set_name, "lang": lang, "system": system, "sentences": len(rows),

@@ -13,6 +13,7 @@ import numpy as np
 from converter import ood
 from converter.errors import ConversionError, MissingExtraError
 from converter.intents_data import (
+    ENTITY_SLOTS,
     UNSEEN_LISTS,
     Example,
     balance,
@@ -96,22 +97,28 @@ def _unseen_names(langs: list[str], test: list[Example], per_template: int, seed
                                                               names=UNSEEN_LISTS[lang]).items():
             if template in templates:
                 out += [Example(t, intent, lang, template, spans) for t, spans in samples
-                        if any(s.name in ("area", "floor", "name") for s in spans)]
+                        if any(s.name in ENTITY_SLOTS for s in spans)]
     return out
 
 
-def _slot_report(model, tokenizer, rows: list[Example], max_len: int) -> dict:
-    """Span F1 through the agent's decoder and the same `tokenizers` tokenizer a bundle ships."""
+def _slot_classifier(model, tokenizer, max_len: int):
+    """The agent's Classifier over the PyTorch model, with the `tokenizers` tokenizer a bundle ships."""
     from tokenizers import Tokenizer
 
-    from converter.verify_slots import TorchRuntime, predicted_spans
+    from converter.verify_slots import TorchRuntime
+    from edge_agent.classify import Classifier
 
     tok = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
     tok.no_padding()
     tok.no_truncation()
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    predicted = predicted_spans(TorchRuntime(model), tok, labels, list(model.config.slot_labels),
-                                [e.text for e in rows], max_len)
+    return Classifier(TorchRuntime(model), tok, labels, max_len, slot_labels=list(model.config.slot_labels))
+
+
+def _slot_report(classifier, rows: list[Example]) -> dict:
+    from converter.verify_slots import classifier_spans
+
+    predicted = classifier_spans(classifier, [e.text for e in rows])
     return span_f1([[(s.name, s.start, s.end) for s in e.slots] for e in rows], predicted)
 
 
@@ -229,11 +236,12 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
                 metrics = classification_report([index[e.label] for e in subset], pred, labels)
                 report[f"{name}_{lang}"] = {k: metrics[k] for k in ("n", "accuracy", "macro_f1")}
     if slots:
+        slot_classifier = _slot_classifier(model, tokenizer, cfg.max_len)
         for name, rows in (("test", test), ("test_noisy", noisy), ("test_unseen_names", unseen)):
             for lang in langs:
                 subset = [e for e in rows if e.lang == lang]
                 if subset:
-                    report[f"slots_{name}_{lang}"] = _slot_report(model, tokenizer, subset, cfg.max_len)
+                    report[f"slots_{name}_{lang}"] = _slot_report(slot_classifier, subset)
     report["ood"] = _calibrate_ood(model, tokenizer, data.validation, test, langs, cfg.max_len)
     (output / "thresholds.json").write_text(json.dumps({"ood": report["ood"]["threshold"]}))
     report["seconds"] = round(time.perf_counter() - started, 1)

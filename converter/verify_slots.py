@@ -8,6 +8,7 @@ import numpy as np
 
 from converter.verify import EvalSet
 from edge_agent.classify import Classifier
+from edge_agent.slots import tagged_spans
 
 
 class TorchRuntime:
@@ -15,6 +16,9 @@ class TorchRuntime:
 
     name = "torch"
     input_names = ["input_ids", "attention_mask", "token_type_ids"]
+    output_names = ["logits", "slot_logits"]
+    input_shapes: dict[str, list] = {}
+    providers = ["torch"]
 
     def __init__(self, model):
         self.model = model
@@ -28,13 +32,13 @@ class TorchRuntime:
 
 
 def predicted_spans(runtime, tokenizer, labels: list[str], slot_labels: list[str], texts: list[str],
-                    max_len: int, batch: int = 32) -> list[list[tuple[str, int, int]]]:
-    clf = Classifier(runtime, tokenizer, labels, max_len, slot_labels=slot_labels)
-    out = []
-    for start in range(0, len(texts), batch):
-        for pred in clf.predict(texts[start:start + batch]):
-            out.append([(s["name"], s["start"], s["end"]) for s in pred.slots if s["name"] != "duration"])
-    return out
+                    max_len: int) -> list[list[tuple[str, int, int]]]:
+    return classifier_spans(Classifier(runtime, tokenizer, labels, max_len, slot_labels=slot_labels), texts)
+
+
+def classifier_spans(classifier: Classifier, texts: list[str], batch: int = 32) -> list[list[tuple[str, int, int]]]:
+    return [tagged_spans(pred.slots) for start in range(0, len(texts), batch)
+            for pred in classifier.predict(texts[start:start + batch])]
 
 
 def span_f1(gold: list[list[tuple[str, int, int]]], pred: list[list[tuple[str, int, int]]]) -> dict:

@@ -11,6 +11,7 @@ from edge_agent.bundle import Bundle, BundleError, open_bundle
 from edge_agent.classify import Classifier
 from edge_agent.generate import Generator
 from edge_agent.runtime import Runtime, RuntimeUnavailable, load_runtime
+from edge_agent.slots import tagged_spans
 
 GOLDEN_PROB_TOLERANCE = 0.05  # int8 kernels differ slightly between CPUs; labels must not
 
@@ -57,8 +58,7 @@ def check_golden(model: LoadedModel) -> list[str]:
             if probs is not None and np.max(np.abs(pred.probabilities - np.asarray(probs))) > GOLDEN_PROB_TOLERANCE:
                 problems.append(f"golden {text!r}: probabilities differ beyond {GOLDEN_PROB_TOLERANCE}")
             spans = example.get("slots")
-            if spans is not None and [[s["name"], s["start"], s["end"]] for s in pred.slots
-                                      if s["name"] != "duration"] != spans:
+            if spans is not None and [list(t) for t in tagged_spans(pred.slots)] != spans:
                 problems.append(f"golden {text!r}: slots differ from the converter's")
         elif model.generator is not None:
             got = model.generator.generate(text, max_new_tokens=len(expected)).tokens

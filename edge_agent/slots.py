@@ -114,6 +114,11 @@ def duration_seconds(slots: list[dict]) -> int | float | None:
     return int(total) if float(total).is_integer() else total
 
 
+def tagged_spans(slots: list[dict]) -> list[tuple[str, int, int]]:
+    """(name, start, end) of the spans the model tagged; the derived `duration` slot is not one."""
+    return [(s["name"], s["start"], s["end"]) for s in slots if s["name"] != "duration"]
+
+
 def build_slots(text: str, spans: list[tuple[str, int, int, float]], lexicon: dict[str, dict],
                 home: HomeEntities) -> list[dict]:
     slots = []
