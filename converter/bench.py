@@ -127,7 +127,7 @@ def _generate_tps(kind: str, path: Path, threads: int, vocab: int, new_tokens: i
 
 def _import_engine(kind: str) -> None:
     if kind == "litert":
-        import ai_edge_litert.interpreter  # noqa: F401
+        import ai_edge_litert.compiled_model  # noqa: F401
     elif kind in ("ort", "ort-lm"):
         import onnxruntime  # noqa: F401
     else:

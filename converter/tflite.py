@@ -10,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from converter.errors import ConversionError, MissingExtraError
+from converter.tflite_compact import compact_tflite
 
 BUCKETS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 TFLITE_FAMILIES = ("bert", "mobilebert")
 # static-int8 is left out: ai-edge-quantizer 0.10 quantizes weight buffers that several bucket signatures
 # share once per signature, each overwriting the last (cosine 0.69 on a tiny BERT), so it is not safe yet.
-TFLITE_QUANT = {"none": None, "dynamic-int8": "dynamic_wi8_afp32"}
+TFLITE_QUANT = {"none": None, "dynamic-int8": "dynamic_wi8_afp32", "fp16": "fp16"}
 
 
 def buckets_for(max_len: int) -> list[int]:
@@ -78,38 +79,58 @@ def quantize_tflite(fp32: Path, out: Path, mode: str, calibration: dict[str, lis
     recipe_name = TFLITE_QUANT[mode]
     if recipe_name is None:
         out.write_bytes(fp32.read_bytes())
-        return out
+    else:
+        out.write_bytes(_quantized_bytes(fp32, recipe_name, calibration))
+    compact_tflite(out)
+    return out
+
+
+def _quantized_bytes(fp32: Path, recipe_name: str, calibration: dict[str, list[dict]] | None) -> bytes:
     try:
         from ai_edge_quantizer import quantizer, recipe
     except ImportError as exc:
         raise MissingExtraError("ai-edge-quantizer", extra="convert") from exc
-    q = quantizer.Quantizer(str(fp32), getattr(recipe, recipe_name)())
+    q = quantizer.Quantizer(str(fp32), _fp16_recipe() if recipe_name == "fp16" else getattr(recipe, recipe_name)())
     if q.need_calibration:
         if not calibration:
             raise ConversionError("--quantize static-int8 needs --calibration FILE (representative texts)")
         result = q.quantize(q.calibrate(calibration))
     else:
         result = q.quantize()
-    out.write_bytes(result.quantized_model)
-    return out
+    return bytes(result.quantized_model)
 
 
-def int8_weight_fraction(path: Path) -> float:
-    """Share of constant weight bytes stored as int8, read from the flatbuffer (not from the file size)."""
+def _fp16_recipe():
+    """Weights stored as float16 and cast back at load (ai-edge-quantizer's FLOAT_CASTING); compute stays fp32."""
+    from ai_edge_quantizer import qtyping, recipe_manager
+    from ai_edge_quantizer.algorithm_manager import AlgorithmName
+
+    manager = recipe_manager.RecipeManager()
+    manager.add_weight_only_config(regex=".*", operation_name=qtyping.TFLOperationName.ALL_SUPPORTED, num_bits=16,
+                                   granularity=qtyping.QuantGranularity.TENSORWISE,
+                                   algorithm_key=AlgorithmName.FLOAT_CASTING)
+    return manager.get_quantization_recipe()
+
+
+def weight_fractions(path: Path) -> dict[str, float]:
+    """Share of constant weight bytes per storage type, read from the flatbuffer (not from the file size)."""
     from ai_edge_litert import schema_py_generated as schema  # type: ignore[import-untyped]
 
     model = schema.ModelT.InitFromPackedBuf(path.read_bytes(), 0)
+    names = {v: k.lower() for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
     types: dict[int, int] = {}  # buffer -> tensor type; signatures share weight buffers, count each once
     for subgraph in model.subgraphs:
         for tensor in subgraph.tensors:
             types.setdefault(tensor.buffer, tensor.type)
-    int8_bytes = total = 0
+    sizes: dict[str, int] = {}
     for index, tensor_type in types.items():
         buffer = model.buffers[index]
-        size = len(buffer.data) if buffer.data is not None else 0
-        if size < 256:  # shapes and scalars, not weights
-            continue
-        total += size
-        if tensor_type == schema.TensorType.INT8:
-            int8_bytes += size
-    return int8_bytes / total if total else 0.0
+        size = buffer.size if buffer.offset > 1 else (len(buffer.data) if buffer.data is not None else 0)
+        if size >= 256:  # shapes and scalars are not weights
+            sizes[names[tensor_type]] = sizes.get(names[tensor_type], 0) + size
+    total = sum(sizes.values())
+    return {kind: round(size / total, 4) for kind, size in sizes.items()} if total else {}
+
+
+def int8_weight_fraction(path: Path) -> float:
+    return weight_fractions(path).get("int8", 0.0)

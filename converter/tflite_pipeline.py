@@ -81,9 +81,10 @@ def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps
         if slots:
             result["slots"] = slots
         verify.raise_if_failed(failures + slot_fails, result)
-        fraction = tflite.int8_weight_fraction(model_path)
-        steps.note(f"{model_path.stat().st_size / 2**20:.1f} MB ({fp32.stat().st_size / 2**20:.1f} MB fp32); "
-                   f"int8 weights {fraction:.0%}")
+        shares = tflite.weight_fractions(model_path)
+        fraction = shares.get("int8", 0.0)
+        steps.note(f"{model_path.stat().st_size / 2**20:.1f} MB ({fp32.stat().st_size / 2**20:.1f} MB before); "
+                   "weights " + ", ".join(f"{kind} {share:.0%}" for kind, share in sorted(shares.items())))
     outcome = Outcome(model_path, round(fraction, 4), report=result)
     return pipeline._write_bundle(source, output, opts, profile, mode, steps, work, stage, model_path, outcome,
                                   report, tokenizer, tokenizer_path, texts, max_len, labels, pruning)
