@@ -80,7 +80,7 @@ def resolve_format(fmt: str, profile: devices.DeviceProfile, source: Source, mod
     if profile.default_format == "tflite":
         from converter.tflite import TFLITE_FAMILIES, TFLITE_QUANT
 
-        if source.family in TFLITE_FAMILIES and not source.spec.generative and mode in TFLITE_QUANT:
+        if source.family in TFLITE_FAMILIES and mode in TFLITE_QUANT:
             return "tflite"
     return "onnx"
 
@@ -313,7 +313,8 @@ def _manifest(source, opts, profile, mode, max_len, labels, outcome, report, tok
         pruning=pruning or {"heads_per_layer": None, "ffn_per_layer": None, "vocab_before": None,
                             "vocab_after": None},
         io={"inputs": runtime.input_names, "outputs": runtime.output_names,
-            **({"buckets": list(runtime.buckets)} if opts.format == "tflite" else {})},
+            **({"buckets": list(runtime.buckets), "signatures": runtime.signatures} if opts.format == "tflite"
+               else {})},
         metrics=metrics, generation=generation, converter_version=__version__,
     )
 

@@ -13,7 +13,7 @@ from converter.errors import ConversionError, MissingExtraError
 from converter.tflite_compact import compact_tflite
 
 BUCKETS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
-TFLITE_FAMILIES = ("bert", "mobilebert")
+TFLITE_FAMILIES = ("bert", "mobilebert", "gpt2")  # gpt2: prefill/decode signatures (converter.tflite_lm)
 # static-int8 is left out: ai-edge-quantizer 0.10 quantizes weight buffers that several bucket signatures
 # share once per signature, each overwriting the last (cosine 0.69 on a tiny BERT), so it is not safe yet.
 TFLITE_QUANT = {"none": None, "dynamic-int8": "dynamic_wi8_afp32", "fp16": "fp16"}
@@ -34,8 +34,8 @@ def padding_overhead(buckets: list[int], max_len: int) -> float:
 
 
 def check_supported(family: str, generative: bool, mode: str) -> None:
-    if generative or family not in TFLITE_FAMILIES:
-        raise ConversionError(f"--format tflite supports the encoders {', '.join(TFLITE_FAMILIES)} in this version; "
+    if family not in TFLITE_FAMILIES:
+        raise ConversionError(f"--format tflite supports {', '.join(TFLITE_FAMILIES)} in this version; "
                               f"for {family} use --format onnx")
     if mode not in TFLITE_QUANT:
         raise ConversionError(f"--format tflite supports --quantize {', '.join(TFLITE_QUANT)}, not {mode}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converter import tflite, verify
+from converter import tflite, tflite_lm, verify
 from converter.fallback import Outcome
 from converter.source import Source, load_torch_model, write_tokenizer_json
 from edge_agent.classify import encode_batch
@@ -41,13 +41,18 @@ def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps
     from converter import pipeline
 
     max_len = pipeline._max_len(source, opts)
-    buckets = tflite.buckets_for(max_len)
+    generative = source.spec.generative
+    buckets = tflite_lm.prefill_buckets(max_len) if generative else tflite.buckets_for(max_len)
     names = input_names(source)
     stage = work / "bundle"
     stage.mkdir()
     torch_model = load_torch_model(source)
-    with steps.step(f"export {source.family}/{source.spec.task} to TFLite ({len(buckets)} sequence buckets)"):
-        fp32 = tflite.export_tflite(torch_model, names, buckets, work / "fp32.tflite")
+    what = "prefill buckets + decode, fixed KV cache" if generative else "sequence buckets"
+    with steps.step(f"export {source.family}/{source.spec.task} to TFLite ({len(buckets)} {what})"):
+        if generative:
+            fp32 = tflite_lm.export_tflite_lm(torch_model, max_len, work / "fp32.tflite")
+        else:
+            fp32 = tflite.export_tflite(torch_model, names, buckets, work / "fp32.tflite")
         tokenizer_path = write_tokenizer_json(source, stage)
         tokenizer = load_tokenizer(tokenizer_path)
         tokenizer.no_padding()
@@ -62,7 +67,7 @@ def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps
     report: dict = {}
     with steps.step("verify the fp32 TFLite export"):
         cand = pipeline._candidate(source, load_runtime("litert", fp32), tokenizer, texts, max_len)
-        report["fp32"], failures = verify.check_parity(reference, cand, "none", False)
+        report["fp32"], failures = verify.check_parity(reference, cand, "none", generative)
         verify.raise_if_failed([f"fp32 export: {f}" for f in failures], report)
     model_path = stage / "model.tflite"
     with steps.step(f"quantize ({mode}, ai-edge-quantizer) and verify"):
@@ -70,7 +75,7 @@ def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps
         tflite.quantize_tflite(fp32, model_path, mode, calib)
         runtime = load_runtime("litert", model_path)
         parity, failures = verify.check_parity(reference, pipeline._candidate(source, runtime, tokenizer, texts,
-                                                                              max_len), mode, False)
+                                                                              max_len), mode, generative)
         result: dict = {"parity": parity}
         if evalset is not None and eval_ref is not None:
             cand_eval = verify.runtime_classifier_logits(runtime, tokenizer, evalset.texts, max_len)

@@ -93,13 +93,7 @@ def runtime_lm_logits(generator, texts: list[str], max_len: int) -> Outputs:
     width = max(len(s) for s in seqs)
     rows, valid = [], np.zeros((len(seqs), width), dtype=bool)
     for i, seq in enumerate(seqs):
-        feeds = {
-            "input_ids": np.asarray([seq]),
-            "attention_mask": np.ones((1, len(seq)), dtype=np.int64),
-            "position_ids": np.arange(len(seq))[None, :],
-            **generator._empty_past(),
-        }
-        out = generator.runtime.run(feeds)["logits"][0].astype(np.float32)
+        out = generator.cache.position_logits(seq).astype(np.float32)
         padded = np.zeros((width, out.shape[-1]), dtype=np.float32)
         padded[: len(seq)] = out
         rows.append(padded)

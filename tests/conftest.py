@@ -89,6 +89,17 @@ def agent_bundle(request, bert_bundle, bert_dir, models_dir) -> Path:
     return out
 
 
+@pytest.fixture(scope="session", params=["onnxruntime", "litert"])
+def generation_bundle(request, gpt2_bundle, gpt2_dir, models_dir) -> Path:
+    """The tiny GPT-2 bundle for each runtime: ONNX past_key_values, LiteRT prefill/decode signatures."""
+    if request.param == "onnxruntime":
+        return gpt2_bundle
+    out = models_dir / "gpt2-tiny-tflite"
+    if not (out / "manifest.json").exists():
+        _convert(gpt2_dir, out, format="tflite", device="rpi5")
+    return out
+
+
 @pytest.fixture(scope="session")
 def slots_model(tmp_path_factory) -> Path:
     """A joint intent + slot MiniLM trained on English at the small budget (the slot head needs a few

@@ -241,9 +241,9 @@ def test_group_requests_are_answered_once_by_one_member(agent_bundle, broker):
     assert a.stats.batched_requests > 0 and b.stats.batched_requests > 0
 
 
-def test_generation_over_mqtt_with_streaming(gpt2_bundle, broker, device_id):
+def test_generation_over_mqtt_with_streaming(generation_bundle, broker, device_id):
     chunks: list[dict] = []
-    with running_agent(gpt2_bundle, broker, device_id) as agent:
+    with running_agent(generation_bundle, broker, device_id) as agent:
         with EdgeClient(broker.url) as client:
             plain = client.request("turn on the", device=device_id, max_new_tokens=5)
             future = client.send("turn on the", device=device_id, max_new_tokens=5, stream=True,

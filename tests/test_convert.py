@@ -207,8 +207,15 @@ def test_cli_convert_and_inspect(bert_dir, tmp_path):
     assert "litert" in shown.output  # a Raspberry Pi prefers LiteRT for an encoder
 
 
-def test_auto_format_keeps_gpt2_on_onnx_for_a_pi(gpt2_dir, tmp_path, convert_fn):
-    assert convert_fn(gpt2_dir, tmp_path / "g", device="rpi5").manifest.runtime == "onnxruntime"
+def test_auto_format_follows_the_board(gpt2_dir, bert_dir):
+    from converter.pipeline import resolve_format
+    from converter.source import resolve
+
+    pi, jetson = devices.get_profile("rpi5"), devices.get_profile("jetson-orin-nano")
+    for model in (gpt2_dir, bert_dir):  # GPT-2 too: prefill/decode signatures over a fixed KV cache
+        assert resolve_format("auto", pi, resolve(str(model)), "dynamic-int8") == "tflite"
+        assert resolve_format("auto", jetson, resolve(str(model)), "fp16") == "onnx"
+    assert resolve_format("auto", pi, resolve(str(bert_dir)), "static-int8") == "onnx"  # LiteRT lacks it
 
 
 def test_cli_unknown_device(bert_dir, tmp_path):

@@ -50,11 +50,80 @@ def test_fp32_tflite_matches_onnx_on_every_bucket(bert_dir, bert_bundle, convert
     assert [p.label for p in lite.classifier.predict(texts)] == [p.label for p in ort.classifier.predict(texts)]
 
 
-def test_unsupported_tflite_combinations_are_clear(gpt2_dir, bert_dir, convert_fn, tmp_path):
-    with pytest.raises(ConversionError, match="--format tflite supports the encoders"):
-        convert_fn(gpt2_dir, tmp_path / "g", format="tflite")
-    with pytest.raises(ConversionError, match="supports --quantize none, dynamic-int8"):
+def test_unsupported_tflite_combinations_are_clear(bert_dir, convert_fn, tmp_path):
+    with pytest.raises(ConversionError, match="supports --quantize none, dynamic-int8, fp16"):
         convert_fn(bert_dir, tmp_path / "b", format="tflite", quantize="static-int8")
+
+
+def test_fp16_tflite_stores_half_precision_weights(bert_dir, convert_fn, tmp_path):
+    result = convert_fn(bert_dir, tmp_path / "fp16", format="tflite", quantize="fp16", max_seq_len=32)
+    shares = tflite.weight_fractions(result.bundle / "model.tflite")
+    assert shares.get("float16", 0) > 0.7 and "int8" not in shares  # the rest: small fp32 tables
+    assert result.manifest.metrics["parity"]["cosine"] > 0.999
+
+
+def test_compaction_keeps_every_output_bit_identical(bert_dir, tmp_path):
+    from converter.source import load_torch_model, resolve
+    from converter.tflite_compact import compact_tflite
+    from edge_agent.runtime.litert import LiteRtRuntime
+
+    source = resolve(str(bert_dir))
+    raw = tflite.export_tflite(load_torch_model(source), ["input_ids", "attention_mask", "token_type_ids"],
+                               [8, 16, 24], tmp_path / "raw.tflite")
+    small = tmp_path / "small.tflite"
+    small.write_bytes(raw.read_bytes())
+    before, after = compact_tflite(small)
+    assert after < before and before == raw.stat().st_size
+    a, b = LiteRtRuntime(raw), LiteRtRuntime(small)
+    assert a.signatures == b.signatures == ["seq8", "seq16", "seq24"]
+    rng = np.random.default_rng(0)
+    for length in (3, 8, 13, 24):
+        feeds = {"input_ids": rng.integers(5, 90, (1, length)), "attention_mask": np.ones((1, length), np.int64),
+                 "token_type_ids": np.zeros((1, length), np.int64)}
+        assert np.array_equal(a.run(feeds)["logits"], b.run(feeds)["logits"])
+
+
+@pytest.fixture(scope="module")
+def gpt2_fp32_pair(gpt2_dir, convert_fn, tmp_path_factory):
+    out = tmp_path_factory.mktemp("gpt2")
+    return (convert_fn(gpt2_dir, out / "onnx", quantize="none"),
+            convert_fn(gpt2_dir, out / "tflite", format="tflite", quantize="none", device="rpi5"))
+
+
+def test_gpt2_decode_signature_generates_the_ort_tokens(gpt2_fp32_pair):
+    from edge_agent.generate import LiteRtCache
+
+    onnx, lite = (load_model(r.bundle) for r in gpt2_fp32_pair)
+    assert isinstance(lite.generator.cache, LiteRtCache) and lite.runtime.name == "litert"
+    signatures = gpt2_fp32_pair[1].manifest.io["signatures"]
+    assert "decode" in signatures and "prefill8" in signatures and "prefill128" in signatures
+    prompts = ["turn on the", "a", "switch off the kitchen light and then " * 3, "what is the temperature"]
+    for prompt in prompts:
+        expected = onnx.generator.generate(prompt, max_new_tokens=12).tokens
+        assert lite.generator.generate(prompt, max_new_tokens=12).tokens == expected
+
+
+def test_gpt2_decode_feeds_one_token_over_the_fixed_cache(gpt2_fp32_pair):
+    lite = load_model(gpt2_fp32_pair[1].bundle)
+    cache = lite.generator.cache
+    layers, two, heads, max_len, head_dim = cache.shape
+    assert (two, max_len) == (2, 128)
+    ids = lite.tokenizer.encode("turn on the kitchen light").ids
+    full = cache.position_logits(ids)  # prefill 1 token, then one decode per token
+    logits, kv = cache.step(ids, cache.empty(), 0)  # one prefill pass over the whole prompt
+    np.testing.assert_allclose(logits, full[-1], atol=1e-4)
+    out = lite.runtime.run_signature("decode", {"input_ids": [[ids[0]]], "position": [len(ids)], "kv_cache": kv})
+    assert out["kv"].shape == (layers, 2, heads, 1, head_dim)  # only the new token's column comes back
+
+
+def test_gpt2_int8_tflite_keeps_next_token_parity(gpt2_dir, convert_fn, tmp_path):
+    result = convert_fn(gpt2_dir, tmp_path / "int8", format="tflite", quantize="dynamic-int8", device="rpi5")
+    parity = result.manifest.metrics["parity"]
+    assert parity["top1_agreement"] >= 0.8 and parity["cosine"] > 0.99
+    assert tflite.int8_weight_fraction(result.bundle / "model.tflite") > 0.3
+    model = load_model(result.bundle)  # the agent re-checks the golden generations at load
+    assert [g["expected"] for g in result.manifest.golden] == [
+        model.generator.generate(g["text"], max_new_tokens=len(g["expected"])).tokens for g in result.manifest.golden]
 
 
 def test_litert_agent_never_imports_heavy_frameworks(tflite_int8):

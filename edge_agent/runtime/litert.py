@@ -48,6 +48,10 @@ class _CompiledEngine:
         details = self.model.get_input_tensor_details(key)
         return {name: np.dtype(details[name]["dtype"]) for name in self._signatures[key]["inputs"]}
 
+    def input_shapes(self, key: str) -> dict[str, list[int]]:
+        details = self.model.get_input_tensor_details(key)
+        return {name: [int(d) for d in details[name]["shape"]] for name in self._signatures[key]["inputs"]}
+
     def outputs(self, key: str) -> list[str]:
         return list(self._signatures[key]["outputs"])
 
@@ -84,6 +88,9 @@ class _InterpreterEngine:
 
     def inputs(self, key: str) -> dict[str, np.dtype]:
         return {k: np.dtype(v["dtype"]) for k, v in self._runner(key).get_input_details().items()}
+
+    def input_shapes(self, key: str) -> dict[str, list[int]]:
+        return {k: [int(d) for d in v["shape"]] for k, v in self._runner(key).get_input_details().items()}
 
     def outputs(self, key: str) -> list[str]:
         return list(self._runner(key).get_output_details())
@@ -140,9 +147,13 @@ class LiteRtRuntime:
         self.max_len = max(self.buckets) if self.buckets else 0
 
     def run_signature(self, key: str, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """One call of one signature, inputs cast to the signature's own dtypes (the generator's path)."""
+        """One call of one signature, inputs cast to the signature's own dtypes (the generator's path).
+        A generative bundle has no seq<N> buckets: `prefill<T>` and `decode` (see edge_agent.generate)."""
         dtypes = self.engine.inputs(key)
         return self.engine.run(key, {name: np.ascontiguousarray(feeds[name], dtype=dtypes[name]) for name in dtypes})
+
+    def signature_input_shapes(self, key: str) -> dict[str, list[int]]:
+        return self.engine.input_shapes(key)
 
     def bucket_for(self, length: int) -> int:
         for bucket in self.buckets:
