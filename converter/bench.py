@@ -85,15 +85,22 @@ def _lm_step_fn(kind: str, path: Path, threads: int, cached: int, vocab: int):
                       attention_mask=torch.ones((1, cached + 1), dtype=torch.long))
                 past.crop(cached)  # DynamicCache grows in place; keep the cached length fixed
         return step
-    from edge_agent.generate import Generator
-    from edge_agent.runtime.onnx import OrtRuntime
-
-    gen = Generator(OrtRuntime(path, threads=threads), None, None, 4096)
+    gen = _generator(kind, path, threads)
+    cached = min(cached, gen.max_seq_len - 1)  # a LiteRT cache has a fixed size
     _, past = gen.step(_ids(1, cached, vocab)[0].tolist(), gen._empty_past(), 0)
 
-    def step_ort():
+    def step_cached():
         gen.step([42], past, cached)
-    return step_ort
+    return step_cached
+
+
+def _generator(kind: str, path: Path, threads: int):
+    """The agent's own generator over ORT past_key_values or LiteRT prefill/decode signatures."""
+    from edge_agent.generate import Generator
+    from edge_agent.runtime import load_runtime
+
+    return Generator(load_runtime("litert" if kind == "litert-lm" else "onnxruntime", path, threads=threads),
+                     None, None, 4096)
 
 
 def _generate_tps(kind: str, path: Path, threads: int, vocab: int, new_tokens: int = 32) -> float:
@@ -110,10 +117,7 @@ def _generate_tps(kind: str, path: Path, threads: int, vocab: int, new_tokens: i
                 model.generate(torch.from_numpy(prompt), max_new_tokens=new_tokens, min_new_tokens=new_tokens,
                                do_sample=False, pad_token_id=0)
     else:
-        from edge_agent.generate import Generator
-        from edge_agent.runtime.onnx import OrtRuntime
-
-        gen = Generator(OrtRuntime(path, threads=threads), None, None, 4096)
+        gen = _generator(kind, path, threads)
 
         def run():
             past, n, feed = gen._empty_past(), 0, prompt[0].tolist()
@@ -126,9 +130,9 @@ def _generate_tps(kind: str, path: Path, threads: int, vocab: int, new_tokens: i
 
 
 def _import_engine(kind: str) -> None:
-    if kind == "litert":
+    if kind.startswith("litert"):
         import ai_edge_litert.compiled_model  # noqa: F401
-    elif kind in ("ort", "ort-lm"):
+    elif kind.startswith("ort"):
         import onnxruntime  # noqa: F401
     else:
         import torch  # noqa: F401
@@ -178,7 +182,7 @@ def run_isolated(kind: str, path: Path, vocab: int, seqs=(32,), batches=(1,), th
 
 def _main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("kind", choices=["torch", "ort", "litert", "torch-lm", "ort-lm"])
+    parser.add_argument("kind", choices=["torch", "ort", "litert", "torch-lm", "ort-lm", "litert-lm"])
     parser.add_argument("path", type=Path)
     parser.add_argument("--seqs", default="32")
     parser.add_argument("--batches", default="1")

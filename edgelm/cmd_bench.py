@@ -1,4 +1,5 @@
-"""`edgelm bench BUNDLE [--baseline MODEL]`: latency, throughput and peak RSS, side by side."""
+"""`edgelm bench BUNDLE [--compare BUNDLE ...] [--baseline MODEL]`: latency, throughput and peak RSS, side
+by side (e.g. the LiteRT and the ONNX bundle of the same model)."""
 
 from __future__ import annotations
 
@@ -21,34 +22,39 @@ def _summary(runs: list[dict]) -> dict:
 
 @click.command()
 @click.argument("bundle", type=click.Path(path_type=Path))
+@click.option("--compare", type=click.Path(path_type=Path), multiple=True,
+              help="More bundles of the same model (another runtime or quantization), measured in the same run.")
 @click.option("--baseline", type=click.Path(path_type=Path), help="The HF checkpoint it came from (PyTorch fp32).")
 @click.option("--seqs", default="16,32,128", show_default=True)
 @click.option("--batches", default="1,8", show_default=True)
 @click.option("--runs", default=3, show_default=True, help="Fresh processes per backend, interleaved.")
 @click.option("--threads", default=0, help="0: all cores.")
 @click.option("--json", "as_json", is_flag=True)
-def bench(bundle, baseline, seqs, batches, runs, threads, as_json) -> None:
-    """Benchmark a bundle (and optionally its PyTorch original) in fresh subprocesses."""
+def bench(bundle, compare, baseline, seqs, batches, runs, threads, as_json) -> None:
+    """Benchmark a bundle (and optionally other bundles and its PyTorch original) in fresh subprocesses."""
     from converter.bench import run_isolated
-    from edge_agent.bundle import BundleError, open_bundle
 
-    try:
-        opened = open_bundle(bundle)
-    except BundleError as exc:
-        raise click.ClickException(str(exc)) from exc
-    m = opened.manifest
+    opened = [_open(path) for path in (bundle, *compare)]
+    m = opened[0].manifest
     generative = m.task == "text-generation"
-    vocab = _vocab(opened.path / m.tokenizer_file, baseline)
+    if any((o.manifest.task == "text-generation") != generative for o in opened):
+        raise click.ClickException("--compare needs bundles of the same task (all generation or all classification)")
+    vocab = _vocab(opened[0].path / m.tokenizer_file, baseline)
     seq_list = [int(s) for s in seqs.split(",")]
     batch_list = [int(b) for b in batches.split(",")]
-    backends = {f"bundle ({m.quantization.get('mode')})": ("ort-lm" if generative else "ort", opened.model_path)}
+    cached = min(128, min(o.manifest.max_seq_len for o in opened) - 1)  # decode step after this many tokens
+    backends = {}
+    for o in opened:
+        kind = RUNTIME_KINDS[o.manifest.runtime] + ("-lm" if generative else "")
+        name = f"{o.manifest.runtime} {o.manifest.quantization.get('mode')}"
+        backends[name if name not in backends else f"{name} #{len(backends) + 1}"] = (kind, o.model_path)
     if baseline is not None:
         backends["PyTorch fp32"] = ("torch-lm" if generative else "torch", baseline)
     samples: dict[str, list] = {name: [] for name in backends}
     try:
         for _ in range(runs):
             for name, (kind, path) in backends.items():
-                samples[name].append(run_isolated(kind, path, vocab, seq_list, batch_list, threads))
+                samples[name].append(run_isolated(kind, path, vocab, seq_list, batch_list, threads, cached=cached))
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     results = {name: _summary(r) for name, r in samples.items()}
@@ -56,14 +62,26 @@ def bench(bundle, baseline, seqs, batches, runs, threads, as_json) -> None:
         click.echo(json.dumps(results, indent=2))
         return
     names = list(results)
-    click.echo(f"{'point':<12}" + "".join(f"{n:>24}" for n in names) + ("   ratio" if len(names) > 1 else ""))
+    click.echo(f"{'point':<12}" + "".join(f"{n:>24}" for n in names) + ("   each / first" if len(names) > 1 else ""))
     for point in results[names[0]]["p50_ms"]:
         values = [results[n]["p50_ms"][point] for n in names]
-        ratio = f"   {values[1] / values[0]:.2f}x" if len(values) > 1 else ""
-        click.echo(f"{point + ' ms':<12}" + "".join(f"{v:>24.3f}" for v in values) + ratio)
+        ratios = " ".join(f"{v / values[0]:.2f}x" for v in values[1:])
+        click.echo(f"{point + ' ms':<12}" + "".join(f"{v:>24.3f}" for v in values) + f"   {ratios}")
     for key in ("peak_rss_mb", "load_s", "tokens_per_s"):
         if key in results[names[0]]:
             click.echo(f"{key:<12}" + "".join(f"{results[n].get(key, float('nan')):>24}" for n in names))
+
+
+RUNTIME_KINDS = {"onnxruntime": "ort", "litert": "litert"}
+
+
+def _open(path: Path):
+    from edge_agent.bundle import BundleError, open_bundle
+
+    try:
+        return open_bundle(path)
+    except BundleError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _vocab(tokenizer_file: Path, baseline: Path | None) -> int:

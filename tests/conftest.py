@@ -78,26 +78,26 @@ def bert_bundle(bert_dir, models_dir) -> Path:
     return _convert(bert_dir, models_dir / "bert-bundle").bundle
 
 
+@pytest.fixture(scope="session")
+def bert_tflite_bundle(bert_dir, models_dir) -> Path:
+    return _convert(bert_dir, models_dir / "bert-tiny-tflite", format="tflite", device="rpi4b", max_seq_len=64).bundle
+
+
+@pytest.fixture(scope="session")
+def gpt2_tflite_bundle(gpt2_dir, models_dir) -> Path:
+    """LiteRT GPT-2: prefill/decode signatures over a fixed KV cache."""
+    return _convert(gpt2_dir, models_dir / "gpt2-tiny-tflite", format="tflite", device="rpi5").bundle
+
+
 @pytest.fixture(scope="session", params=["onnxruntime", "litert"])
-def agent_bundle(request, bert_bundle, bert_dir, models_dir) -> Path:
+def agent_bundle(request) -> Path:
     """The tiny BERT bundle for each runtime the agent serves: the MQTT tests run over both."""
-    if request.param == "onnxruntime":
-        return bert_bundle
-    out = models_dir / "bert-tiny-tflite"
-    if not (out / "manifest.json").exists():
-        _convert(bert_dir, out, format="tflite", device="rpi4b", max_seq_len=64)
-    return out
+    return request.getfixturevalue("bert_bundle" if request.param == "onnxruntime" else "bert_tflite_bundle")
 
 
 @pytest.fixture(scope="session", params=["onnxruntime", "litert"])
-def generation_bundle(request, gpt2_bundle, gpt2_dir, models_dir) -> Path:
-    """The tiny GPT-2 bundle for each runtime: ONNX past_key_values, LiteRT prefill/decode signatures."""
-    if request.param == "onnxruntime":
-        return gpt2_bundle
-    out = models_dir / "gpt2-tiny-tflite"
-    if not (out / "manifest.json").exists():
-        _convert(gpt2_dir, out, format="tflite", device="rpi5")
-    return out
+def generation_bundle(request) -> Path:
+    return request.getfixturevalue("gpt2_bundle" if request.param == "onnxruntime" else "gpt2_tflite_bundle")
 
 
 @pytest.fixture(scope="session")

@@ -88,6 +88,25 @@ def test_cli_bench_runs_side_by_side(bert_bundle, bert_dir):
                                       "--batches", "1", "--runs", "1", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert set(data) == {"bundle (dynamic-int8)", "PyTorch fp32"}
+    assert set(data) == {"onnxruntime dynamic-int8", "PyTorch fp32"}
     for entry in data.values():
         assert entry["p50_ms"]["16x1"] > 0 and entry["peak_rss_mb"] > 20
+
+
+@pytest.mark.parametrize("task", ["classification", "generation"])
+def test_cli_bench_puts_litert_beside_onnx(task, request):
+    pair = ("bert_tflite_bundle", "bert_bundle") if task == "classification" else ("gpt2_tflite_bundle", "gpt2_bundle")
+    lite, onnx = (request.getfixturevalue(name) for name in pair)
+    result = CliRunner().invoke(cli, ["bench", str(lite), "--compare", str(onnx), "--seqs", "16", "--batches", "1",
+                                      "--runs", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [name.split()[0] for name in data] == ["litert", "onnxruntime"]
+    for entry in data.values():
+        assert all(v > 0 for v in entry["p50_ms"].values()) and entry["peak_rss_mb"] > 20
+        assert task == "classification" or entry["tokens_per_s"] > 0
+
+
+def test_cli_bench_refuses_to_compare_different_tasks(bert_bundle, gpt2_bundle):
+    result = CliRunner().invoke(cli, ["bench", str(bert_bundle), "--compare", str(gpt2_bundle)])
+    assert result.exit_code != 0 and "same task" in result.output
