@@ -43,7 +43,7 @@ def bench(bundle, compare, baseline, seqs, batches, runs, threads, as_json) -> N
     seq_list = [int(s) for s in seqs.split(",")]
     batch_list = [int(b) for b in batches.split(",")]
     cached = min(128, min(o.manifest.max_seq_len for o in opened) - 1)  # decode step after this many tokens
-    backends = {}
+    backends: dict[str, tuple[str, Path]] = {}
     for o in opened:
         kind = RUNTIME_KINDS[o.manifest.runtime] + ("-lm" if generative else "")
         name = f"{o.manifest.runtime} {o.manifest.quantization.get('mode')}"
