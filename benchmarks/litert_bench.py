@@ -1,9 +1,11 @@
 """LiteRT vs onnxruntime for the same model: size, p50/p95 at seq 32 and 128, import time, peak RSS of the
 benchmark process and of the agent serving the bundle, side by side in one run.
 
-    python benchmarks/litert_bench.py [--shapes tinybert,mobilebert] [--runs 3] [--json FILE]
+    python benchmarks/litert_bench.py [--shapes tinybert,mobilebert] [--lm distilgpt2] [--runs 3] [--json FILE]
 
 Random-weight models of the real shapes (nothing is downloaded); each backend runs in a fresh subprocess.
+The generation table compares ORT's past_key_values decoder with LiteRT's prefill/decode signatures
+(one decode step after 127 cached tokens, and greedy tokens/s for a 16-token prompt).
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from converter.synthetic import make_checkpoint  # noqa: E402
 from edgelm.agent_process import start_agent_process  # noqa: E402
 from edgelm.broker import Mosquitto  # noqa: E402
 
-VARIANTS = [("onnx", "none"), ("onnx", "dynamic-int8"), ("tflite", "none"), ("tflite", "dynamic-int8")]
+VARIANTS = [("onnx", "none"), ("onnx", "dynamic-int8"), ("tflite", "none"), ("tflite", "dynamic-int8"),
+            ("tflite", "fp16")]
+LM_VARIANTS = [("onnx", "dynamic-int8"), ("tflite", "none"), ("tflite", "dynamic-int8")]
 
 
 def agent_rss_mb(bundle: Path, broker: Mosquitto, device: str) -> float:
@@ -51,6 +55,7 @@ def agent_rss_mb(bundle: Path, broker: Mosquitto, device: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shapes", default="tinybert,mobilebert")
+    parser.add_argument("--lm", default="distilgpt2", help="generation shape ('' to skip)")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
@@ -58,7 +63,7 @@ def main() -> None:
     console = Console()
     rows = []
     with Mosquitto() as broker:
-        for shape in args.shapes.split(","):
+        for shape in [s for s in args.shapes.split(",") if s]:
             src = work / shape
             make_checkpoint(src, shape)
             vocab = json.loads((src / "config.json").read_text())["vocab_size"]
@@ -98,8 +103,38 @@ def main() -> None:
     buckets = tflite.buckets_for(128)
     console.print(f"buckets {buckets}: worst padding {tflite.padding_overhead(buckets, 128):.0%} of real tokens "
                   f"(lengths {buckets[0]}..128)")
+    lm_rows = lm_bench(args.lm, work, args.runs, console) if args.lm else []
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
+        args.json.write_text(json.dumps({"encoders": rows, "generation": lm_rows}, indent=2))
+
+
+def lm_bench(shape: str, work: Path, runs: int, console: Console) -> list[dict]:
+    src = work / shape
+    make_checkpoint(src, shape)
+    vocab = json.loads((src / "config.json").read_text())["vocab_size"]
+    rows = []
+    for fmt, mode in LM_VARIANTS:
+        out = work / f"{shape}-{fmt}-{mode}"
+        result = convert(str(src), out, ConvertOptions(device="rpi5", format=fmt, quantize=mode, max_seq_len=128,
+                                                       quiet=True))
+        model = out / result.manifest.model_file
+        kind = "litert-lm" if fmt == "tflite" else "ort-lm"
+        samples = [run_isolated(kind, model, vocab, cached=127) for _ in range(runs)]
+        rows.append({"shape": shape, "format": fmt, "quant": mode, "size_mb": round(model.stat().st_size / 2**20, 1),
+                     "step_ms": round(statistics.median(statistics.median(r["points"]["step@127"]) for r in samples), 2),
+                     "tokens_per_s": round(statistics.median(r["tokens_per_s"] for r in samples), 1),
+                     "peak_rss_mb": round(statistics.median(r["peak_rss_mb"] for r in samples), 1),
+                     "top1": result.manifest.metrics["parity"].get("top1_agreement")})
+        console.print(rows[-1])
+    table = Table("shape", "format", "quant", "MB", "decode step @127 ms", "vs ORT int8", "tokens/s", "RSS",
+                  "next-token top-1 vs PyTorch", title="Generation: ORT past_key_values vs LiteRT prefill/decode")
+    ort = rows[0]
+    for r in rows:
+        table.add_row(r["shape"], r["format"], r["quant"], f"{r['size_mb']:.1f}", f"{r['step_ms']:.2f}",
+                      f"{ort['step_ms'] / r['step_ms']:.2f}x", f"{r['tokens_per_s']:.0f}", f"{r['peak_rss_mb']:.0f}",
+                      f"{r['top1']}")
+    console.print(table)
+    return rows
 
 
 if __name__ == "__main__":

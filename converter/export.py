@@ -40,11 +40,29 @@ def _export_optimum(source: Source, out_dir: Path) -> Path:
         do_validation=False,  # EdgeLM's own verification runs later, on mixed lengths
         no_post_process=False,
         local_files_only=True,
+        custom_onnx_configs=_pruned_gpt2_config(source),
     )
     model = out_dir / "model.onnx"
     if not model.is_file():
         raise ConversionError(f"optimum wrote no model.onnx to {out_dir}")
     return model
+
+
+def _pruned_gpt2_config(source: Source) -> dict | None:
+    """A head-pruned GPT-2 keeps head_dim but has fewer heads: optimum sizes the dummy past_key_values from
+    config.n_head and n_embd, so point it at the kept heads and their width (written by converter.prune)."""
+    if source.family != "gpt2" or not source.config.get("edgelm_kv_heads"):
+        return None
+    from optimum.exporters.onnx.model_configs import GPT2OnnxConfig
+    from optimum.utils import NormalizedTextConfig
+    from transformers import AutoConfig
+
+    class PrunedGpt2OnnxConfig(GPT2OnnxConfig):
+        NORMALIZED_CONFIG_CLASS = NormalizedTextConfig.with_args(
+            num_layers="n_layer", num_attention_heads="edgelm_kv_heads", hidden_size="edgelm_kv_width")
+
+    config = AutoConfig.from_pretrained(source.path, local_files_only=True)
+    return {"model": PrunedGpt2OnnxConfig(config, task="text-generation", use_past=True, use_past_in_inputs=True)}
 
 
 def _export_torch(source: Source, out_dir: Path) -> Path:

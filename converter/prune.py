@@ -15,8 +15,9 @@ import numpy as np
 
 from converter.errors import ConversionError
 
-HEAD_FAMILIES = ("bert", "mobilebert")  # GPT-2: see _check_supported
+HEAD_FAMILIES = ("bert", "mobilebert", "gpt2")  # GPT-2: the same count in every layer (uniform KV cache)
 FFN_FAMILIES = ("bert", "mobilebert", "gpt2")
+VOCAB_FAMILIES = ("bert", "mobilebert")  # WordPiece
 
 
 @dataclass
@@ -43,12 +44,11 @@ class PruneReport:
 def check_supported(family: str, heads: bool, ffn: bool, vocab: bool) -> None:
     problems = []
     if heads and family not in HEAD_FAMILIES:
-        problems.append(f"--prune-heads supports {', '.join(HEAD_FAMILIES)} (GPT-2 exports size its KV cache "
-                        "from config.n_head, which pruned heads would contradict)")
+        problems.append(f"--prune-heads supports {', '.join(HEAD_FAMILIES)}")
     if ffn and family not in FFN_FAMILIES:
         problems.append(f"--prune-ffn supports {', '.join(FFN_FAMILIES)}")
-    if vocab and family not in HEAD_FAMILIES:
-        problems.append(f"--prune-vocab supports the encoders {', '.join(HEAD_FAMILIES)} (WordPiece), not {family}")
+    if vocab and family not in VOCAB_FAMILIES:
+        problems.append(f"--prune-vocab supports the encoders {', '.join(VOCAB_FAMILIES)} (WordPiece), not {family}")
     if problems:
         raise ConversionError("; ".join(problems))
 
@@ -152,9 +152,14 @@ def random_heads(shape: tuple[int, int], fraction: float, seed: int) -> dict[int
     return heads_to_remove(rng.random(shape), fraction)
 
 
-def apply_head_pruning(model, removed: dict[int, list[int]]) -> None:
-    if removed:
-        model.prune_heads(removed)  # records config.pruned_heads, so from_pretrained re-applies it
+def apply_head_pruning(model, removed: dict[int, list[int]], family: str = "bert") -> None:
+    if not removed:
+        return
+    model.prune_heads(removed)  # records config.pruned_heads, so from_pretrained re-applies it
+    if family == "gpt2":  # the KV cache now has fewer heads; the ONNX export sizes past_key_values from these
+        attn = _layers(model, family)[0].attn
+        model.config.edgelm_kv_heads = int(attn.num_heads)
+        model.config.edgelm_kv_width = int(attn.num_heads * attn.head_dim)
 
 
 def apply_ffn_pruning(model, family: str, keep_fraction: float, scores: list[np.ndarray]) -> tuple[int, int]:

@@ -9,8 +9,9 @@ litert-torch converts static shapes only, so the cache is one tensor of fixed si
   its logits and only its own keys/values, `kv[layers, 2, heads, 1, head_dim]`; the agent writes them into
   the cache. Reading and writing only the new column keeps each step's copies small.
 
-Padded prompt positions leave garbage keys in the cache, but decode masks every position after its own,
-and position p is overwritten by the token decoded at p before any later step can see it. The prefix is
+Padded prompt positions leave garbage keys in the cache, but decode masks every position from its own on
+(its own key joins the softmax as one extra column, so the graph only reads the cache), and the agent
+writes position p's column before any later step can see it. The prefix is
 never recomputed. The module is built from the Hugging Face model's own layers, so pruned heads (the same
 count in every layer) and pruned FFN neurons export as they are.
 """
@@ -47,14 +48,27 @@ def build_kv_module(hf_model, max_len: int):
             self.model = hf_model.eval()
             self.register_buffer("slots", torch.arange(max_len), persistent=False)
 
-        def _attend(self, block, hidden, keys_fn, mask):
+        def _qkv(self, block, hidden):
             q, k, v = block.attn.c_attn(block.ln_1(hidden)).split(num_heads * head_dim, dim=-1)
-            q, k, v = (t.reshape(t.shape[1], num_heads, head_dim).transpose(0, 1) for t in (q, k, v))
-            all_k, all_v = keys_fn(k, v)
-            scores = q @ all_k.transpose(1, 2) / math.sqrt(head_dim) + mask
-            context = (scores.softmax(-1) @ all_v).transpose(0, 1).reshape(1, -1, num_heads * head_dim)
-            hidden = hidden + block.attn.c_proj(context)
-            return hidden + block.mlp(block.ln_2(hidden)), k, v
+            return (t.reshape(t.shape[1], num_heads, head_dim).transpose(0, 1) for t in (q, k, v))
+
+        def _finish(self, block, hidden, context):
+            hidden = hidden + block.attn.c_proj(context.transpose(0, 1).reshape(1, -1, num_heads * head_dim))
+            return hidden + block.mlp(block.ln_2(hidden))
+
+        def _prefill_layer(self, block, hidden, mask):
+            q, k, v = self._qkv(block, hidden)
+            scores = q @ k.transpose(1, 2) / math.sqrt(head_dim) + mask
+            return self._finish(block, hidden, scores.softmax(-1) @ v), k, v
+
+        def _decode_layer(self, block, hidden, cache_k, cache_v, mask):
+            # the cache is only read: the new token's key/value join the softmax as one extra column
+            q, k, v = self._qkv(block, hidden)
+            cached = q @ cache_k.transpose(1, 2) / math.sqrt(head_dim) + mask  # [heads, 1, max_len]
+            own = (q * k).sum(-1, keepdim=True) / math.sqrt(head_dim)  # [heads, 1, 1]
+            probs = torch.cat([cached, own], -1).softmax(-1)
+            context = probs[..., :max_len] @ cache_v + probs[..., max_len:] * v
+            return self._finish(block, hidden, context), k, v
 
         def _logits(self, hidden):
             return self.model.transformer.ln_f(hidden) @ self.model.lm_head.weight.T
@@ -69,19 +83,16 @@ def build_kv_module(hf_model, max_len: int):
                 mask = torch.where(steps[None, :] <= steps[:, None], 0.0, NEG)
                 kv = []
                 for block in blocks:
-                    hidden, k, v = self._attend(block, hidden, lambda k, v: (k, v), mask)
+                    hidden, k, v = self._prefill_layer(block, hidden, mask)
                     kv.append(torch.stack([k, v]))
                 pick = (steps == last.long()).float()  # one-hot row of the last real token
                 return {"logits": self._logits(pick[None, None, :] @ hidden)[:, 0], "kv": torch.stack(kv)}
             pos = position.long()
             hidden = wte(ids) + wpe(pos)[None]
-            here = (self.slots == pos).float()[None, :, None]  # [1, max_len, 1]
-            mask = torch.where(self.slots <= pos, 0.0, NEG)[None, None, :]
+            mask = torch.where(self.slots < pos, 0.0, NEG)[None, None, :]  # earlier positions only
             kv = []
             for index, block in enumerate(blocks):
-                def with_cache(k, v, index=index):
-                    return (kv_cache[index, 0] * (1 - here) + k * here, kv_cache[index, 1] * (1 - here) + v * here)
-                hidden, k, v = self._attend(block, hidden, with_cache, mask)
+                hidden, k, v = self._decode_layer(block, hidden, kv_cache[index, 0], kv_cache[index, 1], mask)
                 kv.append(torch.stack([k, v]))
             return {"logits": self._logits(hidden)[:, 0], "kv": torch.stack(kv)}
 

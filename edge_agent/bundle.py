@@ -15,8 +15,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from edge_agent import signing
-
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
@@ -116,6 +114,9 @@ def write_manifest(bundle_dir: Path, manifest: Manifest, sign_key: Path | None =
 
 
 def sign_bundle(bundle_dir: Path, key_path: Path) -> Path:
+    # cryptography costs ~7 MB of RSS: it is loaded only where a signature is made or checked
+    from edge_agent import signing
+
     data = (Path(bundle_dir) / MANIFEST).read_bytes()
     sig = Path(bundle_dir) / SIGNATURE
     sig.write_bytes(signing.sign_bytes(data, key_path))
@@ -188,6 +189,8 @@ def open_bundle(path: str | Path, trust_key: Path | None = None, check_files: bo
         if not signature.is_file():
             problems.append(f"{SIGNATURE}: missing, but the agent requires signed bundles")
         else:
+            from edge_agent import signing
+
             try:
                 signing.verify_bytes(raw, signature.read_bytes(), trust_key)
             except signing.SignatureError as exc:

@@ -13,6 +13,7 @@ from converter import prune, prune_vocab, verify
 from converter.errors import ConversionError
 from converter.prune_stage import PruneOptions, _torch_batches, prune_checkpoint
 from converter.source import load_torch_model, resolve
+from edge_agent.model import load_model
 from edgelm.cli import cli
 
 
@@ -107,9 +108,7 @@ def test_importance_beats_random_pruning_on_the_intent_model(intents_cache):
 
 
 def test_unsupported_pruning_names_what_is_supported(gpt2_dir, bert_dir, convert_fn, tmp_path):
-    with pytest.raises(ConversionError, match="--prune-heads supports bert, mobilebert"):
-        convert_fn(gpt2_dir, tmp_path / "g", prune_heads="0.5")
-    with pytest.raises(ConversionError, match="--prune-vocab supports"):
+    with pytest.raises(ConversionError, match="--prune-vocab supports the encoders bert, mobilebert"):
         convert_fn(gpt2_dir, tmp_path / "g2", prune_vocab=True)
     with pytest.raises(ConversionError, match="needs --eval"):
         convert_fn(bert_dir, tmp_path / "b", prune_heads="auto")
@@ -117,11 +116,21 @@ def test_unsupported_pruning_names_what_is_supported(gpt2_dir, bert_dir, convert
     assert result.exit_code != 0 and "fraction in [0, 1)" in result.output
 
 
-def test_gpt2_ffn_pruning_keeps_kv_cache_generation(gpt2_dir, convert_fn, tmp_path):
-    result = convert_fn(gpt2_dir, tmp_path / "g", prune_ffn=0.5, quantize="none")
-    assert result.manifest.pruning["ffn_after"] == result.manifest.pruning["ffn_before"] // 2
+@pytest.mark.parametrize("fmt", ["onnx", "tflite"])
+def test_gpt2_head_and_ffn_pruning_keeps_kv_cache_generation(fmt, gpt2_dir, convert_fn, tmp_path):
+    result = convert_fn(gpt2_dir, tmp_path / "g", prune_heads="0.5", prune_ffn=0.5, quantize="none", format=fmt)
+    p = result.manifest.pruning
+    assert p["ffn_after"] == p["ffn_before"] // 2
+    assert p["heads_per_layer"] == [2, 2]  # 4 heads per layer, the same 2 removed count in every layer
+    assert p["params_after"] < 0.8 * p["params_before"]
     # the pipeline's own check compares KV-cache decoding with the pruned PyTorch model at every position
     assert result.manifest.metrics["parity"]["top1_agreement"] >= 0.99
+    model = load_model(result.bundle)
+    if fmt == "onnx":  # past_key_values are sized for the kept heads
+        assert model.generator.cache.num_heads == 2
+    else:
+        assert model.generator.cache.shape[2] == 2
+    assert result.manifest.golden  # load_model re-ran these generations against the pruned bundle
 
 
 def test_auto_picks_the_largest_pruning_within_budget(intents_cache, convert_fn, tmp_path):
