@@ -112,18 +112,22 @@ def lm_bench(shape: str, work: Path, runs: int, console: Console) -> list[dict]:
     src = work / shape
     make_checkpoint(src, shape)
     vocab = json.loads((src / "config.json").read_text())["vocab_size"]
-    rows = []
+    built = []
     for fmt, mode in LM_VARIANTS:
         out = work / f"{shape}-{fmt}-{mode}"
         result = convert(str(src), out, ConvertOptions(device="rpi5", format=fmt, quantize=mode, max_seq_len=128,
                                                        quiet=True))
-        model = out / result.manifest.model_file
-        kind = "litert-lm" if fmt == "tflite" else "ort-lm"
-        samples = [run_isolated(kind, model, vocab, cached=127) for _ in range(runs)]
+        built.append((fmt, mode, result, out / result.manifest.model_file))
+    samples: list[list[dict]] = [[] for _ in built]
+    for _ in range(runs):  # interleaved, so drift on a shared machine hits every variant alike
+        for i, (fmt, _mode, _result, model) in enumerate(built):
+            samples[i].append(run_isolated("litert-lm" if fmt == "tflite" else "ort-lm", model, vocab, cached=127))
+    rows = []
+    for (fmt, mode, result, model), runs_of in zip(built, samples, strict=True):
         rows.append({"shape": shape, "format": fmt, "quant": mode, "size_mb": round(model.stat().st_size / 2**20, 1),
-                     "step_ms": round(statistics.median(statistics.median(r["points"]["step@127"]) for r in samples), 2),
-                     "tokens_per_s": round(statistics.median(r["tokens_per_s"] for r in samples), 1),
-                     "peak_rss_mb": round(statistics.median(r["peak_rss_mb"] for r in samples), 1),
+                     "step_ms": round(statistics.median(statistics.median(r["points"]["step@127"]) for r in runs_of), 2),
+                     "tokens_per_s": round(statistics.median(r["tokens_per_s"] for r in runs_of), 1),
+                     "peak_rss_mb": round(statistics.median(r["peak_rss_mb"] for r in runs_of), 1),
                      "top1": result.manifest.metrics["parity"].get("top1_agreement")})
         console.print(rows[-1])
     table = Table("shape", "format", "quant", "MB", "decode step @127 ms", "vs ORT int8", "tokens/s", "RSS",

@@ -150,3 +150,16 @@ def test_auto_picks_the_largest_pruning_within_budget(intents_cache, convert_fn,
         assert p["heads_fraction"] == 0.0 and p["params_after"] == p["params_before"]
     # the converted bundle is then held to the same budget against the pruned PyTorch model
     assert result.manifest.metrics["eval"]["n"] > 0
+
+
+def test_recovery_rows_take_known_labels_only(tmp_path):
+    from converter.prune_stage import _recovery_rows
+
+    train = tmp_path / "train.jsonl"
+    train.write_text('{"text": "turn on", "label": "on"}\n{"text": "hello"}\n{"text": "x", "label": "nope"}\n')
+    texts, ids = _recovery_rows(train, ["fallback"], ["off", "on"])
+    assert texts == ["turn on", "hello", "x"] and ids == [1, None, None]
+    assert _recovery_rows(None, ["a"], ["on"]) == (["a"], None)  # no file: distil on the given texts only
+    unlabelled = tmp_path / "u.jsonl"
+    unlabelled.write_text('{"text": "a"}\n')
+    assert _recovery_rows(unlabelled, [], ["on"]) == (["a"], None)
