@@ -47,18 +47,26 @@ def quantize_with_fallback(fp32: Path, out: Path, mode: str, preset: str, feeds,
             raise VerificationError(failures, report)
         return Outcome(out, 0.0, report=report)
 
-    _quantize(mode, fp32, out, preset, feeds, [])
+    return search(lambda path, exclude: _quantize(mode, fp32, path, preset, feeds, exclude),
+                  lambda: quantize.node_groups(fp32), quantize.int8_fraction, out, mode, judge)
+
+
+def search(quantize_into: Callable[[Path, list[str]], object], find_groups: Callable[[], dict[str, list[str]]],
+           int8_fraction: Callable[[Path], float], out: Path, mode: str, judge: Judge) -> Outcome:
+    """The fallback itself, for any format: `quantize_into(path, exclude)` quantizes all but the `exclude`
+    members of the groups (node names for ONNX, op-name patterns for TFLite)."""
+    quantize_into(out, [])
     report, failures = judge(out, mode)
     if not failures:
-        return Outcome(out, quantize.int8_fraction(out), report=report)
+        return Outcome(out, int8_fraction(out), report=report)
 
-    groups = quantize.node_groups(fp32)
+    groups = find_groups()
     notes = [f"int8 missed the budget ({'; '.join(failures)}); measuring {len(groups)} groups' sensitivity"]
-    probe = out.with_name("probe.onnx")
+    probe = out.with_name("probe" + out.suffix)
     sensitivity = {}
-    for name in groups:
+    for name in groups:  # quantize this group alone: its error is what it costs
         others = [n for g, members in groups.items() if g != name for n in members]
-        _quantize(mode, fp32, probe, preset, feeds, others)
+        quantize_into(probe, others)
         sensitivity[name] = round(_error(judge(probe, mode)[0]), 6)
     probe.unlink(missing_ok=True)
     ranked = sorted(sensitivity, key=lambda g: -sensitivity[g])
@@ -67,14 +75,13 @@ def quantize_with_fallback(fp32: Path, out: Path, mode: str, preset: str, feeds,
     for name in ranked:
         kept.append(name)
         exclude = [n for g in kept for n in groups[g]]
-        _quantize(mode, fp32, out, preset, feeds, exclude)
+        quantize_into(out, exclude)
         report, failures = judge(out, mode)
         notes.append(f"kept {name} in fp32: {'passes' if not failures else '; '.join(failures)}")
         if not failures:
-            fraction = quantize.int8_fraction(out)
+            fraction = int8_fraction(out)
             notes.append(f"kept fp32: {', '.join(kept)}; {fraction:.1%} of weights still int8")
             return Outcome(out, fraction, kept, report, notes, sensitivity)
         if len(kept) == len(ranked):
             break
     raise VerificationError([f"int8 fails even with every group in fp32: {'; '.join(failures)}"], report)
-

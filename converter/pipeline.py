@@ -217,20 +217,7 @@ def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: 
         report["fp32"] = fp32_parity
         verify.raise_if_failed([f"fp32 export: {f}" for f in failures], report)
 
-    def judge(candidate_path: Path, quant: str) -> tuple[dict, list[str]]:
-        runtime = load_runtime("onnxruntime", candidate_path)  # one session for parity and eval
-        cand = _candidate(source, runtime, tokenizer, texts, max_len)
-        result, fails = verify.check_parity(reference, cand, quant, source.spec.generative)
-        out = {"parity": result}
-        if evalset is not None and eval_ref is not None:
-            cand_eval = verify.runtime_classifier_logits(runtime, tokenizer, evalset.texts, max_len)
-            out["eval"], eval_fails = verify.check_eval(eval_ref, cand_eval, evalset, labels,
-                                                        opts.max_accuracy_drop)
-            fails += eval_fails
-        slots, slot_fails = slot_gate(source, slot_ref, runtime, tokenizer, evalset, max_len, opts)
-        if slots:
-            out["slots"] = slots
-        return out, fails + slot_fails
+    judge = make_judge("onnxruntime", source, opts, reference, eval_ref, slot_ref, evalset, tokenizer, texts, max_len)
 
     model_path = stage / "model.onnx"
     with steps.step(f"quantize ({mode}, preset {profile.ort_preset}) and verify"):
@@ -240,6 +227,27 @@ def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: 
             steps.note(line)
     return _write_bundle(source, output, opts, profile, mode, steps, work, stage, model_path, outcome, report,
                          tokenizer, tokenizer_path, texts, max_len, labels, pruning)
+
+
+def make_judge(kind: str, source: Source, opts: ConvertOptions, reference, eval_ref, slot_ref, evalset,
+               tokenizer, texts: list[str], max_len: int):
+    """The gate a quantized candidate must pass: parity with PyTorch, then task metrics and slot F1 on --eval
+    within --max-accuracy-drop. Every failure is collected before the caller decides."""
+    def judge(candidate_path: Path, quant: str) -> tuple[dict, list[str]]:
+        runtime = load_runtime(kind, candidate_path)  # one session for parity and eval
+        cand = _candidate(source, runtime, tokenizer, texts, max_len)
+        result, fails = verify.check_parity(reference, cand, quant, source.spec.generative)
+        out = {"parity": result}
+        if evalset is not None and eval_ref is not None:
+            cand_eval = verify.runtime_classifier_logits(runtime, tokenizer, evalset.texts, max_len)
+            out["eval"], eval_fails = verify.check_eval(eval_ref, cand_eval, evalset, source.labels,
+                                                        opts.max_accuracy_drop)
+            fails += eval_fails
+        slots, slot_fails = slot_gate(source, slot_ref, runtime, tokenizer, evalset, max_len, opts)
+        if slots:
+            out["slots"] = slots
+        return out, fails + slot_fails
+    return judge
 
 
 def _write_bundle(source, output, opts, profile, mode, steps, work, stage, model_path, outcome, report,

@@ -7,6 +7,7 @@ fits. Buckets grow by at most 50%, so padding adds at most 50% tokens for any le
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from converter.errors import ConversionError, MissingExtraError
@@ -75,22 +76,43 @@ def export_tflite(torch_model, input_names: list[str], buckets: list[int], out: 
     return out
 
 
-def quantize_tflite(fp32: Path, out: Path, mode: str, calibration: dict[str, list[dict]] | None = None) -> Path:
+def quantize_tflite(fp32: Path, out: Path, mode: str, calibration: dict[str, list[dict]] | None = None,
+                    exclude: list[str] | None = None) -> Path:
+    """`exclude`: op-name patterns (from `layer_groups`) kept in fp32 by the accuracy fallback."""
     recipe_name = TFLITE_QUANT[mode]
     if recipe_name is None:
         out.write_bytes(fp32.read_bytes())
     else:
-        out.write_bytes(_quantized_bytes(fp32, recipe_name, calibration))
+        out.write_bytes(_quantized_bytes(fp32, recipe_name, calibration, exclude or []))
     compact_tflite(out)
     return out
 
 
-def _quantized_bytes(fp32: Path, recipe_name: str, calibration: dict[str, list[dict]] | None) -> bytes:
+def layer_groups(fp32: Path) -> dict[str, list[str]]:
+    """Fallback groups: one per transformer layer (litert-torch names ops after the module path, e.g.
+    `BertLayer_3/`, `GPT2Block_3/`), plus the embeddings and the task head."""
+    from ai_edge_litert import schema_py_generated as schema  # type: ignore[import-untyped]
+
+    model = schema.ModelT.InitFromPackedBuf(fp32.read_bytes(), 0)
+    names = {t.name.decode(errors="replace") for t in model.subgraphs[0].tensors if t.name}
+    layers = sorted({int(m.group(1)) for n in names for m in [re.search(r"(?:Layer|Block)_(\d+)/", n)] if m})
+    groups = {f"layer.{i}": [rf".*(?:Layer|Block)_{i}/.*"] for i in layers}
+    groups["embeddings"] = [r".*(?:Embedding|wte|wpe).*"]
+    groups["head"] = [r".*(?:Pooler|classifier|slot_classifier|lm_head|logits).*"]
+    return groups
+
+
+def _quantized_bytes(fp32: Path, recipe_name: str, calibration: dict[str, list[dict]] | None,
+                     exclude: list[str]) -> bytes:
     try:
-        from ai_edge_quantizer import quantizer, recipe
+        from ai_edge_quantizer import qtyping, quantizer, recipe
+        from ai_edge_quantizer.algorithm_manager import AlgorithmName
     except ImportError as exc:
         raise MissingExtraError("ai-edge-quantizer", extra="convert") from exc
     q = quantizer.Quantizer(str(fp32), _fp16_recipe() if recipe_name == "fp16" else getattr(recipe, recipe_name)())
+    for pattern in exclude:  # later entries win over the blanket '.*' rule
+        q.update_quantization_recipe(regex=pattern, operation_name=qtyping.TFLOperationName.ALL_SUPPORTED,
+                                     algorithm_key=AlgorithmName.NO_QUANTIZE)
     if q.need_calibration:
         if not calibration:
             raise ConversionError("--quantize static-int8 needs --calibration FILE (representative texts)")

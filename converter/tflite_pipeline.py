@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converter import tflite, tflite_lm, verify
+from converter import fallback, tflite, tflite_lm, verify
 from converter.fallback import Outcome
 from converter.source import Source, load_torch_model, write_tokenizer_json
 from edge_agent.classify import encode_batch
@@ -70,26 +70,24 @@ def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps
         report["fp32"], failures = verify.check_parity(reference, cand, "none", generative)
         verify.raise_if_failed([f"fp32 export: {f}" for f in failures], report)
     model_path = stage / "model.tflite"
+    judge = pipeline.make_judge("litert", source, opts, reference, eval_ref, slot_ref, evalset, tokenizer, texts,
+                                max_len)
     with steps.step(f"quantize ({mode}, ai-edge-quantizer) and verify"):
         calib = calibration_by_signature(tokenizer, calibration, names, buckets) if mode == "static-int8" else None
-        tflite.quantize_tflite(fp32, model_path, mode, calib)
-        runtime = load_runtime("litert", model_path)
-        parity, failures = verify.check_parity(reference, pipeline._candidate(source, runtime, tokenizer, texts,
-                                                                              max_len), mode, generative)
-        result: dict = {"parity": parity}
-        if evalset is not None and eval_ref is not None:
-            cand_eval = verify.runtime_classifier_logits(runtime, tokenizer, evalset.texts, max_len)
-            result["eval"], eval_fails = verify.check_eval(eval_ref, cand_eval, evalset, labels,
-                                                           opts.max_accuracy_drop)
-            failures += eval_fails
-        slots, slot_fails = pipeline.slot_gate(source, slot_ref, runtime, tokenizer, evalset, max_len, opts)
-        if slots:
-            result["slots"] = slots
-        verify.raise_if_failed(failures + slot_fails, result)
+        if mode == "dynamic-int8":  # the fp32 fallback of the most sensitive layers, as on the ONNX path
+            outcome = fallback.search(lambda path, exclude: tflite.quantize_tflite(fp32, path, mode, None, exclude),
+                                      lambda: tflite.layer_groups(fp32), tflite.int8_weight_fraction, model_path,
+                                      mode, judge)
+        else:
+            tflite.quantize_tflite(fp32, model_path, mode, calib)
+            result, failures = judge(model_path, mode)
+            verify.raise_if_failed(failures, result)
+            outcome = Outcome(model_path, tflite.int8_weight_fraction(model_path), report=result)
+        for line in outcome.notes:
+            steps.note(line)
+        outcome.int8_fraction = round(outcome.int8_fraction, 4)
         shares = tflite.weight_fractions(model_path)
-        fraction = shares.get("int8", 0.0)
         steps.note(f"{model_path.stat().st_size / 2**20:.1f} MB ({fp32.stat().st_size / 2**20:.1f} MB before); "
                    "weights " + ", ".join(f"{kind} {share:.0%}" for kind, share in sorted(shares.items())))
-    outcome = Outcome(model_path, round(fraction, 4), report=result)
     return pipeline._write_bundle(source, output, opts, profile, mode, steps, work, stage, model_path, outcome,
                                   report, tokenizer, tokenizer_path, texts, max_len, labels, pruning)
