@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -135,3 +136,21 @@ def broker():
 @pytest.fixture
 def device_id() -> str:
     return f"dev-{uuid.uuid4().hex[:8]}"
+
+
+def damaged_layer_copy(bert_dir: Path, dst: Path, damage) -> Path:
+    """A copy of the tiny BERT whose layer 1 FFN matters to the output and is then `damage`d in place
+    (int8 of that layer alone must break while fp32 stays sane): the fallback tests' model."""
+    import torch
+    from transformers import BertForSequenceClassification
+
+    shutil.copytree(bert_dir, dst)
+    model = BertForSequenceClassification.from_pretrained(dst)
+    with torch.no_grad():
+        layer = model.bert.encoder.layer[1]
+        layer.intermediate.dense.weight.normal_(0, 0.5)
+        layer.output.dense.weight.normal_(0, 0.5)
+        damage(layer)
+        model.classifier.weight.normal_(0, 1.0)
+    model.save_pretrained(dst)
+    return dst

@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import damaged_layer_copy
 
 from converter import tflite
 from converter.errors import ConversionError
@@ -140,26 +141,15 @@ print(json.dumps(sorted(k for k in sys.modules if k.split('.')[0] in
 
 
 def test_int8_fallback_keeps_the_broken_layer_in_fp32(bert_dir, convert_fn, tmp_path):
-    import shutil
-
-    import torch
-    from transformers import BertForSequenceClassification
-
-    src = tmp_path / "outlier-src"
-    shutil.copytree(bert_dir, src)
-    model = BertForSequenceClassification.from_pretrained(src)
-    with torch.no_grad():
-        layer = model.bert.encoder.layer[1]
-        layer.intermediate.dense.weight.normal_(0, 0.5)  # make this FFN matter to the output
-        layer.output.dense.weight.normal_(0, 0.5)
+    def activation_outlier(layer):
         # Neuron 0 of the FFN fires at ~1000 and the down projection ignores it, so fp32 is unchanged; but
         # dynamic int8 quantizes each token's activations with one scale, which that neuron sets, and the
         # rest round to zero. (A weight outlier would not do: weights are per-channel, and litert-torch
         # folds a zeroed LayerNorm gain into the next weights.)
         layer.intermediate.dense.bias[0] = 1000.0
         layer.output.dense.weight[:, 0] = 0.0
-        model.classifier.weight.normal_(0, 1.0)
-    model.save_pretrained(src)
+
+    src = damaged_layer_copy(bert_dir, tmp_path / "outlier-src", activation_outlier)
     result = convert_fn(src, tmp_path / "outlier", format="tflite", device="rpi5", max_seq_len=32)
     q = result.manifest.quantization
     assert q["kept_fp32"] == ["layer.1"], q
