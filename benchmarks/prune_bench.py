@@ -4,8 +4,9 @@ macro-F1 on held-out templates, accuracy on the noisy set) for fp32 and int8, on
     python benchmarks/prune_bench.py [--checkpoint DIR] [--recover-steps 300] [--eval-every 5] [--json FILE]
 
 DIR is a `edgelm train-intents` output (default: the model `edgelm demo` caches). Recovery distils the
-unpruned model into the pruned one on the checkpoint's training sentences (train.jsonl; labels unused), which
-also define the vocabulary `--prune-vocab` keeps.
+unpruned model into the pruned one on the checkpoint's training sentences (train.jsonl), with cross-entropy
+on their labels; they also define the vocabulary `--prune-vocab` keeps. `--settings "50% heads+FFN"` runs
+only the named rows (and the unpruned one).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from edgelm.demo import default_cache_dir  # noqa: E402
 SETTINGS = [
     ("none", None),
     ("25% heads+FFN", PruneOptions(heads="0.25", ffn=0.25)),
+    ("37.5% heads+FFN", PruneOptions(heads="0.375", ffn=0.375)),
     ("50% heads+FFN", PruneOptions(heads="0.5", ffn=0.5)),
     ("vocab", PruneOptions(vocab=True)),
     ("vocab + 50%", PruneOptions(heads="0.5", ffn=0.5, vocab=True)),
@@ -66,8 +68,10 @@ def main() -> None:
     parser.add_argument("--recover-steps", type=int, default=300)
     parser.add_argument("--eval-every", type=int, default=5, help="use every n-th eval sentence")
     parser.add_argument("--runs", type=int, default=3, help="latency runs per bundle (median of medians)")
+    parser.add_argument("--settings", help="comma-separated setting names to run (the unpruned row always runs)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    wanted = {"none", *args.settings.split(",")} if args.settings else None
     ck = args.checkpoint
     work = Path(tempfile.mkdtemp(prefix="edgelm-prune-bench-"))
     clean = _subset(ck / "eval.jsonl", work / "eval.jsonl", args.eval_every)
@@ -79,6 +83,8 @@ def main() -> None:
     rows = []
     console = Console()
     for name, popts in SETTINGS:
+        if wanted is not None and name not in wanted:
+            continue
         src = ck
         if popts is not None:
             popts.recover_steps = args.recover_steps if (popts.heads or popts.ffn) else 0
