@@ -15,9 +15,7 @@ from converter.tflite_compact import compact_tflite
 
 BUCKETS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 TFLITE_FAMILIES = ("bert", "mobilebert", "gpt2")  # gpt2: prefill/decode signatures (converter.tflite_lm)
-# static-int8 is left out: ai-edge-quantizer 0.10 quantizes weight buffers that several bucket signatures
-# share once per signature, each overwriting the last (cosine 0.69 on a tiny BERT), so it is not safe yet.
-TFLITE_QUANT = {"none": None, "dynamic-int8": "dynamic_wi8_afp32", "fp16": "fp16"}
+TFLITE_QUANT = {"none": None, "dynamic-int8": "dynamic_wi8_afp32", "fp16": "fp16", "static-int8": "static"}
 
 
 def buckets_for(max_len: int) -> list[int]:
@@ -40,6 +38,8 @@ def check_supported(family: str, generative: bool, mode: str) -> None:
                               f"for {family} use --format onnx")
     if mode not in TFLITE_QUANT:
         raise ConversionError(f"--format tflite supports --quantize {', '.join(TFLITE_QUANT)}, not {mode}")
+    if generative and mode == "static-int8":
+        raise ConversionError("--format tflite --quantize static-int8 is for encoders; for GPT-2 use dynamic-int8")
 
 
 def export_tflite(torch_model, input_names: list[str], buckets: list[int], out: Path) -> Path:
@@ -109,7 +109,9 @@ def _quantized_bytes(fp32: Path, recipe_name: str, calibration: dict[str, list[d
         from ai_edge_quantizer.algorithm_manager import AlgorithmName
     except ImportError as exc:
         raise MissingExtraError("ai-edge-quantizer", extra="convert") from exc
-    q = quantizer.Quantizer(str(fp32), _fp16_recipe() if recipe_name == "fp16" else getattr(recipe, recipe_name)())
+    recipes = {"fp16": _fp16_recipe, "static": _static_recipe}
+    make = recipes[recipe_name] if recipe_name in recipes else getattr(recipe, recipe_name)
+    q = quantizer.Quantizer(str(fp32), make())
     for pattern in exclude:  # later entries win over the blanket '.*' rule
         q.update_quantization_recipe(regex=pattern, operation_name=qtyping.TFLOperationName.ALL_SUPPORTED,
                                      algorithm_key=AlgorithmName.NO_QUANTIZE)
@@ -131,6 +133,18 @@ def _fp16_recipe():
     manager.add_weight_only_config(regex=".*", operation_name=qtyping.TFLOperationName.ALL_SUPPORTED, num_bits=16,
                                    granularity=qtyping.QuantGranularity.TENSORWISE,
                                    algorithm_key=AlgorithmName.FLOAT_CASTING)
+    return manager.get_quantization_recipe()
+
+
+def _static_recipe():
+    """Full integer: int8 weights and activations calibrated per signature on --calibration texts. The
+    static recipe leaves EMBEDDING_LOOKUP tables in fp32 (the largest tensor), so they get int8 weights too."""
+    from ai_edge_quantizer import qtyping, recipe_manager
+
+    manager = recipe_manager.RecipeManager()
+    manager.add_static_config(regex=".*", operation_name=qtyping.TFLOperationName.ALL_SUPPORTED,
+                              activation_num_bits=8, weight_num_bits=8)
+    manager.add_weight_only_config(regex=".*", operation_name=qtyping.TFLOperationName.EMBEDDING_LOOKUP, num_bits=8)
     return manager.get_quantization_recipe()
 
 

@@ -207,7 +207,7 @@ def test_auto_format_follows_the_board(gpt2_dir, bert_dir):
     for model in (gpt2_dir, bert_dir):  # GPT-2 too: prefill/decode signatures over a fixed KV cache
         assert resolve_format("auto", pi, resolve(str(model)), "dynamic-int8") == "tflite"
         assert resolve_format("auto", jetson, resolve(str(model)), "fp16") == "onnx"
-    assert resolve_format("auto", pi, resolve(str(bert_dir)), "static-int8") == "onnx"  # LiteRT lacks it
+    assert resolve_format("auto", pi, resolve(str(bert_dir)), "static-int8") == "tflite"
 
 
 def test_cli_unknown_device(bert_dir, tmp_path):

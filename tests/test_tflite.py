@@ -51,9 +51,21 @@ def test_fp32_tflite_matches_onnx_on_every_bucket(bert_dir, bert_bundle, convert
     assert [p.label for p in lite.classifier.predict(texts)] == [p.label for p in ort.classifier.predict(texts)]
 
 
-def test_unsupported_tflite_combinations_are_clear(bert_dir, convert_fn, tmp_path):
-    with pytest.raises(ConversionError, match="supports --quantize none, dynamic-int8, fp16"):
-        convert_fn(bert_dir, tmp_path / "b", format="tflite", quantize="static-int8")
+def test_unsupported_tflite_combinations_are_clear(gpt2_dir, convert_fn, tmp_path):
+    with pytest.raises(ConversionError, match="static-int8 is for encoders"):
+        convert_fn(gpt2_dir, tmp_path / "g", format="tflite", quantize="static-int8")
+
+
+def test_static_int8_is_full_integer_and_agent_dequantizes(bert_dir, eval_file, convert_fn, tmp_path):
+    result = convert_fn(bert_dir, tmp_path / "s8", format="tflite", quantize="static-int8", max_seq_len=32,
+                        calibration_file=eval_file, eval_file=eval_file, device="rpi5")
+    shares = tflite.weight_fractions(result.bundle / "model.tflite")
+    assert shares == {"int8": 1.0}  # embeddings included
+    assert result.manifest.metrics["parity"]["cosine"] >= 0.98  # the static-int8 tolerance
+    model = load_model(result.bundle)
+    assert model.runtime._dequantize  # int8 logits, with their scale read from the flatbuffer
+    probs = model.classifier.predict(["turn on the light", "what time is it"])[0].probabilities
+    assert abs(float(np.sum(probs)) - 1) < 1e-4
 
 
 def test_fp16_tflite_stores_half_precision_weights(bert_dir, convert_fn, tmp_path):

@@ -55,6 +55,10 @@ class _CompiledEngine:
     def outputs(self, key: str) -> list[str]:
         return list(self._signatures[key]["outputs"])
 
+    def output_dtypes(self, key: str) -> dict[str, np.dtype]:
+        details = self.model.get_output_tensor_details(key)
+        return {name: np.dtype(details[name]["dtype"]) for name in self.outputs(key)}
+
     def run(self, key: str, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         if key not in self._buffers:
             index = self.model.get_signature_index(key)
@@ -95,8 +99,34 @@ class _InterpreterEngine:
     def outputs(self, key: str) -> list[str]:
         return list(self._runner(key).get_output_details())
 
+    def output_dtypes(self, key: str) -> dict[str, np.dtype]:
+        return {k: np.dtype(v["dtype"]) for k, v in self._runner(key).get_output_details().items()}
+
     def run(self, key: str, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         return self._runner(key)(**feeds)
+
+
+def _output_quantization(model_path: Path) -> dict[tuple[str, str], tuple[float, int]]:
+    """(signature, output) -> (scale, zero point) of integer outputs (a full-integer model's logits), read
+    lazily from the mmapped flatbuffer: CompiledModel reports an output's dtype but not its scale."""
+    import mmap
+
+    from ai_edge_litert import schema_py_generated as schema  # type: ignore[import-untyped]
+
+    found = {}
+    with open(model_path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        model = schema.Model.GetRootAs(buf, 0)
+        for i in range(model.SignatureDefsLength()):
+            sig = model.SignatureDefs(i)
+            subgraph = model.Subgraphs(sig.SubgraphIndex())
+            for j in range(sig.OutputsLength()):
+                out = sig.Outputs(j)
+                tensor = subgraph.Tensors(out.TensorIndex())
+                quant = tensor.Quantization()
+                if tensor.Type() in (schema.TensorType.INT8, schema.TensorType.INT16) and quant and quant.ScaleLength():
+                    found[(sig.SignatureKey().decode(), out.Name().decode())] = (float(quant.Scale(0)),
+                                                                                int(quant.ZeroPoint(0)))
+    return found
 
 
 def _open_engine(model_path: Path, threads: int):
@@ -145,12 +175,22 @@ class LiteRtRuntime:
         self.input_shapes = {k: [None, None] for k in self._dtypes}
         self.output_names = self.engine.outputs(first)
         self.max_len = max(self.buckets) if self.buckets else 0
+        integer = any(dtype.kind in "iu" for key in self.signatures for dtype in self.engine.output_dtypes(key).values())
+        self._dequantize = _output_quantization(model_path) if integer else {}
+
+    def _call(self, key: str, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        out = self.engine.run(key, feeds)
+        for name, value in out.items():
+            if (key, name) in self._dequantize:  # full-integer model: int8 logits back to float
+                scale, zero = self._dequantize[(key, name)]
+                out[name] = (value.astype(np.float32) - zero) * scale
+        return out
 
     def run_signature(self, key: str, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """One call of one signature, inputs cast to the signature's own dtypes (the generator's path).
         A generative bundle has no seq<N> buckets: `prefill<T>` and `decode` (see edge_agent.generate)."""
         dtypes = self.engine.inputs(key)
-        return self.engine.run(key, {name: np.ascontiguousarray(feeds[name], dtype=dtypes[name]) for name in dtypes})
+        return self._call(key, {name: np.ascontiguousarray(feeds[name], dtype=dtypes[name]) for name in dtypes})
 
     def signature_input_shapes(self, key: str) -> dict[str, list[int]]:
         return self.engine.input_shapes(key)
@@ -177,7 +217,7 @@ class LiteRtRuntime:
                 padded = np.zeros((1, bucket), dtype=self._dtypes[name])
                 padded[0, :length] = value[row, :length]
                 single[name] = padded
-            for name, value in self.engine.run(self.buckets[bucket], single).items():
+            for name, value in self._call(self.buckets[bucket], single).items():
                 if value.ndim == 3:  # per-token outputs (slot tags) come back at the batch's own width
                     fitted = np.zeros((1, width, value.shape[2]), dtype=value.dtype)
                     fitted[:, :min(width, bucket)] = value[:, :width]
