@@ -62,14 +62,15 @@ def bench(bundle, compare, baseline, seqs, batches, runs, threads, as_json) -> N
         click.echo(json.dumps(results, indent=2))
         return
     names = list(results)
-    click.echo(f"{'point':<12}" + "".join(f"{n:>24}" for n in names) + ("   each / first" if len(names) > 1 else ""))
+    width = max(len(n) for n in names) + 2
+    click.echo(f"{'point':<12}" + "".join(f"{n:>{width}}" for n in names) + ("   each / first" if len(names) > 1 else ""))
     for point in results[names[0]]["p50_ms"]:
         values = [results[n]["p50_ms"][point] for n in names]
         ratios = " ".join(f"{v / values[0]:.2f}x" for v in values[1:])
-        click.echo(f"{point + ' ms':<12}" + "".join(f"{v:>24.3f}" for v in values) + f"   {ratios}")
+        click.echo(f"{point + ' ms':<12}" + "".join(f"{v:>{width}.3f}" for v in values) + f"   {ratios}")
     for key in ("peak_rss_mb", "load_s", "tokens_per_s"):
         if key in results[names[0]]:
-            click.echo(f"{key:<12}" + "".join(f"{results[n].get(key, float('nan')):>24}" for n in names))
+            click.echo(f"{key:<12}" + "".join(f"{results[n].get(key, float('nan')):>{width}}" for n in names))
 
 
 RUNTIME_KINDS = {"onnxruntime": "ort", "litert": "litert"}
