@@ -39,7 +39,8 @@ def bench(bundle, compare, baseline, seqs, batches, runs, threads, as_json) -> N
     generative = m.task == "text-generation"
     if any((o.manifest.task == "text-generation") != generative for o in opened):
         raise click.ClickException("--compare needs bundles of the same task (all generation or all classification)")
-    vocab = _vocab(opened[0].path / m.tokenizer_file, baseline)
+    # random ids valid for every bundle (a vocabulary-pruned one keeps ~1,400 tokens); cost does not depend on ids
+    vocab = min(_vocab(o.path / o.manifest.tokenizer_file, baseline) for o in opened)
     seq_list = [int(s) for s in seqs.split(",")]
     batch_list = [int(b) for b in batches.split(",")]
     cached = min(128, min(o.manifest.max_seq_len for o in opened) - 1)  # decode step after this many tokens
