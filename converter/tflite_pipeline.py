@@ -82,11 +82,11 @@ def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps
             tflite.quantize_tflite(fp32, model_path, mode, calib)
             result, failures = judge(model_path, mode)
             verify.raise_if_failed(failures, result)
-            outcome = Outcome(model_path, tflite.int8_weight_fraction(model_path), report=result)
+            outcome = Outcome(model_path, 0.0, report=result)
         for line in outcome.notes:
             steps.note(line)
-        outcome.int8_fraction = round(outcome.int8_fraction, 4)
         shares = tflite.weight_fractions(model_path)
+        outcome.int8_fraction = round(shares.get("int8", 0.0), 4)
         steps.note(f"{model_path.stat().st_size / 2**20:.1f} MB ({fp32.stat().st_size / 2**20:.1f} MB before); "
                    "weights " + ", ".join(f"{kind} {share:.0%}" for kind, share in sorted(shares.items())))
     return pipeline._write_bundle(source, output, opts, profile, mode, steps, work, stage, model_path, outcome,

@@ -175,8 +175,10 @@ class LiteRtRuntime:
         self.input_shapes = {k: [None, None] for k in self._dtypes}
         self.output_names = self.engine.outputs(first)
         self.max_len = max(self.buckets) if self.buckets else 0
-        integer = any(dtype.kind in "iu" for key in self.signatures for dtype in self.engine.output_dtypes(key).values())
+        # one conversion quantizes every signature alike: the first tells whether outputs are integers
+        integer = any(dtype.kind in "iu" for dtype in self.engine.output_dtypes(first).values())
         self._dequantize = _output_quantization(model_path) if integer else {}
+        self._signature_dtypes: dict[str, dict[str, np.dtype]] = {}
 
     def _call(self, key: str, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         out = self.engine.run(key, feeds)
@@ -189,7 +191,9 @@ class LiteRtRuntime:
     def run_signature(self, key: str, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """One call of one signature, inputs cast to the signature's own dtypes (the generator's path).
         A generative bundle has no seq<N> buckets: `prefill<T>` and `decode` (see edge_agent.generate)."""
-        dtypes = self.engine.inputs(key)
+        if key not in self._signature_dtypes:  # decode runs once per token: look its inputs up once
+            self._signature_dtypes[key] = self.engine.inputs(key)
+        dtypes = self._signature_dtypes[key]
         return self._call(key, {name: np.ascontiguousarray(feeds[name], dtype=dtypes[name]) for name in dtypes})
 
     def signature_input_shapes(self, key: str) -> dict[str, list[int]]:
