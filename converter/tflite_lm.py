@@ -22,13 +22,12 @@ import math
 from pathlib import Path
 
 from converter.errors import ConversionError, MissingExtraError
+from converter.tflite import buckets_for
 
 NEG = -1e9  # additive mask; finite, so a fully masked row can never produce NaN
 
 
 def prefill_buckets(max_len: int) -> list[int]:
-    from converter.tflite import buckets_for
-
     return buckets_for(max_len)  # the encoders' buckets: padding at most 50% of the prompt
 
 

@@ -6,7 +6,8 @@ pads each row to the smallest bucket that fits and runs it, so callers never see
 
 The engine is LiteRT's CompiledModel with XNNPACK's in-memory weight cache: every signature is its own
 subgraph, and without the cache XNNPACK packs the shared weights once per signature (nine copies; a
-TinyBERT-shape int8 agent measured 102 MB RSS with the classic Interpreter, 70 MB with the cache). The
+process that loads a TinyBERT-shape int8 model and runs it measured 102 MB RSS with the classic
+Interpreter, 70 MB with the cache). The
 classic Interpreter, and old `tflite_runtime` after it, remain fallbacks.
 """
 
