@@ -221,31 +221,43 @@ def balance(train: list[Example], minimum: int, seed: int) -> list[Example]:
     return out
 
 
-CONNECTORS = {"en": [""], "es": ["", "", "de", "del", "de la"]}
+CONNECTORS = {"en": [""], "es": ["", "", "de", "del", "de la", "de los", "de las"]}
 
 
-def name_pool(vocab: list[str], exclude: set[str]) -> list[str]:
-    """Whole words from the encoder's vocabulary to invent area and device names from; words of the
-    unseen-names test lists are left out, so that test stays unseen."""
-    return sorted({w for w in vocab if w.isalpha() and len(w) >= 3 and w not in exclude})
+def name_pool(vocab: list[str], exclude: set[str]) -> tuple[list[str], list[str]]:
+    """Whole words and word pieces ("##ing") in Latin letters from the encoder's vocabulary to invent area and
+    device names from; words of the unseen-names test lists are left out, so that test stays unseen."""
+    words = sorted({w for w in vocab if w.isascii() and w.isalpha() and len(w) >= 3 and w not in exclude})
+    pieces = sorted({w[2:] for w in vocab if w.startswith("##") and w[2:].isascii() and w[2:].isalpha()})
+    return words, pieces
 
 
 def invent_names(train: list[Example], vocab: list[str], fraction: float, seed: int) -> list[Example]:
     """Copies of `fraction` of the examples with an area/floor/name whose values are replaced by invented
     one- to three-word names: the tagger learns where a name sits, not which names exist (issue 5's
-    unseen-names goal). The invented names come from `vocab` minus every word of UNSEEN_LISTS."""
+    unseen-names goal). Half the invented words are glued from vocabulary pieces, so that they split into
+    several tokens as most unseen Spanish words do ("despensa" is des ##pensa); whole vocabulary words alone
+    taught the tagger that a name is one token. Every word of UNSEEN_LISTS is left out."""
     rng = random.Random(seed)
     exclude = {w for lists in UNSEEN_LISTS.values() for values in lists.values() for v in values for w in v.split()}
-    pool = name_pool(vocab, exclude)
+    words, pieces = name_pool(vocab, exclude)
     out = list(train)
     candidates = [e for e in train if any(s.name in ENTITY_SLOTS for s in e.slots)]
 
+    def word() -> str:
+        if not pieces or rng.random() < 0.5:
+            return rng.choice(words)
+        while True:
+            glued = rng.choice(words) + "".join(rng.choice(pieces) for _ in range(rng.choice([1, 1, 2])))
+            if glued not in exclude:
+                return glued
+
     def invent(lang: str) -> str:
-        words = [rng.choice(pool) for _ in range(rng.choice([1, 1, 2, 2, 3]))]
+        name = [word() for _ in range(rng.choice([1, 1, 2, 2, 3]))]
         joiner = rng.choice(CONNECTORS.get(lang, [""]))
-        if joiner and len(words) > 1:
-            words.insert(1, joiner)
-        return " ".join(words)
+        if joiner and len(name) > 1:
+            name.insert(1, joiner)
+        return " ".join(name)
 
     for e in rng.sample(candidates, int(len(candidates) * fraction)):
         out.append(replace_values(e, {i: invent(e.lang) for i, s in enumerate(e.slots) if s.name in ENTITY_SLOTS}))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from edge_agent.runtime import Runtime
-from edge_agent.slots import HomeEntities, build_slots, decode
+from edge_agent.slots import HomeEntities, build_slots, decode, word_tags
 
 
 @dataclass
@@ -82,10 +82,11 @@ class Classifier:
         for text, row, encoding, tags in zip(texts, probs, encodings, tag_probs):
             n = min(len(encoding.ids), self.max_seq_len, tags.shape[0])
             offsets = [tuple(o) for o in encoding.offsets[:n]]
+            word_ids = list(encoding.word_ids[:n])
             if len(encoding.ids) > n:
-                offsets[-1] = (0, 0)  # truncation keeps [SEP] in the last position
-            best = tags[:n].argmax(-1)
-            spans = decode([self.slot_labels[i] for i in best], offsets, tags[:n].max(-1).tolist())
+                offsets[-1], word_ids[-1] = (0, 0), None  # truncation keeps [SEP] in the last position
+            word_level, scores = word_tags(tags[:n], self.slot_labels, word_ids)
+            spans = decode(word_level, offsets, scores)
             pred = self._prediction(row)
             pred.slots = build_slots(text, spans, self.slot_values, self.home)
             out.append(pred)

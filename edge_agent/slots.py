@@ -8,6 +8,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import numpy as np
+
 NUMERIC = {"brightness", "temperature", "position", "volume_level", "volume_step", "percentage",
            "hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"}
 PERCENT = {"brightness", "position", "volume_level", "volume_step", "percentage"}
@@ -34,6 +36,39 @@ class HomeEntities:
 
     def candidates(self, slot: str) -> list[str]:
         return list(getattr(self, SNAPPED[slot], [])) if slot in SNAPPED else []
+
+
+def word_tags(probs: np.ndarray, labels: list[str], word_ids: list[int | None]) -> tuple[list[str], list[float]]:
+    """One tag per word instead of per subword token, so a span never starts or ends inside a word: a word's
+    tokens vote on its slot kind (mean of B+I probability per kind), its first token decides B or I, and the
+    rest continue it. Without this an unseen word split into pieces ("buhard ##illa") came back as two
+    half-word spans of different kinds."""
+    kinds = sorted({label.partition("-")[2] for label in labels if label != "O"})
+    column = {label: i for i, label in enumerate(labels)}
+    mass = np.zeros((probs.shape[0], len(kinds) + 1))
+    mass[:, 0] = probs[:, column["O"]] if "O" in column else 0.0
+    for k, kind in enumerate(kinds, start=1):
+        mass[:, k] = sum(probs[:, column[f"{p}-{kind}"]] for p in "BI" if f"{p}-{kind}" in column)
+    tags, scores = ["O"] * len(word_ids), [1.0] * len(word_ids)
+    groups: dict[int, list[int]] = {}
+    for i, word in enumerate(word_ids):
+        if word is not None:
+            groups.setdefault(word, []).append(i)
+    for tokens in groups.values():
+        votes = mass[tokens].mean(0)
+        best = int(votes.argmax())
+        if best == 0:
+            continue
+        kind = kinds[best - 1]
+        first = probs[tokens[0]]
+        begin = first[column[f"B-{kind}"]] if f"B-{kind}" in column else 0.0
+        inside = first[column[f"I-{kind}"]] if f"I-{kind}" in column else 0.0
+        tags[tokens[0]] = f"{'B' if begin >= inside else 'I'}-{kind}"
+        for i in tokens[1:]:
+            tags[i] = f"I-{kind}"
+        for i in tokens:
+            scores[i] = float(votes[best])
+    return tags, scores
 
 
 def decode(tags: list[str], offsets: list[tuple[int, int]], scores: list[float]) -> list[tuple[str, int, int, float]]:

@@ -70,6 +70,25 @@ def test_bio_tags_decode_back_to_the_same_spans(en_samples):
     assert checked > 300
 
 
+def test_a_word_split_into_pieces_gets_one_tag():
+    from edge_agent.slots import word_tags
+
+    labels = ["O", "B-area", "I-area", "B-name", "I-name"]
+    text = "en la buhardilla ya"
+    # tokens: en | la | buh ##ard ##illa | ya ; per-token argmax says name, area, area inside one word
+    offsets = [(0, 2), (3, 5), (6, 9), (9, 12), (12, 16), (17, 19)]
+    word_ids = [0, 1, 2, 2, 2, 3]
+    probs = np.array([[0.9, 0.05, 0.0, 0.05, 0.0], [0.8, 0.1, 0.0, 0.1, 0.0], [0.1, 0.35, 0.0, 0.45, 0.1],
+                      [0.1, 0.0, 0.7, 0.0, 0.2], [0.2, 0.0, 0.6, 0.0, 0.2], [0.95, 0.0, 0.05, 0.0, 0.0]])
+    token_level = decode([labels[i] for i in probs.argmax(-1)], offsets, probs.max(-1).tolist())
+    assert [text[s:e] for _, s, e, _ in token_level] == ["buh", "ardilla"]  # what per-token tags gave
+    tags, scores = word_tags(probs, labels, word_ids)
+    assert tags == ["O", "O", "B-area", "I-area", "I-area", "O"]
+    found = decode(tags, offsets, scores)
+    assert [(n, text[s:e]) for n, s, e, _ in found] == [("area", "buhardilla")]
+    assert found[0][3] == pytest.approx((0.35 + 0.7 + 0.6) / 3)  # the word's mean area probability
+
+
 def test_noise_keeps_spans_on_their_words(en_samples):
     rng = random.Random(3)
     moved = 0
@@ -232,7 +251,7 @@ def test_invented_names_move_spans_and_never_use_unseen_words(en_samples):
 
     rows = [Example(t, intent, "en", template, spans) for (intent, template), samples in en_samples.items()
             for t, spans in samples]
-    vocab = ["attic", "laundry", "patio", "zebra", "copper", "orchard", "lantern", "##ing", "x1"]
+    vocab = ["attic", "laundry", "patio", "zebra", "copper", "orchard", "lantern", "att", "##ic", "##ing", "x1"]
     out = invent_names(rows, vocab, 1.0, seed=1)
     invented = [e for e in out if e not in rows]
     words = set()
@@ -245,4 +264,8 @@ def test_invented_names_move_spans_and_never_use_unseen_words(en_samples):
                 words.update(said.split())
     assert len(invented) == len(out) - len(rows) == sum(any(s.name in ("area", "floor", "name") for s in e.slots)
                                                          for e in rows)
-    assert words and words <= {"zebra", "copper", "orchard", "lantern"}  # unseen-list words left out
+    whole = {"zebra", "copper", "orchard", "lantern", "att"}
+    glued = {w + p1 + p2 for w in whole for p1 in ("ic", "ing") for p2 in ("", "ic", "ing")}
+    assert words & whole and words & glued  # both kinds of invented word occur
+    assert words <= whole | glued
+    assert not words & {"attic", "laundry", "patio"}  # unseen-list words left out, also when glued
