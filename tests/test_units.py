@@ -102,3 +102,33 @@ def test_pick_token_greedy_and_seeded_sampling():
     draws = [pick_token(logits, 1.0, 2, np.random.default_rng(s)) for s in range(50)]
     assert set(draws) == {1, 3}  # top-2 only
     assert draws == [pick_token(logits, 1.0, 2, np.random.default_rng(s)) for s in range(50)]
+
+
+def _resident_kb(path) -> int:
+    target, total, inside = str(path.resolve()), 0, False
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if "-" in fields[0] and not fields[0].endswith(":"):
+                inside = len(fields) >= 6 and fields[5] == target
+            elif inside and fields[0] == "Rss:":
+                total += int(fields[1])
+    return total
+
+
+def test_release_file_pages_drops_resident_pages_and_keeps_the_bytes(tmp_path):
+    import mmap
+
+    from edge_agent.runtime.litert import release_file_pages
+
+    path = tmp_path / "model.bin"
+    data = np.random.default_rng(0).integers(0, 255, 8 << 20, dtype=np.uint8).tobytes()
+    path.write_bytes(data)
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        checksum = sum(view[i] for i in range(0, len(data), 4096))  # touch every page
+        assert _resident_kb(path) >= 7 * 1024
+        assert release_file_pages(path) >= len(data)
+        assert _resident_kb(path) < 1024
+        assert view[:] == data  # pages fault back in from the file, unchanged
+        assert sum(view[i] for i in range(0, len(data), 4096)) == checksum
+    assert release_file_pages(tmp_path / "not-mapped.bin") == 0
