@@ -49,7 +49,9 @@ def quantize_dynamic(model_path: Path, out_path: Path, preset: str, exclude: lis
                "avx512": AutoQuantizationConfig.avx512, "avx512_vnni": AutoQuantizationConfig.avx512_vnni}
     if preset not in factory:
         raise ConversionError(f"unknown ORT quantization preset {preset!r}; known: {', '.join(factory)}")
-    config = factory[preset](is_static=False, per_channel=False, nodes_to_exclude=list(exclude or []))
+    # Per-channel weight scales: on the joint intent+slot model per-tensor int8 lost 1.15 points of slot F1
+    # (span agreement with fp32 0.935), per-channel 0.09 (0.979), at the same size and speed.
+    config = factory[preset](is_static=False, per_channel=True, nodes_to_exclude=list(exclude or []))
     quantizer = ORTQuantizer.from_pretrained(model_path.parent, file_name=model_path.name)
     work = out_path.parent / f".q-{out_path.stem}"
     written = quantizer.quantize(quantization_config=config, save_dir=work)

@@ -138,6 +138,15 @@ def device_id() -> str:
     return f"dev-{uuid.uuid4().hex[:8]}"
 
 
+def activation_outlier(layer) -> None:
+    """Neuron 0 of the FFN fires at ~1000 and the down projection ignores it, so fp32 is unchanged; but
+    dynamic int8 quantizes each token's activations with one scale, which that neuron sets, and the rest
+    round to zero. (A weight outlier would not do: weights are per-channel in both formats, and litert-torch
+    folds a zeroed LayerNorm gain into the next weights.)"""
+    layer.intermediate.dense.bias[0] = 1000.0
+    layer.output.dense.weight[:, 0] = 0.0
+
+
 def damaged_layer_copy(bert_dir: Path, dst: Path, damage) -> Path:
     """A copy of the tiny BERT whose layer 1 FFN matters to the output and is then `damage`d in place
     (int8 of that layer alone must break while fp32 stays sane): the fallback tests' model."""

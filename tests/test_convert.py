@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import damaged_layer_copy
+from conftest import activation_outlier, damaged_layer_copy
 
 import devices
 from converter import export as export_module
@@ -114,13 +114,7 @@ def test_unsupported_device_refused(bert_dir, tmp_path, convert_fn):
 
 
 def test_outlier_layer_alone_is_kept_in_fp32(bert_dir, tmp_path, convert_fn):
-    def one_huge_weight(layer):
-        # Per-tensor int8 flattens the rest of that matrix to zero. Its neuron is unused downstream, so fp32
-        # outputs stay sane while int8 of this layer alone breaks.
-        layer.intermediate.dense.weight[0, 0] = 400.0
-        layer.output.dense.weight[:, 0] = 0.0
-
-    src = damaged_layer_copy(bert_dir, tmp_path / "outlier-src", one_huge_weight)
+    src = damaged_layer_copy(bert_dir, tmp_path / "outlier-src", activation_outlier)
     result = convert_fn(src, tmp_path / "outlier")
     q = result.manifest.quantization
     assert q["kept_fp32"] == ["layer.1"], q

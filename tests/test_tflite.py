@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import damaged_layer_copy
+from conftest import activation_outlier, damaged_layer_copy
 
 from converter import tflite
 from converter.errors import ConversionError
@@ -153,14 +153,6 @@ print(json.dumps(sorted(k for k in sys.modules if k.split('.')[0] in
 
 
 def test_int8_fallback_keeps_the_broken_layer_in_fp32(bert_dir, convert_fn, tmp_path):
-    def activation_outlier(layer):
-        # Neuron 0 of the FFN fires at ~1000 and the down projection ignores it, so fp32 is unchanged; but
-        # dynamic int8 quantizes each token's activations with one scale, which that neuron sets, and the
-        # rest round to zero. (A weight outlier would not do: weights are per-channel, and litert-torch
-        # folds a zeroed LayerNorm gain into the next weights.)
-        layer.intermediate.dense.bias[0] = 1000.0
-        layer.output.dense.weight[:, 0] = 0.0
-
     src = damaged_layer_copy(bert_dir, tmp_path / "outlier-src", activation_outlier)
     result = convert_fn(src, tmp_path / "outlier", format="tflite", device="rpi5", max_seq_len=32)
     q = result.manifest.quantization
