@@ -232,52 +232,28 @@ def name_pool(vocab: list[str], exclude: set[str]) -> tuple[list[str], list[str]
     return words, pieces
 
 
-# Spanish-looking words from syllables: glued English pieces stood out in a Spanish sentence, so the tagger
-# learned "a foreign word is a name" and still missed unseen names that are plain Spanish ("despensa").
-ES_ONSETS = ["b", "c", "d", "f", "g", "l", "m", "n", "p", "r", "s", "t", "v", "ch", "ll", "br", "tr", "pl", "cr",
-             "gr", "pr", "qu", "j", "z", ""]
-ES_VOWELS = ["a", "e", "i", "o", "u", "a", "e", "o", "ue", "ie"]
-ES_ACCENTS = str.maketrans("aeiou", "áéíóú")
-ES_ENDINGS = ["o", "a", "os", "as", "ero", "era", "dor", "dora", "ción", "illa", "ito", "ita", "al", "ón", "ería"]
-
-
-def spanish_like_word(rng: random.Random) -> str:
-    syllables = [rng.choice(ES_ONSETS) + rng.choice(ES_VOWELS) + rng.choice(["", "", "", "n", "s", "r", "l"])
-                 for _ in range(rng.choice([1, 1, 2, 2, 3]))]
-    word = "".join(syllables) + rng.choice(["", *ES_ENDINGS])
-    if rng.random() < 0.25 and "á" not in word and "ó" not in word:  # at most one accent, as in Spanish
-        at = rng.randrange(len(word))
-        word = word[:at] + word[at:].translate(ES_ACCENTS)[:1] + word[at + 1:]
-    return word
-
-
 def invent_names(train: list[Example], vocab: list[str], fraction: float, seed: int) -> list[Example]:
     """Copies of `fraction` of the examples with an area/floor/name whose values are replaced by invented
     one- to three-word names: the tagger learns where a name sits, not which names exist (issue 5's
-    unseen-names goal). Some invented words are glued from vocabulary pieces, so that they split into several
-    tokens as most unseen Spanish words do ("despensa" is des ##pensa): whole vocabulary words alone taught
-    the tagger that a name is one token. In Spanish most are made of Spanish syllables. Every word of
-    UNSEEN_LISTS is left out."""
+    unseen-names goal). Half the invented words are glued from vocabulary pieces, so that they split into
+    several tokens as most unseen Spanish words do ("despensa" is des ##pensa); whole vocabulary words alone
+    taught the tagger that a name is one token. Every word of UNSEEN_LISTS is left out."""
     rng = random.Random(seed)
     exclude = {w for lists in UNSEEN_LISTS.values() for values in lists.values() for v in values for w in v.split()}
     words, pieces = name_pool(vocab, exclude)
     out = list(train)
     candidates = [e for e in train if any(s.name in ENTITY_SLOTS for s in e.slots)]
 
-    def word(lang: str) -> str:
+    def word() -> str:
+        if not pieces or rng.random() < 0.5:
+            return rng.choice(words)
         while True:
-            draw = rng.random()
-            if lang == "es" and draw < 0.6:
-                made = spanish_like_word(rng)
-            elif not pieces or draw < 0.8:
-                made = rng.choice(words)
-            else:
-                made = rng.choice(words) + "".join(rng.choice(pieces) for _ in range(rng.choice([1, 1, 2])))
-            if len(made) >= 3 and made not in exclude:
-                return made
+            glued = rng.choice(words) + "".join(rng.choice(pieces) for _ in range(rng.choice([1, 1, 2])))
+            if glued not in exclude:
+                return glued
 
     def invent(lang: str) -> str:
-        name = [word(lang) for _ in range(rng.choice([1, 1, 2, 2, 3]))]
+        name = [word() for _ in range(rng.choice([1, 1, 2, 2, 3]))]
         joiner = rng.choice(CONNECTORS.get(lang, [""]))
         if joiner and len(name) > 1:
             name.insert(1, joiner)
