@@ -155,6 +155,7 @@ def damaged_layer_copy(bert_dir: Path, dst: Path, damage) -> Path:
 
     shutil.copytree(bert_dir, dst)
     model = BertForSequenceClassification.from_pretrained(dst)
+    torch.manual_seed(0)  # one fixed damaged model: its damage must break int8 of layer 1 alone
     with torch.no_grad():
         layer = model.bert.encoder.layer[1]
         layer.intermediate.dense.weight.normal_(0, 0.5)
