@@ -4,6 +4,7 @@ durations in seconds, percentages 0-100) and names snapped to the home's own are
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -38,17 +39,24 @@ class HomeEntities:
         return list(getattr(self, SNAPPED[slot], [])) if slot in SNAPPED else []
 
 
+@functools.lru_cache(maxsize=8)
+def _kinds(labels: tuple[str, ...]) -> tuple[list[str], np.ndarray, dict[str, int]]:
+    """Slot kinds, a [labels, 1 + kinds] matrix that sums B- and I- probability per kind (column 0 is O),
+    and each label's column: built once per label set, not per sentence."""
+    kinds = sorted({label.partition("-")[2] for label in labels if label != "O"})
+    to_kind = np.zeros((len(labels), len(kinds) + 1))
+    for i, label in enumerate(labels):
+        to_kind[i, 0 if label == "O" else kinds.index(label.partition("-")[2]) + 1] = 1.0
+    return kinds, to_kind, {label: i for i, label in enumerate(labels)}
+
+
 def word_tags(probs: np.ndarray, labels: list[str], word_ids: list[int | None]) -> tuple[list[str], list[float]]:
     """One tag per word instead of per subword token, so a span never starts or ends inside a word: a word's
     tokens vote on its slot kind (mean of B+I probability per kind), its first token decides B or I, and the
     rest continue it. Without this an unseen word split into pieces ("buhard ##illa") came back as two
     half-word spans of different kinds."""
-    kinds = sorted({label.partition("-")[2] for label in labels if label != "O"})
-    column = {label: i for i, label in enumerate(labels)}
-    mass = np.zeros((probs.shape[0], len(kinds) + 1))
-    mass[:, 0] = probs[:, column["O"]] if "O" in column else 0.0
-    for k, kind in enumerate(kinds, start=1):
-        mass[:, k] = sum(probs[:, column[f"{p}-{kind}"]] for p in "BI" if f"{p}-{kind}" in column)
+    kinds, to_kind, column = _kinds(tuple(labels))
+    mass = probs @ to_kind
     tags, scores = ["O"] * len(word_ids), [1.0] * len(word_ids)
     groups: dict[int, list[int]] = {}
     for i, word in enumerate(word_ids):
