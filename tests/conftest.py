@@ -155,12 +155,14 @@ def damaged_layer_copy(bert_dir: Path, dst: Path, damage) -> Path:
 
     shutil.copytree(bert_dir, dst)
     model = BertForSequenceClassification.from_pretrained(dst)
-    torch.manual_seed(0)  # one fixed damaged model: its damage must break int8 of layer 1 alone
+    # One fixed damaged model (its damage must break int8 of layer 1 alone), drawn from its own generator so
+    # that neither earlier tests' draws nor this copy touch the global torch RNG.
+    draws = torch.Generator().manual_seed(0)
     with torch.no_grad():
         layer = model.bert.encoder.layer[1]
-        layer.intermediate.dense.weight.normal_(0, 0.5)
-        layer.output.dense.weight.normal_(0, 0.5)
+        layer.intermediate.dense.weight.normal_(0, 0.5, generator=draws)
+        layer.output.dense.weight.normal_(0, 0.5, generator=draws)
         damage(layer)
-        model.classifier.weight.normal_(0, 1.0)
+        model.classifier.weight.normal_(0, 1.0, generator=draws)
     model.save_pretrained(dst)
     return dst

@@ -42,7 +42,7 @@ def release_file_pages(path: Path) -> int:
     try:
         madvise = ctypes.CDLL(None, use_errno=True).madvise
         madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        target, released = str(Path(path).resolve()), 0
+        target, released = str(path.resolve()), 0
         with open("/proc/self/maps") as maps:
             for line in maps:
                 fields = line.split(maxsplit=5)
