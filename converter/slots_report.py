@@ -5,6 +5,7 @@ area/floor/device names no training sentence contains. hassil gets the lists eac
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -23,6 +24,15 @@ def _gold(rows: list[dict]) -> list[list[tuple[str, int, int]]]:
 
 def _only(spans: list[list[tuple[str, int, int]]], names: tuple[str, ...]) -> list[list[tuple[str, int, int]]]:
     return [[s for s in row if s[0] in names] for row in spans]
+
+
+def with_home(classifier, lists: dict[str, list[str]]):
+    """A copy of the classifier told the home's names (the agent's `home_*` config): the lists hassil gets."""
+    from edge_agent.slots import HomeEntities
+
+    clone = copy.copy(classifier)
+    clone.home = HomeEntities(areas=lists["area"], floors=lists["floor"], names=lists["name"])
+    return clone
 
 
 def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 1) -> list[dict]:
@@ -50,6 +60,8 @@ def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 
             gold, texts = _gold(rows), [r["text"] for r in rows]
             matcher = HassilMatcher(lang, {k: lists[lang][k] for k in ENTITY_SLOTS})
             predictions = {name: classifier_spans(clf, texts) for name, clf in systems.items()}
+            predictions["int8 + home lists"] = classifier_spans(with_home(bundle_model.classifier, lists[lang]),
+                                                                texts)
             predictions["hassil"] = [matcher.match(t).spans for t in texts]
             for system, pred in predictions.items():
                 report.append({"set": set_name, "lang": lang, "system": system, "sentences": len(rows),

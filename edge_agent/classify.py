@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from edge_agent.home_spans import find_home_names, merge_home_names
 from edge_agent.runtime import Runtime
 from edge_agent.slots import HomeEntities, build_slots, decode, word_tags
 
@@ -87,10 +88,25 @@ class Classifier:
                 offsets[-1], word_ids[-1] = (0, 0), None  # truncation keeps [SEP] in the last position
             word_level, scores = word_tags(tags[:n], self.slot_labels, word_ids)
             spans = decode(word_level, offsets, scores)
+            if self.home.find_in_text:
+                found = find_home_names(text, self.home)
+                if found:
+                    spans = merge_home_names(spans, found, self._slot_mass(tags[:n], offsets))
             pred = self._prediction(row)
             pred.slots = build_slots(text, spans, self.slot_values, self.home)
             out.append(pred)
         return out
+
+    def _slot_mass(self, tags: np.ndarray, offsets: list[tuple[int, int]]):
+        """confidence(start, end): the model's mean probability that the tokens over those characters are a
+        slot of any kind (1 - P(O)), the confidence a span the home's list found reports."""
+        outside = self.slot_labels.index("O")
+
+        def confidence(start: int, end: int) -> float:
+            rows = [i for i, (a, b) in enumerate(offsets) if b > a and a < end and start < b]
+            return float(1.0 - tags[rows, outside].mean()) if rows else 0.0
+
+        return confidence
 
     def _prediction(self, row: np.ndarray) -> Prediction:
         best = int(row.argmax())

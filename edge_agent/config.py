@@ -87,6 +87,7 @@ class AgentConfig:
     home_floors: list[str] = field(default_factory=list)
     home_names: list[str] = field(default_factory=list)
     home_file: str | None = None
+    home_find_names: bool = True  # listed names said verbatim become slots even where the model tagged none
 
     def validate(self) -> AgentConfig:
         if not self.bundle:
@@ -113,7 +114,7 @@ class AgentConfig:
         if self.home_file:
             for key, values in _read_home_file(Path(self.home_file)).items():
                 lists[key] += [v for v in values if v not in lists[key]]
-        return HomeEntities(**lists)
+        return HomeEntities(**lists, find_in_text=self.home_find_names)
 
     def broker_url(self) -> BrokerUrl:
         return BrokerUrl.from_url(self.broker)

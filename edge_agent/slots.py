@@ -34,6 +34,7 @@ class HomeEntities:
     areas: list[str] = field(default_factory=list)
     floors: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    find_in_text: bool = True  # a listed name said verbatim becomes a slot even where the model missed it
 
     def candidates(self, slot: str) -> list[str]:
         return list(getattr(self, SNAPPED[slot], [])) if slot in SNAPPED else []

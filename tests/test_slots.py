@@ -126,6 +126,32 @@ def test_values_are_normalised_and_snapped():
     assert duration["raw"] == "1 hour and 10" and duration["confidence"] == 0.8
 
 
+def test_home_names_said_verbatim_become_slots_the_model_missed():
+    from edge_agent.home_spans import find_home_names, merge_home_names
+
+    home = HomeEntities(areas=["Ático", "Garage"], floors=["Planta Alta"], names=["Garage Door", "lamp"])
+    text = "abre la garage door del ATICO en la planta  alta y la lamp, no los aticos"
+    found = find_home_names(text, home)
+    assert [(k, text[a:b]) for k, a, b in found] == [
+        ({"name"}, "garage door"), ({"area"}, "ATICO"), ({"floor"}, "planta  alta"), ({"name"}, "lamp")]
+    def at(word: str) -> tuple[int, int]:
+        return text.index(word), text.index(word) + len(word)
+
+    model = [("name", *at("garage"), 0.9), ("floor", *at("alta"), 0.8), ("domain", *at("lamp"), 0.9)]
+    merged = merge_home_names(model, found, lambda a, b: 0.5)
+    assert [(n, text[a:b], c) for n, a, b, c in merged] == [
+        ("name", "garage door", 0.5), ("area", "ATICO", 0.5), ("floor", "planta  alta", 0.5),
+        ("domain", "lamp", 0.9)]  # another kind's span is left to the model
+    # an untagged listed word the model is sure is no slot ("fan" in "set the fan mode") stays untagged
+    assert merge_home_names([], found, lambda a, b: 0.01) == []
+    both = HomeEntities(areas=["porch"], names=["porch"])
+    (kinds, a, b), = find_home_names("the porch", both)
+    assert kinds == {"area", "name"}
+    assert merge_home_names([("name", a, b, 0.7)], [(kinds, a, b)], lambda *_: 0.7)[0][0] == "name"
+    assert merge_home_names([], [(kinds, a, b)], lambda *_: 0.7)[0][0] == "area"
+    assert find_home_names(text, HomeEntities()) == []
+
+
 def test_hermes_slot_shape():
     number = hermes_slot({"name": "brightness", "value": 50, "raw": "50%", "start": 4, "end": 7, "confidence": 0.9})
     assert number == {"entity": "brightness", "slotName": "brightness", "rawValue": "50%", "confidence": 0.9,
@@ -197,6 +223,21 @@ def test_converted_bundle_keeps_slot_f1_and_answers_like_pytorch(slots_model, sl
     assert sum(map(len, onnx_spans)) > 20
 
 
+def test_home_lists_find_unseen_names_the_model_missed(slots_model, slots_bundle):
+    from converter.slots_report import with_home
+    from converter.verify_slots import classifier_spans
+    from edge_agent.model import load_model
+
+    rows = [json.loads(line) for line in (slots_model / "eval_unseen.jsonl").read_text().splitlines()[:150]]
+    gold = [[(s["name"], s["start"], s["end"]) for s in r["slots"]] for r in rows]
+    texts = [r["text"] for r in rows]
+    classifier = load_model(slots_bundle).classifier
+    alone = span_f1(gold, classifier_spans(classifier, texts))
+    told = span_f1(gold, classifier_spans(with_home(classifier, UNSEEN_LISTS["en"]), texts))
+    assert told["recall"] > alone["recall"] + 0.03 and told["f1"] > alone["f1"], (alone, told)
+    assert classifier.home == HomeEntities()  # the copy was told, the bundle's own classifier was not
+
+
 def test_litert_bundle_tags_the_same_spans(slots_model, slots_bundle, convert_fn):
     from edge_agent.model import load_model
 
@@ -247,7 +288,7 @@ def test_agent_answers_with_slots_over_mqtt_and_hermes(slots_bundle, broker, dev
 
 
 def test_invented_names_move_spans_and_never_use_unseen_words(en_samples):
-    from converter.intents_data import invent_names
+    from converter.intents_data import head_words, invent_names
 
     rows = [Example(t, intent, "en", template, spans) for (intent, template), samples in en_samples.items()
             for t, spans in samples]
@@ -266,6 +307,8 @@ def test_invented_names_move_spans_and_never_use_unseen_words(en_samples):
                                                          for e in rows)
     whole = {"zebra", "copper", "orchard", "lantern", "att"}
     glued = {w + p1 + p2 for w in whole for p1 in ("ic", "ing") for p2 in ("", "ic", "ing")}
-    assert words & whole and words & glued  # both kinds of invented word occur
-    assert words <= whole | glued
+    heads = {w for slot in ("area", "floor", "name") for w in head_words()["en"][slot]}
+    assert words & whole and words & glued and words & heads  # every kind of invented word occurs
+    assert words <= whole | glued | heads
     assert not words & {"attic", "laundry", "patio"}  # unseen-list words left out, also when glued
+    assert "floor" in heads and "second" not in heads  # a training-list head, never an unseen-only word

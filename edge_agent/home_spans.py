@@ -1,0 +1,69 @@
+"""The home's own names found in the text: a configured area, floor or device name said verbatim (case and
+accents aside) becomes that slot even where the model tagged nothing or the wrong entity kind, as Snips'
+gazetteers and hassil's lists do. The model still finds every name the lists lack."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from edge_agent.slots import SNAPPED, HomeEntities
+
+Span = tuple[str, int, int, float]
+# A listed name the model left untagged becomes a slot only where the model gave it at least this much
+# probability of being some slot: "fan" in "set the fan mode" is the template's own word (P(O) ~ 1).
+MIN_SLOT_MASS = 0.05
+
+
+def _fold_char(c: str) -> str:
+    folded = "".join(x for x in unicodedata.normalize("NFKD", c.lower()) if not unicodedata.combining(x))
+    return folded if len(folded) == 1 else c  # one char for one char, so offsets stay the text's own
+
+
+def _pattern(name: str) -> re.Pattern | None:
+    words = "".join(_fold_char(c) for c in name).split()
+    if not words:
+        return None
+    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)")
+
+
+def find_home_names(text: str, home: HomeEntities) -> list[tuple[set[str], int, int]]:
+    """({slot kinds the name is listed under}, start, end) of every configured name in the text; longer
+    names first, so "garage door" wins over "garage", and no two results overlap."""
+    kinds: dict[str, set[str]] = {}
+    for slot in SNAPPED:
+        for name in home.candidates(slot):
+            key = " ".join("".join(_fold_char(c) for c in name).split())
+            if key:
+                kinds.setdefault(key, set()).add(slot)
+    if not kinds:
+        return []
+    folded = "".join(_fold_char(c) for c in text)
+    hits: list[tuple[set[str], int, int]] = []
+    for key in sorted(kinds, key=len, reverse=True):
+        pattern = _pattern(key)
+        assert pattern is not None
+        for match in pattern.finditer(folded):
+            if all(match.end() <= s or match.start() >= e for _, s, e in hits):
+                hits.append((kinds[key], match.start(), match.end()))
+    return sorted(hits, key=lambda h: h[1])
+
+
+def merge_home_names(spans: list[Span], found: list[tuple[set[str], int, int]],
+                     confidence) -> list[Span]:
+    """The model's spans with each configured name in place of the area/floor/name spans it overlaps. A name
+    that overlaps a span of another kind (a device named "lamp" where "lamp" is the domain) is left to the
+    model. Its kind is the model's where the name is listed under that one, else area, floor, name in that
+    order. `confidence(start, end)` gives the model's slot probability over those characters."""
+    out = list(spans)
+    for kinds, start, end in found:
+        overlapping = [s for s in out if s[1] < end and start < s[2]]
+        if any(s[0] not in SNAPPED for s in overlapping):
+            continue
+        mass = float(confidence(start, end))
+        if not overlapping and mass < MIN_SLOT_MASS:
+            continue
+        said = [s[0] for s in overlapping if s[0] in kinds]
+        kind = said[0] if said else next(k for k in SNAPPED if k in kinds)
+        out = [s for s in out if s not in overlapping] + [(kind, start, end, mass)]
+    return sorted(out, key=lambda s: s[1])
