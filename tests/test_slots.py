@@ -169,6 +169,8 @@ def test_home_lists_from_config_file_and_environment(tmp_path):
     cfg = load_config(None, env={"EDGELM_HOME_FLOORS": "Loft, Ground"}, bundle="b", home_areas=["Kitchen"],
                       home_file=str(home))
     assert cfg.home_entities() == HomeEntities(["Kitchen", "Attic"], ["Loft", "Ground"], ["Reading Lamp"])
+    off = load_config(None, env={"EDGELM_HOME_FIND_NAMES": "false"}, bundle="b", home_areas=["Kitchen"])
+    assert off.home_entities().find_in_text is False and cfg.home_entities().find_in_text is True
     home.write_text(json.dumps({"rooms": ["x"]}))
     with pytest.raises(ConfigError, match="unknown keys rooms"):
         load_config(None, env={}, bundle="b", home_file=str(home))
