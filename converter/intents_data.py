@@ -221,19 +221,7 @@ def balance(train: list[Example], minimum: int, seed: int) -> list[Example]:
     return out
 
 
-HEADED_NAMES = 0.4  # share of invented names that keep a head word of their slot's training list
 CONNECTORS = {"en": [""], "es": ["", "", "de", "del", "de la", "de los", "de las"]}
-
-
-def head_words() -> dict[str, dict[str, list[str]]]:
-    """{lang: {slot: words of that slot's training sample names}}, connectors left out: the heads that
-    invented names may keep ("piso" of "primer piso")."""
-    out: dict[str, dict[str, list[str]]] = {}
-    for lang, lists in SAMPLE_LISTS.items():
-        skip = {w for c in CONNECTORS.get(lang, []) for w in c.split()}
-        out[lang] = {slot: sorted({w for v in lists[slot] for w in v.split() if len(w) >= 3 and w not in skip})
-                     for slot in ENTITY_SLOTS}
-    return out
 
 
 def name_pool(vocab: list[str], exclude: set[str]) -> tuple[list[str], list[str]]:
@@ -249,14 +237,10 @@ def invent_names(train: list[Example], vocab: list[str], fraction: float, seed: 
     one- to three-word names: the tagger learns where a name sits, not which names exist (issue 5's
     unseen-names goal). Half the invented words are glued from vocabulary pieces, so that they split into
     several tokens as most unseen Spanish words do ("despensa" is des ##pensa); whole vocabulary words alone
-    taught the tagger that a name is one token. A share of names also keep a head word of the same slot's
-    training list ("<invented> piso", "cuarto de <invented>", "<invented> light"), because real names often
-    contain the words a template puts around them ("en la planta planta alta"). No word of UNSEEN_LISTS
-    is used unless the training lists have it too."""
+    taught the tagger that a name is one token. Every word of UNSEEN_LISTS is left out."""
     rng = random.Random(seed)
     exclude = {w for lists in UNSEEN_LISTS.values() for values in lists.values() for v in values for w in v.split()}
     words, pieces = name_pool(vocab, exclude)
-    heads = head_words()
     out = list(train)
     candidates = [e for e in train if any(s.name in ENTITY_SLOTS for s in e.slots)]
 
@@ -268,21 +252,15 @@ def invent_names(train: list[Example], vocab: list[str], fraction: float, seed: 
             if glued not in exclude:
                 return glued
 
-    def invent(lang: str, slot: str) -> str:
-        joiner = rng.choice(CONNECTORS.get(lang, [""]))
-        own_heads = heads.get(lang, {}).get(slot)
-        if own_heads and rng.random() < HEADED_NAMES:
-            head, other = rng.choice(own_heads), word()
-            name = rng.choice([[other, head], [head, other], [head, joiner, other]])
-            return " ".join(w for w in name if w)
+    def invent(lang: str) -> str:
         name = [word() for _ in range(rng.choice([1, 1, 2, 2, 3]))]
+        joiner = rng.choice(CONNECTORS.get(lang, [""]))
         if joiner and len(name) > 1:
             name.insert(1, joiner)
         return " ".join(name)
 
     for e in rng.sample(candidates, int(len(candidates) * fraction)):
-        out.append(replace_values(e, {i: invent(e.lang, s.name) for i, s in enumerate(e.slots)
-                                      if s.name in ENTITY_SLOTS}))
+        out.append(replace_values(e, {i: invent(e.lang) for i, s in enumerate(e.slots) if s.name in ENTITY_SLOTS}))
     rng.shuffle(out)
     return out
 

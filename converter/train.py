@@ -25,7 +25,7 @@ from converter.intents_data import (
 from converter.metrics import classification_report
 from converter.verify_slots import span_f1
 
-INVENTED_NAMES = 0.75  # share of name-bearing sentences copied with invented names (slots only)
+INVENTED_NAMES = 0.5  # share of name-bearing sentences copied with invented names (slots only)
 
 
 @dataclass(frozen=True)
