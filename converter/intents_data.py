@@ -221,7 +221,23 @@ def balance(train: list[Example], minimum: int, seed: int) -> list[Example]:
     return out
 
 
+NATIVE_SHARE = 0.5  # share of invented words taken from the language's own words (not English)
 CONNECTORS = {"en": [""], "es": ["", "", "de", "del", "de la", "de los", "de las"]}
+
+
+def template_words(examples: list[Example], lang: str) -> set[str]:
+    """Every word the language's sentences say outside their area/floor/name spans."""
+    words: set[str] = set()
+    for e in examples:
+        if e.lang == lang:
+            text, last = [], 0
+            for s in sorted(e.slots, key=lambda s: s.start):
+                if s.name in ENTITY_SLOTS:
+                    text.append(e.text[last:s.start])
+                    last = s.end
+            text.append(e.text[last:])
+            words.update(" ".join(text).lower().split())
+    return words
 
 
 def name_pool(vocab: list[str], exclude: set[str]) -> tuple[list[str], list[str]]:
@@ -237,14 +253,22 @@ def invent_names(train: list[Example], vocab: list[str], fraction: float, seed: 
     one- to three-word names: the tagger learns where a name sits, not which names exist (issue 5's
     unseen-names goal). Half the invented words are glued from vocabulary pieces, so that they split into
     several tokens as most unseen Spanish words do ("despensa" is des ##pensa); whole vocabulary words alone
-    taught the tagger that a name is one token. Every word of UNSEEN_LISTS is left out."""
+    taught the tagger that a name is one token. Outside English, half the words are the language's own
+    everyday words (converter/native_words.py), none the templates use. Every word of UNSEEN_LISTS is left
+    out, and native words that share a stem with one ("terrazas" for "terraza") too."""
+    from converter.native_words import native_words, without_stems
+
     rng = random.Random(seed)
     exclude = {w for lists in UNSEEN_LISTS.values() for values in lists.values() for v in values for w in v.split()}
     words, pieces = name_pool(vocab, exclude)
     out = list(train)
     candidates = [e for e in train if any(s.name in ENTITY_SLOTS for s in e.slots)]
+    native = {lang: without_stems(native_words(lang, template_words(train, lang) | exclude), exclude)
+              for lang in sorted({e.lang for e in candidates})}
 
-    def word() -> str:
+    def word(lang: str) -> str:
+        if native.get(lang) and rng.random() < NATIVE_SHARE:
+            return rng.choice(native[lang])
         if not pieces or rng.random() < 0.5:
             return rng.choice(words)
         while True:
@@ -253,7 +277,7 @@ def invent_names(train: list[Example], vocab: list[str], fraction: float, seed: 
                 return glued
 
     def invent(lang: str) -> str:
-        name = [word() for _ in range(rng.choice([1, 1, 2, 2, 3]))]
+        name = [word(lang) for _ in range(rng.choice([1, 1, 2, 2, 3]))]
         joiner = rng.choice(CONNECTORS.get(lang, [""]))
         if joiner and len(name) > 1:
             name.insert(1, joiner)
