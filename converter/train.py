@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -151,7 +151,7 @@ def _load_model(base: Path, labels: list[str], index: dict[str, int], slot_label
 
 
 def train_intents(output: Path, langs: list[str], budget: str = "small", base: Path | None = None,
-                  seed: int = 0, quiet: bool = False, slots: bool = False) -> dict:
+                  seed: int = 0, quiet: bool = False, slots: bool = False, steps: int | None = None) -> dict:
     if budget not in BUDGETS:
         raise ConversionError(f"unknown budget {budget!r}; choose from {', '.join(BUDGETS)}")
     try:
@@ -160,7 +160,7 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
         from transformers import AutoTokenizer
     except ImportError as exc:
         raise MissingExtraError("torch/transformers") from exc
-    cfg = BUDGETS[budget]
+    cfg = BUDGETS[budget] if steps is None else replace(BUDGETS[budget], steps=steps)
     base = base or default_base()
     random.seed(seed)
     np.random.seed(seed)

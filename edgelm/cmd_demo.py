@@ -48,14 +48,16 @@ def demo(cache_dir, budget, lang, retrain, keep_running, broker_kind) -> None:
 @click.option("--budget", type=click.Choice(["tiny", "small", "full"]), default="full", show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--slots", is_flag=True, help="Joint intent + slot model (area, name, duration, ...): task intent-slots.")
-def train_intents_cmd(output, lang, base, budget, seed, slots) -> None:
+@click.option("--steps", type=click.IntRange(min=1), default=None, help="Training steps (default: the budget's).")
+def train_intents_cmd(output, lang, base, budget, seed, slots, steps) -> None:
     """Fine-tune an encoder on Home Assistant's public intent sentences; writes a HF checkpoint and
     eval.jsonl / calibration.jsonl for `edgelm convert --eval/--calibration`."""
     from converter.errors import ConversionError
     from converter.train import train_intents
 
     try:
-        report = train_intents(output, _langs(lang), budget, base=base, seed=seed, slots=slots)
+        report = train_intents(output, _langs(lang), budget, base=base, seed=seed, slots=slots,
+                               steps=steps)
     except ConversionError as exc:
         raise click.ClickException(str(exc)) from exc
     for key, value in report.items():
