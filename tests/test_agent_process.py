@@ -117,3 +117,8 @@ def test_agent_cli_errors_are_one_line(tmp_path, broker):
     assert bad_url.exit_code != 0 and "mqtt://" in bad_url.output
     reserved = runner.invoke(cli, ["agent", "run", "--bundle", "b", "--broker", broker.url, "--device-id", "group"])
     assert reserved.exit_code != 0 and "reserved" in reserved.output
+
+
+def test_train_intents_rejects_a_step_count_below_one(tmp_path):
+    result = CliRunner().invoke(cli, ["train-intents", "-o", str(tmp_path / "m"), "--steps", "0"])
+    assert result.exit_code != 0 and "--steps" in result.output and not (tmp_path / "m").exists()
