@@ -26,6 +26,11 @@ def _only(spans: list[list[tuple[str, int, int]]], names: tuple[str, ...]) -> li
     return [[s for s in row if s[0] in names] for row in spans]
 
 
+def _one_kind(spans: list[list[tuple[str, int, int]]]) -> list[list[tuple[str, int, int]]]:
+    """area/floor/name spans as one kind: is the name found at all, whatever kind it was given."""
+    return [[("entity", a, b) for n, a, b in row if n in ENTITY_SLOTS] for row in spans]
+
+
 def with_home(classifier, lists: dict[str, list[str]]):
     """A copy of the classifier told the home's names (the agent's `home_*` config): the lists hassil gets."""
     from edge_agent.slots import HomeEntities
@@ -66,5 +71,6 @@ def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 
             for system, pred in predictions.items():
                 report.append({"set": set_name, "lang": lang, "system": system, "sentences": len(rows),
                                "all": span_f1(gold, pred),
-                               "entities": span_f1(_only(gold, ENTITY_SLOTS), _only(pred, ENTITY_SLOTS))})
+                               "entities": span_f1(_only(gold, ENTITY_SLOTS), _only(pred, ENTITY_SLOTS)),
+                               "entities_any_kind": span_f1(_one_kind(gold), _one_kind(pred))})
     return report
