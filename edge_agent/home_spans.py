@@ -20,11 +20,9 @@ def _fold_char(c: str) -> str:
     return folded if len(folded) == 1 else c  # one char for one char, so offsets stay the text's own
 
 
-def _pattern(name: str) -> re.Pattern | None:
-    words = "".join(_fold_char(c) for c in name).split()
-    if not words:
-        return None
-    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)")
+def _pattern(key: str) -> re.Pattern:
+    """A folded name as whole words, any run of spaces between them."""
+    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in key.split()) + r"(?!\w)")
 
 
 def find_home_names(text: str, home: HomeEntities) -> list[tuple[set[str], int, int]]:
@@ -41,9 +39,7 @@ def find_home_names(text: str, home: HomeEntities) -> list[tuple[set[str], int, 
     folded = "".join(_fold_char(c) for c in text)
     hits: list[tuple[set[str], int, int]] = []
     for key in sorted(kinds, key=len, reverse=True):
-        pattern = _pattern(key)
-        assert pattern is not None
-        for match in pattern.finditer(folded):
+        for match in _pattern(key).finditer(folded):
             if all(match.end() <= s or match.start() >= e for _, s, e in hits):
                 hits.append((kinds[key], match.start(), match.end()))
     return sorted(hits, key=lambda h: h[1])
