@@ -4,6 +4,7 @@ gazetteers and hassil's lists do. The model still finds every name the lists lac
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -20,28 +21,36 @@ def _fold_char(c: str) -> str:
     return folded if len(folded) == 1 else c  # one char for one char, so offsets stay the text's own
 
 
-def _pattern(key: str) -> re.Pattern:
-    """A folded name as whole words, any run of spaces between them."""
-    return re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in key.split()) + r"(?!\w)")
+def _fold(text: str) -> str:
+    return "".join(_fold_char(c) for c in text)
+
+
+@functools.lru_cache(maxsize=4)
+def _name_patterns(lists: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple[frozenset[str], re.Pattern]]:
+    """(slot kinds, whole-word pattern) per distinct folded name, longest first: built once per home, not
+    per request."""
+    kinds: dict[str, set[str]] = {}
+    for slot, names in lists:
+        for name in names:
+            key = " ".join(_fold(name).split())
+            if key:
+                kinds.setdefault(key, set()).add(slot)
+    return [(frozenset(kinds[key]), re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, key.split())) + r"(?!\w)"))
+            for key in sorted(kinds, key=len, reverse=True)]
 
 
 def find_home_names(text: str, home: HomeEntities) -> list[tuple[set[str], int, int]]:
     """({slot kinds the name is listed under}, start, end) of every configured name in the text; longer
     names first, so "garage door" wins over "garage", and no two results overlap."""
-    kinds: dict[str, set[str]] = {}
-    for slot in SNAPPED:
-        for name in home.candidates(slot):
-            key = " ".join("".join(_fold_char(c) for c in name).split())
-            if key:
-                kinds.setdefault(key, set()).add(slot)
-    if not kinds:
+    patterns = _name_patterns(tuple((slot, tuple(home.candidates(slot))) for slot in SNAPPED))
+    if not patterns:
         return []
-    folded = "".join(_fold_char(c) for c in text)
+    folded = _fold(text)
     hits: list[tuple[set[str], int, int]] = []
-    for key in sorted(kinds, key=len, reverse=True):
-        for match in _pattern(key).finditer(folded):
+    for kinds, pattern in patterns:
+        for match in pattern.finditer(folded):
             if all(match.end() <= s or match.start() >= e for _, s, e in hits):
-                hits.append((kinds[key], match.start(), match.end()))
+                hits.append((set(kinds), match.start(), match.end()))
     return sorted(hits, key=lambda h: h[1])
 
 
