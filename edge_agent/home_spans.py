@@ -7,10 +7,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 
 from edge_agent.slots import SNAPPED, HomeEntities
 
 Span = tuple[str, int, int, float]
+Found = tuple[frozenset[str], int, int]  # the slot kinds a name is listed under, its start and end
 # A listed name the model left untagged becomes a slot only where the model gave it at least this much
 # probability of being some slot: "fan" in "set the fan mode" is the template's own word (P(O) ~ 1).
 MIN_SLOT_MASS = 0.05
@@ -39,23 +41,23 @@ def _name_patterns(lists: tuple[tuple[str, tuple[str, ...]], ...]) -> list[tuple
             for key in sorted(kinds, key=len, reverse=True)]
 
 
-def find_home_names(text: str, home: HomeEntities) -> list[tuple[set[str], int, int]]:
+def find_home_names(text: str, home: HomeEntities) -> list[Found]:
     """({slot kinds the name is listed under}, start, end) of every configured name in the text; longer
     names first, so "garage door" wins over "garage", and no two results overlap."""
     patterns = _name_patterns(tuple((slot, tuple(home.candidates(slot))) for slot in SNAPPED))
     if not patterns:
         return []
     folded = _fold(text)
-    hits: list[tuple[set[str], int, int]] = []
+    hits: list[Found] = []
     for kinds, pattern in patterns:
         for match in pattern.finditer(folded):
             if all(match.end() <= s or match.start() >= e for _, s, e in hits):
-                hits.append((set(kinds), match.start(), match.end()))
+                hits.append((kinds, match.start(), match.end()))
     return sorted(hits, key=lambda h: h[1])
 
 
-def merge_home_names(spans: list[Span], found: list[tuple[set[str], int, int]],
-                     confidence) -> list[Span]:
+def merge_home_names(spans: list[Span], found: list[Found],
+                     confidence: Callable[[int, int], float]) -> list[Span]:
     """The model's spans with each configured name in place of the area/floor/name spans it overlaps. A name
     that overlaps a span of another kind (a device named "lamp" where "lamp" is the domain) is left to the
     model. Its kind is the model's where the name is listed under that one, else area, floor, name in that
@@ -65,7 +67,7 @@ def merge_home_names(spans: list[Span], found: list[tuple[set[str], int, int]],
         overlapping = [s for s in out if s[1] < end and start < s[2]]
         if any(s[0] not in SNAPPED for s in overlapping):
             continue
-        mass = float(confidence(start, end))
+        mass = confidence(start, end)
         if not overlapping and mass < MIN_SLOT_MASS:
             continue
         said = [s[0] for s in overlapping if s[0] in kinds]
