@@ -55,8 +55,7 @@ def echo_main(url: str) -> None:
     def on(msg):
         conn.publish(msg.response_topic or "echo/none", msg.payload, correlation_data=msg.correlation_data)
 
-    conn.add_handler(on)
-    conn.subscribe("edgelm/echo/request")
+    conn.subscribe("edgelm/echo/request", on)
     conn.connect()
     print("ready", flush=True)
     sys.stdin.read()

@@ -198,7 +198,7 @@ def _convert(source: Source, output: Path, opts: ConvertOptions, profile, mode: 
     stage.mkdir()
     with steps.step(f"export {source.family}/{source.spec.task} to ONNX"):
         fp32 = export.export_onnx(source, work / "onnx")
-        tokenizer_path = write_tokenizer_json(source, stage)
+        tokenizer_path = write_tokenizer_json(source, stage, None if source.spec.generative else max_len)
         tokenizer = load_tokenizer(tokenizer_path)
         tokenizer.no_padding()
         tokenizer.no_truncation()

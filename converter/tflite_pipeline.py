@@ -53,7 +53,7 @@ def convert_tflite(source: Source, output: Path, opts, profile, mode: str, steps
             fp32 = tflite_lm.export_tflite_lm(torch_model, max_len, work / "fp32.tflite")
         else:
             fp32 = tflite.export_tflite(torch_model, names, buckets, work / "fp32.tflite")
-        tokenizer_path = write_tokenizer_json(source, stage)
+        tokenizer_path = write_tokenizer_json(source, stage, None if source.spec.generative else max_len)
         tokenizer = load_tokenizer(tokenizer_path)
         tokenizer.no_padding()
         tokenizer.no_truncation()

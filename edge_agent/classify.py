@@ -65,6 +65,11 @@ class Classifier:
         self.slot_values = slot_values or {}
         self.home = home or HomeEntities()
 
+    def with_home(self, home: HomeEntities) -> Classifier:
+        """The same model and tokenizer, told another home's lists."""
+        return Classifier(self.runtime, self.tokenizer, self.labels, self.max_seq_len, self.slot_labels,
+                          self.slot_values, home)
+
     def token_count(self, text: str) -> int:
         return len(self.tokenizer.encode(text).ids)
 

@@ -15,7 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from edge_agent.config import BrokerUrl
-from edge_agent.mqtt import Connection, Message
+from edge_agent.mqtt import Connection, Message, TlsFiles
 
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -45,9 +45,8 @@ class EdgeClient:
         self.prefix = prefix
         self.protocol = protocol
         self.reply_topic = f"{prefix}/reply/{self.client_id}/r"
-        self.conn = Connection(url, self.client_id, protocol, clean=True, ca_file=ca_file)
-        self.conn.add_handler(self._on_message)
-        self.conn.subscribe(f"{prefix}/reply/{self.client_id}/#", qos=1)
+        self.conn = Connection(url, self.client_id, protocol, clean=True, tls=TlsFiles(ca_file))
+        self.conn.subscribe(f"{prefix}/reply/{self.client_id}/#", self._on_message, qos=1)
         self._pending: dict[str, Reply] = {}
         self._chunks: dict[str, Callable[[dict], None]] = {}
         self._answered: set[str] = set()
@@ -112,19 +111,10 @@ class EdgeClient:
         return future
 
     def _publish(self, reply: Reply) -> None:
-        rid, payload, topic, expiry_s = reply.request_id, reply.payload, reply.topic, reply.expiry_s
-        if self.protocol == 5:
-            from paho.mqtt.packettypes import PacketTypes
-            from paho.mqtt.properties import Properties
-
-            props = Properties(PacketTypes.PUBLISH)
-            props.ResponseTopic = self.reply_topic
-            props.CorrelationData = rid.encode()
-            if expiry_s is not None:
-                props.MessageExpiryInterval = expiry_s
-            self.conn.client.publish(topic, json.dumps(payload).encode(), qos=1, properties=props)
-        else:
-            self.conn.publish(topic, json.dumps(payload).encode(), qos=1)
+        mqtt5 = self.protocol == 5  # MQTT 3.1.1 has no properties: the payload's reply_to says it
+        self.conn.publish(reply.topic, json.dumps(reply.payload).encode(), qos=1,
+                          response_topic=self.reply_topic if mqtt5 else None,
+                          correlation_data=reply.request_id.encode() if mqtt5 else None, expiry_s=reply.expiry_s)
 
     def wait(self, future: Reply, timeout: float = DEFAULT_TIMEOUT_S, retries: int = 2) -> dict:
         """Wait for the answer, re-sending the same request (same id) after each timeout."""

@@ -10,19 +10,32 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from enum import Enum
 from typing import Any
 
 PROTOCOL_VERSION = 1
-ERROR_CODES = ("bad_request", "too_large", "overloaded", "expired", "unsupported", "internal")
+
+
+class ErrorCode(str, Enum):
+    """The error codes of the wire protocol (schemas/error.v1.json lists the same)."""
+
+    BAD_REQUEST = "bad_request"
+    TOO_LARGE = "too_large"
+    OVERLOADED = "overloaded"
+    EXPIRED = "expired"
+    UNSUPPORTED = "unsupported"
+    INTERNAL = "internal"
+
+
 MAX_ID_LEN = 128
 MAX_TOP_K = 20
 MAX_NEW_TOKENS_CAP = 512
 
 
 class RequestError(Exception):
-    """A request the agent refuses; ``code`` is one of ERROR_CODES."""
+    """A request the agent refuses, with the code it is answered with."""
 
-    def __init__(self, code: str, message: str, request_id: str | None = None, reply_to: str | None = None):
+    def __init__(self, code: ErrorCode, message: str, request_id: str | None = None, reply_to: str | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
@@ -38,7 +51,7 @@ def _field(data: dict, name: str, kind: type | tuple, default: Any = None, rid: 
     # bool is an int subclass: True is no top_k
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
         reply_to = data.get("reply_to") if isinstance(data.get("reply_to"), str) else None
-        raise RequestError("bad_request", f"field {name!r} must be {'/'.join(k.__name__ for k in kinds)}",
+        raise RequestError(ErrorCode.BAD_REQUEST, f"field {name!r} must be {'/'.join(k.__name__ for k in kinds)}",
                            rid, reply_to)
     return value
 
@@ -71,20 +84,20 @@ class Request:
     @classmethod
     def from_dict(cls, data: Any, max_text_chars: int = 2000) -> Request:
         if not isinstance(data, dict):
-            raise RequestError("bad_request", "request must be a JSON object")
+            raise RequestError(ErrorCode.BAD_REQUEST, "request must be a JSON object")
         rid = data.get("id")
         if not isinstance(rid, str) or not rid or len(rid) > MAX_ID_LEN:
-            raise RequestError("bad_request", f"field 'id' must be a non-empty string of <= {MAX_ID_LEN} chars",
+            raise RequestError(ErrorCode.BAD_REQUEST, f"field 'id' must be a non-empty string of <= {MAX_ID_LEN} chars",
                                None, data.get("reply_to") if isinstance(data.get("reply_to"), str) else None)
         reply_to = _field(data, "reply_to", str, rid=rid)
         version = _field(data, "v", int, PROTOCOL_VERSION, rid)
         if version != PROTOCOL_VERSION:
-            raise RequestError("unsupported", f"protocol version {version} is not supported (speaks 1)", rid, reply_to)
+            raise RequestError(ErrorCode.UNSUPPORTED, f"protocol version {version} is not supported (speaks 1)", rid, reply_to)
         text = _field(data, "text", str, rid=rid)
         if text is None or not text.strip():
-            raise RequestError("bad_request", "field 'text' must be a non-empty string", rid, reply_to)
+            raise RequestError(ErrorCode.BAD_REQUEST, "field 'text' must be a non-empty string", rid, reply_to)
         if len(text) > max_text_chars:
-            raise RequestError("too_large", f"text has {len(text)} chars; the limit is {max_text_chars}", rid, reply_to)
+            raise RequestError(ErrorCode.TOO_LARGE, f"text has {len(text)} chars; the limit is {max_text_chars}", rid, reply_to)
         req = cls(id=rid, text=text, reply_to=reply_to, v=version,
                   deadline=_field(data, "deadline", str, rid=rid),
                   top_k=_field(data, "top_k", int, 3, rid),
@@ -98,7 +111,7 @@ class Request:
 
     def _check_ranges(self) -> None:
         def bad(msg: str) -> RequestError:
-            return RequestError("bad_request", msg, self.id, self.reply_to)
+            return RequestError(ErrorCode.BAD_REQUEST, msg, self.id, self.reply_to)
 
         if not 1 <= self.top_k <= MAX_TOP_K:
             raise bad(f"top_k must be 1..{MAX_TOP_K}")
@@ -121,15 +134,15 @@ class Request:
 def decode_request(payload: bytes, max_payload: int, max_text_chars: int) -> Request:
     """Bytes off the wire -> Request, or RequestError with the right code."""
     if len(payload) > max_payload:
-        raise RequestError("too_large", f"payload is {len(payload)} bytes; the limit is {max_payload}")
+        raise RequestError(ErrorCode.TOO_LARGE, f"payload is {len(payload)} bytes; the limit is {max_payload}")
     try:
         text = payload.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise RequestError("bad_request", "payload is not UTF-8") from exc
+        raise RequestError(ErrorCode.BAD_REQUEST, "payload is not UTF-8") from exc
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise RequestError("bad_request", "payload is not JSON") from exc
+        raise RequestError(ErrorCode.BAD_REQUEST, "payload is not JSON") from exc
     return Request.from_dict(data, max_text_chars=max_text_chars)
 
 
@@ -170,18 +183,18 @@ class Response:
 @dataclass
 class ErrorResponse:
     id: str | None
-    code: str
+    code: ErrorCode
     message: str
     device_id: str | None = None
     v: int = PROTOCOL_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         return {"v": self.v, "id": self.id, "device_id": self.device_id,
-                "error": {"code": self.code, "message": self.message}}
+                "error": {"code": self.code.value, "message": self.message}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ErrorResponse:
-        return cls(id=data.get("id"), code=data["error"]["code"], message=data["error"]["message"],
+        return cls(id=data.get("id"), code=ErrorCode(data["error"]["code"]), message=data["error"]["message"],
                    device_id=data.get("device_id"), v=data.get("v", PROTOCOL_VERSION))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +22,15 @@ def load_tokenizer(path: Path):
     except ImportError as exc:
         raise RuntimeUnavailable("the agent needs tokenizers: pip install 'edgelm[agent]'") from exc
     try:
-        return Tokenizer.from_file(str(path))
+        tokenizer = Tokenizer.from_file(str(path))
     except Exception as exc:  # tokenizers raises a bare Exception
         raise BundleError(f"{path.name} is not a valid tokenizers file: {exc}") from exc
+    if tokenizer.padding:
+        # The agent pads each batch itself, to its longest text, and masks the padding. A bundle's own
+        # padding would count as text, and an older bundle may pad everything to a fixed 128
+        # (sentence-transformers tokenizers do).
+        tokenizer.no_padding()
+    return tokenizer
 
 
 @dataclass
@@ -34,7 +40,6 @@ class LoadedModel:
     tokenizer: object
     classifier: Classifier | None = None
     generator: Generator | None = None
-    info: dict = field(default_factory=dict)
 
     @property
     def manifest(self):

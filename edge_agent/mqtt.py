@@ -1,5 +1,6 @@
 """The one boundary to paho-mqtt: connection setup (MQTT 5 or 3.1.1, TLS, auth, TCP_NODELAY, will),
-and paho return codes turned into :class:`MqttError`, as Home Assistant's MQTT layer does."""
+subscriptions dispatched by topic filter, and paho return codes turned into :class:`MqttError`, as Home
+Assistant's MQTT layer does. Nothing else in EdgeLM imports paho."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from edge_agent.config import BrokerUrl
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10.0
+SUBACK_TIMEOUT_S = 10.0
 PUBLISH_ACK_TIMEOUT_S = 5.0
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 30
+SHARE_PREFIX = "$share/"
 
 
 class MqttError(Exception):
@@ -40,7 +43,7 @@ class Will:
 
 @dataclass
 class Message:
-    """What handlers get: paho's message reduced to what EdgeLM reads."""
+    """What callbacks get: paho's message reduced to what EdgeLM reads."""
 
     topic: str
     payload: bytes
@@ -53,13 +56,40 @@ class Message:
     expiry_s: int | None = None
 
 
+Callback = Callable[[Message], None]
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+
+
+def matching_filter(subscription: str) -> str:
+    """The filter a delivered topic matches: a shared subscription's messages carry the bare topic."""
+    if subscription.startswith(SHARE_PREFIX):
+        return subscription.split("/", 2)[2]
+    return subscription
+
+
+@dataclass
+class _Subscription:
+    topic: str
+    qos: int
+    callback: Callback
+
+
 class Connection:
-    """One MQTT client connection with a session policy; handlers run on paho's network thread."""
+    """One MQTT client connection with a session policy; callbacks run on paho's network thread.
+
+    `connect()` returns only once the broker has acknowledged every subscription, so whoever announces
+    the connection (an agent's `online`) can be sure nothing published after it is missed.
+    """
 
     def __init__(self, url: BrokerUrl, client_id: str, protocol: int = 5, clean: bool = True,
                  session_expiry_s: int = 0, keepalive_s: int = 30, will: Will | None = None,
-                 ca_file: str | None = None, cert_file: str | None = None, key_file: str | None = None,
-                 manual_ack: bool = False):
+                 tls: TlsFiles | None = None, manual_ack: bool = False):
         mqtt = _paho()
         self._mqtt = mqtt
         self.url = url
@@ -73,41 +103,79 @@ class Connection:
                                   manual_ack=manual_ack, **kwargs)
         if url.username:
             self.client.username_pw_set(url.username, url.password)
-        if url.tls or ca_file:
-            self.client.tls_set(ca_certs=ca_file, certfile=cert_file, keyfile=key_file)
+        tls = tls or TlsFiles()
+        if url.tls or tls.ca_file:
+            self.client.tls_set(ca_certs=tls.ca_file, certfile=tls.cert_file, keyfile=tls.key_file)
         if will is not None:
             self.client.will_set(will.topic, will.payload, qos=1, retain=will.retain)
         self.client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
-        self.connected = threading.Event()
-        self._subscriptions: list[tuple[str, int]] = []
-        self._handlers: list[Callable[[Message], None]] = []
-        self.on_connected: Callable[[bool], None] | None = None
-        self.session_present = False
+        self.client.on_subscribe = self._on_subscribe
+        self.connected = threading.Event()  # CONNACK received
+        self.ready = threading.Event()  # CONNACK and every SUBACK received
+        self.on_ready: Callable[[], None] | None = None  # after each (re)connection is ready
+        self._subscriptions: list[_Subscription] = []
+        self._lock = threading.Lock()
+        self._acks = threading.Condition()
+        self._awaiting: set[int] = set()  # SUBACKs that make a (re)connection ready
+        self._acked: set[int] = set()  # SUBACKs for subscribe() calls on a live connection
+        self._network_thread: threading.Thread | None = None
+        self._errors: list[str] = []
 
     # -- paho callbacks -------------------------------------------------------------------
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
+            self._errors.append(f"broker refused connection: {reason_code}")
             log.error("broker refused connection: %s", reason_code)
             return
+        self._network_thread = threading.current_thread()
         sock = client.socket()
         if sock is not None and hasattr(sock, "setsockopt"):
             try:  # without it QoS 1 with several in flight stalls at ~44 ms (Nagle + delayed ack)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:
                 pass
-        self.session_present = bool(getattr(flags, "session_present", False))
-        # Resubscribe even with a present session: cheap, and covers a broker that lost it.
-        for topic, qos in self._subscriptions:
-            client.subscribe(topic, qos=qos)
         self.connected.set()
-        if self.on_connected is not None:
-            self.on_connected(self.session_present)
+        # Resubscribe even with a present session: cheap, and covers a broker that lost it.
+        with self._lock:
+            wanted = {s.topic: s.qos for s in self._subscriptions}
+        if not wanted:
+            self._set_ready()
+            return
+        rc, mid = client.subscribe(list(wanted.items()))
+        if rc != self._mqtt.MQTT_ERR_SUCCESS:
+            log.warning("resubscribe failed: %s", self._mqtt.error_string(rc))
+            return
+        with self._acks:
+            self._awaiting = {mid}
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        failed = [str(code) for code in reason_codes if getattr(code, "is_failure", False)]
+        if failed:
+            self._errors.append(f"broker refused a subscription: {', '.join(failed)}")
+            log.error("broker refused a subscription: %s", ", ".join(failed))
+        with self._acks:
+            completes_connection = mid in self._awaiting
+            self._awaiting.discard(mid)
+            if not completes_connection:
+                self._acked.add(mid)
+            self._acks.notify_all()
+        if completes_connection and not self._awaiting:
+            self._set_ready()
+
+    def _set_ready(self) -> None:
+        self.ready.set()
+        if self.on_ready is not None:
+            try:
+                self.on_ready()
+            except Exception:  # an announcement that fails must not kill paho's network thread
+                log.exception("on_ready callback failed")
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
+        self.ready.clear()
         if getattr(reason_code, "is_failure", bool(reason_code)):
             log.warning("disconnected from broker (%s); reconnecting", reason_code)
 
@@ -119,27 +187,50 @@ class Connection:
             correlation_data=getattr(props, "CorrelationData", None) if props else None,
             expiry_s=getattr(props, "MessageExpiryInterval", None) if props else None,
         )
-        for handler in self._handlers:
+        with self._lock:
+            callbacks = [s.callback for s in self._subscriptions
+                         if self._mqtt.topic_matches_sub(matching_filter(s.topic), msg.topic)]
+        for callback in callbacks:
             try:
-                handler(message)
-            except Exception:  # a handler bug must not kill paho's network thread
-                log.exception("message handler failed for %s", msg.topic)
+                callback(message)
+            except Exception:  # a callback bug must not kill paho's network thread
+                log.exception("message callback failed for %s", msg.topic)
 
     # -- public API -------------------------------------------------------------------------
-    def add_handler(self, handler: Callable[[Message], None]) -> None:
-        self._handlers.append(handler)
+    def subscribe(self, topic: str, callback: Callback, qos: int = 1) -> Callable[[], None]:
+        """Route messages matching `topic` to `callback`; returns the function that undoes it.
 
-    def subscribe(self, topic: str, qos: int = 1) -> None:
-        self._subscriptions.append((topic, qos))
+        Before `connect()` the subscription is sent with the others; on a live connection this waits
+        for the broker's SUBACK."""
+        entry = _Subscription(topic, qos, callback)
+        with self._lock:
+            self._subscriptions.append(entry)
         if self.connected.is_set():
-            self._check(self.client.subscribe(topic, qos=qos)[0], f"subscribe {topic}")
+            self._subscribe_now(topic, qos)
+        return lambda: self._remove(entry)
 
-    def unsubscribe(self, topic: str) -> None:
-        self._subscriptions = [(t, q) for t, q in self._subscriptions if t != topic]
-        if self.connected.is_set():
-            self.client.unsubscribe(topic)
+    def _subscribe_now(self, topic: str, qos: int) -> None:
+        rc, mid = self.client.subscribe(topic, qos=qos)
+        self._check(rc, f"subscribe {topic}")
+        if threading.current_thread() is self._network_thread:
+            return  # the SUBACK can only arrive after this callback returns
+        with self._acks:
+            acked = self._acks.wait_for(lambda: mid in self._acked, SUBACK_TIMEOUT_S)
+            self._acked.discard(mid)
+        if not acked:
+            raise MqttError(f"subscription to {topic} not acknowledged within {SUBACK_TIMEOUT_S:.0f}s")
 
-    def connect(self, timeout: float = CONNECT_TIMEOUT_S, wait: bool = True) -> None:
+    def _remove(self, entry: _Subscription) -> None:
+        with self._lock:
+            if entry not in self._subscriptions:
+                return
+            self._subscriptions.remove(entry)
+            still_wanted = any(s.topic == entry.topic for s in self._subscriptions)
+        if not still_wanted and self.connected.is_set():
+            self.client.unsubscribe(entry.topic)
+
+    def connect(self, timeout: float = CONNECT_TIMEOUT_S) -> None:
+        """Connect and return once every subscription is acknowledged; then reconnect on loss."""
         props = None
         if self.protocol == 5:
             from paho.mqtt.packettypes import PacketTypes
@@ -153,24 +244,19 @@ class Connection:
         except (OSError, ValueError) as exc:
             raise MqttError(f"cannot connect to {self.url.host}:{self.url.port}: {exc}") from exc
         self.client.loop_start()
-        if wait and not self.connected.wait(timeout):
+        if not self.ready.wait(timeout):
             self.client.loop_stop()
-            raise MqttError(f"no connection to broker {self.url.host}:{self.url.port} within {timeout:.0f}s")
+            why = f": {self._errors[-1]}" if self._errors else ""
+            raise MqttError(f"no connection to broker {self.url.host}:{self.url.port} within {timeout:.0f}s{why}")
+        if self._errors:
+            self.disconnect()
+            raise MqttError(self._errors[-1])
 
     def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False,
                 correlation_data: bytes | None = None, expiry_s: int | None = None,
-                wait: bool = False) -> None:
-        props = None
-        if self.protocol == 5 and (correlation_data is not None or expiry_s is not None):
-            from paho.mqtt.packettypes import PacketTypes
-            from paho.mqtt.properties import Properties
-
-            props = Properties(PacketTypes.PUBLISH)
-            if correlation_data is not None:
-                props.CorrelationData = correlation_data
-            if expiry_s is not None:
-                props.MessageExpiryInterval = expiry_s
-        info = self.client.publish(topic, payload, qos=qos, retain=retain, properties=props)
+                response_topic: str | None = None, wait: bool = False) -> None:
+        info = self.client.publish(topic, payload, qos=qos, retain=retain,
+                                   properties=self._publish_properties(correlation_data, expiry_s, response_topic))
         if info.rc not in (self._mqtt.MQTT_ERR_SUCCESS, self._mqtt.MQTT_ERR_NO_CONN):
             self._check(info.rc, f"publish {topic}")
         if wait:
@@ -180,6 +266,22 @@ class Connection:
                 raise MqttError(f"publish to {topic} not acknowledged: {exc}") from exc
             if not info.is_published():
                 raise MqttError(f"publish to {topic} not acknowledged within {PUBLISH_ACK_TIMEOUT_S:.0f}s")
+
+    def _publish_properties(self, correlation_data: bytes | None, expiry_s: int | None,
+                            response_topic: str | None):
+        if self.protocol != 5 or (correlation_data is None and expiry_s is None and response_topic is None):
+            return None
+        from paho.mqtt.packettypes import PacketTypes
+        from paho.mqtt.properties import Properties
+
+        props = Properties(PacketTypes.PUBLISH)
+        if correlation_data is not None:
+            props.CorrelationData = correlation_data
+        if expiry_s is not None:
+            props.MessageExpiryInterval = expiry_s
+        if response_topic is not None:
+            props.ResponseTopic = response_topic
+        return props
 
     def ack(self, mid: int, qos: int) -> None:
         if qos > 0:

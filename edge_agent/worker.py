@@ -1,4 +1,7 @@
-"""The inference worker: drains the request queue in micro-batches and turns results into messages."""
+"""The inference worker: drains the request queue in micro-batches and turns results into messages.
+
+It reads the model registry once per batch, so a model swapped in between two batches serves the next
+one while the batch in flight finishes on the model it started with."""
 
 from __future__ import annotations
 
@@ -7,63 +10,40 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
-from edge_agent.messages import Chunk, ErrorResponse, Latency, Request, Response
-from edge_agent.model import LoadedModel
+from edge_agent.jobs import Deliver, Job, SendChunk
+from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
+from edge_agent.serving import ModelRegistry, ServingModel
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_NEW_TOKENS = 32
-
-
-@dataclass
-class Job:
-    request: Request
-    arrived: float  # time.monotonic() when it came off the wire
-    expires_at: float | None = None  # monotonic; from MQTT 5 Message Expiry
-    deadline: float | None = None  # epoch seconds; from the request's deadline field
-    target: Any = None  # the first asker's reply target (streaming chunks go there)
-    hermes: Any = None  # a Hermes NluQuery when the request came from hermes/nlu/query
-
-    def expired(self, now_mono: float, now_wall: float) -> bool:
-        return ((self.expires_at is not None and now_mono >= self.expires_at)
-                or (self.deadline is not None and now_wall >= self.deadline))
-
-
-Deliver = Callable[[Job, Any, bool], None]  # (job, message, remember-in-cache)
-SendChunk = Callable[[Job, Chunk], None]
+IDLE_POLL_S = 0.1
 
 
 class Worker(threading.Thread):
-    def __init__(self, model: LoadedModel, jobs: queue.Queue, device_id: str, deliver: Deliver,
-                 send_chunk: SendChunk, max_batch: int = 8, max_wait_s: float = 0.002,
-                 on_batch: Callable[[int], None] | None = None):
+    def __init__(self, models: ModelRegistry, jobs: queue.Queue[Job], device_id: str, deliver: Deliver,
+                 send_chunk: SendChunk, max_wait_s: float = 0.002, on_batch: Callable[[int], None] | None = None):
         super().__init__(name="edgelm-worker", daemon=True)
-        self.model = model
+        self.models = models
         self.jobs = jobs
         self.device_id = device_id
         self.deliver = deliver
         self.send_chunk = send_chunk
-        self.max_batch = 1 if model.is_generator else max_batch
         self.max_wait_s = max_wait_s
         self.on_batch = on_batch
         self.stopping = threading.Event()
-        manifest = model.manifest
-        self.model_info = {"name": manifest.name, "version": manifest.version}
-        self.ood_threshold = float(manifest.thresholds.get("ood", 0.0))
 
     def stop(self) -> None:
         self.stopping.set()
 
-    def _collect(self) -> list[Job]:
+    def _collect(self, max_batch: int) -> list[Job]:
         try:
-            first = self.jobs.get(timeout=0.1)
+            first = self.jobs.get(timeout=IDLE_POLL_S)
         except queue.Empty:
             return []
         batch = [first]
         until = time.monotonic() + self.max_wait_s
-        while len(batch) < self.max_batch:
+        while len(batch) < max_batch:
             remaining = until - time.monotonic()
             try:  # take what is already queued without waiting, then wait out the window
                 batch.append(self.jobs.get_nowait() if remaining <= 0 else self.jobs.get(timeout=remaining))
@@ -73,17 +53,17 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            batch = self._collect()
-            if not batch:
-                continue
-            self.process(batch)
+            model = self.models.current()  # once per batch: a swap takes effect between batches
+            batch = self._collect(model.max_batch)
+            if batch:
+                self.process(batch, model)
 
-    def process(self, batch: list[Job]) -> None:
+    def process(self, batch: list[Job], model: ServingModel) -> None:
         now_mono, now_wall = time.monotonic(), time.time()
         live = []
         for job in batch:
             if job.expired(now_mono, now_wall):
-                self.deliver(job, self._error(job, "expired", "request expired before it could run"), True)
+                self.deliver(job, self._error(job, ErrorCode.EXPIRED, "request expired before it could run"), True)
             else:
                 live.append(job)
         if not live:
@@ -91,23 +71,25 @@ class Worker(threading.Thread):
         if self.on_batch is not None:
             self.on_batch(len(live))
         try:
-            if self.model.is_generator:
+            if model.is_generator:
                 for job in live:
-                    self.deliver(job, self._generate(job), True)
+                    self.deliver(job, self._generate(job, model), True)
             else:
-                for job, message in zip(live, self._classify(live)):
+                for job, message in zip(live, self._classify(live, model)):
                     self.deliver(job, message, True)
         except Exception as exc:  # a model failure answers 'internal' and the agent keeps serving
             log.exception("inference failed")
             for job in live:
-                self.deliver(job, self._error(job, "internal", f"inference failed: {type(exc).__name__}"), False)
+                self.deliver(job, self._error(job, ErrorCode.INTERNAL, f"inference failed: {type(exc).__name__}"),
+                             False)
 
-    def _error(self, job: Job, code: str, message: str) -> ErrorResponse:
+    def _error(self, job: Job, code: ErrorCode, message: str) -> ErrorResponse:
         return ErrorResponse(job.request.id, code, message, device_id=self.device_id)
 
-    def _classify(self, jobs: list[Job]) -> list[Response]:
-        classifier = self.model.classifier
+    def _classify(self, jobs: list[Job], model: ServingModel) -> list[Response]:
+        classifier = model.classifier
         assert classifier is not None
+        ood_threshold = model.ood_threshold or 0.0
         start = time.monotonic()
         predictions = classifier.predict([j.request.text for j in jobs])
         done = time.monotonic()
@@ -115,15 +97,15 @@ class Worker(threading.Thread):
         for job, pred in zip(jobs, predictions):
             ranked = pred.top(classifier.labels, job.request.top_k)
             intent = {"name": pred.label, "confidence": round(pred.confidence, 6)}
-            known = pred.confidence >= self.ood_threshold  # an out-of-domain sentence has no slots either
+            known = pred.confidence >= ood_threshold  # an out-of-domain sentence has no slots either
             out.append(Response(
-                id=job.request.id, device_id=self.device_id, model=self.model_info,
+                id=job.request.id, device_id=self.device_id, model=model.reply_info,
                 intent=intent if known else None, slots=pred.slots if known else [], alternatives=ranked,
                 latency_ms=_latency(job.arrived, start, done)))
         return out
 
-    def _generate(self, job: Job) -> Response:
-        generator = self.model.generator
+    def _generate(self, job: Job, model: ServingModel) -> Response:
+        generator = model.generator
         assert generator is not None
         req = job.request
         start = time.monotonic()
@@ -137,7 +119,7 @@ class Worker(threading.Thread):
         if req.stream:
             self.send_chunk(job, Chunk(req.id, len(result.tokens), "", done=True))
         done = time.monotonic()
-        return Response(id=req.id, device_id=self.device_id, model=self.model_info, text=result.text,
+        return Response(id=req.id, device_id=self.device_id, model=model.reply_info, text=result.text,
                         tokens=result.tokens, latency_ms=_latency(job.arrived, start, done))
 
 

@@ -28,10 +28,8 @@ def start_agent_process(bundle: Path, broker_url: str, device_id: str, *extra_ar
     log = tempfile.NamedTemporaryFile(prefix=f"edgelm-agent-{device_id}-", suffix=".log", delete=False)
     with EdgeClient(broker_url, protocol=protocol) as watcher:
         # A retained status is from an earlier run: only a fresh one means this process is up.
-        watcher.conn.add_handler(lambda m: online.set() if m.topic.endswith("/status") and not m.retain
-                                 and b'"online"' in m.payload else None)
-        watcher.conn.subscribe(f"edgelm/{device_id}/status")
-        time.sleep(0.05)  # let the subscription land before the agent can publish
+        watcher.conn.subscribe(f"edgelm/{device_id}/status",  # acknowledged before the agent starts
+                               lambda m: online.set() if not m.retain and b'"online"' in m.payload else None)
         cmd = [sys.executable, "-m", "edgelm.cli", "agent", "run", "--bundle", str(bundle), "--broker", broker_url,
                "--device-id", device_id, "--protocol", "5" if protocol == 5 else "3.1.1", *extra_args]
         started = time.perf_counter()

@@ -99,8 +99,7 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
         answers = []
         with EdgeClient(broker.url, protocol=broker.protocol) as client:
             telemetry: queue.Queue = queue.Queue()
-            client.conn.add_handler(lambda m: telemetry.put(m.payload) if m.topic.endswith("/telemetry") else None)
-            client.conn.subscribe(f"edgelm/{DEVICE_ID}/telemetry", qos=0)
+            client.conn.subscribe(f"edgelm/{DEVICE_ID}/telemetry", lambda m: telemetry.put(m.payload), qos=0)
             for lang, text in COMMANDS:
                 t0 = time.perf_counter()
                 answer = client.request(text, device=DEVICE_ID)

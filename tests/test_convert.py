@@ -207,3 +207,42 @@ def test_auto_format_follows_the_board(gpt2_dir, bert_dir):
 def test_cli_unknown_device(bert_dir, tmp_path):
     result = CliRunner().invoke(cli, ["convert", str(bert_dir), "-o", str(tmp_path / "o"), "--device", "pi9"])
     assert result.exit_code != 0 and "known devices" in result.output
+
+
+def _pad_fixed(tokenizer_json, length: int = 128) -> None:
+    """Make a tokenizer pad every text to `length`, as sentence-transformers checkpoints ship theirs."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(tokenizer_json))
+    tok.enable_padding(pad_id=0, pad_token="[PAD]", length=length)
+    tok.save(str(tokenizer_json))
+
+
+@pytest.mark.integration
+def test_fixed_length_tokenizer_is_bundled_with_batch_longest_padding(bert_dir, tmp_path, convert_fn):
+    from tokenizers import Tokenizer
+
+    src = tmp_path / "fixed-pad"
+    shutil.copytree(bert_dir, src)
+    _pad_fixed(src / "tokenizer.json")
+    assert len(Tokenizer.from_file(str(src / "tokenizer.json")).encode("turn on").ids) == 128
+    bundle = convert_fn(src, tmp_path / "bundle").bundle
+    shipped = Tokenizer.from_file(str(bundle / "tokenizer.json"))
+    short, long = (shipped.encode(t).ids for t in ("turn on", "turn on the kitchen light"))
+    assert len(short) < len(long) < 128  # each text at its own length
+    assert {len(e.ids) for e in shipped.encode_batch(["turn on", "turn on the kitchen light"])} == {len(long)}
+    assert shipped.truncation["max_length"] == 128
+
+
+def test_agent_ignores_a_fixed_padding_an_older_bundle_ships(bert_dir, tmp_path):
+    from edge_agent.classify import encode_batch
+    from edge_agent.model import load_tokenizer
+
+    path = tmp_path / "tokenizer.json"
+    shutil.copy(bert_dir / "tokenizer.json", path)
+    _pad_fixed(path)
+    tokenizer = load_tokenizer(path)
+    feeds = encode_batch(tokenizer, ["turn on", "turn on the kitchen light"], 128, ["input_ids", "attention_mask"])
+    lengths = [len(e.ids) for e in tokenizer.encode_batch(["turn on", "turn on the kitchen light"])]
+    assert feeds["input_ids"].shape[1] == max(lengths) < 128
+    assert feeds["attention_mask"].sum(axis=1).tolist() == lengths

@@ -10,6 +10,7 @@ from edge_agent.dedup import RequestCache, Seen
 from edge_agent.generate import pick_token
 from edge_agent.messages import (
     Chunk,
+    ErrorCode,
     ErrorResponse,
     Latency,
     Request,
@@ -65,7 +66,7 @@ def test_message_round_trips():
     gen = Response(id="r2", device_id="d", model={"name": "m", "version": "1"}, latency_ms=Latency(0, 1, 1),
                    text="hello", tokens=[1, 2])
     assert Response.from_dict(gen.to_dict()) == gen
-    err = ErrorResponse("r1", "expired", "too late", "d")
+    err = ErrorResponse("r1", ErrorCode.EXPIRED, "too late", "d")
     assert ErrorResponse.from_dict(err.to_dict()) == err
     chunk = Chunk("r1", 3, "lo", done=False)
     assert Chunk.from_dict(chunk.to_dict()) == chunk
@@ -79,7 +80,7 @@ def test_decode_request_codes():
         with pytest.raises(RequestError) as err:
             decode_request(payload, 100, 10)
         assert err.value.code == code
-    assert dumps(ErrorResponse(None, "bad_request", "x")).startswith(b'{"v":1,"id":null')
+    assert dumps(ErrorResponse(None, ErrorCode.BAD_REQUEST, "x")).startswith(b'{"v":1,"id":null')
 
 
 def test_dedup_cache_joins_and_evicts():

@@ -1,0 +1,41 @@
+"""What travels from a route through the queue to the worker and back: a job and where its answer goes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from edge_agent.hermes import NluQuery
+from edge_agent.messages import Chunk, ErrorResponse, Request, Response
+from edge_agent.mqtt import Connection
+
+
+@dataclass
+class ReplyTarget:
+    """Where one asker's answer goes, and which message to acknowledge once it has left."""
+
+    conn: Connection
+    topic: str
+    correlation: bytes | None
+    mid: int
+    qos: int
+
+
+@dataclass
+class Job:
+    request: Request
+    arrived: float  # time.monotonic() when it came off the wire
+    target: ReplyTarget  # the first asker's (streaming chunks go there)
+    cache_key: str | None  # the de-duplication key; None: answered once, never cached
+    expires_at: float | None = None  # monotonic; from MQTT 5 Message Expiry
+    deadline: float | None = None  # epoch seconds; from the request's deadline field
+    hermes: NluQuery | None = None  # set when the request came from hermes/nlu/query
+
+    def expired(self, now_mono: float, now_wall: float) -> bool:
+        return ((self.expires_at is not None and now_mono >= self.expires_at)
+                or (self.deadline is not None and now_wall >= self.deadline))
+
+
+Answer = Response | ErrorResponse
+Deliver = Callable[[Job, Answer, bool], None]  # (job, answer, remember it in the cache)
+SendChunk = Callable[[Job, Chunk], None]

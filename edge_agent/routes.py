@@ -1,0 +1,159 @@
+"""From the MQTT boundary to the queue and back: native requests and Hermes queries are decoded,
+de-duplicated and queued here, and their answers delivered (to every joined asker) and acknowledged."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+import uuid
+
+from edge_agent import hermes
+from edge_agent.config import AgentConfig
+from edge_agent.dedup import RequestCache, Seen
+from edge_agent.jobs import Answer, Job, ReplyTarget
+from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Request, RequestError, decode_request, dumps
+from edge_agent.mqtt import Connection, Message
+from edge_agent.serving import ModelRegistry
+from edge_agent.telemetry import Stats
+
+log = logging.getLogger(__name__)
+HERMES_DEFAULT_THRESHOLD = 0.5  # where the bundle has no calibrated out-of-domain threshold
+
+
+class Router:
+    def __init__(self, config: AgentConfig, models: ModelRegistry, stats: Stats, default_reply_topic: str):
+        self.config = config
+        self.models = models
+        self.stats = stats
+        self.default_reply_topic = default_reply_topic
+        self.cache = RequestCache(config.dedup_size)
+        self.jobs: queue.Queue[Job] = queue.Queue(maxsize=config.max_queue)
+        self.accepting = threading.Event()
+
+    # -- native requests --------------------------------------------------------------------
+    def on_request(self, conn: Connection, msg: Message) -> None:
+        if not self.accepting.is_set():
+            return  # not acked: redelivered to the persistent session after restart
+        arrived = time.monotonic()
+        cfg = self.config
+        try:
+            request = decode_request(msg.payload, cfg.max_payload_bytes, cfg.max_text_chars)
+        except RequestError as exc:
+            hint = exc.reply_to or (_reply_to_hint(msg) if len(msg.payload) <= cfg.max_payload_bytes else None)
+            self.stats.error()
+            log.info("rejected request %s: %s (%s)", exc.request_id, exc.code.value, exc.message)
+            error = ErrorResponse(exc.request_id, exc.code, exc.message, cfg.device_id)
+            self._send(self._reply_target(conn, msg, hint), dumps(error))
+            return
+        target = self._reply_target(conn, msg, request.reply_to)
+        seen, cached = self.cache.begin(request.id, target)
+        if seen is not Seen.NEW:
+            self.stats.duplicate()
+            if seen is Seen.DONE:
+                self._send(target, cached or b"")
+            return
+        job = Job(request, arrived, target, cache_key=request.id,
+                  expires_at=arrived + msg.expiry_s if msg.expiry_s is not None else None,
+                  deadline=request.deadline_epoch())
+        if job.expired(arrived, time.time()):
+            self.deliver(job, self._error(request.id, ErrorCode.EXPIRED, "request expired before it could run"), True)
+            return
+        self._enqueue(job)
+
+    def _reply_target(self, conn: Connection, msg: Message, reply_to: str | None) -> ReplyTarget:
+        topic = msg.response_topic or reply_to or self.default_reply_topic
+        return ReplyTarget(conn, topic, msg.correlation_data, msg.mid, msg.qos)
+
+    def _enqueue(self, job: Job) -> None:
+        try:
+            self.jobs.put_nowait(job)
+        except queue.Full:  # not remembered: a later retry runs for real
+            self.deliver(job, self._error(job.request.id, ErrorCode.OVERLOADED,
+                                          f"queue full ({self.config.max_queue}); retry later"), False)
+
+    def _error(self, request_id: str | None, code: ErrorCode, message: str) -> ErrorResponse:
+        return ErrorResponse(request_id, code, message, self.config.device_id)
+
+    # -- Hermes -----------------------------------------------------------------------------
+    def on_hermes(self, conn: Connection, msg: Message) -> None:
+        if not self.accepting.is_set():
+            return
+        target = ReplyTarget(conn, hermes.NOT_RECOGNIZED_TOPIC, None, msg.mid, msg.qos)
+        try:
+            query = hermes.NluQuery.from_payload(msg.payload)
+        except hermes.HermesError as exc:
+            log.info("ignored hermes query: %s", exc)
+            self.stats.error()
+            conn.ack(msg.mid, msg.qos)
+            return
+        # Only a query's own id identifies a repeat: Rhasspy sends id-less follow-ups at QoS 0 in one
+        # session, and the MQTT packet id of every QoS 0 message is 0.
+        key = f"hermes:{query.id}:{query.session_id}" if query.id else None
+        if key is not None:
+            seen, _ = self.cache.begin(key, target)
+            if seen is not Seen.NEW:  # a repeated query is not answered twice
+                self.stats.duplicate()
+                if seen is Seen.DONE:
+                    conn.ack(msg.mid, msg.qos)
+                return
+        request = Request(id=key or f"hermes:{uuid.uuid4().hex}", text=query.input[: self.config.max_text_chars],
+                          top_k=max(1, len(self.models.current().labels)))
+        self._enqueue(Job(request, time.monotonic(), target, cache_key=key, hermes=query))
+
+    def hermes_threshold(self) -> float:
+        if self.config.hermes_min_confidence >= 0:
+            return self.config.hermes_min_confidence
+        ood = self.models.current().ood_threshold
+        return ood if ood is not None else HERMES_DEFAULT_THRESHOLD
+
+    def _hermes_payload(self, query: hermes.NluQuery, answer: Answer) -> tuple[str, bytes]:
+        scores: dict[str, float] = {}
+        slots: list[dict] = []
+        if not isinstance(answer, ErrorResponse):
+            scores = {a["name"]: a["confidence"] for a in answer.alternatives}
+            slots = answer.slots
+        result = hermes.resolve(query, scores, self.hermes_threshold(), slots)
+        return result.topic(), dumps(result.to_dict())
+
+    # -- answers ----------------------------------------------------------------------------
+    def deliver(self, job: Job, answer: Answer, remember: bool) -> None:
+        """Send the answer to every asker waiting for it; remember it for repeats unless told not to."""
+        if isinstance(answer, ErrorResponse):
+            self.stats.error()
+        else:
+            self.stats.record(answer.latency_ms.total)
+        topic, payload = self._hermes_payload(job.hermes, answer) if job.hermes else (None, dumps(answer))
+        targets = self.cache.finish(job.cache_key, payload, remember) if job.cache_key else [job.target]
+        for index, target in enumerate(targets):
+            if topic is None:
+                self._send(target, payload)
+            elif index == 0:  # a Hermes answer goes to its intent topic once
+                target.topic = topic
+                self._send(target, payload)
+            else:  # joined Hermes duplicates: acknowledge, do not answer again
+                target.conn.ack(target.mid, target.qos)
+
+    def send_chunk(self, job: Job, chunk: Chunk) -> None:
+        target = job.target
+        target.conn.publish(target.topic, dumps(chunk), qos=1, correlation_data=target.correlation)
+
+    def _send(self, target: ReplyTarget, payload: bytes) -> None:
+        try:
+            target.conn.publish(target.topic, payload, qos=1, correlation_data=target.correlation)
+        except Exception:  # e.g. an invalid reply topic from the client: log, keep serving
+            log.exception("cannot publish reply to %r", target.topic)
+        finally:
+            # Ack only now: a request whose answer never left is redelivered after a crash.
+            target.conn.ack(target.mid, target.qos)
+
+
+def _reply_to_hint(msg: Message) -> str | None:
+    """The payload's reply_to, read leniently so that errors for bad requests still reach the asker."""
+    try:
+        data = json.loads(msg.payload)
+        return data.get("reply_to") if isinstance(data, dict) and isinstance(data.get("reply_to"), str) else None
+    except (ValueError, RecursionError):
+        return None
