@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from converter.intents_report import build_report
+from converter.intents.report import build_report
 from edgelm.demo import default_cache_dir
 
 

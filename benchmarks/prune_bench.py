@@ -28,7 +28,7 @@ from converter.bench import run_isolated  # noqa: E402
 from converter.data import load_eval, load_texts  # noqa: E402
 from converter.metrics import classification_report  # noqa: E402
 from converter.pipeline import ConvertOptions, convert  # noqa: E402
-from converter.prune_stage import PruneOptions, prune_checkpoint  # noqa: E402
+from converter.prune.stage import PruneOptions, prune_checkpoint  # noqa: E402
 from converter.source import resolve  # noqa: E402
 from edge_agent.model import load_model  # noqa: E402
 from edgelm.demo import default_cache_dir  # noqa: E402

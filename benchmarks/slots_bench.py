@@ -36,8 +36,8 @@ def _checkpoints(checkpoint: Path | None, work: Path) -> tuple[Path, Path]:
     """(joint, intent-only) checkpoints sharing one encoder and intent head."""
     from transformers import AutoConfig, AutoTokenizer, BertForSequenceClassification
 
-    from converter.joint import JointIntentSlotModel
-    from converter.train import default_base
+    from converter.intents.joint import JointIntentSlotModel
+    from converter.intents.train import default_base
 
     if checkpoint is None:
         base = default_base()

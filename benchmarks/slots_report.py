@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from converter.slots_report import build_report
+from converter.intents.slots_report import build_report
 
 
 def main() -> None:

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from converter import quantize
 from converter.errors import VerificationError
+from converter.formats.onnx import quantize
 
 Judge = Callable[[Path, str], "tuple[dict, list[str]]"]
 

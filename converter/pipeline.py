@@ -11,12 +11,13 @@ from pathlib import Path
 import numpy as np
 
 import devices
-from converter import __version__, export, verify
+from converter import __version__, verify
 from converter.data import load_eval, load_texts, synthetic_texts
 from converter.errors import BudgetError, ConversionError
 from converter.fallback import quantize_with_fallback
+from converter.formats.onnx import export
 from converter.progress import Steps
-from converter.prune_stage import PruneOptions, prune_checkpoint
+from converter.prune.stage import PruneOptions, prune_checkpoint
 from converter.source import Source, load_torch_model, resolve, write_tokenizer_json
 from edge_agent.bundle import Manifest, pack_bundle, write_manifest
 from edge_agent.classify import encode_batch
@@ -78,7 +79,7 @@ def resolve_format(fmt: str, profile: devices.DeviceProfile, source: Source, mod
     if fmt != "auto":
         return fmt
     if profile.default_format == "tflite":
-        from converter.tflite import TFLITE_FAMILIES, TFLITE_QUANT
+        from converter.formats.tflite.export import TFLITE_FAMILIES, TFLITE_QUANT
 
         if source.family in TFLITE_FAMILIES and mode in TFLITE_QUANT:
             return "tflite"
@@ -108,7 +109,7 @@ def convert(model: str, output: Path, opts: ConvertOptions | None = None) -> Con
     source = resolve(model, opts.task)
     opts = replace(opts, format=resolve_format(opts.format, profile, source, mode))
     if opts.format == "tflite":
-        from converter.tflite import check_supported
+        from converter.formats.tflite.export import check_supported
 
         check_supported(source.family, source.spec.generative, mode)
     work = Path(tempfile.mkdtemp(prefix="edgelm-convert-"))
@@ -118,7 +119,7 @@ def convert(model: str, output: Path, opts: ConvertOptions | None = None) -> Con
             opts = replace(opts, name=opts.name or source.path.name)  # not the temp dir's name
             source, pruning = _prune(source, opts, steps, work, _max_len(source, opts))
         if opts.format == "tflite":
-            from converter.tflite_pipeline import convert_tflite
+            from converter.formats.tflite.backend import convert_tflite
 
             return convert_tflite(source, Path(output), opts, profile, mode, steps, work, pruning)
         return _convert(source, Path(output), opts, profile, mode, steps, work, pruning)

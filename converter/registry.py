@@ -42,7 +42,7 @@ def _encoder_classifier(family: str, task: str) -> ExportSpec:
 @register("bert", "intent-slots")
 def _joint_intent_slots(family: str, task: str) -> ExportSpec:
     # optimum has no task for two heads: exported with torch.onnx (optimum_task "")
-    return ExportSpec(family, task, "", "converter.joint:JointIntentSlotModel", outputs=("logits", "slot_logits"))
+    return ExportSpec(family, task, "", "converter.intents.joint:JointIntentSlotModel", outputs=("logits", "slot_logits"))
 
 
 @register("gpt2", "text-generation")

@@ -60,7 +60,7 @@ class OrtCache:
 
 
 class LiteRtCache:
-    """LiteRT decoder from `converter.tflite_lm`: `prefill<T>` signatures and a `decode` signature over a
+    """LiteRT decoder from `converter.formats.tflite.lm`: `prefill<T>` signatures and a `decode` signature over a
     fixed-size cache `[layers, 2, heads, max_len, head_dim]` that lives here, on the agent's side. `step`
     writes the prompt's and each decoded token's columns into the cache it is given (from `empty()`), in
     place: no 10 MB copy per token on distilgpt2."""

@@ -47,8 +47,8 @@ def default_cache_dir() -> Path:
 
 
 def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
+    from converter.intents.train import train_intents
     from converter.pipeline import ConvertOptions, convert
-    from converter.train import train_intents
     from edge_agent.client import EdgeClient
     from edgelm.agent_process import start_agent_process
     from edgelm.amqtt_broker import start_private_broker

@@ -56,7 +56,7 @@ def eval_file(models_dir) -> Path:
 @pytest.fixture(scope="session")
 def intents_cache(tmp_path_factory) -> Path:
     """A cache dir holding the tiny-budget bilingual intent model, as `edgelm demo --budget tiny` leaves it."""
-    from converter.train import train_intents
+    from converter.intents.train import train_intents
 
     cache = tmp_path_factory.mktemp("intents-cache")
     train_intents(cache / "intents-en-es-tiny", ["en", "es"], "tiny", quiet=True)
@@ -105,7 +105,7 @@ def generation_bundle(request) -> Path:
 def slots_model(tmp_path_factory) -> Path:
     """A joint intent + slot MiniLM trained on English at the small budget (the slot head needs a few
     hundred steps to mean anything), as `edgelm train-intents --slots` writes it."""
-    from converter.train import train_intents
+    from converter.intents.train import train_intents
 
     out = tmp_path_factory.mktemp("slots") / "joint-en"
     train_intents(out, ["en"], "small", quiet=True, slots=True)

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from conftest import activation_outlier, damaged_layer_copy
 
 import devices
-from converter import export as export_module
 from converter.errors import BudgetError, ConversionError, VerificationError
+from converter.formats.onnx import export as export_module
 from edge_agent.bundle import open_bundle
 from edge_agent.model import load_model
 from edgelm.cli import cli

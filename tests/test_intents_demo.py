@@ -8,7 +8,7 @@ import random
 import pytest
 from click.testing import CliRunner
 
-from converter.intents_data import add_noise, balance, build
+from converter.intents.data import add_noise, balance, build
 from edgelm.cli import cli
 
 
@@ -86,7 +86,7 @@ def test_demo_reuses_its_cache_and_falls_back_to_amqtt(demo_run):
 
 
 def test_hassil_baseline_is_the_real_matcher():
-    from converter.hassil_baseline import HassilMatcher
+    from converter.intents.hassil_baseline import HassilMatcher
 
     en = HassilMatcher("en")
     match = en.match("turn on the kitchen lights")
@@ -98,7 +98,7 @@ def test_hassil_baseline_is_the_real_matcher():
 
 
 def test_intents_report_compares_model_bundle_and_hassil(demo_run):
-    from converter.intents_report import build_report
+    from converter.intents.report import build_report
 
     tmp_path, _ = demo_run
     report = build_report(tmp_path / "intents-en-es-tiny", tmp_path / "bundle-en-es-tiny", ["en", "es"])

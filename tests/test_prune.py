@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from converter import prune, prune_vocab, verify
+from converter import verify
 from converter.errors import ConversionError
-from converter.prune_stage import PruneOptions, _torch_batches, prune_checkpoint
+from converter.prune import heads_ffn as prune
+from converter.prune import vocab as prune_vocab
+from converter.prune.stage import PruneOptions, _torch_batches, prune_checkpoint
 from converter.source import load_torch_model, resolve
 from edge_agent.model import load_model
 from edgelm.cli import cli
@@ -153,7 +155,7 @@ def test_auto_picks_the_largest_pruning_within_budget(intents_cache, convert_fn,
 
 
 def test_recovery_rows_take_known_labels_only(tmp_path):
-    from converter.prune_stage import _recovery_rows
+    from converter.prune.stage import _recovery_rows
 
     train = tmp_path / "train.jsonl"
     train.write_text('{"text": "turn on", "label": "on"}\n{"text": "hello"}\n{"text": "x", "label": "nope"}\n')

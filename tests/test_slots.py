@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from mqtt_helpers import Listener, running_agent
 
-from converter.intents_data import SAMPLE_LISTS, UNSEEN_LISTS, Example, noisy_example, template_sentences
-from converter.slots_data import bio_tags
+from converter.intents.data import SAMPLE_LISTS, UNSEEN_LISTS, Example, noisy_example, template_sentences
+from converter.intents.slots_data import bio_tags
 from converter.verify import EvalSet
 from converter.verify_slots import check_slots, span_f1
 from edge_agent.client import EdgeClient
@@ -56,7 +56,7 @@ def test_unseen_names_never_occur_in_training_lists(en_samples):
 def test_bio_tags_decode_back_to_the_same_spans(en_samples):
     from tokenizers import Tokenizer
 
-    from converter.train import default_base
+    from converter.intents.train import default_base
 
     tok = Tokenizer.from_file(str(default_base() / "tokenizer.json"))
     checked = 0
@@ -226,7 +226,7 @@ def test_converted_bundle_keeps_slot_f1_and_answers_like_pytorch(slots_model, sl
 
 
 def test_home_lists_find_unseen_names_the_model_missed(slots_model, slots_bundle):
-    from converter.slots_report import build_report, with_home
+    from converter.intents.slots_report import build_report, with_home
     from edge_agent.model import load_model
 
     report = build_report(slots_model, slots_bundle, ["en"], every=4)
@@ -291,8 +291,8 @@ def test_agent_answers_with_slots_over_mqtt_and_hermes(slots_bundle, broker, dev
 
 
 def test_spanish_invented_names_use_spanish_words_but_no_template_or_unseen_word():
-    from converter.intents_data import invent_names, template_words
-    from converter.native_words import native_words, stem
+    from converter.intents.data import invent_names, template_words
+    from converter.intents.native_words import native_words, stem
 
     rows = [Example(t, intent, "es", template, spans) for (intent, template), samples
             in template_sentences("es", 2, 0).items() for t, spans in samples]
@@ -307,7 +307,7 @@ def test_spanish_invented_names_use_spanish_words_but_no_template_or_unseen_word
 
 
 def test_invented_names_move_spans_and_never_use_unseen_words(en_samples):
-    from converter.intents_data import invent_names
+    from converter.intents.data import invent_names
 
     rows = [Example(t, intent, "en", template, spans) for (intent, template), samples in en_samples.items()
             for t, spans in samples]

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from conftest import activation_outlier, damaged_layer_copy
 
-from converter import tflite
 from converter.errors import ConversionError
+from converter.formats.tflite import export as tflite
 from edge_agent.model import load_model
 
 
@@ -76,8 +76,8 @@ def test_fp16_tflite_stores_half_precision_weights(bert_dir, convert_fn, tmp_pat
 
 
 def test_compaction_keeps_every_output_bit_identical(bert_dir, tmp_path):
+    from converter.formats.tflite.compact import compact_tflite
     from converter.source import load_torch_model, resolve
-    from converter.tflite_compact import compact_tflite
     from edge_agent.runtime.litert import LiteRtRuntime
 
     source = resolve(str(bert_dir))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converter import hassil_baseline, ood
+from converter.intents import hassil_baseline, ood
 from converter.metrics import classification_report
 
 
@@ -19,7 +19,7 @@ def _rows(path: Path) -> list[dict]:
 def _torch_predict(checkpoint: Path, texts: list[str]) -> tuple[list[int], np.ndarray]:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from converter.train import BUDGETS, _probabilities
+    from converter.intents.train import BUDGETS, _probabilities
 
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint).eval()
     p = _probabilities(model, AutoTokenizer.from_pretrained(checkpoint), texts, BUDGETS["full"].max_len)

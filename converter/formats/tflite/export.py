@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 
 from converter.errors import ConversionError, MissingExtraError
-from converter.tflite_compact import compact_tflite
+from converter.formats.tflite.compact import compact_tflite
 
 BUCKETS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
-TFLITE_FAMILIES = ("bert", "mobilebert", "gpt2")  # gpt2: prefill/decode signatures (converter.tflite_lm)
+TFLITE_FAMILIES = ("bert", "mobilebert", "gpt2")  # gpt2: prefill/decode signatures (converter.formats.tflite.lm)
 TFLITE_QUANT = {"none": None, "dynamic-int8": "dynamic_wi8_afp32", "fp16": "fp16", "static-int8": "static"}
 
 

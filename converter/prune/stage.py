@@ -12,10 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from converter import prune, prune_vocab, verify
+from converter import verify
 from converter.data import read_jsonl
 from converter.errors import ConversionError
 from converter.metrics import classification_report
+from converter.prune import heads_ffn as prune
+from converter.prune import vocab as prune_vocab
 from converter.source import Source, load_torch_model, resolve, write_tokenizer_json
 from edge_agent.classify import encode_batch
 

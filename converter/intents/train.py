@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from converter import ood
 from converter.errors import ConversionError, MissingExtraError
-from converter.intents_data import (
+from converter.intents import ood
+from converter.intents.data import (
     ENTITY_SLOTS,
     UNSEEN_LISTS,
     Example,
@@ -143,7 +143,7 @@ def _load_model(base: Path, labels: list[str], index: dict[str, int], slot_label
                                         label2id=index)
     if slot_labels is None:
         return AutoModelForSequenceClassification.from_pretrained(base, config=config)
-    from converter.joint import JointIntentSlotModel
+    from converter.intents.joint import JointIntentSlotModel
 
     config.slot_labels = slot_labels
     config.architectures = ["JointIntentSlotModel"]
@@ -174,13 +174,13 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
     if slots:
         train = invent_names(train, list(tokenizer.get_vocab()), INVENTED_NAMES, seed)
     test = [e for e in data.test if e.label in index]
-    from converter.joint import slot_label_set
+    from converter.intents.joint import slot_label_set
 
     slot_labels = slot_label_set([e.slots for e in train]) if slots else None
     tag_index = {t: i for i, t in enumerate(slot_labels or [])}
     model = _load_model(base, labels, index, slot_labels)
     if slot_labels:
-        from converter.joint import encode_with_tags
+        from converter.intents.joint import encode_with_tags
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
     warmup = max(1, cfg.steps // 10)

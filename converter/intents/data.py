@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from converter.errors import ConversionError, MissingExtraError
-from converter.slots_data import Span, expand, parse
+from converter.intents.slots_data import Span, expand, parse
 from edge_agent.slots import NUMERIC
 
 # HA fills these at runtime from the user's home; we supply plausible samples.
@@ -256,7 +256,7 @@ def invent_names(train: list[Example], vocab: list[str], fraction: float, seed: 
     taught the tagger that a name is one token. Outside English, half the words are the language's own
     everyday words (converter/native_words.py), none the templates use. Every word of UNSEEN_LISTS is left
     out, and native words that share a stem with one ("terrazas" for "terraza") too."""
-    from converter.native_words import native_words, without_stems
+    from converter.intents.native_words import native_words, without_stems
 
     rng = random.Random(seed)
     exclude = {w for lists in UNSEEN_LISTS.values() for values in lists.values() for v in values for w in v.split()}

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from converter import fallback, tflite, tflite_lm, verify
+from converter import fallback, verify
 from converter.fallback import Outcome
+from converter.formats.tflite import export as tflite
+from converter.formats.tflite import lm as tflite_lm
 from converter.source import Source, load_torch_model, write_tokenizer_json
 from edge_agent.classify import encode_batch
 from edge_agent.model import load_tokenizer

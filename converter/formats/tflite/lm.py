@@ -22,7 +22,7 @@ import math
 from pathlib import Path
 
 from converter.errors import ConversionError, MissingExtraError
-from converter.tflite import buckets_for
+from converter.formats.tflite.export import buckets_for
 
 NEG = -1e9  # additive mask; finite, so a fully masked row can never produce NaN
 

@@ -50,7 +50,7 @@ def _export_optimum(source: Source, out_dir: Path) -> Path:
 
 def _pruned_gpt2_config(source: Source) -> dict | None:
     """A head-pruned GPT-2 keeps head_dim but has fewer heads: optimum sizes the dummy past_key_values from
-    config.n_head and n_embd, so point it at the kept heads and their width (written by converter.prune)."""
+    config.n_head and n_embd, so point it at the kept heads and their width (written by converter.prune.heads_ffn)."""
     if source.family != "gpt2" or not source.config.get("edgelm_kv_heads"):
         return None
     from optimum.exporters.onnx.model_configs import GPT2OnnxConfig
@@ -71,7 +71,7 @@ def _export_torch(source: Source, out_dir: Path) -> Path:
     model = load_torch_model(source)
     outputs = list(source.spec.outputs)
     if "slot_logits" in outputs:
-        from converter.joint import ExportWrapper
+        from converter.intents.joint import ExportWrapper
 
         model = ExportWrapper(model).eval()
     names = ["input_ids", "attention_mask", "token_type_ids"]

@@ -9,8 +9,8 @@ import copy
 import json
 from pathlib import Path
 
-from converter.hassil_baseline import HassilMatcher
-from converter.intents_data import ENTITY_SLOTS, SAMPLE_LISTS, UNSEEN_LISTS
+from converter.intents.data import ENTITY_SLOTS, SAMPLE_LISTS, UNSEEN_LISTS
+from converter.intents.hassil_baseline import HassilMatcher
 from converter.verify_slots import classifier_spans, span_f1
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from converter.errors import MissingExtraError
-from converter.slots_data import Span, bio_tags
+from converter.intents.slots_data import Span, bio_tags
 
 try:
     import torch

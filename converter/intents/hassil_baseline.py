@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from converter.errors import ConversionError, MissingExtraError
-from converter.intents_data import SAMPLE_LISTS
+from converter.intents.data import SAMPLE_LISTS
 
 
 @dataclass
