@@ -1,15 +1,13 @@
-"""Quantize, and when int8 misses the accuracy budget keep the most sensitive layer groups in fp32,
-one group at a time, until it passes (MobileBERT is known to collapse under naive int8)."""
+"""When int8 misses the accuracy budget keep the most sensitive layer groups in fp32,
+one group at a time, for any format, until it passes (MobileBERT is known to collapse under naive int8)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from converter.errors import VerificationError
-from converter.formats.onnx import quantize
 
 Judge = Callable[[Path, str], "tuple[dict, list[str]]"]
 
@@ -24,31 +22,10 @@ class Outcome:
     sensitivity: dict[str, float] = field(default_factory=dict)
 
 
-def _quantize(mode: str, src: Path, out: Path, preset: str, feeds, exclude: list[str]) -> Path:
-    if mode == "dynamic-int8":
-        return quantize.quantize_dynamic(src, out, preset, exclude)
-    return quantize.quantize_static(src, out, feeds, exclude)
-
-
 def _error(report: dict) -> float:
     """One number for 'how far from the original': cosine loss plus top-1 disagreement."""
     parity = report["parity"]
     return (1 - parity["cosine"]) + (1 - parity["top1_agreement"])
-
-
-def quantize_with_fallback(fp32: Path, out: Path, mode: str, preset: str, feeds, judge: Judge) -> Outcome:
-    if mode in ("none", "fp16"):  # no int8 groups to fall back on: pass or fail as is
-        if mode == "none":
-            shutil.copy(fp32, out)
-        else:
-            quantize.convert_fp16(fp32, out)
-        report, failures = judge(out, mode)
-        if failures:
-            raise VerificationError(failures, report)
-        return Outcome(out, 0.0, report=report)
-
-    return search(lambda path, exclude: _quantize(mode, fp32, path, preset, feeds, exclude),
-                  lambda: quantize.node_groups(fp32), quantize.int8_fraction, out, mode, judge)
 
 
 def search(quantize_into: Callable[[Path, list[str]], object], find_groups: Callable[[], dict[str, list[str]]],

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from converter.errors import ConversionError
-
-TASK_ALIASES = {"intent": "text-classification", "sequence-classification": "text-classification",
-                "causal-lm": "text-generation"}
+from edge_agent.bundle import Task
 
 
 @dataclass(frozen=True)
@@ -27,25 +25,25 @@ _REGISTRY: dict[tuple[str, str], ExportSpec] = {}
 def register(family: str, *tasks: str) -> Callable[[Callable[[str, str], ExportSpec]], Callable]:
     def decorate(factory: Callable[[str, str], ExportSpec]) -> Callable:
         for task in tasks:
-            _REGISTRY[(family, task)] = factory(family, task)
+            _REGISTRY[(family, Task(task).value)] = factory(family, Task(task).value)
         return factory
 
     return decorate
 
 
-@register("bert", "intent", "text-classification")
-@register("mobilebert", "intent", "text-classification")
+@register("bert", Task.INTENT, Task.TEXT_CLASSIFICATION)
+@register("mobilebert", Task.INTENT, Task.TEXT_CLASSIFICATION)
 def _encoder_classifier(family: str, task: str) -> ExportSpec:
     return ExportSpec(family, task, "text-classification", "AutoModelForSequenceClassification")
 
 
-@register("bert", "intent-slots")
+@register("bert", Task.INTENT_SLOTS)
 def _joint_intent_slots(family: str, task: str) -> ExportSpec:
     # optimum has no task for two heads: exported with torch.onnx (optimum_task "")
     return ExportSpec(family, task, "", "converter.intents.joint:JointIntentSlotModel", outputs=("logits", "slot_logits"))
 
 
-@register("gpt2", "text-generation")
+@register("gpt2", Task.TEXT_GENERATION)
 def _causal_lm(family: str, task: str) -> ExportSpec:
     return ExportSpec(family, task, "text-generation-with-past", "AutoModelForCausalLM", generative=True)
 
@@ -55,8 +53,8 @@ FAMILY_OF_MODEL_TYPE = {"bert": "bert", "mobilebert": "mobilebert", "gpt2": "gpt
 
 def default_task(family: str, config: dict | None = None) -> str:
     if family == "gpt2":
-        return "text-generation"
-    return "intent-slots" if (config or {}).get("slot_labels") else "intent"
+        return Task.TEXT_GENERATION.value
+    return (Task.INTENT_SLOTS if (config or {}).get("slot_labels") else Task.INTENT).value
 
 
 def lookup(family: str, task: str) -> ExportSpec:

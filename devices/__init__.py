@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import re
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,7 +15,18 @@ except ModuleNotFoundError:  # Python 3.10 (JetPack 6)
     import tomli as tomllib  # type: ignore[no-redef]
 
 PROFILE_DIR = Path(__file__).parent / "profiles"
-QUANTIZATIONS = ("none", "dynamic-int8", "static-int8", "fp16")
+
+
+class Quantization(str, Enum):
+    """How a bundle's weights are stored: the one list the profiles, the converter and the CLI use."""
+
+    NONE = "none"
+    DYNAMIC_INT8 = "dynamic-int8"
+    STATIC_INT8 = "static-int8"
+    FP16 = "fp16"
+
+
+QUANTIZATIONS = tuple(q.value for q in Quantization)
 SUPPORT_STATES = ("supported", "experimental", "unsupported")
 
 

@@ -12,13 +12,25 @@ import tarfile
 import tempfile
 from dataclasses import MISSING, asdict, dataclass, field
 from datetime import datetime, timezone
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
-TASKS = ("intent", "intent-slots", "text-classification", "text-generation")
+
+
+class Task(str, Enum):
+    """What a bundle's model does; the converter's registry and the agent both use this list."""
+
+    INTENT = "intent"
+    INTENT_SLOTS = "intent-slots"
+    TEXT_CLASSIFICATION = "text-classification"
+    TEXT_GENERATION = "text-generation"
+
+
+TASKS = tuple(t.value for t in Task)
 FAMILIES = ("bert", "mobilebert", "gpt2")
 RUNTIMES = ("onnxruntime", "litert")
 

@@ -31,17 +31,14 @@ class RequestCache:
         self._done: OrderedDict[str, bytes] = OrderedDict()
         self._pending: dict[str, _Entry] = {}
         self._lock = threading.Lock()
-        self.hits = 0
 
     def begin(self, request_id: str, target: Any) -> tuple[Seen, bytes | None]:
         with self._lock:
             if request_id in self._done:
                 self._done.move_to_end(request_id)
-                self.hits += 1
                 return Seen.DONE, self._done[request_id]
             if request_id in self._pending:
                 self._pending[request_id].waiters.append(target)
-                self.hits += 1
                 return Seen.JOINED, None
             self._pending[request_id] = _Entry(waiters=[target])
             return Seen.NEW, None
@@ -59,10 +56,6 @@ class RequestCache:
                 while len(self._done) > self.size:
                     self._done.popitem(last=False)
             return entry.waiters if entry else []
-
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._pending)
 
     def __len__(self) -> int:
         with self._lock:

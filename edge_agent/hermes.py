@@ -41,11 +41,6 @@ class NluQuery:
                    session_id=data.get("sessionId") if isinstance(data.get("sessionId"), str) else None,
                    intent_filter=intent_filter or None)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "id": self.id, "siteId": self.site_id, "sessionId": self.session_id,
-                "intentFilter": self.intent_filter}
-
-
 @dataclass
 class NluResult:
     query: NluQuery

@@ -13,7 +13,6 @@ import numpy as np
 
 NUMERIC = {"brightness", "temperature", "position", "volume_level", "volume_step", "percentage",
            "hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"}
-PERCENT = {"brightness", "position", "volume_level", "volume_step", "percentage"}
 DURATION_PARTS = {"hours": 3600, "minutes": 60, "seconds": 1}
 SNAPPED = {"area": "areas", "floor": "floors", "name": "names"}
 SNAP_MIN_SCORE = 0.75  # below this a near-miss stays what the user said

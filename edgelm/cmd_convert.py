@@ -6,16 +6,19 @@ from pathlib import Path
 
 import click
 
+from devices import QUANTIZATIONS
+from edge_agent.bundle import TASKS
+
 
 @click.command()
 @click.argument("model")
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="Bundle dir or .tar.gz.")
 @click.option("--device", default="x86-64", show_default=True, help="Target board profile.")
-@click.option("--task", default=None, help="intent | text-classification | text-generation.")
-@click.option("--format", "fmt", default="auto", show_default=True, type=click.Choice(["auto", "onnx", "tflite"]),
-              help="auto: the board's preferred format (LiteRT on Raspberry Pi) where the model supports it.")
-@click.option("--quantize", default="auto", show_default=True,
-              type=click.Choice(["auto", "none", "dynamic-int8", "static-int8", "fp16"]))
+@click.option("--task", default=None, help=" | ".join(TASKS) + " (default: from the checkpoint).")
+@click.option("--format", "fmt", default="auto", show_default=True,
+              help="onnx | tflite | auto: the board's preferred format (LiteRT on Raspberry Pi) where the model "
+                   "supports it.")
+@click.option("--quantize", default="auto", show_default=True, type=click.Choice(["auto", *QUANTIZATIONS]))
 @click.option("--prune-heads", default=None, help="Fraction of heads to remove, or 'auto'.")
 @click.option("--prune-ffn", default=None, type=float, help="Fraction of FFN neurons to remove.")
 @click.option("--prune-vocab", is_flag=True, help="Keep only the vocabulary the domain uses.")

@@ -88,9 +88,8 @@ def quantize_static(model_path: Path, out_path: Path, calibration_feeds: list[di
 
 
 def convert_fp16(model_path: Path, out_path: Path) -> Path:
-    from onnxruntime.transformers.float16 import convert_float_to_float16
-
     import onnx
+    from onnxruntime.transformers.float16 import convert_float_to_float16
 
     model = onnx.load(str(model_path))
     # keep_io_types: the agent feeds and reads fp32 whatever the weights are.

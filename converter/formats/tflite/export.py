@@ -12,10 +12,12 @@ from pathlib import Path
 
 from converter.errors import ConversionError, MissingExtraError
 from converter.formats.tflite.compact import compact_tflite
+from devices import Quantization
 
 BUCKETS = (8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 TFLITE_FAMILIES = ("bert", "mobilebert", "gpt2")  # gpt2: prefill/decode signatures (converter.formats.tflite.lm)
-TFLITE_QUANT = {"none": None, "dynamic-int8": "dynamic_wi8_afp32", "fp16": "fp16", "static-int8": "static"}
+TFLITE_QUANT = {Quantization.NONE: None, Quantization.DYNAMIC_INT8: "dynamic_wi8_afp32", Quantization.FP16: "fp16",
+                Quantization.STATIC_INT8: "static"}  # ai-edge-quantizer's recipe per mode
 
 
 def buckets_for(max_len: int) -> list[int]:
@@ -79,7 +81,7 @@ def export_tflite(torch_model, input_names: list[str], buckets: list[int], out: 
 def quantize_tflite(fp32: Path, out: Path, mode: str, calibration: dict[str, list[dict]] | None = None,
                     exclude: list[str] | None = None) -> Path:
     """`exclude`: op-name patterns (from `layer_groups`) kept in fp32 by the accuracy fallback."""
-    recipe_name = TFLITE_QUANT[mode]
+    recipe_name = TFLITE_QUANT[Quantization(mode)]
     if recipe_name is None:
         out.write_bytes(fp32.read_bytes())
     else:
