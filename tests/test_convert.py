@@ -218,7 +218,6 @@ def _pad_fixed(tokenizer_json, length: int = 128) -> None:
     tok.save(str(tokenizer_json))
 
 
-@pytest.mark.integration
 def test_fixed_length_tokenizer_is_bundled_with_batch_longest_padding(bert_dir, tmp_path, convert_fn):
     from tokenizers import Tokenizer
 
