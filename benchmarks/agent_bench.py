@@ -21,13 +21,12 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from converter.bench import peak_rss_mb
+from edge_agent.client import EdgeClient
+from edgelm.agent_process import start_agent_process
+from edgelm.broker import Mosquitto
 
-from converter.bench import peak_rss_mb  # noqa: E402
-from edge_agent.client import EdgeClient  # noqa: E402
-from edgelm.agent_process import start_agent_process  # noqa: E402
-from edgelm.broker import Mosquitto  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TEXTS = ["turn on the kitchen light", "set the living room lamp to fifty percent", "what is the temperature",
          "close the garage door", "lock the front door please", "start the vacuum in the bedroom"]
@@ -48,12 +47,12 @@ def bundle_path(cache: Path) -> Path:
 def echo_main(url: str) -> None:
     """Echo responder process: answer every request on its Response Topic, nothing else."""
     from edge_agent.config import BrokerUrl
-    from edge_agent.mqtt import Connection
+    from edge_agent.mqtt import Connection, PublishProps
 
     conn = Connection(BrokerUrl.from_url(url), "echo-responder", 5)
 
     def on(msg):
-        conn.publish(msg.response_topic or "echo/none", msg.payload, correlation_data=msg.correlation_data)
+        conn.publish(msg.response_topic or "echo/none", msg.payload, props=PublishProps(msg.correlation_data))
 
     conn.subscribe("edgelm/echo/request", on)
     conn.connect()

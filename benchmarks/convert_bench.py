@@ -12,16 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from converter.bench import run_isolated
+from converter.pipeline import ConvertOptions, convert
+from converter.synthetic import SHAPES, make_checkpoint
 
-from converter.bench import run_isolated  # noqa: E402
-from converter.pipeline import ConvertOptions, convert  # noqa: E402
-from converter.synthetic import SHAPES, make_checkpoint  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SEQS = (16, 32, 128)
 BATCHES = (1, 8)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from converter.intents.report import build_report
 from edgelm.demo import default_cache_dir
+from edgelm.tables import print_table
 
 
 def main() -> None:
@@ -32,11 +33,11 @@ def main() -> None:
     for r in report["rows"]:
         table.add_row(r["system"], r["lang"], r["set"], str(r["n"]), f"{r['accuracy']:.3f}", f"{r['macro_f1']:.3f}")
     console = Console()
-    console.print(table)
+    print_table(table, console)
     ood_table = Table("system", "lang", "n", "false triggers", title=f"out-of-domain (threshold {report['threshold']:.3f})")
     for r in report["ood"]:
         ood_table.add_row(r["system"], r["lang"], str(r["n"]), f"{r['false_trigger_rate']:.2f}")
-    console.print(ood_table)
+    print_table(ood_table, console)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
 

@@ -13,23 +13,22 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from rich.console import Console
+from rich.table import Table
+
+from converter.bench import peak_rss_mb, run_isolated
+from converter.formats.tflite import export as tflite
+from converter.pipeline import ConvertOptions, convert
+from converter.synthetic import make_checkpoint
+from edgelm.agent_process import start_agent_process
+from edgelm.broker import Mosquitto
+from edgelm.tables import print_table
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from converter import tflite  # noqa: E402
-from converter.bench import peak_rss_mb, run_isolated  # noqa: E402
-from converter.pipeline import ConvertOptions, convert  # noqa: E402
-from converter.synthetic import make_checkpoint  # noqa: E402
-from edgelm.agent_process import start_agent_process  # noqa: E402
-from edgelm.broker import Mosquitto  # noqa: E402
 
 VARIANTS = [("onnx", "none"), ("onnx", "dynamic-int8"), ("tflite", "none"), ("tflite", "dynamic-int8"),
             ("tflite", "fp16")]
@@ -99,7 +98,7 @@ def main() -> None:
                       f"{r['p50_32']:.2f}", f"{r['p95_32']:.2f}", f"{r['p50_128']:.2f}", f"{r['p95_128']:.2f}",
                       f"{ort8['p50_128'] / r['p50_128']:.2f}x", f"{r['import_s']:.2f}", f"{r['peak_rss_mb']:.0f}",
                       f"{r['agent_rss_mb']:.0f}")
-    console.print(table)
+    print_table(table, console)
     buckets = tflite.buckets_for(128)
     console.print(f"buckets {buckets}: worst padding {tflite.padding_overhead(buckets, 128):.0%} of real tokens "
                   f"(lengths {buckets[0]}..128)")
@@ -137,7 +136,7 @@ def lm_bench(shape: str, work: Path, runs: int, console: Console) -> list[dict]:
         table.add_row(r["shape"], r["format"], r["quant"], f"{r['size_mb']:.1f}", f"{r['step_ms']:.2f}",
                       f"{ort['step_ms'] / r['step_ms']:.2f}x", f"{r['tokens_per_s']:.0f}", f"{r['peak_rss_mb']:.0f}",
                       f"{r['top1']}")
-    console.print(table)
+    print_table(table, console)
     return rows
 
 

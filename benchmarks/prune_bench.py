@@ -14,24 +14,23 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
+from rich.console import Console
+from rich.table import Table
+
+from converter.bench import run_isolated
+from converter.data import load_eval, load_texts
+from converter.metrics import classification_report
+from converter.pipeline import ConvertOptions, convert
+from converter.prune.stage import PruneOptions, prune_checkpoint
+from converter.source import resolve
+from edge_agent.model import load_model
+from edgelm.demo import default_cache_dir
+from edgelm.tables import print_table
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from converter.bench import run_isolated  # noqa: E402
-from converter.data import load_eval, load_texts  # noqa: E402
-from converter.metrics import classification_report  # noqa: E402
-from converter.pipeline import ConvertOptions, convert  # noqa: E402
-from converter.prune.stage import PruneOptions, prune_checkpoint  # noqa: E402
-from converter.source import resolve  # noqa: E402
-from edge_agent.model import load_model  # noqa: E402
-from edgelm.demo import default_cache_dir  # noqa: E402
 
 SETTINGS = [
     ("none", None),
@@ -114,7 +113,7 @@ def main() -> None:
         table.add_row(r["setting"], r["precision"], f"{r['size_mb']:.1f}", f"{r['size_mb'] / ref['size_mb']:.2f}",
                       f"{r['p50_ms']:.3f}", f"{ref['p50_ms'] / r['p50_ms']:.2f}x", f"{r['macro_f1']:.4f}",
                       f"{(r['macro_f1'] - base[r['precision']]['macro_f1']) * 100:+.2f}", f"{r['noisy_accuracy']:.4f}")
-    console.print(table)
+    print_table(table, console)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 

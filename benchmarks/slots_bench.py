@@ -12,20 +12,18 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from rich.table import Table
+
+from converter.bench import run_isolated
+from converter.pipeline import ConvertOptions, convert
+from edge_agent.model import load_model
+from edgelm.tables import print_table
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from converter.bench import run_isolated  # noqa: E402
-from converter.pipeline import ConvertOptions, convert  # noqa: E402
-from edge_agent.model import load_model  # noqa: E402
 
 COMMANDS = ["turn on the kitchen light", "set the brightness of the living room lamp to 40%",
             "set a timer for 1 hour and 10 minutes", "what is the temperature in the master bedroom",
@@ -101,7 +99,7 @@ def main() -> None:
     joint, intent = rows["joint intent+slots"], rows["intent-only"]
     table.add_row("ratio (joint / intent)", "", *(f"{joint[k][0] / intent[k][0]:.2f}x" for k in ("32x1", "128x1",
                                                                                                 "predict")))
-    Console().print(table)
+    print_table(table)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 

@@ -11,10 +11,10 @@ import argparse
 import json
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
 from converter.intents.slots_report import build_report
+from edgelm.tables import print_table
 
 
 def main() -> None:
@@ -32,7 +32,7 @@ def main() -> None:
         table.add_row(r["set"], r["lang"], r["system"], str(r["sentences"]), str(r["all"]["n_spans"]),
                       f"{r['all']['f1']:.3f}", f"{r['all']['precision']:.3f}", f"{r['all']['recall']:.3f}",
                       f"{r['entities']['f1']:.3f}", f"{r['entities_any_kind']['f1']:.3f}")
-    Console().print(table)
+    print_table(table)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
 

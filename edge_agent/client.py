@@ -15,7 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from edge_agent.config import BrokerUrl
-from edge_agent.mqtt import Connection, Message, TlsFiles
+from edge_agent.mqtt import Connection, Message, PublishProps, TlsFiles
 
 DEFAULT_TIMEOUT_S = 5.0
 
@@ -45,7 +45,7 @@ class EdgeClient:
         self.prefix = prefix
         self.protocol = protocol
         self.reply_topic = f"{prefix}/reply/{self.client_id}/r"
-        self.conn = Connection(url, self.client_id, protocol, clean=True, tls=TlsFiles(ca_file))
+        self.conn = Connection(url, self.client_id, protocol, tls=TlsFiles(ca_file))
         self.conn.subscribe(f"{prefix}/reply/{self.client_id}/#", self._on_message, qos=1)
         self._pending: dict[str, Reply] = {}
         self._chunks: dict[str, Callable[[dict], None]] = {}
@@ -112,9 +112,8 @@ class EdgeClient:
 
     def _publish(self, reply: Reply) -> None:
         mqtt5 = self.protocol == 5  # MQTT 3.1.1 has no properties: the payload's reply_to says it
-        self.conn.publish(reply.topic, json.dumps(reply.payload).encode(), qos=1,
-                          response_topic=self.reply_topic if mqtt5 else None,
-                          correlation_data=reply.request_id.encode() if mqtt5 else None, expiry_s=reply.expiry_s)
+        props = PublishProps(reply.request_id.encode(), self.reply_topic, reply.expiry_s) if mqtt5 else None
+        self.conn.publish(reply.topic, json.dumps(reply.payload).encode(), qos=1, props=props)
 
     def wait(self, future: Reply, timeout: float = DEFAULT_TIMEOUT_S, retries: int = 2) -> dict:
         """Wait for the answer, re-sending the same request (same id) after each timeout."""

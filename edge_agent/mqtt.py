@@ -60,6 +60,24 @@ Callback = Callable[[Message], None]
 
 
 @dataclass(frozen=True)
+class Session:
+    """Session policy: a clean session forgets subscriptions and queued messages on disconnect."""
+
+    clean: bool = True
+    expiry_s: int = 0  # MQTT 5 Session Expiry Interval of a persistent session
+    keepalive_s: int = 30
+
+
+@dataclass(frozen=True)
+class PublishProps:
+    """The MQTT 5 properties EdgeLM sets on a PUBLISH (ignored under MQTT 3.1.1)."""
+
+    correlation_data: bytes | None = None
+    response_topic: str | None = None
+    expiry_s: int | None = None
+
+
+@dataclass(frozen=True)
 class TlsFiles:
     ca_file: str | None = None
     cert_file: str | None = None
@@ -87,18 +105,15 @@ class Connection:
     the connection (an agent's `online`) can be sure nothing published after it is missed.
     """
 
-    def __init__(self, url: BrokerUrl, client_id: str, protocol: int = 5, clean: bool = True,
-                 session_expiry_s: int = 0, keepalive_s: int = 30, will: Will | None = None,
-                 tls: TlsFiles | None = None, manual_ack: bool = False):
+    def __init__(self, url: BrokerUrl, client_id: str, protocol: int = 5, session: Session | None = None,
+                 will: Will | None = None, tls: TlsFiles | None = None, manual_ack: bool = False):
         mqtt = _paho()
         self._mqtt = mqtt
         self.url = url
         self.protocol = protocol
-        self.clean = clean
-        self.session_expiry_s = session_expiry_s
-        self.keepalive_s = keepalive_s
+        self.session = session or Session()
         version = mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311
-        kwargs = {"clean_session": clean} if protocol != 5 else {}
+        kwargs = {"clean_session": self.session.clean} if protocol != 5 else {}
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=version,
                                   manual_ack=manual_ack, **kwargs)
         if url.username:
@@ -237,10 +252,11 @@ class Connection:
             from paho.mqtt.properties import Properties
 
             props = Properties(PacketTypes.CONNECT)
-            props.SessionExpiryInterval = self.session_expiry_s
+            props.SessionExpiryInterval = self.session.expiry_s
         try:
-            self.client.connect_async(self.url.host, self.url.port, keepalive=self.keepalive_s,
-                                      clean_start=self.clean if self.protocol == 5 else 3, properties=props)
+            self.client.connect_async(self.url.host, self.url.port, keepalive=self.session.keepalive_s,
+                                      clean_start=self.session.clean if self.protocol == 5 else 3,
+                                      properties=props)
         except (OSError, ValueError) as exc:
             raise MqttError(f"cannot connect to {self.url.host}:{self.url.port}: {exc}") from exc
         self.client.loop_start()
@@ -253,10 +269,9 @@ class Connection:
             raise MqttError(self._errors[-1])
 
     def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False,
-                correlation_data: bytes | None = None, expiry_s: int | None = None,
-                response_topic: str | None = None, wait: bool = False) -> None:
-        info = self.client.publish(topic, payload, qos=qos, retain=retain,
-                                   properties=self._publish_properties(correlation_data, expiry_s, response_topic))
+                props: PublishProps | None = None, wait: bool = False) -> None:
+        """Publish; with wait, return only once the broker acknowledged it (QoS 1)."""
+        info = self.client.publish(topic, payload, qos=qos, retain=retain, properties=self._properties(props))
         if info.rc not in (self._mqtt.MQTT_ERR_SUCCESS, self._mqtt.MQTT_ERR_NO_CONN):
             self._check(info.rc, f"publish {topic}")
         if wait:
@@ -267,21 +282,20 @@ class Connection:
             if not info.is_published():
                 raise MqttError(f"publish to {topic} not acknowledged within {PUBLISH_ACK_TIMEOUT_S:.0f}s")
 
-    def _publish_properties(self, correlation_data: bytes | None, expiry_s: int | None,
-                            response_topic: str | None):
-        if self.protocol != 5 or (correlation_data is None and expiry_s is None and response_topic is None):
+    def _properties(self, props: PublishProps | None):
+        if self.protocol != 5 or props is None or props == PublishProps():
             return None
         from paho.mqtt.packettypes import PacketTypes
         from paho.mqtt.properties import Properties
 
-        props = Properties(PacketTypes.PUBLISH)
-        if correlation_data is not None:
-            props.CorrelationData = correlation_data
-        if expiry_s is not None:
-            props.MessageExpiryInterval = expiry_s
-        if response_topic is not None:
-            props.ResponseTopic = response_topic
-        return props
+        paho_props = Properties(PacketTypes.PUBLISH)
+        if props.correlation_data is not None:
+            paho_props.CorrelationData = props.correlation_data
+        if props.expiry_s is not None:
+            paho_props.MessageExpiryInterval = props.expiry_s
+        if props.response_topic is not None:
+            paho_props.ResponseTopic = props.response_topic
+        return paho_props
 
     def ack(self, mid: int, qos: int) -> None:
         if qos > 0:

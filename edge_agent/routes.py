@@ -15,7 +15,7 @@ from edge_agent.config import AgentConfig
 from edge_agent.dedup import RequestCache, Seen
 from edge_agent.jobs import Answer, Job, ReplyTarget
 from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Request, RequestError, decode_request, dumps
-from edge_agent.mqtt import Connection, Message
+from edge_agent.mqtt import Connection, Message, PublishProps
 from edge_agent.serving import ModelRegistry
 from edge_agent.telemetry import Stats
 
@@ -138,11 +138,11 @@ class Router:
 
     def send_chunk(self, job: Job, chunk: Chunk) -> None:
         target = job.target
-        target.conn.publish(target.topic, dumps(chunk), qos=1, correlation_data=target.correlation)
+        target.conn.publish(target.topic, dumps(chunk), qos=1, props=PublishProps(target.correlation))
 
     def _send(self, target: ReplyTarget, payload: bytes) -> None:
         try:
-            target.conn.publish(target.topic, payload, qos=1, correlation_data=target.correlation)
+            target.conn.publish(target.topic, payload, qos=1, props=PublishProps(target.correlation))
         except Exception:  # e.g. an invalid reply topic from the client: log, keep serving
             log.exception("cannot publish reply to %r", target.topic)
         finally:

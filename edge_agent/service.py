@@ -20,7 +20,7 @@ from edge_agent.config import AgentConfig
 from edge_agent.jobs import Job
 from edge_agent.messages import dumps
 from edge_agent.model import LoadedModel, load_model
-from edge_agent.mqtt import Connection, Message, TlsFiles, Will
+from edge_agent.mqtt import Connection, Message, Session, TlsFiles, Will
 from edge_agent.routes import Router
 from edge_agent.serving import ModelRegistry, ServingModel
 from edge_agent.telemetry import Stats
@@ -115,9 +115,9 @@ class Agent:
         url = cfg.broker_url()
         if cfg.username:
             url = type(url)(url.host, url.port, url.tls, cfg.username, cfg.password)
-        return Connection(url, client_id, cfg.protocol, clean=clean,
-                          session_expiry_s=0 if clean else cfg.session_expiry_s, keepalive_s=cfg.keepalive_s,
-                          will=will, tls=TlsFiles(cfg.ca_file, cfg.cert_file, cfg.key_file), manual_ack=True)
+        session = Session(clean, 0 if clean else cfg.session_expiry_s, cfg.keepalive_s)
+        return Connection(url, client_id, cfg.protocol, session, will=will,
+                          tls=TlsFiles(cfg.ca_file, cfg.cert_file, cfg.key_file), manual_ack=True)
 
     def _device_connection(self) -> Connection:
         # The device topic keeps a persistent session: requests sent while we are away are served on return.

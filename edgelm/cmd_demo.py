@@ -53,11 +53,11 @@ def train_intents_cmd(output, lang, base, budget, seed, slots, steps) -> None:
     """Fine-tune an encoder on Home Assistant's public intent sentences; writes a HF checkpoint and
     eval.jsonl / calibration.jsonl for `edgelm convert --eval/--calibration`."""
     from converter.errors import ConversionError
-    from converter.intents.train import train_intents
+    from converter.intents.train import TrainOptions, train_intents
 
     try:
-        report = train_intents(output, _langs(lang), budget, base=base, seed=seed, slots=slots,
-                               steps=steps)
+        report = train_intents(output, _langs(lang), budget,
+                               TrainOptions(base=base, seed=seed, slots=slots, steps=steps))
     except ConversionError as exc:
         raise click.ClickException(str(exc)) from exc
     for key, value in report.items():

@@ -16,6 +16,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from edgelm.tables import print_table
+
 COMMANDS = [
     ("en", "turn on the kitchen lights"),
     ("en", "turn off the bedroom light"),
@@ -47,9 +49,6 @@ def default_cache_dir() -> Path:
 
 
 def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
-    from converter.intents.train import train_intents
-    from converter.pipeline import ConvertOptions, convert
-    from edge_agent.client import EdgeClient
     from edgelm.agent_process import start_agent_process
     from edgelm.amqtt_broker import start_private_broker
 
@@ -58,29 +57,10 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
     checkpoint = opts.cache_dir / f"intents-{tag}"
     bundle = opts.cache_dir / f"bundle-{tag}"
     summary: dict = {"checkpoint": str(checkpoint), "bundle": str(bundle)}
-
     console.rule("[1/5] intent model")
-    if opts.retrain or not (checkpoint / "train_report.json").exists():
-        report = train_intents(checkpoint, list(opts.langs), opts.budget)
-    else:
-        report = json.loads((checkpoint / "train_report.json").read_text())
-        console.print(f"reusing {checkpoint}")
-    console.print("held-out templates: " + ", ".join(
-        f"{lang} accuracy {report[f'test_{lang}']['accuracy']:.3f} macro-F1 {report[f'test_{lang}']['macro_f1']:.3f}"
-        for lang in opts.langs if f"test_{lang}" in report))
-    summary["train"] = report
-
+    summary["train"] = _intent_model(opts, checkpoint, console)
     console.rule("[2/5] int8 bundle")
-    if opts.retrain or not (bundle / "manifest.json").exists():
-        convert(str(checkpoint), bundle, ConvertOptions(
-            device="x86-64", quantize="dynamic-int8", eval_file=checkpoint / "eval.jsonl",
-            calibration_file=checkpoint / "calibration.jsonl", max_accuracy_drop=2.0, name="home-intents"))
-    else:
-        console.print(f"reusing {bundle}")
-    manifest = json.loads((bundle / "manifest.json").read_text())
-    ev, orig = manifest["metrics"].get("eval", {}), manifest["metrics"].get("eval_original", {})
-    console.print(f"{manifest['metrics']['size_bytes'] / 2**20:.1f} MB; macro-F1 fp32 {orig.get('macro_f1')} -> "
-                  f"int8 {ev.get('macro_f1')}; accuracy {orig.get('accuracy')} -> {ev.get('accuracy')}")
+    _int8_bundle(opts, checkpoint, bundle, console)
 
     console.rule("[3/5] broker and agent")
     broker = start_private_broker(opts.broker)
@@ -93,34 +73,7 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
         console.print(f"{type(broker).__name__} (MQTT {protocol}) on {broker.url}; "
                       f"agent '{DEVICE_ID}' (pid {agent.pid}) online in {startup:.2f}s")
         summary["broker"] = {"kind": type(broker).__name__, "protocol": protocol}
-
-        console.rule("[4/5] commands over MQTT")
-        table = Table("lang", "text", "intent", "confidence", "agent ms", "round trip ms")
-        answers = []
-        with EdgeClient(broker.url, protocol=broker.protocol) as client:
-            telemetry: queue.Queue = queue.Queue()
-            client.conn.subscribe(f"edgelm/{DEVICE_ID}/telemetry", lambda m: telemetry.put(m.payload), qos=0)
-            for lang, text in COMMANDS:
-                t0 = time.perf_counter()
-                answer = client.request(text, device=DEVICE_ID)
-                rtt = (time.perf_counter() - t0) * 1000
-                intent = answer.get("intent") or {}
-                answers.append({"lang": lang, "text": text, **answer})
-                table.add_row(lang, text, intent.get("name", "-"), f"{intent.get('confidence', 0):.3f}",
-                              f"{answer['latency_ms']['total']:.2f}", f"{rtt:.2f}")
-            console.print(table)
-            console.rule("[5/5] telemetry")
-            # the first sample may have left before the commands ran (it is sent at start): wait for one after
-            deadline = time.monotonic() + 5
-            sample = json.loads(telemetry.get(timeout=5))
-            while sample.get("requests", 0) < len(COMMANDS) and time.monotonic() < deadline:
-                try:
-                    sample = json.loads(telemetry.get(timeout=max(0.1, deadline - time.monotonic())))
-                except queue.Empty:
-                    break
-            console.print_json(data=sample)
-        summary["answers"] = answers
-        summary["telemetry"] = sample
+        summary["answers"], summary["telemetry"] = _ask(broker, console)
         if opts.keep_running:
             console.print(f"\nbroker and agent keep running; try:\n  edgelm ask \"turn on the kitchen lights\" "
                           f"--broker {broker.url} --device {DEVICE_ID} --protocol {protocol}\nCtrl-C stops them.")
@@ -134,3 +87,64 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
             agent.wait(15)
         broker.stop()
     return summary
+
+
+def _intent_model(opts: DemoOptions, checkpoint: Path, console: Console) -> dict:
+    from converter.intents.train import train_intents
+
+    if opts.retrain or not (checkpoint / "train_report.json").exists():
+        report = train_intents(checkpoint, list(opts.langs), opts.budget)
+    else:
+        report = json.loads((checkpoint / "train_report.json").read_text())
+        console.print(f"reusing {checkpoint}")
+    console.print("held-out templates: " + ", ".join(
+        f"{lang} accuracy {report[f'test_{lang}']['accuracy']:.3f} macro-F1 {report[f'test_{lang}']['macro_f1']:.3f}"
+        for lang in opts.langs if f"test_{lang}" in report))
+    return report
+
+
+def _int8_bundle(opts: DemoOptions, checkpoint: Path, bundle: Path, console: Console) -> None:
+    from converter.pipeline import ConvertOptions, convert
+
+    if opts.retrain or not (bundle / "manifest.json").exists():
+        convert(str(checkpoint), bundle, ConvertOptions(
+            device="x86-64", quantize="dynamic-int8", eval_file=checkpoint / "eval.jsonl",
+            calibration_file=checkpoint / "calibration.jsonl", max_accuracy_drop=2.0, name="home-intents"))
+    else:
+        console.print(f"reusing {bundle}")
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    ev, orig = manifest["metrics"].get("eval", {}), manifest["metrics"].get("eval_original", {})
+    console.print(f"{manifest['metrics']['size_bytes'] / 2**20:.1f} MB; macro-F1 fp32 {orig.get('macro_f1')} -> "
+                  f"int8 {ev.get('macro_f1')}; accuracy {orig.get('accuracy')} -> {ev.get('accuracy')}")
+
+
+def _ask(broker, console: Console) -> tuple[list[dict], dict]:
+    """Steps 4 and 5: the demo's commands over MQTT, then a telemetry sample that counts them."""
+    from edge_agent.client import EdgeClient
+
+    console.rule("[4/5] commands over MQTT")
+    table = Table("lang", "text", "intent", "confidence", "agent ms", "round trip ms")
+    answers = []
+    with EdgeClient(broker.url, protocol=broker.protocol) as client:
+        telemetry: queue.Queue = queue.Queue()
+        client.conn.subscribe(f"edgelm/{DEVICE_ID}/telemetry", lambda m: telemetry.put(m.payload), qos=0)
+        for lang, text in COMMANDS:
+            t0 = time.perf_counter()
+            answer = client.request(text, device=DEVICE_ID)
+            rtt = (time.perf_counter() - t0) * 1000
+            intent = answer.get("intent") or {}
+            answers.append({"lang": lang, "text": text, **answer})
+            table.add_row(lang, text, intent.get("name", "-"), f"{intent.get('confidence', 0):.3f}",
+                          f"{answer['latency_ms']['total']:.2f}", f"{rtt:.2f}")
+        print_table(table, console)
+        console.rule("[5/5] telemetry")
+        # the first sample may have left before the commands ran (it is sent at start): wait for one after
+        deadline = time.monotonic() + 5
+        sample = json.loads(telemetry.get(timeout=5))
+        while sample.get("requests", 0) < len(COMMANDS) and time.monotonic() < deadline:
+            try:
+                sample = json.loads(telemetry.get(timeout=max(0.1, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        console.print_json(data=sample)
+    return answers, sample

@@ -108,10 +108,10 @@ def eval_file(models_dir) -> Path:
 @pytest.fixture(scope="session")
 def intents_cache(tmp_path_factory) -> Path:
     """A cache dir holding the tiny-budget bilingual intent model, as `edgelm demo --budget tiny` leaves it."""
-    from converter.intents.train import train_intents
+    from converter.intents.train import TrainOptions, train_intents
 
     return cached_build("intents-en-es-tiny",
-                        lambda d: train_intents(d / "intents-en-es-tiny", ["en", "es"], "tiny", quiet=True),
+                        lambda d: train_intents(d / "intents-en-es-tiny", ["en", "es"], "tiny", TrainOptions(quiet=True)),
                         tmp_path_factory.mktemp("intents-cache"))
 
 
@@ -163,9 +163,10 @@ def generation_bundle(request) -> Path:
 def slots_model(tmp_path_factory) -> Path:
     """A joint intent + slot MiniLM trained on English at the small budget (the slot head needs a few
     hundred steps to mean anything), as `edgelm train-intents --slots` writes it."""
-    from converter.intents.train import train_intents
+    from converter.intents.train import TrainOptions, train_intents
 
-    return cached_build("slots-joint-en-small", lambda d: train_intents(d, ["en"], "small", quiet=True, slots=True),
+    return cached_build("slots-joint-en-small",
+                        lambda d: train_intents(d, ["en"], "small", TrainOptions(quiet=True, slots=True)),
                         tmp_path_factory.mktemp("slots") / "joint-en")
 
 

@@ -291,7 +291,7 @@ def test_agent_answers_with_slots_over_mqtt_and_hermes(slots_bundle, broker, dev
 
 
 def test_spanish_invented_names_use_spanish_words_but_no_template_or_unseen_word():
-    from converter.intents.data import invent_names, template_words
+    from converter.intents.invented_names import invent_names, template_words
     from converter.intents.native_words import native_words, stem
 
     rows = [Example(t, intent, "es", template, spans) for (intent, template), samples
@@ -307,7 +307,7 @@ def test_spanish_invented_names_use_spanish_words_but_no_template_or_unseen_word
 
 
 def test_invented_names_move_spans_and_never_use_unseen_words(en_samples):
-    from converter.intents.data import invent_names
+    from converter.intents.invented_names import invent_names
 
     rows = [Example(t, intent, "en", template, spans) for (intent, template), samples in en_samples.items()
             for t, spans in samples]

@@ -18,10 +18,10 @@ from converter.intents.data import (
     Example,
     balance,
     build,
-    invent_names,
     noisy_example,
     template_sentences,
 )
+from converter.intents.invented_names import invent_names
 from converter.metrics import classification_report
 from converter.verify_slots import span_f1
 
@@ -150,59 +150,101 @@ def _load_model(base: Path, labels: list[str], index: dict[str, int], slot_label
     return JointIntentSlotModel.from_pretrained(base, config=config)
 
 
-def train_intents(output: Path, langs: list[str], budget: str = "small", base: Path | None = None,
-                  seed: int = 0, quiet: bool = False, slots: bool = False, steps: int | None = None) -> dict:
+@dataclass(frozen=True)
+class TrainOptions:
+    base: Path | None = None  # the encoder to fine-tune (default: the packaged MiniLM-L6)
+    seed: int = 0
+    quiet: bool = False
+    slots: bool = False  # joint intent + slot model
+    steps: int | None = None  # overrides the budget's step count
+
+
+@dataclass
+class _Labels:
+    intents: dict[str, int]
+    tags: dict[str, int]  # BIO tag -> index; empty without slots
+
+
+def train_intents(output: Path, langs: list[str], budget: str = "small", options: TrainOptions | None = None) -> dict:
+    opts = options or TrainOptions()
     if budget not in BUDGETS:
         raise ConversionError(f"unknown budget {budget!r}; choose from {', '.join(BUDGETS)}")
     try:
         import torch
-        from rich.progress import Progress
         from transformers import AutoTokenizer
     except ImportError as exc:
         raise MissingExtraError("torch/transformers") from exc
-    cfg = BUDGETS[budget] if steps is None else replace(BUDGETS[budget], steps=steps)
-    base = base or default_base()
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    started = time.perf_counter()
-    data = build(langs, per_template=cfg.per_template, per_intent=cfg.per_intent, seed=seed)
-    labels = data.labels
-    index = {name: i for i, name in enumerate(labels)}
-    train = balance(data.train, cfg.min_per_intent, seed)
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    if slots:
-        train = invent_names(train, list(tokenizer.get_vocab()), INVENTED_NAMES, seed)
-    test = [e for e in data.test if e.label in index]
     from converter.intents.joint import slot_label_set
 
-    slot_labels = slot_label_set([e.slots for e in train]) if slots else None
-    tag_index = {t: i for i, t in enumerate(slot_labels or [])}
-    model = _load_model(base, labels, index, slot_labels)
-    if slot_labels:
-        from converter.intents.joint import encode_with_tags
+    cfg = BUDGETS[budget] if opts.steps is None else replace(BUDGETS[budget], steps=opts.steps)
+    base = opts.base or default_base()
+    random.seed(opts.seed)
+    np.random.seed(opts.seed)
+    torch.manual_seed(opts.seed)
+    started = time.perf_counter()
+    data = build(langs, per_template=cfg.per_template, per_intent=cfg.per_intent, seed=opts.seed)
+    index = {name: i for i, name in enumerate(data.labels)}
+    train = balance(data.train, cfg.min_per_intent, opts.seed)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    if opts.slots:
+        train = invent_names(train, list(tokenizer.get_vocab()), INVENTED_NAMES, opts.seed)
+    test = [e for e in data.test if e.label in index]
+    slot_labels = slot_label_set([e.slots for e in train]) if opts.slots else None
+    targets = _Labels(index, {t: i for i, t in enumerate(slot_labels or [])})
+    model = _load_model(base, data.labels, index, slot_labels)
+    rng = random.Random(opts.seed)  # shuffles the training order, then picks the calibration texts
+    title = f"fine-tuning MiniLM-L6 on {len(train)} sentences ({', '.join(langs)})"
+    _fine_tune(model, tokenizer, train, targets, cfg, rng, None if opts.quiet else title)
+    output.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(output)
+    tokenizer.save_pretrained(output)
+    noisy = _noisy(test, opts.seed + 1)
+    unseen = _write_datasets(output, data, train, test, noisy, langs, cfg, opts, rng)
+    report: dict = {"langs": langs, "budget": budget, "labels": len(data.labels), "train_rows": len(train),
+                    "test_rows": len(test), "steps": cfg.steps}
+    report.update(_intent_report(model, tokenizer, {"test": test, "test_noisy": noisy}, langs, index, cfg.max_len))
+    if opts.slots:
+        sets = {"test": test, "test_noisy": noisy, "test_unseen_names": unseen}
+        report.update(_slots_report(model, tokenizer, sets, langs, cfg.max_len))
+    report["ood"] = _calibrate_ood(model, tokenizer, data.validation, test, langs, cfg.max_len)
+    (output / "thresholds.json").write_text(json.dumps({"ood": report["ood"]["threshold"]}))
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    (output / "train_report.json").write_text(json.dumps(report, indent=2))
+    return report
+
+
+def _noisy(rows: list[Example], seed: int) -> list[Example]:
+    rng = random.Random(seed)
+    return [noisy_example(e, rng) for e in rows]
+
+
+def _fine_tune(model, tokenizer, train: list[Example], targets: _Labels, cfg: Budget, rng: random.Random,
+               title: str | None) -> None:
+    """cfg.steps steps of AdamW with linear warm-up and decay, over shuffled passes of `train`."""
+    import torch
+    from rich.progress import Progress
+
+    from converter.intents.joint import encode_with_tags
+
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
     warmup = max(1, cfg.steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (cfg.steps - s) / (cfg.steps - warmup))))
-    rng = random.Random(seed)
     order: list[Example] = []
-    with Progress(disable=quiet, transient=True) as progress:
-        task = progress.add_task(f"fine-tuning MiniLM-L6 on {len(train)} sentences ({', '.join(langs)})",
-                                 total=cfg.steps)
+    with Progress(disable=title is None, transient=True) as progress:
+        task = progress.add_task(title or "", total=cfg.steps)
         for _ in range(cfg.steps):
             if len(order) < cfg.batch:
                 order = train[:]
                 rng.shuffle(order)
             batch, order = order[:cfg.batch], order[cfg.batch:]
-            if slot_labels:
-                enc = encode_with_tags(tokenizer, [e.text for e in batch], [e.slots for e in batch], tag_index,
-                                       cfg.max_len)
+            texts = [e.text for e in batch]
+            if targets.tags:
+                enc = encode_with_tags(tokenizer, texts, [e.slots for e in batch], targets.tags, cfg.max_len)
             else:
-                enc = tokenizer([e.text for e in batch], padding=True, truncation=True, max_length=cfg.max_len,
-                                return_tensors="pt")
-            loss = model(**enc, labels=torch.tensor([index[e.label] for e in batch])).loss
+                enc = tokenizer(texts, padding=True, truncation=True, max_length=cfg.max_len, return_tensors="pt")
+            loss = model(**enc, labels=torch.tensor([targets.intents[e.label] for e in batch])).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -210,40 +252,45 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", base: P
             optimizer.zero_grad()
             progress.advance(task)
     model.eval()
-    output.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(output)
-    tokenizer.save_pretrained(output)
-    noise_rng = random.Random(seed + 1)
-    noisy = [noisy_example(e, noise_rng) for e in test]
+
+
+def _write_datasets(output: Path, data, train: list[Example], test: list[Example], noisy: list[Example],
+                    langs: list[str], cfg: Budget, opts: TrainOptions, rng: random.Random) -> list[Example]:
+    """The jsonl files `edgelm convert --eval/--calibration` and the reports read; returns the unseen-names set."""
+    index = set(data.labels)
     _write_jsonl(output / "eval.jsonl", [e.to_dict() for e in test])
     _write_jsonl(output / "eval_noisy.jsonl", [e.to_dict() for e in noisy])
     _write_jsonl(output / "validation.jsonl", [e.to_dict() for e in data.validation if e.label in index])
-    unseen = _unseen_names(langs, test, cfg.per_template, seed) if slots else []
+    unseen = _unseen_names(langs, test, cfg.per_template, opts.seed) if opts.slots else []
     if unseen:
         _write_jsonl(output / "eval_unseen.jsonl", [e.to_dict() for e in unseen])
-    _write_jsonl(output / "train.jsonl", [e.to_dict() for e in train])
-    if slots:
-        (output / "slot_values.json").write_text(json.dumps(slot_lexicon(data.train), ensure_ascii=False, indent=1))  # for --prune-vocab and --recover-steps
+    _write_jsonl(output / "train.jsonl", [e.to_dict() for e in train])  # for --prune-vocab and --recover-steps
+    if opts.slots:
+        (output / "slot_values.json").write_text(json.dumps(slot_lexicon(data.train), ensure_ascii=False, indent=1))
     calibration = rng.sample(train, min(256, len(train)))
     _write_jsonl(output / "calibration.jsonl", [{"text": e.text} for e in calibration])
-    report: dict = {"langs": langs, "budget": budget, "labels": len(labels), "train_rows": len(train),
-                    "test_rows": len(test), "steps": cfg.steps}
-    for name, rows in (("test", test), ("test_noisy", noisy)):
+    return unseen
+
+
+def _by_lang(sets: dict[str, list[Example]], langs: list[str]):
+    for name, rows in sets.items():
         for lang in langs:
             subset = [e for e in rows if e.lang == lang]
             if subset:
-                pred = _predict(model, tokenizer, [e.text for e in subset], cfg.max_len)
-                metrics = classification_report([index[e.label] for e in subset], pred, labels)
-                report[f"{name}_{lang}"] = {k: metrics[k] for k in ("n", "accuracy", "macro_f1")}
-    if slots:
-        slot_classifier = _slot_classifier(model, tokenizer, cfg.max_len)
-        for name, rows in (("test", test), ("test_noisy", noisy), ("test_unseen_names", unseen)):
-            for lang in langs:
-                subset = [e for e in rows if e.lang == lang]
-                if subset:
-                    report[f"slots_{name}_{lang}"] = _slot_report(slot_classifier, subset)
-    report["ood"] = _calibrate_ood(model, tokenizer, data.validation, test, langs, cfg.max_len)
-    (output / "thresholds.json").write_text(json.dumps({"ood": report["ood"]["threshold"]}))
-    report["seconds"] = round(time.perf_counter() - started, 1)
-    (output / "train_report.json").write_text(json.dumps(report, indent=2))
+                yield f"{name}_{lang}", subset
+
+
+def _intent_report(model, tokenizer, sets: dict[str, list[Example]], langs: list[str], index: dict[str, int],
+                   max_len: int) -> dict:
+    labels = list(index)
+    report = {}
+    for key, subset in _by_lang(sets, langs):
+        pred = _predict(model, tokenizer, [e.text for e in subset], max_len)
+        metrics = classification_report([index[e.label] for e in subset], pred, labels)
+        report[key] = {k: metrics[k] for k in ("n", "accuracy", "macro_f1")}
     return report
+
+
+def _slots_report(model, tokenizer, sets: dict[str, list[Example]], langs: list[str], max_len: int) -> dict:
+    classifier = _slot_classifier(model, tokenizer, max_len)
+    return {f"slots_{key}": _slot_report(classifier, subset) for key, subset in _by_lang(sets, langs)}

@@ -9,6 +9,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -68,15 +69,30 @@ def _macro_f1(model, tokenizer, evalset: verify.EvalSet, labels: list[str], max_
     return {k: report[k] for k in ("accuracy", "macro_f1")}
 
 
-def recover(student, teacher, student_tok, teacher_tok, texts: list[str], steps: int, max_len: int,
-            family: str, seed: int, labels: list[int | None] | None = None) -> None:
+@dataclass
+class Distillation:
+    """The unpruned teacher and what to recover on."""
+
+    teacher: Any
+    teacher_tok: Any
+    texts: list[str]
+    labels: list[int | None] | None  # per text, its label index where a labelled --train file gives one
+    steps: int
+    max_len: int
+    family: str
+    seed: int = 0
+
+
+def recover(student, student_tok, plan: Distillation) -> None:
     """Distil the unpruned model into the pruned one (KL on softened logits). Each side tokenizes with its own
-    tokenizer, so this also works after the vocabulary was pruned. Where `labels` are known (a labelled
+    tokenizer, so this also works after the vocabulary was pruned. Where labels are known (a labelled
     `--train` file), cross-entropy on them is added: distillation alone copies the teacher's mistakes and
     recovers the rare intents that macro-F1 weighs most too slowly."""
     import torch
 
-    rng = np.random.default_rng(seed)
+    teacher, teacher_tok, texts, labels = plan.teacher, plan.teacher_tok, plan.texts, plan.labels
+    steps, max_len, family = plan.steps, plan.max_len, plan.family
+    rng = np.random.default_rng(plan.seed)
     student.train()
     optimizer = torch.optim.AdamW(student.parameters(), lr=5e-5)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1 - step / max(steps, 1))
@@ -155,28 +171,17 @@ def prune_checkpoint(source: Source, out: Path, opts: PruneOptions, texts: list[
             prune_vocab.shrink_embeddings(model, vocab_plan)
             tok = Tokenizer.from_str(json.dumps(prune_vocab.rewrite_tokenizer(tokenizer_json, vocab_plan)))
         if opts.recover_steps:
-            recover(model, teacher, tok, tokenizer, recover_texts, opts.recover_steps, max_len, source.family,
-                    opts.seed, recover_labels)
+            recover(model, tok, Distillation(teacher, tokenizer, recover_texts, recover_labels, opts.recover_steps,
+                                             max_len, source.family, opts.seed))
         after = _macro_f1(model, tok, evalset, labels, max_len) if evalset else None
         return model, report, tok, after
 
-    chosen = heads
-    trials = []
+    trials: list[dict] = []
     if auto:
-        for fraction in AUTO_FRACTIONS:
-            model, report, tok, after = candidate(fraction)
-            drop = (before["macro_f1"] - after["macro_f1"]) * 100  # type: ignore[index]
-            trials.append({"fraction": fraction, "macro_f1": after["macro_f1"], "drop_points": round(drop, 2)})  # type: ignore[index]
-            note(f"prune {fraction:.3f} of heads (+FFN {ffn or fraction:.3f}): macro-F1 drop {drop:.2f} points")
-            if drop <= opts.max_drop_points:
-                chosen = fraction
-                break
-        else:
-            chosen = 0.0
-            model, report, tok, after = candidate(None)
-            note(f"no pruning keeps macro-F1 within {opts.max_drop_points} points; heads kept")
+        assert before is not None
+        chosen, (model, report, tok, after) = _search_auto(candidate, before, ffn, opts.max_drop_points, trials, note)
     else:
-        model, report, tok, after = candidate(heads)
+        chosen, (model, report, tok, after) = heads, candidate(heads)
     report.params_after = prune.count_params(model)
     _save(model, tok, source, out)
     _check_reload(model, out, tok, texts[:32], max_len, source)
@@ -186,6 +191,20 @@ def prune_checkpoint(source: Source, out: Path, opts: PruneOptions, texts: list[
               "vocab_after": vocab_plan.after if vocab_plan else None,
               "recover_steps": opts.recover_steps, "metrics_before": before, "metrics_after": after}
     return record
+
+
+def _search_auto(candidate, before: dict, ffn: float | None, max_drop_points: float, trials: list[dict], note):
+    """The largest fraction in AUTO_FRACTIONS whose macro-F1 drop stays within budget (0.0: prune nothing)."""
+    for fraction in AUTO_FRACTIONS:
+        built = candidate(fraction)
+        after = built[3]
+        drop = (before["macro_f1"] - after["macro_f1"]) * 100
+        trials.append({"fraction": fraction, "macro_f1": after["macro_f1"], "drop_points": round(drop, 2)})
+        note(f"prune {fraction:.3f} of heads (+FFN {ffn or fraction:.3f}): macro-F1 drop {drop:.2f} points")
+        if drop <= max_drop_points:
+            return fraction, built
+    note(f"no pruning keeps macro-F1 within {max_drop_points} points; heads kept")
+    return 0.0, candidate(None)
 
 
 def _save(model, tokenizer, source: Source, out: Path) -> None:

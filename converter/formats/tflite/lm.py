@@ -40,9 +40,15 @@ def build_kv_module(hf_model, max_len: int):
         raise ConversionError(f"--format tflite needs the same number of heads in every GPT-2 layer (got {sorted(heads)})")
     num_heads = heads.pop()
     head_dim = int(blocks[0].attn.head_dim)
+    module_class = _kv_module_class(torch, num_heads, head_dim, max_len)
+    return module_class(hf_model).eval(), (len(blocks), 2, num_heads, max_len, head_dim)
+
+
+def _kv_module_class(torch, num_heads: int, head_dim: int, max_len: int):
+    """The torch module litert-torch converts; torch is imported by the caller (it is the convert extra)."""
 
     class KvCacheGpt2(torch.nn.Module):
-        def __init__(self):
+        def __init__(self, hf_model):
             super().__init__()
             self.model = hf_model.eval()
             self.register_buffer("slots", torch.arange(max_len), persistent=False)
@@ -73,6 +79,7 @@ def build_kv_module(hf_model, max_len: int):
             return self.model.transformer.ln_f(hidden) @ self.model.lm_head.weight.T
 
         def forward(self, input_ids, last=None, position=None, kv_cache=None):
+            blocks = self.model.transformer.h
             wte, wpe = self.model.transformer.wte, self.model.transformer.wpe
             ids = input_ids.long()
             if kv_cache is None:  # prefill
@@ -95,7 +102,7 @@ def build_kv_module(hf_model, max_len: int):
                 kv.append(torch.stack([k, v]))
             return {"logits": self._logits(hidden)[:, 0], "kv": torch.stack(kv)}
 
-    return KvCacheGpt2().eval(), (len(blocks), 2, num_heads, max_len, head_dim)
+    return KvCacheGpt2
 
 
 def export_tflite_lm(hf_model, max_len: int, out: Path) -> Path:
