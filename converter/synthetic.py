@@ -96,6 +96,8 @@ def make_checkpoint(out: Path, shape: str = "bert-tiny", labels: list[str] | Non
     tok, special = _bytelevel(texts, vocab_size) if family == "gpt2" else _wordpiece(texts, vocab_size)
     kwargs = {"vocab_size": tok.get_vocab_size(), **kwargs}
     torch.manual_seed(seed)
+    config: transformers.PretrainedConfig
+    model: transformers.PreTrainedModel
     if family == "gpt2":
         config = transformers.GPT2Config(**kwargs, bos_token_id=0, eos_token_id=0)
         model = transformers.GPT2LMHeadModel(config)

@@ -4,6 +4,7 @@ Assistant's MQTT layer does. Nothing else in EdgeLM imports paho."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -148,10 +149,9 @@ class Connection:
         self._network_thread = threading.current_thread()
         sock = client.socket()
         if sock is not None and hasattr(sock, "setsockopt"):
-            try:  # without it QoS 1 with several in flight stalls at ~44 ms (Nagle + delayed ack)
+            # without it QoS 1 with several in flight stalls at ~44 ms (Nagle + delayed ack)
+            with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
-                pass
         self.connected.set()
         # Resubscribe even with a present session: cheap, and covers a broker that lost it.
         with self._lock:

@@ -25,7 +25,8 @@ def start_agent_process(bundle: Path, broker_url: str, device_id: str, *extra_ar
     from edge_agent.client import EdgeClient
 
     online = threading.Event()
-    log = tempfile.NamedTemporaryFile(prefix=f"edgelm-agent-{device_id}-", suffix=".log", delete=False)
+    # kept open for the agent's lifetime: the process writes its log there
+    log = tempfile.NamedTemporaryFile(prefix=f"edgelm-agent-{device_id}-", suffix=".log", delete=False)  # noqa: SIM115
     with EdgeClient(broker_url, protocol=protocol) as watcher:
         # A retained status is from an earlier run: only a fresh one means this process is up.
         watcher.conn.subscribe(f"edgelm/{device_id}/status",  # acknowledged before the agent starts

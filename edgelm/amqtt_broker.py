@@ -4,6 +4,7 @@ It runs its own asyncio loop on a daemon thread; clients connect to it over loop
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 
@@ -73,10 +74,8 @@ class AmqttBroker:
         loop, broker = self._loop, self._broker
         if loop is None or broker is None or not loop.is_running():
             return
-        try:
+        with contextlib.suppress(Exception):  # a broker that fails to shut down cleanly is still stopped below
             asyncio.run_coroutine_threadsafe(broker.shutdown(), loop).result(10)
-        except Exception:  # a broker that fails to shut down cleanly is still stopped below
-            pass
         loop.call_soon_threadsafe(loop.stop)
         if self._thread is not None:
             self._thread.join(10)

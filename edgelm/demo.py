@@ -6,6 +6,7 @@ an agent, send English and Spanish commands, print what came back, then stop eve
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -77,10 +78,8 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
         if opts.keep_running:
             console.print(f"\nbroker and agent keep running; try:\n  edgelm ask \"turn on the kitchen lights\" "
                           f"--broker {broker.url} --device {DEVICE_ID} --protocol {protocol}\nCtrl-C stops them.")
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 agent.wait()
-            except KeyboardInterrupt:
-                pass
     finally:
         if agent is not None:
             agent.terminate()

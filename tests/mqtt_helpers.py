@@ -9,12 +9,21 @@ import time
 import uuid
 from contextlib import contextmanager
 
+import jsonschema
 import paho.mqtt.client as mqtt
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from edge_agent.config import load_config
+from edge_agent.messages import load_schema
 from edge_agent.service import Agent
+
+SCHEMAS = {name: load_schema(name) for name in ("response", "error", "chunk", "status", "telemetry")}
+
+
+def validate(kind: str, message: dict) -> dict:
+    jsonschema.validate(message, SCHEMAS[kind])
+    return message
 
 
 @contextmanager

@@ -6,33 +6,24 @@ import json
 import time
 from datetime import datetime, timedelta, timezone
 
-import jsonschema
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mqtt_helpers import Listener, block_worker, props, running_agent
+from mqtt_helpers import Listener, block_worker, props, running_agent, validate
 
-from edge_agent import discovery
 from edge_agent.client import EdgeClient
-from edge_agent.messages import load_schema
-
-SCHEMAS = {name: load_schema(name) for name in ("response", "error", "chunk", "status", "telemetry")}
-
-
-def validate(kind: str, message: dict) -> dict:
-    jsonschema.validate(message, SCHEMAS[kind])
-    return message
 
 
 @pytest.mark.parametrize("protocol", [5, 4], ids=["mqtt5", "mqtt311"])
 def test_request_response(runtime_bundle, broker, device_id, protocol):
-    with running_agent(runtime_bundle, broker, device_id, protocol=protocol) as agent:
-        with EdgeClient(broker.url, protocol=protocol) as client:
-            answer = validate("response", client.request("turn on the kitchen light", device=device_id, top_k=2))
+    with running_agent(runtime_bundle, broker, device_id, protocol=protocol) as agent, \
+            EdgeClient(broker.url, protocol=protocol) as client:
+        answer = validate("response", client.request("turn on the kitchen light", device=device_id, top_k=2))
     assert answer["device_id"] == device_id
     assert answer["intent"]["name"] in agent.model.manifest.labels
-    assert len(answer["alternatives"]) == 2 and answer["alternatives"][0] == answer["intent"]
+    assert len(answer["alternatives"]) == 2
+    assert answer["alternatives"][0] == answer["intent"]
     expected = agent.model.classifier.predict(["turn on the kitchen light"])[0]
     assert answer["intent"]["name"] == expected.label
     assert answer["model"] == {"name": "bert-tiny", "version": "1.0.0"}
@@ -44,20 +35,22 @@ def test_mqtt5_correlation_data_and_default_reply_topic(agent_bundle, broker, de
         body = json.dumps({"id": "c1", "text": "dim the lamp"})
         listener.publish(f"edgelm/{device_id}/request", body, props("probe/replies", b"\x00corr\xff"))
         msg = listener.get()
-        assert msg.topic == "probe/replies" and msg.properties.CorrelationData == b"\x00corr\xff"
+        assert msg.topic == "probe/replies"
+        assert msg.properties.CorrelationData == b"\x00corr\xff"
         listener.publish(f"edgelm/{device_id}/request", json.dumps({"id": "c2", "text": "dim the lamp"}))
         msg = listener.get()
-        assert msg.topic == f"edgelm/{device_id}/response" and json.loads(msg.payload)["id"] == "c2"
+        assert msg.topic == f"edgelm/{device_id}/response"
+        assert json.loads(msg.payload)["id"] == "c2"
         listener.close()
 
 
 def test_repeated_id_is_answered_from_cache(agent_bundle, broker, device_id):
-    with running_agent(agent_bundle, broker, device_id) as agent:
-        with EdgeClient(broker.url) as client:
-            first = client.request("open the garage door", device=device_id, request_id="same-id")
-            second = client.request("open the garage door", device=device_id, request_id="same-id")
+    with running_agent(agent_bundle, broker, device_id) as agent, EdgeClient(broker.url) as client:
+        first = client.request("open the garage door", device=device_id, request_id="same-id")
+        second = client.request("open the garage door", device=device_id, request_id="same-id")
     assert first == second  # identical payload, latency included: it was not run again
-    assert agent.stats.batched_requests == 1 and agent.stats.duplicates == 1
+    assert agent.stats.batched_requests == 1
+    assert agent.stats.duplicates == 1
 
 
 def test_duplicate_arriving_while_queued_runs_once(agent_bundle, broker, device_id):
@@ -85,7 +78,8 @@ def test_full_queue_answers_overloaded_at_once(agent_bundle, broker, device_id):
         listener.publish(topic, json.dumps({"id": "b", "text": "queued"}), props("ovl/replies"))
         listener.publish(topic, json.dumps({"id": "c", "text": "no room"}), props("ovl/replies"))
         early = validate("error", listener.get_json())  # while the worker is still blocked
-        assert early["id"] == "c" and early["error"]["code"] == "overloaded"
+        assert early["id"] == "c"
+        assert early["error"]["code"] == "overloaded"
         gate.release.set()
         rest = {json.loads(m.payload)["id"] for m in listener.drain(0.8)}
         assert rest == {"a", "b"}
@@ -160,16 +154,16 @@ def test_fuzzed_payloads_never_kill_the_agent(agent_bundle, broker, device_id):
         assert all("error" in a or "intent" in a for a in answers)
         assert listener.get_json()["id"] == "barrier"  # and no more than one
         listener.close()
-        assert agent.worker.is_alive() and agent.main.connected.is_set()
+        assert agent.worker.is_alive()
+        assert agent.main.connected.is_set()
         with EdgeClient(broker.url) as client:
             assert "intent" in client.request("are you alive", device=device_id)
 
 
 def test_deadline_in_the_past_is_expired_not_run(agent_bundle, broker, device_id):
     past = (datetime.now(timezone.utc) - timedelta(seconds=5)).isoformat()
-    with running_agent(agent_bundle, broker, device_id) as agent:
-        with EdgeClient(broker.url) as client:
-            answer = client.request("turn on the heater", device=device_id, deadline=past)
+    with running_agent(agent_bundle, broker, device_id) as agent, EdgeClient(broker.url) as client:
+        answer = client.request("turn on the heater", device=device_id, deadline=past)
     assert validate("error", answer)["error"]["code"] == "expired"
     assert agent.stats.batched_requests == 0
 
@@ -189,7 +183,7 @@ def test_message_expiry_while_queued(agent_bundle, broker, device_id):
     assert "turn on the heater" not in gate.texts
 
 
-@pytest.mark.parametrize("quantize,atol", [("none", 1e-5), ("dynamic-int8", 1e-3)])
+@pytest.mark.parametrize(("quantize", "atol"), [("none", 1e-5), ("dynamic-int8", 1e-3)])
 def test_batched_outputs_equal_unbatched(bert_dir, tmp_path, convert_fn, quantize, atol):
     """Padding must not leak into results. fp32 agrees to float noise; dynamic int8 computes one activation
     scale per batch tensor, so rows move slightly, never enough to change a label."""
@@ -206,11 +200,11 @@ def test_batched_outputs_equal_unbatched(bert_dir, tmp_path, convert_fn, quantiz
 
 
 def test_requests_in_flight_are_batched(agent_bundle, broker, device_id):
-    with running_agent(agent_bundle, broker, device_id, max_batch=8) as agent:
-        with EdgeClient(broker.url) as client:
-            futures = [client.send(f"turn on light number {i}", device=device_id) for i in range(40)]
-            answers = [client.wait(f) for f in futures]
-    assert all("intent" in a for a in answers) and len({a["id"] for a in answers}) == 40
+    with running_agent(agent_bundle, broker, device_id, max_batch=8) as agent, EdgeClient(broker.url) as client:
+        futures = [client.send(f"turn on light number {i}", device=device_id) for i in range(40)]
+        answers = [client.wait(f) for f in futures]
+    assert all("intent" in a for a in answers)
+    assert len({a["id"] for a in answers}) == 40
     assert agent.stats.batches < 40  # some requests shared a run
 
 
@@ -223,8 +217,10 @@ def test_status_retained_and_telemetry(agent_bundle, broker, device_id):
         status_probe = Listener(broker).subscribe(f"edgelm/{device_id}/status")
         status = validate("status", status_probe.get_json())
         status_probe.close()
-    assert status["state"] == "online" and status["model"]["name"] == "bert-tiny"
-    assert telemetry["rss_mb"] > 10 and telemetry["model"]["name"] == "bert-tiny"
+    assert status["state"] == "online"
+    assert status["model"]["name"] == "bert-tiny"
+    assert telemetry["rss_mb"] > 10
+    assert telemetry["model"]["name"] == "bert-tiny"
     assert set(telemetry["latency_ms"]) == {"p50", "p95", "p99"}
     after = Listener(broker).subscribe(f"edgelm/{device_id}/status")
     assert after.get_json()["state"] == "offline"  # retained, published by the graceful stop
@@ -246,112 +242,26 @@ def test_group_requests_are_answered_once_by_one_member(agent_bundle, broker):
     served = {x["device_id"] for x in answers}
     assert served <= {f"{group}-a", f"{group}-b"}
     assert a.stats.batched_requests + b.stats.batched_requests == 30
-    assert a.stats.batched_requests > 0 and b.stats.batched_requests > 0
+    assert a.stats.batched_requests > 0
+    assert b.stats.batched_requests > 0
 
 
 def test_generation_over_mqtt_with_streaming(generation_bundle, broker, device_id):
     chunks: list[dict] = []
-    with running_agent(generation_bundle, broker, device_id) as agent:
-        with EdgeClient(broker.url) as client:
-            plain = client.request("turn on the", device=device_id, max_new_tokens=5)
-            future = client.send("turn on the", device=device_id, max_new_tokens=5, stream=True,
-                                 on_chunk=chunks.append)
-            streamed = client.wait(future)
-            sampled = [client.request("turn on the", device=device_id, max_new_tokens=6, temperature=1.0,
-                                      sample_top_k=20, seed=s)["tokens"] for s in (1, 1, 2)]
+    with running_agent(generation_bundle, broker, device_id) as agent, EdgeClient(broker.url) as client:
+        plain = client.request("turn on the", device=device_id, max_new_tokens=5)
+        future = client.send("turn on the", device=device_id, max_new_tokens=5, stream=True,
+                             on_chunk=chunks.append)
+        streamed = client.wait(future)
+        sampled = [client.request("turn on the", device=device_id, max_new_tokens=6, temperature=1.0,
+                                  sample_top_k=20, seed=s)["tokens"] for s in (1, 1, 2)]
     validate("response", plain)
     expected = agent.model.generator.generate("turn on the", max_new_tokens=5)
-    assert plain["tokens"] == expected.tokens and plain["text"] == expected.text
+    assert plain["tokens"] == expected.tokens
+    assert plain["text"] == expected.text
     assert streamed["tokens"] == plain["tokens"]
     for chunk in chunks:
         validate("chunk", chunk)
-    assert chunks[-1]["done"] and "".join(c["delta"] for c in chunks) == streamed["text"]
+    assert chunks[-1]["done"]
+    assert "".join(c["delta"] for c in chunks) == streamed["text"]
     assert sampled[0] == sampled[1]  # same seed, same tokens
-
-
-def test_hermes_nlu_query_round_trip(agent_bundle, broker, device_id):
-    with running_agent(agent_bundle, broker, device_id, hermes_min_confidence=0.0) as agent:
-        listener = Listener(broker).subscribe("hermes/intent/#").subscribe("hermes/nlu/intentNotRecognized")
-        query = {"input": "turn on the kitchen light", "siteId": "kitchen", "sessionId": "s1", "id": "q1"}
-        listener.publish("hermes/nlu/query", json.dumps(query))
-        msg = listener.get()
-        answer = json.loads(msg.payload)
-        expected = agent.model.classifier.predict([query["input"]])[0].label
-        assert msg.topic == f"hermes/intent/{expected}"
-        assert answer["intent"]["intentName"] == expected and 0 < answer["intent"]["confidenceScore"] <= 1
-        assert (answer["input"], answer["siteId"], answer["sessionId"], answer["id"]) == \
-            ("turn on the kitchen light", "kitchen", "s1", "q1")
-        assert answer["slots"] == []
-        # intentFilter restricts the candidates
-        listener.publish("hermes/nlu/query", json.dumps({**query, "id": "q2", "intentFilter": ["HassGetState"]}))
-        assert listener.get().topic == "hermes/intent/HassGetState"
-        # the same query again is not answered twice: the next answer is the barrier's
-        listener.publish("hermes/nlu/query", json.dumps({**query, "id": "q2", "intentFilter": ["HassGetState"]}))
-        listener.publish("hermes/nlu/query", json.dumps({**query, "id": "barrier"}))
-        assert json.loads(listener.get().payload)["id"] == "barrier"
-        assert agent.stats.duplicates == 1
-        listener.close()
-    with running_agent(agent_bundle, broker, device_id + "x", hermes_min_confidence=0.99):
-        listener = Listener(broker).subscribe("hermes/intent/#").subscribe("hermes/nlu/intentNotRecognized")
-        listener.publish("hermes/nlu/query", json.dumps({"input": "I love this song", "id": "q3"}))
-        msg = listener.get()
-        assert msg.topic == "hermes/nlu/intentNotRecognized" and json.loads(msg.payload)["id"] == "q3"
-        listener.publish("hermes/nlu/query", b"not json")  # ignored, agent keeps serving
-        listener.publish("hermes/nlu/query", json.dumps({"input": "lock the door", "id": "q4"}))
-        assert json.loads(listener.get().payload)["id"] == "q4"
-        listener.close()
-
-
-def test_home_assistant_discovery(agent_bundle, broker, device_id):
-    import jinja2
-    from click.testing import CliRunner
-
-    from edgelm.cli import cli
-
-    listener = Listener(broker).subscribe(f"homeassistant/sensor/{device_id}/+/config")
-    with running_agent(agent_bundle, broker, device_id, telemetry_interval_s=0.2) as agent:
-        configs = {m.topic: json.loads(m.payload) for m in listener.drain(0.5)}
-        assert len(configs) == len(discovery.SENSORS)
-        telemetry = agent.telemetry_payload()
-        env = jinja2.Environment()
-        rendered = {}
-        for topic, cfg in configs.items():
-            for key in ("name", "unique_id", "state_topic", "value_template", "availability_topic", "device"):
-                assert key in cfg, (topic, key)
-            assert cfg["state_topic"] == f"edgelm/{device_id}/telemetry"
-            assert cfg["availability_topic"] == f"edgelm/{device_id}/status"
-            assert cfg["device"]["identifiers"] == [f"edgelm_{device_id}"]
-            rendered[cfg["unique_id"]] = env.from_string(cfg["value_template"]).render(value_json=telemetry)
-            availability = env.from_string(cfg["availability_template"]).render(
-                value_json=agent.status_payload("online"))
-            assert availability == cfg["payload_available"]
-        assert float(rendered[f"edgelm_{device_id}_rss"]) == telemetry["rss_mb"]
-        assert rendered[f"edgelm_{device_id}_model_version"] == "bert-tiny 1.0.0"
-        assert int(rendered[f"edgelm_{device_id}_requests"]) == telemetry["requests"]
-        # Home Assistant restarts and announces itself: configs are published again
-        listener.publish("homeassistant/status", b"online")
-        assert len(listener.drain(0.5)) == len(discovery.SENSORS)
-    result = CliRunner().invoke(cli, ["agent", "unregister", "--broker", broker.url, "--device-id", device_id])
-    assert result.exit_code == 0, result.output
-    fresh = Listener(broker).subscribe(f"homeassistant/sensor/{device_id}/+/config")
-    assert fresh.drain(0.5) == []  # retained configs are gone
-    fresh.close()
-    listener.close()
-
-
-def test_calibrated_ood_threshold_rejects_low_confidence(bert_dir, tmp_path, convert_fn, broker, device_id):
-    import shutil
-
-    src = tmp_path / "ood-src"
-    shutil.copytree(bert_dir, src)
-    (src / "thresholds.json").write_text(json.dumps({"ood": 0.99}))  # as train-intents writes it
-    bundle = convert_fn(src, tmp_path / "ood-bundle").bundle
-    with running_agent(bundle, broker, device_id) as agent:
-        assert agent.model.manifest.thresholds == {"ood": 0.99} and agent.hermes_threshold() == 0.99
-        with EdgeClient(broker.url) as client:
-            answer = validate("response", client.request("I love this song", device=device_id))
-        assert answer["intent"] is None and len(answer["alternatives"]) == 3  # no intent, still ranked
-        listener = Listener(broker).subscribe("hermes/nlu/intentNotRecognized")
-        listener.publish("hermes/nlu/query", json.dumps({"input": "I love this song", "id": "ood1"}))
-        assert json.loads(listener.get().payload)["id"] == "ood1"
-        listener.close()

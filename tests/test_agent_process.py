@@ -99,10 +99,12 @@ def test_edgelm_ask_cli(bert_bundle, broker, device_id):
         assert json.loads(result.output)["intent"]["name"].startswith("Hass")
         plain = runner.invoke(cli, ["ask", "turn on", "--broker", broker.url, "--device", device_id,
                                     "--protocol", "3.1.1"])
-        assert plain.exit_code == 0 and "ms" in plain.output
+        assert plain.exit_code == 0
+        assert "ms" in plain.output
         nobody = runner.invoke(cli, ["ask", "hi", "--broker", broker.url, "--device", "nobody-home",
                                      "--timeout", "0.3", "--retries", "1"])
-        assert nobody.exit_code != 0 and "no answer" in nobody.output
+        assert nobody.exit_code != 0
+        assert "no answer" in nobody.output
     finally:
         proc.terminate()
         proc.wait(15)
@@ -112,13 +114,19 @@ def test_agent_cli_errors_are_one_line(tmp_path, broker):
     runner = CliRunner()
     missing = runner.invoke(cli, ["agent", "run", "--bundle", str(tmp_path / "none"), "--broker", broker.url,
                                   "--device-id", "x", "--device", "x86-64"])
-    assert missing.exit_code != 0 and "does not exist" in missing.output and "Traceback" not in missing.output
+    assert missing.exit_code != 0
+    assert "does not exist" in missing.output
+    assert "Traceback" not in missing.output
     bad_url = runner.invoke(cli, ["agent", "run", "--bundle", "b", "--broker", "http://x", "--device-id", "x"])
-    assert bad_url.exit_code != 0 and "mqtt://" in bad_url.output
+    assert bad_url.exit_code != 0
+    assert "mqtt://" in bad_url.output
     reserved = runner.invoke(cli, ["agent", "run", "--bundle", "b", "--broker", broker.url, "--device-id", "group"])
-    assert reserved.exit_code != 0 and "reserved" in reserved.output
+    assert reserved.exit_code != 0
+    assert "reserved" in reserved.output
 
 
 def test_train_intents_rejects_a_step_count_below_one(tmp_path):
     result = CliRunner().invoke(cli, ["train-intents", "-o", str(tmp_path / "m"), "--steps", "0"])
-    assert result.exit_code != 0 and "--steps" in result.output and not (tmp_path / "m").exists()
+    assert result.exit_code != 0
+    assert "--steps" in result.output
+    assert not (tmp_path / "m").exists()

@@ -88,4 +88,5 @@ def test_hermes_queries_without_id_are_each_answered(bert_bundle, broker, device
         answers = [json.loads(listener.get().payload) for _ in range(2)]
         listener.close()
     assert sorted(a["input"] for a in answers) == ["and the bedroom too", "turn on the kitchen light"]
-    assert agent.stats.duplicates == 0 and agent.stats.batched_requests == 2
+    assert agent.stats.duplicates == 0
+    assert agent.stats.batched_requests == 2

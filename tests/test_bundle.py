@@ -38,7 +38,8 @@ def test_tampered_file_detected_by_open_and_inspect(bundle_copy):
     with pytest.raises(BundleError, match="model.onnx: sha256 mismatch"):
         open_bundle(bundle_copy)
     result = CliRunner().invoke(cli, ["inspect", str(bundle_copy)])
-    assert result.exit_code == 1 and "TAMPERED" in result.output
+    assert result.exit_code == 1
+    assert "TAMPERED" in result.output
 
 
 def test_missing_file_detected(bundle_copy):
@@ -59,7 +60,8 @@ def test_signature_required_and_checked(bundle_copy, tmp_path):
     with pytest.raises(BundleError, match="signature does not match"):
         open_bundle(bundle_copy, trust_key=tmp_path / "other/edgelm.pub")
     inspected = runner.invoke(cli, ["inspect", str(bundle_copy), "--key", str(pub)])
-    assert inspected.exit_code == 0 and "signed, valid" in inspected.output
+    assert inspected.exit_code == 0
+    assert "signed, valid" in inspected.output
     # editing the manifest (say, a label) breaks the signature
     manifest = json.loads((bundle_copy / "manifest.json").read_text())
     manifest["labels"][0] = "HassUnlockEverything"
@@ -90,7 +92,8 @@ def test_cli_bench_runs_side_by_side(bert_bundle, bert_dir):
     data = json.loads(result.output)
     assert set(data) == {"onnxruntime dynamic-int8", "PyTorch fp32"}
     for entry in data.values():
-        assert entry["p50_ms"]["16x1"] > 0 and entry["peak_rss_mb"] > 20
+        assert entry["p50_ms"]["16x1"] > 0
+        assert entry["peak_rss_mb"] > 20
 
 
 @pytest.mark.integration  # its bundles come through request.getfixturevalue
@@ -104,10 +107,12 @@ def test_cli_bench_puts_litert_beside_onnx(task, request):
     data = json.loads(result.output)
     assert [name.split()[0] for name in data] == ["litert", "onnxruntime"]
     for entry in data.values():
-        assert all(v > 0 for v in entry["p50_ms"].values()) and entry["peak_rss_mb"] > 20
+        assert all(v > 0 for v in entry["p50_ms"].values())
+        assert entry["peak_rss_mb"] > 20
         assert task == "classification" or entry["tokens_per_s"] > 0
 
 
 def test_cli_bench_refuses_to_compare_different_tasks(bert_bundle, gpt2_bundle):
     result = CliRunner().invoke(cli, ["bench", str(bert_bundle), "--compare", str(gpt2_bundle)])
-    assert result.exit_code != 0 and "same task" in result.output
+    assert result.exit_code != 0
+    assert "same task" in result.output

@@ -25,12 +25,17 @@ def test_bert_bundle_layout_and_metrics(bert_bundle):
     assert (m.family, m.task, m.runtime, m.model_file) == ("bert", "intent", "onnxruntime", "model.onnx")
     assert set(m.files) == {"model.onnx", "tokenizer.json"}
     assert m.labels == ["HassTurnOn", "HassTurnOff", "HassLightSet", "HassGetState"]
-    assert m.quantization["mode"] == "dynamic-int8" and m.quantization["int8_fraction"] > 0.9
+    assert m.quantization["mode"] == "dynamic-int8"
+    assert m.quantization["int8_fraction"] > 0.9
     parity = m.metrics["parity"]
-    assert parity["n"] >= 64 and parity["cosine"] >= 0.99 and parity["top1_agreement"] >= 0.9
+    assert parity["n"] >= 64
+    assert parity["cosine"] >= 0.99
+    assert parity["top1_agreement"] >= 0.9
     assert m.metrics["parity_fp32_export"]["max_abs_diff"] < 1e-3
-    assert len(m.golden) == 4 and all(g["expected"] in m.labels for g in m.golden)
-    assert m.converter_version and m.created_at
+    assert len(m.golden) == 4
+    assert all(g["expected"] in m.labels for g in m.golden)
+    assert m.converter_version
+    assert m.created_at
 
 
 def test_int8_is_smaller_than_fp32(bert_dir, bert_bundle, tmp_path, convert_fn):
@@ -47,7 +52,8 @@ def test_int8_is_smaller_than_fp32(bert_dir, bert_bundle, tmp_path, convert_fn):
 def test_mobilebert_converts(mobilebert_dir, tmp_path, convert_fn):
     result = convert_fn(mobilebert_dir, tmp_path / "mb", device="rpi4b", format="onnx")
     m = result.manifest
-    assert m.family == "mobilebert" and m.quantization["preset"] == "arm64"
+    assert m.family == "mobilebert"
+    assert m.quantization["preset"] == "arm64"
     assert m.metrics["parity"]["cosine"] >= 0.99
     model = load_model(result.bundle)
     assert model.classifier.predict(["turn on the light"])[0].label in m.labels
@@ -71,7 +77,8 @@ def test_eval_metrics_recorded_and_gate_fires(bert_dir, eval_file, tmp_path, con
     ev = result.manifest.metrics["eval"]
     for key in ("accuracy", "macro_precision", "macro_recall", "macro_f1", "per_label"):
         assert key in ev
-    assert ev["n"] == 96 and set(ev["per_label"]) <= set(result.manifest.labels)
+    assert ev["n"] == 96
+    assert set(ev["per_label"]) <= set(result.manifest.labels)
     original = result.manifest.metrics["eval_original"]
     assert abs(original["accuracy"] - ev["accuracy"]) <= 0.01
     # A budget no conversion can meet (converted must beat the original by 50 points) must fail.
@@ -144,7 +151,8 @@ def test_gpt2_int8_bundle_generates(gpt2_bundle, gpt2_dir):
 
     model = load_model(gpt2_bundle)
     m = model.manifest
-    assert m.task == "text-generation" and m.generation["kv_cache"] is True
+    assert m.task == "text-generation"
+    assert m.generation["kv_cache"] is True
     assert m.metrics["parity"]["top1_agreement"] >= 0.8
     prompt_ids = model.tokenizer.encode("turn on the").ids
     out = model.generator.generate("turn on the", max_new_tokens=6)
@@ -156,7 +164,7 @@ def test_gpt2_int8_bundle_generates(gpt2_bundle, gpt2_dir):
     assert agree >= 3, (out.tokens, greedy)
 
 
-@pytest.mark.parametrize("make_bad,needle", [
+@pytest.mark.parametrize(("make_bad", "needle"), [
     (lambda p: None, "does not exist"),
     (lambda p: p.mkdir(), "no config.json"),
     (lambda p: (p.mkdir(), (p / "config.json").write_text("{not json")), "not valid JSON"),
@@ -179,7 +187,8 @@ def test_cli_corrupted_weights(bert_dir, tmp_path):
     shutil.copytree(bert_dir, broken)
     (broken / "model.safetensors").write_bytes(b"\x00" * 100)
     result = CliRunner().invoke(cli, ["convert", str(broken), "-o", str(tmp_path / "out")])
-    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
     assert f"cannot load {broken} with transformers" in result.output
 
 
@@ -189,7 +198,9 @@ def test_cli_convert_and_inspect(bert_dir, tmp_path):
     result = runner.invoke(cli, ["convert", str(bert_dir), "-o", str(out), "--device", "rpi5"])
     assert result.exit_code == 0, result.output
     shown = runner.invoke(cli, ["inspect", str(out)])
-    assert shown.exit_code == 0 and "dynamic-int8" in shown.output and "files       OK" in shown.output
+    assert shown.exit_code == 0
+    assert "dynamic-int8" in shown.output
+    assert "files       OK" in shown.output
     assert "litert" in shown.output  # a Raspberry Pi prefers LiteRT for an encoder
 
 
@@ -206,7 +217,8 @@ def test_auto_format_follows_the_board(gpt2_dir, bert_dir):
 
 def test_cli_unknown_device(bert_dir, tmp_path):
     result = CliRunner().invoke(cli, ["convert", str(bert_dir), "-o", str(tmp_path / "o"), "--device", "pi9"])
-    assert result.exit_code != 0 and "known devices" in result.output
+    assert result.exit_code != 0
+    assert "known devices" in result.output
 
 
 def _pad_fixed(tokenizer_json, length: int = 128) -> None:

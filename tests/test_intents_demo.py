@@ -22,7 +22,8 @@ def test_split_is_by_template(data):
     assert train.isdisjoint({e.template for e in data.test})
     assert train.isdisjoint({e.template for e in data.validation})
     assert {e.lang for e in data.test} == {"en", "es"}
-    assert len(data.labels) >= 38 and "HassTurnOn" in data.labels
+    assert len(data.labels) >= 38
+    assert "HassTurnOn" in data.labels
     # no sentence is left with an unexpanded {list} or <rule>
     assert not [e.text for e in data.train if "{" in e.text or "<" in e.text]
 
@@ -43,7 +44,8 @@ def test_noise_changes_text_a_little():
     rng = random.Random(3)
     text = "turn on the kitchen light"
     noisy = {add_noise(text, rng) for _ in range(30)}
-    assert len(noisy) >= 3 and text not in noisy
+    assert len(noisy) >= 3
+    assert text not in noisy
     assert all(abs(len(n.split()) - 5) <= 1 for n in noisy)
 
 
@@ -62,8 +64,10 @@ def test_demo_end_to_end(demo_run):
     for step in ("[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"):
         assert step in out
     assert "Mosquitto (MQTT 5)" in out
-    assert "enciende las luces de la cocina" in out and "turn on the kitchen lights" in out
-    assert '"rss_mb"' in out and '"latency_ms"' in out
+    assert "enciende las luces de la cocina" in out
+    assert "turn on the kitchen lights" in out
+    assert '"rss_mb"' in out
+    assert '"latency_ms"' in out
     manifest = json.loads((tmp_path / "bundle-en-es-tiny" / "manifest.json").read_text())
     report = json.loads((tmp_path / "intents-en-es-tiny" / "train_report.json").read_text())
     assert manifest["thresholds"]["ood"] == report["ood"]["threshold"]  # calibrated, carried into the bundle
@@ -90,7 +94,8 @@ def test_hassil_baseline_is_the_real_matcher():
 
     en = HassilMatcher("en")
     match = en.match("turn on the kitchen lights")
-    assert match.intent == "HassTurnOn" and match.entities == {"area": "kitchen", "domain": "light"}
+    assert match.intent == "HassTurnOn"
+    assert match.entities == {"area": "kitchen", "domain": "light"}
     assert en.match("set a timer for 10 minutes").intent == "HassStartTimer"
     assert en.match("trun on the kitchen lights").intent is None  # one typo defeats a template matcher
     assert en.match("I love this song").intent is None
@@ -110,5 +115,6 @@ def test_intents_report_compares_model_bundle_and_hassil(demo_run):
         assert rows[("hassil", lang, "noisy")]["accuracy"] < rows[("hassil", lang, "clean")]["accuracy"]
         fp32 = rows[("fp32 (torch)", lang, "clean")]
         int8 = rows[("int8 bundle (onnxruntime)", lang, "clean")]
-        assert fp32["n"] == int8["n"] > 0 and abs(fp32["accuracy"] - int8["accuracy"]) < 0.05
+        assert fp32["n"] == int8["n"] > 0
+        assert abs(fp32["accuracy"] - int8["accuracy"]) < 0.05
     assert {r["system"] for r in report["ood"]} == {"fp32 (torch)", "int8 bundle (onnxruntime)", "hassil"}

@@ -30,21 +30,26 @@ def test_pruned_bundle_is_smaller_and_keeps_parity(bert_dir, eval_file, convert_
                         prune_vocab=True, eval_file=eval_file, max_accuracy_drop=100)
     p = pruned.manifest.pruning
     assert p["params_after"] < 0.75 * p["params_before"]
-    assert sum(p["heads_per_layer"]) == 4 and min(p["heads_per_layer"]) >= 1  # 2 layers x 4 heads, half go
-    assert p["ffn_after"] == p["ffn_before"] // 2 and p["vocab_after"] < p["vocab_before"]
+    assert sum(p["heads_per_layer"]) == 4
+    assert min(p["heads_per_layer"]) >= 1
+    assert p["ffn_after"] == p["ffn_before"] // 2
+    assert p["vocab_after"] < p["vocab_before"]
     assert (tmp_path / "pruned" / "model.onnx").stat().st_size < 0.75 * (tmp_path / "plain" / "model.onnx").stat().st_size
     # the fp32 export matches the pruned PyTorch model as closely as an unpruned one matches its original
     assert pruned.manifest.metrics["parity"]["cosine"] > 0.9999
     assert pruned.manifest.name == plain.manifest.name == bert_dir.name
     result = CliRunner().invoke(cli, ["inspect", str(tmp_path / "pruned")])
-    assert result.exit_code == 0 and "parameters" in result.output and "vocab" in result.output
+    assert result.exit_code == 0
+    assert "parameters" in result.output
+    assert "vocab" in result.output
 
 
 def test_reload_reproduces_pruned_logits(mobilebert_dir, tmp_path):
     source = resolve(str(mobilebert_dir))
     texts = ["turn on the lamp", "what time is it", "open the door now please"] * 10
     record = prune_checkpoint(source, tmp_path / "p", PruneOptions(heads="0.25", ffn=0.5), texts, None, 32)
-    assert record["ffn_after"] == 32 and sum(record["heads_per_layer"]) < 8
+    assert record["ffn_after"] == 32
+    assert sum(record["heads_per_layer"]) < 8
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(tmp_path / "p" / "tokenizer.json"))
@@ -76,7 +81,8 @@ def test_vocab_pruned_tokenizer_emits_the_ids_the_embedding_expects(intents_cach
         old, new = old_tok.encode(text), new_tok.encode(text)
         if all(i in mapping for i in old.ids):
             assert new.ids == [mapping[i] for i in old.ids], text
-        assert new.tokens[0] == "[CLS]" and new.tokens[-1] == "[SEP]"
+        assert new.tokens[0] == "[CLS]"
+        assert new.tokens[-1] == "[SEP]"
         assert "[UNK]" not in new.tokens  # unseen words still spell out through the character margin
     model = load_torch_model(resolve(str(checkpoint)))
     rows = model.get_input_embeddings().weight.detach().clone()
@@ -115,7 +121,8 @@ def test_unsupported_pruning_names_what_is_supported(gpt2_dir, bert_dir, convert
     with pytest.raises(ConversionError, match="needs --eval"):
         convert_fn(bert_dir, tmp_path / "b", prune_heads="auto")
     result = CliRunner().invoke(cli, ["convert", str(bert_dir), "-o", str(tmp_path / "c"), "--prune-heads", "1.5"])
-    assert result.exit_code != 0 and "fraction in [0, 1)" in result.output
+    assert result.exit_code != 0
+    assert "fraction in [0, 1)" in result.output
 
 
 @pytest.mark.parametrize("fmt", ["onnx", "tflite"])
@@ -142,14 +149,17 @@ def test_auto_picks_the_largest_pruning_within_budget(intents_cache, convert_fn,
                         calibration_file=checkpoint / "calibration.jsonl", max_accuracy_drop=budget)
     p = result.manifest.pruning
     trials = p["auto_trials"]
-    assert p["auto"] and trials
+    assert p["auto"]
+    assert trials
     *rejected, last = trials
     assert all(t["drop_points"] > budget for t in rejected)  # every larger pruning missed the budget
     if last["drop_points"] <= budget:
-        assert p["heads_fraction"] == last["fraction"] and p["ffn_fraction"] == last["fraction"]
+        assert p["heads_fraction"] == last["fraction"]
+        assert p["ffn_fraction"] == last["fraction"]
         assert p["metrics_after"]["macro_f1"] == last["macro_f1"]
     else:
-        assert p["heads_fraction"] == 0.0 and p["params_after"] == p["params_before"]
+        assert p["heads_fraction"] == 0.0
+        assert p["params_after"] == p["params_before"]
     # the converted bundle is then held to the same budget against the pruned PyTorch model
     assert result.manifest.metrics["eval"]["n"] > 0
 
@@ -160,7 +170,8 @@ def test_recovery_rows_take_known_labels_only(tmp_path):
     train = tmp_path / "train.jsonl"
     train.write_text('{"text": "turn on", "label": "on"}\n{"text": "hello"}\n{"text": "x", "label": "nope"}\n')
     texts, ids = _recovery_rows(train, ["fallback"], ["off", "on"])
-    assert texts == ["turn on", "hello", "x"] and ids == [1, None, None]
+    assert texts == ["turn on", "hello", "x"]
+    assert ids == [1, None, None]
     assert _recovery_rows(None, ["a"], ["on"]) == (["a"], None)  # no file: distil on the given texts only
     unlabelled = tmp_path / "u.jsonl"
     unlabelled.write_text('{"text": "a"}\n')

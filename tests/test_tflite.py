@@ -31,11 +31,14 @@ def test_buckets_pad_at_most_half(tflite_int8):
 
 def test_int8_bundle_has_int8_weights_and_keeps_parity(tflite_int8):
     m = tflite_int8.manifest
-    assert m.runtime == "litert" and m.model_file == "model.tflite"
-    assert m.metrics["parity"]["cosine"] > 0.99 and m.metrics["parity"]["top1_agreement"] >= 0.9
+    assert m.runtime == "litert"
+    assert m.model_file == "model.tflite"
+    assert m.metrics["parity"]["cosine"] > 0.99
+    assert m.metrics["parity"]["top1_agreement"] >= 0.9
     assert "eval" in m.metrics  # the same task-metric gate as ONNX
     int8 = tflite.int8_weight_fraction(tflite_int8.bundle / "model.tflite")
-    assert int8 > 0.3 and m.quantization["int8_fraction"] == pytest.approx(int8, abs=1e-3)
+    assert int8 > 0.3
+    assert m.quantization["int8_fraction"] == pytest.approx(int8, abs=1e-3)
 
 
 def test_fp32_tflite_matches_onnx_on_every_bucket(bert_dir, bert_bundle, convert_fn, tmp_path):
@@ -71,7 +74,8 @@ def test_static_int8_is_full_integer_and_agent_dequantizes(bert_dir, eval_file, 
 def test_fp16_tflite_stores_half_precision_weights(bert_dir, convert_fn, tmp_path):
     result = convert_fn(bert_dir, tmp_path / "fp16", format="tflite", quantize="fp16", max_seq_len=32)
     shares = tflite.weight_fractions(result.bundle / "model.tflite")
-    assert shares.get("float16", 0) > 0.7 and "int8" not in shares  # the rest: small fp32 tables
+    assert shares.get("float16", 0) > 0.7
+    assert "int8" not in shares
     assert result.manifest.metrics["parity"]["cosine"] > 0.999
 
 
@@ -86,7 +90,8 @@ def test_compaction_keeps_every_output_bit_identical(bert_dir, tmp_path):
     small = tmp_path / "small.tflite"
     small.write_bytes(raw.read_bytes())
     before, after = compact_tflite(small)
-    assert after < before and before == raw.stat().st_size
+    assert after < before
+    assert before == raw.stat().st_size
     a, b = LiteRtRuntime(raw), LiteRtRuntime(small)
     assert a.signatures == b.signatures == ["seq8", "seq16", "seq24"]
     rng = np.random.default_rng(0)
@@ -107,9 +112,12 @@ def test_gpt2_decode_signature_generates_the_ort_tokens(gpt2_fp32_pair):
     from edge_agent.generate import LiteRtCache
 
     onnx, lite = (load_model(r.bundle) for r in gpt2_fp32_pair)
-    assert isinstance(lite.generator.cache, LiteRtCache) and lite.runtime.name == "litert"
+    assert isinstance(lite.generator.cache, LiteRtCache)
+    assert lite.runtime.name == "litert"
     signatures = gpt2_fp32_pair[1].manifest.io["signatures"]
-    assert "decode" in signatures and "prefill8" in signatures and "prefill128" in signatures
+    assert "decode" in signatures
+    assert "prefill8" in signatures
+    assert "prefill128" in signatures
     prompts = ["turn on the", "a", "switch off the kitchen light and then " * 3, "what is the temperature"]
     for prompt in prompts:
         expected = onnx.generator.generate(prompt, max_new_tokens=12).tokens
@@ -132,7 +140,8 @@ def test_gpt2_decode_feeds_one_token_over_the_fixed_cache(gpt2_fp32_pair):
 def test_gpt2_int8_tflite_keeps_next_token_parity(gpt2_dir, convert_fn, tmp_path):
     result = convert_fn(gpt2_dir, tmp_path / "int8", format="tflite", quantize="dynamic-int8", device="rpi5")
     parity = result.manifest.metrics["parity"]
-    assert parity["top1_agreement"] >= 0.8 and parity["cosine"] > 0.99
+    assert parity["top1_agreement"] >= 0.8
+    assert parity["cosine"] > 0.99
     assert tflite.int8_weight_fraction(result.bundle / "model.tflite") > 0.3
     model = load_model(result.bundle)  # the agent re-checks the golden generations at load
     assert [g["expected"] for g in result.manifest.golden] == [
@@ -158,5 +167,6 @@ def test_int8_fallback_keeps_the_broken_layer_in_fp32(bert_dir, convert_fn, tmp_
     q = result.manifest.quantization
     assert q["kept_fp32"] == ["layer.1"], q
     shares = tflite.weight_fractions(tmp_path / "outlier" / "model.tflite")
-    assert q["int8_fraction"] == pytest.approx(shares["int8"], abs=1e-3) and shares["float32"] > 0.5  # layer 1
+    assert q["int8_fraction"] == pytest.approx(shares["int8"], abs=1e-3)
+    assert shares["float32"] > 0.5
     assert result.manifest.metrics["parity"]["cosine"] >= 0.99

@@ -61,9 +61,9 @@ def test_agent_and_client_over_tls_with_password(bert_bundle, tls_broker, device
     class Url:
         url = tls_broker.tls_url
 
-    with running_agent(bert_bundle, Url, device_id, ca_file=tls_broker.ca_file):
-        with EdgeClient(tls_broker.tls_url, ca_file=tls_broker.ca_file) as client:
-            answer = client.request("turn on the porch light", device=device_id)
+    with running_agent(bert_bundle, Url, device_id, ca_file=tls_broker.ca_file), \
+            EdgeClient(tls_broker.tls_url, ca_file=tls_broker.ca_file) as client:
+        answer = client.request("turn on the porch light", device=device_id)
     assert answer["intent"]["name"].startswith("Hass")
 
 

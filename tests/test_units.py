@@ -33,7 +33,7 @@ def test_config_file_env_and_overrides(tmp_path):
     assert (url.host, url.port, url.tls, url.username, url.password) == ("broker.local", 8883, True, "user", "pw")
 
 
-@pytest.mark.parametrize("text,needle", [
+@pytest.mark.parametrize(("text", "needle"), [
     ('bundle = "/b"\nfoo = 1\n', "unknown keys foo"),
     ('bundle = "/b"\ndevice_id = "reply"\n', "reserved"),
     ('bundle = "/b"\nprotocol = 3\n', "protocol"),

@@ -199,7 +199,7 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", options
     model.save_pretrained(output)
     tokenizer.save_pretrained(output)
     noisy = _noisy(test, opts.seed + 1)
-    unseen = _write_datasets(output, data, train, test, noisy, langs, cfg, opts, rng)
+    unseen = _write_datasets(output, data, {"train": train, "test": test, "noisy": noisy}, langs, cfg, opts, rng)
     report: dict = {"langs": langs, "budget": budget, "labels": len(data.labels), "train_rows": len(train),
                     "test_rows": len(test), "steps": cfg.steps}
     report.update(_intent_report(model, tokenizer, {"test": test, "test_noisy": noisy}, langs, index, cfg.max_len))
@@ -254,9 +254,10 @@ def _fine_tune(model, tokenizer, train: list[Example], targets: _Labels, cfg: Bu
     model.eval()
 
 
-def _write_datasets(output: Path, data, train: list[Example], test: list[Example], noisy: list[Example],
-                    langs: list[str], cfg: Budget, opts: TrainOptions, rng: random.Random) -> list[Example]:
+def _write_datasets(output: Path, data, splits: dict[str, list[Example]], langs: list[str], cfg: Budget,
+                    opts: TrainOptions, rng: random.Random) -> list[Example]:
     """The jsonl files `edgelm convert --eval/--calibration` and the reports read; returns the unseen-names set."""
+    train, test, noisy = splits["train"], splits["test"], splits["noisy"]
     index = set(data.labels)
     _write_jsonl(output / "eval.jsonl", [e.to_dict() for e in test])
     _write_jsonl(output / "eval_noisy.jsonl", [e.to_dict() for e in noisy])
