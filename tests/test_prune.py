@@ -13,7 +13,7 @@ from converter import verify
 from converter.errors import ConversionError
 from converter.prune import heads_ffn as prune
 from converter.prune import vocab as prune_vocab
-from converter.prune.stage import PruneOptions, _torch_batches, prune_checkpoint
+from converter.prune.stage import PruneOptions, prune_checkpoint, torch_batches
 from converter.source import load_torch_model, resolve
 from edge_agent.model import load_model
 from edgelm.cli import cli
@@ -58,7 +58,7 @@ def test_reload_reproduces_pruned_logits(mobilebert_dir, tmp_path):
     # rebuild the same pruning in memory from the original: the saved checkpoint must equal it
     teacher = load_torch_model(source)
     teacher.config._attn_implementation = "eager"
-    importance = prune.measure_importance(copy.deepcopy(teacher), "mobilebert", _torch_batches(tok, texts, 32, "mobilebert"))
+    importance = prune.measure_importance(copy.deepcopy(teacher), "mobilebert", torch_batches(tok, texts, 32, "mobilebert"))
     prune.apply_head_pruning(teacher, {int(k): v for k, v in record["heads_removed"].items()})
     prune.apply_ffn_pruning(teacher, "mobilebert", 0.5, importance.ffn)
     a = verify.torch_classifier_logits(teacher, tok, texts, 32)
@@ -103,7 +103,7 @@ def test_importance_beats_random_pruning_on_the_intent_model(intents_cache):
     model = load_torch_model(source)
     model.config._attn_implementation = "eager"
     reference = verify.torch_classifier_logits(model, tok, texts, 32).argmax(1)
-    importance = prune.measure_importance(copy.deepcopy(model), "bert", _torch_batches(tok, calibration, 32, "bert"))
+    importance = prune.measure_importance(copy.deepcopy(model), "bert", torch_batches(tok, calibration, 32, "bert"))
 
     def agreement(removed) -> float:
         pruned = copy.deepcopy(model)
@@ -165,14 +165,14 @@ def test_auto_picks_the_largest_pruning_within_budget(intents_cache, convert_fn,
 
 
 def test_recovery_rows_take_known_labels_only(tmp_path):
-    from converter.prune.stage import _recovery_rows
+    from converter.prune.stage import recovery_rows
 
     train = tmp_path / "train.jsonl"
     train.write_text('{"text": "turn on", "label": "on"}\n{"text": "hello"}\n{"text": "x", "label": "nope"}\n')
-    texts, ids = _recovery_rows(train, ["fallback"], ["off", "on"])
+    texts, ids = recovery_rows(train, ["fallback"], ["off", "on"])
     assert texts == ["turn on", "hello", "x"]
     assert ids == [1, None, None]
-    assert _recovery_rows(None, ["a"], ["on"]) == (["a"], None)  # no file: distil on the given texts only
+    assert recovery_rows(None, ["a"], ["on"]) == (["a"], None)  # no file: distil on the given texts only
     unlabelled = tmp_path / "u.jsonl"
     unlabelled.write_text('{"text": "a"}\n')
-    assert _recovery_rows(unlabelled, [], ["on"]) == (["a"], None)
+    assert recovery_rows(unlabelled, [], ["on"]) == (["a"], None)

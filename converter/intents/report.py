@@ -19,10 +19,10 @@ def _rows(path: Path) -> list[dict]:
 def _torch_predict(checkpoint: Path, texts: list[str]) -> tuple[list[int], np.ndarray]:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    from converter.intents.train import BUDGETS, _probabilities
+    from converter.intents.train import BUDGETS, probabilities
 
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint).eval()
-    p = _probabilities(model, AutoTokenizer.from_pretrained(checkpoint), texts, BUDGETS["full"].max_len)
+    p = probabilities(model, AutoTokenizer.from_pretrained(checkpoint), texts, BUDGETS["full"].max_len)
     return p.argmax(1).tolist(), p.max(1)
 
 

@@ -58,7 +58,7 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def _probabilities(model, tokenizer, texts: list[str], max_len: int) -> np.ndarray:
+def probabilities(model, tokenizer, texts: list[str], max_len: int) -> np.ndarray:
     import torch
 
     rows = []
@@ -71,14 +71,14 @@ def _probabilities(model, tokenizer, texts: list[str], max_len: int) -> np.ndarr
 
 
 def _predict(model, tokenizer, texts: list[str], max_len: int) -> list[int]:
-    return _probabilities(model, tokenizer, texts, max_len).argmax(-1).tolist()
+    return probabilities(model, tokenizer, texts, max_len).argmax(-1).tolist()
 
 
 def _calibrate_ood(model, tokenizer, validation: list[Example], test: list[Example], langs: list[str],
                    max_len: int) -> dict:
     """Threshold from in-domain validation confidences; false triggers measured on held-out OOD text."""
     def confidence(texts: list[str]) -> np.ndarray:
-        return _probabilities(model, tokenizer, texts, max_len).max(-1) if texts else np.zeros(0)
+        return probabilities(model, tokenizer, texts, max_len).max(-1) if texts else np.zeros(0)
 
     threshold = ood.calibrate(confidence([e.text for e in validation]))
     result: dict = {"threshold": round(threshold, 4), "target_in_domain_recall": ood.TARGET_RECALL}

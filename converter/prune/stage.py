@@ -55,7 +55,7 @@ def parse_fraction(value: str | float | None, flag: str) -> float | None:
     return fraction
 
 
-def _torch_batches(tokenizer, texts: list[str], max_len: int, family: str) -> list[dict]:
+def torch_batches(tokenizer, texts: list[str], max_len: int, family: str) -> list[dict]:
     import torch
 
     names = ["input_ids", "attention_mask"] + ([] if family == "gpt2" else ["token_type_ids"])
@@ -100,8 +100,8 @@ def recover(student, student_tok, plan: Distillation) -> None:
         picks = rng.choice(len(texts), size=min(16, len(texts)), replace=False)
         batch = [texts[i] for i in picks]
         with torch.no_grad():
-            target = torch.softmax(teacher(**_torch_batches(teacher_tok, batch, max_len, family)[0]).logits / 2, -1)
-        logits = student(**_torch_batches(student_tok, batch, max_len, family)[0]).logits
+            target = torch.softmax(teacher(**torch_batches(teacher_tok, batch, max_len, family)[0]).logits / 2, -1)
+        logits = student(**torch_batches(student_tok, batch, max_len, family)[0]).logits
         loss = torch.nn.functional.kl_div(torch.log_softmax(logits / 2, -1), target, reduction="batchmean") * 4
         known = [(row, labels[i]) for row, i in enumerate(picks) if labels is not None and labels[i] is not None]
         if known:
@@ -114,7 +114,7 @@ def recover(student, student_tok, plan: Distillation) -> None:
     student.eval()
 
 
-def _recovery_rows(train_file: Path | None, texts: list[str], labels: list[str]):
+def recovery_rows(train_file: Path | None, texts: list[str], labels: list[str]):
     """Texts to recover on and, per text, its label index where the file gives one the model knows."""
     if train_file is None:
         return texts, None
@@ -158,11 +158,11 @@ def prune_checkpoint(source: Source, out: Path, opts: PruneOptions, texts: list[
     teacher.config._attn_implementation = "eager"  # head_mask gradients need the eager attention path
     sample = texts[:IMPORTANCE_TEXTS]
     importance = prune.measure_importance(copy.deepcopy(teacher), source.family,
-                                          _torch_batches(tokenizer, sample, max_len, source.family))
+                                          torch_batches(tokenizer, sample, max_len, source.family))
     labels = source.labels
     before = _macro_f1(teacher, tokenizer, evalset, labels, max_len) if evalset else None
     vocab_plan = prune_vocab.plan(tokenizer_json, texts) if opts.vocab else None
-    recover_texts, recover_labels = _recovery_rows(opts.train_file, texts, labels)
+    recover_texts, recover_labels = recovery_rows(opts.train_file, texts, labels)
 
     def candidate(fraction: float | None):
         model, report = _build(teacher, source, importance, fraction, ffn if not auto else (ffn or fraction))
