@@ -41,7 +41,7 @@ def invent_names(train: list[Example], vocab: list[str], fraction: float, seed: 
     unseen-names goal). Half the invented words are glued from vocabulary pieces, so that they split into
     several tokens as most unseen Spanish words do ("despensa" is des ##pensa); whole vocabulary words alone
     taught the tagger that a name is one token. Outside English, half the words are the language's own
-    everyday words (converter/native_words.py), none the templates use. Every word of UNSEEN_LISTS is left
+    everyday words (converter/intents/native_words.py), none the templates use. Every word of UNSEEN_LISTS is left
     out, and native words that share a stem with one ("terrazas" for "terraza") too."""
     from converter.intents.native_words import native_words, without_stems
 
