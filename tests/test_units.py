@@ -133,3 +133,30 @@ def test_release_file_pages_drops_resident_pages_and_keeps_the_bytes(tmp_path):
         assert view[:] == data  # pages fault back in from the file, unchanged
         assert sum(view[i] for i in range(0, len(data), 4096)) == checksum
     assert release_file_pages(tmp_path / "not-mapped.bin") == 0
+
+
+def test_piped_tables_keep_every_cell_whole():
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from edgelm.tables import print_table
+
+    table = Table("lang", "text", "intent", title="answers")
+    table.add_row("es", "enciende las luces de la cocina por favor", "HassTurnOn")
+    out = io.StringIO()
+    print_table(table, Console(file=out, width=40, force_terminal=False))
+    lines = out.getvalue().splitlines()
+    assert "| es | enciende las luces de la cocina por favor | HassTurnOn |" in lines
+    assert lines[:4] == ["**answers**", "", "| lang | text | intent |", "|---|---|---|"]
+
+
+def test_unknown_format_lists_the_registered_ones():
+    from converter.errors import ConversionError
+    from converter.formats import get_format, known_formats
+
+    assert known_formats() == ["onnx", "tflite"]
+    assert get_format("tflite").runtime == "litert"
+    with pytest.raises(ConversionError, match="supported: auto, onnx, tflite"):
+        get_format("coreml")
