@@ -53,10 +53,14 @@ class Worker(threading.Thread):
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            model = self.models.current()  # once per batch: a swap takes effect between batches
-            batch = self._collect(model.max_batch)
-            if batch:
-                self.process(batch, model)
+            batch = self._collect(self.models.current().max_batch)
+            if not batch:
+                continue
+            # Read once the batch is in, not before the wait for it: a model swapped in while the worker
+            # was idle serves the very next request. The whole batch runs on the model read here.
+            model = self.models.current()
+            for start in range(0, len(batch), model.max_batch):
+                self.process(batch[start:start + model.max_batch], model)
 
     def process(self, batch: list[Job], model: ServingModel) -> None:
         now_mono, now_wall = time.monotonic(), time.time()

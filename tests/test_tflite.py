@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import activation_outlier, damaged_layer_copy
+from conftest import activation_outlier, cached_convert, damaged_layer_copy
 
 from converter.errors import ConversionError
 from converter.formats.tflite import export as tflite
@@ -16,10 +16,10 @@ from edge_agent.model import load_model
 
 
 @pytest.fixture(scope="module")
-def tflite_int8(mobilebert_dir, eval_file, convert_fn, tmp_path_factory):
+def tflite_int8(mobilebert_dir, eval_file, tmp_path_factory):
     out = tmp_path_factory.mktemp("tfl") / "mobilebert-int8"
-    return convert_fn(mobilebert_dir, out, format="tflite", device="rpi5", quantize="dynamic-int8",
-                      eval_file=eval_file, max_seq_len=64)
+    return cached_convert("mobilebert-tiny", mobilebert_dir, out, format="tflite", device="rpi5",
+                          quantize="dynamic-int8", eval_file=eval_file, max_seq_len=64)
 
 
 def test_buckets_pad_at_most_half(tflite_int8):
@@ -102,10 +102,10 @@ def test_compaction_keeps_every_output_bit_identical(bert_dir, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def gpt2_fp32_pair(gpt2_dir, convert_fn, tmp_path_factory):
+def gpt2_fp32_pair(gpt2_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("gpt2")
-    return (convert_fn(gpt2_dir, out / "onnx", quantize="none"),
-            convert_fn(gpt2_dir, out / "tflite", format="tflite", quantize="none", device="rpi5"))
+    return (cached_convert("gpt2-tiny", gpt2_dir, out / "onnx", quantize="none"),
+            cached_convert("gpt2-tiny", gpt2_dir, out / "tflite", format="tflite", quantize="none", device="rpi5"))
 
 
 def test_gpt2_decode_signature_generates_the_ort_tokens(gpt2_fp32_pair):
