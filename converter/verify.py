@@ -11,6 +11,7 @@ import numpy as np
 
 from converter.errors import VerificationError
 from converter.metrics import classification_report, parity
+from devices import Quantization
 from edge_agent.classify import encode_batch
 
 MIN_VERIFY_INPUTS = 64
@@ -26,12 +27,13 @@ class Tolerance:
 
 # Per quantization mode. Generation compares next-token argmax at every position, which int8 moves more.
 TOLERANCES = {
-    "none": Tolerance(min_cosine=0.9999, min_top1=0.99, max_abs_diff=1e-3),
-    "fp16": Tolerance(min_cosine=0.999, min_top1=0.97),
-    "dynamic-int8": Tolerance(min_cosine=0.99, min_top1=0.90),
-    "static-int8": Tolerance(min_cosine=0.98, min_top1=0.85),
+    Quantization.NONE: Tolerance(min_cosine=0.9999, min_top1=0.99, max_abs_diff=1e-3),
+    Quantization.FP16: Tolerance(min_cosine=0.999, min_top1=0.97),
+    Quantization.DYNAMIC_INT8: Tolerance(min_cosine=0.99, min_top1=0.90),
+    Quantization.STATIC_INT8: Tolerance(min_cosine=0.98, min_top1=0.85),
 }
-GENERATION_TOP1 = {"none": 0.99, "fp16": 0.95, "dynamic-int8": 0.80, "static-int8": 0.75}
+GENERATION_TOP1 = {Quantization.NONE: 0.99, Quantization.FP16: 0.95, Quantization.DYNAMIC_INT8: 0.80,
+                   Quantization.STATIC_INT8: 0.75}
 
 
 @dataclass
@@ -103,8 +105,9 @@ def runtime_lm_logits(generator, texts: list[str], max_len: int) -> Outputs:
 
 def check_parity(reference: Outputs, candidate: Outputs, quantization: str, generative: bool) -> tuple[dict, list[str]]:
     report = parity(reference.logits, candidate.logits, reference.valid)
-    tol = TOLERANCES[quantization]
-    min_top1 = GENERATION_TOP1[quantization] if generative else tol.min_top1
+    mode = Quantization(quantization)
+    tol = TOLERANCES[mode]
+    min_top1 = GENERATION_TOP1[mode] if generative else tol.min_top1
     failures = []
     if report["n"] < MIN_VERIFY_INPUTS and not generative:
         failures.append(f"only {report['n']} verification inputs (need >= {MIN_VERIFY_INPUTS})")

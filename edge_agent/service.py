@@ -6,7 +6,6 @@ published, so a client that waits for `online`, or publishes as soon as `start()
 from __future__ import annotations
 
 import logging
-import queue
 import signal
 import threading
 import time
@@ -17,7 +16,6 @@ from typing import Any
 import devices
 from edge_agent import __version__, discovery, hermes
 from edge_agent.config import AgentConfig
-from edge_agent.jobs import Job
 from edge_agent.messages import dumps
 from edge_agent.model import LoadedModel, load_model
 from edge_agent.mqtt import Connection, Message, Session, TlsFiles, Will
@@ -60,10 +58,6 @@ class Agent:
     @property
     def model(self) -> ServingModel:
         return self.models.current()
-
-    @property
-    def jobs(self) -> queue.Queue[Job]:
-        return self.router.jobs
 
     def serving(self, loaded: LoadedModel) -> ServingModel:
         return ServingModel.build(loaded, self.config.max_batch, self.config.home_entities())

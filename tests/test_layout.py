@@ -85,3 +85,47 @@ def test_packages_import_in_one_direction():
             for other in imported_packages(path) - {pkg} - ALLOWED[pkg]:
                 wrong.append(f"{path.relative_to(ROOT)} imports {other}")
     assert wrong == []
+
+
+def _module_file(dotted: str) -> Path | None:
+    path = ROOT.joinpath(*dotted.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _first_party_imports(path: Path) -> set[str]:
+    """Dotted first-party modules a file imports (a `from pkg import name` counts pkg.name when a module)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in PACKAGES:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names if _module_file(f"{node.module}.{a.name}"))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] in PACKAGES)
+    return found
+
+
+def _reached(entries: list[Path]) -> set[Path]:
+    """Every first-party file the entries import, directly or through each other."""
+    todo, seen = list(entries), set()
+    while todo:
+        path = todo.pop()
+        if path not in seen:
+            seen.add(path)
+            todo += [f for f in map(_module_file, _first_party_imports(path)) if f is not None]
+    return seen
+
+
+def test_cached_artifacts_are_keyed_by_all_the_code_that_makes_them():
+    """tests/conftest.py caches trained models and converted bundles by a digest of the code that makes them;
+    a module the digest leaves out would let a stale artifact through."""
+    from conftest import CONVERSION_CODE, TRAINING_CODE
+
+    def uncovered(entries: list[Path], patterns: list[str]) -> list[str]:
+        covered = {p for pattern in patterns for p in ROOT.glob(pattern)}
+        return sorted(str(p.relative_to(ROOT)) for p in _reached(entries) - covered)
+
+    assert uncovered(list((ROOT / "converter").rglob("*.py")), CONVERSION_CODE) == []
+    assert uncovered([ROOT / "converter" / "intents" / "train.py"], TRAINING_CODE) == []
