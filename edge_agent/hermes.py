@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from edge_agent import wire
 
 QUERY_TOPIC = "hermes/nlu/query"
 NOT_RECOGNIZED_TOPIC = "hermes/nlu/intentNotRecognized"
@@ -26,9 +27,9 @@ class NluQuery:
     @classmethod
     def from_payload(cls, payload: bytes) -> NluQuery:
         try:
-            data = json.loads(payload)
-        except (ValueError, RecursionError) as exc:
-            raise HermesError("hermes query is not JSON") from exc
+            data = wire.loads(payload)
+        except wire.PayloadError as exc:
+            raise HermesError(f"hermes query refused: {exc}") from exc
         if not isinstance(data, dict) or not isinstance(data.get("input"), str) or not data["input"].strip():
             raise HermesError("hermes query needs a non-empty 'input'")
         intent_filter = data.get("intentFilter")

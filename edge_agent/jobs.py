@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from edge_agent.hermes import NluQuery
 from edge_agent.messages import Chunk, ErrorResponse, Request, Response
@@ -37,5 +37,13 @@ class Job:
 
 
 Answer = Response | ErrorResponse
-Deliver = Callable[[Job, Answer, bool], None]  # (job, answer, remember it in the cache)
-SendChunk = Callable[[Job, Chunk], None]
+
+
+class Replies(Protocol):
+    """Where the worker hands its answers (the router)."""
+
+    def deliver(self, job: Job, answer: Answer, remember: bool) -> None:
+        """Answer every asker of `job`; remember the answer for repeats unless told not to."""
+
+    def send_chunk(self, job: Job, chunk: Chunk) -> None:
+        """One streamed piece of a generation, to the first asker."""

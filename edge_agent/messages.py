@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
+from edge_agent import wire
+
 PROTOCOL_VERSION = 1
 
 
@@ -136,13 +138,9 @@ def decode_request(payload: bytes, max_payload: int, max_text_chars: int) -> Req
     if len(payload) > max_payload:
         raise RequestError(ErrorCode.TOO_LARGE, f"payload is {len(payload)} bytes; the limit is {max_payload}")
     try:
-        text = payload.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise RequestError(ErrorCode.BAD_REQUEST, "payload is not UTF-8") from exc
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise RequestError(ErrorCode.BAD_REQUEST, "payload is not JSON") from exc
+        data = wire.loads(payload)
+    except wire.PayloadError as exc:
+        raise RequestError(ErrorCode.BAD_REQUEST, str(exc)) from exc
     return Request.from_dict(data, max_text_chars=max_text_chars)
 
 
@@ -214,8 +212,12 @@ class Chunk:
 
 
 def dumps(message: Any) -> bytes:
+    """Compact UTF-8 JSON; text that UTF-8 cannot carry (a lone surrogate) is escaped, never an error."""
     data = message.to_dict() if hasattr(message, "to_dict") else message
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    try:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=True).encode()
 
 
 def load_schema(name: str) -> dict[str, Any]:

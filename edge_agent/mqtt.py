@@ -12,6 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from edge_agent.config import BrokerUrl
+from edge_agent.mqtt_data import Callback, Message, PublishProps, Session, TlsFiles, Will, matching_filter
+
+__all__ = ["Connection", "Message", "MqttError", "PublishProps", "Session", "TlsFiles", "Will"]
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +23,6 @@ SUBACK_TIMEOUT_S = 10.0
 PUBLISH_ACK_TIMEOUT_S = 5.0
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 30
-SHARE_PREFIX = "$share/"
 
 
 class MqttError(Exception):
@@ -33,63 +35,6 @@ def _paho():
     except ImportError as exc:
         raise MqttError("MQTT needs paho-mqtt: pip install 'edgelm[agent]'") from exc
     return mqtt
-
-
-@dataclass
-class Will:
-    topic: str
-    payload: bytes
-    retain: bool = True
-
-
-@dataclass
-class Message:
-    """What callbacks get: paho's message reduced to what EdgeLM reads."""
-
-    topic: str
-    payload: bytes
-    qos: int
-    mid: int
-    retain: bool
-    dup: bool
-    response_topic: str | None = None
-    correlation_data: bytes | None = None
-    expiry_s: int | None = None
-
-
-Callback = Callable[[Message], None]
-
-
-@dataclass(frozen=True)
-class Session:
-    """Session policy: a clean session forgets subscriptions and queued messages on disconnect."""
-
-    clean: bool = True
-    expiry_s: int = 0  # MQTT 5 Session Expiry Interval of a persistent session
-    keepalive_s: int = 30
-
-
-@dataclass(frozen=True)
-class PublishProps:
-    """The MQTT 5 properties EdgeLM sets on a PUBLISH (ignored under MQTT 3.1.1)."""
-
-    correlation_data: bytes | None = None
-    response_topic: str | None = None
-    expiry_s: int | None = None
-
-
-@dataclass(frozen=True)
-class TlsFiles:
-    ca_file: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-
-
-def matching_filter(subscription: str) -> str:
-    """The filter a delivered topic matches: a shared subscription's messages carry the bare topic."""
-    if subscription.startswith(SHARE_PREFIX):
-        return subscription.split("/", 2)[2]
-    return subscription
 
 
 @dataclass
@@ -132,6 +77,9 @@ class Connection:
         self.connected = threading.Event()  # CONNACK received
         self.ready = threading.Event()  # CONNACK and every SUBACK received
         self.on_ready: Callable[[], None] | None = None  # after each (re)connection is ready
+        self.on_callback_error: Callable[[Exception], None] | None = None  # counted by the agent
+        self.manual_ack = manual_ack
+        self._unacked_mids: set[int] = set()  # QoS 1 messages received and not yet acknowledged
         self._subscriptions: list[_Subscription] = []
         self._lock = threading.Lock()
         self._acks = threading.Condition()
@@ -191,6 +139,8 @@ class Connection:
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
         self.ready.clear()
+        with self._lock:  # unacknowledged deliveries come again on the next session
+            self._unacked_mids.clear()
         if getattr(reason_code, "is_failure", bool(reason_code)):
             log.warning("disconnected from broker (%s); reconnecting", reason_code)
 
@@ -205,11 +155,20 @@ class Connection:
         with self._lock:
             callbacks = [s.callback for s in self._subscriptions
                          if self._mqtt.topic_matches_sub(matching_filter(s.topic), msg.topic)]
+            if self.manual_ack and msg.qos > 0:
+                self._unacked_mids.add(msg.mid)
+        if not callbacks:  # a late delivery for a subscription already removed
+            self.ack(msg.mid, msg.qos)
         for callback in callbacks:
             try:
                 callback(message)
-            except Exception:  # a callback bug must not kill paho's network thread
+            except Exception as exc:
+                # A callback bug must neither kill paho's network thread nor leave the message unacknowledged:
+                # unacknowledged messages fill the broker's in-flight window and come back after a restart.
                 log.exception("message callback failed for %s", msg.topic)
+                self.ack(msg.mid, msg.qos)
+                if self.on_callback_error is not None:
+                    self.on_callback_error(exc)
 
     # -- public API -------------------------------------------------------------------------
     def subscribe(self, topic: str, callback: Callback, qos: int = 1) -> Callable[[], None]:
@@ -298,8 +257,14 @@ class Connection:
         return paho_props
 
     def ack(self, mid: int, qos: int) -> None:
-        if qos > 0:
-            self.client.ack(mid, qos)
+        """Acknowledge a received QoS 1 message, once: a second ack of the same delivery is a no-op."""
+        if qos == 0:
+            return
+        with self._lock:
+            if mid not in self._unacked_mids:
+                return
+            self._unacked_mids.discard(mid)
+        self.client.ack(mid, qos)
 
     def disconnect(self) -> None:
         try:

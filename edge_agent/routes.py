@@ -3,14 +3,13 @@ de-duplicated and queued here, and their answers delivered (to every joined aske
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 import time
 import uuid
 
-from edge_agent import hermes
+from edge_agent import hermes, wire
 from edge_agent.config import AgentConfig
 from edge_agent.dedup import RequestCache, Seen
 from edge_agent.jobs import Answer, Job, ReplyTarget
@@ -35,18 +34,33 @@ class Router:
 
     # -- native requests --------------------------------------------------------------------
     def on_request(self, conn: Connection, msg: Message) -> None:
+        """Every request gets one answer and one acknowledgement, whatever it holds."""
         if not self.accepting.is_set():
             return  # not acked: redelivered to the persistent session after restart
+        try:
+            self._on_request(conn, msg)
+        except Exception:  # a bug, not the request's fault: answer, acknowledge, keep serving
+            log.exception("request handling failed")
+            self.stats.error("callback")
+            self._refuse(conn, msg, None, RequestError(ErrorCode.INTERNAL, "the agent failed on this request"))
+
+    def _refuse(self, conn: Connection, msg: Message, reply_to: str | None, exc: RequestError) -> None:
+        error = ErrorResponse(exc.request_id, exc.code, exc.message, self.config.device_id)
+        self._send(self._reply_target(conn, msg, reply_to), dumps(error))
+
+    def _on_request(self, conn: Connection, msg: Message) -> None:
         arrived = time.monotonic()
         cfg = self.config
         try:
             request = decode_request(msg.payload, cfg.max_payload_bytes, cfg.max_text_chars)
+            problem = wire.topic_problem(msg.response_topic or request.reply_to or self.default_reply_topic)
+            if problem:
+                raise RequestError(ErrorCode.BAD_REQUEST, problem, request.id)
         except RequestError as exc:
             hint = exc.reply_to or (_reply_to_hint(msg) if len(msg.payload) <= cfg.max_payload_bytes else None)
             self.stats.error()
             log.info("rejected request %s: %s (%s)", exc.request_id, exc.code.value, exc.message)
-            error = ErrorResponse(exc.request_id, exc.code, exc.message, cfg.device_id)
-            self._send(self._reply_target(conn, msg, hint), dumps(error))
+            self._refuse(conn, msg, hint, exc)
             return
         target = self._reply_target(conn, msg, request.reply_to)
         seen, cached = self.cache.begin(request.id, target)
@@ -64,7 +78,10 @@ class Router:
         self._enqueue(job)
 
     def _reply_target(self, conn: Connection, msg: Message, reply_to: str | None) -> ReplyTarget:
-        topic = msg.response_topic or reply_to or self.default_reply_topic
+        """Where the answer goes: a topic the request names, unless a broker would refuse it."""
+        topic = msg.response_topic or reply_to
+        if topic is None or wire.topic_problem(topic):
+            topic = self.default_reply_topic
         return ReplyTarget(conn, topic, msg.correlation_data, msg.mid, msg.qos)
 
     def _enqueue(self, job: Job) -> None:
@@ -81,8 +98,18 @@ class Router:
     def on_hermes(self, conn: Connection, msg: Message) -> None:
         if not self.accepting.is_set():
             return
+        try:
+            self._on_hermes(conn, msg)
+        except Exception:  # a bug: no Hermes answer can be trusted, so acknowledge and keep serving
+            log.exception("hermes query handling failed")
+            self.stats.error("callback")
+            conn.ack(msg.mid, msg.qos)
+
+    def _on_hermes(self, conn: Connection, msg: Message) -> None:
         target = ReplyTarget(conn, hermes.NOT_RECOGNIZED_TOPIC, None, msg.mid, msg.qos)
         try:
+            if len(msg.payload) > self.config.max_payload_bytes:
+                raise hermes.HermesError(f"hermes query is over {self.config.max_payload_bytes} bytes")
             query = hermes.NluQuery.from_payload(msg.payload)
         except hermes.HermesError as exc:
             log.info("ignored hermes query: %s", exc)
@@ -122,7 +149,7 @@ class Router:
     def deliver(self, job: Job, answer: Answer, remember: bool) -> None:
         """Send the answer to every asker waiting for it; remember it for repeats unless told not to."""
         if isinstance(answer, ErrorResponse):
-            self.stats.error()
+            self.stats.error("inference" if answer.code is ErrorCode.INTERNAL else "request")
         else:
             self.stats.record(answer.latency_ms.total)
         topic, payload = self._hermes_payload(job.hermes, answer) if job.hermes else (None, dumps(answer))
@@ -151,9 +178,9 @@ class Router:
 
 
 def _reply_to_hint(msg: Message) -> str | None:
-    """The payload's reply_to, read leniently so that errors for bad requests still reach the asker."""
+    """The payload's reply_to, where one can be read, so that errors for bad requests still reach the asker."""
     try:
-        data = json.loads(msg.payload)
-        return data.get("reply_to") if isinstance(data, dict) and isinstance(data.get("reply_to"), str) else None
-    except (ValueError, RecursionError):
+        data = wire.loads(msg.payload)
+    except wire.PayloadError:
         return None
+    return data.get("reply_to") if isinstance(data, dict) and isinstance(data.get("reply_to"), str) else None

@@ -49,6 +49,7 @@ class Agent:
         self.router = Router(config, self.models, self.stats, self.topics.response)
         self.stopped = threading.Event()
         self.announced = threading.Event()  # `online` was published once start-up completed
+        self.failed = threading.Event()  # the worker died: the process must exit non-zero and be restarted
         self.main: Connection | None = None
         self.group: Connection | None = None
         self.worker: Worker | None = None
@@ -74,12 +75,15 @@ class Agent:
         cfg = self.config
         if not self.models.loaded():
             self.models.swap(self.load())
-        self.worker = Worker(self.models, self.router.jobs, cfg.device_id, self.router.deliver,
-                             self.router.send_chunk, max_wait_s=cfg.max_wait_ms / 1000.0, on_batch=self.stats.batch)
+        self.worker = Worker(self.models, self.router.jobs, cfg.device_id, self.router,
+                             max_wait_s=cfg.max_wait_ms / 1000.0, on_batch=self.stats.batch, on_exit=self._worker_died)
         self.worker.start()
         self.router.accepting.set()
         self.main = self._device_connection()
         self.group = self._group_connection() if cfg.group else None
+        for conn in (self.main, self.group):
+            if conn is not None:
+                conn.on_callback_error = lambda exc: self.stats.error("callback")
         if cfg.hermes and self.model.classifier is not None:
             # In a group, one member answers each query; alone, the agent takes them all.
             conn = self.group or self.main
@@ -143,6 +147,22 @@ class Agent:
                 self.main.publish(self.topics.status, dumps(self.status_payload("offline")), retain=True, wait=True)
             except Exception as exc:  # shutting down anyway
                 log.warning("could not publish offline status: %s", exc)
+            self.main.disconnect()
+        if self.group is not None:
+            self.group.disconnect()
+        self.stopped.set()
+
+    def _worker_died(self) -> None:
+        """The inference thread ended on its own: say `degraded` (retained, and disconnect cleanly so the
+        Last Will does not overwrite it) and end serve_forever, so that the CLI exits non-zero."""
+        log.critical("the inference worker stopped; exiting so the service manager restarts the agent")
+        self.failed.set()
+        self.router.accepting.clear()
+        if self.main is not None:
+            try:
+                self.main.publish(self.topics.status, dumps(self.status_payload("degraded")), retain=True, wait=True)
+            except Exception as exc:  # exiting anyway
+                log.warning("could not publish degraded status: %s", exc)
             self.main.disconnect()
         if self.group is not None:
             self.group.disconnect()

@@ -30,6 +30,7 @@ class Stats:
         self.started = time.monotonic()
         self.requests = 0
         self.errors = 0
+        self.errors_by_kind: dict[str, int] = {}
         self.duplicates = 0
         self.batches = 0
         self.batched_requests = 0
@@ -48,9 +49,11 @@ class Stats:
             self.requests += 1
             self._latency.append(total_ms)
 
-    def error(self) -> None:
+    def error(self, kind: str = "request") -> None:
+        """kind: request (refused), inference, callback (a bug caught at the MQTT boundary), delivery."""
         with self._lock:
             self.errors += 1
+            self.errors_by_kind[kind] = self.errors_by_kind.get(kind, 0) + 1
 
     def duplicate(self) -> None:
         with self._lock:
@@ -75,7 +78,8 @@ class Stats:
             rss = round(self._proc.memory_info().rss / 2**20, 1)
             cpu = round(self._proc.cpu_percent(None), 1)
         with self._lock:
-            counts = {"requests": self.requests, "errors": self.errors, "duplicates": self.duplicates,
+            counts = {"requests": self.requests, "errors": self.errors,
+                      "errors_by_kind": dict(self.errors_by_kind), "duplicates": self.duplicates,
                       "batches": self.batches,
                       "mean_batch": round(self.batched_requests / self.batches, 2) if self.batches else None}
         return {

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from edge_agent.jobs import Deliver, Job, SendChunk
+from edge_agent.jobs import Answer, Job, Replies
 from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
 from edge_agent.serving import ModelRegistry, ServingModel
 
@@ -21,16 +21,17 @@ IDLE_POLL_S = 0.1
 
 
 class Worker(threading.Thread):
-    def __init__(self, models: ModelRegistry, jobs: queue.Queue[Job], device_id: str, deliver: Deliver,
-                 send_chunk: SendChunk, max_wait_s: float = 0.002, on_batch: Callable[[int], None] | None = None):
+    def __init__(self, models: ModelRegistry, jobs: queue.Queue[Job], device_id: str, replies: Replies,
+                 max_wait_s: float = 0.002, on_batch: Callable[[int], None] | None = None,
+                 on_exit: Callable[[], None] | None = None):
         super().__init__(name="edgelm-worker", daemon=True)
         self.models = models
         self.jobs = jobs
         self.device_id = device_id
-        self.deliver = deliver
-        self.send_chunk = send_chunk
+        self.replies = replies
         self.max_wait_s = max_wait_s
         self.on_batch = on_batch
+        self.on_exit = on_exit  # called if the thread ends without being stopped: the agent must restart
         self.stopping = threading.Event()
 
     def stop(self) -> None:
@@ -52,40 +53,64 @@ class Worker(threading.Thread):
         return batch
 
     def run(self) -> None:
-        while not self.stopping.is_set():
-            batch = self._collect(self.models.current().max_batch)
-            if not batch:
-                continue
-            # Read once the batch is in, not before the wait for it: a model swapped in while the worker
-            # was idle serves the very next request. The whole batch runs on the model read here.
-            model = self.models.current()
-            for start in range(0, len(batch), model.max_batch):
-                self.process(batch[start:start + model.max_batch], model)
+        try:
+            while not self.stopping.is_set():
+                self._step()
+        finally:
+            if not self.stopping.is_set() and self.on_exit is not None:
+                self.on_exit()
+
+    def _step(self) -> None:
+        batch = self._collect(self.models.current().max_batch)
+        if not batch:
+            return
+        # Read once the batch is in, not before the wait for it: a model swapped in while the worker was
+        # idle serves the very next request. The whole batch runs on the model read here.
+        model = self.models.current()
+        for start in range(0, len(batch), model.max_batch):
+            part = batch[start:start + model.max_batch]
+            try:
+                self.process(part, model)
+            except Exception:  # the loop never dies of one batch: whatever is unanswered gets 'internal'
+                log.exception("batch failed outside inference")
+                for job in part:
+                    self._safe_deliver(job, self._error(job, ErrorCode.INTERNAL, "the agent failed on this request"),
+                                       False)
 
     def process(self, batch: list[Job], model: ServingModel) -> None:
         now_mono, now_wall = time.monotonic(), time.time()
         live = []
         for job in batch:
             if job.expired(now_mono, now_wall):
-                self.deliver(job, self._error(job, ErrorCode.EXPIRED, "request expired before it could run"), True)
+                self._safe_deliver(job, self._error(job, ErrorCode.EXPIRED, "request expired before it could run"), True)
             else:
                 live.append(job)
         if not live:
             return
         if self.on_batch is not None:
             self.on_batch(len(live))
+        for job, answer in self._answers(live, model):
+            self._safe_deliver(job, answer, not isinstance(answer, ErrorResponse))
+
+    def _answers(self, jobs: list[Job], model: ServingModel) -> list[tuple[Job, Answer]]:
+        """Answers for a batch; when the batch fails, each request alone, so only a bad one gets 'internal'."""
         try:
             if model.is_generator:
-                for job in live:
-                    self.deliver(job, self._generate(job, model), True)
-            else:
-                for job, message in zip(live, self._classify(live, model)):
-                    self.deliver(job, message, True)
-        except Exception as exc:  # a model failure answers 'internal' and the agent keeps serving
+                return [(job, self._generate(job, model)) for job in jobs]
+            return list(zip(jobs, self._classify(jobs, model)))
+        except Exception as exc:
+            if len(jobs) > 1:
+                log.warning("batch of %d failed (%s); running each request alone", len(jobs), type(exc).__name__)
+                return [pair for job in jobs for pair in self._answers([job], model)]
             log.exception("inference failed")
-            for job in live:
-                self.deliver(job, self._error(job, ErrorCode.INTERNAL, f"inference failed: {type(exc).__name__}"),
-                             False)
+            return [(jobs[0], self._error(jobs[0], ErrorCode.INTERNAL, f"inference failed: {type(exc).__name__}"))]
+
+    def _safe_deliver(self, job: Job, answer: Answer, remember: bool) -> None:
+        try:
+            self.replies.deliver(job, answer, remember)
+        except Exception:  # the answer could not leave: acknowledge, so the request is not redelivered forever
+            log.exception("could not deliver the answer to %s", job.request.id)
+            job.target.conn.ack(job.target.mid, job.target.qos)
 
     def _error(self, job: Job, code: ErrorCode, message: str) -> ErrorResponse:
         return ErrorResponse(job.request.id, code, message, device_id=self.device_id)
@@ -115,13 +140,13 @@ class Worker(threading.Thread):
         start = time.monotonic()
 
         def stream(index: int, delta: str) -> None:
-            self.send_chunk(job, Chunk(req.id, index, delta))
+            self.replies.send_chunk(job, Chunk(req.id, index, delta))
 
         result = generator.generate(req.text, max_new_tokens=req.max_new_tokens or DEFAULT_MAX_NEW_TOKENS,
                                     temperature=req.temperature, sample_top_k=req.sample_top_k, seed=req.seed,
                                     on_token=stream if req.stream else None)
         if req.stream:
-            self.send_chunk(job, Chunk(req.id, len(result.tokens), "", done=True))
+            self.replies.send_chunk(job, Chunk(req.id, len(result.tokens), "", done=True))
         done = time.monotonic()
         return Response(id=req.id, device_id=self.device_id, model=model.reply_info, text=result.text,
                         tokens=result.tokens, latency_ms=_latency(job.arrived, start, done))

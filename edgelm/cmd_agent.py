@@ -48,6 +48,8 @@ def run(config_file, bundle, broker, device_id, group, device, protocol, max_bat
         raise click.ClickException(str(exc)) from exc
     click.echo(f"agent {config.device_id} online at {config.broker}", err=True)
     service.serve_forever()
+    if service.failed.is_set():
+        raise click.ClickException("the inference worker stopped; exiting for a restart (status: degraded)")
 
 
 @agent.command("unregister")

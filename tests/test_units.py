@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge_agent.config import BrokerUrl, ConfigError, load_config
 from edge_agent.dedup import RequestCache, Seen
@@ -160,3 +164,36 @@ def test_unknown_format_lists_the_registered_ones():
     assert get_format("tflite").runtime == "litert"
     with pytest.raises(ConversionError, match="supported: auto, onnx, tflite"):
         get_format("coreml")
+
+
+@settings(max_examples=400, deadline=None)
+@given(payload=st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=200).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                 lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                 max_leaves=12).map(lambda v: json.dumps({"id": "x", "text": v}, allow_nan=True).encode("utf-8", "surrogatepass"))))
+def test_decoding_is_total(payload):
+    """Any bytes become a Request or a RequestError; an error names no id it could not encode."""
+    try:
+        request = decode_request(payload, 16384, 2000)
+        said = [request.id, request.text]
+    except RequestError as err:
+        said = [err.request_id or ""]
+    assert all(text.encode("utf-8") is not None for text in said)  # raises on an unencodable text
+
+
+def test_wire_refusals_and_topic_rules():
+    from edge_agent.wire import PayloadError, loads, topic_problem
+
+    for payload, needle in [(b'{"a": 1, "a": 2}', "repeats"), (b'{"a": NaN}', "NaN"), (b'{"a": Infinity}', "Infinity"),
+                            (b'"\\udc00"', "surrogate"), (b"9" * 5000, "too long"), (b"[" * 100000, "nests"),
+                            (b"\xff", "UTF-8")]:
+        with pytest.raises(PayloadError, match=needle):
+            loads(payload)
+    assert loads(b'{"a": [1, "b"]}') == {"a": [1, "b"]}
+    assert topic_problem("edgelm/reply/ha/r") is None
+    for topic in ("", "a/+/b", "a/#", "$SYS/x", "a\tb", "a\x00b", "a\x85b", "a\ufffeb", "a\ufdd0b", "x" * 257,
+                  "a\udc00"):
+        assert topic_problem(topic), topic
+    assert dumps({"id": "\udc00"}) == b'{"id":"\\udc00"}'  # never an encoding error on the way out
