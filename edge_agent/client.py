@@ -15,9 +15,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from edge_agent.config import BrokerUrl
+from edge_agent.dedup import RecentIds
 from edge_agent.mqtt import Connection, Message, PublishProps, TlsFiles
 
 DEFAULT_TIMEOUT_S = 5.0
+ANSWERED_MEMORY = 2048  # ids whose late duplicates are recognised (a retry that reached two agents)
 
 
 class RequestTimeout(TimeoutError):
@@ -49,7 +51,7 @@ class EdgeClient:
         self.conn.subscribe(f"{prefix}/reply/{self.client_id}/#", self._on_message, qos=1)
         self._pending: dict[str, Reply] = {}
         self._chunks: dict[str, Callable[[dict], None]] = {}
-        self._answered: set[str] = set()
+        self.answered = RecentIds(ANSWERED_MEMORY)  # bounded: a long-running client must not grow
         self._lock = threading.Lock()
         self.dropped_duplicates = 0
 
@@ -83,10 +85,9 @@ class EdgeClient:
             return
         with self._lock:
             future = self._pending.get(rid)
-            if rid in self._answered or future is None:
+            if future is None or not self.answered.add(rid):
                 self.dropped_duplicates += 1
                 return
-            self._answered.add(rid)
         future.set_result(data)
 
     def topic_for(self, device: str | None = None, group: str | None = None) -> str:
@@ -104,7 +105,7 @@ class EdgeClient:
         future = Reply(rid, payload, self.topic_for(device, group), expiry_s)
         with self._lock:
             self._pending[rid] = future
-            self._answered.discard(rid)
+            self.answered.discard(rid)
         if on_chunk is not None:
             self._chunks[rid] = on_chunk
         self._publish(future)

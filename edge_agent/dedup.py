@@ -60,3 +60,27 @@ class RequestCache:
     def __len__(self) -> int:
         with self._lock:
             return len(self._done)
+
+
+class RecentIds:
+    """The last `size` ids seen, oldest forgotten first: bounded memory for "have I had this one?"."""
+
+    def __init__(self, size: int = 2048):
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def add(self, request_id: str) -> bool:
+        """Remember the id; False when it was already remembered."""
+        if request_id in self._ids:
+            self._ids.move_to_end(request_id)
+            return False
+        self._ids[request_id] = None
+        while len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return True
+
+    def discard(self, request_id: str) -> None:
+        self._ids.pop(request_id, None)
+
+    def __len__(self) -> int:
+        return len(self._ids)

@@ -22,7 +22,7 @@ CONNECT_TIMEOUT_S = 10.0
 SUBACK_TIMEOUT_S = 10.0
 PUBLISH_ACK_TIMEOUT_S = 5.0
 RECONNECT_MIN_S = 1
-RECONNECT_MAX_S = 30
+RECONNECT_MAX_S = 2  # a board's agent starts before its broker (systemd, boot): retry often, forever
 
 
 class MqttError(Exception):
@@ -74,6 +74,8 @@ class Connection:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
+        self.client.on_connect_fail = self._on_connect_fail
+        self._reachable: bool | None = None  # logged once per change, not once per retry
         self.connected = threading.Event()  # CONNACK received
         self.ready = threading.Event()  # CONNACK and every SUBACK received
         self.on_ready: Callable[[], None] | None = None  # after each (re)connection is ready
@@ -95,6 +97,7 @@ class Connection:
             log.error("broker refused connection: %s", reason_code)
             return
         self._network_thread = threading.current_thread()
+        self._note_reachable(True)
         sock = client.socket()
         if sock is not None and hasattr(sock, "setsockopt"):
             # without it QoS 1 with several in flight stalls at ~44 ms (Nagle + delayed ack)
@@ -113,6 +116,19 @@ class Connection:
             return
         with self._acks:
             self._awaiting = {mid}
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        self._note_reachable(False)
+
+    def _note_reachable(self, reachable: bool) -> None:
+        if reachable == self._reachable:
+            return
+        if reachable:
+            log.info("connected to broker %s:%s", self.url.host, self.url.port)
+        else:
+            log.warning("broker %s:%s unreachable; retrying every %d s at most", self.url.host, self.url.port,
+                        RECONNECT_MAX_S)
+        self._reachable = reachable
 
     def _on_subscribe(self, client, userdata, mid, reason_codes, properties) -> None:
         failed = [str(code) for code in reason_codes if getattr(code, "is_failure", False)]
@@ -203,8 +219,10 @@ class Connection:
         if not still_wanted and self.connected.is_set():
             self.client.unsubscribe(entry.topic)
 
-    def connect(self, timeout: float = CONNECT_TIMEOUT_S) -> None:
-        """Connect and return once every subscription is acknowledged; then reconnect on loss."""
+    def connect(self, timeout: float | None = CONNECT_TIMEOUT_S) -> None:
+        """Connect and return once every subscription is acknowledged; then reconnect on loss.
+
+        timeout None: wait as long as it takes (paho retries the first connection too)."""
         props = None
         if self.protocol == 5:
             from paho.mqtt.packettypes import PacketTypes

@@ -71,7 +71,8 @@ class Agent:
         return self.serving(loaded)
 
     # -- lifecycle ------------------------------------------------------------------------
-    def start(self, connect_timeout: float = 10.0) -> None:
+    def start(self, connect_timeout: float | None = None) -> None:
+        """Load, connect and announce `online`. connect_timeout None: wait for the broker as long as it takes."""
         cfg = self.config
         if not self.models.loaded():
             self.models.swap(self.load())

@@ -197,3 +197,14 @@ def test_wire_refusals_and_topic_rules():
                   "a\udc00"):
         assert topic_problem(topic), topic
     assert dumps({"id": "\udc00"}) == b'{"id":"\\udc00"}'  # never an encoding error on the way out
+
+
+def test_recent_ids_forget_the_oldest():
+    from edge_agent.dedup import RecentIds
+
+    ids = RecentIds(size=3)
+    assert [ids.add(i) for i in "abca"] == [True, True, True, False]
+    ids.add("d")  # forgets b, the least recently seen ("a" was seen again)
+    assert len(ids) == 3
+    assert ids.add("b")
+    assert not ids.add("a")
