@@ -230,6 +230,8 @@ class Connection:
 
             props = Properties(PacketTypes.CONNECT)
             props.SessionExpiryInterval = self.session.expiry_s
+            if self.session.max_packet_bytes is not None:
+                props.MaximumPacketSize = self.session.max_packet_bytes
         try:
             self.client.connect_async(self.url.host, self.url.port, keepalive=self.session.keepalive_s,
                                       clean_start=self.session.clean if self.protocol == 5 else 3,

@@ -23,6 +23,9 @@ class Session:
     clean: bool = True
     expiry_s: int = 0  # MQTT 5 Session Expiry Interval of a persistent session
     keepalive_s: int = 30
+    # MQTT 5 Maximum Packet Size: the broker never delivers a larger message (it is not even read into
+    # this process's memory). None: no limit. MQTT 3.1.1 has no such field: set the broker's max_packet_size.
+    max_packet_bytes: int | None = None
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from edge_agent.worker import Worker
 
 log = logging.getLogger(__name__)
 SHUTDOWN_DRAIN_S = 10.0
+PACKET_HEADROOM_BYTES = 4096  # topic and properties around a payload of max_payload_bytes
 
 
 class Topics:
@@ -114,7 +115,8 @@ class Agent:
         url = cfg.broker_url()
         if cfg.username:
             url = type(url)(url.host, url.port, url.tls, cfg.username, cfg.password)
-        session = Session(clean, 0 if clean else cfg.session_expiry_s, cfg.keepalive_s)
+        session = Session(clean, 0 if clean else cfg.session_expiry_s, cfg.keepalive_s,
+                          cfg.max_payload_bytes + PACKET_HEADROOM_BYTES)
         return Connection(url, client_id, cfg.protocol, session, will=will,
                           tls=TlsFiles(cfg.ca_file, cfg.cert_file, cfg.key_file), manual_ack=True)
 

@@ -103,3 +103,18 @@ def test_a_dead_worker_says_degraded_and_ends_the_agent(agent_bundle, broker, de
     fresh = Listener(broker).subscribe(f"edgelm/{device_id}/status")  # retained: not overwritten by the Will
     assert fresh.get_json()["state"] == "degraded"
     fresh.close()
+
+
+def test_a_huge_request_never_reaches_the_agent_and_it_keeps_serving(agent_bundle, broker, device_id):
+    """MQTT 5 Maximum Packet Size: the broker drops what the agent could not take, before it is sent."""
+    listener = Listener(broker).subscribe("huge/replies")
+    with running_agent(agent_bundle, broker, device_id) as agent:
+        listener.publish(f"edgelm/{device_id}/request", b'{"id": "huge", "text": "' + b"a" * 100 * 2**20 + b'"}',
+                         props("huge/replies"))
+        for topic in (f"edgelm/{device_id}/request", "hermes/nlu/query"):
+            listener.publish(topic, b"x" * 10 * 2**20, props("huge/replies"))
+        answers = _good_requests(broker, device_id, 5)
+        errors = agent.stats.errors
+    listener.close()
+    assert all("intent" in a for a in answers)
+    assert errors == 0  # nothing of them arrived: refused by the broker, not by the agent
