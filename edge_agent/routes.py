@@ -53,7 +53,8 @@ class Router:
         cfg = self.config
         try:
             request = decode_request(msg.payload, cfg.max_payload_bytes, cfg.max_text_chars)
-            problem = wire.topic_problem(msg.response_topic or request.reply_to or self.default_reply_topic)
+            named = msg.response_topic or request.reply_to
+            problem = wire.topic_problem(named) if named is not None else None
             if problem:
                 raise RequestError(ErrorCode.BAD_REQUEST, problem, request.id)
         except RequestError as exc:
@@ -62,7 +63,7 @@ class Router:
             log.info("rejected request %s: %s (%s)", exc.request_id, exc.code.value, exc.message)
             self._refuse(conn, msg, hint, exc)
             return
-        target = self._reply_target(conn, msg, request.reply_to)
+        target = ReplyTarget(conn, named or self.default_reply_topic, msg.correlation_data, msg.mid, msg.qos)
         seen, cached = self.cache.begin(request.id, target)
         if seen is not Seen.NEW:
             self.stats.duplicate()

@@ -145,15 +145,7 @@ class Agent:
             self.worker.stop()
             self.worker.join(SHUTDOWN_DRAIN_S)
         # Requests still queued were never acked: the broker redelivers them to our persistent session.
-        if self.main is not None:
-            try:
-                self.main.publish(self.topics.status, dumps(self.status_payload("offline")), retain=True, wait=True)
-            except Exception as exc:  # shutting down anyway
-                log.warning("could not publish offline status: %s", exc)
-            self.main.disconnect()
-        if self.group is not None:
-            self.group.disconnect()
-        self.stopped.set()
+        self._sign_off("offline")
 
     def _worker_died(self) -> None:
         """The inference thread ended on its own: say `degraded` (retained, and disconnect cleanly so the
@@ -161,11 +153,15 @@ class Agent:
         log.critical("the inference worker stopped; exiting so the service manager restarts the agent")
         self.failed.set()
         self.router.accepting.clear()
+        self._sign_off("degraded")
+
+    def _sign_off(self, state: str) -> None:
+        """Publish the last retained status, disconnect cleanly (no Last Will) and end serve_forever."""
         if self.main is not None:
             try:
-                self.main.publish(self.topics.status, dumps(self.status_payload("degraded")), retain=True, wait=True)
-            except Exception as exc:  # exiting anyway
-                log.warning("could not publish degraded status: %s", exc)
+                self.main.publish(self.topics.status, dumps(self.status_payload(state)), retain=True, wait=True)
+            except Exception as exc:  # going down anyway
+                log.warning("could not publish %s status: %s", state, exc)
             self.main.disconnect()
         if self.group is not None:
             self.group.disconnect()
