@@ -39,16 +39,22 @@ class Reply(Future):
 
 class EdgeClient:
     def __init__(self, broker: str, protocol: int = 5, prefix: str = "edgelm", client_id: str | None = None,
-                 username: str | None = None, password: str | None = None, ca_file: str | None = None):
+                 ca_file: str | None = None, sender: str | None = None):
+        """broker: mqtt[s]://[user:password@]host[:port].
+
+        sender: publish to `<prefix>/ID/request/<sender>` and take answers under `<prefix>/reply/<sender>/`
+        (for agents with require_sender, behind a broker ACL that ties the sender to the user)."""
         url = BrokerUrl.from_url(broker)
-        if username:
-            url = BrokerUrl(url.host, url.port, url.tls, username, password)
         self.client_id = client_id or f"edgelm-client-{uuid.uuid4().hex[:10]}"
         self.prefix = prefix
         self.protocol = protocol
-        self.reply_topic = f"{prefix}/reply/{self.client_id}/r"
+        if sender is not None and (not sender or any(c in sender for c in "/+#")):
+            raise ValueError(f"sender {sender!r} must be one topic level: non-empty, without /, + or #")
+        self.sender = sender
+        replies = f"{prefix}/reply/{sender}/{self.client_id}" if sender else f"{prefix}/reply/{self.client_id}"
+        self.reply_topic = f"{replies}/r"
         self.conn = Connection(url, self.client_id, protocol, tls=TlsFiles(ca_file))
-        self.conn.subscribe(f"{prefix}/reply/{self.client_id}/#", self._on_message, qos=1)
+        self.conn.subscribe(f"{replies}/#", self._on_message, qos=1)
         self._pending: dict[str, Reply] = {}
         self._chunks: dict[str, Callable[[dict], None]] = {}
         self.answered = RecentIds(ANSWERED_MEMORY)  # bounded: a long-running client must not grow
@@ -93,7 +99,8 @@ class EdgeClient:
     def topic_for(self, device: str | None = None, group: str | None = None) -> str:
         if bool(device) == bool(group):
             raise ValueError("give exactly one of device or group")
-        return f"{self.prefix}/{device}/request" if device else f"{self.prefix}/group/{group}/request"
+        topic = f"{self.prefix}/{device}/request" if device else f"{self.prefix}/group/{group}/request"
+        return f"{topic}/{self.sender}" if self.sender else topic
 
     def send(self, text: str, device: str | None = None, group: str | None = None, request_id: str | None = None,
              on_chunk: Callable[[dict], None] | None = None, expiry_s: int | None = None, **fields: Any) -> Reply:

@@ -72,6 +72,12 @@ class AgentConfig:
     max_payload_bytes: int = 16384
     max_text_chars: int = 2000
     dedup_size: int = 2048
+    # Reply topics must start with one of these; empty: "<prefix>/reply/". [""] allows any valid topic.
+    reply_prefixes: list[str] = field(default_factory=list)
+    # Answer only requests sent to <prefix>/ID/request/<sender>, and only under <prefix>/reply/<sender>/.
+    require_sender: bool = False
+    # Answers are kept here across restarts (never run a request twice); "": memory only.
+    state_dir: str = field(default_factory=lambda: default_state_dir())
     session_expiry_s: int = 86400
     telemetry_interval_s: float = 30.0
     keepalive_s: int = 30
@@ -102,6 +108,10 @@ class AgentConfig:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1")
         BrokerUrl.from_url(self.broker)
+        prefixes = self.reply_prefixes
+        if not isinstance(prefixes, list) or not all(isinstance(p, str) and "+" not in p and "#" not in p
+                                                     for p in prefixes):
+            raise ConfigError("reply_prefixes must be a list of topic prefixes without + or #")
         for name in ("home_areas", "home_floors", "home_names"):
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -116,8 +126,19 @@ class AgentConfig:
                 lists[key] += [v for v in values if v not in lists[key]]
         return HomeEntities(**lists, find_in_text=self.home_find_names)
 
+    def allowed_reply_prefixes(self) -> tuple[str, ...]:
+        return tuple(self.reply_prefixes) or (f"{self.prefix}/reply/",)
+
     def broker_url(self) -> BrokerUrl:
         return BrokerUrl.from_url(self.broker)
+
+
+def default_state_dir() -> str:
+    """/var/lib/edgelm as root (the systemd unit), else the XDG state directory."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return "/var/lib/edgelm"
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "edgelm")
 
 
 def _read_home_file(path: Path) -> dict[str, list[str]]:

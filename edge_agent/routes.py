@@ -15,6 +15,7 @@ from edge_agent.dedup import RequestCache, Seen
 from edge_agent.jobs import Answer, Job, ReplyTarget
 from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Request, RequestError, decode_request, dumps
 from edge_agent.mqtt import Connection, Message, PublishProps
+from edge_agent.reply_policy import ReplyPolicy
 from edge_agent.serving import ModelRegistry
 from edge_agent.telemetry import Stats
 
@@ -27,43 +28,48 @@ class Router:
         self.config = config
         self.models = models
         self.stats = stats
-        self.default_reply_topic = default_reply_topic
+        self.replies = ReplyPolicy(config.prefix, config.allowed_reply_prefixes(), config.require_sender,
+                                   default_reply_topic)
         self.cache = RequestCache(config.dedup_size)
         self.jobs: queue.Queue[Job] = queue.Queue(maxsize=config.max_queue)
         self.accepting = threading.Event()
 
     # -- native requests --------------------------------------------------------------------
-    def on_request(self, conn: Connection, msg: Message) -> None:
-        """Every request gets one answer and one acknowledgement, whatever it holds."""
+    def on_request(self, conn: Connection, msg: Message, sender: str | None = None) -> None:
+        """Every request gets one answer and one acknowledgement, whatever it holds.
+
+        sender: the last level of `<prefix>/ID/request/<sender>`, None on the plain request topic."""
         if not self.accepting.is_set():
             return  # not acked: redelivered to the persistent session after restart
         try:
-            self._on_request(conn, msg)
+            self._on_request(conn, msg, sender)
         except Exception:  # a bug, not the request's fault: answer, acknowledge, keep serving
             log.exception("request handling failed")
             self.stats.error("callback")
-            self._refuse(conn, msg, None, RequestError(ErrorCode.INTERNAL, "the agent failed on this request"))
+            self._refuse(conn, msg, None, sender, RequestError(ErrorCode.INTERNAL, "the agent failed on this request"))
 
-    def _refuse(self, conn: Connection, msg: Message, reply_to: str | None, exc: RequestError) -> None:
+    def _refuse(self, conn: Connection, msg: Message, reply_to: str | None, sender: str | None,
+                exc: RequestError) -> None:
         error = ErrorResponse(exc.request_id, exc.code, exc.message, self.config.device_id)
-        self._send(self._reply_target(conn, msg, reply_to), dumps(error))
+        topic = self.replies.topic(msg.response_topic or reply_to, sender)
+        self._send(ReplyTarget(conn, topic, msg.correlation_data, msg.mid, msg.qos), dumps(error))
 
-    def _on_request(self, conn: Connection, msg: Message) -> None:
+    def _on_request(self, conn: Connection, msg: Message, sender: str | None) -> None:
         arrived = time.monotonic()
         cfg = self.config
         try:
             request = decode_request(msg.payload, cfg.max_payload_bytes, cfg.max_text_chars)
             named = msg.response_topic or request.reply_to
-            problem = wire.topic_problem(named) if named is not None else None
+            problem = self.replies.problem(named, sender)
             if problem:
                 raise RequestError(ErrorCode.BAD_REQUEST, problem, request.id)
         except RequestError as exc:
             hint = exc.reply_to or (_reply_to_hint(msg) if len(msg.payload) <= cfg.max_payload_bytes else None)
             self.stats.error()
             log.info("rejected request %s: %s (%s)", exc.request_id, exc.code.value, exc.message)
-            self._refuse(conn, msg, hint, exc)
+            self._refuse(conn, msg, hint, sender, exc)
             return
-        target = ReplyTarget(conn, named or self.default_reply_topic, msg.correlation_data, msg.mid, msg.qos)
+        target = ReplyTarget(conn, self.replies.topic(named, sender), msg.correlation_data, msg.mid, msg.qos)
         seen, cached = self.cache.begin(request.id, target)
         if seen is not Seen.NEW:
             self.stats.duplicate()
@@ -77,13 +83,6 @@ class Router:
             self.deliver(job, self._error(request.id, ErrorCode.EXPIRED, "request expired before it could run"), True)
             return
         self._enqueue(job)
-
-    def _reply_target(self, conn: Connection, msg: Message, reply_to: str | None) -> ReplyTarget:
-        """Where the answer goes: a topic the request names, unless a broker would refuse it."""
-        topic = msg.response_topic or reply_to
-        if topic is None or wire.topic_problem(topic):
-            topic = self.default_reply_topic
-        return ReplyTarget(conn, topic, msg.correlation_data, msg.mid, msg.qos)
 
     def _enqueue(self, job: Job) -> None:
         try:

@@ -19,6 +19,7 @@ from edge_agent.config import AgentConfig
 from edge_agent.messages import dumps
 from edge_agent.model import LoadedModel, load_model
 from edge_agent.mqtt import Connection, Message, Session, TlsFiles, Will
+from edge_agent.reply_policy import sender_of
 from edge_agent.routes import Router
 from edge_agent.serving import ModelRegistry, ServingModel
 from edge_agent.telemetry import Stats
@@ -124,14 +125,26 @@ class Agent:
         # The device topic keeps a persistent session: requests sent while we are away are served on return.
         will = Will(self.topics.status, dumps(self.status_payload("offline")))
         conn = self._connection(f"edgelm-{self.config.device_id}", clean=False, will=will)
-        conn.subscribe(self.topics.request, lambda m: self.router.on_request(conn, m), qos=1)
+        self._subscribe_requests(conn, self.topics.request)
         return conn
+
+    def _subscribe_requests(self, conn: Connection, topic: str) -> Callable[[], None]:
+        """The plain request topic and `<topic>/<sender>` (answered under <prefix>/reply/<sender>/)."""
+        base = topic.split("/", 2)[2] if topic.startswith("$share/") else topic
+        plain = conn.subscribe(topic, lambda m: self.router.on_request(conn, m), qos=1)
+        by_sender = conn.subscribe(f"{topic}/+", lambda m: self.router.on_request(conn, m, sender_of(m.topic, base)),
+                                   qos=1)
+
+        def unsubscribe() -> None:
+            plain()
+            by_sender()
+        return unsubscribe
 
     def _group_connection(self) -> Connection:
         # Clean session for the shared subscription: Mosquitto keeps queueing shared messages for an
         # offline persistent member (eclipse/mosquitto#1747), which would stall part of the group.
         conn = self._connection(f"edgelm-{self.config.device_id}-group", clean=True)
-        self._leave_group = conn.subscribe(self.topics.group_share or "", lambda m: self.router.on_request(conn, m))
+        self._leave_group = self._subscribe_requests(conn, self.topics.group_share or "")
         return conn
 
     def stop(self) -> None:

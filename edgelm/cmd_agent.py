@@ -86,7 +86,9 @@ def unregister(config_file, broker, device_id) -> None:
 @click.option("--protocol", type=click.Choice(["5", "3.1.1"]), default="5", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--max-new-tokens", type=int, default=None)
-def ask(text, broker, device_id, group, timeout, retries, protocol, as_json, max_new_tokens) -> None:
+@click.option("--sender", default=None,
+              help="Send on <prefix>/ID/request/SENDER; answers come under edgelm/reply/SENDER/ (require_sender).")
+def ask(text, broker, device_id, group, timeout, retries, protocol, as_json, max_new_tokens, sender) -> None:
     """Send one request the way a home-automation system does and print the answer."""
     from edge_agent.client import EdgeClient, RequestTimeout
 
@@ -94,9 +96,9 @@ def ask(text, broker, device_id, group, timeout, retries, protocol, as_json, max
         raise click.UsageError("give exactly one of --device or --group")
     fields = {"max_new_tokens": max_new_tokens} if max_new_tokens else {}
     try:
-        with EdgeClient(broker, protocol=5 if protocol == "5" else 4) as client:
+        with EdgeClient(broker, protocol=5 if protocol == "5" else 4, sender=sender) as client:
             answer = client.request(text, device=device_id, group=group, timeout=timeout, retries=retries, **fields)
-    except (ConfigError, MqttError, RequestTimeout) as exc:
+    except (ConfigError, MqttError, RequestTimeout, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(answer))

@@ -41,7 +41,8 @@ def running_agent(bundle, broker, device_id, **overrides):
 class Listener:
     """A raw paho client that records every message on the topics it subscribes to."""
 
-    def __init__(self, broker, protocol: int = 5):
+    def __init__(self, broker, protocol: int = 5, port: int | None = None, username: str | None = None,
+                 password: str | None = None):
         self.messages: queue.Queue = queue.Queue()
         version = mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex[:8]}",
@@ -49,7 +50,9 @@ class Listener:
         self.client.on_message = lambda c, u, m: self.messages.put(m)
         self._subscribed = threading.Event()
         self.client.on_subscribe = lambda *a: self._subscribed.set()
-        self.client.connect(broker.host, broker.port)
+        if username:
+            self.client.username_pw_set(username, password)
+        self.client.connect(broker.host, port or broker.port)
         self.client.loop_start()
 
     def subscribe(self, topic: str) -> Listener:

@@ -31,11 +31,11 @@ def test_request_response(runtime_bundle, broker, device_id, protocol):
 
 def test_mqtt5_correlation_data_and_default_reply_topic(agent_bundle, broker, device_id):
     with running_agent(agent_bundle, broker, device_id):
-        listener = Listener(broker).subscribe("probe/replies").subscribe(f"edgelm/{device_id}/response")
+        listener = Listener(broker).subscribe("edgelm/reply/probe/replies").subscribe(f"edgelm/{device_id}/response")
         body = json.dumps({"id": "c1", "text": "dim the lamp"})
-        listener.publish(f"edgelm/{device_id}/request", body, props("probe/replies", b"\x00corr\xff"))
+        listener.publish(f"edgelm/{device_id}/request", body, props("edgelm/reply/probe/replies", b"\x00corr\xff"))
         msg = listener.get()
-        assert msg.topic == "probe/replies"
+        assert msg.topic == "edgelm/reply/probe/replies"
         assert msg.properties.CorrelationData == b"\x00corr\xff"
         listener.publish(f"edgelm/{device_id}/request", json.dumps({"id": "c2", "text": "dim the lamp"}))
         msg = listener.get()
@@ -55,11 +55,11 @@ def test_repeated_id_is_answered_from_cache(agent_bundle, broker, device_id):
 
 def test_duplicate_arriving_while_queued_runs_once(agent_bundle, broker, device_id):
     with running_agent(agent_bundle, broker, device_id) as agent:
-        listener = Listener(broker).subscribe("dup/replies")
-        gate = block_worker(agent, listener, "dup/replies")
+        listener = Listener(broker).subscribe("edgelm/reply/dup/r")
+        gate = block_worker(agent, listener, "edgelm/reply/dup/r")
         topic = f"edgelm/{device_id}/request"
         for _ in range(3):  # QoS 1 redelivery / client retry of a request still in the queue
-            listener.publish(topic, json.dumps({"id": "queued", "text": "queued text"}), props("dup/replies"))
+            listener.publish(topic, json.dumps({"id": "queued", "text": "queued text"}), props("edgelm/reply/dup/r"))
         time.sleep(0.2)
         gate.release.set()
         answers = [json.loads(m.payload) for m in listener.drain(1.0)]
@@ -72,11 +72,11 @@ def test_duplicate_arriving_while_queued_runs_once(agent_bundle, broker, device_
 
 def test_full_queue_answers_overloaded_at_once(agent_bundle, broker, device_id):
     with running_agent(agent_bundle, broker, device_id, max_queue=1) as agent:
-        listener = Listener(broker).subscribe("ovl/replies")
-        gate = block_worker(agent, listener, "ovl/replies", request_id="a")
+        listener = Listener(broker).subscribe("edgelm/reply/ovl/r")
+        gate = block_worker(agent, listener, "edgelm/reply/ovl/r", request_id="a")
         topic = f"edgelm/{device_id}/request"
-        listener.publish(topic, json.dumps({"id": "b", "text": "queued"}), props("ovl/replies"))
-        listener.publish(topic, json.dumps({"id": "c", "text": "no room"}), props("ovl/replies"))
+        listener.publish(topic, json.dumps({"id": "b", "text": "queued"}), props("edgelm/reply/ovl/r"))
+        listener.publish(topic, json.dumps({"id": "c", "text": "no room"}), props("edgelm/reply/ovl/r"))
         early = validate("error", listener.get_json())  # while the worker is still blocked
         assert early["id"] == "c"
         assert early["error"]["code"] == "overloaded"
@@ -84,7 +84,7 @@ def test_full_queue_answers_overloaded_at_once(agent_bundle, broker, device_id):
         rest = {json.loads(m.payload)["id"] for m in listener.drain(0.8)}
         assert rest == {"a", "b"}
         # overloaded is not cached: a retry of c runs for real
-        listener.publish(topic, json.dumps({"id": "c", "text": "no room"}), props("ovl/replies"))
+        listener.publish(topic, json.dumps({"id": "c", "text": "no room"}), props("edgelm/reply/ovl/r"))
         assert "intent" in listener.get_json()
         listener.close()
 
@@ -109,9 +109,9 @@ BAD_INPUTS = [
 
 def test_bad_inputs_get_error_codes_and_agent_keeps_serving(agent_bundle, broker, device_id):
     with running_agent(agent_bundle, broker, device_id) as agent:
-        listener = Listener(broker).subscribe("bad/replies")
+        listener = Listener(broker).subscribe("edgelm/reply/bad/r")
         for payload, code in BAD_INPUTS:
-            listener.publish(f"edgelm/{device_id}/request", payload, props("bad/replies"))
+            listener.publish(f"edgelm/{device_id}/request", payload, props("edgelm/reply/bad/r"))
             error = validate("error", listener.get_json())
             assert error["error"]["code"] == code, (payload[:40], error)
         listener.close()
@@ -129,7 +129,7 @@ _payloads = st.one_of(
     st.fixed_dictionaries({"id": st.one_of(st.text(max_size=10), st.integers(), st.none()),
                            "text": _json_values},
                           optional={"top_k": _json_values, "v": _json_values, "deadline": _json_values,
-                                    "reply_to": st.sampled_from(["fuzz/replies", "", "a/+/b", 5]),
+                                    "reply_to": st.sampled_from(["edgelm/reply/fuzz/r", "", "a/+/b", 5]),
                                     "max_new_tokens": _json_values, "stream": _json_values}
                           ).map(lambda d: json.dumps(d).encode()),
 )
@@ -137,19 +137,19 @@ _payloads = st.one_of(
 
 def test_fuzzed_payloads_never_kill_the_agent(agent_bundle, broker, device_id):
     with running_agent(agent_bundle, broker, device_id) as agent:
-        listener = Listener(broker).subscribe("fuzz/replies")
+        listener = Listener(broker).subscribe("edgelm/reply/fuzz/r")
 
         sent = []
 
         @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         @given(payload=_payloads)
         def fire(payload):
-            listener.publish(f"edgelm/{device_id}/request", payload, props("fuzz/replies"))
+            listener.publish(f"edgelm/{device_id}/request", payload, props("edgelm/reply/fuzz/r"))
             sent.append(payload)
 
         fire()
         listener.publish(f"edgelm/{device_id}/request", json.dumps({"id": "barrier", "text": "hi"}),
-                         props("fuzz/replies"))
+                         props("edgelm/reply/fuzz/r"))
         answers = [json.loads(listener.get(10).payload) for _ in sent]  # one answer or error per payload
         assert all("error" in a or "intent" in a for a in answers)
         assert listener.get_json()["id"] == "barrier"  # and no more than one
@@ -170,11 +170,11 @@ def test_deadline_in_the_past_is_expired_not_run(agent_bundle, broker, device_id
 
 def test_message_expiry_while_queued(agent_bundle, broker, device_id):
     with running_agent(agent_bundle, broker, device_id) as agent:
-        listener = Listener(broker).subscribe("exp/replies")
-        gate = block_worker(agent, listener, "exp/replies")
+        listener = Listener(broker).subscribe("edgelm/reply/exp/r")
+        gate = block_worker(agent, listener, "edgelm/reply/exp/r")
         topic = f"edgelm/{device_id}/request"
         listener.publish(topic, json.dumps({"id": "heater", "text": "turn on the heater"}),
-                         props("exp/replies", expiry=1))
+                         props("edgelm/reply/exp/r", expiry=1))
         time.sleep(1.3)
         gate.release.set()
         answers = {json.loads(m.payload)["id"]: json.loads(m.payload) for m in listener.drain(0.8)}

@@ -20,9 +20,9 @@ def _burst(listener: Listener, device_id: str, group: str, tag: str, wait: bool 
     publish = listener.publish if wait else (lambda t, p, pr=None: listener.client.publish(t, p, 1, properties=pr))
     for i in range(N):
         body = json.dumps({"id": f"{tag}-dev-{i}", "text": f"turn on light {i}"})
-        publish(f"edgelm/{device_id}/request", body, props(f"burst/{tag}"))
+        publish(f"edgelm/{device_id}/request", body, props(f"edgelm/reply/burst/{tag}"))
         body = json.dumps({"id": f"{tag}-grp-{i}", "text": f"turn off light {i}"})
-        publish(f"edgelm/group/{group}/request", body, props(f"burst/{tag}"))
+        publish(f"edgelm/group/{group}/request", body, props(f"edgelm/reply/burst/{tag}"))
         publish("hermes/nlu/query", json.dumps({"input": f"lock door {i}", "id": f"{tag}-her-{i}"}))
 
 
@@ -38,7 +38,7 @@ def _answered_ids(listener: Listener, expected: int, timeout: float = 20.0) -> s
 
 
 def _listener(broker, tag: str) -> Listener:
-    return (Listener(broker).subscribe(f"burst/{tag}").subscribe("hermes/intent/#")
+    return (Listener(broker).subscribe(f"edgelm/reply/burst/{tag}").subscribe("hermes/intent/#")
             .subscribe("hermes/nlu/intentNotRecognized"))
 
 

@@ -11,16 +11,16 @@ from mqtt_helpers import Listener, props, running_agent, validate
 from edge_agent.client import EdgeClient
 
 POISON = [  # (payload, MQTT 5 response topic) at QoS 1 on the device topic
-    (b'{"id": "\\udc00", "text": "turn on"}', "poison/replies"),  # a lone surrogate as the id
-    (b'{"id": "p2", "text": "turn \\ud800 on"}', "poison/replies"),  # ... in the text
+    (b'{"id": "\\udc00", "text": "turn on"}', "edgelm/reply/poison/r"),  # a lone surrogate as the id
+    (b'{"id": "p2", "text": "turn \\ud800 on"}', "edgelm/reply/poison/r"),  # ... in the text
     (json.dumps({"id": "p3", "text": "hi", "reply_to": "edgelm/reply/x\tz"}).encode(), None),
     (json.dumps({"id": "p4", "text": "hi", "reply_to": "edgelm/reply/x\u0000z"}).encode(), None),
     (json.dumps({"id": "p5", "text": "hi", "reply_to": "edgelm/reply/\uffff"}).encode(), None),
     (json.dumps({"id": "p6", "text": "hi", "reply_to": "edgelm/reply/\u0085"}).encode(), None),
-    (b'{"id": "p7", "text": "hi", "top_k": ' + b"9" * 5000 + b"}", "poison/replies"),  # past int-string limit
-    (b'{"id": "p8", "id": "p9", "text": "hi"}', "poison/replies"),  # duplicate key
-    (b'{"id": "p10", "text": "hi", "temperature": NaN}', "poison/replies"),
-    (b"[" * 8000 + b"]" * 8000, "poison/replies"),  # deep nesting
+    (b'{"id": "p7", "text": "hi", "top_k": ' + b"9" * 5000 + b"}", "edgelm/reply/poison/r"),  # past int-string limit
+    (b'{"id": "p8", "id": "p9", "text": "hi"}', "edgelm/reply/poison/r"),  # duplicate key
+    (b'{"id": "p10", "text": "hi", "temperature": NaN}', "edgelm/reply/poison/r"),
+    (b"[" * 8000 + b"]" * 8000, "edgelm/reply/poison/r"),  # deep nesting
 ]
 HERMES_POISON = [b'{"input": "turn \\udc00 on", "id": "h1"}', b'{"input": "lock the door", "id": "\\ud800"}',
                  b'{"input": "' + b"a" * 20000 + b'"}']
@@ -33,7 +33,7 @@ def _good_requests(broker, device_id: str, n: int) -> list[dict]:
 
 
 def test_poison_messages_leave_the_agent_serving_and_nothing_to_redeliver(agent_bundle, broker, device_id):
-    listener = Listener(broker).subscribe("poison/replies").subscribe(f"edgelm/{device_id}/response")
+    listener = Listener(broker).subscribe("edgelm/reply/poison/r").subscribe(f"edgelm/{device_id}/response")
     with running_agent(agent_bundle, broker, device_id) as agent:
         for payload, reply in POISON:
             listener.publish(f"edgelm/{device_id}/request", payload, props(reply) if reply else None)
@@ -107,12 +107,12 @@ def test_a_dead_worker_says_degraded_and_ends_the_agent(agent_bundle, broker, de
 
 def test_a_huge_request_never_reaches_the_agent_and_it_keeps_serving(agent_bundle, broker, device_id):
     """MQTT 5 Maximum Packet Size: the broker drops what the agent could not take, before it is sent."""
-    listener = Listener(broker).subscribe("huge/replies")
+    listener = Listener(broker).subscribe("edgelm/reply/huge/r")
     with running_agent(agent_bundle, broker, device_id) as agent:
         listener.publish(f"edgelm/{device_id}/request", b'{"id": "huge", "text": "' + b"a" * 100 * 2**20 + b'"}',
-                         props("huge/replies"))
+                         props("edgelm/reply/huge/r"))
         for topic in (f"edgelm/{device_id}/request", "hermes/nlu/query"):
-            listener.publish(topic, b"x" * 10 * 2**20, props("huge/replies"))
+            listener.publish(topic, b"x" * 10 * 2**20, props("edgelm/reply/huge/r"))
         answers = _good_requests(broker, device_id, 5)
         errors = agent.stats.errors
     listener.close()

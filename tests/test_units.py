@@ -199,6 +199,28 @@ def test_wire_refusals_and_topic_rules():
     assert dumps({"id": "\udc00"}) == b'{"id":"\\udc00"}'  # never an encoding error on the way out
 
 
+def test_reply_policy_prefixes_and_senders():
+    from edge_agent.reply_policy import ReplyPolicy, sender_of
+
+    open_ = ReplyPolicy("edgelm", ("edgelm/reply/",), False, "edgelm/d/response")
+    assert open_.topic("edgelm/reply/x/r", None) == "edgelm/reply/x/r"
+    assert open_.topic("edgelm/reply/x/r", "bob") == "edgelm/reply/x/r"  # senders matter only when required
+    for bad in ("homeassistant/light/x/set", "edgelm/other/request", "edgelm/replyx/r", "edgelm/reply/\t"):
+        assert open_.problem(bad, None), bad
+        assert open_.topic(bad, None) == "edgelm/d/response", bad
+    assert open_.problem(None, None) is None
+    assert open_.topic(None, None) == "edgelm/d/response"
+    strict = ReplyPolicy("edgelm", ("edgelm/reply/",), True, "edgelm/d/response")
+    assert strict.topic("edgelm/reply/bob/r", "bob") == "edgelm/reply/bob/r"
+    assert strict.problem("edgelm/reply/alice/r", "bob") == "reply topic must start with edgelm/reply/bob/"
+    assert strict.problem("edgelm/reply/bobby/r", "bob")  # a prefix of the level is not the level
+    assert "request/<sender>" in (strict.problem("edgelm/reply/bob/r", None) or "")
+    assert ReplyPolicy("edgelm", ("",), False, "x").problem("any/where", None) is None
+    assert sender_of("edgelm/d/request/alice", "edgelm/d/request") == "alice"
+    assert sender_of("edgelm/d/request", "edgelm/d/request") is None
+    assert sender_of("edgelm/d/request/", "edgelm/d/request") is None
+
+
 def test_recent_ids_forget_the_oldest():
     from edge_agent.dedup import RecentIds
 
