@@ -134,7 +134,9 @@ class AgentConfig:
 
 
 def default_state_dir() -> str:
-    """/var/lib/edgelm as root (the systemd unit), else the XDG state directory."""
+    """systemd's StateDirectory= ($STATE_DIRECTORY), else /var/lib/edgelm as root, else the XDG state dir."""
+    if os.environ.get("STATE_DIRECTORY"):
+        return os.environ["STATE_DIRECTORY"].split(":")[0]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         return "/var/lib/edgelm"
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")

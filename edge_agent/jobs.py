@@ -27,6 +27,7 @@ class Job:
     arrived: float  # time.monotonic() when it came off the wire
     target: ReplyTarget  # the first asker's (streaming chunks go there)
     cache_key: str | None  # the de-duplication key; None: answered once, never cached
+    digest: str = ""  # of the request's content: a repeat of the key with another digest is a conflict
     expires_at: float | None = None  # monotonic; from MQTT 5 Message Expiry
     deadline: float | None = None  # epoch seconds; from the request's deadline field
     hermes: NluQuery | None = None  # set when the request came from hermes/nlu/query
@@ -39,11 +40,18 @@ class Job:
 Answer = Response | ErrorResponse
 
 
+@dataclass
+class Delivery:
+    job: Job
+    answer: Answer
+    remember: bool  # False (e.g. 'overloaded'): a later retry of the same request runs for real
+
+
 class Replies(Protocol):
     """Where the worker hands its answers (the router)."""
 
-    def deliver(self, job: Job, answer: Answer, remember: bool) -> None:
-        """Answer every asker of `job`; remember the answer for repeats unless told not to."""
+    def deliver(self, answers: list[Delivery]) -> None:
+        """Answer every asker of each job; remember each answer for repeats unless told not to."""
 
     def send_chunk(self, job: Job, chunk: Chunk) -> None:
         """One streamed piece of a generation, to the first asker."""

@@ -6,6 +6,7 @@ the agent sends against them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -27,6 +28,7 @@ class ErrorCode(str, Enum):
     EXPIRED = "expired"
     UNSUPPORTED = "unsupported"
     INTERNAL = "internal"
+    CONFLICT = "conflict"
 
 
 MAX_ID_LEN = 128
@@ -129,8 +131,19 @@ class Request:
             except ValueError as exc:
                 raise bad("deadline must be an RFC 3339 timestamp") from exc
 
+    def digest(self) -> str:
+        """What the request asks, not where or by when: a retry with a new reply topic or deadline is the
+        same request; the same id with another text or other parameters is not."""
+        content = {k: v for k, v in self.to_dict().items() if k not in ("id", "reply_to", "deadline")}
+        return content_digest(content)
+
     def deadline_epoch(self) -> float | None:
         return parse_deadline(self.deadline) if self.deadline else None
+
+
+def content_digest(content: Any) -> str:
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
 def decode_request(payload: bytes, max_payload: int, max_text_chars: int) -> Request:

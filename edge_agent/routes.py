@@ -10,10 +10,20 @@ import time
 import uuid
 
 from edge_agent import hermes, wire
+from edge_agent.answer_store import AnswerStore
 from edge_agent.config import AgentConfig
-from edge_agent.dedup import RequestCache, Seen
-from edge_agent.jobs import Answer, Job, ReplyTarget
-from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Request, RequestError, decode_request, dumps
+from edge_agent.dedup import Remembered, RequestCache, Seen
+from edge_agent.jobs import Answer, Delivery, Job, ReplyTarget
+from edge_agent.messages import (
+    Chunk,
+    ErrorCode,
+    ErrorResponse,
+    Request,
+    RequestError,
+    content_digest,
+    decode_request,
+    dumps,
+)
 from edge_agent.mqtt import Connection, Message, PublishProps
 from edge_agent.reply_policy import ReplyPolicy
 from edge_agent.serving import ModelRegistry
@@ -31,6 +41,7 @@ class Router:
         self.replies = ReplyPolicy(config.prefix, config.allowed_reply_prefixes(), config.require_sender,
                                    default_reply_topic)
         self.cache = RequestCache(config.dedup_size)
+        self.store: AnswerStore | None = None  # set by the agent when state_dir is configured
         self.jobs: queue.Queue[Job] = queue.Queue(maxsize=config.max_queue)
         self.accepting = threading.Event()
 
@@ -70,17 +81,25 @@ class Router:
             self._refuse(conn, msg, hint, sender, exc)
             return
         target = ReplyTarget(conn, self.replies.topic(named, sender), msg.correlation_data, msg.mid, msg.qos)
-        seen, cached = self.cache.begin(request.id, target)
+        # The sender is part of the key: under require_sender one user cannot even collide with another's ids.
+        key, digest = f"{sender or ''}/{request.id}", request.digest()
+        seen, cached = self.cache.begin(key, digest, target)
+        if seen is Seen.CONFLICT:
+            self.stats.error()
+            self._send(target, dumps(self._error(request.id, ErrorCode.CONFLICT,
+                                                 "this id was used for a request with other content; use a new id")))
+            return
         if seen is not Seen.NEW:
             self.stats.duplicate()
             if seen is Seen.DONE:
                 self._send(target, cached or b"")
             return
-        job = Job(request, arrived, target, cache_key=request.id,
+        job = Job(request, arrived, target, cache_key=key, digest=digest,
                   expires_at=arrived + msg.expiry_s if msg.expiry_s is not None else None,
                   deadline=request.deadline_epoch())
         if job.expired(arrived, time.time()):
-            self.deliver(job, self._error(request.id, ErrorCode.EXPIRED, "request expired before it could run"), True)
+            self.deliver([Delivery(job, self._error(request.id, ErrorCode.EXPIRED, "request expired before it could run"),
+                                   True)])
             return
         self._enqueue(job)
 
@@ -88,8 +107,8 @@ class Router:
         try:
             self.jobs.put_nowait(job)
         except queue.Full:  # not remembered: a later retry runs for real
-            self.deliver(job, self._error(job.request.id, ErrorCode.OVERLOADED,
-                                          f"queue full ({self.config.max_queue}); retry later"), False)
+            self.deliver([Delivery(job, self._error(job.request.id, ErrorCode.OVERLOADED,
+                                                    f"queue full ({self.config.max_queue}); retry later"), False)])
 
     def _error(self, request_id: str | None, code: ErrorCode, message: str) -> ErrorResponse:
         return ErrorResponse(request_id, code, message, self.config.device_id)
@@ -119,8 +138,14 @@ class Router:
         # Only a query's own id identifies a repeat: Rhasspy sends id-less follow-ups at QoS 0 in one
         # session, and the MQTT packet id of every QoS 0 message is 0.
         key = f"hermes:{query.id}:{query.session_id}" if query.id else None
+        digest = content_digest({"input": query.input})
         if key is not None:
-            seen, _ = self.cache.begin(key, target)
+            seen, _ = self.cache.begin(key, digest, target)
+            if seen is Seen.CONFLICT:  # Hermes has no error topic: refuse, count, acknowledge
+                log.info("ignored hermes query %s: its id was used for another input", query.id)
+                self.stats.error()
+                conn.ack(msg.mid, msg.qos)
+                return
             if seen is not Seen.NEW:  # a repeated query is not answered twice
                 self.stats.duplicate()
                 if seen is Seen.DONE:
@@ -128,7 +153,7 @@ class Router:
                 return
         request = Request(id=key or f"hermes:{uuid.uuid4().hex}", text=query.input[: self.config.max_text_chars],
                           top_k=max(1, len(self.models.current().labels)))
-        self._enqueue(Job(request, time.monotonic(), target, cache_key=key, hermes=query))
+        self._enqueue(Job(request, time.monotonic(), target, cache_key=key, digest=digest, hermes=query))
 
     def hermes_threshold(self) -> float:
         if self.config.hermes_min_confidence >= 0:
@@ -146,22 +171,43 @@ class Router:
         return result.topic(), dumps(result.to_dict())
 
     # -- answers ----------------------------------------------------------------------------
-    def deliver(self, job: Job, answer: Answer, remember: bool) -> None:
-        """Send the answer to every asker waiting for it; remember it for repeats unless told not to."""
+    def deliver(self, deliveries: list[Delivery]) -> None:
+        """Store the batch's answers (one fsync), then send each to every asker waiting for it."""
+        outgoing = [(d, *self._payload(d)) for d in deliveries]
+        self._store([Remembered(d.job.cache_key, d.job.digest, payload) for d, _, payload in outgoing
+                     if d.remember and d.job.cache_key])
+        for delivery, topic, payload in outgoing:
+            job = delivery.job
+            targets = self.cache.finish(job.cache_key, payload, delivery.remember) if job.cache_key else [job.target]
+            for index, target in enumerate(targets):
+                if topic is None:
+                    self._send(target, payload)
+                elif index == 0:  # a Hermes answer goes to its intent topic once
+                    target.topic = topic
+                    self._send(target, payload)
+                else:  # joined Hermes duplicates: acknowledge, do not answer again
+                    target.conn.ack(target.mid, target.qos)
+        if self.store is not None and self.store.needs_compacting():
+            self.store.compact(self.cache.remembered())
+
+    def _payload(self, delivery: Delivery) -> tuple[str | None, bytes]:
+        """(Hermes topic or None, payload) for one answer; counts it."""
+        answer = delivery.answer
         if isinstance(answer, ErrorResponse):
             self.stats.error("inference" if answer.code is ErrorCode.INTERNAL else "request")
         else:
             self.stats.record(answer.latency_ms.total)
-        topic, payload = self._hermes_payload(job.hermes, answer) if job.hermes else (None, dumps(answer))
-        targets = self.cache.finish(job.cache_key, payload, remember) if job.cache_key else [job.target]
-        for index, target in enumerate(targets):
-            if topic is None:
-                self._send(target, payload)
-            elif index == 0:  # a Hermes answer goes to its intent topic once
-                target.topic = topic
-                self._send(target, payload)
-            else:  # joined Hermes duplicates: acknowledge, do not answer again
-                target.conn.ack(target.mid, target.qos)
+        hermes_query = delivery.job.hermes
+        return self._hermes_payload(hermes_query, answer) if hermes_query else (None, dumps(answer))
+
+    def _store(self, answers: list[Remembered]) -> None:
+        if self.store is None or not answers:
+            return
+        try:
+            self.store.append(answers)
+        except (OSError, ValueError):  # a full disk, a store closed at shutdown: keep answering
+            log.exception("could not store %d answers", len(answers))
+            self.stats.error("state")
 
     def send_chunk(self, job: Job, chunk: Chunk) -> None:
         target = job.target

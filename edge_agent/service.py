@@ -15,6 +15,7 @@ from typing import Any
 
 import devices
 from edge_agent import __version__, discovery, hermes
+from edge_agent.answer_store import AnswerStore
 from edge_agent.config import AgentConfig
 from edge_agent.messages import dumps
 from edge_agent.model import LoadedModel, load_model
@@ -78,6 +79,7 @@ class Agent:
         cfg = self.config
         if not self.models.loaded():
             self.models.swap(self.load())
+        self._open_answer_store()
         self.worker = Worker(self.models, self.router.jobs, cfg.device_id, self.router,
                              max_wait_s=cfg.max_wait_ms / 1000.0, on_batch=self.stats.batch, on_exit=self._worker_died)
         self.worker.start()
@@ -110,6 +112,17 @@ class Agent:
             self._telemetry_thread.start()
         info = self.model.info
         log.info("agent %s online: %s %s on %s", cfg.device_id, info["name"], info["version"], info["runtime"])
+
+    def _open_answer_store(self) -> None:
+        """Answers from before a restart, so a redelivered request is answered, not run again."""
+        cfg = self.config
+        if not cfg.state_dir or self.router.store is not None:
+            return
+        store = AnswerStore(Path(cfg.state_dir) / f"answers-{cfg.device_id}.log", cfg.dedup_size)
+        kept = store.load()
+        self.router.cache.restore(kept)
+        self.router.store = store
+        log.info("%d answers kept from before in %s", len(kept), store.path)
 
     def _connection(self, client_id: str, clean: bool, will: Will | None = None) -> Connection:
         cfg = self.config
@@ -159,6 +172,8 @@ class Agent:
             self.worker.join(SHUTDOWN_DRAIN_S)
         # Requests still queued were never acked: the broker redelivers them to our persistent session.
         self._sign_off("offline")
+        if self.router.store is not None:
+            self.router.store.close()
 
     def _worker_died(self) -> None:
         """The inference thread ended on its own: say `degraded` (retained, and disconnect cleanly so the

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from edge_agent.jobs import Answer, Job, Replies
+from edge_agent.jobs import Answer, Delivery, Job, Replies
 from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
 from edge_agent.serving import ModelRegistry, ServingModel
 
@@ -73,24 +73,24 @@ class Worker(threading.Thread):
                 self.process(part, model)
             except Exception:  # the loop never dies of one batch: whatever is unanswered gets 'internal'
                 log.exception("batch failed outside inference")
-                for job in part:
-                    self._safe_deliver(job, self._error(job, ErrorCode.INTERNAL, "the agent failed on this request"),
-                                       False)
+                self._safe_deliver([Delivery(job, self._error(job, ErrorCode.INTERNAL, "the agent failed on this request"),
+                                             False) for job in part])
 
     def process(self, batch: list[Job], model: ServingModel) -> None:
         now_mono, now_wall = time.monotonic(), time.time()
-        live = []
+        deliveries, live = [], []
         for job in batch:
             if job.expired(now_mono, now_wall):
-                self._safe_deliver(job, self._error(job, ErrorCode.EXPIRED, "request expired before it could run"), True)
+                deliveries.append(Delivery(job, self._error(job, ErrorCode.EXPIRED, "request expired before it could run"),
+                                           True))
             else:
                 live.append(job)
-        if not live:
-            return
-        if self.on_batch is not None:
-            self.on_batch(len(live))
-        for job, answer in self._answers(live, model):
-            self._safe_deliver(job, answer, not isinstance(answer, ErrorResponse))
+        if live:
+            if self.on_batch is not None:
+                self.on_batch(len(live))
+            deliveries += [Delivery(job, answer, not isinstance(answer, ErrorResponse))
+                           for job, answer in self._answers(live, model)]
+        self._safe_deliver(deliveries)  # one hand-over per batch: its answers are stored with one fsync
 
     def _answers(self, jobs: list[Job], model: ServingModel) -> list[tuple[Job, Answer]]:
         """Answers for a batch; when the batch fails, each request alone, so only a bad one gets 'internal'."""
@@ -105,12 +105,15 @@ class Worker(threading.Thread):
             log.exception("inference failed")
             return [(jobs[0], self._error(jobs[0], ErrorCode.INTERNAL, f"inference failed: {type(exc).__name__}"))]
 
-    def _safe_deliver(self, job: Job, answer: Answer, remember: bool) -> None:
+    def _safe_deliver(self, deliveries: list[Delivery]) -> None:
+        if not deliveries:
+            return
         try:
-            self.replies.deliver(job, answer, remember)
-        except Exception:  # the answer could not leave: acknowledge, so the request is not redelivered forever
-            log.exception("could not deliver the answer to %s", job.request.id)
-            job.target.conn.ack(job.target.mid, job.target.qos)
+            self.replies.deliver(deliveries)
+        except Exception:  # the answers could not leave: acknowledge, so they are not redelivered forever
+            log.exception("could not deliver %d answers", len(deliveries))
+            for delivery in deliveries:
+                delivery.job.target.conn.ack(delivery.job.target.mid, delivery.job.target.qos)
 
     def _error(self, job: Job, code: ErrorCode, message: str) -> ErrorResponse:
         return ErrorResponse(job.request.id, code, message, device_id=self.device_id)

@@ -49,6 +49,12 @@ def pytest_collection_modifyitems(items) -> None:
         item.add_marker(pytest.mark.integration if heavy else pytest.mark.unit)
 
 
+@pytest.fixture(autouse=True)
+def own_state_dir(tmp_path, monkeypatch):
+    """Agents keep answers in $STATE_DIRECTORY (as under systemd): one per test, so no test reads another's."""
+    monkeypatch.setenv("STATE_DIRECTORY", str(tmp_path / "state"))
+
+
 @dataclass(frozen=True)
 class Recipe:
     """What an artifact is made from: its name and options, the code and the package versions."""

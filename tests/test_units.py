@@ -87,18 +87,59 @@ def test_decode_request_codes():
     assert dumps(ErrorResponse(None, ErrorCode.BAD_REQUEST, "x")).startswith(b'{"v":1,"id":null')
 
 
-def test_dedup_cache_joins_and_evicts():
+def test_dedup_cache_joins_evicts_and_refuses_conflicts():
     cache = RequestCache(size=2)
-    assert cache.begin("a", "t1") == (Seen.NEW, None)
-    assert cache.begin("a", "t2") == (Seen.JOINED, None)
+    assert cache.begin("a", "d1", "t1") == (Seen.NEW, None)
+    assert cache.begin("a", "d1", "t2") == (Seen.JOINED, None)
+    assert cache.begin("a", "d2", "t2b") == (Seen.CONFLICT, None)  # same id, other content, while pending
     assert cache.finish("a", b"A") == ["t1", "t2"]
-    assert cache.begin("a", "t3") == (Seen.DONE, b"A")
+    assert cache.begin("a", "d1", "t3") == (Seen.DONE, b"A")
+    assert cache.begin("a", "d2", "t3b") == (Seen.CONFLICT, None)  # ... and once answered: never A
     for rid in "bc":
-        cache.begin(rid, "t")
+        cache.begin(rid, "d", "t")
         cache.finish(rid, rid.encode())
-    assert cache.begin("a", "t4")[0] is Seen.NEW  # evicted, oldest first
+    assert cache.begin("a", "d2", "t4")[0] is Seen.NEW  # evicted, oldest first
     cache.finish("a", b"x", remember=False)
-    assert cache.begin("a", "t5")[0] is Seen.NEW  # not remembered (overloaded)
+    assert cache.begin("a", "d2", "t5")[0] is Seen.NEW  # not remembered (overloaded)
+
+
+def test_request_digest_is_the_content_not_the_route():
+    from edge_agent.messages import Request
+
+    base = Request(id="r", text="turn on", top_k=3)
+    assert base.digest() == Request(id="other", text="turn on", reply_to="edgelm/reply/x/r",
+                                    deadline="2030-01-01T00:00:00Z").digest()
+    assert base.digest() != Request(id="r", text="turn off").digest()
+    assert base.digest() != Request(id="r", text="turn on", top_k=2).digest()
+
+
+def test_answer_store_survives_reopening_skips_torn_lines_and_compacts(tmp_path):
+    from edge_agent.answer_store import AnswerStore
+    from edge_agent.dedup import Remembered
+
+    path = tmp_path / "state" / "answers.log"
+    store = AnswerStore(path, keep=3)
+    store.append([Remembered(f"/{i}", "d", f'{{"id":"{i}"}}'.encode()) for i in range(5)])
+    store.close()
+    with open(path, "ab") as torn:  # a crash in the middle of a line
+        torn.write(b'{"k":"/9","d":"d","p":"ey')
+    again = AnswerStore(path, keep=3)
+    assert [a.key for a in again.load()] == ["/2", "/3", "/4"]
+    assert again.load()[-1].payload == b'{"id":"4"}'
+    assert not again.needs_compacting()
+    again.append([Remembered(f"/x{i}", "d", b"{}") for i in range(2)])
+    assert again.needs_compacting()
+    again.compact(again.load())
+    assert len(path.read_bytes().splitlines()) == 3
+    assert oct(path.parent.stat().st_mode)[-3:] == "700"
+
+
+def test_answer_store_in_an_unwritable_place_is_a_config_error(tmp_path):
+    from edge_agent.answer_store import AnswerStore, StoreError
+
+    (tmp_path / "file").write_text("")
+    with pytest.raises(StoreError, match="state_dir"):
+        AnswerStore(tmp_path / "file" / "answers.log", keep=3)
 
 
 def test_pick_token_greedy_and_seeded_sampling():
