@@ -81,6 +81,8 @@ class AgentConfig:
     session_expiry_s: int = 86400
     telemetry_interval_s: float = 30.0
     keepalive_s: int = 30
+    # Seconds between self-probes that catch a broker no longer delivering to the agent (0: off).
+    delivery_check_s: float = 10.0
     log_level: str = "INFO"
     discovery: bool = True  # Home Assistant MQTT discovery of the agent's sensors
     discovery_prefix: str = "homeassistant"

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -60,6 +61,7 @@ class Connection:
         self.session = session or Session()
         version = mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311
         kwargs = {"clean_session": self.session.clean} if protocol != 5 else {}
+        self.client_id = client_id
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=version,
                                   manual_ack=manual_ack, **kwargs)
         if url.username:
@@ -89,6 +91,8 @@ class Connection:
         self._acked: set[int] = set()  # SUBACKs for subscribe() calls on a live connection
         self._network_thread: threading.Thread | None = None
         self._errors: list[str] = []
+        self._connect_props: object = None
+        self.last_message_at = 0.0  # time.monotonic() of the last delivery: the watchdog's sign of progress
 
     # -- paho callbacks -------------------------------------------------------------------
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
@@ -168,6 +172,7 @@ class Connection:
             correlation_data=getattr(props, "CorrelationData", None) if props else None,
             expiry_s=getattr(props, "MessageExpiryInterval", None) if props else None,
         )
+        self.last_message_at = time.monotonic()
         with self._lock:
             callbacks = [s.callback for s in self._subscriptions
                          if self._mqtt.topic_matches_sub(matching_filter(s.topic), msg.topic)]
@@ -232,13 +237,8 @@ class Connection:
             props.SessionExpiryInterval = self.session.expiry_s
             if self.session.max_packet_bytes is not None:
                 props.MaximumPacketSize = self.session.max_packet_bytes
-        try:
-            self.client.connect_async(self.url.host, self.url.port, keepalive=self.session.keepalive_s,
-                                      clean_start=self.session.clean if self.protocol == 5 else 3,
-                                      properties=props)
-        except (OSError, ValueError) as exc:
-            raise MqttError(f"cannot connect to {self.url.host}:{self.url.port}: {exc}") from exc
-        self.client.loop_start()
+        self._connect_props = props
+        self._start()
         if not self.ready.wait(timeout):
             self.client.loop_stop()
             why = f": {self._errors[-1]}" if self._errors else ""
@@ -246,6 +246,21 @@ class Connection:
         if self._errors:
             self.disconnect()
             raise MqttError(self._errors[-1])
+
+    def _start(self) -> None:
+        try:
+            self.client.connect_async(self.url.host, self.url.port, keepalive=self.session.keepalive_s,
+                                      clean_start=self.session.clean if self.protocol == 5 else 3,
+                                      properties=self._connect_props)
+        except (OSError, ValueError) as exc:
+            raise MqttError(f"cannot connect to {self.url.host}:{self.url.port}: {exc}") from exc
+        self.client.loop_start()
+
+    def reconnect(self) -> None:
+        """Disconnect cleanly and connect again with the same session (no Last Will): a broker that stopped
+        delivering to this connection starts afresh, and redelivers what was not acknowledged."""
+        self.disconnect()
+        self._start()
 
     def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False,
                 props: PublishProps | None = None, wait: bool = False) -> None:

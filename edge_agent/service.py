@@ -24,6 +24,7 @@ from edge_agent.reply_policy import sender_of
 from edge_agent.routes import Router
 from edge_agent.serving import ModelRegistry, ServingModel
 from edge_agent.telemetry import Stats
+from edge_agent.watchdog import DeliveryWatchdog
 from edge_agent.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ class Topics:
         self.response = f"{prefix}/{device_id}/response"
         self.status = f"{prefix}/{device_id}/status"
         self.telemetry = f"{prefix}/{device_id}/telemetry"
+        self.watchdog = f"{prefix}/{device_id}/watchdog"  # the agent's own delivery probes
         self.group_share = f"$share/{group}/{prefix}/group/{group}/request" if group else None
 
 
@@ -57,6 +59,7 @@ class Agent:
         self.group: Connection | None = None
         self.worker: Worker | None = None
         self._leave_group: Callable[[], None] = lambda: None
+        self.watchdogs: list[DeliveryWatchdog] = []
         self._telemetry_thread: threading.Thread | None = None
 
     @property
@@ -86,9 +89,12 @@ class Agent:
         self.router.accepting.set()
         self.main = self._device_connection()
         self.group = self._group_connection() if cfg.group else None
-        for conn in (self.main, self.group):
+        for conn, name in ((self.main, "main"), (self.group, "group")):
             if conn is not None:
                 conn.on_callback_error = lambda exc: self.stats.error("callback")
+                if cfg.delivery_check_s > 0:
+                    self.watchdogs.append(DeliveryWatchdog(conn, f"{self.topics.watchdog}/{name}",
+                                                           cfg.delivery_check_s, lambda: self.stats.error("stalled")))
         if cfg.hermes and self.model.classifier is not None:
             # In a group, one member answers each query; alone, the agent takes them all.
             conn = self.group or self.main
@@ -106,6 +112,8 @@ class Agent:
             self.publish_discovery()
         self._publish_status("online")
         self.announced.set()
+        for watchdog in self.watchdogs:
+            watchdog.start()
         if cfg.telemetry_interval_s > 0:
             self._telemetry_thread = threading.Thread(target=self._telemetry_loop, name="edgelm-telemetry",
                                                       daemon=True)
@@ -185,6 +193,8 @@ class Agent:
 
     def _sign_off(self, state: str) -> None:
         """Publish the last retained status, disconnect cleanly (no Last Will) and end serve_forever."""
+        for watchdog in self.watchdogs:
+            watchdog.stop()
         if self.main is not None:
             try:
                 self.main.publish(self.topics.status, dumps(self.status_payload(state)), retain=True, wait=True)

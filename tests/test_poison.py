@@ -26,10 +26,10 @@ HERMES_POISON = [b'{"input": "turn \\udc00 on", "id": "h1"}', b'{"input": "lock 
                  b'{"input": "' + b"a" * 20000 + b'"}']
 
 
-def _good_requests(broker, device_id: str, n: int) -> list[dict]:
+def _good_requests(broker, device_id: str, n: int, timeout: float = 5) -> list[dict]:
     with EdgeClient(broker.url) as client:
         futures = [client.send(f"turn on light {i}", device=device_id) for i in range(n)]
-        return [client.wait(f, timeout=5, retries=0) for f in futures]
+        return [client.wait(f, timeout=timeout, retries=0) for f in futures]
 
 
 def test_poison_messages_leave_the_agent_serving_and_nothing_to_redeliver(agent_bundle, broker, device_id):
@@ -118,3 +118,17 @@ def test_a_huge_request_never_reaches_the_agent_and_it_keeps_serving(agent_bundl
     listener.close()
     assert all("intent" in a for a in answers)
     assert errors == 0  # nothing of them arrived: refused by the broker, not by the agent
+
+
+def test_a_flood_of_oversized_messages_does_not_stall_delivery(agent_bundle, broker, device_id):
+    """Mosquitto 2.0 leaks a connection's in-flight quota for each QoS 1 message it drops for the Maximum
+    Packet Size: 120 of them stop all delivery until the agent reconnects, which its watchdog does."""
+    listener = Listener(broker)
+    with running_agent(agent_bundle, broker, device_id, delivery_check_s=1.0) as agent:
+        for _ in range(120):
+            listener.publish(f"edgelm/{device_id}/request", b"x" * 30_000)
+        answers = _good_requests(broker, device_id, 5, timeout=15)
+        stalls = agent.stats.errors_by_kind.get("stalled", 0)
+    listener.close()
+    assert all("intent" in a for a in answers)
+    assert stalls >= 1  # it was stalled (the broker's doing), and the watchdog saw it
