@@ -101,10 +101,12 @@ def closed_loop(client: EdgeClient, device: str, total: int, in_flight: int = 16
 
 def start_agent(bundle: Path, url: str, device: str, max_batch: int, spinning: bool = True):
     import os
+    import tempfile
 
     import psutil
 
-    env = {**os.environ, "EDGELM_ORT_SPINNING": "1" if spinning else "0"}
+    env = {**os.environ, "EDGELM_ORT_SPINNING": "1" if spinning else "0",
+           "EDGELM_STATE_DIR": tempfile.mkdtemp(prefix="edgelm-state-")}  # answers stored, as on a board
     proc, startup = start_agent_process(bundle, url, device, "--device", "x86-64-vnni", "--max-batch",
                                         str(max_batch), "--telemetry-interval", "0", env=env, timeout=60)
     return proc, psutil.Process(proc.pid), startup

@@ -1,0 +1,26 @@
+"""SIGKILL runs against the agent as its own process and against Mosquitto: 2,000 requests each, with six
+agent kills and with four broker kills; nothing may be lost and nothing run twice. Marked slow."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from edgelm.broker import Mosquitto
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from chaos import run  # noqa: E402  (shared with benchmarks/resilience_bench.py)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("target", "kills"), [("agent", 6), ("broker", 4)])
+def test_sigkill_runs_lose_nothing_and_run_nothing_twice(bert_bundle, tmp_path, target, kills):
+    with Mosquitto() as broker:  # its own: this test kills it
+        result = run(broker, bert_bundle, 2000, kills, target, tmp_path / "state")
+    print(result)
+    assert result.kills == kills
+    assert result.lost == 0
+    assert result.run_twice == 0
+    assert result.errors == {}
