@@ -98,3 +98,21 @@ def test_with_require_sender_one_user_cannot_answer_into_anothers_replies(agent_
     assert [json.loads(m.payload)["id"] for m in leaked] == [answer["id"]]  # only Alice's own answer
     with pytest.raises(queue.Empty):
         agent_sees.get(timeout=0.2)
+
+
+def test_ask_with_a_sender_gets_its_answer_under_the_senders_replies(agent_bundle, broker, device_id):
+    from click.testing import CliRunner
+
+    from edgelm.cli import cli
+
+    with running_agent(agent_bundle, broker, device_id, require_sender=True):
+        listener = Listener(broker).subscribe("edgelm/reply/carol/#")
+        ok = CliRunner().invoke(cli, ["ask", "turn on the light", "--broker", broker.url, "--device", device_id,
+                                      "--sender", "carol", "--json"])
+        seen = listener.get()
+    bad = CliRunner().invoke(cli, ["ask", "hi", "--broker", broker.url, "--device", device_id, "--sender", "a/b"])
+    assert ok.exit_code == 0, ok.output
+    assert "intent" in json.loads(ok.output)
+    assert seen.topic.startswith("edgelm/reply/carol/")
+    assert bad.exit_code != 0
+    assert "one topic level" in bad.output
