@@ -71,6 +71,7 @@ class AgentConfig:
     max_queue: int = 64
     max_payload_bytes: int = 16384
     max_text_chars: int = 2000
+    accept_plain_text: bool = True  # a payload not starting like JSON is the text itself
     dedup_size: int = 2048
     # Reply topics must start with one of these; empty: "<prefix>/reply/". [""] allows any valid topic.
     reply_prefixes: list[str] = field(default_factory=list)

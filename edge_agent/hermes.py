@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from edge_agent import wire
 
 QUERY_TOPIC = "hermes/nlu/query"
 NOT_RECOGNIZED_TOPIC = "hermes/nlu/intentNotRecognized"
+ERROR_TOPIC = "hermes/error/nlu"
 
 
 class HermesError(ValueError):
@@ -59,6 +61,17 @@ class NluResult:
             return base
         return {**base, "intent": {"intentName": self.intent_name, "confidenceScore": round(self.confidence, 6)},
                 "slots": self.slots, "rawInput": self.query.input}
+
+
+def nlu_error(payload: bytes, error: str) -> dict[str, Any]:
+    """Rhasspy's NluError for a query that cannot be read; its session and site when they can be."""
+    data: Any = None
+    with contextlib.suppress(wire.PayloadError):
+        data = wire.loads(payload)
+    fields = data if isinstance(data, dict) else {}
+    session = fields.get("sessionId") if isinstance(fields.get("sessionId"), str) else None
+    site = fields.get("siteId") if isinstance(fields.get("siteId"), str) else "default"
+    return {"error": error, "context": None, "siteId": site, "sessionId": session}
 
 
 def resolve(query: NluQuery, scores: dict[str, float], min_confidence: float,

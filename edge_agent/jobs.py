@@ -31,6 +31,7 @@ class Job:
     expires_at: float | None = None  # monotonic; from MQTT 5 Message Expiry
     deadline: float | None = None  # epoch seconds; from the request's deadline field
     hermes: NluQuery | None = None  # set when the request came from hermes/nlu/query
+    warning: str | None = None  # told to the asker with the answer (e.g. no id: no de-duplication)
 
     def expired(self, now_mono: float, now_wall: float) -> bool:
         return ((self.expires_at is not None and now_mono >= self.expires_at)

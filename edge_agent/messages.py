@@ -32,7 +32,9 @@ class ErrorCode(str, Enum):
 
 
 MAX_ID_LEN = 128
+MAX_INT_ID = 2**53  # integer ids (Node-RED's Date.now()) must survive a JavaScript number
 MAX_TOP_K = 20
+NO_ID_WARNING = "request has no id: served without de-duplication, so a retry runs again"
 MAX_NEW_TOKENS_CAP = 512
 
 
@@ -60,6 +62,19 @@ def _field(data: dict, name: str, kind: type | tuple, default: Any = None, rid: 
     return value
 
 
+def _request_id(data: dict) -> str | None:
+    """A string id, an integer id (echoed as its string), or none at all."""
+    rid = data.get("id")
+    if rid is None:
+        return None
+    if isinstance(rid, int) and not isinstance(rid, bool) and 0 <= rid < MAX_INT_ID:
+        return str(rid)
+    if isinstance(rid, str) and 0 < len(rid) <= MAX_ID_LEN:
+        return rid
+    raise RequestError(ErrorCode.BAD_REQUEST, f"field 'id' must be a string of 1..{MAX_ID_LEN} chars or an integer "
+                       f"0..2^53-1", None, data.get("reply_to") if isinstance(data.get("reply_to"), str) else None)
+
+
 def parse_deadline(value: str) -> float:
     """RFC 3339 timestamp -> epoch seconds (a trailing Z is accepted)."""
     stamp = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
@@ -70,7 +85,7 @@ def parse_deadline(value: str) -> float:
 
 @dataclass
 class Request:
-    id: str
+    id: str | None  # None: the request had no id (Correlation Data or nothing identifies it)
     text: str
     v: int = PROTOCOL_VERSION
     reply_to: str | None = None
@@ -89,10 +104,7 @@ class Request:
     def from_dict(cls, data: Any, max_text_chars: int = 2000) -> Request:
         if not isinstance(data, dict):
             raise RequestError(ErrorCode.BAD_REQUEST, "request must be a JSON object")
-        rid = data.get("id")
-        if not isinstance(rid, str) or not rid or len(rid) > MAX_ID_LEN:
-            raise RequestError(ErrorCode.BAD_REQUEST, f"field 'id' must be a non-empty string of <= {MAX_ID_LEN} chars",
-                               None, data.get("reply_to") if isinstance(data.get("reply_to"), str) else None)
+        rid = _request_id(data)
         reply_to = _field(data, "reply_to", str, rid=rid)
         version = _field(data, "v", int, PROTOCOL_VERSION, rid)
         if version != PROTOCOL_VERSION:
@@ -146,15 +158,30 @@ def content_digest(content: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
 
-def decode_request(payload: bytes, max_payload: int, max_text_chars: int) -> Request:
-    """Bytes off the wire -> Request, or RequestError with the right code."""
+def decode_request(payload: bytes, max_payload: int, max_text_chars: int, plain_text: bool = False) -> Request:
+    """Bytes off the wire -> Request, or RequestError with the right code.
+
+    plain_text: a payload that does not start like JSON (`{`, `[` or `"`) is the text itself, as a Node-RED
+    inject or a Home Assistant `mqtt.publish` sends it; one that does must be valid JSON, so a typo in JSON
+    never becomes a confident intent. A JSON string is the text too."""
     if len(payload) > max_payload:
         raise RequestError(ErrorCode.TOO_LARGE, f"payload is {len(payload)} bytes; the limit is {max_payload}")
+    if plain_text and payload.lstrip()[:1] not in (b"{", b"[", b'"'):
+        return Request.from_dict({"text": _plain_text(payload)}, max_text_chars=max_text_chars)
     try:
         data = wire.loads(payload)
     except wire.PayloadError as exc:
         raise RequestError(ErrorCode.BAD_REQUEST, str(exc)) from exc
+    if plain_text and isinstance(data, str):
+        data = {"text": data}
     return Request.from_dict(data, max_text_chars=max_text_chars)
+
+
+def _plain_text(payload: bytes) -> str:
+    try:
+        return payload.decode("utf-8").strip()
+    except UnicodeDecodeError as exc:
+        raise RequestError(ErrorCode.BAD_REQUEST, "payload is not UTF-8") from exc
 
 
 @dataclass
@@ -166,7 +193,7 @@ class Latency:
 
 @dataclass
 class Response:
-    id: str
+    id: str | None
     device_id: str
     model: dict[str, str]
     latency_ms: Latency
@@ -175,11 +202,12 @@ class Response:
     alternatives: list[dict] = field(default_factory=list)
     text: str | None = None
     tokens: list[int] | None = None
+    warning: str | None = None  # e.g. served without de-duplication
     v: int = PROTOCOL_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("text", "tokens"):
+        for key in ("text", "tokens", "warning"):
             if data[key] is None:
                 del data[key]
         return data
@@ -211,7 +239,7 @@ class ErrorResponse:
 
 @dataclass
 class Chunk:
-    id: str
+    id: str | None
     index: int
     delta: str
     done: bool = False

@@ -289,6 +289,8 @@ class Connection:
             paho_props.MessageExpiryInterval = props.expiry_s
         if props.response_topic is not None:
             paho_props.ResponseTopic = props.response_topic
+        if props.content_type is not None:
+            paho_props.ContentType = props.content_type
         return paho_props
 
     def ack(self, mid: int, qos: int) -> None:

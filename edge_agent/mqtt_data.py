@@ -35,6 +35,7 @@ class PublishProps:
     correlation_data: bytes | None = None
     response_topic: str | None = None
     expiry_s: int | None = None
+    content_type: str | None = None
 
 
 @dataclass(frozen=True)

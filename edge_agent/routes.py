@@ -15,6 +15,7 @@ from edge_agent.config import AgentConfig
 from edge_agent.dedup import Remembered, RequestCache, Seen
 from edge_agent.jobs import Answer, Delivery, Job, ReplyTarget
 from edge_agent.messages import (
+    NO_ID_WARNING,
     Chunk,
     ErrorCode,
     ErrorResponse,
@@ -30,6 +31,7 @@ from edge_agent.serving import ModelRegistry
 from edge_agent.telemetry import Stats
 
 log = logging.getLogger(__name__)
+JSON = "application/json"  # MQTT 5 Content Type of every answer
 HERMES_DEFAULT_THRESHOLD = 0.5  # where the bundle has no calibrated out-of-domain threshold
 
 
@@ -44,6 +46,7 @@ class Router:
         self.store: AnswerStore | None = None  # set by the agent when state_dir is configured
         self.jobs: queue.Queue[Job] = queue.Queue(maxsize=config.max_queue)
         self.accepting = threading.Event()
+        self._retained_seen: set[str] = set()  # topics whose retained request was logged once
 
     # -- native requests --------------------------------------------------------------------
     def on_request(self, conn: Connection, msg: Message, sender: str | None = None) -> None:
@@ -67,9 +70,41 @@ class Router:
 
     def _on_request(self, conn: Connection, msg: Message, sender: str | None) -> None:
         arrived = time.monotonic()
+        if msg.retain:  # a retained request would be served again on every restart
+            self._ignore_retained(conn, msg)
+            return
+        decoded = self._decode(conn, msg, sender)
+        if decoded is None:
+            return
+        request, named = decoded
+        target = ReplyTarget(conn, self.replies.topic(named, sender), msg.correlation_data, msg.mid, msg.qos)
+        key, digest = _dedup_key(request, msg, sender), request.digest()
+        if key is not None:
+            seen, cached = self.cache.begin(key, digest, target)
+            if seen is Seen.CONFLICT:
+                self.stats.error()
+                self._send(target, dumps(self._error(request.id, ErrorCode.CONFLICT,
+                                                     "this id was used for a request with other content; use a new id")))
+                return
+            if seen is not Seen.NEW:
+                self.stats.duplicate()
+                if seen is Seen.DONE:
+                    self._send(target, cached or b"")
+                return
+        job = Job(request, arrived, target, cache_key=key, digest=digest,
+                  expires_at=arrived + msg.expiry_s if msg.expiry_s is not None else None,
+                  deadline=request.deadline_epoch(), warning=None if key else NO_ID_WARNING)
+        if job.expired(arrived, time.time()):
+            self.deliver([Delivery(job, self._error(request.id, ErrorCode.EXPIRED, "request expired before it could run"),
+                                   True)])
+            return
+        self._enqueue(job)
+
+    def _decode(self, conn: Connection, msg: Message, sender: str | None) -> tuple[Request, str | None] | None:
+        """The request and the reply topic it names; None once a refusal has been sent."""
         cfg = self.config
         try:
-            request = decode_request(msg.payload, cfg.max_payload_bytes, cfg.max_text_chars)
+            request = decode_request(msg.payload, cfg.max_payload_bytes, cfg.max_text_chars, cfg.accept_plain_text)
             named = msg.response_topic or request.reply_to
             problem = self.replies.problem(named, sender)
             if problem:
@@ -79,29 +114,14 @@ class Router:
             self.stats.error()
             log.info("rejected request %s: %s (%s)", exc.request_id, exc.code.value, exc.message)
             self._refuse(conn, msg, hint, sender, exc)
-            return
-        target = ReplyTarget(conn, self.replies.topic(named, sender), msg.correlation_data, msg.mid, msg.qos)
-        # The sender is part of the key: under require_sender one user cannot even collide with another's ids.
-        key, digest = f"{sender or ''}/{request.id}", request.digest()
-        seen, cached = self.cache.begin(key, digest, target)
-        if seen is Seen.CONFLICT:
-            self.stats.error()
-            self._send(target, dumps(self._error(request.id, ErrorCode.CONFLICT,
-                                                 "this id was used for a request with other content; use a new id")))
-            return
-        if seen is not Seen.NEW:
-            self.stats.duplicate()
-            if seen is Seen.DONE:
-                self._send(target, cached or b"")
-            return
-        job = Job(request, arrived, target, cache_key=key, digest=digest,
-                  expires_at=arrived + msg.expiry_s if msg.expiry_s is not None else None,
-                  deadline=request.deadline_epoch())
-        if job.expired(arrived, time.time()):
-            self.deliver([Delivery(job, self._error(request.id, ErrorCode.EXPIRED, "request expired before it could run"),
-                                   True)])
-            return
-        self._enqueue(job)
+            return None
+        return request, named
+
+    def _ignore_retained(self, conn: Connection, msg: Message) -> None:
+        if msg.topic not in self._retained_seen:
+            self._retained_seen.add(msg.topic)
+            log.warning("ignoring a retained request on %s (clear it: publish an empty retained message)", msg.topic)
+        conn.ack(msg.mid, msg.qos)
 
     def _enqueue(self, job: Job) -> None:
         try:
@@ -126,14 +146,16 @@ class Router:
 
     def _on_hermes(self, conn: Connection, msg: Message) -> None:
         target = ReplyTarget(conn, hermes.NOT_RECOGNIZED_TOPIC, None, msg.mid, msg.qos)
+        if msg.retain:
+            self._ignore_retained(conn, msg)
+            return
+        too_big = len(msg.payload) > self.config.max_payload_bytes
         try:
-            if len(msg.payload) > self.config.max_payload_bytes:
+            if too_big:
                 raise hermes.HermesError(f"hermes query is over {self.config.max_payload_bytes} bytes")
             query = hermes.NluQuery.from_payload(msg.payload)
-        except hermes.HermesError as exc:
-            log.info("ignored hermes query: %s", exc)
-            self.stats.error()
-            conn.ack(msg.mid, msg.qos)
+        except hermes.HermesError as exc:  # answered on hermes/error/nlu, as Rhasspy's own NLU does
+            self._hermes_error(target, b"" if too_big else msg.payload, str(exc))
             return
         # Only a query's own id identifies a repeat: Rhasspy sends id-less follow-ups at QoS 0 in one
         # session, and the MQTT packet id of every QoS 0 message is 0.
@@ -141,10 +163,8 @@ class Router:
         digest = content_digest({"input": query.input})
         if key is not None:
             seen, _ = self.cache.begin(key, digest, target)
-            if seen is Seen.CONFLICT:  # Hermes has no error topic: refuse, count, acknowledge
-                log.info("ignored hermes query %s: its id was used for another input", query.id)
-                self.stats.error()
-                conn.ack(msg.mid, msg.qos)
+            if seen is Seen.CONFLICT:
+                self._hermes_error(target, msg.payload, f"query id {query.id} was used for another input")
                 return
             if seen is not Seen.NEW:  # a repeated query is not answered twice
                 self.stats.duplicate()
@@ -154,6 +174,12 @@ class Router:
         request = Request(id=key or f"hermes:{uuid.uuid4().hex}", text=query.input[: self.config.max_text_chars],
                           top_k=max(1, len(self.models.current().labels)))
         self._enqueue(Job(request, time.monotonic(), target, cache_key=key, digest=digest, hermes=query))
+
+    def _hermes_error(self, target: ReplyTarget, payload: bytes, error: str) -> None:
+        log.info("refused hermes query: %s", error)
+        self.stats.error()
+        target.topic = hermes.ERROR_TOPIC
+        self._send(target, dumps(hermes.nlu_error(payload, error)))
 
     def hermes_threshold(self) -> float:
         if self.config.hermes_min_confidence >= 0:
@@ -197,6 +223,7 @@ class Router:
             self.stats.error("inference" if answer.code is ErrorCode.INTERNAL else "request")
         else:
             self.stats.record(answer.latency_ms.total)
+            answer.warning = delivery.job.warning
         hermes_query = delivery.job.hermes
         return self._hermes_payload(hermes_query, answer) if hermes_query else (None, dumps(answer))
 
@@ -211,16 +238,27 @@ class Router:
 
     def send_chunk(self, job: Job, chunk: Chunk) -> None:
         target = job.target
-        target.conn.publish(target.topic, dumps(chunk), qos=1, props=PublishProps(target.correlation))
+        target.conn.publish(target.topic, dumps(chunk), qos=1, props=PublishProps(target.correlation,
+                                                                                  content_type=JSON))
 
     def _send(self, target: ReplyTarget, payload: bytes) -> None:
         try:
-            target.conn.publish(target.topic, payload, qos=1, props=PublishProps(target.correlation))
+            target.conn.publish(target.topic, payload, qos=1, props=PublishProps(target.correlation, content_type=JSON))
         except Exception:  # e.g. an invalid reply topic from the client: log, keep serving
             log.exception("cannot publish reply to %r", target.topic)
         finally:
             # Ack only now: a request whose answer never left is redelivered after a crash.
             target.conn.ack(target.mid, target.qos)
+
+
+def _dedup_key(request: Request, msg: Message, sender: str | None) -> str | None:
+    """sender + id; without an id, MQTT 5 Correlation Data identifies a request; else nothing does.
+    The sender is part of the key: under require_sender one user cannot even collide with another's ids."""
+    if request.id is not None:
+        return f"{sender or ''}/{request.id}"
+    if msg.correlation_data:
+        return f"{sender or ''}#{msg.correlation_data.hex()}"
+    return None
 
 
 def _reply_to_hint(msg: Message) -> str | None:

@@ -90,7 +90,8 @@ def test_full_queue_answers_overloaded_at_once(agent_bundle, broker, device_id):
 
 
 BAD_INPUTS = [
-    (b"not json", "bad_request"),
+    (b"{not json", "bad_request"),  # starts like JSON: never taken as plain text
+    (b'  {"id": "x0", "text": "turn on the light"', "bad_request"),  # a typo in JSON is not an intent
     (b"\xff\xfe\x00garbage", "bad_request"),
     (json.dumps({"id": "x1"}).encode(), "bad_request"),
     (json.dumps({"id": "x2", "text": "   "}).encode(), "bad_request"),
@@ -99,7 +100,9 @@ BAD_INPUTS = [
     (json.dumps({"id": "x5", "text": "hi", "top_k": "3"}).encode(), "bad_request"),
     (json.dumps({"id": "x6", "text": "hi", "top_k": True}).encode(), "bad_request"),
     (json.dumps({"id": "x7", "text": "hi", "top_k": 0}).encode(), "bad_request"),
-    (json.dumps({"id": 7, "text": "hi"}).encode(), "bad_request"),
+    (json.dumps({"id": -7, "text": "hi"}).encode(), "bad_request"),
+    (json.dumps({"id": 2**53, "text": "hi"}).encode(), "bad_request"),  # past what JavaScript keeps exact
+    (json.dumps({"id": 1.5, "text": "hi"}).encode(), "bad_request"),
     (json.dumps({"id": "x8", "text": "hi", "v": 2}).encode(), "unsupported"),
     (json.dumps({"id": "x9", "text": "hi", "deadline": "tomorrow"}).encode(), "bad_request"),
     (json.dumps(["id", "text"]).encode(), "bad_request"),
