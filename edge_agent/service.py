@@ -14,16 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import devices
-from edge_agent import __version__, discovery, hermes
+from edge_agent import __version__, hermes
 from edge_agent.answer_store import AnswerStore
 from edge_agent.config import AgentConfig
+from edge_agent.discovery_link import DiscoveryLink
 from edge_agent.messages import dumps
 from edge_agent.model import LoadedModel, load_model
-from edge_agent.mqtt import Connection, Message, Session, TlsFiles, Will
+from edge_agent.mqtt import Connection, Session, TlsFiles, Will
 from edge_agent.reply_policy import sender_of
 from edge_agent.routes import Router
 from edge_agent.serving import ModelRegistry, ServingModel
-from edge_agent.telemetry import Stats
+from edge_agent.telemetry import Stats, read_temperature_c
 from edge_agent.watchdog import DeliveryWatchdog
 from edge_agent.worker import Worker
 
@@ -60,6 +61,7 @@ class Agent:
         self.worker: Worker | None = None
         self._leave_group: Callable[[], None] = lambda: None
         self.watchdogs: list[DeliveryWatchdog] = []
+        self.discovery: DiscoveryLink | None = None
         self._telemetry_thread: threading.Thread | None = None
 
     @property
@@ -101,15 +103,17 @@ class Agent:
             topic = f"$share/{cfg.group}/{hermes.QUERY_TOPIC}" if self.group else hermes.QUERY_TOPIC
             conn.subscribe(topic, lambda m: self.router.on_hermes(conn, m), qos=1)
         if cfg.discovery:
-            birth = f"{cfg.discovery_prefix}/{discovery.BIRTH_TOPIC_SUFFIX}"
-            self.main.subscribe(birth, self._on_birth, qos=0)  # QoS 0: nothing to ack under manual acks
+            self.discovery = DiscoveryLink(self.main, cfg.discovery_prefix, cfg.device_id, self.topics,
+                                           self.model_info, read_temperature_c() is not None)
+            self.discovery.on_birth = self._publish_telemetry
         # Reconnections announce themselves once ready; the first one waits for every connection.
         self.main.on_ready = lambda: self._publish_status("online") if self.announced.is_set() else None
         self.main.connect(timeout=connect_timeout)
         if self.group is not None:
             self.group.connect(timeout=connect_timeout)
-        if cfg.discovery:
-            self.publish_discovery()
+        if self.discovery is not None:
+            self.discovery.publish()
+            self._publish_telemetry()  # retained: HA shows values at once, not after one interval
         self._publish_status("online")
         self.announced.set()
         for watchdog in self.watchdogs:
@@ -232,26 +236,16 @@ class Agent:
         if self.main is not None:
             self.main.publish(self.topics.status, dumps(self.status_payload(state)), retain=True)
 
-    def _on_birth(self, msg: Message) -> None:
-        if msg.payload == b"online":  # Home Assistant restarted: it needs the discovery configs again
-            self.publish_discovery()
-
-    def discovery_configs(self) -> dict[str, dict]:
-        return discovery.sensor_configs(self.config.discovery_prefix, self.config.device_id, self.topics,
-                                        self.model_info())
-
-    def publish_discovery(self) -> None:
-        if self.main is None:
-            return
-        for topic, payload in self.discovery_configs().items():
-            self.main.publish(topic, dumps(payload), retain=True)
-        if self.main.connected.is_set():  # give HA a state at once rather than after one interval
-            self.main.publish(self.topics.telemetry, dumps(self.telemetry_payload()), qos=0)
-
     def telemetry_payload(self) -> dict[str, Any]:
-        return self.stats.snapshot(self.router.jobs.qsize(), self.model_info())
+        return {**self.stats.snapshot(self.router.jobs.qsize(), self.model_info()),
+                "interval_s": self.config.telemetry_interval_s}
+
+    def _publish_telemetry(self) -> None:
+        """Retained, so a new subscriber (Home Assistant after a restart) has a state at once; its `ts`
+        and `interval_s` tell how fresh it is."""
+        if self.main is not None and self.main.connected.is_set():
+            self.main.publish(self.topics.telemetry, dumps(self.telemetry_payload()), qos=0, retain=True)
 
     def _telemetry_loop(self) -> None:
         while not self.stopped.wait(self.config.telemetry_interval_s):
-            if self.main is not None and self.main.connected.is_set():
-                self.main.publish(self.topics.telemetry, dumps(self.telemetry_payload()), qos=0)
+            self._publish_telemetry()

@@ -57,9 +57,10 @@ def run(config_file, bundle, broker, device_id, group, device, protocol, max_bat
 @click.option("--broker", default=None)
 @click.option("--device-id", default=None)
 def unregister(config_file, broker, device_id) -> None:
-    """Remove this agent's Home Assistant entities (empty retained discovery configs)."""
-    from edge_agent import discovery
+    """Remove this agent's Home Assistant entities and its retained status and telemetry."""
+    from edge_agent.discovery_link import remove_all
     from edge_agent.mqtt import Connection
+    from edge_agent.service import Topics
 
     try:
         config = load_config(config_file, bundle="-", broker=broker, device_id=device_id)
@@ -68,12 +69,11 @@ def unregister(config_file, broker, device_id) -> None:
     except (ConfigError, MqttError) as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        for sensor in discovery.SENSORS:
-            conn.publish(discovery.config_topic(config.discovery_prefix, config.device_id, sensor.key), b"",
-                         retain=True, wait=True)
+        removed = remove_all(conn, config.discovery_prefix, config.device_id,
+                             Topics(config.prefix, config.device_id, config.group))
     finally:
         conn.disconnect()
-    click.echo(f"removed {len(discovery.SENSORS)} Home Assistant entities of {config.device_id}")
+    click.echo(f"removed {removed} Home Assistant entities and the retained status of {config.device_id}")
 
 
 @click.command()

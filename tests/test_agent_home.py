@@ -4,6 +4,7 @@ out-of-domain threshold; real Mosquitto, real onnxruntime."""
 from __future__ import annotations
 
 import json
+import time
 
 from mqtt_helpers import Listener, running_agent, validate
 
@@ -50,37 +51,75 @@ def test_home_assistant_discovery(agent_bundle, broker, device_id):
     import jinja2
     from click.testing import CliRunner
 
+    from edge_agent.telemetry import read_temperature_c
     from edgelm.cli import cli
 
-    listener = Listener(broker).subscribe(f"homeassistant/sensor/{device_id}/+/config")
+    node = f"edgelm_{device_id}"
+    sensors = discovery.sensors_for(read_temperature_c() is not None)
+    listener = Listener(broker).subscribe(f"homeassistant/sensor/{node}/+/config")
     with running_agent(agent_bundle, broker, device_id, telemetry_interval_s=0.2) as agent:
-        configs = {m.topic: json.loads(m.payload) for m in listener.drain(0.5)}
-        assert len(configs) == len(discovery.SENSORS)
+        configs = {m.topic: json.loads(m.payload) for m in listener.drain(0.5) if m.payload}
+        assert len(configs) == len(sensors)
         telemetry = agent.telemetry_payload()
         env = jinja2.Environment()
         rendered = {}
         for topic, cfg in configs.items():
-            for key in ("name", "unique_id", "state_topic", "value_template", "availability_topic", "device"):
+            for key in ("name", "unique_id", "default_entity_id", "origin", "state_topic", "value_template",
+                        "availability_topic", "device"):
                 assert key in cfg, (topic, key)
+            assert "object_id" not in cfg  # deprecated since HA 2025.10
+            assert cfg["default_entity_id"] == f"sensor.{cfg['unique_id']}"
+            assert cfg["origin"]["name"] == "EdgeLM"
             assert cfg["state_topic"] == f"edgelm/{device_id}/telemetry"
             assert cfg["availability_topic"] == f"edgelm/{device_id}/status"
-            assert cfg["device"]["identifiers"] == [f"edgelm_{device_id}"]
+            assert cfg["device"]["identifiers"] == [node]
+            assert {"model", "sw_version"} <= set(cfg["device"])
             rendered[cfg["unique_id"]] = env.from_string(cfg["value_template"]).render(value_json=telemetry)
             availability = env.from_string(cfg["availability_template"]).render(
                 value_json=agent.status_payload("online"))
             assert availability == cfg["payload_available"]
-        assert float(rendered[f"edgelm_{device_id}_rss"]) == telemetry["rss_mb"]
-        assert rendered[f"edgelm_{device_id}_model_version"] == "bert-tiny 1.0.0"
-        assert int(rendered[f"edgelm_{device_id}_requests"]) == telemetry["requests"]
+        by_key = {cfg["unique_id"].removeprefix(f"{node}_"): cfg for cfg in configs.values()}
+        assert by_key["rss"]["unit_of_measurement"] == "MiB"
+        assert by_key["cpu"]["entity_category"] == "diagnostic"
+        assert "entity_category" not in by_key["requests"]
+        assert ("temperature" in by_key) == (read_temperature_c() is not None)
+        assert float(rendered[f"{node}_rss"]) == telemetry["rss_mb"]
+        assert rendered[f"{node}_model_version"] == "bert-tiny 1.0.0"
+        assert int(rendered[f"{node}_requests"]) == telemetry["requests"]
+        # a new subscriber (HA just started) gets a telemetry state at once: it is retained
+        fresh_state = Listener(broker).subscribe(f"edgelm/{device_id}/telemetry")
+        state = fresh_state.get(timeout=1)
+        assert state.retain
+        assert validate("telemetry", json.loads(state.payload))["interval_s"] == 0.2
+        fresh_state.close()
         # Home Assistant restarts and announces itself: configs are published again
         listener.publish("homeassistant/status", b"online")
-        assert len(listener.drain(0.5)) == len(discovery.SENSORS)
+        assert len([m for m in listener.drain(0.5) if m.payload]) == len(sensors)
     result = CliRunner().invoke(cli, ["agent", "unregister", "--broker", broker.url, "--device-id", device_id])
     assert result.exit_code == 0, result.output
-    fresh = Listener(broker).subscribe(f"homeassistant/sensor/{device_id}/+/config")
-    assert fresh.drain(0.5) == []  # retained configs are gone
+    fresh = (Listener(broker).subscribe(f"homeassistant/sensor/{node}/+/config")
+             .subscribe(f"edgelm/{device_id}/status").subscribe(f"edgelm/{device_id}/telemetry"))
+    assert fresh.drain(0.5) == []  # retained configs, status and telemetry are gone
     fresh.close()
     listener.close()
+
+
+def test_legacy_configs_move_off_the_bare_device_id_and_others_stay(agent_bundle, broker, device_id):
+    old = Listener(broker)
+    ours = json.dumps({"unique_id": f"edgelm_{device_id}_requests", "name": "Requests"}).encode()
+    theirs = json.dumps({"unique_id": "zigbee_0x00158d_temperature", "name": "Temperature"}).encode()
+    for key, payload in (("requests", ours), ("temperature", theirs)):
+        old.client.publish(f"homeassistant/sensor/{device_id}/{key}/config", payload, qos=1,
+                           retain=True).wait_for_publish(5)
+    with running_agent(agent_bundle, broker, device_id):
+        time.sleep(0.5)
+    left = Listener(broker).subscribe(f"homeassistant/sensor/{device_id}/+/config")
+    kept = {m.topic: m.payload for m in left.drain(0.5) if m.payload}
+    assert kept == {f"homeassistant/sensor/{device_id}/temperature/config": theirs}
+    old.client.publish(f"homeassistant/sensor/{device_id}/temperature/config", b"", qos=1,
+                       retain=True).wait_for_publish(5)
+    left.close()
+    old.close()
 
 
 def test_calibrated_ood_threshold_rejects_low_confidence(bert_dir, tmp_path, convert_fn, broker, device_id):
