@@ -25,6 +25,7 @@ class NluQuery:
     site_id: str = "default"
     session_id: str | None = None
     intent_filter: list[str] | None = None
+    custom_data: str | None = None  # Rhasspy's dialogue manager passes it through every turn
 
     @classmethod
     def from_payload(cls, payload: bytes) -> NluQuery:
@@ -42,7 +43,8 @@ class NluQuery:
         return cls(input=data["input"], id=str(ident) if ident is not None else None,
                    site_id=str(data.get("siteId") or "default"),
                    session_id=data.get("sessionId") if isinstance(data.get("sessionId"), str) else None,
-                   intent_filter=intent_filter or None)
+                   intent_filter=intent_filter or None,
+                   custom_data=data.get("customData") if isinstance(data.get("customData"), str) else None)
 
 @dataclass
 class NluResult:
@@ -55,12 +57,14 @@ class NluResult:
         return f"hermes/intent/{self.intent_name}" if self.intent_name else NOT_RECOGNIZED_TOPIC
 
     def to_dict(self) -> dict[str, Any]:
+        """The shape both Snips' hermes-python and rhasspy-hermes parse: a string sessionId (Snips refuses
+        null), asrTokens present (Snips dereferences it), customData passed through."""
         base = {"input": self.query.input, "id": self.query.id, "siteId": self.query.site_id,
-                "sessionId": self.query.session_id}
+                "sessionId": self.query.session_id or "", "customData": self.query.custom_data}
         if self.intent_name is None:
             return base
         return {**base, "intent": {"intentName": self.intent_name, "confidenceScore": round(self.confidence, 6)},
-                "slots": self.slots, "rawInput": self.query.input}
+                "slots": self.slots, "rawInput": self.query.input, "asrTokens": []}
 
 
 def nlu_error(payload: bytes, error: str) -> dict[str, Any]:
@@ -87,16 +91,20 @@ def resolve(query: NluQuery, scores: dict[str, float], min_confidence: float,
 
 
 def hermes_slot(slot: dict) -> dict[str, Any]:
-    """An EdgeLM slot in Hermes' shape (as Rhasspy and Snips emit it)."""
+    """An EdgeLM slot in the Hermes shape both libraries parse: `range` has only start and end (Snips
+    refuses rawStart/rawEnd), both `confidence` (Rhasspy) and `confidenceScore` (Snips), and a Duration
+    carries every field of Snips' value plus `value` in seconds for Rhasspy."""
     value = slot["value"]
+    kind: dict[str, Any]
     if slot["name"] == "duration":
         total = int(value)
-        kind: dict[str, Any] = {"kind": "Duration", "hours": total // 3600, "minutes": total % 3600 // 60,
-                                "seconds": total % 60, "value": value}
+        kind = {"kind": "Duration", "years": 0, "quarters": 0, "months": 0, "weeks": 0, "days": total // 86400,
+                "hours": total % 86400 // 3600, "minutes": total % 3600 // 60, "seconds": total % 60,
+                "precision": "Exact", "value": value}
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         kind = {"kind": "Number", "value": value}
     else:
         kind = {"kind": "Custom", "value": value}
     return {"entity": slot["name"], "slotName": slot["name"], "rawValue": slot["raw"], "value": kind,
-            "confidence": slot["confidence"],
-            "range": {"start": slot["start"], "end": slot["end"], "rawStart": slot["start"], "rawEnd": slot["end"]}}
+            "confidence": slot["confidence"], "confidenceScore": slot["confidence"],
+            "range": {"start": slot["start"], "end": slot["end"]}}

@@ -156,10 +156,10 @@ def test_home_names_said_verbatim_become_slots_the_model_missed():
 def test_hermes_slot_shape():
     number = hermes_slot({"name": "brightness", "value": 50, "raw": "50%", "start": 4, "end": 7, "confidence": 0.9})
     assert number == {"entity": "brightness", "slotName": "brightness", "rawValue": "50%", "confidence": 0.9,
-                      "value": {"kind": "Number", "value": 50},
-                      "range": {"start": 4, "end": 7, "rawStart": 4, "rawEnd": 7}}
-    duration = hermes_slot({"name": "duration", "value": 4210, "raw": "x", "start": 0, "end": 1, "confidence": 1})
-    assert duration["value"] == {"kind": "Duration", "hours": 1, "minutes": 10, "seconds": 10, "value": 4210}
+                      "confidenceScore": 0.9, "value": {"kind": "Number", "value": 50}, "range": {"start": 4, "end": 7}}
+    duration = hermes_slot({"name": "duration", "value": 90010, "raw": "x", "start": 0, "end": 1, "confidence": 1})
+    assert duration["value"] == {"kind": "Duration", "years": 0, "quarters": 0, "months": 0, "weeks": 0, "days": 1,
+                                 "hours": 1, "minutes": 0, "seconds": 10, "precision": "Exact", "value": 90010}
     assert hermes_slot({"name": "area", "value": "Kitchen", "raw": "kitchen", "start": 0, "end": 7,
                         "confidence": 1})["value"] == {"kind": "Custom", "value": "Kitchen"}
 
