@@ -55,7 +55,8 @@ class DeviceProfile:
     default_quantization: str
     ort_preset: str
     threads: int
-    model_memory_budget_mb: int
+    model_memory_budget_mb: int  # bounds the model file, not the process
+    agent_baseline_mb: int  # the agent without a model; with two models, the systemd MemoryMax of a flash
     support: str
     why: str
     extra: dict = field(default_factory=dict)

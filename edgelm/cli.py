@@ -18,6 +18,7 @@ LAZY_COMMANDS = {
     "agent": "edgelm.cmd_agent:agent",
     "ask": "edgelm.cmd_agent:ask",
     "demo": "edgelm.cmd_demo:demo",
+    "flash": "edgelm.cmd_flash:flash",
     "train-intents": "edgelm.cmd_demo:train_intents_cmd",
 }
 

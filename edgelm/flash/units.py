@@ -1,0 +1,79 @@
+"""The files systemd reads on the board: the agent's service, the first-boot install, its system user and
+the permissions of its config. Paths are the board's, absolute."""
+
+from __future__ import annotations
+
+OPT = "/opt/edgelm"
+ETC = "/etc/edgelm"
+STATE = "/var/lib/edgelm"
+USER = "edgelm"
+AGENT_UNIT = "edgelm-agent.service"
+INSTALL_UNIT = "edgelm-install.service"
+
+
+def agent_unit(memory_max_mb: int) -> str:
+    return f"""[Unit]
+Description=EdgeLM agent: language model inference over MQTT
+Documentation=https://pypi.org/project/edgelm/
+Wants=network-online.target
+After=network-online.target {INSTALL_UNIT}
+Requires={INSTALL_UNIT}
+
+[Service]
+Type=simple
+User={USER}
+Group={USER}
+ExecStart={OPT}/venv/bin/python -m edgelm.cli agent run --config {ETC}/agent.toml
+Restart=on-failure
+RestartSec=2
+# answers kept across restarts ($STATE_DIRECTORY)
+StateDirectory=edgelm
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+ReadWritePaths={STATE}
+# the agent's baseline plus two models: an over-the-air swap loads the new one beside the old
+MemoryMax={memory_max_mb}M
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def install_unit(version: str) -> str:
+    return f"""[Unit]
+Description=EdgeLM: build the agent's virtualenv from the offline wheelhouse
+ConditionPathExists=!{OPT}/venvs/{version}/.complete
+After=local-fs.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh {OPT}/install.sh
+"""
+
+
+def install_script(version: str, python: str, extras: str) -> str:
+    """Never touches the network: --no-index, wheels from the wheelhouse only. The previous virtualenv
+    stays under venvs/ so an upgrade can be rolled back by moving the `venv` link."""
+    return f"""#!/bin/sh
+# EdgeLM {version}: install the agent offline (written by `edgelm flash`).
+set -eu
+venv={OPT}/venvs/{version}
+[ -f "$venv/.complete" ] && exit 0
+rm -rf "$venv"
+/usr/bin/python{python} -m venv "$venv"
+"$venv/bin/python" -m pip install --no-index --no-cache-dir --find-links {OPT}/wheelhouse/{version} \\
+    "edgelm[{extras}]=={version}"
+touch "$venv/.complete"
+ln -sfn "venvs/{version}" {OPT}/venv.new
+mv -T {OPT}/venv.new {OPT}/venv
+"""
+
+
+SYSUSERS = f'u {USER} - "EdgeLM agent" {STATE} /usr/sbin/nologin\n'
+TMPFILES = f"""d {STATE} 0750 {USER} {USER} -
+z {ETC} 0750 root {USER} -
+z {ETC}/agent.toml 0600 {USER} {USER} -
+"""
