@@ -123,7 +123,13 @@ class Agent:
                                                       daemon=True)
             self._telemetry_thread.start()
         info = self.model.info
-        log.info("agent %s online: %s %s on %s", cfg.device_id, info["name"], info["version"], info["runtime"])
+        got = list(getattr(self.model.loaded.runtime, "providers", []))
+        log.info("agent %s online: %s %s on %s, execution providers %s", cfg.device_id, info["name"], info["version"],
+                 info["runtime"], ", ".join(got) or "-")
+        missing = [p for p in self.profile.ort_providers if info["runtime"] == "onnxruntime" and p not in got]
+        if missing:  # e.g. a Jetson without NVIDIA's onnxruntime-gpu: it runs, but on the CPU
+            log.warning("profile %s asks for %s, which this onnxruntime does not offer; running on %s",
+                        self.profile.name, ", ".join(missing), ", ".join(got))
 
     def _open_answer_store(self) -> None:
         """Answers from before a restart, so a redelivered request is answered, not run again."""

@@ -166,3 +166,21 @@ def test_each_refusal_is_one_line_and_writes_nothing(bert_bundle, bert_tflite_bu
     with pytest.raises(FlashError, match="allows 0 MB"):
         flash_rootfs(root, FlashOptions(bert_bundle, tight, "mqtt://a:1883", "k"), False, lambda w: None)
     shutil.rmtree(tmp_path / "keys")
+
+
+def test_the_agent_says_which_execution_provider_it_really_got(bert_bundle, broker, device_id, caplog):
+    """A Jetson profile asks for TensorRT and CUDA; without NVIDIA's onnxruntime-gpu the agent runs on the
+    CPU and says so at start (docs: README, Put it on a board, Jetson)."""
+    import logging
+
+    from edge_agent.service import Agent
+
+    config = load_config(None, env={}, bundle=str(bert_bundle), broker=broker.url, device_id=device_id,
+                         device="jetson-orin-nano", telemetry_interval_s=0)
+    agent = Agent(config)
+    with caplog.at_level(logging.INFO, logger="edge_agent.service"):
+        agent.start()
+        agent.stop()
+    said = caplog.text
+    assert "execution providers CPUExecutionProvider" in said
+    assert "asks for TensorrtExecutionProvider, CUDAExecutionProvider" in said
