@@ -25,6 +25,13 @@ def read_temperature_c(root: Path = THERMAL_ROOT) -> float | None:
     return round(max(readings), 1) if readings else None
 
 
+def _load() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:  # no /proc/loadavg
+        return None
+
+
 class Stats:
     def __init__(self) -> None:
         self.started = time.monotonic()
@@ -41,7 +48,7 @@ class Stats:
 
             self._proc = psutil.Process(os.getpid())
             self._proc.cpu_percent(None)  # first call primes the counter
-        except ImportError:
+        except Exception:  # no psutil, or no /proc (a chroot, some containers): telemetry without them
             self._proc = None
 
     def record(self, total_ms: float) -> None:
@@ -75,8 +82,11 @@ class Stats:
     def snapshot(self, queue_depth: int, model: dict) -> dict:
         rss = cpu = None
         if self._proc is not None:
-            rss = round(self._proc.memory_info().rss / 2**20, 1)
-            cpu = round(self._proc.cpu_percent(None), 1)
+            try:
+                rss = round(self._proc.memory_info().rss / 2**20, 1)
+                cpu = round(self._proc.cpu_percent(None), 1)
+            except Exception:  # /proc went away or is not readable: report nulls, never fail
+                rss = cpu = None
         with self._lock:
             counts = {"requests": self.requests, "errors": self.errors,
                       "errors_by_kind": dict(self.errors_by_kind), "duplicates": self.duplicates,
@@ -89,7 +99,7 @@ class Stats:
             "cpu_percent": cpu,
             "rss_mb": rss,
             "temperature_c": read_temperature_c(),
-            "load": [round(x, 2) for x in os.getloadavg()],
+            "load": _load(),
             "queue_depth": queue_depth,
             "latency_ms": self.percentiles(),
             "model": model,

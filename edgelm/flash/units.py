@@ -62,10 +62,12 @@ def install_script(version: str, python: str, extras: str) -> str:
 set -eu
 venv={OPT}/venvs/{version}
 [ -f "$venv/.complete" ] && exit 0
+wheels={OPT}/wheelhouse/{version}
 rm -rf "$venv"
-/usr/bin/python{python} -m venv "$venv"
-"$venv/bin/python" -m pip install --no-index --no-cache-dir --find-links {OPT}/wheelhouse/{version} \\
-    "edgelm[{extras}]=={version}"
+# --without-pip: no ensurepip (python3-venv may be missing); pip runs from its own wheel instead
+/usr/bin/python{python} -m venv --without-pip "$venv"
+"$venv/bin/python" "$(ls "$wheels"/pip-*.whl | head -n 1)/pip" install --no-index --no-cache-dir \\
+    --find-links "$wheels" "edgelm[{extras}]=={version}"
 touch "$venv/.complete"
 ln -sfn "venvs/{version}" {OPT}/venv.new
 mv -T {OPT}/venv.new {OPT}/venv

@@ -33,7 +33,9 @@ def build(target: Target, runtime: str, dest: Path, extra_wheels: list[Path] | N
            "--python-version", target.python, "--implementation", "cp", "--find-links", str(dest)]
     for tag in target.platform_tags():
         cmd += ["--platform", tag]
-    done = subprocess.run([*cmd, f"{own}[{extras_for(runtime)}]"], capture_output=True, text=True,
+    # pip itself too: the board installs with it from the wheelhouse, needing neither ensurepip
+    # (python3-venv) nor the network
+    done = subprocess.run([*cmd, f"{own}[{extras_for(runtime)}]", "pip"], capture_output=True, text=True,
                           timeout=PIP_TIMEOUT_S)
     if done.returncode != 0:
         raise FlashError(_why_not(done.stderr, target))

@@ -1,0 +1,57 @@
+"""The wheelhouse really installs and runs on arm64: flash into an arm64 Debian Bookworm root, install the
+wheelhouse offline as the first-boot unit does (under QEMU, in a chroot: the same paths as on the board),
+start the agent from that virtualenv against the test's Mosquitto, and ask it. Marked slow."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+
+import pytest
+from arm64_root import arm64_root, board_copy
+from click.testing import CliRunner
+
+from edge_agent.client import EdgeClient
+from edgelm.cli import cli
+
+QEMU = "/usr/bin/qemu-aarch64-static"  # inside the root
+VENV = "/opt/edgelm/venvs/0.1.0"
+
+
+@pytest.mark.slow
+def test_a_flashed_arm64_root_installs_offline_and_serves(bert_bundle, broker, device_id, tmp_path):
+    board = board_copy(arm64_root(), tmp_path / "board")
+    flashed = CliRunner().invoke(cli, ["flash", str(bert_bundle), "--device", "rpi5", "--rootfs", str(board),
+                                       "--broker", broker.url, "--device-id", device_id])
+    assert flashed.exit_code == 0, flashed.output
+    wheels = board / "opt/edgelm/wheelhouse/0.1.0"
+    pip = next(wheels.glob("pip-*.whl")).name
+    started = time.monotonic()
+    # What install.sh does; QEMU has no binfmt here, so each step is one process (pip spawns none for wheels).
+    # --no-compile only saves the test ~20 s of emulated bytecode compiling.
+    for step in (["/usr/bin/python3.11", "-m", "venv", "--without-pip", VENV],
+                 [f"{VENV}/bin/python", f"/opt/edgelm/wheelhouse/0.1.0/{pip}/pip", "install", "--no-index",
+                  "--no-cache-dir", "--no-compile", "--find-links", "/opt/edgelm/wheelhouse/0.1.0",
+                  "edgelm[agent,onnx]==0.1.0"]):
+        done = subprocess.run(["chroot", str(board), QEMU, *step], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+    installed = time.monotonic() - started
+    agent = subprocess.Popen(["chroot", str(board), QEMU, f"{VENV}/bin/python", "-m", "edgelm.cli", "agent", "run",
+                              "--config", "/etc/edgelm/agent.toml"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    try:
+        with EdgeClient(broker.url) as client:
+            online = threading.Event()
+            client.conn.subscribe(f"edgelm/{device_id}/status",
+                                  lambda m: online.set() if not m.retain and b'"online"' in m.payload else None)
+            assert online.wait(120), "the arm64 agent never came online"
+            to_online = time.monotonic() - started
+            answers = [client.request(text, device=device_id, timeout=30)
+                       for text in ("turn on the kitchen light", "lock the front door")]
+    finally:
+        agent.terminate()
+        log = agent.communicate(timeout=30)[0]
+    print(f"arm64 under QEMU: offline install {installed:.1f} s, install + start to online {to_online:.1f} s")
+    assert all("intent" in a for a in answers), log[-2000:]
+    assert "execution providers CPUExecutionProvider" in log
