@@ -32,8 +32,8 @@ def test_a_flashed_arm64_root_installs_offline_and_serves(bert_bundle, broker, d
     # --no-compile only saves the test ~20 s of emulated bytecode compiling.
     for step in (["/usr/bin/python3.11", "-m", "venv", "--without-pip", VENV],
                  [f"{VENV}/bin/python", f"/opt/edgelm/wheelhouse/0.1.0/{pip}/pip", "install", "--no-index",
-                  "--no-cache-dir", "--no-compile", "--find-links", "/opt/edgelm/wheelhouse/0.1.0",
-                  "edgelm[agent,onnx]==0.1.0"]):
+                  "--no-cache-dir", "--no-deps", "--no-compile",
+                  *sorted(f"/opt/edgelm/wheelhouse/0.1.0/{w.name}" for w in wheels.glob("*.whl"))]):
         done = subprocess.run(["chroot", str(board), QEMU, *step], capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
     installed = time.monotonic() - started
@@ -52,6 +52,11 @@ def test_a_flashed_arm64_root_installs_offline_and_serves(bert_bundle, broker, d
     finally:
         agent.terminate()
         log = agent.communicate(timeout=30)[0]
-    print(f"arm64 under QEMU: offline install {installed:.1f} s, install + start to online {to_online:.1f} s")
+    site = board / "opt/edgelm/venvs/0.1.0/lib/python3.11/site-packages"
+    site_mb = sum(f.stat().st_size for f in site.rglob("*") if f.is_file()) / 2**20
+    wheels_mb = sum(f.stat().st_size for f in wheels.glob("*.whl")) / 2**20
+    print(f"arm64 under QEMU: offline install {installed:.1f} s, install + start to online {to_online:.1f} s; "
+          f"wheelhouse {wheels_mb:.1f} MB, site-packages {site_mb:.1f} MB (no bytecode)")
     assert all("intent" in a for a in answers), log[-2000:]
+    assert not (site / "huggingface_hub").exists()  # left out: the agent never imports it
     assert "execution providers CPUExecutionProvider" in log

@@ -54,7 +54,7 @@ ExecStart=/bin/sh {OPT}/install.sh
 """
 
 
-def install_script(version: str, python: str, extras: str) -> str:
+def install_script(version: str, python: str) -> str:
     """Never touches the network: --no-index, wheels from the wheelhouse only. The previous virtualenv
     stays under venvs/ so an upgrade can be rolled back by moving the `venv` link."""
     return f"""#!/bin/sh
@@ -66,8 +66,9 @@ wheels={OPT}/wheelhouse/{version}
 rm -rf "$venv"
 # --without-pip: no ensurepip (python3-venv may be missing); pip runs from its own wheel instead
 /usr/bin/python{python} -m venv --without-pip "$venv"
-"$venv/bin/python" "$(ls "$wheels"/pip-*.whl | head -n 1)/pip" install --no-index --no-cache-dir \\
-    --find-links "$wheels" "edgelm[{extras}]=={version}"
+# --no-deps: the wheelhouse is the exact set (edgelm flash left out what the agent never imports)
+"$venv/bin/python" "$(ls "$wheels"/pip-*.whl | head -n 1)/pip" install --no-index --no-cache-dir --no-deps \\
+    "$wheels"/*.whl
 touch "$venv/.complete"
 ln -sfn "venvs/{version}" {OPT}/venv.new
 mv -T {OPT}/venv.new {OPT}/venv

@@ -7,7 +7,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name, parse_wheel_filename
 
 import edge_agent
 from edgelm.flash import FlashError
@@ -15,6 +19,14 @@ from edgelm.flash.target import Target
 
 RUNTIME_EXTRAS = {"onnxruntime": "onnx", "litert": "litert"}
 PIP_TIMEOUT_S = 600
+# Dependencies of dependencies that the agent never imports, left out of the board's virtualenv (with
+# whatever only they pull in). The board installs the wheelhouse with --no-deps, exactly as it is.
+LEFT_OUT = {
+    "huggingface-hub": "tokenizers needs it only for Tokenizer.from_pretrained (the hub); the agent loads "
+                       "tokenizer.json from the bundle",
+    "hf-xet": "the hub's download accelerator, for huggingface-hub",
+    "pygments": "rich's syntax highlighting; the agent logs plain lines",
+}
 
 
 def extras_for(runtime: str) -> str:
@@ -39,7 +51,42 @@ def build(target: Target, runtime: str, dest: Path, extra_wheels: list[Path] | N
                           timeout=PIP_TIMEOUT_S)
     if done.returncode != 0:
         raise FlashError(_why_not(done.stderr, target))
+    keep = needed(sorted(dest.glob("*.whl")), own, extras_for(runtime), target)
+    for wheel in dest.glob("*.whl"):
+        if wheel not in keep and wheel.name not in {w.name for w in extra_wheels or []}:
+            wheel.unlink()
     return sorted(dest.glob("*.whl"))
+
+
+def needed(wheels: list[Path], root: Path, extras: str, target: Target) -> set[Path]:
+    """The wheels `root[extras]` needs on `target`, following Requires-Dist but never into LEFT_OUT (pip is
+    kept: the board installs with it)."""
+    by_name = {canonicalize_name(parse_wheel_filename(w.name)[0]): w for w in wheels}
+    environment = {"python_version": target.python, "python_full_version": f"{target.python}.0",
+                   "platform_machine": target.arch, "sys_platform": "linux", "platform_system": "Linux",
+                   "implementation_name": "cpython", "platform_python_implementation": "CPython", "os_name": "posix"}
+    keep = {root, by_name[canonicalize_name("pip")]}
+    todo = [(root, set(extras.split(",")))]
+    while todo:
+        wheel, wanted = todo.pop()
+        for requirement in _requires(wheel):
+            name = canonicalize_name(requirement.name)
+            if name in LEFT_OUT or name not in by_name:
+                continue
+            marker_ok = requirement.marker is None or any(
+                requirement.marker.evaluate({**environment, "extra": extra}) for extra in wanted | {""})
+            if marker_ok and by_name[name] not in keep:
+                keep.add(by_name[name])
+                todo.append((by_name[name], set(requirement.extras)))
+    return keep
+
+
+def _requires(wheel: Path) -> list[Requirement]:
+    with zipfile.ZipFile(wheel) as archive:
+        metadata = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        text = archive.read(metadata).decode("utf-8", "replace")
+    return [Requirement(line.split(":", 1)[1].strip()) for line in text.splitlines()
+            if line.startswith("Requires-Dist:")]
 
 
 def _edgelm_wheel(dest: Path) -> Path:
