@@ -10,8 +10,13 @@ import click
 @click.command()
 @click.argument("bundle", type=click.Path(path_type=Path), required=False)
 @click.option("--device", "device_name", required=True, help="Board profile (edgelm devices list).")
-@click.option("--rootfs", type=click.Path(path_type=Path), required=True,
+@click.option("--rootfs", type=click.Path(path_type=Path), default=None,
               help="The board's root filesystem, mounted (an SD card or an image).")
+@click.option("--ssh", "ssh_destination", default=None, help="A running board: USER@HOST[:PORT] (OpenSSH client).")
+@click.option("-i", "--identity", default=None, help="With --ssh: the private key (as ssh -i).")
+@click.option("-J", "--jump", default=None, help="With --ssh: jump host(s) (as ssh -J).")
+@click.option("--ssh-option", "ssh_options", multiple=True, help="With --ssh: an ssh -o option (repeatable).")
+@click.option("--ssh-root", default="/", show_default=True, help="With --ssh: where the board's / is (a prefix).")
 @click.option("--broker", default=None, help="mqtt://host:1883 or mqtts://host:8883, as the board sees it.")
 @click.option("--device-id", default=None, help="The agent's id (default: the device profile's name).")
 @click.option("--group", default=None)
@@ -25,14 +30,20 @@ import click
 @click.option("--dry-run", is_flag=True, help="Check everything and list what would be written.")
 @click.option("--remove", is_flag=True, help="Remove the agent (models and answers stay unless --purge).")
 @click.option("--purge", is_flag=True, help="With --remove: also /var/lib/edgelm.")
-def flash(bundle, device_name, rootfs, broker, device_id, group, config_file, trust_key, require_signed, extra_wheels,
-          dry_run, remove, purge) -> None:
-    """Put the agent, BUNDLE, an offline wheelhouse and systemd units onto a board's root filesystem."""
+def flash(bundle, device_name, rootfs, ssh_destination, identity, jump, ssh_options, ssh_root, broker, device_id,
+          group, config_file, trust_key, require_signed, extra_wheels, dry_run, remove, purge) -> None:
+    """Put the agent, BUNDLE, an offline wheelhouse and systemd units onto a board: its root filesystem
+    (--rootfs) or the running board over SSH (--ssh; success only once the agent is online)."""
     import devices
     from edgelm.flash import FlashError
     from edgelm.flash.rootfs import FlashOptions, flash_rootfs
     from edgelm.flash.rootfs import remove as remove_agent
+    from edgelm.flash.ssh import SshTarget, flash_ssh
 
+    if (rootfs is None) == (ssh_destination is None):
+        raise click.UsageError("give exactly one of --rootfs DIR or --ssh USER@HOST")
+    if remove and rootfs is None:
+        raise click.UsageError("--remove works on --rootfs (over SSH: not yet)")
     if remove:
         for path in remove_agent(rootfs, purge):
             click.echo(f"removed {path}")
@@ -43,10 +54,20 @@ def flash(bundle, device_name, rootfs, broker, device_id, group, config_file, tr
         profile = devices.get_profile(device_name)
         opts = FlashOptions(bundle, profile, broker, device_id or profile.name, group, config_file, trust_key,
                             require_signed, list(extra_wheels))
-        actions = flash_rootfs(rootfs, opts, dry_run, warn=lambda w: click.echo(f"warning: {w}", err=True))
+        warn = lambda w: click.echo(f"warning: {w}", err=True)  # noqa: E731
+        if rootfs is not None:
+            actions = flash_rootfs(rootfs, opts, dry_run, warn)
+        else:
+            ssh_args = [*(["-i", identity] if identity else []), *(["-J", jump] if jump else []),
+                        *(arg for option in ssh_options for arg in ("-o", option))]
+            actions = flash_ssh(SshTarget(ssh_destination, ssh_args, ssh_root), opts, dry_run, warn)
     except (FlashError, devices.UnknownDeviceError) as exc:
         raise click.ClickException(str(exc)) from exc
     for action in actions:
         click.echo(("would " if dry_run else "") + action.describe())
-    if not dry_run:
+    if dry_run:
+        return
+    if rootfs is not None:
         click.echo(f"flashed {rootfs}: the agent installs itself at first boot and starts as edgelm-agent.service")
+    else:
+        click.echo(f"flashed {ssh_destination}: edgelm-agent.service is running and {opts.device_id} is online")

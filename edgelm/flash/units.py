@@ -56,22 +56,24 @@ ExecStart=/bin/sh {OPT}/install.sh
 
 def install_script(version: str, python: str) -> str:
     """Never touches the network: --no-index, wheels from the wheelhouse only. The previous virtualenv
-    stays under venvs/ so an upgrade can be rolled back by moving the `venv` link."""
+    stays under venvs/ so an upgrade can be rolled back by moving the `venv` link. EDGELM_ROOT prefixes
+    every path (empty on a board)."""
     return f"""#!/bin/sh
 # EdgeLM {version}: install the agent offline (written by `edgelm flash`).
 set -eu
-venv={OPT}/venvs/{version}
+R="${{EDGELM_ROOT:-}}"
+venv="$R{OPT}/venvs/{version}"
 [ -f "$venv/.complete" ] && exit 0
-wheels={OPT}/wheelhouse/{version}
+wheels="$R{OPT}/wheelhouse/{version}"
 rm -rf "$venv"
 # --without-pip: no ensurepip (python3-venv may be missing); pip runs from its own wheel instead
-/usr/bin/python{python} -m venv --without-pip "$venv"
+"$R/usr/bin/python{python}" -m venv --without-pip "$venv"
 # --no-deps: the wheelhouse is the exact set (edgelm flash left out what the agent never imports)
 "$venv/bin/python" "$(ls "$wheels"/pip-*.whl | head -n 1)/pip" install --no-index --no-cache-dir --no-deps \\
     "$wheels"/*.whl
 touch "$venv/.complete"
-ln -sfn "venvs/{version}" {OPT}/venv.new
-mv -T {OPT}/venv.new {OPT}/venv
+ln -sfn "venvs/{version}" "$R{OPT}/venv.new"
+mv -T "$R{OPT}/venv.new" "$R{OPT}/venv"
 """
 
 
