@@ -38,14 +38,17 @@ def flash(bundle, device_name, rootfs, ssh_destination, identity, jump, ssh_opti
     from edgelm.flash import FlashError
     from edgelm.flash.rootfs import FlashOptions, flash_rootfs
     from edgelm.flash.rootfs import remove as remove_agent
-    from edgelm.flash.ssh import SshTarget, flash_ssh
+    from edgelm.flash.ssh import SshTarget, flash_ssh, remove_ssh
 
     if (rootfs is None) == (ssh_destination is None):
         raise click.UsageError("give exactly one of --rootfs DIR or --ssh USER@HOST")
-    if remove and rootfs is None:
-        raise click.UsageError("--remove works on --rootfs (over SSH: not yet)")
     if remove:
-        for path in remove_agent(rootfs, purge):
+        try:
+            removed = remove_agent(rootfs, purge) if rootfs is not None else remove_ssh(
+                SshTarget(ssh_destination, _ssh_args(identity, jump, ssh_options), ssh_root), purge)
+        except FlashError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for path in removed:
             click.echo(f"removed {path}")
         return
     if bundle is None or broker is None:
@@ -58,9 +61,8 @@ def flash(bundle, device_name, rootfs, ssh_destination, identity, jump, ssh_opti
         if rootfs is not None:
             actions = flash_rootfs(rootfs, opts, dry_run, warn)
         else:
-            ssh_args = [*(["-i", identity] if identity else []), *(["-J", jump] if jump else []),
-                        *(arg for option in ssh_options for arg in ("-o", option))]
-            actions = flash_ssh(SshTarget(ssh_destination, ssh_args, ssh_root), opts, dry_run, warn)
+            actions = flash_ssh(SshTarget(ssh_destination, _ssh_args(identity, jump, ssh_options), ssh_root), opts,
+                                dry_run, warn)
     except (FlashError, devices.UnknownDeviceError) as exc:
         raise click.ClickException(str(exc)) from exc
     for action in actions:
@@ -71,3 +73,8 @@ def flash(bundle, device_name, rootfs, ssh_destination, identity, jump, ssh_opti
         click.echo(f"flashed {rootfs}: the agent installs itself at first boot and starts as edgelm-agent.service")
     else:
         click.echo(f"flashed {ssh_destination}: edgelm-agent.service is running and {opts.device_id} is online")
+
+
+def _ssh_args(identity: str | None, jump: str | None, options: tuple[str, ...]) -> list[str]:
+    return [*(["-i", identity] if identity else []), *(["-J", jump] if jump else []),
+            *(arg for option in options for arg in ("-o", option))]

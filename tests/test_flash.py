@@ -74,7 +74,7 @@ def test_flash_writes_an_installable_board(bert_bundle, tmp_path, system):
     assert "MemoryMax=" in (root / "etc/systemd/system/edgelm-agent.service").read_text()
     install = (root / "opt/edgelm/install.sh").read_text()
     assert "--no-index" in install
-    assert f"/usr/bin/python{target.python} -m venv" in install
+    assert f"$R/usr/bin/python{target.python}\" -m venv --without-pip" in install
     _assert_wheels_fit(root / "opt/edgelm/wheelhouse/0.1.0", target)
     _assert_systemd_accepts(root / "etc/systemd/system", tmp_path / "verify")
 

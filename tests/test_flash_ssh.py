@@ -24,6 +24,7 @@ from edgelm.cli import cli
 STANDIN = r"""#!/bin/sh
 R="$EDGELM_TEST_ROOT"
 echo "$*" >> "$R/systemctl.log"
+if [ "$1 $2" = "disable --now" ]; then kill "$(cat "$R/agent.pid")"; exit 0; fi
 [ "$1 $2" = "enable --now" ] || exit 0
 set -- $(sed -n 's/^ExecStart=//p' "$R/etc/systemd/system/$3")
 prog="$R$1"; shift
@@ -105,3 +106,17 @@ def test_flash_over_ssh_installs_enables_and_waits_for_online(bert_bundle, broke
     assert os.readlink(root / "opt/edgelm/venv") == "venvs/0.1.0"
     assert "edgelm:" not in Path("/etc/passwd").read_text()  # the real /etc and /opt are untouched
     assert not Path("/opt/edgelm").exists()
+    removed = CliRunner().invoke(cli, ["flash", "--device", "x86-64", *ssh, "--remove"])
+    assert removed.exit_code == 0, removed.output
+    assert (root / "systemctl.log").read_text().splitlines()[2:] == ["disable --now edgelm-agent.service",
+                                                                       "daemon-reload"]
+    assert not (root / "opt/edgelm").exists()
+    assert not (root / "etc/edgelm").exists()
+    assert (root / "var/lib/edgelm/models/current/manifest.json").exists()  # kept without --purge
+    pid = int((root / "agent.pid").read_text())
+    for _ in range(100):  # the agent stops
+        if not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower():
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("the agent still runs after --remove")

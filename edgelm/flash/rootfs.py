@@ -110,11 +110,14 @@ def flash_rootfs(root: Path, opts: FlashOptions, dry_run: bool, warn: Callable[[
     return actions
 
 
+REMOVED = [f"/etc/systemd/system/multi-user.target.wants/{units.AGENT_UNIT}",
+           f"/etc/systemd/system/{units.AGENT_UNIT}", f"/etc/systemd/system/{units.INSTALL_UNIT}",
+           "/etc/sysusers.d/edgelm.conf", "/etc/tmpfiles.d/edgelm.conf", units.ETC, units.OPT]
+
+
 def remove(root: Path, purge: bool) -> list[str]:
     """What `edgelm flash --remove` deletes; /var/lib/edgelm (models, answers) only with purge."""
-    paths = [f"/etc/systemd/system/multi-user.target.wants/{units.AGENT_UNIT}",
-             f"/etc/systemd/system/{units.AGENT_UNIT}", f"/etc/systemd/system/{units.INSTALL_UNIT}",
-             "/etc/sysusers.d/edgelm.conf", "/etc/tmpfiles.d/edgelm.conf", units.ETC, units.OPT]
+    paths = list(REMOVED)
     if purge:
         paths.append(units.STATE)
     for path in paths:

@@ -82,6 +82,17 @@ def flash_ssh(target: SshTarget, opts: FlashOptions, dry_run: bool, warn: Callab
     return actions
 
 
+def remove_ssh(target: SshTarget, purge: bool) -> list[str]:
+    """Stop and disable the agent, then delete what flash wrote; /var/lib/edgelm only with purge."""
+    from edgelm.flash.rootfs import REMOVED
+
+    root = shlex.quote(target.root.rstrip("/") or "")
+    paths = [*REMOVED, *([units.STATE] if purge else [])]
+    target.run(f"R={root}\nsystemctl disable --now {units.AGENT_UNIT} || true\n"
+               + "".join(f'rm -rf "$R{path}"\n' for path in paths) + "systemctl daemon-reload || true\n")
+    return paths
+
+
 def _shadow_root(probe: str, shadow: Path) -> bool:
     """A local tree with just what read_rootfs reads, rebuilt from the board's answers."""
     parts = probe.split("@@\n")
