@@ -33,7 +33,8 @@ def test_a_flashed_arm64_root_installs_offline_and_serves(bert_bundle, broker, d
     for step in (["/usr/bin/python3.11", "-m", "venv", "--without-pip", VENV],
                  [f"{VENV}/bin/python", f"/opt/edgelm/wheelhouse/0.1.0/{pip}/pip", "install", "--no-index",
                   "--no-cache-dir", "--no-deps", "--no-compile",
-                  *sorted(f"/opt/edgelm/wheelhouse/0.1.0/{w.name}" for w in wheels.glob("*.whl"))]):
+                  *sorted(f"/opt/edgelm/wheelhouse/0.1.0/{w.name}" for w in wheels.glob("*.whl")
+                          if not w.name.startswith("pip-"))]):
         done = subprocess.run(["chroot", str(board), QEMU, *step], capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
     installed = time.monotonic() - started
@@ -59,4 +60,5 @@ def test_a_flashed_arm64_root_installs_offline_and_serves(bert_bundle, broker, d
           f"wheelhouse {wheels_mb:.1f} MB, site-packages {site_mb:.1f} MB (no bytecode)")
     assert all("intent" in a for a in answers), log[-2000:]
     assert not (site / "huggingface_hub").exists()  # left out: the agent never imports it
+    assert site_mb <= 160  # the goal (bytecode adds ~34 MB where it is compiled)
     assert "execution providers CPUExecutionProvider" in log

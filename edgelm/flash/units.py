@@ -68,9 +68,10 @@ wheels="$R{OPT}/wheelhouse/{version}"
 rm -rf "$venv"
 # --without-pip: no ensurepip (python3-venv may be missing); pip runs from its own wheel instead
 "$R/usr/bin/python{python}" -m venv --without-pip "$venv"
-# --no-deps: the wheelhouse is the exact set (edgelm flash left out what the agent never imports)
+# --no-deps: the wheelhouse is the exact set (edgelm flash left out what the agent never imports); pip
+# itself stays a wheel (14 MB the agent never needs in its virtualenv)
 "$venv/bin/python" "$(ls "$wheels"/pip-*.whl | head -n 1)/pip" install --no-index --no-cache-dir --no-deps \\
-    "$wheels"/*.whl
+    $(ls "$wheels"/*.whl | grep -v '/pip-[0-9]')
 touch "$venv/.complete"
 ln -sfn "venvs/{version}" "$R{OPT}/venv.new"
 mv -T "$R{OPT}/venv.new" "$R{OPT}/venv"
