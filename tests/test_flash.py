@@ -184,3 +184,38 @@ def test_the_agent_says_which_execution_provider_it_really_got(bert_bundle, brok
     said = caplog.text
     assert "execution providers CPUExecutionProvider" in said
     assert "asks for TensorrtExecutionProvider, CUDAExecutionProvider" in said
+
+
+def _fake_wheel(folder: Path, name: str, version: str, tag: str, requires: list[str]) -> Path:
+    """A minimal valid wheel (what NVIDIA's JetPack onnxruntime-gpu looks like to pip: a name, tags, deps)."""
+    import zipfile
+
+    dist = f"{name.replace('-', '_')}-{version}"
+    wheel = folder / f"{dist}-{tag}.whl"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n" + "".join(
+        f"Requires-Dist: {r}\n" for r in requires)
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr(f"{dist}.dist-info/METADATA", metadata)
+        archive.writestr(f"{dist}.dist-info/WHEEL", f"Wheel-Version: 1.0\nRoot-Is-Purelib: false\nTag: {tag}\n")
+        archive.writestr(f"{dist}.dist-info/RECORD", "")
+    return wheel
+
+
+def test_signed_bundles_and_a_jetpack_runtime_wheel(bert_bundle, tmp_path):
+    from edge_agent import signing
+
+    signed = tmp_path / "signed"
+    shutil.copytree(bert_bundle, signed)
+    private, public = signing.generate_keys(tmp_path / "keys")
+    assert CliRunner().invoke(cli, ["sign", str(signed), "--key", str(private)]).exit_code == 0
+    root = make_rootfs(tmp_path / "root", "bookworm")
+    gpu = _fake_wheel(tmp_path, "onnxruntime-gpu", "1.23.0", "cp311-cp311-manylinux_2_35_aarch64",
+                      ["numpy>=1.21", "protobuf"])
+    result = _flash(str(signed), "--device", "jetson-orin-nano", "--rootfs", str(root), "--broker", "mqtt://a:1883",
+                    "--trust-key", str(public), "--require-signed", "--extra-wheel", str(gpu))
+    assert result.exit_code == 0, result.output
+    assert (root / "etc/edgelm/trust.pub").read_bytes() == public.read_bytes()
+    assert load_config(root / "etc/edgelm/agent.toml", env={}).trust_key == "/etc/edgelm/trust.pub"
+    names = {str(parse_wheel_filename(w.name)[0]) for w in (root / "opt/edgelm/wheelhouse/0.1.0").glob("*.whl")}
+    assert {"onnxruntime-gpu", "protobuf", "numpy"} <= names
+    assert "onnxruntime" not in names  # PyPI's CPU build would install the same package beside it

@@ -41,32 +41,36 @@ def build(target: Target, runtime: str, dest: Path, extra_wheels: list[Path] | N
     for wheel in extra_wheels or []:  # e.g. NVIDIA's onnxruntime-gpu for JetPack, not on PyPI
         (dest / wheel.name).write_bytes(wheel.read_bytes())
     own = _edgelm_wheel(dest)
+    # A runtime brought as an extra wheel (NVIDIA's onnxruntime-gpu for JetPack) replaces PyPI's: asking for
+    # edgelm[onnx] too would pull the CPU onnxruntime beside it, and both install the same package.
+    extras = "agent" if any(_dist(w).startswith("onnxruntime") for w in extra_wheels or []) else extras_for(runtime)
     cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest", str(dest),
            "--python-version", target.python, "--implementation", "cp", "--find-links", str(dest)]
     for tag in target.platform_tags():
         cmd += ["--platform", tag]
     # pip itself too: the board installs with it from the wheelhouse, needing neither ensurepip
     # (python3-venv) nor the network
-    done = subprocess.run([*cmd, f"{own}[{extras_for(runtime)}]", "pip"], capture_output=True, text=True,
+    brought = [dest / w.name for w in extra_wheels or []]
+    done = subprocess.run([*cmd, f"{own}[{extras}]", "pip", *map(str, brought)], capture_output=True, text=True,
                           timeout=PIP_TIMEOUT_S)
     if done.returncode != 0:
         raise FlashError(_why_not(done.stderr, target))
-    keep = needed(sorted(dest.glob("*.whl")), own, extras_for(runtime), target)
+    keep = needed(sorted(dest.glob("*.whl")), [(own, extras), *((w, "") for w in brought)], target)
     for wheel in dest.glob("*.whl"):
-        if wheel not in keep and wheel.name not in {w.name for w in extra_wheels or []}:
+        if wheel not in keep:
             wheel.unlink()
     return sorted(dest.glob("*.whl"))
 
 
-def needed(wheels: list[Path], root: Path, extras: str, target: Target) -> set[Path]:
-    """The wheels `root[extras]` needs on `target`, following Requires-Dist but never into LEFT_OUT (pip is
-    kept: the board installs with it)."""
+def needed(wheels: list[Path], roots: list[tuple[Path, str]], target: Target) -> set[Path]:
+    """The wheels the roots (wheel, its extras) need on `target`, following Requires-Dist but never into
+    LEFT_OUT (pip is kept: the board installs with it)."""
     by_name = {canonicalize_name(parse_wheel_filename(w.name)[0]): w for w in wheels}
     environment = {"python_version": target.python, "python_full_version": f"{target.python}.0",
                    "platform_machine": target.arch, "sys_platform": "linux", "platform_system": "Linux",
                    "implementation_name": "cpython", "platform_python_implementation": "CPython", "os_name": "posix"}
-    keep = {root, by_name[canonicalize_name("pip")]}
-    todo = [(root, set(extras.split(",")))]
+    keep = {by_name[canonicalize_name("pip")], *(root for root, _ in roots)}
+    todo = [(root, set(extras.split(",")) - {""}) for root, extras in roots]
     while todo:
         wheel, wanted = todo.pop()
         for requirement in _requires(wheel):
@@ -79,6 +83,10 @@ def needed(wheels: list[Path], root: Path, extras: str, target: Target) -> set[P
                 keep.add(by_name[name])
                 todo.append((by_name[name], set(requirement.extras)))
     return keep
+
+
+def _dist(wheel: Path) -> str:
+    return str(canonicalize_name(parse_wheel_filename(wheel.name)[0]))
 
 
 def _requires(wheel: Path) -> list[Requirement]:
