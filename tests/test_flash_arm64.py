@@ -4,6 +4,7 @@ start the agent from that virtualenv against the test's Mosquitto, and ask it. M
 
 from __future__ import annotations
 
+import re
 import subprocess
 import threading
 import time
@@ -16,7 +17,6 @@ from edge_agent.client import EdgeClient
 from edgelm.cli import cli
 
 QEMU = "/usr/bin/qemu-aarch64-static"  # inside the root
-VENV = "/opt/edgelm/venvs/0.1.0"
 
 
 @pytest.mark.slow
@@ -27,18 +27,21 @@ def test_a_flashed_arm64_root_installs_offline_and_serves(bert_bundle, broker, d
     assert flashed.exit_code == 0, flashed.output
     wheels = board / "opt/edgelm/wheelhouse/0.1.0"
     pip = next(wheels.glob("pip-*.whl")).name
+    venv_id = re.search(r'venv="\$R/opt/edgelm/venvs/([^"]+)"', (board / "opt/edgelm/install.sh").read_text())
+    assert venv_id is not None
+    venv = f"/opt/edgelm/venvs/{venv_id.group(1)}"
     started = time.monotonic()
     # What install.sh does; QEMU has no binfmt here, so each step is one process (pip spawns none for wheels).
     # --no-compile only saves the test ~20 s of emulated bytecode compiling.
-    for step in (["/usr/bin/python3.11", "-m", "venv", "--without-pip", VENV],
-                 [f"{VENV}/bin/python", f"/opt/edgelm/wheelhouse/0.1.0/{pip}/pip", "install", "--no-index",
+    for step in (["/usr/bin/python3.11", "-m", "venv", "--without-pip", venv],
+                 [f"{venv}/bin/python", f"/opt/edgelm/wheelhouse/0.1.0/{pip}/pip", "install", "--no-index",
                   "--no-cache-dir", "--no-deps", "--no-compile",
                   *sorted(f"/opt/edgelm/wheelhouse/0.1.0/{w.name}" for w in wheels.glob("*.whl")
                           if not w.name.startswith("pip-"))]):
         done = subprocess.run(["chroot", str(board), QEMU, *step], capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
     installed = time.monotonic() - started
-    agent = subprocess.Popen(["chroot", str(board), QEMU, f"{VENV}/bin/python", "-m", "edgelm.cli", "agent", "run",
+    agent = subprocess.Popen(["chroot", str(board), QEMU, f"{venv}/bin/python", "-m", "edgelm.cli", "agent", "run",
                               "--config", "/etc/edgelm/agent.toml"], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     try:
@@ -53,7 +56,7 @@ def test_a_flashed_arm64_root_installs_offline_and_serves(bert_bundle, broker, d
     finally:
         agent.terminate()
         log = agent.communicate(timeout=30)[0]
-    site = board / "opt/edgelm/venvs/0.1.0/lib/python3.11/site-packages"
+    site = board / venv.lstrip("/") / "lib/python3.11/site-packages"
     site_mb = sum(f.stat().st_size for f in site.rglob("*") if f.is_file()) / 2**20
     wheels_mb = sum(f.stat().st_size for f in wheels.glob("*.whl")) / 2**20
     print(f"arm64 under QEMU: offline install {installed:.1f} s, install + start to online {to_online:.1f} s; "

@@ -3,6 +3,7 @@ Every file and link is an Action, so `--dry-run` lists exactly what a real run w
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -40,8 +41,11 @@ class Action:
     data: bytes | None = None  # a file's content
     source: Path | None = None  # a file or directory copied from the workstation
     link: str | None = None  # a symlink's target
+    empty_dir: bool = False  # clear this directory first (a wheelhouse is replaced whole, never merged)
 
     def describe(self) -> str:
+        if self.empty_dir:
+            return f"empty {self.path}/"
         if self.link is not None:
             return f"link  {self.path} -> {self.link}"
         what = f"copy of {self.source}" if self.source is not None else f"{len(self.data or b'')} bytes"
@@ -57,15 +61,18 @@ def plan(root: Path, opts: FlashOptions, wheels_dir: Path, warn: Callable[[str],
     manifest = bundle.manifest
     wheels = wheelhouse.build(target, manifest.runtime, wheels_dir, opts.extra_wheels)
     version = edge_agent.__version__
+    # a new virtualenv whenever the wheels differ, even at the same version; the previous one stays
+    venv_id = f"{version}-{hashlib.sha256(' '.join(sorted(w.name for w in wheels)).encode()).hexdigest()[:8]}"
     model_dir = f"{MODELS}/{manifest.name}/{manifest.version}"
     memory_max = opts.profile.agent_baseline_mb + 2 * _size_mb(bundle.path)
-    actions = [Action(f"{units.OPT}/wheelhouse/{version}/{w.name}", source=w) for w in wheels]
+    actions = [Action(f"{units.OPT}/wheelhouse/{version}", empty_dir=True)]
+    actions += [Action(f"{units.OPT}/wheelhouse/{version}/{w.name}", source=w) for w in wheels]
     actions += [
         Action(model_dir, source=bundle.path),
         Action(f"{MODELS}/current", link=f"{manifest.name}/{manifest.version}"),
-        Action(f"{units.OPT}/install.sh", 0o755, units.install_script(version, target.python).encode()),
+        Action(f"{units.OPT}/install.sh", 0o755, units.install_script(version, venv_id, target.python).encode()),
         Action(f"/etc/systemd/system/{units.AGENT_UNIT}", data=units.agent_unit(memory_max).encode()),
-        Action(f"/etc/systemd/system/{units.INSTALL_UNIT}", data=units.install_unit(version).encode()),
+        Action(f"/etc/systemd/system/{units.INSTALL_UNIT}", data=units.install_unit(venv_id).encode()),
         Action(f"/etc/systemd/system/multi-user.target.wants/{units.AGENT_UNIT}",
                link=f"/etc/systemd/system/{units.AGENT_UNIT}"),
         Action("/etc/sysusers.d/edgelm.conf", data=units.SYSUSERS.encode()),
@@ -84,7 +91,10 @@ def apply(root: Path, actions: list[Action]) -> None:
     for action in actions:
         dest = root / action.path.lstrip("/")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        if action.link is not None:  # atomic: a new link renamed over the old one
+        if action.empty_dir:
+            shutil.rmtree(dest, ignore_errors=True)
+            dest.mkdir(parents=True)
+        elif action.link is not None:  # atomic: a new link renamed over the old one
             tmp = dest.with_name(f".{dest.name}.new")
             tmp.unlink(missing_ok=True)
             tmp.symlink_to(action.link)

@@ -69,7 +69,8 @@ def flash_ssh(target: SshTarget, opts: FlashOptions, dry_run: bool, warn: Callab
             return actions
         stage = work / "stage"
         apply(stage, actions)
-        target.run(f"mkdir -p {root}/ && tar -C {root}/ -xpf -", stdin=_tar(stage))
+        cleared = "".join(f"rm -rf {root}{shlex.quote(a.path)} && " for a in actions if a.empty_dir)
+        target.run(f"{cleared}mkdir -p {root}/ && tar -C {root}/ -xpf -", stdin=_tar(stage))
         watcher = _OnlineWatcher(opts.broker, opts.device_id)
         try:
             target.run(INSTALL.format(root=root, user=units.USER, state=units.STATE, etc=units.ETC, opt=units.OPT,

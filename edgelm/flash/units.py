@@ -41,10 +41,10 @@ WantedBy=multi-user.target
 """
 
 
-def install_unit(version: str) -> str:
+def install_unit(venv_id: str) -> str:
     return f"""[Unit]
 Description=EdgeLM: build the agent's virtualenv from the offline wheelhouse
-ConditionPathExists=!{OPT}/venvs/{version}/.complete
+ConditionPathExists=!{OPT}/venvs/{venv_id}/.complete
 After=local-fs.target
 
 [Service]
@@ -54,7 +54,7 @@ ExecStart=/bin/sh {OPT}/install.sh
 """
 
 
-def install_script(version: str, python: str) -> str:
+def install_script(version: str, venv_id: str, python: str) -> str:
     """Never touches the network: --no-index, wheels from the wheelhouse only. The previous virtualenv
     stays under venvs/ so an upgrade can be rolled back by moving the `venv` link. EDGELM_ROOT prefixes
     every path (empty on a board)."""
@@ -62,7 +62,7 @@ def install_script(version: str, python: str) -> str:
 # EdgeLM {version}: install the agent offline (written by `edgelm flash`).
 set -eu
 R="${{EDGELM_ROOT:-}}"
-venv="$R{OPT}/venvs/{version}"
+venv="$R{OPT}/venvs/{venv_id}"
 [ -f "$venv/.complete" ] && exit 0
 wheels="$R{OPT}/wheelhouse/{version}"
 rm -rf "$venv"
@@ -73,7 +73,7 @@ rm -rf "$venv"
 "$venv/bin/python" "$(ls "$wheels"/pip-*.whl | head -n 1)/pip" install --no-index --no-cache-dir --no-deps \\
     $(ls "$wheels"/*.whl | grep -v '/pip-[0-9]')
 touch "$venv/.complete"
-ln -sfn "venvs/{version}" "$R{OPT}/venv.new"
+ln -sfn "venvs/{venv_id}" "$R{OPT}/venv.new"
 mv -T "$R{OPT}/venv.new" "$R{OPT}/venv"
 """
 

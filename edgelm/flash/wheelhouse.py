@@ -4,7 +4,10 @@ EdgeLM itself goes in as a wheel built from this checkout (or downloaded, for an
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -44,13 +47,18 @@ def build(target: Target, runtime: str, dest: Path, extra_wheels: list[Path] | N
     # A runtime brought as an extra wheel (NVIDIA's onnxruntime-gpu for JetPack) replaces PyPI's: asking for
     # edgelm[onnx] too would pull the CPU onnxruntime beside it, and both install the same package.
     extras = "agent" if any(_dist(w).startswith("onnxruntime") for w in extra_wheels or []) else extras_for(runtime)
+    brought = [dest / w.name for w in extra_wheels or []]
+    cached = _cache_dir(target, own, extras, brought)
+    if cached.is_dir():  # the same target, dependencies and extra wheels as a flash before: no pip at all
+        for wheel in cached.glob("*.whl"):
+            shutil.copyfile(wheel, dest / wheel.name)
+        return sorted(dest.glob("*.whl"))
     cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--only-binary=:all:", "--dest", str(dest),
            "--python-version", target.python, "--implementation", "cp", "--find-links", str(dest)]
     for tag in target.platform_tags():
         cmd += ["--platform", tag]
     # pip itself too: the board installs with it from the wheelhouse, needing neither ensurepip
     # (python3-venv) nor the network
-    brought = [dest / w.name for w in extra_wheels or []]
     done = subprocess.run([*cmd, f"{own}[{extras}]", "pip", *map(str, brought)], capture_output=True, text=True,
                           timeout=PIP_TIMEOUT_S)
     if done.returncode != 0:
@@ -59,7 +67,32 @@ def build(target: Target, runtime: str, dest: Path, extra_wheels: list[Path] | N
     for wheel in dest.glob("*.whl"):
         if wheel not in keep:
             wheel.unlink()
+    _remember(cached, [w for w in dest.glob("*.whl") if w != own])
     return sorted(dest.glob("*.whl"))
+
+
+def _cache_dir(target: Target, own: Path, extras: str, brought: list[Path]) -> Path:
+    """Keyed by everything that decides the set: the target, EdgeLM's declared dependencies (not its code),
+    the extras, the extra wheels and what is left out."""
+    digest = hashlib.sha256()
+    for part in (target.python, target.glibc, target.arch, extras, *sorted(LEFT_OUT),
+                 *sorted(str(r) for r in _requires(own))):
+        digest.update(part.encode() + b"\0")
+    for wheel in brought:
+        digest.update(hashlib.sha256(wheel.read_bytes()).digest())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "edgelm" / "wheelhouse"
+    return base / digest.hexdigest()[:20]
+
+
+def _remember(cached: Path, wheels: list[Path]) -> None:
+    partial = cached.with_name(f".{cached.name}.{os.getpid()}")
+    try:
+        partial.mkdir(parents=True, exist_ok=True)
+        for wheel in wheels:
+            shutil.copyfile(wheel, partial / wheel.name)
+        partial.rename(cached)
+    except OSError:  # a cache that cannot be written only costs the next flash a download
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def needed(wheels: list[Path], roots: list[tuple[Path, str]], target: Target) -> set[Path]:
