@@ -10,6 +10,7 @@ import contextlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -68,8 +69,9 @@ def board(tmp_path):
         "PermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\n"
         f"SetEnv PATH={standin}:/usr/sbin:/usr/bin:/sbin:/bin EDGELM_TEST_ROOT={root}\n")
     Path("/run/sshd").mkdir(exist_ok=True)
-    sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(keys / "sshd_config")],
-                            stderr=subprocess.PIPE, text=True)
+    sshd_log = open(keys / "sshd.log", "w")  # noqa: SIM115 (closed when sshd ends)
+    sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(keys / "sshd_config")], stderr=sshd_log)
+    _wait_for_port(port, sshd)
     ssh = ["-i", str(keys / "user"), "--ssh-option", "StrictHostKeyChecking=no", "--ssh-option",
            "UserKnownHostsFile=/dev/null", "--ssh", f"root@127.0.0.1:{port}", "--ssh-root", str(root)]
     try:
@@ -81,6 +83,18 @@ def board(tmp_path):
                 os.kill(int(pid.read_text()), signal.SIGTERM)
         sshd.terminate()
         sshd.wait(10)
+        sshd_log.close()
+
+
+def _wait_for_port(port: int, sshd: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if sshd.poll() is not None:
+            raise AssertionError("sshd exited at start (see its log in the test's keys folder)")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return
+        time.sleep(0.05)
+    raise AssertionError("sshd did not listen within 10 s")
 
 
 def test_flash_over_ssh_installs_enables_and_waits_for_online(bert_bundle, broker, device_id, board):
