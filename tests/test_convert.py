@@ -110,8 +110,9 @@ def test_corrupted_export_fails_verification(bert_dir, tmp_path, monkeypatch, co
 
 
 def test_over_memory_budget_fails_with_size_and_budget(bert_dir, tmp_path, convert_fn):
-    tiny_board = replace(devices.get_profile("rpi-zero-2w"), model_memory_budget_mb=0)
-    with pytest.raises(BudgetError, match=r"MB but rpi-zero-2w's model memory budget is 0 MB"):
+    # an ONNX board: the check is the same for every format, and LiteRT's conversion costs ~20 s more here
+    tiny_board = replace(devices.get_profile("x86-64"), model_memory_budget_mb=0)
+    with pytest.raises(BudgetError, match=r"MB but x86-64's model memory budget is 0 MB"):
         convert_fn(bert_dir, tmp_path / "big", device=tiny_board)
 
 
