@@ -12,24 +12,18 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-from conftest import CACHE_ROOT
+from conftest import CACHE_ROOT, unavailable
 
 MIRROR = "http://deb.debian.org/debian"
 PACKAGES = "python3"
 KEY = "bookworm-minbase-python3-qemu10"
 
 
-def _unavailable(why: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
-
 
 def _run(cmd: list[str], **kw) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, **kw)
     if done.returncode != 0:
-        _unavailable(f"{' '.join(cmd[:3])} failed: {(done.stderr or done.stdout)[-400:]}")
+        unavailable(f"{' '.join(cmd[:3])} failed: {(done.stderr or done.stdout)[-400:]}")
 
 
 def arm64_root() -> Path:
@@ -38,7 +32,7 @@ def arm64_root() -> Path:
     if (target / ".complete").exists():
         return target
     if shutil.which("debootstrap") is None or shutil.which("dpkg-deb") is None:
-        _unavailable("debootstrap and dpkg-deb are needed (apt-get install debootstrap)")
+        unavailable("debootstrap and dpkg-deb are needed (apt-get install debootstrap)")
     partial = CACHE_ROOT / f".arm64-{KEY}.{os.getpid()}"
     shutil.rmtree(partial, ignore_errors=True)
     _run(["debootstrap", "--arch=arm64", "--foreign", "--variant=minbase", f"--include={PACKAGES}", "bookworm",

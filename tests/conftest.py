@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -47,6 +48,12 @@ def pytest_collection_modifyitems(items) -> None:
         heavy = item.get_closest_marker("integration") or INTEGRATION_FIXTURES.intersection(item.fixturenames) \
             or any(name.endswith(("_dir", "_bundle")) for name in item.fixturenames)
         item.add_marker(pytest.mark.integration if heavy else pytest.mark.unit)
+
+
+def unavailable(why: str) -> NoReturn:
+    """A tool the tests need is missing: fail, never skip (a skipped test proves nothing). `bash .ci/run`
+    installs every one of them."""
+    pytest.fail(f"{why} (bash .ci/run installs what the tests need)")
 
 
 @pytest.fixture(autouse=True)

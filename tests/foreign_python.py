@@ -1,7 +1,7 @@
 """Other Pythons for the clients that only run there: Snips' `hermes-python` (a cp37 wheel) and Rhasspy's
 libraries (Python 3.7/3.8). pyenv provides the interpreters; each virtual environment is built once per
-pinned requirement list and cached beside the test models. Under CI=true a missing interpreter or a
-failed install fails the test instead of skipping it."""
+pinned requirement list and cached beside the test models. A missing interpreter or a
+failed install fails the test (never a skip)."""
 
 from __future__ import annotations
 
@@ -11,24 +11,18 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-from conftest import CACHE_ROOT
+from conftest import CACHE_ROOT, unavailable
 
 SNIPS = ("3.7", ("hermes-python==0.8.1",))
 RHASSPY = ("3.8", ("rhasspy-hermes==0.6.2", "rhasspy-dialogue-hermes==0.6.1"))
 
-
-def _unavailable(why: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
 
 
 def interpreter(version: str) -> Path:
     root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     found = sorted(root.glob(f"{version}.*/bin/python"), key=lambda p: [int(x) for x in p.parts[-3].split(".")])
     if not found:
-        _unavailable(f"no Python {version} under {root} (pyenv install {version})")
+        unavailable(f"no Python {version} under {root} (pyenv install {version})")
     return found[-1]
 
 
@@ -45,7 +39,7 @@ def venv_python(spec: tuple[str, tuple[str, ...]]) -> Path:
             subprocess.run([str(partial / "bin" / "python"), "-m", "pip", "install", "-q", *requirements], check=True,
                            capture_output=True, text=True)
         except subprocess.CalledProcessError as exc:
-            _unavailable(f"cannot install {' '.join(requirements)} for Python {version}: {(exc.stderr or '')[-300:]}")
+            unavailable(f"cannot install {' '.join(requirements)} for Python {version}: {(exc.stderr or '')[-300:]}")
         (partial / ".complete").write_text(key)
         shutil.rmtree(target, ignore_errors=True)
         partial.rename(target)  # venvs are not relocatable: scripts keep their path, so -m is used below

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import unavailable
 
 from edge_agent.config import load_config
 from edgelm.broker import free_port
@@ -37,17 +38,12 @@ echo $! > "$R/agent.pid"
 """
 
 
-def _unavailable(why: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
-
 
 @pytest.fixture
 def board(tmp_path):
     """A prefix root shaped like this machine, and an sshd that logs root in with a test key."""
     if not Path("/usr/sbin/sshd").exists() or shutil.which("ssh") is None or not Path("/usr/bin/python3.11").exists():
-        _unavailable("openssh-server, openssh-client and Debian's python3.11 are needed")
+        unavailable("openssh-server, openssh-client and Debian's python3.11 are needed")
     root = tmp_path / "board"
     for folder in ("etc", "usr/bin", "var/lib/dpkg"):
         (root / folder).mkdir(parents=True)

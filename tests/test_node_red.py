@@ -1,6 +1,6 @@
 """docs/examples/node-red-flow.json run by a real, headless Node-RED 4 (npm; cached) against the test broker
 and agent: the inject fires, the agent answers over MQTT 5, and the flow's own function acts on the intent.
-Under CI=true a missing Node.js or npm fails the test."""
+A missing Node.js or npm fails the test (never a skip)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import CACHE_ROOT, ROOT
+from conftest import CACHE_ROOT, ROOT, unavailable
 from mqtt_helpers import Listener, running_agent
 
 from edgelm.broker import free_port
@@ -20,17 +20,12 @@ NODE_RED = "node-red@4.1.15"
 FLOW = ROOT / "docs" / "examples" / "node-red-flow.json"
 
 
-def _unavailable(why: str):
-    if os.environ.get("CI") == "true":
-        pytest.fail(why)
-    pytest.skip(why)
-
 
 @pytest.fixture(scope="session")
 def node_red() -> Path:
     """red.js of a cached `npm install node-red@4.1.15` (~17 s the first time, 117 MB)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
-        _unavailable("Node.js and npm are needed (Node 20)")
+        unavailable("Node.js and npm are needed (Node 20)")
     target = CACHE_ROOT / f"{NODE_RED.replace('@', '-')}"
     red = target / "node_modules" / "node-red" / "red.js"
     if not red.exists():
@@ -40,7 +35,7 @@ def node_red() -> Path:
         done = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", NODE_RED], cwd=partial,
                               capture_output=True, text=True)
         if done.returncode != 0:
-            _unavailable(f"npm install {NODE_RED} failed: {done.stderr[-300:]}")
+            unavailable(f"npm install {NODE_RED} failed: {done.stderr[-300:]}")
         shutil.rmtree(target, ignore_errors=True)
         partial.rename(target)
     return red
