@@ -40,13 +40,14 @@ class AnswerStore:
     def load(self) -> list[Remembered]:
         """The newest `keep` answers, oldest first."""
         answers: dict[str, Remembered] = {}
+        self._lines = 0
         with open(self.path, "rb") as lines:
             for line in lines:
+                self._lines += 1
                 answer = _parse(line)
                 if answer is not None:
                     answers.pop(answer.key, None)
                     answers[answer.key] = answer
-        self._lines = len(answers)
         return list(answers.values())[-self.keep:]
 
     def append(self, answers: list[Remembered]) -> None:

@@ -123,10 +123,11 @@ class Agent:
                                                       daemon=True)
             self._telemetry_thread.start()
         info = self.model.info
-        got = list(getattr(self.model.loaded.runtime, "providers", []))
+        got = list(self.model.loaded.runtime.providers)
         log.info("agent %s online: %s %s on %s, execution providers %s", cfg.device_id, info["name"], info["version"],
                  info["runtime"], ", ".join(got) or "-")
-        missing = [p for p in self.profile.ort_providers if info["runtime"] == "onnxruntime" and p not in got]
+        wanted = self.profile.ort_providers if info["runtime"] == "onnxruntime" else []
+        missing = [p for p in wanted if p not in got]
         if missing:  # e.g. a Jetson without NVIDIA's onnxruntime-gpu: it runs, but on the CPU
             log.warning("profile %s asks for %s, which this onnxruntime does not offer; running on %s",
                         self.profile.name, ", ".join(missing), ", ".join(got))

@@ -15,6 +15,31 @@ class AgentStartError(RuntimeError):
     pass
 
 
+class OnlineWatcher:
+    """Subscribed (SUBACK in) before the agent starts, so its fresh `online` is never missed; a retained
+    status is from an earlier run and does not count."""
+
+    def __init__(self, broker_url: str, device_id: str, protocol: int = 5):
+        from edge_agent.client import EdgeClient
+
+        self.online = threading.Event()
+        self.client = EdgeClient(broker_url, protocol=protocol).connect()
+        self.client.conn.subscribe(f"edgelm/{device_id}/status", self._on_status)
+
+    def _on_status(self, msg) -> None:
+        if not msg.retain and b'"online"' in msg.payload:
+            self.online.set()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> OnlineWatcher:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def start_agent_process(bundle: Path, broker_url: str, device_id: str, *extra_args: str,
                         env: dict[str, str] | None = None, timeout: float = 30.0,
                         protocol: int = 5) -> tuple[subprocess.Popen, float]:
@@ -22,21 +47,15 @@ def start_agent_process(bundle: Path, broker_url: str, device_id: str, *extra_ar
 
     Its log goes to a file, not a pipe: an unread pipe fills up and blocks a long-running agent.
     """
-    from edge_agent.client import EdgeClient
-
-    online = threading.Event()
     # kept open for the agent's lifetime: the process writes its log there
     log = tempfile.NamedTemporaryFile(prefix=f"edgelm-agent-{device_id}-", suffix=".log", delete=False)  # noqa: SIM115
-    with EdgeClient(broker_url, protocol=protocol) as watcher:
-        # A retained status is from an earlier run: only a fresh one means this process is up.
-        watcher.conn.subscribe(f"edgelm/{device_id}/status",  # acknowledged before the agent starts
-                               lambda m: online.set() if not m.retain and b'"online"' in m.payload else None)
+    with OnlineWatcher(broker_url, device_id, protocol) as watcher:
         cmd = [sys.executable, "-m", "edgelm.cli", "agent", "run", "--bundle", str(bundle), "--broker", broker_url,
                "--device-id", device_id, "--protocol", "5" if protocol == 5 else "3.1.1", *extra_args]
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
-        while not online.wait(0.05):
+        while not watcher.online.wait(0.05):
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 proc.wait()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import threading
 import time
 
 import pytest
@@ -15,6 +14,7 @@ from arm64_root import arm64_root, board_copy
 from click.testing import CliRunner
 
 from edge_agent.client import EdgeClient
+from edgelm.agent_process import OnlineWatcher
 from edgelm.cli import cli
 from edgelm.flash import units
 
@@ -47,15 +47,13 @@ def test_a_flashed_arm64_root_installs_offline_and_serves(bert_bundle, broker, d
         for path in site.glob(part):
             shutil.rmtree(path)
     installed = time.monotonic() - started
+    watcher = OnlineWatcher(broker.url, device_id)  # before the agent starts: its online is never missed
     agent = subprocess.Popen(["chroot", str(board), QEMU, f"{venv}/bin/python", "-m", "edgelm.cli", "agent", "run",
                               "--config", "/etc/edgelm/agent.toml"], stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     try:
-        with EdgeClient(broker.url) as client:
-            online = threading.Event()
-            client.conn.subscribe(f"edgelm/{device_id}/status",
-                                  lambda m: online.set() if not m.retain and b'"online"' in m.payload else None)
-            assert online.wait(120), "the arm64 agent never came online"
+        with watcher, EdgeClient(broker.url) as client:
+            assert watcher.online.wait(120), "the arm64 agent never came online"
             to_online = time.monotonic() - started
             answers = [client.request(text, device=device_id, timeout=30)
                        for text in ("turn on the kitchen light", "lock the front door")]

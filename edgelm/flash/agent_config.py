@@ -32,8 +32,8 @@ def agent_toml(opts: FlashOptions, bundle_path: str, target: Target) -> str:
         settings["group"] = opts.group
     if opts.trust_key is not None:
         settings["trust_key"] = f"{units.ETC}/trust.pub"
-    try:  # the agent must accept it: check with its own loader (the bundle path is the board's)
-        load_config(None, env={}, **{**settings, "bundle": bundle_path})
+    try:  # the agent must accept it: check with its own loader
+        load_config(None, env={}, **settings)
     except (ConfigError, TypeError) as exc:
         raise FlashError(f"the agent would refuse this config: {exc}") from exc
     lines = [f"# written by `edgelm flash` for {target.os_name} ({target.arch}, Python {target.python})",

@@ -16,7 +16,7 @@ from devices import DeviceProfile
 from edge_agent.bundle import Bundle, BundleError, open_bundle
 from edgelm.flash import FlashError, units, wheelhouse
 from edgelm.flash.agent_config import agent_toml
-from edgelm.flash.target import Target, check_against, read_rootfs
+from edgelm.flash.target import check_against, read_rootfs
 
 MODELS = f"{units.STATE}/models"
 
@@ -57,14 +57,14 @@ def plan(root: Path, opts: FlashOptions, wheels_dir: Path, warn: Callable[[str],
     target = read_rootfs(root)
     for warning in check_against(target, opts.profile):
         warn(warning)
-    bundle = _checked_bundle(opts)
+    bundle, size_mb = _checked_bundle(opts)
     manifest = bundle.manifest
     wheels = wheelhouse.build(target, manifest.runtime, wheels_dir, opts.extra_wheels)
     version = edge_agent.__version__
     # a new virtualenv whenever the wheels differ, even at the same version; the previous one stays
     venv_id = f"{version}-{hashlib.sha256(' '.join(sorted(w.name for w in wheels)).encode()).hexdigest()[:8]}"
     model_dir = f"{MODELS}/{manifest.name}/{manifest.version}"
-    memory_max = opts.profile.agent_baseline_mb + 2 * _size_mb(bundle.path)
+    memory_max = opts.profile.agent_baseline_mb + 2 * size_mb
     actions = [Action(f"{units.OPT}/wheelhouse/{version}", empty_dir=True)]
     actions += [Action(f"{units.OPT}/wheelhouse/{version}/{w.name}", source=w) for w in wheels]
     actions += [
@@ -139,7 +139,8 @@ def remove(root: Path, purge: bool) -> list[str]:
     return paths
 
 
-def _checked_bundle(opts: FlashOptions) -> Bundle:
+def _checked_bundle(opts: FlashOptions) -> tuple[Bundle, int]:
+    """The opened bundle and its size in MB, or the one-line refusal."""
     if opts.require_signed and opts.trust_key is None:
         raise FlashError("--require-signed needs --trust-key PUB (the key the board will check bundles with)")
     try:
@@ -154,12 +155,10 @@ def _checked_bundle(opts: FlashOptions) -> Bundle:
     if size > profile.model_memory_budget_mb:
         raise FlashError(f"the bundle is {size} MB; {profile.title} allows {profile.model_memory_budget_mb} MB "
                          "for a model")
-    return bundle
+    return bundle, size
 
 
 def _size_mb(path: Path) -> int:
     total = sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
     return max(1, round(total / 2**20))
 
-
-__all__ = ["Action", "FlashOptions", "Target", "apply", "flash_rootfs", "plan", "remove"]

@@ -8,11 +8,11 @@ import shlex
 import subprocess
 import tarfile
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from edgelm.agent_process import OnlineWatcher
 from edgelm.flash import FlashError, units
 from edgelm.flash.rootfs import Action, FlashOptions, apply, plan
 
@@ -43,6 +43,10 @@ class SshTarget:
     options: list[str] = field(default_factory=list)  # e.g. ["-i", "key", "-J", "jump"]
     root: str = "/"
 
+    def quoted_root(self) -> str:
+        """The prefix for remote shell scripts: "" for the board's own /."""
+        return shlex.quote(self.root.rstrip("/"))
+
     def command(self, remote: str) -> list[str]:
         host, _, port = self.destination.partition(":")
         return ["ssh", "-o", "BatchMode=yes", *(["-p", port] if port else []), *self.options, host, remote]
@@ -58,7 +62,7 @@ class SshTarget:
 
 def flash_ssh(target: SshTarget, opts: FlashOptions, dry_run: bool, warn: Callable[[str], None],
               wait_online_s: float = 180) -> list[Action]:
-    root = shlex.quote(target.root.rstrip("/") or "")
+    root = target.quoted_root()
     with tempfile.TemporaryDirectory(prefix="edgelm-ssh-") as tmp:
         work = Path(tmp)
         has_config = _shadow_root(target.run(PROBE.format(root=root)), work / "shadow")
@@ -71,7 +75,7 @@ def flash_ssh(target: SshTarget, opts: FlashOptions, dry_run: bool, warn: Callab
         apply(stage, actions)
         cleared = "".join(f"rm -rf {root}{shlex.quote(a.path)} && " for a in actions if a.empty_dir)
         target.run(f"{cleared}mkdir -p {root}/ && tar -C {root}/ -xpf -", stdin=_tar(stage))
-        watcher = _OnlineWatcher(opts.broker, opts.device_id)
+        watcher = OnlineWatcher(opts.broker, opts.device_id)
         try:
             target.run(INSTALL.format(root=root, user=units.USER, state=units.STATE, etc=units.ETC, opt=units.OPT,
                                       unit=units.AGENT_UNIT))
@@ -87,7 +91,7 @@ def remove_ssh(target: SshTarget, purge: bool) -> list[str]:
     """Stop and disable the agent, then delete what flash wrote; /var/lib/edgelm only with purge."""
     from edgelm.flash.rootfs import REMOVED
 
-    root = shlex.quote(target.root.rstrip("/") or "")
+    root = target.quoted_root()
     paths = [*REMOVED, *([units.STATE] if purge else [])]
     target.run(f"R={root}\nsystemctl disable --now {units.AGENT_UNIT} || true\n"
                + "".join(f'rm -rf "$R{path}"\n' for path in paths) + "systemctl daemon-reload || true\n")
@@ -120,18 +124,3 @@ def _tar(stage: Path) -> bytes:
                 archive.add(child, arcname=child.name)
         buffer.seek(0)
         return buffer.read()
-
-
-class _OnlineWatcher:
-    """Subscribed before the install starts, so a fresh (not retained) `online` is never missed."""
-
-    def __init__(self, broker: str, device_id: str):
-        from edge_agent.client import EdgeClient
-
-        self.online = threading.Event()
-        self.client = EdgeClient(broker).connect()
-        self.client.conn.subscribe(f"edgelm/{device_id}/status", lambda m: self.online.set()
-                                   if not m.retain and b'"online"' in m.payload else None)
-
-    def close(self) -> None:
-        self.client.close()
