@@ -79,6 +79,14 @@ class AgentConfig:
     require_sender: bool = False
     # Answers are kept here across restarts (never run a request twice); "": memory only.
     state_dir: str = field(default_factory=lambda: default_state_dir())
+    # Over-the-air model updates (edgelm deploy): on when trust_key is set, or unsigned when this allows it.
+    allow_unsigned_ota: bool = False
+    allow_downgrade: bool = False  # else an older version needs a descriptor signed by the trust key
+    keep_versions: int = 2  # installed versions kept under state_dir/models (current and previous at least)
+    health_requests: int = 20  # a new version's first requests that decide whether it stays
+    rollback_p95_ms: float = 0.0  # roll back when their p95 inference latency exceeds this (0: errors only)
+    ota_partial_timeout_s: float = 3600.0  # an interrupted transfer is resumable this long, then discarded
+    model_budget_mb: int = 0  # model memory budget; 0: the board profile's
     session_expiry_s: int = 86400
     telemetry_interval_s: float = 30.0
     keepalive_s: int = 30
@@ -107,7 +115,8 @@ class AgentConfig:
             raise ConfigError(f"group {self.group!r} must be non-empty without /, + or #")
         if self.protocol not in (4, 5):
             raise ConfigError("protocol must be 5 (MQTT 5) or 4 (MQTT 3.1.1)")
-        for name in ("max_batch", "max_queue", "max_payload_bytes", "max_text_chars", "dedup_size"):
+        for name in ("max_batch", "max_queue", "max_payload_bytes", "max_text_chars", "dedup_size", "keep_versions",
+                     "health_requests"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1")
         BrokerUrl.from_url(self.broker)

@@ -93,6 +93,7 @@ class Connection:
         self._errors: list[str] = []
         self._connect_props: object = None
         self.last_message_at = 0.0  # time.monotonic() of the last delivery: the watchdog's sign of progress
+        self.server_max_packet: int | None = None  # MQTT 5 CONNACK Maximum Packet Size: the broker's limit
 
     # -- paho callbacks -------------------------------------------------------------------
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
@@ -102,6 +103,7 @@ class Connection:
             return
         self._network_thread = threading.current_thread()
         self._note_reachable(True)
+        self.server_max_packet = getattr(properties, "MaximumPacketSize", None) if properties else None
         sock = client.socket()
         if sock is not None and hasattr(sock, "setsockopt"):
             # without it QoS 1 with several in flight stalls at ~44 ms (Nagle + delayed ack)
@@ -263,18 +265,23 @@ class Connection:
         self._start()
 
     def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False,
-                props: PublishProps | None = None, wait: bool = False) -> None:
-        """Publish; with wait, return only once the broker acknowledged it (QoS 1)."""
+                props: PublishProps | None = None, wait: bool = False) -> Callable[[float], None]:
+        """Publish; with wait, return only once the broker acknowledged it (QoS 1). Returns a function that
+        waits for that acknowledgement (at most its argument in seconds), for callers that keep a window."""
         info = self.client.publish(topic, payload, qos=qos, retain=retain, properties=self._properties(props))
         if info.rc not in (self._mqtt.MQTT_ERR_SUCCESS, self._mqtt.MQTT_ERR_NO_CONN):
             self._check(info.rc, f"publish {topic}")
-        if wait:
+
+        def wait_for_ack(timeout: float = PUBLISH_ACK_TIMEOUT_S) -> None:
             try:
-                info.wait_for_publish(PUBLISH_ACK_TIMEOUT_S)
+                info.wait_for_publish(timeout)
             except (RuntimeError, ValueError) as exc:
                 raise MqttError(f"publish to {topic} not acknowledged: {exc}") from exc
             if not info.is_published():
-                raise MqttError(f"publish to {topic} not acknowledged within {PUBLISH_ACK_TIMEOUT_S:.0f}s")
+                raise MqttError(f"publish to {topic} not acknowledged within {timeout:.0f}s")
+        if wait:
+            wait_for_ack()
+        return wait_for_ack
 
     def _properties(self, props: PublishProps | None):
         if self.protocol != 5 or props is None or props == PublishProps():

@@ -21,6 +21,8 @@ from edge_agent.discovery_link import DiscoveryLink
 from edge_agent.messages import dumps
 from edge_agent.model import LoadedModel, load_model
 from edge_agent.mqtt import Connection, Session, TlsFiles, Will
+from edge_agent.ota.deployer import Deployer
+from edge_agent.ota.wire import State
 from edge_agent.reply_policy import sender_of
 from edge_agent.routes import Router
 from edge_agent.serving import ModelRegistry, ServingModel
@@ -41,6 +43,8 @@ class Topics:
         self.telemetry = f"{prefix}/{device_id}/telemetry"
         self.watchdog = f"{prefix}/{device_id}/watchdog"  # the agent's own delivery probes
         self.group_share = f"$share/{group}/{prefix}/group/{group}/request" if group else None
+        # every member of a group gets its deploys (a plain subscription, not a shared one)
+        self.deploy = [f"{prefix}/{device_id}/deploy"] + ([f"{prefix}/group/{group}/deploy"] if group else [])
 
 
 class Agent:
@@ -63,6 +67,8 @@ class Agent:
         self.watchdogs: list[DeliveryWatchdog] = []
         self.discovery: DiscoveryLink | None = None
         self._telemetry_thread: threading.Thread | None = None
+        self.deployer: Deployer | None = None
+        self.start_note: str | None = None  # why start-up fell back from the deployed version
 
     @property
     def model(self) -> ServingModel:
@@ -71,22 +77,40 @@ class Agent:
     def serving(self, loaded: LoadedModel) -> ServingModel:
         return ServingModel.build(loaded, self.config.max_batch, self.config.home_entities())
 
-    def load(self) -> ServingModel:
+    def load_bundle(self, path: str | Path) -> LoadedModel:
         cfg = self.config
-        loaded = load_model(cfg.bundle, threads=cfg.threads or self.profile.threads,
-                            providers=self.profile.ort_providers,
-                            trust_key=Path(cfg.trust_key) if cfg.trust_key else None, spinning=cfg.ort_spinning)
-        return self.serving(loaded)
+        return load_model(path, threads=cfg.threads or self.profile.threads, providers=self.profile.ort_providers,
+                          trust_key=Path(cfg.trust_key) if cfg.trust_key else None, spinning=cfg.ort_spinning)
+
+    def load(self) -> ServingModel:
+        """The deployed `current` version where there is one (state_dir/models), else the configured bundle."""
+        if self.deployer is None:
+            return self.serving(self.load_bundle(self.config.bundle))
+        path, self.start_note = self.deployer.store.start_bundle(Path(self.config.bundle))
+        try:
+            return self.serving(self.load_bundle(path))
+        except Exception as exc:
+            if path == Path(self.config.bundle):
+                raise
+            self.start_note = f"{path} does not load: {exc}"
+            log.error("%s; loading %s", self.start_note, self.config.bundle)
+            self.deployer.store.reject(path, self.start_note)
+            self.deployer.store.switch_back(Path(self.config.bundle))
+            return self.serving(self.load_bundle(self.config.bundle))
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self, connect_timeout: float | None = None) -> None:
         """Load, connect and announce `online`. connect_timeout None: wait for the broker as long as it takes."""
         cfg = self.config
+        if cfg.state_dir:
+            self.deployer = Deployer(self)
         if not self.models.loaded():
             self.models.swap(self.load())
         self._open_answer_store()
         self.worker = Worker(self.models, self.router.jobs, cfg.device_id, self.router,
                              max_wait_s=cfg.max_wait_ms / 1000.0, on_batch=self.stats.batch, on_exit=self._worker_died)
+        if self.deployer is not None:
+            self.worker.on_result = self.deployer.observe  # the health gate watches a new version's answers
         self.worker.start()
         self.router.accepting.set()
         self.main = self._device_connection()
@@ -116,6 +140,7 @@ class Agent:
             self._publish_telemetry()  # retained: HA shows values at once, not after one interval
         self._publish_status("online")
         self.announced.set()
+        self._start_deployer()
         for watchdog in self.watchdogs:
             watchdog.start()
         if cfg.telemetry_interval_s > 0:
@@ -131,6 +156,26 @@ class Agent:
         if missing:  # e.g. a Jetson without NVIDIA's onnxruntime-gpu: it runs, but on the CPU
             log.warning("profile %s asks for %s, which this onnxruntime does not offer; running on %s",
                         self.profile.name, ", ".join(missing), ", ".join(got))
+
+    def _start_deployer(self) -> None:
+        deployer = self.deployer
+        if deployer is None:
+            log.info("over-the-air updates are off: no state_dir to stage them in")
+            return
+        deployer.store.boot_done()  # online: this version is no crash loop
+        if not deployer.enabled:
+            log.info("over-the-air updates are off: no trust_key (set allow_unsigned_ota = true to accept unsigned)")
+        elif deployer.trust_key is None:
+            log.warning("over-the-air updates accept UNSIGNED bundles (allow_unsigned_ota = true): anyone who can "
+                        "publish to the deploy topics can replace the model")
+        deployer.start()
+        if self.start_note:
+            deployer.publish(State.ROLLED_BACK, reason=self.start_note)
+
+    def model_changed(self) -> None:
+        """A deploy or rollback swapped the model: status, telemetry and discovery show the new one."""
+        self._publish_status("online")
+        self._publish_telemetry()
 
     def _open_answer_store(self) -> None:
         """Answers from before a restart, so a redelivered request is answered, not run again."""
@@ -158,6 +203,10 @@ class Agent:
         will = Will(self.topics.status, dumps(self.status_payload("offline")))
         conn = self._connection(f"edgelm-{self.config.device_id}", clean=False, will=will)
         self._subscribe_requests(conn, self.topics.request)
+        deployer = self.deployer
+        if deployer is not None:
+            for topic in self.topics.deploy:
+                conn.subscribe(topic, lambda m: deployer.on_message(conn, m), qos=1)
         return conn
 
     def _subscribe_requests(self, conn: Connection, topic: str) -> Callable[[], None]:
@@ -186,6 +235,8 @@ class Agent:
         self.router.accepting.clear()
         if self.group is not None:
             self._leave_group()
+        if self.deployer is not None:
+            self.deployer.stop()
         if self.worker is not None:
             self.worker.stop()
             self.worker.join(SHUTDOWN_DRAIN_S)
@@ -236,8 +287,10 @@ class Agent:
         return self.models.current().info if self.models.loaded() else {}
 
     def status_payload(self, state: str) -> dict[str, Any]:
+        deploy = {"enabled": bool(self.deployer and self.deployer.enabled),
+                  "max_chunk_bytes": self.config.max_payload_bytes}  # what `edgelm deploy` may send per chunk
         return {"v": 1, "state": state, "device_id": self.config.device_id, "group": self.config.group,
-                "model": self.model_info(), "version": __version__, "ts": round(time.time(), 3)}
+                "model": self.model_info(), "version": __version__, "deploy": deploy, "ts": round(time.time(), 3)}
 
     def _publish_status(self, state: str) -> None:
         if self.main is not None:

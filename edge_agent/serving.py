@@ -4,6 +4,8 @@ holds the current one, so that replacing the model between two batches is one as
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,11 +62,34 @@ class ServingModel:
 
 
 class ModelRegistry:
-    """The model being served. The worker reads it once per batch; a swap is one assignment."""
+    """The model being served. The worker reads it once per batch; a swap is one assignment.
+
+    A board without memory for two models unloads the old one first: `paused()` holds the worker
+    between two batches meanwhile, so requests wait in the queue instead of failing."""
 
     def __init__(self, model: ServingModel | None = None):
         self._current = model
         self._lock = threading.Lock()  # swaps are serialised; reads need no lock
+        self._in_use = threading.Lock()  # held by the worker for each batch, by paused() for a swap
+        self.max_batch = model.max_batch if model else 1  # the last model's, read while none is loaded
+
+    @contextmanager
+    def batch(self) -> Iterator[ServingModel]:
+        """The model one batch runs on, kept from being unloaded until the batch is done."""
+        with self._in_use:
+            yield self.current()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No batch runs inside: the batch in flight finishes first, the next waits."""
+        with self._in_use:
+            yield
+
+    def take(self) -> ServingModel | None:
+        """Unload: nothing is served until the next swap (use inside paused())."""
+        with self._lock:
+            previous, self._current = self._current, None
+        return previous
 
     def current(self) -> ServingModel:
         model = self._current
@@ -79,4 +104,5 @@ class ModelRegistry:
         """Serve `model` from the next batch on; returns the one it replaces."""
         with self._lock:
             previous, self._current = self._current, model
+            self.max_batch = model.max_batch
         return previous

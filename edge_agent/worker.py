@@ -32,6 +32,7 @@ class Worker(threading.Thread):
         self.max_wait_s = max_wait_s
         self.on_batch = on_batch
         self.on_exit = on_exit  # called if the thread ends without being stopped: the agent must restart
+        self.on_result: Callable[[ServingModel, list[Delivery]], None] | None = None  # each batch's answers with the model that gave them (the health gate)
         self.stopping = threading.Event()
 
     def stop(self) -> None:
@@ -61,20 +62,21 @@ class Worker(threading.Thread):
                 self.on_exit()
 
     def _step(self) -> None:
-        batch = self._collect(self.models.current().max_batch)
+        batch = self._collect(self.models.max_batch)
         if not batch:
             return
         # Read once the batch is in, not before the wait for it: a model swapped in while the worker was
         # idle serves the very next request. The whole batch runs on the model read here.
-        model = self.models.current()
-        for start in range(0, len(batch), model.max_batch):
-            part = batch[start:start + model.max_batch]
-            try:
-                self.process(part, model)
-            except Exception:  # the loop never dies of one batch: whatever is unanswered gets 'internal'
-                log.exception("batch failed outside inference")
-                self._safe_deliver([Delivery(job, self._error(job, ErrorCode.INTERNAL, "the agent failed on this request"),
-                                             False) for job in part])
+        with self.models.batch() as model:
+            for start in range(0, len(batch), model.max_batch):
+                part = batch[start:start + model.max_batch]
+                try:
+                    self.process(part, model)
+                except Exception:  # the loop never dies of one batch: whatever is unanswered gets 'internal'
+                    log.exception("batch failed outside inference")
+                    self._safe_deliver([Delivery(job, self._error(job, ErrorCode.INTERNAL,
+                                                                  "the agent failed on this request"), False)
+                                        for job in part])
 
     def process(self, batch: list[Job], model: ServingModel) -> None:
         now_mono, now_wall = time.monotonic(), time.time()
@@ -88,8 +90,11 @@ class Worker(threading.Thread):
         if live:
             if self.on_batch is not None:
                 self.on_batch(len(live))
-            deliveries += [Delivery(job, answer, not isinstance(answer, ErrorResponse))
-                           for job, answer in self._answers(live, model)]
+            answered = [Delivery(job, answer, not isinstance(answer, ErrorResponse))
+                        for job, answer in self._answers(live, model)]
+            if self.on_result is not None:
+                self.on_result(model, answered)
+            deliveries += answered
         self._safe_deliver(deliveries)  # one hand-over per batch: its answers are stored with one fsync
 
     def _answers(self, jobs: list[Job], model: ServingModel) -> list[tuple[Job, Answer]]:

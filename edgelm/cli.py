@@ -19,6 +19,7 @@ LAZY_COMMANDS = {
     "ask": "edgelm.cmd_agent:ask",
     "demo": "edgelm.cmd_demo:demo",
     "flash": "edgelm.cmd_flash:flash",
+    "deploy": "edgelm.cmd_deploy:deploy",
     "train-intents": "edgelm.cmd_demo:train_intents_cmd",
 }
 

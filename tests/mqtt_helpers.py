@@ -18,7 +18,7 @@ from edge_agent.config import load_config
 from edge_agent.messages import load_schema
 from edge_agent.service import Agent
 
-SCHEMAS = {name: load_schema(name) for name in ("response", "error", "chunk", "status", "telemetry")}
+SCHEMAS = {name: load_schema(name) for name in ("response", "error", "chunk", "status", "telemetry", "deploy_status")}
 
 
 def validate(kind: str, message: dict) -> dict:

@@ -1,0 +1,275 @@
+"""The agent's side of a deploy: one thread takes the deploy topics' messages in order, stages chunks,
+verifies the bundle, swaps it in, runs the health gate and rolls back. Every outcome is published on
+`<prefix>/ID/deploy/status`; final ones retained, so the last deploy's result is there for anyone."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import shutil
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import devices
+from edge_agent.bundle import BundleError, open_bundle
+from edge_agent.messages import dumps
+from edge_agent.mqtt import Connection, Message
+from edge_agent.ota import wire
+from edge_agent.ota.descriptor import check_descriptor
+from edge_agent.ota.health import HealthGate
+from edge_agent.ota.staging import Transfer, discard_stale
+from edge_agent.ota.store import ModelStore
+from edge_agent.ota.swap import Swapped, model_bytes, swap_in
+from edge_agent.ota.wire import Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
+from edge_agent.runtime import RuntimeUnavailable
+from edge_agent.serving import ServingModel
+
+if TYPE_CHECKING:
+    from edge_agent.service import Agent
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY = 0.1  # publish receiving progress each 10% of the chunks
+STALE_CHECK_S = 60.0
+DISK_MARGIN_BYTES = 16 << 20
+DEPLOY_NICE = 10  # loading and checking a new model must not slow the requests served meanwhile
+
+
+class Deployer(threading.Thread):
+    def __init__(self, agent: Agent):
+        super().__init__(name="edgelm-deploy", daemon=True)
+        self.agent = agent
+        self.config = agent.config
+        self.store = ModelStore(Path(self.config.state_dir))
+        self.status_topic = f"{self.config.prefix}/{self.config.device_id}/deploy/status"
+        self.inbox: queue.Queue[tuple] = queue.Queue()
+        self.transfer: Transfer | None = None
+        self.gate: HealthGate | None = None
+        self.applied: tuple[Begin, Swapped] | None = None
+        self.stopping = threading.Event()
+        trust_key = self.config.trust_key
+        self.trust_key = Path(trust_key) if trust_key else None
+        self.enabled = self.trust_key is not None or self.config.allow_unsigned_ota
+
+    # -- called from other threads -------------------------------------------------------------
+    def on_message(self, conn: Connection, msg: Message) -> None:
+        if msg.retain:  # a retained deploy would run again at every start
+            log.warning("ignoring a retained deploy message on %s", msg.topic)
+            conn.ack(msg.mid, msg.qos)
+            return
+        self.inbox.put(("message", conn, msg))
+
+    def observe(self, model: ServingModel, deliveries: list) -> None:
+        gate = self.gate
+        if gate is not None:
+            gate.observe(model, deliveries)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    # -- the deploy thread -------------------------------------------------------------------------
+    def run(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):  # this thread only (Linux); its ORT threads inherit it
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), DEPLOY_NICE)
+        next_stale_check = 0.0
+        while not self.stopping.is_set():
+            if time.monotonic() >= next_stale_check:
+                self._discard_stale()
+                next_stale_check = time.monotonic() + min(STALE_CHECK_S, self.config.ota_partial_timeout_s / 2)
+            try:
+                item = self.inbox.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            try:
+                self._handle(item)
+            except Exception:  # a bug: say so, keep the thread (and the agent) alive
+                log.exception("deploy handling failed")
+                self.agent.stats.error("deploy")
+
+    def _handle(self, item: tuple) -> None:
+        if item[0] == "verdict":
+            self._verdict(item[1], item[2])
+            return
+        _, conn, msg = item
+        deploy_id = None
+        try:
+            message, data = wire.decode(msg.payload)
+            deploy_id = message.deploy_id
+            if isinstance(message, Commit):
+                conn.ack(msg.mid, msg.qos)  # verifying takes seconds: do not hold the in-flight window
+                self._commit(message)
+            elif isinstance(message, ChunkHeader):
+                self._chunk(message, data)
+            else:
+                self._begin(message)
+        except DeployError as exc:
+            log.warning("deploy %s refused: %s", deploy_id, exc)
+            self.publish(State.REFUSED, deploy_id=deploy_id, reason=str(exc))
+        except Exception as exc:
+            log.exception("deploy %s failed", deploy_id)
+            self.publish(State.FAILED, deploy_id=deploy_id, reason=f"{type(exc).__name__}: {exc}")
+        finally:
+            conn.ack(msg.mid, msg.qos)
+
+    def _discard_stale(self) -> None:
+        for path in discard_stale(self.store.root, self.config.ota_partial_timeout_s):
+            log.info("discarded %s: no chunk for %ss", path, self.config.ota_partial_timeout_s)
+            if self.transfer is not None and self.transfer.dir == path:
+                self.transfer = None
+
+    # -- receiving ---------------------------------------------------------------------------------
+    def _begin(self, begin: Begin) -> None:
+        if not self.enabled:
+            raise DeployError("over-the-air updates are off on this agent: configure trust_key "
+                              "(or allow_unsigned_ota = true)")
+        if not begin.signed and self.trust_key is not None:
+            raise DeployError("the bundle is not signed and this agent requires signed bundles (trust_key)")
+        self._check_version(begin, begin.name, begin.version)
+        self._check_fit(begin.device, begin.runtime, begin.model_bytes)
+        self._check_disk(begin)
+        self._discard_stale()
+        self.transfer = Transfer.open(self.store.root, begin)
+        log.info("deploy %s: receiving %s %s (%d chunks, %d already here)", begin.deploy_id, begin.name,
+                 begin.version, begin.chunks, self.transfer.received)
+        self._progress(force=True)
+
+    def _chunk(self, header: ChunkHeader, data: bytes) -> None:
+        transfer = self.transfer
+        if transfer is None or transfer.begin.deploy_id != header.deploy_id:
+            return  # an old deploy's late chunk, or a begin this agent refused
+        try:
+            transfer.write(header.index, header.sha256, data)
+        except DeployError as exc:
+            log.warning("deploy %s: %s", header.deploy_id, exc)
+            self._progress(force=True, reason=str(exc))
+            return
+        self._progress()
+
+    def _progress(self, force: bool = False, reason: str | None = None) -> None:
+        transfer = self.transfer
+        assert transfer is not None
+        step = max(1, int(transfer.begin.chunks * PROGRESS_EVERY))
+        if force or transfer.received % step == 0 or transfer.complete():
+            self.publish(State.RECEIVING, deploy_id=transfer.begin.deploy_id, version=transfer.begin.version,
+                         received=transfer.received, chunks=transfer.begin.chunks, missing=transfer.missing(),
+                         reason=reason)
+
+    def _commit(self, commit: Commit) -> None:
+        transfer = self.transfer
+        if transfer is None or transfer.begin.deploy_id != commit.deploy_id:
+            self.publish(State.FAILED, deploy_id=commit.deploy_id,
+                         reason="no transfer with this deploy id here (agent restarted?): deploy again, it resumes")
+            return
+        begin = transfer.begin
+        transfer.save()
+        if not transfer.complete():
+            self.publish(State.MISSING, deploy_id=begin.deploy_id, version=begin.version, received=transfer.received,
+                         chunks=begin.chunks, missing=transfer.missing())
+            return
+        self.transfer = None
+        transfer.check_whole()
+        self.publish(State.VERIFYING, deploy_id=begin.deploy_id, version=begin.version)
+        path = self.store.install(transfer.archive, begin.name, begin.version)
+        transfer.discard()
+        try:
+            self._apply(begin, path)
+        except (BundleError, DeployError, RuntimeUnavailable) as exc:
+            self.store.remove(path)
+            raise DeployError(str(exc)) from exc
+        except Exception:
+            self.store.remove(path)
+            raise
+
+    # -- checks ------------------------------------------------------------------------------------
+    def _check_version(self, begin: Begin, name: str, version: str) -> None:
+        running = self.agent.models.current().manifest
+        if wire.is_newer(version, running.version):
+            return
+        if self.config.allow_downgrade and version != running.version:
+            log.warning("deploy %s: %s %s replaces newer %s (allow_downgrade)", begin.deploy_id, name, version,
+                        running.version)
+            return
+        try:
+            check_descriptor(begin, self.config.device_id, self.config.group, self.trust_key)
+        except DeployError as exc:
+            raise DeployError(f"{name} {version} is not newer than the running {running.name} {running.version} "
+                              f"({exc})") from exc
+
+    def budget_bytes(self) -> int:
+        return (self.config.model_budget_mb or self.agent.profile.model_memory_budget_mb) << 20
+
+    def _check_fit(self, device: str, runtime: str, size: int) -> None:
+        profile = self.agent.profile
+        try:
+            target = devices.get_profile(device)
+        except devices.UnknownDeviceError as exc:
+            raise DeployError(f"the bundle is for an unknown board {device!r}") from exc
+        if target.arch != profile.arch:
+            raise DeployError(f"the bundle is built for {target.name} ({target.arch}); this board is "
+                              f"{profile.name} ({profile.arch})")
+        if runtime not in profile.runtimes:
+            raise DeployError(f"runtime {runtime} is not one {profile.name} runs ({', '.join(profile.runtimes)})")
+        if size > self.budget_bytes():
+            raise DeployError(f"the model is {size / 2**20:.1f} MB; this board's model memory budget is "
+                              f"{self.budget_bytes() >> 20} MB")
+
+    def _check_disk(self, begin: Begin) -> None:
+        here = self.store.root
+        while not here.exists():
+            here = here.parent
+        free = shutil.disk_usage(here).free
+        needed = begin.size + begin.model_bytes + DISK_MARGIN_BYTES
+        if free < needed:
+            raise DeployError(f"not enough disk: {needed >> 20} MB needed under {here}, {free >> 20} MB free")
+
+    # -- applying ---------------------------------------------------------------------------------
+    def _apply(self, begin: Begin, path: Path) -> None:
+        bundle = open_bundle(path, trust_key=self.trust_key)  # every file hash; the signature with a key
+        manifest = bundle.manifest
+        if (manifest.name, manifest.version) != (begin.name, begin.version):
+            raise DeployError(f"the begin announced {begin.name} {begin.version}, the bundle is "
+                              f"{manifest.name} {manifest.version}")
+        self._check_version(begin, manifest.name, manifest.version)
+        self._check_fit(manifest.device, manifest.runtime, model_bytes(bundle))
+        swapped = swap_in(self.agent.models, path, model_bytes(bundle), self.budget_bytes(),
+                          self.agent.load_bundle, self.agent.serving)
+        self.store.switch(path, swapped.before.path)
+        for old in self.store.prune(self.config.keep_versions):
+            log.info("removed old version %s", old)
+        self.applied = (begin, swapped)
+        self.gate = HealthGate(swapped.model, self.config.health_requests, self.config.rollback_p95_ms or None,
+                               lambda model, why: self.inbox.put(("verdict", model, why)))
+        log.info("deploy %s: now serving %s %s%s", begin.deploy_id, manifest.name, manifest.version,
+                 f" (serving paused {swapped.pause_ms} ms)" if swapped.pause_ms is not None else "")
+        self.agent.model_changed()
+        self.publish(State.APPLIED, deploy_id=begin.deploy_id, version=begin.version, pause_ms=swapped.pause_ms)
+
+    def _verdict(self, model: ServingModel, why: str | None) -> None:
+        if self.applied is None or self.applied[1].model is not model:
+            return  # superseded by a later deploy
+        begin, swapped = self.applied
+        self.applied = self.gate = None
+        if why is None:
+            log.info("deploy %s: %s %s passed its health gate", begin.deploy_id, begin.name, begin.version)
+            self.publish(State.HEALTHY, deploy_id=begin.deploy_id, version=begin.version)
+            return
+        log.error("deploy %s: rolling back %s %s: %s", begin.deploy_id, begin.name, begin.version, why)
+        failed = self.store.current()
+        back = swap_in(self.agent.models, swapped.before.path, model_bytes(swapped.before), self.budget_bytes(),
+                       self.agent.load_bundle, self.agent.serving)
+        if failed is not None:
+            self.store.reject(failed, why)
+        self.store.switch_back(swapped.before.path)
+        self.agent.model_changed()
+        self.publish(State.ROLLED_BACK, deploy_id=begin.deploy_id, version=begin.version, reason=why,
+                     pause_ms=back.pause_ms)
+
+    def publish(self, state: State, **fields) -> None:
+        status = DeployStatus(self.config.device_id, state, running=dict(self.agent.model_info()),
+                              ts=round(time.time(), 3), **fields)
+        conn = self.agent.main
+        if conn is not None:
+            conn.publish(self.status_topic, dumps(status.to_dict()), retain=status.final)
