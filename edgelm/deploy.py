@@ -57,10 +57,12 @@ class Result:
         return self.state in (State.APPLIED.value, State.HEALTHY.value)
 
 
-def pack(bundle: Path) -> tuple[bytes, dict]:
-    """(the .tar.gz bytes, the manifest) of a bundle directory or archive; the same bytes every run."""
+def pack(bundle: Path, verify: bool = True) -> tuple[bytes, dict]:
+    """(the .tar.gz bytes, the manifest) of a bundle directory or archive; the same bytes every run.
+
+    verify: refuse a bundle whose files do not match its manifest here, before sending it anywhere."""
     try:
-        opened = open_bundle(bundle)
+        opened = open_bundle(bundle, check_files=verify)
     except BundleError as exc:
         raise DeployError(str(exc)) from exc
     if bundle.is_file():

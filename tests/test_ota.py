@@ -3,15 +3,22 @@ refusal (with the old model still serving), the health gate's rollback, restarts
 
 from __future__ import annotations
 
+import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
-from mqtt_helpers import running_agent, validate
+from mqtt_helpers import Listener, running_agent, validate
 from ota_helpers import deploy, variant
 
 from edge_agent.client import EdgeClient
+from edge_agent.config import BrokerUrl
+from edge_agent.mqtt import Connection
+from edge_agent.ota import wire
+from edge_agent.ota.store import ModelStore
 from edge_agent.signing import generate_keys
+from edgelm import deploy as lib
 
 pytestmark = pytest.mark.integration
 
@@ -62,3 +69,175 @@ def test_deploy_under_load_switches_versions_once(versions, keys, broker, device
     assert switch > 0
     assert len(seen) - switch >= 5
     assert validate("status", status)["model"]["version"] == "2.0.0"
+
+
+# -- refusals: one agent on 1.0.0 takes each bad deploy and keeps serving 1.0.0 ----------------------
+@pytest.fixture(scope="module")
+def guarded(versions, keys, tmp_path_factory):
+    """An agent with a trust key and a 1 MB model budget, serving 1.0.0 for the whole module."""
+    from edgelm.broker import Mosquitto
+
+    state = tmp_path_factory.mktemp("guarded-state")
+    with Mosquitto() as broker, running_agent(versions["1.0.0"], broker, "guarded", trust_key=str(keys["public"]),
+                                              model_budget_mb=1, state_dir=str(state)) as agent:
+        yield broker, agent, state
+
+
+def _bad_variants(bert_bundle, bert_tflite_bundle, keys, root):
+    """name -> (bundle, a phrase the refusal must contain)."""
+    def signed(name, version="2.0.0", change=None, key=keys["private"], src=bert_bundle):
+        return variant(src, root / name, version, key, change)
+
+    model_changed = signed("model-changed")
+    (model_changed / "model.onnx").write_bytes((model_changed / "model.onnx").read_bytes()[:-64] + bytes(64))
+    manifest_changed = signed("manifest-changed")
+    text = (manifest_changed / "manifest.json").read_text()
+    (manifest_changed / "manifest.json").write_text(text.replace('"2.0.0"', '"2.0.1"'))
+
+    def wrong_golden(manifest, path):
+        manifest.golden[0]["expected"] = next(label for label in manifest.labels if label != manifest.golden[0]["expected"])
+
+    def too_big(manifest, path):
+        manifest.metrics["size_bytes"] = 3 << 20
+
+    return {
+        "tampered file": (model_changed, "model.onnx: sha256 mismatch"),
+        "tampered manifest": (manifest_changed, "manifest.sig: signature does not match"),
+        "unsigned": (signed("unsigned", key=None), "not signed"),
+        "other key": (signed("other-key", key=keys["other"]), "manifest.sig: signature does not match"),
+        "wrong board": (signed("tflite", src=bert_tflite_bundle), "built for rpi4b (aarch64)"),
+        "golden fails": (signed("golden", change=wrong_golden), "golden smoke test failed"),
+        "older": (signed("older", version="0.9.0"), "not newer than the running"),
+        "same": (signed("same", version="1.0.0"), "not newer than the running"),
+        "over budget": (signed("big", change=too_big), "model memory budget is 1 MB"),
+    }
+
+
+def test_each_bad_deploy_is_refused_and_the_old_model_serves(guarded, bert_bundle, bert_tflite_bundle, keys,
+                                                             tmp_path):
+    broker, agent, state = guarded
+    cases = _bad_variants(bert_bundle, bert_tflite_bundle, keys, tmp_path)
+    wrong = {}
+    with EdgeClient(broker.url) as client:
+        for name, (bundle, phrase) in cases.items():
+            result = deploy(broker.url, bundle, device="guarded")["guarded"]
+            answer = client.request("turn on the light", device="guarded")
+            if result.state != "refused" or phrase not in (result.reason or ""):
+                wrong[name] = f"{result.state}: {result.reason}"
+            elif answer.get("model", {}).get("version") != "1.0.0":
+                wrong[name] = f"afterwards answered by {answer}"
+    assert not wrong, wrong  # every case is checked before this fails, so one run names them all
+    leftovers = [p.name for p in (state / "models").rglob("*") if p.is_dir() and p.parent.name == "bert-tiny"]
+    assert leftovers == [], leftovers  # nothing refused stays on disk
+
+
+class TamperingDeployment(lib.Deployment):
+    """Changes chunk 1 on its way the first time it is sent: its bytes only (`rehash` False: the agent
+    sees the chunk does not match its hash), or bytes and hash (the whole archive's sha256 catches it)."""
+
+    rehash = False
+    tampered = 0
+
+    def _publish(self, topic, payload):
+        header, _, data = payload.partition(b"\n")
+        if b'"type":"chunk"' in header and b'"index":1,' in header and not self.tampered:
+            self.tampered += 1
+            data = bytes([data[0] ^ 0xFF]) + data[1:]
+            if self.rehash:
+                message, _ = wire.decode(payload)
+                header = wire.encode(wire.ChunkHeader(message.deploy_id, 1, wire.sha256_hex(data))).rstrip(b"\n")
+            payload = header + b"\n" + data
+        return super()._publish(topic, payload)
+
+
+def _run(job_class, broker, bundle, device, statuses=None, **attributes):
+    conn = Connection(BrokerUrl.from_url(broker.url), "test-tamperer")
+    conn.connect()
+    try:
+        archive, manifest = lib.pack(bundle)
+        job = job_class(conn, "edgelm", archive, manifest, lib.members(conn, "edgelm", device=device))
+        for name, value in attributes.items():
+            setattr(job, name, value)
+        return job, job.run(30.0, False, lambda r: (statuses if statuses is not None else []).append(r.reason))[device]
+    finally:
+        conn.disconnect()
+
+
+def test_a_tampered_chunk_is_sent_again_and_a_rehashed_one_refused(versions, keys, broker, device_id):
+    with running_agent(versions["1.0.0"], broker, device_id, trust_key=str(keys["public"])), \
+            EdgeClient(broker.url) as client:
+        seen: list = []
+        _, rehashed = _run(TamperingDeployment, broker, versions["2.0.0"], device_id, rehash=True)
+        after_refusal = client.request("turn on the light", device=device_id)["model"]["version"]
+        job, repaired = _run(TamperingDeployment, broker, versions["2.0.0"], device_id, seen)
+        after_repair = client.request("turn on the light", device=device_id)["model"]["version"]
+    assert rehashed.state == "refused"
+    assert "does not match the deploy's sha256" in rehashed.reason
+    assert after_refusal == "1.0.0"
+    assert any("chunk 1 does not match its sha256" in (reason or "") for reason in seen)  # said when it came
+    assert repaired.state == "applied", repaired
+    assert job.sent == job.begin.chunks + 1  # the one bad chunk again, nothing else
+    assert after_repair == "2.0.0"
+
+
+class Interrupted(lib.Deployment):
+    """Sends the first half of the chunks, then its link drops (no commit)."""
+
+    def send_chunks(self, topic, wanted, on_sent):
+        super().send_chunks(topic, [[0, self.begin.chunks // 2 - 1]], on_sent)
+        raise ConnectionAbortedError("the operator's link dropped")
+
+
+def _partials(state_dir: Path) -> list[Path]:
+    return list((state_dir / "models").glob("*/*.partial"))
+
+
+def test_an_interrupted_transfer_resumes_where_it_stopped(versions, keys, broker, device_id, tmp_path):
+    state = tmp_path / "state"
+    with running_agent(versions["1.0.0"], broker, device_id, trust_key=str(keys["public"]), max_payload_bytes=4096):
+        with pytest.raises(ConnectionAbortedError):
+            _run(Interrupted, broker, versions["2.0.0"], device_id)
+        partial = _partials(state)
+        job, result = _run(lib.Deployment, broker, versions["2.0.0"], device_id)
+    assert [p.name for p in partial] == ["2.0.0.partial"]
+    assert result.state == "applied", result
+    assert job.begin.chunks >= 8
+    assert job.sent == job.begin.chunks - job.begin.chunks // 2  # only what the agent did not have
+    assert _partials(state) == []
+
+
+def test_an_abandoned_transfer_is_discarded_after_its_timeout(versions, keys, broker, device_id, tmp_path):
+    state = tmp_path / "state"
+    with running_agent(versions["1.0.0"], broker, device_id, trust_key=str(keys["public"]), max_payload_bytes=4096,
+                       ota_partial_timeout_s=1.0):
+        with pytest.raises(ConnectionAbortedError):
+            _run(Interrupted, broker, versions["2.0.0"], device_id)
+        there = bool(_partials(state))
+        deadline = time.monotonic() + 10
+        while _partials(state) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        gone = not _partials(state)
+    assert there
+    assert gone
+
+
+def test_the_health_gate_rolls_back_a_slow_version(versions, keys, broker, device_id, tmp_path):
+    statuses = Listener(broker).subscribe(f"edgelm/{device_id}/deploy/status")
+    with running_agent(versions["1.0.0"], broker, device_id, trust_key=str(keys["public"]), health_requests=3,
+                       rollback_p95_ms=0.0001) as agent, EdgeClient(broker.url) as client:
+        applied = deploy(broker.url, versions["2.0.0"], device=device_id)[device_id]
+        served = [client.request("turn on the light", device=device_id)["model"]["version"] for _ in range(3)]
+        deadline = time.monotonic() + 10
+        while agent.model.info["version"] != "1.0.0" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        after = client.request("turn on the light", device=device_id)["model"]["version"]
+    messages = [validate("deploy_status", json.loads(m.payload)) for m in statuses.drain()]
+    statuses.close()
+    assert applied.state == "applied"
+    assert served == ["2.0.0"] * 3
+    assert after == "1.0.0"
+    final = messages[-1]
+    assert final["state"] == "rolled_back"
+    assert "exceeds rollback_p95_ms" in final["reason"]
+    assert final["running"]["version"] == "1.0.0"
+    assert ModelStore(tmp_path / "state").current() is None  # a restart loads the flashed 1.0.0 again
