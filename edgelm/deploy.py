@@ -23,7 +23,8 @@ from edge_agent.ota import wire
 from edge_agent.ota.descriptor import make_descriptor
 from edge_agent.ota.wire import Begin, ChunkHeader, Commit, DeployStatus, State
 
-STATUS_WAIT_S = 1.0  # retained statuses arrive right after the SUBACK; wait this long for the last one
+STATUS_WAIT_S = 2.0  # retained statuses arrive right after the SUBACK; wait at most this long for them
+STATUS_QUIET_S = 0.3
 ANSWER_TIMEOUT_S = 15.0  # for an agent to answer a begin
 HEADER_ROOM = 1024  # chunk header and topic inside a packet
 WINDOW = 32  # chunks published and not yet acknowledged by the broker
@@ -87,9 +88,9 @@ def members(conn: Connection, prefix: str, group: str | None = None, device: str
             got.put(json.loads(msg.payload))
     unsubscribe = conn.subscribe(f"{prefix}/+/status", on_status, qos=1)
     until = time.monotonic() + STATUS_WAIT_S
-    while time.monotonic() < until:
-        try:
-            status = got.get(timeout=max(0.0, until - time.monotonic()))
+    while time.monotonic() < until and device not in found:
+        try:  # retained messages come in one burst: a quiet moment means all are in
+            status = got.get(timeout=min(STATUS_QUIET_S, max(0.0, until - time.monotonic())))
         except queue.Empty:
             break
         if isinstance(status, dict) and isinstance(status.get("device_id"), str):

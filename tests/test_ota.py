@@ -4,6 +4,9 @@ refusal (with the old model still serving), the health gate's rollback, restarts
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +22,7 @@ from edge_agent.ota import wire
 from edge_agent.ota.store import ModelStore
 from edge_agent.signing import generate_keys
 from edgelm import deploy as lib
+from edgelm.agent_process import start_agent_process
 
 pytestmark = pytest.mark.integration
 
@@ -241,3 +245,89 @@ def test_the_health_gate_rolls_back_a_slow_version(versions, keys, broker, devic
     assert "exceeds rollback_p95_ms" in final["reason"]
     assert final["running"]["version"] == "1.0.0"
     assert ModelStore(tmp_path / "state").current() is None  # a restart loads the flashed 1.0.0 again
+
+
+def _claims(size: int):
+    def change(manifest, path):
+        manifest.metrics["size_bytes"] = size
+    return change
+
+
+def test_where_two_models_do_not_fit_the_swap_pauses_and_loses_nothing(bert_bundle, keys, broker, device_id,
+                                                                         tmp_path):
+    """Each version claims 600 KB against a 1 MB budget: unload, then load, with requests held meanwhile."""
+    old, new = (variant(bert_bundle, tmp_path / v, v, keys["private"], _claims(600 << 10)) for v in ("1.0.0", "2.0.0"))
+    with running_agent(old, broker, device_id, trust_key=str(keys["public"]), model_budget_mb=1), \
+            EdgeClient(broker.url) as client:
+        stop, answers = threading.Event(), []
+        asker = threading.Thread(target=keep_asking, args=(client, device_id, stop, answers))
+        asker.start()
+        try:
+            time.sleep(0.2)
+            result = deploy(broker.url, new, device=device_id)[device_id]
+            time.sleep(0.2)
+        finally:
+            stop.set()
+            asker.join(30)
+    assert result.state == "applied", result
+    assert result.pause_ms is not None
+    assert result.pause_ms > 0
+    assert all("error" not in a for a in answers)
+    assert [a["model"]["version"] for a in answers][-1] == "2.0.0"
+
+
+def test_a_downgrade_needs_a_descriptor_signed_by_the_trust_key(versions, keys, broker, device_id):
+    older = versions["1.0.0"]
+    with running_agent(versions["2.0.0"], broker, device_id, trust_key=str(keys["public"])) as agent:
+        plain = deploy(broker.url, older, device=device_id)[device_id]
+        forged = deploy(broker.url, older, device=device_id, downgrade_key=keys["other"])[device_id]
+        signed = deploy(broker.url, older, device=device_id, downgrade_key=keys["private"])[device_id]
+        serving = agent.model.info["version"]
+    assert plain.state == "refused"
+    assert forged.state == "refused"
+    assert "downgrade descriptor invalid" in forged.reason
+    assert signed.state == "applied", signed
+    assert serving == "1.0.0"
+
+
+def _boot_attempts(state: Path) -> int:
+    try:
+        return json.loads((state / "models" / "boot.json").read_text())["attempts"]
+    except (OSError, ValueError):
+        return 0
+
+
+def test_a_restart_serves_the_deployed_version_and_a_crash_loop_falls_back(versions, keys, broker, device_id,
+                                                                           tmp_path):
+    with running_agent(versions["1.0.0"], broker, device_id, trust_key=str(keys["public"])):
+        assert deploy(broker.url, versions["2.0.0"], device=device_id)[device_id].state == "applied"
+    with running_agent(versions["1.0.0"], broker, device_id, trust_key=str(keys["public"])) as agent:
+        restarted = agent.model.info["version"]
+    state = tmp_path / "state"
+    env = {**os.environ, "STATE_DIRECTORY": str(state), "EDGELM_TRUST_KEY": str(keys["public"]),
+           "EDGELM_DEVICE": "x86-64", "EDGELM_TELEMETRY_INTERVAL_S": "0"}
+    for attempt in (1, 2):  # killed while loading 2.0.0, as the OOM killer or a crashing runtime would
+        proc = subprocess.Popen([sys.executable, "-m", "edgelm.cli", "agent", "run", "--bundle", str(versions["1.0.0"]),
+                                 "--broker", broker.url, "--device-id", device_id], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while _boot_attempts(state) < attempt and time.monotonic() < deadline:
+            time.sleep(0.002)
+        proc.kill()
+        proc.wait()
+        assert _boot_attempts(state) == attempt  # killed before it came online
+    statuses = Listener(broker).subscribe(f"edgelm/{device_id}/deploy/status")
+    proc, _ = start_agent_process(versions["1.0.0"], broker.url, device_id, env=env)
+    try:
+        with EdgeClient(broker.url) as client:
+            served = client.request("turn on the light", device=device_id)["model"]["version"]
+        told = [json.loads(m.payload) for m in statuses.drain()]
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        statuses.close()
+    assert restarted == "2.0.0"
+    assert served == "1.0.0"
+    assert told[-1]["state"] == "rolled_back"
+    assert "crash loop" in told[-1]["reason"]
+    assert ModelStore(state).rejected(state / "models" / "bert-tiny" / "2.0.0")
