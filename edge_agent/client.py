@@ -39,9 +39,10 @@ class Reply(Future):
 
 class EdgeClient:
     def __init__(self, broker: str, protocol: int = 5, prefix: str = "edgelm", client_id: str | None = None,
-                 ca_file: str | None = None, sender: str | None = None):
+                 ca_file: str | None = None, sender: str | None = None, tls: TlsFiles | None = None):
         """broker: mqtt[s]://[user:password@]host[:port].
 
+        tls: CA, client certificate and key (a broker that logs in by certificate); else ca_file alone.
         sender: publish to `<prefix>/ID/request/<sender>` and take answers under `<prefix>/reply/<sender>/`
         (for agents with require_sender, behind a broker ACL that ties the sender to the user)."""
         url = BrokerUrl.from_url(broker)
@@ -53,7 +54,7 @@ class EdgeClient:
         self.sender = sender
         replies = f"{prefix}/reply/{sender}/{self.client_id}" if sender else f"{prefix}/reply/{self.client_id}"
         self.reply_topic = f"{replies}/r"
-        self.conn = Connection(url, self.client_id, protocol, tls=TlsFiles(ca_file))
+        self.conn = Connection(url, self.client_id, protocol, tls=tls or TlsFiles(ca_file))
         self.conn.subscribe(f"{replies}/#", self._on_message, qos=1)
         self._pending: dict[str, Reply] = {}
         self._chunks: dict[str, Callable[[dict], None]] = {}

@@ -105,11 +105,14 @@ class Mosquitto:
             if self.proc.poll() is not None:
                 err = self.proc.stderr.read().decode(errors="replace") if self.proc.stderr else ""
                 raise BrokerError(f"mosquitto exited at start: {err.strip() or self.log()[-500:]}")
-            if mqtt_ready(self.host, self.port, timeout=0.5):
+            if self._ready():
                 return self
             time.sleep(0.01)
         self.stop()
         raise BrokerError(f"mosquitto not ready on port {self.port} after {READY_TIMEOUT_S:.0f}s")
+
+    def _ready(self) -> bool:
+        return mqtt_ready(self.host, self.port, timeout=0.5)
 
     def log(self) -> str:
         try:
@@ -134,3 +137,46 @@ class Mosquitto:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class ConfiguredMosquitto(Mosquitto):
+    """Mosquitto on a configuration written elsewhere (`edgelm broker config`), TLS-only: ready once a TLS
+    CONNECT gets any CONNACK, even a refusal (no login is needed to see the broker answer)."""
+
+    def __init__(self, conf: Path, port: int, ca_file: Path, probe_login: tuple[Path, Path] | None = None):
+        """probe_login: a client certificate and key, where the broker takes no login without one."""
+        super().__init__(port=port)
+        self.conf, self.ca_file, self.probe_login = conf, ca_file, probe_login
+
+    def _write_config(self) -> Path:
+        return self.conf
+
+    def _ready(self) -> bool:
+        return connack(self.host, self.port, ca_file=self.ca_file, client_cert=self.probe_login) is not None
+
+
+def connack(host: str, port: int, username: str | None = None, password: str | None = None,
+            ca_file: Path | None = None, client_cert: tuple[Path, Path] | None = None,
+            timeout: float = 1.0) -> str | None:
+    """The broker's CONNACK reason ("Success", "Not authorized", ...) to one CONNECT; None: no CONNACK."""
+    import paho.mqtt.client as mqtt
+
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+    answers: list[str] = []
+    client.on_connect = lambda c, u, flags, reason, props: answers.append(str(reason))
+    if username:
+        client.username_pw_set(username, password)
+    if ca_file is not None:
+        cert, key = client_cert or (None, None)
+        client.tls_set(ca_certs=str(ca_file), certfile=str(cert) if cert else None, keyfile=str(key) if key else None)
+    try:
+        client.connect(host, port, keepalive=5)
+    except (OSError, ValueError):
+        return None
+    client.loop_start()
+    deadline = time.monotonic() + timeout
+    while not answers and time.monotonic() < deadline:
+        time.sleep(0.005)
+    client.loop_stop()
+    client.disconnect()
+    return answers[0] if answers else None

@@ -20,6 +20,7 @@ LAZY_COMMANDS = {
     "demo": "edgelm.cmd_demo:demo",
     "flash": "edgelm.cmd_flash:flash",
     "deploy": "edgelm.cmd_deploy:deploy",
+    "broker": "edgelm.cmd_broker:broker",
     "train-intents": "edgelm.cmd_demo:train_intents_cmd",
 }
 

@@ -42,7 +42,7 @@ class Listener:
     """A raw paho client that records every message on the topics it subscribes to."""
 
     def __init__(self, broker, protocol: int = 5, port: int | None = None, username: str | None = None,
-                 password: str | None = None):
+                 password: str | None = None, ca_file: str | None = None):
         self.messages: queue.Queue = queue.Queue()
         version = mqtt.MQTTv5 if protocol == 5 else mqtt.MQTTv311
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex[:8]}",
@@ -52,6 +52,8 @@ class Listener:
         self.client.on_subscribe = lambda *a: self._subscribed.set()
         if username:
             self.client.username_pw_set(username, password)
+        if ca_file:
+            self.client.tls_set(ca_certs=str(ca_file))
         self.client.connect(broker.host, port or broker.port)
         self.client.loop_start()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from edge_agent.bundle import MANIFEST, Manifest, write_manifest
 from edge_agent.config import BrokerUrl
-from edge_agent.mqtt import Connection
+from edge_agent.mqtt import Connection, TlsFiles
 from edgelm import deploy as lib
 
 
@@ -28,15 +28,16 @@ def variant(src: Path, dst: Path, version: str, key: Path | None,
 
 
 def deploy(url: str, bundle: Path, device: str | None = None, group: str | None = None, wait: bool = False,
-           timeout: float = 60.0, downgrade_key: Path | None = None) -> dict[str, lib.Result]:
+           ca_file: str | None = None, **job_options) -> dict[str, lib.Result]:
     """What `edgelm deploy` does, returning each device's result instead of printing it."""
-    conn = Connection(BrokerUrl.from_url(url), "test-deployer")
+    conn = Connection(BrokerUrl.from_url(url), "test-deployer", tls=TlsFiles(ca_file))
     conn.connect()
     try:
         archive, manifest = lib.pack(bundle, verify=False)  # the agent, not the sender, must catch tampering
         targets = [m for m in lib.members(conn, "edgelm", group=group, device=device) if m.online]
-        assert targets, f"no online agent for device={device} group={group}"
-        job = lib.Deployment(conn, "edgelm", archive, manifest, targets, group=group, downgrade_key=downgrade_key)
-        return job.run(timeout, wait, lambda result: None)
+        if not targets:
+            raise lib.DeployError(f"no online agent for device={device} group={group}")
+        job = lib.Deployment(conn, "edgelm", archive, manifest, targets, group=group, **job_options)
+        return job.run(60.0, wait, lambda result: None)
     finally:
         conn.disconnect()

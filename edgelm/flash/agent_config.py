@@ -38,15 +38,15 @@ def agent_toml(opts: FlashOptions, bundle_path: str, target: Target) -> str:
         raise FlashError(f"the agent would refuse this config: {exc}") from exc
     lines = [f"# written by `edgelm flash` for {target.os_name} ({target.arch}, Python {target.python})",
              "[agent]"]
-    lines += [f"{key} = {_value(value)}" for key, value in settings.items()]
+    lines += [f"{key} = {toml_value(value)}" for key, value in settings.items()]
     return "\n".join(lines) + "\n"
 
 
-def _value(value: Any) -> str:
+def toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
     return json.dumps(str(value))  # a TOML basic string is a JSON string for what a config holds
