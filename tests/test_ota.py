@@ -331,3 +331,29 @@ def test_a_restart_serves_the_deployed_version_and_a_crash_loop_falls_back(versi
     assert told[-1]["state"] == "rolled_back"
     assert "crash loop" in told[-1]["reason"]
     assert ModelStore(state).rejected(state / "models" / "bert-tiny" / "2.0.0")
+
+
+def test_the_cli_deploys_to_a_group_and_exits_non_zero_on_refusal(versions, keys, broker, tmp_path):
+    from click.testing import CliRunner
+
+    from edgelm.cli import cli
+
+    group = f"g{tmp_path.name[-6:]}".replace("_", "")
+    gone = Listener(broker)
+    gone.client.publish(f"edgelm/{group}-gone/status", json.dumps({"v": 1, "state": "offline", "device_id":
+                        f"{group}-gone", "group": group, "model": {}, "version": "0"}), qos=1, retain=True).wait_for_publish(5)
+    common = dict(trust_key=str(keys["public"]), group=group)
+    with running_agent(versions["1.0.0"], broker, f"{group}-a", state_dir=str(tmp_path / "a"), **common) as a, \
+            running_agent(versions["1.0.0"], broker, f"{group}-b", state_dir=str(tmp_path / "b"), **common) as b:
+        runner = CliRunner()
+        newer = runner.invoke(cli, ["deploy", str(versions["2.0.0"]), "--broker", broker.url, "--group", group])
+        older = runner.invoke(cli, ["deploy", str(versions["1.0.0"]), "--broker", broker.url, "--group", group])
+        serving = {a.model.info["version"], b.model.info["version"]}
+    gone.client.publish(f"edgelm/{group}-gone/status", b"", retain=True).wait_for_publish(5)
+    gone.close()
+    assert newer.exit_code == 0, newer.output
+    assert f"{group}-gone: offline, not updated" in newer.output
+    assert f"{group}-a: applied" in newer.output
+    assert older.exit_code == 1
+    assert "2 of 2 devices not updated" in older.output
+    assert serving == {"2.0.0"}

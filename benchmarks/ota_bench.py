@@ -1,0 +1,200 @@
+"""What an over-the-air swap costs the requests served meanwhile and the agent's memory, side by side in
+one run over a real Mosquitto, with the demo's intent bundle (MiniLM-L6 int8, built like `edgelm demo`):
+
+    python benchmarks/ota_bench.py [--deploys 3] [--requests 1500]
+
+- client latency with 4 requests in flight: p50/p99 without a deploy vs the longest during each deploy
+  (the target: under 2x the p99 without one);
+- agent RSS before, at its peak during the swap (two models loaded), after it (old one released and
+  malloc_trim'd) vs a fresh agent started on the new version;
+- the same on a board where two models do not fit (model_budget_mb): unload-then-load, its pause.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from edge_agent.bundle import Manifest, write_manifest
+from edge_agent.client import EdgeClient
+from edge_agent.config import BrokerUrl
+from edge_agent.mqtt import Connection
+from edgelm import deploy as lib
+from edgelm.agent_process import start_agent_process
+from edgelm.broker import Mosquitto
+
+TEXTS = ["turn on the kitchen light", "set the living room lamp to fifty percent", "what is the temperature",
+         "close the garage door", "lock the front door please", "start the vacuum in the bedroom"]
+
+
+def demo_bundle() -> Path:
+    from rich.console import Console
+
+    from edgelm.demo import DemoOptions, _int8_bundle, _intent_model, default_cache_dir
+
+    opts = DemoOptions(cache_dir=default_cache_dir())
+    tag = f"{'-'.join(opts.langs)}-{opts.budget}"
+    checkpoint, bundle = opts.cache_dir / f"intents-{tag}", opts.cache_dir / f"bundle-{tag}"
+    if not (bundle / "manifest.json").exists():
+        console = Console(stderr=True)
+        _intent_model(opts, checkpoint, console)
+        _int8_bundle(opts, checkpoint, bundle, console)
+    return bundle
+
+
+def versioned(src: Path, dst: Path, version: str) -> Path:
+    shutil.copytree(src, dst)
+    manifest = Manifest.from_dict(json.loads((dst / "manifest.json").read_text()))
+    manifest.version = version
+    write_manifest(dst, manifest)
+    return dst
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+class Load:
+    """Keeps 4 requests in flight; records each answer's client latency and when it was sent."""
+
+    def __init__(self, client: EdgeClient, device: str, in_flight: int = 4):
+        self.client, self.device, self.in_flight = client, device, in_flight
+        self.samples: list[tuple[float, float]] = []  # (sent at, latency ms)
+        self.errors = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        pending: list[tuple[float, object]] = []
+        i = 0
+        while not self.stop.is_set() or pending:
+            while not self.stop.is_set() and len(pending) < self.in_flight:
+                i += 1
+                pending.append((time.perf_counter(), self.client.send(TEXTS[i % len(TEXTS)], device=self.device)))
+            sent, future = pending.pop(0)
+            answer = self.client.wait(future, timeout=10, retries=0)  # type: ignore[arg-type]
+            self.errors += "error" in answer
+            self.samples.append((sent, (time.perf_counter() - sent) * 1000))
+
+    def __enter__(self) -> Load:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join(30)
+
+    def between(self, start: float, end: float) -> list[float]:
+        return [ms for sent, ms in self.samples if start <= sent <= end]
+
+
+def deploy_once(url: str, device: str, bundle: Path, pid: int) -> dict:
+    conn = Connection(BrokerUrl.from_url(url), f"bench-deployer-{time.monotonic_ns()}")
+    conn.connect()
+    peak, sampling = [0.0], threading.Event()
+
+    def sample() -> None:
+        while not sampling.is_set():
+            peak[0] = max(peak[0], rss_mb(pid))
+            time.sleep(0.005)
+    sampler = threading.Thread(target=sample, daemon=True)
+    try:
+        archive, manifest = lib.pack(bundle)
+        job = lib.Deployment(conn, "edgelm", archive, manifest, lib.members(conn, "edgelm", device=device))
+        sampler.start()
+        start = time.perf_counter()
+        result = job.run(120, False, lambda r: None)[device]
+        took = time.perf_counter() - start
+    finally:
+        sampling.set()
+        conn.disconnect()
+    if result.state != "applied":
+        raise RuntimeError(f"deploy failed: {result}")
+    return {"start": start, "end": start + took, "seconds": took, "peak_rss": peak[0], "pause_ms": result.pause_ms,
+            "chunks": job.begin.chunks}
+
+
+def scenario(bundle: Path, broker: Mosquitto, deploys: int, requests: int, budget_mb: int) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="edgelm-ota-bench-"))
+    device = f"ota-{budget_mb or 'beside'}"
+    env = {**os.environ, "EDGELM_STATE_DIR": str(tmp / "state"), "EDGELM_ALLOW_UNSIGNED_OTA": "true",
+           "EDGELM_MODEL_BUDGET_MB": str(budget_mb), "EDGELM_HEALTH_REQUESTS": "50"}
+    proc, _ = start_agent_process(bundle, broker.url, device, "--device", "x86-64", "--telemetry-interval", "0",
+                                  env=env, timeout=120)
+    out: dict = {"runs": []}
+    try:
+        with EdgeClient(broker.url) as client, Load(client, device) as load:
+            time.sleep(2.0)  # warm-up
+            base_start = time.perf_counter()
+            while len(load.between(base_start, time.perf_counter())) < requests:
+                time.sleep(0.05)
+            baseline = sorted(load.between(base_start, time.perf_counter()))
+            out["p50"], out["p99"] = statistics.median(baseline), baseline[int(len(baseline) * 0.99) - 1]
+            out["rss_before"] = rss_mb(proc.pid)
+            for n in range(deploys):
+                new = versioned(bundle, tmp / f"v{n + 2}", f"{n + 2}.0.0")
+                run = deploy_once(broker.url, device, new, proc.pid)
+                time.sleep(1.0)
+                during = load.between(run["start"], run["end"] + 0.2)
+                run["max_ms"], run["requests"] = max(during), len(during)
+                run["rss_after"] = rss_mb(proc.pid)
+                out["runs"].append(run)
+            out["errors"] = load.errors
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    out["fresh_rss"] = fresh_rss(tmp / f"v{deploys + 1}", broker, env, device + "-fresh")
+    return out
+
+
+def fresh_rss(bundle: Path, broker: Mosquitto, env: dict, device: str) -> float:
+    proc, _ = start_agent_process(bundle, broker.url, device, "--device", "x86-64", "--telemetry-interval", "0",
+                                  env={**env, "EDGELM_STATE_DIR": tempfile.mkdtemp()}, timeout=120)
+    try:
+        with EdgeClient(broker.url) as client, Load(client, device):
+            time.sleep(4.0)  # the same kind of traffic as the swapped agent had seen
+        return rss_mb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--deploys", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=1500, help="answers in the no-deploy baseline")
+    args = parser.parse_args()
+    bundle = demo_bundle()
+    size_mb = (bundle / "model.onnx").stat().st_size / 2**20
+    print(f"bundle {bundle} ({size_mb:.1f} MB model)")
+    with Mosquitto() as broker:
+        beside = scenario(bundle, broker, args.deploys, args.requests, 0)
+        paused = scenario(bundle, broker, 1, args.requests // 3, int(size_mb * 1.5) + 1)
+    print("\n| swap | p50 no deploy | p99 no deploy | longest during deploy (each) | longest / p99 | deploy s "
+          "| pause ms | errors |\n|---|---|---|---|---|---|---|---|")
+    for name, r in (("beside the old model", beside), ("unload-then-load", paused)):
+        longest = [run["max_ms"] for run in r["runs"]]
+        print(f"| {name} | {r['p50']:.1f} ms | {r['p99']:.1f} ms | {', '.join(f'{m:.1f}' for m in longest)} ms "
+              f"| {max(longest) / r['p99']:.2f}x | {statistics.median(x['seconds'] for x in r['runs']):.2f} "
+              f"| {r['runs'][0]['pause_ms'] or '-'} | {r['errors']} |")
+    print("\n| swap | RSS before | peak during swap | after swap (each) | fresh agent on the new version | after - fresh |"
+          "\n|---|---|---|---|---|---|")
+    for name, r in (("beside the old model", beside), ("unload-then-load", paused)):
+        after = [run["rss_after"] for run in r["runs"]]
+        print(f"| {name} | {r['rss_before']:.1f} MB | {max(run['peak_rss'] for run in r['runs']):.1f} MB "
+              f"| {', '.join(f'{a:.1f}' for a in after)} MB | {r['fresh_rss']:.1f} MB "
+              f"| {after[-1] - r['fresh_rss']:+.1f} MB |")
+
+
+if __name__ == "__main__":
+    main()
