@@ -34,19 +34,12 @@ TEXTS = ["turn on the kitchen light", "set the living room lamp to fifty percent
          "close the garage door", "lock the front door please", "start the vacuum in the bedroom"]
 
 
-def demo_bundle() -> Path:
+def intent_bundle() -> Path:
     from rich.console import Console
 
-    from edgelm.demo import DemoOptions, _int8_bundle, _intent_model, default_cache_dir
+    from edgelm.demo import DemoOptions, default_cache_dir, demo_bundle
 
-    opts = DemoOptions(cache_dir=default_cache_dir())
-    tag = f"{'-'.join(opts.langs)}-{opts.budget}"
-    checkpoint, bundle = opts.cache_dir / f"intents-{tag}", opts.cache_dir / f"bundle-{tag}"
-    if not (bundle / "manifest.json").exists():
-        console = Console(stderr=True)
-        _intent_model(opts, checkpoint, console)
-        _int8_bundle(opts, checkpoint, bundle, console)
-    return bundle
+    return Path(demo_bundle(DemoOptions(cache_dir=default_cache_dir()), Console(stderr=True))["bundle"])
 
 
 def versioned(src: Path, dst: Path, version: str) -> Path:
@@ -174,7 +167,7 @@ def main() -> None:
     parser.add_argument("--deploys", type=int, default=3)
     parser.add_argument("--requests", type=int, default=1500, help="answers in the no-deploy baseline")
     args = parser.parse_args()
-    bundle = demo_bundle()
+    bundle = intent_bundle()
     size_mb = (bundle / "model.onnx").stat().st_size / 2**20
     print(f"bundle {bundle} ({size_mb:.1f} MB model)")
     with Mosquitto() as broker:

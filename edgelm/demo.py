@@ -54,14 +54,8 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
     from edgelm.amqtt_broker import start_private_broker
 
     console = console or Console()
-    tag = f"{'-'.join(opts.langs)}-{opts.budget}"
-    checkpoint = opts.cache_dir / f"intents-{tag}"
-    bundle = opts.cache_dir / f"bundle-{tag}"
-    summary: dict = {"checkpoint": str(checkpoint), "bundle": str(bundle)}
-    console.rule("[1/5] intent model")
-    summary["train"] = _intent_model(opts, checkpoint, console)
-    console.rule("[2/5] int8 bundle")
-    _int8_bundle(opts, checkpoint, bundle, console)
+    summary = demo_bundle(opts, console)
+    bundle = Path(summary["bundle"])
 
     console.rule("[3/5] broker and agent")
     broker = start_private_broker(opts.broker)
@@ -85,6 +79,19 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
             agent.terminate()
             agent.wait(15)
         broker.stop()
+    return summary
+
+
+def demo_bundle(opts: DemoOptions, console: Console) -> dict:
+    """Steps 1 and 2: the intent model and its int8 bundle, made once and reused (the OTA benchmark's too)."""
+    tag = f"{'-'.join(opts.langs)}-{opts.budget}"
+    checkpoint = opts.cache_dir / f"intents-{tag}"
+    bundle = opts.cache_dir / f"bundle-{tag}"
+    summary: dict = {"checkpoint": str(checkpoint), "bundle": str(bundle)}
+    console.rule("[1/5] intent model")
+    summary["train"] = _intent_model(opts, checkpoint, console)
+    console.rule("[2/5] int8 bundle")
+    _int8_bundle(opts, checkpoint, bundle, console)
     return summary
 
 

@@ -357,3 +357,19 @@ def test_the_cli_deploys_to_a_group_and_exits_non_zero_on_refusal(versions, keys
     assert older.exit_code == 1
     assert "2 of 2 devices not updated" in older.output
     assert serving == {"2.0.0"}
+
+
+def test_without_a_trust_key_ota_is_off_unless_unsigned_is_allowed(versions, bert_bundle, broker, device_id,
+                                                                    tmp_path):
+    unsigned = variant(bert_bundle, tmp_path / "unsigned", "2.0.0", None)
+    with running_agent(bert_bundle, broker, device_id) as agent:
+        off = deploy(broker.url, unsigned, device=device_id)[device_id]
+        status_off = agent.status_payload("online")["deploy"]
+    with running_agent(bert_bundle, broker, device_id, allow_unsigned_ota=True) as agent:
+        on = deploy(broker.url, unsigned, device=device_id)[device_id]
+        status_on = agent.status_payload("online")["deploy"]
+    assert off.state == "refused"
+    assert "over-the-air updates are off" in off.reason
+    assert status_off["enabled"] is False
+    assert on.state == "applied", on
+    assert status_on["enabled"] is True

@@ -13,6 +13,7 @@ from typing import Any
 PROTOCOL_VERSION = 1
 MAX_HEADER_BYTES = 64 * 1024  # a begin carries the descriptor; nothing else is near this
 VERSION_PART = re.compile(r"^(\d+)(.*)$")
+NAME = re.compile(r"[A-Za-z0-9._+-]{1,128}")
 
 
 class DeployError(Exception):
@@ -53,12 +54,9 @@ class Begin:
     def __post_init__(self) -> None:
         if self.size < 1 or self.chunk_size < 1 or self.chunks != -(-self.size // self.chunk_size):
             raise DeployError(f"begin: {self.chunks} chunks of {self.chunk_size} bytes cannot hold {self.size} bytes")
-        if not re.fullmatch(r"[0-9a-f]{64}", self.sha256):
-            raise DeployError("begin: sha256 must be 64 lowercase hex digits")
+        _check_sha256(self.sha256, "begin")
         for name in ("name", "version", "deploy_id"):
-            value = getattr(self, name)
-            if not value or len(value) > 128 or not re.fullmatch(r"[A-Za-z0-9._+-]+", value):
-                raise DeployError(f"begin: {name} {value!r} must be 1-128 of A-Z a-z 0-9 . _ + -")
+            _check_name(getattr(self, name), f"begin: {name}")
 
 
 @dataclass
@@ -68,11 +66,28 @@ class ChunkHeader:
     sha256: str
     type: str = "chunk"
 
+    def __post_init__(self) -> None:
+        _check_name(self.deploy_id, "chunk: deploy_id")
+        _check_sha256(self.sha256, "chunk")
+
 
 @dataclass
 class Commit:
     deploy_id: str
     type: str = "commit"
+
+    def __post_init__(self) -> None:
+        _check_name(self.deploy_id, "commit: deploy_id")
+
+
+def _check_name(value: object, what: str) -> None:
+    if not isinstance(value, str) or not NAME.fullmatch(value) or value.startswith("."):
+        raise DeployError(f"{what} {value!r} must be 1-128 of A-Z a-z 0-9 . _ + - (not starting with .)")
+
+
+def _check_sha256(value: object, what: str) -> None:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise DeployError(f"{what}: sha256 must be 64 lowercase hex digits")
 
 
 FIELD_TYPES = {"int": int, "str": str, "bool": bool, "str | None": str}  # annotations are strings here
