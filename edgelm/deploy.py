@@ -28,6 +28,8 @@ STATUS_QUIET_S = 0.3
 ANSWER_TIMEOUT_S = 15.0  # for an agent to answer a begin
 HEADER_ROOM = 1024  # chunk header and topic inside a packet
 WINDOW = 32  # chunks published and not yet acknowledged by the broker
+CREDIT = 16  # chunks sent beyond what every receiving agent says it handled (its `acked`)
+CREDIT_WAIT_S = 30.0  # an agent silent this long mid-transfer is left to the commit's missing ranges
 RESEND_ROUNDS = 3
 
 
@@ -52,6 +54,7 @@ class Result:
     pause_ms: float | None = None
     received: int = 0
     chunks: int = 0
+    acked: int = 0  # chunk messages the agent handled in this deploy
 
     @property
     def ok(self) -> bool:
@@ -134,6 +137,8 @@ class Deployment:
             self.begin.descriptor, self.begin.descriptor_sig = make_descriptor(self.begin, names, downgrade_key)
         self.results = {d: Result(d, "no answer", chunks=self.begin.chunks) for d in self.targets}
         self.statuses: queue.Queue[DeployStatus] = queue.Queue()
+        self.deferred: list[DeployStatus] = []  # read while waiting for credit, for the loop after the commit
+        self.on_update: Callable[[Result], None] = lambda result: None
         self.sent = 0
 
     def _on_status(self, msg: Message) -> None:
@@ -148,23 +153,51 @@ class Deployment:
         return self.conn.publish(topic, payload, qos=1, props=PublishProps(expiry_s=self.expiry_s))
 
     def send_chunks(self, topic: str, wanted: list[list[int]], on_sent: Callable[[], None]) -> None:
+        """Publish the wanted chunks, never more than CREDIT beyond what the receiving agents handled: the
+        broker queues a device's requests behind its chunks, so a flood would stall its answers."""
+        devices = [d for d in self.targets if topic == self.topic or topic == f"{self.prefix}/{d}/deploy"]
+        start = {d: self.results[d].acked for d in devices}
         window: list[Callable[[float], None]] = []
+        sent = 0
         for first, last in wanted:
             for index in range(first, last + 1):
+                self._wait_for_credit(devices, start, sent)
                 data = self.archive[index * self.chunk_size:(index + 1) * self.chunk_size]
                 header = ChunkHeader(self.begin.deploy_id, index, wire.sha256_hex(data))
                 window.append(self._publish(topic, wire.encode(header, data)))
                 if len(window) >= WINDOW:
                     window.pop(0)(30.0)
+                sent += 1
                 self.sent += 1
                 on_sent()
         for wait in window:
             wait(30.0)
 
+    def _wait_for_credit(self, devices: list[str], start: dict[str, int], sent: int) -> None:
+        while True:
+            live = [d for d in devices if self.results[d].state == State.RECEIVING.value]
+            if not live or sent - min(self.results[d].acked - start[d] for d in live) < CREDIT:
+                return
+            try:
+                status = self.statuses.get(timeout=CREDIT_WAIT_S)
+            except queue.Empty:  # silent agents: send on; the commit tells what they lack
+                devices[:] = [d for d in devices if d not in live]
+                continue
+            if status.state is State.RECEIVING:
+                self._note(status, self.on_update)
+            else:
+                self.deferred.append(status)
+
+    def _next_status(self, timeout: float) -> DeployStatus:
+        if self.deferred:
+            return self.deferred.pop(0)
+        return self.statuses.get(timeout=timeout)
+
     # -- the exchange ---------------------------------------------------------------------------
     def run(self, timeout: float, wait_health: bool, on_update: Callable[[Result], None]) -> dict[str, Result]:
         """Begin, the chunks each agent lacks, commit, resends of what went missing; then every result."""
         deadline = time.monotonic() + timeout
+        self.on_update = on_update
         self.expiry_s = max(60, int(timeout))  # a board that comes back later is not sent a stale deploy
         unsubscribe = self.conn.subscribe(f"{self.prefix}/+/deploy/status", self._on_status, qos=1)
         try:
@@ -185,6 +218,8 @@ class Deployment:
         result.pause_ms = status.pause_ms if status.pause_ms is not None else result.pause_ms
         if status.received is not None:
             result.received = status.received
+        if status.acked is not None:
+            result.acked = status.acked
         on_update(result)
         return result
 
@@ -208,7 +243,7 @@ class Deployment:
         rounds = dict.fromkeys(pending, 0)
         while pending and time.monotonic() < deadline:
             try:
-                status = self.statuses.get(timeout=max(0.01, deadline - time.monotonic()))
+                status = self._next_status(max(0.01, deadline - time.monotonic()))
             except queue.Empty:
                 break
             result = self._note(status, on_update)

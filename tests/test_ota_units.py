@@ -75,8 +75,8 @@ def test_versions_compare_as_numbers():
 
 
 def test_status_round_trips_and_matches_its_schema():
-    status = DeployStatus("kitchen", State.MISSING, "d1", "2.0.0", {"name": "m", "version": "1"}, 3, 9,
-                          wire.ranges([0, 1, 2, 7]), None, None, 1.5)
+    status = DeployStatus("kitchen", State.MISSING, "d1", "2.0.0", {"name": "m", "version": "1"}, received=3,
+                          chunks=9, acked=12, missing=wire.ranges([0, 1, 2, 7]), ts=1.5)
     assert status.missing == [[0, 2], [7, 7]]
     jsonschema.validate(status.to_dict(), load_schema("deploy_status"))
     assert DeployStatus.from_dict(json.loads(json.dumps(status.to_dict()))) == status

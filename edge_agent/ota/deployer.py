@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from edge_agent.service import Agent
 
 log = logging.getLogger(__name__)
-PROGRESS_EVERY = 0.1  # publish receiving progress each 10% of the chunks
+CREDIT_STEP = 8  # progress after this many chunk messages: the sender keeps at most 2x this in flight
 STALE_CHECK_S = 60.0
 DISK_MARGIN_BYTES = 16 << 20
 DEPLOY_NICE = 10  # loading and checking a new model must not slow the requests served meanwhile
@@ -56,9 +56,12 @@ class Deployer(threading.Thread):
 
     # -- called from other threads -------------------------------------------------------------
     def on_message(self, conn: Connection, msg: Message) -> None:
+        # Acknowledged at once: requests queue behind unacknowledged messages in the broker's in-flight
+        # window. The sender's credit (acked in the progress) bounds what waits here; a chunk lost in a
+        # crash is sent again (the transfer's record never claims an unwritten chunk).
+        conn.ack(msg.mid, msg.qos)
         if msg.retain:  # a retained deploy would run again at every start
             log.warning("ignoring a retained deploy message on %s", msg.topic)
-            conn.ack(msg.mid, msg.qos)
             return
         self.inbox.put(("message", conn, msg))
 
@@ -99,7 +102,6 @@ class Deployer(threading.Thread):
             message, data = wire.decode(msg.payload)
             deploy_id = message.deploy_id
             if isinstance(message, Commit):
-                conn.ack(msg.mid, msg.qos)  # verifying takes seconds: do not hold the in-flight window
                 self._commit(message)
             elif isinstance(message, ChunkHeader):
                 self._chunk(message, data)
@@ -111,13 +113,12 @@ class Deployer(threading.Thread):
         except Exception as exc:
             log.exception("deploy %s failed", deploy_id)
             self.publish(State.FAILED, deploy_id=deploy_id, reason=f"{type(exc).__name__}: {exc}")
-        finally:
-            conn.ack(msg.mid, msg.qos)
 
     def _discard_stale(self) -> None:
         for path in discard_stale(self.store.root, self.config.ota_partial_timeout_s):
             log.info("discarded %s: no chunk for %ss", path, self.config.ota_partial_timeout_s)
             if self.transfer is not None and self.transfer.dir == path:
+                self.transfer.close()
                 self.transfer = None
 
     # -- receiving ---------------------------------------------------------------------------------
@@ -131,6 +132,9 @@ class Deployer(threading.Thread):
         self._check_fit(begin.device, begin.runtime, begin.model_bytes)
         self._check_disk(begin)
         self._discard_stale()
+        if self.transfer is not None:  # one transfer at a time; the other's partial stays resumable
+            self.transfer.save()
+            self.transfer.close()
         self.transfer = Transfer.open(self.store.root, begin)
         log.info("deploy %s: receiving %s %s (%d chunks, %d already here)", begin.deploy_id, begin.name,
                  begin.version, begin.chunks, self.transfer.received)
@@ -140,6 +144,7 @@ class Deployer(threading.Thread):
         transfer = self.transfer
         if transfer is None or transfer.begin.deploy_id != header.deploy_id:
             return  # an old deploy's late chunk, or a begin this agent refused
+        transfer.acked += 1
         try:
             transfer.write(header.index, header.sha256, data)
         except DeployError as exc:
@@ -149,13 +154,14 @@ class Deployer(threading.Thread):
         self._progress()
 
     def _progress(self, force: bool = False, reason: str | None = None) -> None:
+        """Every CREDIT_STEP chunk messages (the sender's credit), at the end, and when asked: with the
+        missing ranges only then (a periodic one stays small)."""
         transfer = self.transfer
         assert transfer is not None
-        step = max(1, int(transfer.begin.chunks * PROGRESS_EVERY))
-        if force or transfer.received % step == 0 or transfer.complete():
+        if force or transfer.acked % CREDIT_STEP == 0 or transfer.complete():
             self.publish(State.RECEIVING, deploy_id=transfer.begin.deploy_id, version=transfer.begin.version,
-                         received=transfer.received, chunks=transfer.begin.chunks, missing=transfer.missing(),
-                         reason=reason)
+                         received=transfer.received, chunks=transfer.begin.chunks, acked=transfer.acked,
+                         missing=transfer.missing() if force else [], reason=reason)
 
     def _commit(self, commit: Commit) -> None:
         transfer = self.transfer

@@ -25,7 +25,10 @@ class Transfer:
         self.dir = directory
         self.begin = begin
         self._received = bytearray(begin.chunks)
+        self.received = 0  # chunks in (counted, not summed: a transfer has thousands)
+        self.acked = 0  # chunk messages handled in this deploy, duplicates and bad ones too
         self._dirty = 0
+        self._file: int | None = None  # the archive, open for writing while chunks arrive
 
     @classmethod
     def open(cls, models_dir: Path, begin: Begin) -> Transfer:
@@ -55,6 +58,7 @@ class Transfer:
             return None
         transfer = cls(directory, begin)
         transfer._received[:] = received
+        transfer.received = sum(received)
         (directory / BEGIN_FILE).write_text(json.dumps(asdict(begin)))  # the new deploy id answers now
         return transfer
 
@@ -74,26 +78,30 @@ class Transfer:
             raise DeployError(f"chunk {index} does not match its sha256")
         if self._received[index]:
             return  # a QoS 1 redelivery or a resend: already in
-        with open(self.archive, "r+b") as fh:
-            fh.seek(index * begin.chunk_size)
-            fh.write(data)
+        os.pwrite(self._fd(), data, index * begin.chunk_size)
         self._received[index] = 1
+        self.received += 1
         self._dirty += 1
         if self._dirty >= max(1, begin.chunks // 20):  # progress survives a crash, ~20 writes per transfer
             self.save()
 
+    def _fd(self) -> int:
+        if self._file is None:
+            self._file = os.open(self.archive, os.O_WRONLY)
+        return self._file
+
+    def close(self) -> None:
+        if self._file is not None:
+            os.close(self._file)
+            self._file = None
+
     def save(self) -> None:
         """Flush the archive, then record which chunks it holds: the record never claims unwritten data."""
-        with open(self.archive, "r+b") as fh:
-            os.fsync(fh.fileno())
+        os.fsync(self._fd())
         tmp = self.dir / f"{RECEIVED_FILE}.tmp"
         tmp.write_bytes(bytes(self._received))
         os.replace(tmp, self.dir / RECEIVED_FILE)
         self._dirty = 0
-
-    @property
-    def received(self) -> int:
-        return sum(self._received)
 
     def missing(self) -> list[list[int]]:
         return ranges([i for i, got in enumerate(self._received) if not got])
@@ -102,12 +110,14 @@ class Transfer:
         return all(self._received)
 
     def check_whole(self) -> None:
+        self.close()
         digest = sha256_file(self.archive)
         if digest != self.begin.sha256:
             self.discard()
             raise DeployError("the received archive does not match the deploy's sha256 (tampered in transit?)")
 
     def discard(self) -> None:
+        self.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

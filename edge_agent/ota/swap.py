@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -41,10 +40,14 @@ def swap_in(registry: ModelRegistry, path: Path, new_bytes: int, budget_bytes: i
     running = registry.current()
     before = running.loaded.bundle
     if model_bytes(before) + new_bytes <= budget_bytes:
+        started = time.monotonic()
         model = build(load(path))  # beside the old one: the worker keeps serving meanwhile
+        loaded = time.monotonic()
         registry.swap(model)
         del running
         release_memory()
+        log.info("loaded and checked %s in %.0f ms; old model released in %.0f ms", path, (loaded - started) * 1000,
+                 (time.monotonic() - loaded) * 1000)
         return Swapped(before, model, None)
     log.warning("two models do not fit the %d MB model budget: unloading %s %s first (serving pauses)",
                 budget_bytes >> 20, before.manifest.name, before.manifest.version)
@@ -64,8 +67,9 @@ def swap_in(registry: ModelRegistry, path: Path, new_bytes: int, budget_bytes: i
 
 
 def release_memory() -> None:
-    """Free what the replaced model held and hand freed heap pages back to the OS (glibc keeps them)."""
-    gc.collect()
+    """Hand the heap pages the replaced model freed back to the OS (glibc keeps them otherwise). Its
+    session was freed by reference counting already; a full gc.collect() would hold the GIL for tens of
+    milliseconds and stall the requests being served, for nothing."""
     libc_name = ctypes.util.find_library("c")
     if not libc_name:
         return

@@ -134,6 +134,7 @@ class DeployStatus:
     running: dict[str, Any] = field(default_factory=dict)  # name and version serving now
     received: int | None = None
     chunks: int | None = None
+    acked: int | None = None  # chunk messages handled this deploy, bad or repeated too: the sender's credit
     missing: list[list[int]] = field(default_factory=list)  # [first, last] chunk index ranges
     reason: str | None = None
     pause_ms: float | None = None  # longest stop of serving the swap caused (unload-then-load boards)
