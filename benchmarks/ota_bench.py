@@ -30,6 +30,7 @@ from edge_agent.client import EdgeClient
 from edgelm.agent_process import start_agent_process
 from edgelm.broker import Mosquitto
 
+BASELINE_MIN_S = 12.0  # several deploy-long windows without a deploy
 TEXTS = ["turn on the kitchen light", "set the living room lamp to fifty percent", "what is the temperature",
          "close the garage door", "lock the front door please", "start the vacuum in the bedroom"]
 
@@ -134,7 +135,8 @@ def scenario(bundle: Path, broker: Mosquitto, deploys: int, requests: int, budge
                                   lambda m: states.setdefault(json.loads(m.payload)["state"], time.perf_counter()))
             time.sleep(2.0)  # warm-up
             base_start = time.perf_counter()
-            while len(load.between(base_start, time.perf_counter())) < requests:
+            while len(load.between(base_start, time.perf_counter())) < requests \
+                    or time.perf_counter() - base_start < BASELINE_MIN_S:
                 time.sleep(0.05)
             base_end = time.perf_counter()
             baseline = sorted(load.between(base_start, base_end))
@@ -152,7 +154,7 @@ def scenario(bundle: Path, broker: Mosquitto, deploys: int, requests: int, budge
             # the noise floor: the longest latency in windows as long as a deploy's, without one
             width = statistics.median(run["end"] - run["start"] for run in out["runs"])
             edges = [base_start + i * width for i in range(int((base_end - base_start) / width))]
-            out["window_max"] = statistics.median(max(load.between(a, a + width) or [0.0]) for a in edges)
+            out["window_max"] = statistics.median([max(load.between(a, a + width) or [0.0]) for a in edges] or [0.0])
     finally:
         proc.terminate()
         proc.wait(10)
@@ -182,7 +184,7 @@ def main() -> None:
     print(f"bundle {bundle} ({size_mb:.1f} MB model)")
     with Mosquitto() as broker:
         beside = scenario(bundle, broker, args.deploys, args.requests, 0)
-        paused = scenario(bundle, broker, 1, args.requests // 3, int(size_mb * 1.5) + 1)
+        paused = scenario(bundle, broker, 1, args.requests, int(size_mb * 1.5) + 1)
     print("\n| swap | p50 / p99 no deploy | longest in a deploy-long window, no deploy | longest during each "
           "deploy | median / p99 | deploy s | pause ms | errors |\n|---|---|---|---|---|---|---|---|")
     for name, r in (("beside the old model", beside), ("unload-then-load", paused)):
