@@ -27,7 +27,7 @@ from edge_agent.messages import (
 )
 from edge_agent.mqtt import Connection, Message, PublishProps
 from edge_agent.reply_policy import ReplyPolicy
-from edge_agent.serving import ModelRegistry
+from edge_agent.serving import OUT_OF_DOMAIN, ModelRegistry
 from edge_agent.telemetry import Stats
 
 log = logging.getLogger(__name__)
@@ -190,8 +190,8 @@ class Router:
     def _hermes_payload(self, query: hermes.NluQuery, answer: Answer) -> tuple[str, bytes]:
         scores: dict[str, float] = {}
         slots: list[dict] = []
-        if not isinstance(answer, ErrorResponse):
-            scores = {a["name"]: a["confidence"] for a in answer.alternatives}
+        if not isinstance(answer, ErrorResponse) and answer.intent is not None:  # null: out of domain
+            scores = {a["name"]: a["confidence"] for a in answer.alternatives if a["name"] != OUT_OF_DOMAIN}
             slots = answer.slots
         result = hermes.resolve(query, scores, self.hermes_threshold(), slots)
         return result.topic(), dumps(result.to_dict())

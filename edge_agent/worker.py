@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from edge_agent.jobs import Answer, Delivery, Job, Replies
 from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
-from edge_agent.serving import ModelRegistry, ServingModel
+from edge_agent.serving import OUT_OF_DOMAIN, ModelRegistry, ServingModel
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_NEW_TOKENS = 32
@@ -134,7 +134,8 @@ class Worker(threading.Thread):
         for job, pred in zip(jobs, predictions):
             ranked = pred.top(classifier.labels, job.request.top_k)
             intent = {"name": pred.label, "confidence": round(pred.confidence, 6)}
-            known = pred.confidence >= ood_threshold  # an out-of-domain sentence has no slots either
+            # an out-of-domain sentence (its class, or too unsure) has no intent and no slots
+            known = pred.confidence >= ood_threshold and pred.label != OUT_OF_DOMAIN
             out.append(Response(
                 id=job.request.id, device_id=self.device_id, model=model.reply_info,
                 intent=intent if known else None, slots=pred.slots if known else [], alternatives=ranked,

@@ -8,6 +8,8 @@ import logging
 
 import click
 
+from edgelm.quiet import HEAVY_COMMANDS, quiet_third_party
+
 LAZY_COMMANDS = {
     "devices": "edgelm.cmd_devices:devices",
     "convert": "edgelm.cmd_convert:convert",
@@ -38,12 +40,15 @@ class LazyGroup(click.Group):
 
 
 @click.group(cls=LazyGroup)
-@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug), third-party warnings too.")
 @click.version_option(package_name="edgelm")
-def cli(verbose: int) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
     """EdgeLM: convert, flash and serve small language models on edge boards."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not verbose and ctx.invoked_subcommand in HEAVY_COMMANDS:
+        quiet_third_party()
 
 
 def main() -> None:

@@ -49,7 +49,9 @@ def demo(cache_dir, budget, lang, retrain, keep_running, broker_kind) -> None:
 @click.option("--seed", default=0, show_default=True)
 @click.option("--slots", is_flag=True, help="Joint intent + slot model (area, name, duration, ...): task intent-slots.")
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="Training steps (default: the budget's).")
-def train_intents_cmd(output, lang, base, budget, seed, slots, steps) -> None:
+@click.option("--ood/--no-ood", default=True, show_default=True,
+              help="Train the OutOfDomain class (chit-chat, off-domain requests) beside the threshold.")
+def train_intents_cmd(output, lang, base, budget, seed, slots, steps, ood) -> None:
     """Fine-tune an encoder on Home Assistant's public intent sentences; writes a HF checkpoint and
     eval.jsonl / calibration.jsonl for `edgelm convert --eval/--calibration`."""
     from converter.errors import ConversionError
@@ -57,7 +59,7 @@ def train_intents_cmd(output, lang, base, budget, seed, slots, steps) -> None:
 
     try:
         report = train_intents(output, _langs(lang), budget,
-                               TrainOptions(base=base, seed=seed, slots=slots, steps=steps))
+                               TrainOptions(base=base, seed=seed, slots=slots, steps=steps, ood=ood))
     except ConversionError as exc:
         raise click.ClickException(str(exc)) from exc
     for key, value in report.items():
@@ -65,4 +67,9 @@ def train_intents_cmd(output, lang, base, budget, seed, slots, steps) -> None:
             click.echo(f"{key:<16} n={value['n']:<5} accuracy {value['accuracy']:.4f}  macro-F1 {value['macro_f1']:.4f}")
         elif key.startswith("slots_") and isinstance(value, dict):
             click.echo(f"{key:<28} spans={value['n_spans']:<5} slot F1 {value['f1']:.4f}")
+    for lang_code in _langs(lang):
+        ood = report["ood"][lang_code]
+        parts = "; ".join(f"{part}: in-domain kept {ood[part]['in_domain_recall']:.3f}, chit-chat let through "
+                          f"{ood[part]['false_trigger_rate']:.3f}" for part in ("class", "threshold", "both") if part in ood)
+        click.echo(f"out-of-domain {lang_code}: {parts}")
     click.echo(f"wrote {output} in {report['seconds']:.0f}s")

@@ -140,3 +140,30 @@ def test_calibrated_ood_threshold_rejects_low_confidence(bert_dir, tmp_path, con
         listener.publish("hermes/nlu/query", json.dumps({"input": "I love this song", "id": "ood1"}))
         assert json.loads(listener.get().payload)["id"] == "ood1"
         listener.close()
+
+
+def test_the_out_of_domain_class_is_answered_as_no_intent(bert_bundle, tmp_path, broker, device_id):
+    """Whatever a model's trained out-of-domain class wins is `intent: null` (Hermes: not recognised), even
+    with no threshold at all. Here every label is that class, so every sentence lands in it."""
+    from ota_helpers import variant
+
+    from edge_agent.serving import OUT_OF_DOMAIN
+
+    def all_out_of_domain(manifest, path):
+        manifest.labels = [OUT_OF_DOMAIN] * len(manifest.labels)
+        manifest.thresholds = {}
+        for example in manifest.golden:
+            example["expected"] = OUT_OF_DOMAIN
+    bundle = variant(bert_bundle, tmp_path / "ood-class", "1.0.0", None, all_out_of_domain)
+    with running_agent(bundle, broker, device_id, hermes_min_confidence=0.0) as agent, \
+            EdgeClient(broker.url) as client:
+        answer = validate("response", client.request("turn on the kitchen light", device=device_id))
+        listener = Listener(broker).subscribe("hermes/nlu/intentNotRecognized").subscribe("hermes/intent/#")
+        listener.publish("hermes/nlu/query", json.dumps({"input": "turn on the kitchen light", "id": "ood2"}))
+        heard = listener.get()
+        listener.close()
+        assert agent.model.ood_threshold is None
+    assert answer["intent"] is None
+    assert answer["slots"] == []
+    assert answer["alternatives"][0]["name"] == OUT_OF_DOMAIN
+    assert heard.topic == "hermes/nlu/intentNotRecognized"

@@ -71,9 +71,11 @@ def test_demo_end_to_end(demo_run):
     manifest = json.loads((tmp_path / "bundle-en-es-tiny" / "manifest.json").read_text())
     report = json.loads((tmp_path / "intents-en-es-tiny" / "train_report.json").read_text())
     assert manifest["thresholds"]["ood"] == report["ood"]["threshold"]  # calibrated, carried into the bundle
+    assert manifest["labels"][-1] == "OutOfDomain"  # the trained class, beside the threshold
     for lang in ("en", "es"):
-        assert 0 <= report["ood"][lang]["false_trigger_rate"] <= 1
-        assert report["ood"][lang]["in_domain_recall"] > 0.5
+        for part in ("class", "threshold", "both"):
+            assert 0 <= report["ood"][lang][part]["false_trigger_rate"] <= 1
+        assert report["ood"][lang]["both"]["in_domain_recall"] > 0.5
 
 
 def test_demo_reuses_its_cache_and_falls_back_to_amqtt(demo_run):
@@ -118,4 +120,11 @@ def test_intents_report_compares_model_bundle_and_hassil(demo_run):
         int8 = rows[("int8 bundle (onnxruntime)", lang, "clean")]
         assert fp32["n"] == int8["n"] > 0
         assert abs(fp32["accuracy"] - int8["accuracy"]) < 0.05
-    assert {r["system"] for r in report["ood"]} == {"fp32 (torch)", "int8 bundle (onnxruntime)", "hassil"}
+    systems = {"fp32 (torch)", "int8 bundle (onnxruntime)", "hassil"}
+    assert {r["system"] for r in report["ood"]} == systems
+    assert {(r["lang"], r["set"]) for r in report["ood"]} == {
+        (lang, s) for lang in ("en", "es") for s in ("ood", "ood held-out corpus", "ood hand-written")}
+    hand = {(r["system"], r["lang"]): r for r in report["handwritten"]}
+    assert set(hand) == {(s, lang) for s in systems for lang in ("en", "es")}
+    assert all(r["n"] >= 100 for r in hand.values())
+    assert hand[("hassil", "en")]["right_intent"] < 0.9  # natural phrasing is not a template's home turf

@@ -16,24 +16,45 @@ def _rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def _torch_predict(checkpoint: Path, texts: list[str]) -> tuple[list[int], np.ndarray]:
+HANDWRITTEN = Path(__file__).resolve().parents[2] / "benchmarks" / "handwritten"
+
+
+def handwritten(lang: str, kind: str) -> list[dict]:
+    """The hand-written sets (never trained on, never used to choose a threshold): kind commands|chitchat."""
+    path = HANDWRITTEN / f"{kind}_{lang}.jsonl"
+    return [{**row, "lang": lang, "label": row["intent"]} for row in _rows(path)] if path.exists() else []
+
+
+def _torch_probs(checkpoint: Path, texts: list[str]) -> np.ndarray:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from converter.intents.train import BUDGETS, probabilities
 
     model = AutoModelForSequenceClassification.from_pretrained(checkpoint).eval()
-    p = probabilities(model, AutoTokenizer.from_pretrained(checkpoint), texts, BUDGETS["full"].max_len)
-    return p.argmax(1).tolist(), p.max(1)
+    return probabilities(model, AutoTokenizer.from_pretrained(checkpoint), texts, BUDGETS["full"].max_len)
 
 
-def _bundle_predict(bundle: Path, texts: list[str]) -> tuple[list[int], np.ndarray]:
+def _bundle_probs(bundle: Path, texts: list[str]) -> np.ndarray:
     from edge_agent.model import load_model
 
     model = load_model(bundle, run_golden=False)
     assert model.classifier is not None
-    probs = np.concatenate([np.stack([p.probabilities for p in model.classifier.predict(texts[i:i + 64])])
-                            for i in range(0, len(texts), 64)])
-    return probs.argmax(1).tolist(), probs.max(1)
+    return np.concatenate([np.stack([p.probabilities for p in model.classifier.predict(texts[i:i + 64])])
+                           for i in range(0, len(texts), 64)])
+
+
+def _groups(checkpoint: Path, langs: list[str], index: dict[str, int], every: int) -> dict[tuple[str, str], list[dict]]:
+    sets = {"clean": _rows(checkpoint / "eval.jsonl")[::every], "noisy": _rows(checkpoint / "eval_noisy.jsonl")[::every]}
+    held_out = _rows(checkpoint / "eval_ood.jsonl") if (checkpoint / "eval_ood.jsonl").exists() else []
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for lang in langs:
+        for set_name, rows in sets.items():
+            groups[(lang, set_name)] = [r for r in rows if r.get("lang", "en") == lang and r["label"] in index]
+        groups[(lang, "ood")] = [{"text": t, "lang": lang} for t in ood.split(lang)[1]]
+        groups[(lang, "ood held-out corpus")] = [r for r in held_out if r["lang"] == lang]
+        groups[(lang, "ood hand-written")] = handwritten(lang, "chitchat")
+        groups[(lang, "hand-written commands")] = handwritten(lang, "commands")
+    return groups
 
 
 def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 1) -> dict:
@@ -42,34 +63,38 @@ def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 
     labels: list[str] = manifest["labels"]
     index = {name: i for i, name in enumerate(labels)}
     threshold = float(manifest.get("thresholds", {}).get("ood", 0.0))
-    sets = {"clean": _rows(checkpoint / "eval.jsonl")[::every], "noisy": _rows(checkpoint / "eval_noisy.jsonl")[::every]}
-    groups: dict[tuple[str, str], list[dict]] = {}
-    for lang in langs:
-        for set_name, rows in sets.items():
-            groups[(lang, set_name)] = [r for r in rows if r.get("lang", "en") == lang and r["label"] in index]
-        groups[(lang, "ood")] = [{"text": t, "lang": lang} for t in ood.split(lang)[1]]
+    rejection = ood.Rejection(labels)
+    groups = _groups(checkpoint, langs, index, every)
     # Each system runs once over every sentence; the groups are slices of that one run.
     flat = [r for rows in groups.values() for r in rows]
     texts = [r["text"] for r in flat]
-    runs = {"fp32 (torch)": _torch_predict(checkpoint, texts),
-            "int8 bundle (onnxruntime)": _bundle_predict(bundle, texts)}
-    hassil_pred = hassil_baseline.predict(flat, labels)
-    report: dict = {"threshold": threshold, "rows": [], "ood": []}
+    runs = {"fp32 (torch)": _torch_probs(checkpoint, texts), "int8 bundle (onnxruntime)": _bundle_probs(bundle, texts)}
+    hassil_pred = np.array(hassil_baseline.predict(flat, labels))
+    report: dict = {"threshold": threshold, "rows": [], "ood": [], "handwritten": []}
     offset = 0
     for (lang, set_name), rows in groups.items():
         part = slice(offset, offset + len(rows))
         offset += len(rows)
-        if set_name == "ood":
-            for system, (_, conf) in runs.items():
-                report["ood"].append({"system": system, "lang": lang, "n": len(rows),
-                                      "false_trigger_rate": round(float(np.mean(conf[part] >= threshold)), 4)})
-            report["ood"].append({"system": "hassil", "lang": lang, "n": len(rows), "false_trigger_rate": round(
-                float(np.mean([p != -1 for p in hassil_pred[part]])), 4)})
+        if not rows:
             continue
-        truth = [index[r["label"]] for r in rows]
-        for system, (pred, _) in runs.items():
-            report["rows"].append(_row(system, lang, set_name, truth, pred[part], labels))
-        report["rows"].append(_row("hassil", lang, set_name, truth, hassil_pred[part], labels))
+        # what the agent answers: an intent index, or -1 for `intent: null`
+        answered = {system: np.where(rejection.accepted(probs[part], threshold), probs[part].argmax(1), -1)
+                    for system, probs in runs.items()}
+        answered["hassil"] = hassil_pred[part]
+        if set_name.startswith("ood"):
+            for system, pred in answered.items():
+                report["ood"].append({"system": system, "lang": lang, "set": set_name, "n": len(rows),
+                                      "false_trigger_rate": round(float(np.mean(pred != -1)), 4)})
+        elif set_name == "hand-written commands":
+            truth = np.array([index.get(r["label"], -2) for r in rows])
+            for system, pred in answered.items():
+                report["handwritten"].append({"system": system, "lang": lang, "n": len(rows),
+                                              "right_intent": round(float(np.mean(pred == truth)), 4)})
+        else:
+            truth_list = [index[r["label"]] for r in rows]
+            for system, probs in runs.items():
+                report["rows"].append(_row(system, lang, set_name, truth_list, probs[part].argmax(1).tolist(), labels))
+            report["rows"].append(_row("hassil", lang, set_name, truth_list, hassil_pred[part].tolist(), labels))
     return report
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from converter.errors import ConversionError, MissingExtraError
-from converter.intents import ood
+from converter.intents import chitchat, ood
 from converter.intents.data import (
     ENTITY_SLOTS,
     UNSEEN_LISTS,
@@ -24,6 +24,7 @@ from converter.intents.data import (
 from converter.intents.invented_names import invent_names
 from converter.metrics import classification_report
 from converter.verify_slots import span_f1
+from edge_agent.serving import OUT_OF_DOMAIN
 
 INVENTED_NAMES = 0.5  # share of name-bearing sentences copied with invented names (slots only)
 
@@ -74,17 +75,20 @@ def _predict(model, tokenizer, texts: list[str], max_len: int) -> list[int]:
     return probabilities(model, tokenizer, texts, max_len).argmax(-1).tolist()
 
 
-def _calibrate_ood(model, tokenizer, validation: list[Example], test: list[Example], langs: list[str],
-                   max_len: int) -> dict:
-    """Threshold from in-domain validation confidences; false triggers measured on held-out OOD text."""
-    def confidence(texts: list[str]) -> np.ndarray:
-        return probabilities(model, tokenizer, texts, max_len).max(-1) if texts else np.zeros(0)
-
-    threshold = ood.calibrate(confidence([e.text for e in validation]))
-    result: dict = {"threshold": round(threshold, 4), "target_in_domain_recall": ood.TARGET_RECALL}
+def _calibrate_ood(model, tokenizer, validation: list[Example], test: list[Example], ood_test: list[chitchat.Line],
+                   langs: list[str], max_len: int) -> dict:
+    """Threshold from in-domain validation confidences; in-domain recall and false triggers on held-out
+    chit-chat measured for the class alone, the threshold alone and both (what each part contributes)."""
+    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    rejects = ood.Rejection(labels)
+    target = ood.TARGET_RECALL_WITH_CLASS if rejects.ood is not None else ood.TARGET_RECALL
+    threshold = ood.calibrate(rejects.confidence(probabilities(model, tokenizer, [e.text for e in validation],
+                                                               max_len)), target)
+    result: dict = {"threshold": round(threshold, 4), "target_in_domain_recall": target}
     for lang in langs:
-        result[lang] = ood.rates(threshold, confidence([e.text for e in test if e.lang == lang]),
-                                 confidence(ood.split(lang)[1]))
+        inside = probabilities(model, tokenizer, [e.text for e in test if e.lang == lang], max_len)
+        chat = ood.split(lang)[1] + [line.text for line in ood_test if line.lang == lang]
+        result[lang] = rejects.rates(threshold, inside, probabilities(model, tokenizer, chat, max_len))
     return result
 
 
@@ -157,6 +161,7 @@ class TrainOptions:
     quiet: bool = False
     slots: bool = False  # joint intent + slot model
     steps: int | None = None  # overrides the budget's step count
+    ood: bool = True  # train the out-of-domain class (chit-chat, off-domain requests, near-misses)
 
 
 @dataclass
@@ -183,15 +188,19 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", options
     torch.manual_seed(opts.seed)
     started = time.perf_counter()
     data = build(langs, per_template=cfg.per_template, per_intent=cfg.per_intent, seed=opts.seed)
-    index = {name: i for i, name in enumerate(data.labels)}
+    ood_train, ood_test = chitchat.out_of_domain(langs, cfg.per_intent * 3 // 2, opts.seed) if opts.ood else ([], [])
+    labels = data.labels + ([OUT_OF_DOMAIN] if ood_train else [])
+    index = {name: i for i, name in enumerate(labels)}
     train = balance(data.train, cfg.min_per_intent, opts.seed)
+    train += [Example(line.text, OUT_OF_DOMAIN, line.lang, f"ood:{line.source}:{line.conversation}")
+              for line in ood_train]
     tokenizer = AutoTokenizer.from_pretrained(base)
     if opts.slots:
         train = invent_names(train, list(tokenizer.get_vocab()), INVENTED_NAMES, opts.seed)
     test = [e for e in data.test if e.label in index]
     slot_labels = slot_label_set([e.slots for e in train]) if opts.slots else None
     targets = _Labels(index, {t: i for i, t in enumerate(slot_labels or [])})
-    model = _load_model(base, data.labels, index, slot_labels)
+    model = _load_model(base, labels, index, slot_labels)
     rng = random.Random(opts.seed)  # shuffles the training order, then picks the calibration texts
     title = f"fine-tuning MiniLM-L6 on {len(train)} sentences ({', '.join(langs)})"
     _fine_tune(model, tokenizer, train, targets, cfg, rng, None if opts.quiet else title)
@@ -200,13 +209,15 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", options
     tokenizer.save_pretrained(output)
     noisy = _noisy(test, opts.seed + 1)
     unseen = _write_datasets(output, data, {"train": train, "test": test, "noisy": noisy}, langs, cfg, opts, rng)
-    report: dict = {"langs": langs, "budget": budget, "labels": len(data.labels), "train_rows": len(train),
-                    "test_rows": len(test), "steps": cfg.steps}
+    _write_jsonl(output / "eval_ood.jsonl", [{"text": line.text, "lang": line.lang, "source": line.source}
+                                              for line in ood_test])
+    report: dict = {"langs": langs, "budget": budget, "labels": len(labels), "train_rows": len(train),
+                    "ood_train_rows": len(ood_train), "test_rows": len(test), "steps": cfg.steps}
     report.update(_intent_report(model, tokenizer, {"test": test, "test_noisy": noisy}, langs, index, cfg.max_len))
     if opts.slots:
         sets = {"test": test, "test_noisy": noisy, "test_unseen_names": unseen}
         report.update(_slots_report(model, tokenizer, sets, langs, cfg.max_len))
-    report["ood"] = _calibrate_ood(model, tokenizer, data.validation, test, langs, cfg.max_len)
+    report["ood"] = _calibrate_ood(model, tokenizer, data.validation, test, ood_test, langs, cfg.max_len)
     (output / "thresholds.json").write_text(json.dumps({"ood": report["ood"]["threshold"]}))
     report["seconds"] = round(time.perf_counter() - started, 1)
     (output / "train_report.json").write_text(json.dumps(report, indent=2))
