@@ -14,6 +14,7 @@ from edge_agent.answer_store import AnswerStore
 from edge_agent.config import AgentConfig
 from edge_agent.dedup import Remembered, RequestCache, Seen
 from edge_agent.jobs import Answer, Delivery, Job, ReplyTarget
+from edge_agent.labels import OUT_OF_DOMAIN
 from edge_agent.messages import (
     NO_ID_WARNING,
     Chunk,
@@ -27,7 +28,7 @@ from edge_agent.messages import (
 )
 from edge_agent.mqtt import Connection, Message, PublishProps
 from edge_agent.reply_policy import ReplyPolicy
-from edge_agent.serving import OUT_OF_DOMAIN, ModelRegistry
+from edge_agent.serving import ModelRegistry
 from edge_agent.telemetry import Stats
 
 log = logging.getLogger(__name__)

@@ -15,10 +15,6 @@ from edge_agent.generate import Generator
 from edge_agent.model import LoadedModel
 from edge_agent.slots import HomeEntities
 
-# The trained out-of-domain class (chit-chat, off-domain requests): the agent answers `intent: null` for it,
-# as for anything below the calibrated threshold.
-OUT_OF_DOMAIN = "OutOfDomain"
-
 
 @dataclass(frozen=True)
 class ServingModel:

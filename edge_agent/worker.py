@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable
 
 from edge_agent.jobs import Answer, Delivery, Job, Replies
+from edge_agent.labels import OUT_OF_DOMAIN
 from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
-from edge_agent.serving import OUT_OF_DOMAIN, ModelRegistry, ServingModel
+from edge_agent.serving import ModelRegistry, ServingModel
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_NEW_TOKENS = 32

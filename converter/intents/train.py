@@ -24,7 +24,7 @@ from converter.intents.data import (
 from converter.intents.invented_names import invent_names
 from converter.metrics import classification_report
 from converter.verify_slots import span_f1
-from edge_agent.serving import OUT_OF_DOMAIN
+from edge_agent.labels import OUT_OF_DOMAIN
 
 INVENTED_NAMES = 0.5  # share of name-bearing sentences copied with invented names (slots only)
 
