@@ -31,6 +31,8 @@ COMMANDS = [
     ("es", "pon un temporizador de 10 minutos"),
     ("es", "abre la puerta del garaje"),
     ("es", "qué hora es"),
+    ("en", "I love this song"),  # chit-chat: the answer must be `intent: null`
+    ("es", "me encanta esta canción"),
 ]
 DEVICE_ID = "demo"
 
@@ -69,11 +71,14 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
                       f"agent '{DEVICE_ID}' (pid {agent.pid}) online in {startup:.2f}s")
         summary["broker"] = {"kind": type(broker).__name__, "protocol": protocol}
         summary["answers"], summary["telemetry"] = _ask(broker, console)
+        ask = (f"edgelm ask \"turn on the kitchen lights\" --broker {broker.url} --device {DEVICE_ID} "
+               f"--protocol {protocol}")
         if opts.keep_running:
-            console.print(f"\nbroker and agent keep running; try:\n  edgelm ask \"turn on the kitchen lights\" "
-                          f"--broker {broker.url} --device {DEVICE_ID} --protocol {protocol}\nCtrl-C stops them.")
+            console.print(f"\nbroker and agent keep running; try:\n  {ask}\nCtrl-C stops them.")
             with contextlib.suppress(KeyboardInterrupt):
                 agent.wait()
+        else:
+            console.print(f"\nto keep broker and agent up and ask your own: edgelm demo --keep-running, then\n  {ask}")
     finally:
         if agent is not None:
             agent.terminate()
@@ -129,7 +134,7 @@ def _ask(broker, console: Console) -> tuple[list[dict], dict]:
     from edge_agent.client import EdgeClient
 
     console.rule("[4/5] commands over MQTT")
-    table = Table("lang", "text", "intent", "confidence", "agent ms", "round trip ms")
+    table = Table("lang", "text", "intent", "confidence", "slots", "agent ms", "round trip ms")
     answers = []
     with EdgeClient(broker.url, protocol=broker.protocol) as client:
         telemetry: queue.Queue = queue.Queue()
@@ -140,7 +145,10 @@ def _ask(broker, console: Console) -> tuple[list[dict], dict]:
             rtt = (time.perf_counter() - t0) * 1000
             intent = answer.get("intent") or {}
             answers.append({"lang": lang, "text": text, **answer})
-            table.add_row(lang, text, intent.get("name", "-"), f"{intent.get('confidence', 0):.3f}",
+            best = (answer.get("alternatives") or [{}])[0]
+            slots = ", ".join(f"{s['name']}={s['value']}" for s in answer.get("slots") or []) or "-"
+            shown = intent.get("name") or f"null ({best.get('name', '-')})"  # what was turned down
+            table.add_row(lang, text, shown, f"{best.get('confidence', 0):.3f}", slots,
                           f"{answer['latency_ms']['total']:.2f}", f"{rtt:.2f}")
         print_table(table, console)
         console.rule("[5/5] telemetry")
