@@ -152,7 +152,7 @@ class Deployment:
     def _publish(self, topic: str, payload: bytes) -> Callable[[float], None]:
         return self.conn.publish(topic, payload, qos=1, props=PublishProps(expiry_s=self.expiry_s))
 
-    def send_chunks(self, topic: str, wanted: list[list[int]], on_sent: Callable[[], None]) -> None:
+    def send_chunks(self, topic: str, wanted: list[list[int]]) -> None:
         """Publish the wanted chunks, never more than CREDIT beyond what the receiving agents handled: the
         broker queues a device's requests behind its chunks, so a flood would stall its answers."""
         devices = [d for d in self.targets if topic == self.topic or topic == f"{self.prefix}/{d}/deploy"]
@@ -169,7 +169,6 @@ class Deployment:
                     window.pop(0)(30.0)
                 sent += 1
                 self.sent += 1
-                on_sent()
         for wait in window:
             wait(30.0)
 
@@ -205,7 +204,7 @@ class Deployment:
             wanted = self._first_answers(min(deadline, time.monotonic() + ANSWER_TIMEOUT_S), on_update)
             receiving = [d for d, r in self.results.items() if r.state == State.RECEIVING.value]
             if receiving:
-                self.send_chunks(self.topic, wanted, lambda: None)
+                self.send_chunks(self.topic, wanted)
                 self._publish(self.topic, wire.encode(Commit(self.begin.deploy_id)))(10.0)
                 self._until_final(set(receiving), deadline, wait_health, on_update)
         finally:
@@ -255,7 +254,7 @@ class Deployment:
                     pending.discard(device)
                     continue
                 topic = f"{self.prefix}/{device}/deploy"
-                self.send_chunks(topic, status.missing, lambda: None)
+                self.send_chunks(topic, status.missing)
                 self._publish(topic, wire.encode(Commit(self.begin.deploy_id)))(10.0)
             elif status.final or (status.state is State.APPLIED and not wait_health):
                 pending.discard(device)

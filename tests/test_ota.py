@@ -187,8 +187,8 @@ def test_a_tampered_chunk_is_sent_again_and_a_rehashed_one_refused(versions, key
 class Interrupted(lib.Deployment):
     """Sends the first half of the chunks, then its link drops (no commit)."""
 
-    def send_chunks(self, topic, wanted, on_sent):
-        super().send_chunks(topic, [[0, self.begin.chunks // 2 - 1]], on_sent)
+    def send_chunks(self, topic, wanted):
+        super().send_chunks(topic, [[0, self.begin.chunks // 2 - 1]])
         raise ConnectionAbortedError("the operator's link dropped")
 
 

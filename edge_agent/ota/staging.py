@@ -107,7 +107,7 @@ class Transfer:
         return ranges([i for i, got in enumerate(self._received) if not got])
 
     def complete(self) -> bool:
-        return all(self._received)
+        return self.received == self.begin.chunks  # counted as chunks arrive: this runs for every chunk
 
     def check_whole(self) -> None:
         self.close()
