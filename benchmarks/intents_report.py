@@ -2,7 +2,7 @@
 held-out templates (clean and with small noise), per language; out-of-domain false triggers (held-out corpus
 chit-chat, hand-written chit-chat); the right intent on hand-written natural commands (benchmarks/handwritten).
 
-    python benchmarks/intents_report.py --checkpoint DIR --bundle DIR [--lang en,es]
+    python benchmarks/intents_report.py --checkpoint DIR --bundle DIR [--lang en,es] [--ha-fuzzy VENV]
 
 Defaults to the models `edgelm demo` caches (~/.cache/edgelm/intents-en-es-small, bundle-en-es-small)."""
 
@@ -28,8 +28,10 @@ def main() -> None:
     parser.add_argument("--lang", default="en,es")
     parser.add_argument("--every", type=int, default=1, help="use every n-th test sentence")
     parser.add_argument("--json", type=Path, help="also write the report here")
+    parser.add_argument("--ha-fuzzy", type=Path, metavar="VENV",
+                        help="also run HA 2025.9's strict+fuzzy matcher from this virtualenv (made when missing)")
     args = parser.parse_args()
-    report = build_report(args.checkpoint, args.bundle, args.lang.split(","), args.every)
+    report = build_report(args.checkpoint, args.bundle, args.lang.split(","), args.every, args.ha_fuzzy)
     table = Table("system", "lang", "set", "n", "accuracy", "macro-F1", title=f"intents: {args.checkpoint.name}")
     for r in report["rows"]:
         table.add_row(r["system"], r["lang"], r["set"], str(r["n"]), f"{r['accuracy']:.3f}", f"{r['macro_f1']:.3f}")

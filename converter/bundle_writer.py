@@ -98,6 +98,8 @@ def build_manifest(ctx: ConversionContext, backend: FormatBackend, outcome: Outc
         slot_values=_json_beside(source.path, "slot_values.json") if source.slot_labels else {},
         pruning=ctx.pruning or dict(NO_PRUNING), io=backend.manifest_io(runtime), metrics=_metrics(ctx, outcome),
         generation=generation, converter_version=__version__,
+        languages=list(_json_beside(source.path, "train_report.json").get("langs", [])),
+        provenance=dict(ctx.opts.provenance or {}),
     )
 
 

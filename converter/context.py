@@ -33,6 +33,7 @@ class ConvertOptions:
     prune_vocab: bool = False
     recover_steps: int = 0
     train_file: Path | None = None  # texts for the recovery distillation (default: calibration texts)
+    provenance: dict | None = None  # how the source was made (recipe, package versions), kept in the manifest
 
 
 @dataclass

@@ -65,6 +65,8 @@ class Manifest:
     generation: dict[str, Any] = field(default_factory=dict)
     created_at: str = ""
     converter_version: str = ""
+    languages: list[str] = field(default_factory=list)  # what an intent model was trained on ("en", "es")
+    provenance: dict[str, Any] = field(default_factory=dict)  # the recipe and package versions that built it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,19 +11,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from edge_agent.numbers import parse_number_words
+
 NUMERIC = {"brightness", "temperature", "position", "volume_level", "volume_step", "percentage",
            "hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"}
 DURATION_PARTS = {"hours": 3600, "minutes": 60, "seconds": 1}
 SNAPPED = {"area": "areas", "floor": "floors", "name": "names"}
 SNAP_MIN_SCORE = 0.75  # below this a near-miss stays what the user said
-NUMBER_WORDS = {
-    "en": {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-           "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "forty five": 45,
-           "fifty": 50, "sixty": 60, "ninety": 90, "a": 1, "an": 1, "half": 0.5},
-    "es": {"cero": 0, "un": 1, "una": 1, "uno": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
-           "siete": 7, "ocho": 8, "nueve": 9, "diez": 10, "quince": 15, "veinte": 20, "treinta": 30,
-           "cuarenta": 40, "cincuenta": 50, "sesenta": 60, "noventa": 90, "media": 0.5, "medio": 0.5},
-}
+# a unit the tagger may take into a number's span ("thirty percent", "veinte grados")
+UNIT_WORDS = re.compile(r"\s*\b(percent|per cent|por ciento|degrees?|grados?)$")
 
 
 @dataclass
@@ -112,10 +108,8 @@ def parse_number(raw: str) -> int | float | None:
     if match:
         number = float(match.group())
         return int(number) if number.is_integer() else number
-    for words in NUMBER_WORDS.values():
-        if text in words:
-            return words[text]
-    return None
+    said = parse_number_words(UNIT_WORDS.sub("", text).strip())
+    return None if said is None else (int(said) if float(said).is_integer() else said)
 
 
 def snap(raw: str, candidates: list[str]) -> tuple[str, float] | None:

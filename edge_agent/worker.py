@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from edge_agent.jobs import Answer, Delivery, Job, Replies
-from edge_agent.labels import OUT_OF_DOMAIN
+from edge_agent.labels import recognised
 from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
 from edge_agent.serving import ModelRegistry, ServingModel
 
@@ -127,7 +127,7 @@ class Worker(threading.Thread):
     def _classify(self, jobs: list[Job], model: ServingModel) -> list[Response]:
         classifier = model.classifier
         assert classifier is not None
-        ood_threshold = model.ood_threshold or 0.0
+        ood_threshold = model.ood_threshold
         start = time.monotonic()
         predictions = classifier.predict([j.request.text for j in jobs])
         done = time.monotonic()
@@ -136,7 +136,7 @@ class Worker(threading.Thread):
             ranked = pred.top(classifier.labels, job.request.top_k)
             intent = {"name": pred.label, "confidence": round(pred.confidence, 6)}
             # an out-of-domain sentence (its class, or too unsure) has no intent and no slots
-            known = pred.confidence >= ood_threshold and pred.label != OUT_OF_DOMAIN
+            known = recognised(pred.label, pred.confidence, ood_threshold)
             out.append(Response(
                 id=job.request.id, device_id=self.device_id, model=model.reply_info,
                 intent=intent if known else None, slots=pred.slots if known else [], alternatives=ranked,

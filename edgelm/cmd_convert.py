@@ -23,7 +23,7 @@ from edge_agent.bundle import TASKS
 @click.option("--prune-ffn", default=None, type=float, help="Fraction of FFN neurons to remove.")
 @click.option("--prune-vocab", is_flag=True, help="Keep only the vocabulary the domain uses.")
 @click.option("--recover-steps", default=0, show_default=True, help="Distil the original into the pruned model.")
-@click.option("--train", "train_file", type=click.Path(path_type=Path), help="jsonl {text} for --recover-steps.")
+@click.option("--train", "train_file", type=click.Path(path_type=Path), help="jsonl {text} for --recover-steps; with --prune-vocab its tokens are kept too.")
 @click.option("--eval", "eval_file", type=click.Path(path_type=Path), help="jsonl {text, label}.")
 @click.option("--calibration", type=click.Path(path_type=Path), help="jsonl {text} for static int8.")
 @click.option("--max-accuracy-drop", default=1.0, show_default=True, type=float, help="Points.")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from converter.errors import MissingExtraError
+from converter.intents.off_domain import generated_texts
 
 MAX_WORDS = 16  # a home command is short; long chat lines teach the class nothing a short one does not
 CHATTERBOT_FILES = {"en": "english", "es": "spanish"}
@@ -83,57 +84,8 @@ def in_test(conversation: str, share: float = 0.3) -> bool:
     return int(hashlib.sha256(conversation.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < share
 
 
-GENERATED = {
-    "en": {
-        "templates": ["order {food}", "order {food} for dinner", "call {person}", "ring {person} please",
-                      "send a message to {person}", "text {person} that I'm on my way", "email {person} the photos",
-                      "book a taxi to the {place}", "what's the capital of {country}", "who is the king of {country}",
-                      "how far is {country} from here", "remind me to call {person} tomorrow",
-                      "I bought a new {device} yesterday", "the {device} in the {area} is broken",
-                      "my {person} loves the {device}", "the {device} was really expensive",
-                      "we should get a new {device} for the {area}", "I fixed the {device} last week",
-                      "do you like the new {device}", "the {area} needs cleaning", "the {device} makes a funny noise",
-                      "I read about smart {device} online", "my {device} is older than me",
-                      "is the {device} under warranty", "the {area} looks nice today", "buy {food} online"],
-        "food": ["a pizza", "sushi", "a burger", "chinese food", "groceries", "flowers"],
-        "person": ["mom", "dad", "john", "my sister", "anna", "grandma", "the office"],
-        "place": ["airport", "station", "city centre", "hospital"],
-        "country": ["spain", "japan", "canada", "brazil", "norway"],
-        "device": ["lamp", "heater", "fan", "tv", "thermostat", "vacuum", "speaker", "coffee machine", "blinds",
-                   "light bulb"],
-        "area": ["kitchen", "living room", "bedroom", "garage", "office"],
-    },
-    "es": {
-        "templates": ["pide {food}", "pide {food} para cenar", "llama a {person}", "llama a {person} por favor",
-                      "manda un mensaje a {person}", "escribe a {person} que ya voy", "envía las fotos a {person}",
-                      "pide un taxi al {place}", "cuál es la capital de {country}", "quién es el rey de {country}",
-                      "a qué distancia está {country}", "recuérdame llamar a {person} mañana",
-                      "ayer compré {device} nuevo", "{device} de {area} está roto", "a {person} le encanta {device}",
-                      "{device} fue carísimo", "deberíamos comprar {device} nuevo para {area}",
-                      "la semana pasada arreglé {device}", "te gusta {device} nuevo", "{area} necesita una limpieza",
-                      "{device} hace un ruido raro", "leí sobre {device} inteligente en internet",
-                      "{device} es más viejo que yo", "{device} tiene garantía", "{area} está muy bonito hoy",
-                      "compra {food} por internet"],
-        "food": ["una pizza", "sushi", "una hamburguesa", "comida china", "la compra", "flores"],
-        "person": ["mamá", "papá", "juan", "mi hermana", "ana", "la abuela", "la oficina"],
-        "place": ["aeropuerto", "centro", "hospital"],
-        "country": ["españa", "japón", "canadá", "brasil", "noruega"],
-        "device": ["el ventilador", "el televisor", "el termostato", "el aspirador", "el altavoz", "el radiador",
-                   "el calefactor", "el enchufe"],
-        "area": ["la cocina", "el salón", "el dormitorio", "el garaje", "la oficina"],
-    },
-}
-
-
 def generated(lang: str, n: int, seed: int) -> list[Line]:
-    words = GENERATED[lang]
-    rng = random.Random(seed)
-    out = []
-    for i in range(n):
-        template = rng.choice(words["templates"])
-        text = re.sub(r"\{(\w+)\}", lambda m: rng.choice(words[m.group(1)]), template)
-        out.append(Line(text, lang, "generated", f"generated/{i}"))
-    return out
+    return [Line(text, lang, "generated", f"generated/{i}") for i, text in enumerate(generated_texts(lang, n, seed))]
 
 
 def out_of_domain(langs: list[str], per_lang: int, seed: int) -> tuple[list[Line], list[Line]]:

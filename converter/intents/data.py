@@ -3,12 +3,14 @@ hassil), split by template so that no test sentence comes from a template seen i
 
 from __future__ import annotations
 
+import copy
 import itertools
 import random
 import re
 from dataclasses import dataclass, field
 
 from converter.errors import ConversionError, MissingExtraError
+from converter.intents import extra_sentences
 from converter.intents.slots_data import Span, expand, parse
 from edge_agent.slots import NUMERIC
 
@@ -103,16 +105,19 @@ def _slot_lists(intents, lang: str, rng: random.Random, names: dict[str, list[st
 Sample = tuple[str, list[Span]]
 
 
-def template_sentences(lang: str, per_template: int, seed: int,
-                       names: dict[str, list[str]] | None = None) -> dict[tuple[str, str], list[Sample]]:
+def template_sentences(lang: str, per_template: int, seed: int, names: dict[str, list[str]] | None = None,
+                       extras: bool = False) -> dict[tuple[str, str], list[Sample]]:
     """{(intent, template id): [(sentence, slot spans)]}, at most per_template each, sampled without bias to
-    the first. `names` replaces the sample area/floor/name lists (the unseen-names test set)."""
+    the first. `names` replaces the sample area/floor/name lists (the unseen-names test set); `extras` adds
+    the training-only paraphrases, whose template ids say "extra"."""
     Intents, get_intents = _imports()
     data = get_intents(lang)
     if data is None:
         raise ConversionError(f"home-assistant-intents has no language {lang!r}")
+    data = copy.deepcopy(data)
+    first_extra = extra_sentences.add_to(data, lang) if extras else {}
     intents = Intents.from_dict(data)
-    rng = random.Random(seed)
+    rng, extra_rng = random.Random(seed), random.Random(seed + 1)
     lists = {**intents.slot_lists, **_slot_lists(intents, lang, rng, names or SAMPLE_LISTS[lang])}
     out: dict[tuple[str, str], list[Sample]] = {}
     for intent_name, intent in sorted(intents.intents.items()):
@@ -132,9 +137,11 @@ def template_sentences(lang: str, per_template: int, seed: int,
                     if text:
                         samples.setdefault(text, [_typed(s) for s in spans])
                 texts = sorted(samples)
+                is_extra = d_idx >= first_extra.get(intent_name, len(intent.data))
+                pick = extra_rng if is_extra else rng  # extras leave HA's own samples as they were
                 if texts:
-                    out[(intent_name, f"{lang}:{intent_name}:{d_idx}:{s_idx}")] = [
-                        (t, samples[t]) for t in rng.sample(texts, min(per_template, len(texts)))]
+                    out[(intent_name, f"{lang}:{intent_name}:{'extra' if is_extra else ''}{d_idx}:{s_idx}")] = [
+                        (t, samples[t]) for t in pick.sample(texts, min(per_template, len(texts)))]
     return out
 
 
@@ -146,13 +153,16 @@ def _typed(span: Span) -> Span:
     return Span(span.name, span.start, span.end, value)
 
 
-def build(langs: list[str], per_template: int = 20, per_intent: int = 400, seed: int = 0) -> IntentData:
-    rng = random.Random(seed)
+def build(langs: list[str], per_template: int = 20, per_intent: int = 400, seed: int = 0,
+          extras: bool = False) -> IntentData:
+    """Split by template: HA's templates 70/15/15 per intent; the extra paraphrases train only."""
+    rng, extra_rng = random.Random(seed), random.Random(seed + 1)  # extras leave HA's split as it was
     result = IntentData()
     for lang in langs:
         by_intent: dict[str, list[tuple[str, list[Sample]]]] = {}
-        for (intent, template), samples in template_sentences(lang, per_template, seed).items():
-            by_intent.setdefault(intent, []).append((template, samples))
+        extra: dict[str, list[tuple[str, list[Sample]]]] = {}
+        for (intent, template), samples in template_sentences(lang, per_template, seed, extras=extras).items():
+            (extra if ":extra" in template else by_intent).setdefault(intent, []).append((template, samples))
         for intent, templates in sorted(by_intent.items()):
             rng.shuffle(templates)
             n = len(templates)
@@ -161,11 +171,16 @@ def build(langs: list[str], per_template: int = 20, per_intent: int = 400, seed:
             parts = {"test": templates[:n_test], "validation": templates[n_test:n_test + n_val],
                      "train": templates[n_test + n_val:]}
             for split, chosen in parts.items():
-                rows = [Example(t, intent, lang, template, spans) for template, samples in chosen
-                    for t, spans in samples]
-                rng.shuffle(rows)
-                getattr(result, split).extend(rows[:per_intent])
+                getattr(result, split).extend(_examples(chosen, intent, lang, rng, per_intent))
+            result.train.extend(_examples(extra.get(intent, []), intent, lang, extra_rng, per_intent // 4))
     return result
+
+
+def _examples(templates: list[tuple[str, list[Sample]]], intent: str, lang: str, rng: random.Random,
+              limit: int) -> list[Example]:
+    rows = [Example(t, intent, lang, template, spans) for template, samples in templates for t, spans in samples]
+    rng.shuffle(rows)
+    return rows[:limit]
 
 
 def add_noise(text: str, rng: random.Random, lang: str = "en") -> str:

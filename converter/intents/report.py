@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from converter.intents import hassil_baseline, ood
+from converter.intents import ha_fuzzy, hassil_baseline, ood
 from converter.metrics import classification_report
 
 
@@ -26,11 +26,13 @@ def handwritten(lang: str, kind: str) -> list[dict]:
 
 
 def _torch_probs(checkpoint: Path, texts: list[str]) -> np.ndarray:
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
+    from converter.intents.joint import JointIntentSlotModel
     from converter.intents.train import BUDGETS, probabilities
 
-    model = AutoModelForSequenceClassification.from_pretrained(checkpoint).eval()
+    joint = getattr(AutoConfig.from_pretrained(checkpoint), "slot_labels", None)
+    model = (JointIntentSlotModel if joint else AutoModelForSequenceClassification).from_pretrained(checkpoint).eval()
     return probabilities(model, AutoTokenizer.from_pretrained(checkpoint), texts, BUDGETS["full"].max_len)
 
 
@@ -57,8 +59,10 @@ def _groups(checkpoint: Path, langs: list[str], index: dict[str, int], every: in
     return groups
 
 
-def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 1) -> dict:
-    """`every`: use every n-th test sentence (hassil is slow with every name in every domain)."""
+def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 1,
+                 ha_fuzzy_venv: Path | None = None) -> dict:
+    """`every`: use every n-th test sentence (hassil is slow with every name in every domain);
+    `ha_fuzzy_venv`: also run HA 2025.9's strict + fuzzy matcher from that virtualenv."""
     manifest = json.loads((bundle / "manifest.json").read_text())
     labels: list[str] = manifest["labels"]
     index = {name: i for i, name in enumerate(labels)}
@@ -69,7 +73,9 @@ def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 
     flat = [r for rows in groups.values() for r in rows]
     texts = [r["text"] for r in flat]
     runs = {"fp32 (torch)": _torch_probs(checkpoint, texts), "int8 bundle (onnxruntime)": _bundle_probs(bundle, texts)}
-    hassil_pred = np.array(hassil_baseline.predict(flat, labels))
+    matchers = {"hassil": np.array(hassil_baseline.predict(flat, labels))}
+    if ha_fuzzy_venv is not None:
+        matchers["HA 2025.9 strict+fuzzy"] = np.array(ha_fuzzy.predict(flat, labels, ha_fuzzy_venv))
     report: dict = {"threshold": threshold, "rows": [], "ood": [], "handwritten": []}
     offset = 0
     for (lang, set_name), rows in groups.items():
@@ -80,7 +86,7 @@ def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 
         # what the agent answers: an intent index, or -1 for `intent: null`
         answered = {system: np.where(rejection.accepted(probs[part], threshold), probs[part].argmax(1), -1)
                     for system, probs in runs.items()}
-        answered["hassil"] = hassil_pred[part]
+        answered.update({system: pred[part] for system, pred in matchers.items()})
         if set_name.startswith("ood"):
             for system, pred in answered.items():
                 report["ood"].append({"system": system, "lang": lang, "set": set_name, "n": len(rows),
@@ -94,7 +100,8 @@ def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 
             truth_list = [index[r["label"]] for r in rows]
             for system, probs in runs.items():
                 report["rows"].append(_row(system, lang, set_name, truth_list, probs[part].argmax(1).tolist(), labels))
-            report["rows"].append(_row("hassil", lang, set_name, truth_list, hassil_pred[part].tolist(), labels))
+            for system, pred in matchers.items():
+                report["rows"].append(_row(system, lang, set_name, truth_list, pred[part].tolist(), labels))
     return report
 
 

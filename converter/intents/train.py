@@ -12,6 +12,7 @@ import numpy as np
 
 from converter.errors import ConversionError, MissingExtraError
 from converter.intents import chitchat, ood
+from converter.intents.augment import augment
 from converter.intents.data import (
     ENTITY_SLOTS,
     UNSEEN_LISTS,
@@ -162,6 +163,7 @@ class TrainOptions:
     slots: bool = False  # joint intent + slot model
     steps: int | None = None  # overrides the budget's step count
     ood: bool = True  # train the out-of-domain class (chit-chat, off-domain requests, near-misses)
+    augment: bool = True  # paraphrases for rare intents, part of the training split rewritten as people talk
 
 
 @dataclass
@@ -187,11 +189,13 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", options
     np.random.seed(opts.seed)
     torch.manual_seed(opts.seed)
     started = time.perf_counter()
-    data = build(langs, per_template=cfg.per_template, per_intent=cfg.per_intent, seed=opts.seed)
+    data = build(langs, per_template=cfg.per_template, per_intent=cfg.per_intent, seed=opts.seed, extras=opts.augment)
     ood_train, ood_test = chitchat.out_of_domain(langs, cfg.per_intent * 3 // 2, opts.seed) if opts.ood else ([], [])
     labels = data.labels + ([OUT_OF_DOMAIN] if ood_train else [])
     index = {name: i for i, name in enumerate(labels)}
     train = balance(data.train, cfg.min_per_intent, opts.seed)
+    if opts.augment:
+        train = augment(train, opts.seed)
     train += [Example(line.text, OUT_OF_DOMAIN, line.lang, f"ood:{line.source}:{line.conversation}")
               for line in ood_train]
     tokenizer = AutoTokenizer.from_pretrained(base)

@@ -161,8 +161,10 @@ def prune_checkpoint(source: Source, out: Path, opts: PruneOptions, texts: list[
                                           torch_batches(tokenizer, sample, max_len, source.family))
     labels = source.labels
     before = _macro_f1(teacher, tokenizer, evalset, labels, max_len) if evalset else None
-    vocab_plan = prune_vocab.plan(tokenizer_json, texts) if opts.vocab else None
     recover_texts, recover_labels = recovery_rows(opts.train_file, texts, labels)
+    # the vocabulary kept is every token of the calibration texts and, with --train, of the training texts
+    vocab_plan = prune_vocab.plan(tokenizer_json, texts + recover_texts if opts.train_file else texts) \
+        if opts.vocab else None
 
     def candidate(fraction: float | None):
         model, report = _build(teacher, source, importance, fraction, ffn if not auto else (ffn or fraction))
@@ -213,7 +215,9 @@ def _save(model, tokenizer, source: Source, out: Path) -> None:
     (out / "tokenizer.json").write_text(json.dumps(tokenizer_json, ensure_ascii=False))
     if tokenizer_json.get("model", {}).get("type") == "WordPiece":
         prune_vocab.write_vocab_txt(tokenizer_json, out / "vocab.txt")
-    for name in (*TOKENIZER_FILES, "thresholds.json", "merges.txt", "vocab.json"):
+    # what train-intents writes beside the checkpoint and the manifest reads (threshold, slot words, languages)
+    for name in (*TOKENIZER_FILES, "thresholds.json", "slot_values.json", "train_report.json", "merges.txt",
+                 "vocab.json"):
         if (source.path / name).is_file() and not (out / name).exists():
             shutil.copy(source.path / name, out / name)
 

