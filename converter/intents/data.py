@@ -106,10 +106,10 @@ Sample = tuple[str, list[Span]]
 
 
 def template_sentences(lang: str, per_template: int, seed: int, names: dict[str, list[str]] | None = None,
-                       extras: bool = False) -> dict[tuple[str, str], list[Sample]]:
+                       extras: bool = False, only: set[str] | None = None) -> dict[tuple[str, str], list[Sample]]:
     """{(intent, template id): [(sentence, slot spans)]}, at most per_template each, sampled without bias to
     the first. `names` replaces the sample area/floor/name lists (the unseen-names test set); `extras` adds
-    the training-only paraphrases, whose template ids say "extra"."""
+    the training-only paraphrases, whose template ids say "extra"; `only` keeps those intents."""
     Intents, get_intents = _imports()
     data = get_intents(lang)
     if data is None:
@@ -121,6 +121,8 @@ def template_sentences(lang: str, per_template: int, seed: int, names: dict[str,
     lists = {**intents.slot_lists, **_slot_lists(intents, lang, rng, names or SAMPLE_LISTS[lang])}
     out: dict[tuple[str, str], list[Sample]] = {}
     for intent_name, intent in sorted(intents.intents.items()):
+        if only is not None and intent_name not in only:
+            continue
         for d_idx, block in enumerate(intent.data):
             rules = {**intents.expansion_rules, **(block.expansion_rules or {})}
             domain = (block.slots or {}).get("domain")

@@ -16,19 +16,25 @@ TARGETS = {"commands_right": 0.90, "chitchat_false_triggers": 0.03, "size_mb": 1
 
 
 def handwritten_scores(model, langs: list[str]) -> dict[str, dict]:
-    """{lang: commands right, chit-chat false triggers, and the counts} through the bundle's classifier."""
+    """{lang: commands right, chit-chat false triggers, and the counts} through the bundle's classifier, on
+    the hand-written sets and (prefix `blind_`) the smaller sets written after the first sets' errors were
+    studied and before any model trained on the rewrites that study led to was scored."""
     assert model.classifier is not None
     threshold = model.manifest.thresholds.get("ood")
-    scores = {}
+    scores: dict[str, dict] = {}
     for lang in langs:
-        commands, chat = handwritten(lang, "commands"), handwritten(lang, "chitchat")
-        said = model.classifier.predict([r["text"] for r in commands + chat])
-        answers = [p.label if recognised(p.label, p.confidence, threshold) else None for p in said]
-        right = sum(a == r["label"] for a, r in zip(answers, commands))
-        triggered = sum(a is not None for a in answers[len(commands):])
-        scores[lang] = {"commands_right": round(right / max(1, len(commands)), 4),
-                        "chitchat_false_triggers": round(triggered / max(1, len(chat)), 4),
-                        "n_commands": len(commands), "n_chitchat": len(chat)}
+        row = scores.setdefault(lang, {})
+        for prefix in ("", "blind_"):
+            commands, chat = handwritten(lang, f"{prefix}commands"), handwritten(lang, f"{prefix}chitchat")
+            if not commands:
+                continue
+            said = model.classifier.predict([r["text"] for r in commands + chat])
+            answers = [p.label if recognised(p.label, p.confidence, threshold) else None for p in said]
+            right = sum(a == r["label"] for a, r in zip(answers, commands))
+            triggered = sum(a is not None for a in answers[len(commands):])
+            row.update({f"{prefix}commands_right": round(right / len(commands), 4),
+                        f"{prefix}chitchat_false_triggers": round(triggered / max(1, len(chat)), 4),
+                        f"{prefix}n_commands": len(commands), f"{prefix}n_chitchat": len(chat)})
     return scores
 
 
