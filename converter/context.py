@@ -31,6 +31,8 @@ class ConvertOptions:
     prune_heads: str | None = None  # fraction of heads to remove, or "auto"
     prune_ffn: float | None = None
     prune_vocab: bool = False
+    vocab_min_count: int = 1  # --prune-vocab keeps tokens used at least this often
+    vocab_keep_file: Path | None = None  # one text a line: --prune-vocab keeps every token of these
     recover_steps: int = 0
     train_file: Path | None = None  # texts for the recovery distillation (default: calibration texts)
     provenance: dict | None = None  # how the source was made (recipe, package versions), kept in the manifest

@@ -85,8 +85,18 @@ def _max_len(source: Source, opts: ConvertOptions) -> int:
     return min(opts.max_seq_len or default, source.max_positions)
 
 
+def _lines(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    try:
+        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    except OSError as exc:
+        raise ConversionError(f"cannot read {path}: {exc.strerror}") from exc
+
+
 def _prune_options(opts: ConvertOptions) -> PruneOptions:
     return PruneOptions(heads=opts.prune_heads, ffn=opts.prune_ffn, vocab=opts.prune_vocab,
+                        vocab_min_count=opts.vocab_min_count, vocab_keep=_lines(opts.vocab_keep_file),
                         recover_steps=opts.recover_steps, train_file=opts.train_file,
                         max_drop_points=opts.max_accuracy_drop)
 

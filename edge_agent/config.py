@@ -189,8 +189,10 @@ def _coerce(raw: str, current: object, name: str) -> object:
     return raw
 
 
-def load_config(path: Path | None = None, env: dict[str, str] | None = None, **overrides) -> AgentConfig:
-    config = AgentConfig()
+def load_config(path: Path | None = None, env: dict[str, str] | None = None, defaults: dict | None = None,
+                **overrides) -> AgentConfig:
+    """AgentConfig from `defaults`, then the TOML file, then EDGELM_* variables, then `overrides`."""
+    config = AgentConfig(**(defaults or {}))
     known = {f.name for f in fields(AgentConfig)}
     if path is not None:
         try:

@@ -40,18 +40,20 @@ class OnlineWatcher:
         self.close()
 
 
-def start_agent_process(bundle: Path, broker_url: str, device_id: str, *extra_args: str,
+def start_agent_process(bundle: Path | None, broker_url: str, device_id: str, *extra_args: str,
                         env: dict[str, str] | None = None, timeout: float = 30.0,
                         protocol: int = 5) -> tuple[subprocess.Popen, float]:
-    """Start the agent; return the process and seconds from spawn to its (non-retained) online status.
+    """Start the agent (bundle None: the package's home model); return the process and seconds from spawn
+    to its (non-retained) online status.
 
     Its log goes to a file, not a pipe: an unread pipe fills up and blocks a long-running agent.
     """
     # kept open for the agent's lifetime: the process writes its log there
     log = tempfile.NamedTemporaryFile(prefix=f"edgelm-agent-{device_id}-", suffix=".log", delete=False)  # noqa: SIM115
     with OnlineWatcher(broker_url, device_id, protocol) as watcher:
-        cmd = [sys.executable, "-m", "edgelm.cli", "agent", "run", "--bundle", str(bundle), "--broker", broker_url,
-               "--device-id", device_id, "--protocol", "5" if protocol == 5 else "3.1.1", *extra_args]
+        cmd = [sys.executable, "-m", "edgelm.cli", "agent", "run", *(["--bundle", str(bundle)] if bundle else []),
+               "--broker", broker_url, "--device-id", device_id, "--protocol", "5" if protocol == 5 else "3.1.1",
+               *extra_args]
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout

@@ -21,7 +21,8 @@ def agent() -> None:
 
 @agent.command("run")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="agent.toml")
-@click.option("--bundle", default=None, help="Bundle dir or .tar.gz (overrides the config).")
+@click.option("--bundle", default=None,
+              help="Bundle dir or .tar.gz (overrides the config; default: the package's home model).")
 @click.option("--broker", default=None, help="mqtt://host:1883 or mqtts://host:8883")
 @click.option("--device-id", default=None)
 @click.option("--group", default=None, help="Also serve edgelm/group/G/request as one member of G.")
@@ -32,9 +33,11 @@ def agent() -> None:
 def run(config_file, bundle, broker, device_id, group, device, protocol, max_batch, telemetry_interval) -> None:
     """Load the bundle, go online and serve until SIGTERM/SIGINT."""
     from edge_agent.service import Agent
+    from edgelm.home_model import HOME_BUNDLE
 
-    try:
-        config = load_config(config_file, bundle=bundle, broker=broker, device_id=device_id, group=group,
+    try:  # no bundle in the options, the config or EDGELM_BUNDLE: the package's home model
+        config = load_config(config_file, defaults={"bundle": str(HOME_BUNDLE)}, bundle=bundle, broker=broker,
+                             device_id=device_id, group=group,
                              device=device, protocol={"5": 5, "3.1.1": 4}.get(protocol or ""),
                              max_batch=max_batch, telemetry_interval_s=telemetry_interval)
     except ConfigError as exc:

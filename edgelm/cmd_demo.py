@@ -18,26 +18,29 @@ def _langs(value: str) -> list[str]:
 @click.command()
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
               help="Where the trained model and bundle are kept (default: $EDGELM_CACHE or ~/.cache/edgelm).")
-@click.option("--budget", type=click.Choice(["tiny", "small", "full"]), default="small", show_default=True)
-@click.option("--lang", "lang", default="en,es", show_default=True)
-@click.option("--retrain", is_flag=True, help="Ignore the cache.")
+@click.option("--train", is_flag=True, help="Train and convert a model here instead of serving the shipped one.")
+@click.option("--budget", type=click.Choice(["tiny", "small", "full"]), default="small", show_default=True,
+              help="Training budget (with --train).")
+@click.option("--lang", "lang", default="en,es", show_default=True, help="Training languages (with --train).")
+@click.option("--retrain", is_flag=True, help="Train again, ignoring the cache (implies --train).")
 @click.option("--keep-running", is_flag=True, help="Leave broker and agent up and print an `edgelm ask` line.")
 @click.option("--broker", "broker_kind", type=click.Choice(["auto", "mosquitto", "amqtt"]), default="auto",
               show_default=True, help="auto: Mosquitto where installed, else an in-process amqtt (MQTT 3.1.1).")
-def demo(cache_dir, budget, lang, retrain, keep_running, broker_kind) -> None:
-    """Train, convert, serve and query a bilingual home-automation intent model, all on this machine."""
+def demo(cache_dir, train, budget, lang, retrain, keep_running, broker_kind) -> None:
+    """Serve and query the shipped bilingual home-automation model (or, with --train, one trained here)."""
     try:
         from converter.errors import ConversionError
         from edgelm.agent_process import AgentStartError
         from edgelm.broker import BrokerError
         from edgelm.demo import DemoOptions, default_cache_dir, run_demo
+        from edgelm.home_model import NoShippedModel
     except ImportError as exc:
         raise click.ClickException(f"the demo needs: pip install 'edgelm[agent,onnx,convert,intents]' ({exc})") from exc
     opts = DemoOptions(cache_dir=cache_dir or default_cache_dir(), budget=budget, langs=tuple(_langs(lang)),
-                       retrain=retrain, keep_running=keep_running, broker=broker_kind)
+                       train=train, retrain=retrain, keep_running=keep_running, broker=broker_kind)
     try:
         run_demo(opts)
-    except (ConversionError, BrokerError, AgentStartError) as exc:
+    except (ConversionError, BrokerError, AgentStartError, NoShippedModel) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
@@ -51,7 +54,9 @@ def demo(cache_dir, budget, lang, retrain, keep_running, broker_kind) -> None:
 @click.option("--steps", type=click.IntRange(min=1), default=None, help="Training steps (default: the budget's).")
 @click.option("--ood/--no-ood", default=True, show_default=True,
               help="Train the OutOfDomain class (chit-chat, off-domain requests) beside the threshold.")
-def train_intents_cmd(output, lang, base, budget, seed, slots, steps, ood) -> None:
+@click.option("--augment/--no-augment", default=True, show_default=True,
+              help="Rewrite part of the training sentences as people talk (politeness, numbers as words).")
+def train_intents_cmd(output, lang, base, budget, seed, slots, steps, ood, augment) -> None:
     """Fine-tune an encoder on Home Assistant's public intent sentences; writes a HF checkpoint and
     eval.jsonl / calibration.jsonl for `edgelm convert --eval/--calibration`."""
     from converter.errors import ConversionError
@@ -59,7 +64,8 @@ def train_intents_cmd(output, lang, base, budget, seed, slots, steps, ood) -> No
 
     try:
         report = train_intents(output, _langs(lang), budget,
-                               TrainOptions(base=base, seed=seed, slots=slots, steps=steps, ood=ood))
+                               TrainOptions(base=base, seed=seed, slots=slots, steps=steps, ood=ood,
+                                                            augment=augment))
     except ConversionError as exc:
         raise click.ClickException(str(exc)) from exc
     for key, value in report.items():

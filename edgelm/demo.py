@@ -1,7 +1,8 @@
 """`edgelm demo`: the whole path on this machine with embedded defaults.
 
-Train (or reuse) a bilingual intent model, convert it to an int8 bundle, start a private Mosquitto and
-an agent, send English and Spanish commands, print what came back, then stop everything it started.
+Check the package's shipped `home` model (or, with --train, train and convert one), start a private
+Mosquitto and an agent, send English and Spanish commands and chit-chat, print what came back, then stop
+everything it started.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class DemoOptions:
     cache_dir: Path
     budget: str = "small"
     langs: tuple[str, ...] = ("en", "es")
+    train: bool = False  # train and convert a model here instead of serving the shipped one
     retrain: bool = False
     keep_running: bool = False
     broker: str = "auto"  # auto: Mosquitto where installed, else the in-process amqtt broker
@@ -65,8 +67,9 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
     agent = None
     try:
         # The agent runs as its own process, as on a board: its telemetry shows its own RSS, not torch's.
-        agent, startup = start_agent_process(bundle, broker.url, DEVICE_ID, "--device", "x86-64",
-                                             "--telemetry-interval", "1", protocol=broker.protocol)
+        with console.status("starting the agent (its own process, as on a board)"):
+            agent, startup = start_agent_process(bundle, broker.url, DEVICE_ID, "--device", "x86-64",
+                                                 "--telemetry-interval", "1", protocol=broker.protocol)
         console.print(f"{type(broker).__name__} (MQTT {protocol}) on {broker.url}; "
                       f"agent '{DEVICE_ID}' (pid {agent.pid}) online in {startup:.2f}s")
         summary["broker"] = {"kind": type(broker).__name__, "protocol": protocol}
@@ -88,7 +91,10 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
 
 
 def demo_bundle(opts: DemoOptions, console: Console) -> dict:
-    """Steps 1 and 2: the intent model and its int8 bundle, made once and reused (the OTA benchmark's too)."""
+    """Steps 1 and 2: the model and its int8 bundle: the shipped one, or (--train) one trained and converted
+    here, made once and reused (the OTA benchmark's too)."""
+    if not (opts.train or opts.retrain):
+        return _shipped_bundle(console)
     tag = f"{'-'.join(opts.langs)}-{opts.budget}"
     checkpoint = opts.cache_dir / f"intents-{tag}"
     bundle = opts.cache_dir / f"bundle-{tag}"
@@ -98,6 +104,24 @@ def demo_bundle(opts: DemoOptions, console: Console) -> dict:
     console.rule("[2/5] int8 bundle")
     _int8_bundle(opts, checkpoint, bundle, console)
     return summary
+
+
+def _shipped_bundle(console: Console) -> dict:
+    from edge_agent.model import load_model
+    from edgelm.home_model import RELEASE_KEY, shipped_home_bundle
+
+    bundle = shipped_home_bundle()
+    console.rule("[1/5] the shipped home model")
+    with console.status("checking its files, release signature and golden examples"):
+        manifest = load_model(bundle, trust_key=RELEASE_KEY, run_golden=True).manifest
+    console.rule("[2/5] int8 bundle")
+    size = sum(p.stat().st_size for p in bundle.iterdir() if p.is_file()) / 2**20
+    ev = manifest.metrics.get("eval", {})
+    console.print(f"{manifest.name} {manifest.version} ({', '.join(manifest.languages)}): {size:.1f} MB, signed by "
+                  f"the release key; held-out macro-F1 int8 {ev.get('macro_f1')}; "
+                  f"{len(manifest.labels)} labels, {len(manifest.slot_labels)} slot tags")
+    console.print(f"built by: {manifest.provenance.get('recipe', '?')} (`edgelm demo --train` trains your own)")
+    return {"bundle": str(bundle), "shipped": True, "version": manifest.version}
 
 
 def _intent_model(opts: DemoOptions, checkpoint: Path, console: Console) -> dict:
@@ -154,11 +178,12 @@ def _ask(broker, console: Console) -> tuple[list[dict], dict]:
         console.rule("[5/5] telemetry")
         # the first sample may have left before the commands ran (it is sent at start): wait for one after
         deadline = time.monotonic() + 5
-        sample = json.loads(telemetry.get(timeout=5))
-        while sample.get("requests", 0) < len(COMMANDS) and time.monotonic() < deadline:
-            try:
-                sample = json.loads(telemetry.get(timeout=max(0.1, deadline - time.monotonic())))
-            except queue.Empty:
-                break
+        with console.status("waiting for a telemetry sample that counts them"):
+            sample = json.loads(telemetry.get(timeout=5))
+            while sample.get("requests", 0) < len(COMMANDS) and time.monotonic() < deadline:
+                try:
+                    sample = json.loads(telemetry.get(timeout=max(0.1, deadline - time.monotonic())))
+                except queue.Empty:
+                    break
         console.print_json(data=sample)
     return answers, sample

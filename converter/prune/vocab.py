@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 from converter.errors import ConversionError
@@ -38,8 +39,10 @@ def _is_margin(token: str) -> bool:
     return ord(ch) <= LATIN_MAX or unicodedata.category(ch).startswith(("P", "N", "S"))
 
 
-def plan(tokenizer_json: dict, texts: list[str]) -> VocabPlan:
-    """Token ids to keep: special/added tokens, every token of `texts`, and the single-character margin."""
+def plan(tokenizer_json: dict, texts: list[str], min_count: int = 1, always: list[str] | None = None) -> VocabPlan:
+    """Token ids to keep: special/added tokens, every token `texts` use at least `min_count` times, every
+    token of `always` (e.g. the languages' common words), and the single-character margin (so a dropped
+    word still spells out)."""
     from tokenizers import Tokenizer
 
     model = tokenizer_json.get("model", {})
@@ -49,7 +52,11 @@ def plan(tokenizer_json: dict, texts: list[str]) -> VocabPlan:
     keep = {t["id"] for t in tokenizer_json.get("added_tokens", [])}
     keep |= {i for tok, i in vocab.items() if _is_margin(tok)}
     tokenizer = Tokenizer.from_str(json.dumps(tokenizer_json))
+    counts: Counter[int] = Counter()
     for encoding in tokenizer.encode_batch(texts):
+        counts.update(encoding.ids)
+    keep.update(i for i, n in counts.items() if n >= min_count)
+    for encoding in tokenizer.encode_batch(always or []):
         keep.update(encoding.ids)
     if model.get("unk_token") in vocab:
         keep.add(vocab[model["unk_token"]])
