@@ -28,7 +28,9 @@ def handwritten_scores(model, langs: list[str]) -> dict[str, dict]:
             commands, chat = handwritten(lang, f"{prefix}commands"), handwritten(lang, f"{prefix}chitchat")
             if not commands:
                 continue
-            said = model.classifier.predict([r["text"] for r in commands + chat])
+            # one at a time, as the agent answers a lone request: dynamic int8 scales its activations per
+            # batch, so a sentence's answer can move with the batch it was padded into
+            said = [model.classifier.predict([r["text"]])[0] for r in commands + chat]
             answers = [p.label if recognised(p.label, p.confidence, threshold) else None for p in said]
             right = sum(a == r["label"] for a, r in zip(answers, commands))
             triggered = sum(a is not None for a in answers[len(commands):])
