@@ -108,28 +108,44 @@ def test_vocab_min_count_drops_one_off_tokens_and_keep_words_stay_whole():
     assert repeated.after < min(everything.after, kept.after)
 
 
-def test_importance_beats_random_pruning_on_the_intent_model(intents_cache):
-    from tokenizers import Tokenizer
+def test_importance_ranks_heads_that_contribute_nothing_lowest():
+    """Heads whose value projection is zero change nothing: importance must rank exactly those lowest,
+    and pruning them must leave the logits as they were, where random pruning does not. (This replaced a check on the
+    CI's 60-step intent model, whose heads are too untrained for any ranking to beat chance.)"""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
 
-    checkpoint = intents_cache / "intents-en-es-tiny"
-    source = resolve(str(checkpoint))
-    tok = Tokenizer.from_file(str(checkpoint / "tokenizer.json"))
-    calibration = [r["text"] for r in _texts(checkpoint / "calibration.jsonl", 128)]
-    rows = _texts(checkpoint / "eval.jsonl")[::4][:300]
-    texts = [r["text"] for r in rows]
-    model = load_torch_model(source)
-    model.config._attn_implementation = "eager"
-    reference = verify.torch_classifier_logits(model, tok, texts, 32).argmax(1)
-    importance = prune.measure_importance(copy.deepcopy(model), "bert", torch_batches(tok, calibration, 32, "bert"))
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=64, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=64, num_labels=5, initializer_range=0.5, attn_implementation="eager")
+    model = BertForSequenceClassification(config).eval()
+    dead = {0: [0, 2], 1: [1, 3]}
+    size = config.hidden_size // config.num_attention_heads
+    with torch.no_grad():
+        for layer, heads in dead.items():
+            value = model.bert.encoder.layer[layer].attention.self.value
+            for head in heads:
+                value.weight[head * size:(head + 1) * size] = 0
+                value.bias[head * size:(head + 1) * size] = 0
+    ids = torch.randint(1, 64, (16, 12))
+    batches = [{"input_ids": ids[i:i + 8], "attention_mask": torch.ones(8, 12, dtype=torch.long)} for i in (0, 8)]
+    importance = prune.measure_importance(copy.deepcopy(model), "bert", batches)
 
-    def agreement(removed) -> float:
+    def logits(m):
+        with torch.no_grad():
+            return m(input_ids=ids, attention_mask=torch.ones_like(ids)).logits
+
+    reference = logits(model)
+
+    def change(removed) -> float:
         pruned = copy.deepcopy(model)
         prune.apply_head_pruning(pruned, removed)
-        return float(np.mean(verify.torch_classifier_logits(pruned, tok, texts, 32).argmax(1) == reference))
+        return float((logits(pruned) - reference).abs().max())
 
-    ranked = agreement(prune.heads_to_remove(importance.heads, 0.5))
-    random = [agreement(prune.random_heads(importance.heads.shape, 0.5, seed)) for seed in range(3)]
-    assert ranked > max(random), (ranked, random)
+    ranked = prune.heads_to_remove(importance.heads, 0.5)
+    assert ranked == dead
+    assert change(ranked) < 1e-5
+    assert min(change(prune.random_heads(importance.heads.shape, 0.5, seed)) for seed in range(3)) > 1e-3
 
 
 def test_unsupported_pruning_names_what_is_supported(gpt2_dir, bert_dir, convert_fn, tmp_path):
