@@ -40,7 +40,7 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--version", default="1.0.0")
     parser.add_argument("--vocab-min-count", type=int, default=2,
-                        help="keep a token the training texts use this often (1 keeps every invented name's: 16.8 MB)")
+                        help="keep a token the training texts use this often (1 keeps every invented name's: 16.8 M parameters)")
     parser.add_argument("--common-words", type=int, default=3000,
                         help="also keep the tokens of each language's N most common words (wordfreq)")
     parser.add_argument("--reuse-checkpoint", action="store_true", help="skip training when out/checkpoint exists")

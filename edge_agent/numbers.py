@@ -59,6 +59,4 @@ WORDS_TO_NUMBER = _table()
 
 def parse_number_words(text: str) -> float | None:
     """The number a phrase says ("thirty five", "veintidós", "a"), or None; case and accents ignored."""
-    key = re.sub(r"\s+", " ", _strip_accents(text.lower())).strip()
-    value = WORDS_TO_NUMBER.get(key)
-    return None if value is None else value
+    return WORDS_TO_NUMBER.get(re.sub(r"\s+", " ", _strip_accents(text.lower())).strip())

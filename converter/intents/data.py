@@ -124,6 +124,8 @@ def template_sentences(lang: str, per_template: int, seed: int, names: dict[str,
         if only is not None and intent_name not in only:
             continue
         for d_idx, block in enumerate(intent.data):
+            is_extra = d_idx >= first_extra.get(intent_name, len(intent.data))
+            pick = extra_rng if is_extra else rng  # extras leave HA's own samples as they were
             rules = {**intents.expansion_rules, **(block.expansion_rules or {})}
             domain = (block.slots or {}).get("domain")
             for s_idx, sentence in enumerate(block.sentences):
@@ -139,8 +141,6 @@ def template_sentences(lang: str, per_template: int, seed: int, names: dict[str,
                     if text:
                         samples.setdefault(text, [_typed(s) for s in spans])
                 texts = sorted(samples)
-                is_extra = d_idx >= first_extra.get(intent_name, len(intent.data))
-                pick = extra_rng if is_extra else rng  # extras leave HA's own samples as they were
                 if texts:
                     out[(intent_name, f"{lang}:{intent_name}:{'extra' if is_extra else ''}{d_idx}:{s_idx}")] = [
                         (t, samples[t]) for t in pick.sample(texts, min(per_template, len(texts)))]

@@ -26,13 +26,12 @@ def handwritten(lang: str, kind: str) -> list[dict]:
 
 
 def _torch_probs(checkpoint: Path, texts: list[str]) -> np.ndarray:
-    from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+    from transformers import AutoTokenizer
 
-    from converter.intents.joint import JointIntentSlotModel
     from converter.intents.train import BUDGETS, probabilities
+    from converter.source import load_torch_model, resolve
 
-    joint = getattr(AutoConfig.from_pretrained(checkpoint), "slot_labels", None)
-    model = (JointIntentSlotModel if joint else AutoModelForSequenceClassification).from_pretrained(checkpoint).eval()
+    model = load_torch_model(resolve(str(checkpoint)))  # the joint intent + slot class too
     return probabilities(model, AutoTokenizer.from_pretrained(checkpoint), texts, BUDGETS["full"].max_len)
 
 
