@@ -12,6 +12,7 @@ import pytest
 from converter.intents import augment
 from converter.intents.data import Example, build, template_sentences
 from converter.intents.extra_sentences import EXTRA_SENTENCES
+from converter.intents.off_domain import every_text
 from converter.intents.slots_data import Span
 from edge_agent.numbers import number_words, parse_number_words
 from edge_agent.slots import parse_number
@@ -86,3 +87,12 @@ def test_paraphrases_train_only_and_never_copy_a_handwritten_line():
                    if ":extra" in template for text, _ in samples]
     assert len(every_extra) > 300
     assert not [t for t in every_extra if t.lower() in handwritten]
+
+
+def test_generated_off_domain_lines_never_copy_a_handwritten_line():
+    handwritten = {json.loads(line)["text"].lower().strip(" ?¿!.")
+                   for path in HANDWRITTEN.glob("*chitchat*.jsonl") for line in path.read_text().splitlines()}
+    for lang in ("en", "es"):
+        lines = every_text(lang)
+        assert len(lines) > 1000
+        assert not [t for t in lines if t.lower() in handwritten]

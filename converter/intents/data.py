@@ -54,6 +54,28 @@ UNSEEN_LISTS = {
 }
 
 
+# Templates HA only matches on entities of one domain (`requires_context: domain: vacuum`) take their
+# {name} from these: "start {name}" with lamp names is HassTurnOn's sentence, not a vacuum's.
+DOMAIN_NAMES = {
+    "en": {"vacuum": ["robot vacuum", "vacuum", "roomba", "vacuum cleaner", "robot cleaner"],
+           "lawn_mower": ["lawn mower", "mower", "robot mower", "automower"]},
+    "es": {"vacuum": ["aspiradora", "robot aspirador", "roomba", "aspirador", "robot de limpieza"],
+           "lawn_mower": ["cortacésped", "robot cortacésped", "segadora"]},
+}
+UNSEEN_DOMAIN_NAMES = {
+    "en": {"vacuum": ["roborock", "cleaning robot", "dustbot"], "lawn_mower": ["grass cutter", "mowing robot"]},
+    "es": {"vacuum": ["roborock", "aspiradora robot", "robot barredor"],
+           "lawn_mower": ["cortadora de césped", "robot de jardín"]},
+}
+
+
+def _own_names(block, lang: str, unseen: bool) -> list[str] | None:
+    domains = (block.requires_context or {}).get("domain")
+    domains = [domains] if isinstance(domains, str) else list(domains or [])
+    table = (UNSEEN_DOMAIN_NAMES if unseen else DOMAIN_NAMES)[lang]
+    return table.get(domains[0]) if len(domains) == 1 else None
+
+
 @dataclass
 class Example:
     text: str
@@ -111,6 +133,8 @@ def template_sentences(lang: str, per_template: int, seed: int, names: dict[str,
     the first. `names` replaces the sample area/floor/name lists (the unseen-names test set); `extras` adds
     the training-only paraphrases, whose template ids say "extra"; `only` keeps those intents."""
     Intents, get_intents = _imports()
+    from hassil.intents import TextSlotList
+
     data = get_intents(lang)
     if data is None:
         raise ConversionError(f"home-assistant-intents has no language {lang!r}")
@@ -128,9 +152,11 @@ def template_sentences(lang: str, per_template: int, seed: int, names: dict[str,
             pick = extra_rng if is_extra else rng  # extras leave HA's own samples as they were
             rules = {**intents.expansion_rules, **(block.expansion_rules or {})}
             domain = (block.slots or {}).get("domain")
+            own = _own_names(block, lang, unseen=names is not None)
+            block_lists = {**lists, "name": TextSlotList.from_strings(own, name="name")} if own else lists
             for s_idx, sentence in enumerate(block.sentences):
                 try:
-                    marked = list(itertools.islice(expand(sentence.expression, lists, rules,
+                    marked = list(itertools.islice(expand(sentence.expression, block_lists, rules,
                                                           domain if isinstance(domain, str) else None),
                                                    per_template * 20))
                 except Exception:  # a template needing lists we do not model: skip it

@@ -4,6 +4,7 @@ The corpora give real chat; these cover what chat corpora rarely hold, in both l
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 
@@ -29,18 +30,28 @@ GENERATED = {
                       "I'm so {feeling} today", "I feel {feeling}", "we're going to {place2} on {day}",
                       "my {relative} is coming on {day}", "I had {food2} for lunch", "{relative} says hello",
                       "what a {adjective} day", "that was a {adjective} {media}", "I can't find my {object}",
-                      "have you seen my {object}", "I left my {object} at work", "work was {adjective} today"],
+                      "have you seen my {object}", "I left my {object} at work", "work was {adjective} today",
+                      # statements about the house and its bills, opinions and stories: near-misses that name
+                      # rooms, lights and music without asking for anything
+                      "there's a {critter} in the {area}", "the {fixture} in the {area} {fixture_state}",
+                      "the {utility} bill {bill_comment}", "{utility} is so expensive these days",
+                      "the lights at the {venue} were {too_adj}", "the music at the {party} was {adjective}",
+                      "I saw an ad for a {device}", "we should {home_project} the {area}", "my {bodypart} hurts",
+                      "my {bodypart} hurts after {sport}", "{tell} me {story}", "the {transport} was late {again}",
+                      "I wish I {wish}", "I listened to {artist} {when}", "{artist} played a great concert",
+                      "I like {colour} walls in the {area}", "I left the {device} on at {place3}",
+                      "the {device} in the {area} is {age}"],
         "food": ["a pizza", "sushi", "a burger", "chinese food", "groceries", "flowers"],
         "person": ["mom", "dad", "john", "my sister", "anna", "grandma", "the office"],
         "place": ["airport", "station", "city centre", "hospital"],
         "country": ["spain", "japan", "canada", "brazil", "norway"],
-        "device": ["lamp", "heater", "fan", "tv", "thermostat", "vacuum", "speaker", "coffee machine", "blinds",
+        "device": ["desk lamp", "heater", "fan", "tv", "thermostat", "vacuum", "speaker", "coffee machine", "blinds",
                    "light bulb"],
         "area": ["kitchen", "living room", "bedroom", "garage", "office"],
         "activity": ["bake bread", "tie a tie", "learn guitar", "change a tire", "fall asleep faster", "save money",
                      "train a puppy", "boil an egg"],
         "word": ["serendipity", "ubiquitous", "algorithm", "nostalgia", "entropy"],
-        "thing": ["telephone", "light bulb", "bicycle", "internet", "microwave", "television"],
+        "thing": ["radio", "light bulb", "bicycle", "internet", "microwave", "television"],
         "event": ["world cup", "election", "match last night", "oscars"],
         "food2": ["avocado", "pasta", "chocolate", "rice", "coffee", "an apple"],
         "media": ["movie", "book", "series", "podcast", "show"],
@@ -51,6 +62,27 @@ GENERATED = {
         "relative": ["my brother", "my aunt", "grandpa", "my cousin", "my friend"],
         "adjective": ["long", "lovely", "strange", "boring", "great", "busy"],
         "object": ["keys", "glasses", "wallet", "phone", "umbrella"],
+        "critter": ["mouse", "wasp", "fly", "moth", "bird", "frog"],
+        "fixture": ["tap", "skylight", "sofa", "shower", "floor", "wall", "fridge"],
+        "fixture_state": ["is leaking", "is dirty", "is cracked", "is wet", "needs fixing", "is squeaking"],
+        "utility": ["electricity", "gas", "water", "internet", "phone"],
+        "bill_comment": ["went up again", "is huge this month", "came yesterday", "is higher than last year"],
+        "venue": ["restaurant", "hotel", "shop", "stadium", "museum"],
+        "too_adj": ["too bright", "so dim", "really nice", "a bit harsh"],
+        "party": ["party", "concert", "dinner", "festival"],
+        "home_project": ["repaint", "tidy", "redecorate", "insulate", "clean up"],
+        "bodypart": ["back", "head", "neck", "foot", "shoulder"],
+        "sport": ["running", "football", "the gym", "cycling", "yoga"],
+        "tell": ["tell", "read", "sing"],
+        "story": ["a bedtime story", "a poem", "a riddle", "something funny", "a fun fact"],
+        "transport": ["bus", "plane", "metro", "tram", "taxi"],
+        "again": ["again", "today", "this morning", "as usual"],
+        "wish": ["could whistle", "had more time", "could cook", "lived by the sea", "spoke japanese"],
+        "artist": ["elvis", "queen", "adele", "mozart", "shakira"],
+        "when": ["all day", "on the way home", "last night", "at the gym"],
+        "colour": ["green", "yellow", "white", "grey", "blue"],
+        "place3": ["my mom's house", "the cabin", "work", "the studio"],
+        "age": ["ten years old", "brand new", "from ikea", "a gift from my dad"],
     },
     "es": {
         "templates": ["pide {food}", "pide {food} para cenar", "llama a {person}", "llama a {person} por favor",
@@ -71,7 +103,15 @@ GENERATED = {
                       "estoy muy {feeling} hoy", "me siento {feeling}", "vamos a {place2} el {day}",
                       "{relative} viene el {day}", "he comido {food2}", "{relative} te manda saludos",
                       "qué día más {adjective}", "fue {media} muy {adjective}", "no encuentro {object}",
-                      "has visto {object}", "me dejé {object} en el trabajo", "hoy el trabajo fue {adjective}"],
+                      "has visto {object}", "me dejé {object} en el trabajo", "hoy el trabajo fue {adjective}",
+                      "hay {critter} en {area}", "{fixture_state} en {area}", "la factura de {utility} {bill_comment}",
+                      "lo caro que está {utility}", "{utility} sube cada mes", "las luces de {venue} eran {too_adj}",
+                      "la música de {party} fue {adjective}", "vi un anuncio de {device}", "hay que {home_project} {area}",
+                      "me duele {bodypart}", "me duele {bodypart} después de {sport}", "{tell} {story}",
+                      "{transport} llegó tarde {again}", "ojalá {wish}", "ayer escuché a {artist} {when}",
+                      "{artist} dio un concierto genial", "me gustan las paredes {colour} en {area}",
+                      "me dejé {device} encendido en {place3}", "{device} de {area} tiene {age}",
+                      "{area} {area_state}", "en {area} {area_fact}"],
         "food": ["una pizza", "sushi", "una hamburguesa", "comida china", "la compra", "flores"],
         "person": ["mamá", "papá", "juan", "mi hermana", "ana", "la abuela", "la oficina"],
         "place": ["aeropuerto", "centro", "hospital"],
@@ -83,7 +123,7 @@ GENERATED = {
                      "cuece un huevo", "ahorra dinero"],
         "activity_inf": ["dormir mejor", "aprender inglés", "ahorrar dinero", "adiestrar a un perro", "hacer paella"],
         "word": ["serendipia", "ubicuo", "algoritmo", "nostalgia", "entropía"],
-        "thing": ["el teléfono", "la bombilla", "la bicicleta", "internet", "el microondas", "un coche nuevo"],
+        "thing": ["la radio", "la bombilla", "la bicicleta", "internet", "el microondas", "un coche nuevo"],
         "event": ["el mundial", "las elecciones", "el partido de anoche", "los óscar"],
         "food2": ["aguacate", "pasta", "chocolate", "arroz", "café", "una manzana"],
         "media": ["una película", "un libro", "una serie", "un podcast"],
@@ -95,6 +135,32 @@ GENERATED = {
         "relative": ["mi hermano", "mi tía", "el abuelo", "mi primo", "mi amiga"],
         "adjective": ["largo", "bonito", "raro", "aburrido", "genial", "intenso"],
         "object": ["las llaves", "las gafas", "la cartera", "el móvil", "el paraguas"],
+        "critter": ["un ratón", "una avispa", "una mosca", "una polilla", "hormigas", "una lagartija"],
+        "fixture_state": ["el grifo gotea", "hay humedad", "el suelo está mojado", "la pared tiene una grieta",
+                          "se ha roto una silla", "hay mucho polvo", "huele a pintura", "la nevera hace ruido"],
+        "utility": ["la luz", "el gas", "el agua", "internet", "la calefacción"],
+        "bill_comment": ["ha subido otra vez", "es enorme este mes", "llegó ayer", "es más alta que el año pasado"],
+        "venue": ["ese bar", "el hotel", "la tienda", "el estadio", "el museo"],
+        "too_adj": ["muy tenues", "preciosas", "horribles", "demasiado blancas"],
+        "party": ["la fiesta", "el concierto", "la cena", "el festival"],
+        "home_project": ["pintar", "ordenar", "reformar", "aislar", "limpiar"],
+        "bodypart": ["la espalda", "el cuello", "el pie", "el hombro", "la muñeca"],
+        "sport": ["jugar al fútbol", "ir al gimnasio", "montar en bici", "hacer yoga", "nadar"],
+        "tell": ["cuéntame", "léeme", "dime", "cántame"],
+        "story": ["una historia", "un poema", "una adivinanza", "algo gracioso", "un dato curioso"],
+        "transport": ["el autobús", "el avión", "el metro", "el tranvía", "el taxi"],
+        "again": ["otra vez", "hoy", "esta mañana", "como siempre"],
+        "wish": ["fuera viernes", "tuviera más tiempo", "supiera cocinar", "viviera junto al mar",
+                 "hablara japonés"],
+        "artist": ["queen", "adele", "mozart", "shakira", "rosalía"],
+        "when": ["toda la tarde", "de camino a casa", "anoche", "en el gimnasio"],
+        "colour": ["verdes", "amarillas", "blancas", "grises", "azules"],
+        "place3": ["casa de mi madre", "la casa de la playa", "el trabajo", "el estudio"],
+        "age": ["diez años", "un golpe", "mucho polvo", "una pegatina"],
+        "area_state": ["necesita una mano de pintura", "tiene mucha luz por la mañana", "es mi sitio favorito",
+                       "se queda pequeño", "está hecho un desastre", "tiene unas vistas preciosas"],
+        "area_fact": ["siempre hace frío por las noches", "da el sol por la tarde", "hay eco",
+                      "se oye a los vecinos", "huele a café"],
     },
 }
 
@@ -104,3 +170,14 @@ def generated_texts(lang: str, n: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     return [re.sub(r"\{(\w+)\}", lambda m: rng.choice(words[m.group(1)]), rng.choice(words["templates"]))
             for _ in range(n)]
+
+
+def every_text(lang: str) -> list[str]:
+    """Every line the templates can produce (for the check that none is a hand-written test line)."""
+    words = GENERATED[lang]
+    out: list[str] = []
+    for template in words["templates"]:
+        names = re.findall(r"\{(\w+)\}", template)
+        pattern = re.sub(r"\{\w+\}", "{}", template)
+        out += [pattern.format(*values) for values in itertools.product(*(words[n] for n in names))]
+    return out
