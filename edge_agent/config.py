@@ -105,6 +105,10 @@ class AgentConfig:
     home_names: list[str] = field(default_factory=list)
     home_file: str | None = None
     home_find_names: bool = True  # listed names said verbatim become slots even where the model tagged none
+    # Home Assistant Assist: a Wyoming intent service, e.g. "tcp://0.0.0.0:10700" (off when empty), and
+    # its mDNS announcement (_wyoming._tcp) so HA discovers it.
+    wyoming_uri: str | None = None
+    wyoming_zeroconf: bool = False
 
     def validate(self) -> AgentConfig:
         if not self.bundle:
@@ -129,6 +133,13 @@ class AgentConfig:
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise ConfigError(f"{name} must be a list of non-empty strings")
         self.home_entities()  # a bad home_file fails at start, not on the first request
+        if self.wyoming_uri:
+            from edge_agent.wyoming_server import WyomingUri
+
+            try:
+                WyomingUri.parse(self.wyoming_uri)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from exc
         return self
 
     def home_entities(self) -> HomeEntities:

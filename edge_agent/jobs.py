@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -22,10 +23,18 @@ class ReplyTarget:
 
 
 @dataclass
+class LocalTarget:
+    """An asker inside the process (the Wyoming server): the answer is handed to `answer`, from the
+    worker's thread; nothing is published or acknowledged."""
+
+    answer: Callable[[Response | ErrorResponse], None]
+
+
+@dataclass
 class Job:
     request: Request
     arrived: float  # time.monotonic() when it came off the wire
-    target: ReplyTarget  # the first asker's (streaming chunks go there)
+    target: ReplyTarget | LocalTarget  # the first asker's (streaming chunks go there)
     cache_key: str | None  # the de-duplication key; None: answered once, never cached
     digest: str = ""  # of the request's content: a repeat of the key with another digest is a conflict
     expires_at: float | None = None  # monotonic; from MQTT 5 Message Expiry

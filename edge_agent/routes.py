@@ -8,12 +8,13 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from edge_agent import hermes, wire
 from edge_agent.answer_store import AnswerStore
 from edge_agent.config import AgentConfig
 from edge_agent.dedup import Remembered, RequestCache, Seen
-from edge_agent.jobs import Answer, Delivery, Job, ReplyTarget
+from edge_agent.jobs import Answer, Delivery, Job, LocalTarget, ReplyTarget
 from edge_agent.labels import OUT_OF_DOMAIN
 from edge_agent.messages import (
     NO_ID_WARNING,
@@ -134,6 +135,18 @@ class Router:
     def _error(self, request_id: str | None, code: ErrorCode, message: str) -> ErrorResponse:
         return ErrorResponse(request_id, code, message, self.config.device_id)
 
+    # -- askers inside the process (Wyoming) ----------------------------------------------------
+    def submit_local(self, text: str, answer: Callable[[Answer], None]) -> None:
+        """Queue one classification for the same worker, batches and telemetry as MQTT requests; `answer`
+        gets the Response or ErrorResponse (from the worker's thread, or at once when refused)."""
+        request = Request(id=f"local:{uuid.uuid4().hex}", text=text[: self.config.max_text_chars],
+                          top_k=max(1, len(self.models.current().labels)))
+        job = Job(request, time.monotonic(), LocalTarget(answer), cache_key=None)
+        if not self.accepting.is_set():
+            self.deliver([Delivery(job, self._error(request.id, ErrorCode.OVERLOADED, "the agent is stopping"), False)])
+            return
+        self._enqueue(job)
+
     # -- Hermes -----------------------------------------------------------------------------
     def on_hermes(self, conn: Connection, msg: Message) -> None:
         if not self.accepting.is_set():
@@ -200,7 +213,12 @@ class Router:
     # -- answers ----------------------------------------------------------------------------
     def deliver(self, deliveries: list[Delivery]) -> None:
         """Store the batch's answers (one fsync), then send each to every asker waiting for it."""
-        outgoing = [(d, *self._payload(d)) for d in deliveries]
+        local = [d for d in deliveries if isinstance(d.job.target, LocalTarget)]
+        for delivery in local:
+            self._count(delivery)
+            assert isinstance(delivery.job.target, LocalTarget)
+            delivery.job.target.answer(delivery.answer)
+        outgoing = [(d, *self._payload(d)) for d in deliveries if not isinstance(d.job.target, LocalTarget)]
         self._store([Remembered(d.job.cache_key, d.job.digest, payload) for d, _, payload in outgoing
                      if d.remember and d.job.cache_key])
         for delivery, topic, payload in outgoing:
@@ -217,14 +235,18 @@ class Router:
         if self.store is not None and self.store.needs_compacting():
             self.store.compact(self.cache.remembered())
 
-    def _payload(self, delivery: Delivery) -> tuple[str | None, bytes]:
-        """(Hermes topic or None, payload) for one answer; counts it."""
+    def _count(self, delivery: Delivery) -> None:
         answer = delivery.answer
         if isinstance(answer, ErrorResponse):
             self.stats.error("inference" if answer.code is ErrorCode.INTERNAL else "request")
         else:
             self.stats.record(answer.latency_ms.total)
             answer.warning = delivery.job.warning
+
+    def _payload(self, delivery: Delivery) -> tuple[str | None, bytes]:
+        """(Hermes topic or None, payload) for one answer; counts it."""
+        self._count(delivery)
+        answer = delivery.answer
         hermes_query = delivery.job.hermes
         return self._hermes_payload(hermes_query, answer) if hermes_query else (None, dumps(answer))
 
@@ -239,6 +261,8 @@ class Router:
 
     def send_chunk(self, job: Job, chunk: Chunk) -> None:
         target = job.target
+        if isinstance(target, LocalTarget):  # local askers take the whole answer only
+            return
         target.conn.publish(target.topic, dumps(chunk), qos=1, props=PublishProps(target.correlation,
                                                                                   content_type=JSON))
 

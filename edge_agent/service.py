@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import devices
 from edge_agent import __version__, hermes
@@ -29,6 +29,9 @@ from edge_agent.serving import ModelRegistry, ServingModel
 from edge_agent.telemetry import Stats, read_temperature_c
 from edge_agent.watchdog import DeliveryWatchdog
 from edge_agent.worker import Worker
+
+if TYPE_CHECKING:
+    from edge_agent.wyoming_server import WyomingServer
 
 log = logging.getLogger(__name__)
 SHUTDOWN_DRAIN_S = 10.0
@@ -68,6 +71,7 @@ class Agent:
         self.discovery: DiscoveryLink | None = None
         self._telemetry_thread: threading.Thread | None = None
         self.deployer: Deployer | None = None
+        self.wyoming: WyomingServer | None = None
         self.start_note: str | None = None  # why start-up fell back from the deployed version
 
     @property
@@ -113,6 +117,7 @@ class Agent:
             self.worker.on_result = self.deployer.observe  # the health gate watches a new version's answers
         self.worker.start()
         self.router.accepting.set()
+        self._start_wyoming()
         self.main = self._device_connection()
         self.group = self._group_connection() if cfg.group else None
         for conn, name in ((self.main, "main"), (self.group, "group")):
@@ -156,6 +161,18 @@ class Agent:
         if missing:  # e.g. a Jetson without NVIDIA's onnxruntime-gpu: it runs, but on the CPU
             log.warning("profile %s asks for %s, which this onnxruntime does not offer; running on %s",
                         self.profile.name, ", ".join(missing), ", ".join(got))
+
+    def _start_wyoming(self) -> None:
+        """Home Assistant's Assist asks here (wyoming_uri); same worker queue, same model."""
+        cfg = self.config
+        if not cfg.wyoming_uri:
+            return
+        from edge_agent.wyoming_server import WyomingServer, WyomingUri, service_info
+
+        self.wyoming = WyomingServer(WyomingUri.parse(cfg.wyoming_uri), self.router.submit_local,
+                                     lambda: service_info(self.model.manifest, cfg.device_id, __version__),
+                                     zeroconf_name=f"edgelm-{cfg.device_id}" if cfg.wyoming_zeroconf else None)
+        self.wyoming.start()
 
     def _start_deployer(self) -> None:
         deployer = self.deployer
@@ -233,6 +250,8 @@ class Agent:
         if self.stopped.is_set():
             return
         self.router.accepting.clear()
+        if self.wyoming is not None:
+            self.wyoming.stop()
         if self.group is not None:
             self._leave_group()
         if self.deployer is not None:

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from edge_agent.jobs import Answer, Delivery, Job, Replies
+from edge_agent.jobs import Answer, Delivery, Job, Replies, ReplyTarget
 from edge_agent.labels import recognised
 from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
 from edge_agent.serving import ModelRegistry, ServingModel
@@ -119,7 +119,9 @@ class Worker(threading.Thread):
         except Exception:  # the answers could not leave: acknowledge, so they are not redelivered forever
             log.exception("could not deliver %d answers", len(deliveries))
             for delivery in deliveries:
-                delivery.job.target.conn.ack(delivery.job.target.mid, delivery.job.target.qos)
+                target = delivery.job.target
+                if isinstance(target, ReplyTarget):
+                    target.conn.ack(target.mid, target.qos)
 
     def _error(self, job: Job, code: ErrorCode, message: str) -> ErrorResponse:
         return ErrorResponse(job.request.id, code, message, device_id=self.device_id)

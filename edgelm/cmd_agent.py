@@ -30,7 +30,10 @@ def agent() -> None:
 @click.option("--protocol", type=click.Choice(["5", "3.1.1"]), default=None)
 @click.option("--max-batch", type=int, default=None)
 @click.option("--telemetry-interval", type=float, default=None)
-def run(config_file, bundle, broker, device_id, group, device, protocol, max_batch, telemetry_interval) -> None:
+@click.option("--wyoming", "wyoming_uri", default=None, metavar="URI",
+              help="Also serve Home Assistant Assist as a Wyoming intent service, e.g. tcp://0.0.0.0:10700.")
+def run(config_file, bundle, broker, device_id, group, device, protocol, max_batch, telemetry_interval,
+        wyoming_uri) -> None:
     """Load the bundle, go online and serve until SIGTERM/SIGINT."""
     from edge_agent.service import Agent
     from edgelm.home_model import HOME_BUNDLE
@@ -39,7 +42,7 @@ def run(config_file, bundle, broker, device_id, group, device, protocol, max_bat
         config = load_config(config_file, defaults={"bundle": str(HOME_BUNDLE)}, bundle=bundle, broker=broker,
                              device_id=device_id, group=group,
                              device=device, protocol={"5": 5, "3.1.1": 4}.get(protocol or ""),
-                             max_batch=max_batch, telemetry_interval_s=telemetry_interval)
+                             max_batch=max_batch, telemetry_interval_s=telemetry_interval, wyoming_uri=wyoming_uri)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     logging.getLogger().setLevel(config.log_level.upper())  # the root handler is set up by `edgelm` itself
@@ -47,9 +50,11 @@ def run(config_file, bundle, broker, device_id, group, device, protocol, max_bat
     service.install_signal_handlers()
     try:
         service.start()
-    except (BundleError, RuntimeUnavailable, MqttError, ConfigError) as exc:
+    except (BundleError, RuntimeUnavailable, MqttError, ConfigError, ImportError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"agent {config.device_id} online at {config.broker}", err=True)
+    if service.wyoming is not None:
+        click.echo(f"Wyoming intent service on tcp://{service.wyoming.uri.host}:{service.wyoming.port}", err=True)
     service.serve_forever()
     if service.failed.is_set():
         raise click.ClickException("the inference worker stopped; exiting for a restart (status: degraded)")

@@ -1,0 +1,275 @@
+"""Home Assistant's Assist reaches the agent here: a Wyoming intent service (the protocol of the PyPI
+`wyoming` package, which HA's `wyoming` integration speaks). HA opens a TCP connection per sentence,
+sends `describe` once to learn what we are, then a `transcript`; we answer `intent` (with HA's own slot
+names, see ha_schema) or `not-recognized`.
+
+The server runs its own asyncio loop in a thread beside the MQTT connections, and puts every sentence on
+the worker's queue through the router: one model in memory, the same batches and the same telemetry.
+Reading is bounded (header line, data and payload sizes), so no event a client sends can grow memory
+without limit or stop the server; a bad event gets an `error` event, and only an event whose framing
+cannot be trusted closes its own connection."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from edge_agent.ha_schema import to_ha_entities
+from edge_agent.jobs import Answer
+from edge_agent.messages import ErrorResponse
+
+log = logging.getLogger(__name__)
+MAX_LINE_BYTES = 64 * 1024  # an event's JSON header line
+MAX_DATA_BYTES = 64 * 1024  # its extra JSON data (data_length)
+MAX_PAYLOAD_BYTES = 1024 * 1024  # its binary payload (audio, which an intent service never needs)
+ANSWER_TIMEOUT_S = 30.0
+HANG_UP_S, HANG_UP_READS = 2.0, 64  # what is read and dropped after a framing error, at most
+
+
+class FramingError(ValueError):
+    """The stream cannot be read on from here (an event's length fields are not to be trusted)."""
+
+
+@dataclass(frozen=True)
+class WyomingUri:
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, uri: str) -> WyomingUri:
+        scheme, sep, rest = uri.partition("://")
+        host, colon, port = rest.rpartition(":")
+        if scheme != "tcp" or not sep or not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"wyoming_uri must look like tcp://HOST:PORT, not {uri!r}")
+        return cls(host.strip("[]") or "0.0.0.0", int(port))
+
+
+def _wyoming():
+    try:
+        import wyoming  # noqa: F401
+    except ImportError as exc:  # the agent runs without it unless wyoming_uri is set
+        raise ImportError("the Wyoming service needs the `wyoming` package: pip install 'edgelm[assist]'") from exc
+
+
+async def read_event(reader: asyncio.StreamReader):
+    """The next event, None at the end of the stream. ValueError: a bad event that was read whole (the
+    stream goes on); FramingError: the stream cannot go on."""
+    from wyoming.event import Event
+
+    try:
+        line = await reader.readline()
+    except ValueError as exc:  # asyncio's limit: a header line over MAX_LINE_BYTES
+        raise FramingError(f"event header over {MAX_LINE_BYTES} bytes") from exc
+    if not line:
+        return None
+    try:
+        header = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"event header is not JSON: {exc}") from exc
+    if not isinstance(header, dict) or not isinstance(header.get("type"), str):
+        raise ValueError("event header must be a JSON object with a string `type`")
+    data_length, payload_length = _length(header, "data_length", MAX_DATA_BYTES), _length(header, "payload_length",
+                                                                                          MAX_PAYLOAD_BYTES)
+    data = header.get("data") or {}
+    extra = await reader.readexactly(data_length) if data_length else b""
+    payload = await reader.readexactly(payload_length) if payload_length else None
+    if extra:
+        try:
+            more = json.loads(extra)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"event data is not JSON: {exc}") from exc
+        if not isinstance(more, dict):
+            raise ValueError("event data must be a JSON object")
+        data = {**data, **more} if isinstance(data, dict) else more
+    if not isinstance(data, dict):
+        raise ValueError("event data must be a JSON object")
+    return Event(type=header["type"], data=data, payload=payload)
+
+
+async def _hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Close after an error the client must see: closing with its unread bytes still queued would send
+    a TCP reset, which can discard the error. So half-close, and drop what it still sends (bounded)."""
+    async def drop_the_rest() -> None:
+        for _ in range(HANG_UP_READS):
+            if not await reader.read(65536):
+                return
+
+    if writer.can_write_eof():
+        writer.write_eof()
+    with contextlib.suppress(asyncio.TimeoutError, ConnectionError):
+        await asyncio.wait_for(drop_the_rest(), HANG_UP_S)  # asyncio.timeout needs Python 3.11
+
+
+def _length(header: dict, key: str, limit: int) -> int:
+    value = header.get(key) or 0
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise FramingError(f"{key} must be a non-negative integer")
+    if value > limit:
+        raise FramingError(f"{key} {value} is over the limit of {limit} bytes")
+    return value
+
+
+class WyomingServer:
+    """`submit(text, answer)` queues a sentence (Router.submit_local); `describe()` gives the Info event
+    of the model being served now (it may change with an over-the-air update)."""
+
+    def __init__(self, uri: WyomingUri, submit: Callable[[str, Callable[[Answer], None]], None],
+                 describe: Callable[[], Any], zeroconf_name: str | None = None):
+        _wyoming()
+        self.uri = uri
+        self.submit = submit
+        self.describe = describe
+        self.zeroconf_name = zeroconf_name
+        self.port = uri.port  # the bound port (when uri.port is 0)
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="edgelm-wyoming", daemon=True)
+        self._stopping: asyncio.Event | None = None
+        self.connections = 0
+
+    def start(self, timeout: float = 10.0) -> None:
+        self._thread.start()
+        self._ready.wait(timeout)
+        if self._error is not None:
+            raise OSError(f"cannot serve Wyoming on {self.uri.host}:{self.uri.port}: {self._error}")
+        log.info("Wyoming intent service on tcp://%s:%d", self.uri.host, self.port)
+
+    def stop(self) -> None:
+        if self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+        self._thread.join(5.0)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._serve())
+        except BaseException as exc:  # bind failures surface in start()
+            self._error = exc
+            self._ready.set()
+        finally:
+            self._loop.close()
+
+    async def _serve(self) -> None:
+        self._stopping = asyncio.Event()
+        server = await asyncio.start_server(self._connection, self.uri.host, self.uri.port, limit=MAX_LINE_BYTES)
+        self.port = server.sockets[0].getsockname()[1]
+        announcer = await self._announce() if self.zeroconf_name else None
+        self._ready.set()
+        async with server:
+            await self._stopping.wait()
+        if announcer is not None:
+            await announcer.async_close()
+
+    async def _announce(self):
+        from edge_agent.wyoming_zeroconf import announce
+
+        return await announce(self.zeroconf_name or "edgelm", self.uri.host, self.port)
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            await self._events(reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # the client went away mid-event
+        except Exception:  # a bug: this connection ends, the server goes on
+            log.exception("Wyoming connection failed")
+        finally:
+            self.connections -= 1
+            writer.close()
+
+    async def _events(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        from wyoming.error import Error
+        from wyoming.event import async_write_event
+
+        while True:
+            try:
+                event = await read_event(reader)
+            except FramingError as exc:
+                await async_write_event(Error(text=str(exc), code="too-large").event(), writer)
+                await _hang_up(reader, writer)
+                return
+            except ValueError as exc:
+                await async_write_event(Error(text=str(exc), code="bad-event").event(), writer)
+                continue
+            if event is None:
+                return
+            reply = await self._reply(event)
+            if reply is not None:
+                await async_write_event(reply, writer)
+
+    async def _reply(self, event):
+        from wyoming.asr import Transcript
+        from wyoming.error import Error
+        from wyoming.info import Describe
+        from wyoming.intent import Recognize
+        from wyoming.ping import Ping, Pong
+
+        if Describe.is_type(event.type):
+            return self.describe().event()
+        if Ping.is_type(event.type):
+            return Pong(text=event.data.get("text")).event()
+        if Transcript.is_type(event.type) or Recognize.is_type(event.type):
+            text, context = event.data.get("text"), event.data.get("context")
+            if not isinstance(text, str) or not text.strip():
+                return Error(text=f"{event.type} needs a non-empty `text`", code="bad-event").event()
+            return await self._recognize(text, context if isinstance(context, dict) else None)
+        log.debug("ignoring Wyoming event %r", event.type[:64])  # the protocol says: ignore what you do not know
+        return None
+
+    async def _recognize(self, text: str, context: dict | None):
+        from wyoming.error import Error
+
+        loop = asyncio.get_running_loop()
+        answered: asyncio.Future = loop.create_future()
+
+        def settle(result: Answer) -> None:
+            if not answered.done():  # a timed-out wait has cancelled it
+                answered.set_result(result)
+
+        def answer(result: Answer) -> None:  # the worker's thread
+            loop.call_soon_threadsafe(settle, result)
+
+        self.submit(text, answer)
+        try:
+            result = await asyncio.wait_for(answered, ANSWER_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            return Error(text=f"no answer within {ANSWER_TIMEOUT_S:.0f} s", code="timeout").event()
+        if isinstance(result, ErrorResponse):
+            return Error(text=result.message, code=result.code.value).event()
+        return intent_event(result, context)
+
+
+def intent_event(response, context: dict | None):
+    """`intent` with HA's slot names and values, or `not-recognized`; the incoming context (HA's
+    conversation_id) goes back, with EdgeLM's confidence and each slot's raw text under `edgelm`."""
+    from wyoming.intent import Entity, Intent, NotRecognized
+
+    if response.intent is None:
+        return NotRecognized(context=context).event()
+    name = response.intent["name"]
+    entities, _dropped = to_ha_entities(name, response.slots)
+    ours = {"confidence": response.intent.get("confidence"),
+            "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}
+    return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities],
+                  context={**(context or {}), "edgelm": ours}).event()
+
+
+def service_info(manifest, device_id: str, agent_version: str):
+    """`info`: one intent program with the bundle as its model, both `installed` (HA ignores programs
+    that are not), with the bundle's languages (a bundle from before the manifest recorded them: en)."""
+    from wyoming.info import Attribution, Info, IntentModel, IntentProgram
+
+    ours = Attribution(name="EdgeLM", url="https://github.com/edgelm/edgelm")
+    model = IntentModel(name=manifest.name, attribution=ours, installed=True, version=manifest.version,
+                        description=f"{manifest.task} model {manifest.name} {manifest.version}",
+                        languages=list(manifest.languages or ["en"]))
+    program = IntentProgram(name="edgelm", attribution=ours, installed=True, version=agent_version,
+                            description=f"EdgeLM intent recognition on {device_id}", models=[model])
+    return Info(intent=[program])

@@ -1,0 +1,148 @@
+"""The agent's Wyoming intent service as Home Assistant's wyoming integration uses it: the `wyoming`
+package's own AsyncTcpClient, one connection per sentence (describe, then transcript), against a real
+agent serving the shipped home model beside real Mosquitto."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+
+import pytest
+from mqtt_helpers import running_agent
+from wyoming.asr import Transcript
+from wyoming.client import AsyncTcpClient
+from wyoming.info import Describe, Info
+from wyoming.intent import Intent, NotRecognized
+
+from edge_agent.client import EdgeClient
+from edgelm.home_model import HOME_BUNDLE
+
+
+@pytest.fixture(scope="module")
+def home_agent(broker):
+    with running_agent(HOME_BUNDLE, broker, "wyo", wyoming_uri="tcp://127.0.0.1:0") as agent:
+        yield agent
+
+
+async def _ask(port: int, *events, answers: int = 1) -> list:
+    """What HA's conversation.py does: open, write, read until an answer, close."""
+    async with AsyncTcpClient("127.0.0.1", port) as client:
+        for event in events:
+            await client.write_event(event)
+        return [await asyncio.wait_for(client.read_event(), 10) for _ in range(answers)]
+
+
+def ask(port: int, *events, answers: int = 1) -> list:
+    return asyncio.run(_ask(port, *events, answers=answers))
+
+
+def test_describe_lists_an_installed_intent_program_with_the_bundle_languages(home_agent):
+    [event] = ask(home_agent.wyoming.port, Describe().event())
+    info = Info.from_event(event)
+    assert [p.name for p in info.intent] == ["edgelm"]
+    program = info.intent[0]
+    assert program.installed
+    assert program.models[0].installed
+    assert program.models[0].name == "home"
+    assert sorted(program.models[0].languages) == ["en", "es"]
+    assert info.asr == []
+    assert info.handle == []
+
+
+def test_transcript_gets_an_intent_with_home_assistant_slots(home_agent):
+    context = {"conversation_id": "01HXYZ"}
+    [event] = ask(home_agent.wyoming.port, Transcript("turn off the lights in the kitchen", context=context).event())
+    intent = Intent.from_event(event)
+    assert intent.name == "HassTurnOff"
+    entities = {e.name: e.value for e in intent.entities}
+    assert entities == {"area": "kitchen", "domain": "light"}
+    assert intent.context["conversation_id"] == "01HXYZ"
+    assert {s["name"]: s["raw"] for s in intent.context["edgelm"]["slots"]}["area"] == "kitchen"
+    # Spanish, and a timer: HA's HassStartTimer takes integer parts, never EdgeLM's derived duration
+    [event] = ask(home_agent.wyoming.port, Transcript("pon un temporizador de 10 minutos").event())
+    intent = Intent.from_event(event)
+    assert intent.name == "HassStartTimer"
+    assert {e.name: e.value for e in intent.entities} == {"minutes": 10}
+
+
+def test_chit_chat_is_not_recognized(home_agent):
+    for text in ("I love this song", "qué bonito es el mar"):
+        [event] = ask(home_agent.wyoming.port, Transcript(text, context={"conversation_id": "c"}).event())
+        assert NotRecognized.is_type(event.type), (text, event)
+        assert NotRecognized.from_event(event).context == {"conversation_id": "c"}
+
+
+def _raw(port: int, data: bytes, read: bool = True) -> list[dict]:
+    """Send bytes as they are; the header lines that came back (until the server stops talking)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(data)
+        if not read:
+            return []
+        sock.shutdown(socket.SHUT_WR)
+        received = b""
+        try:
+            while chunk := sock.recv(65536):
+                received += chunk
+        except TimeoutError:
+            pass
+    events = []
+    while received:  # Wyoming framing: a header line, then data_length and payload_length bytes
+        line, _, received = received.partition(b"\n")
+        header = json.loads(line)
+        received = received[header.get("data_length", 0) + header.get("payload_length", 0):]
+        events.append(header)
+    return events
+
+
+def test_bad_events_get_an_error_and_the_server_keeps_serving(home_agent):
+    port = home_agent.wyoming.port
+    transcript = b'{"type": "transcript", "data": {"text": "turn on the fan"}}\n'
+    # malformed lines are answered with an error and the same connection goes on to an answer
+    got = _raw(port, b"not json\n" + b'["a list"]\n' + b'{"type": "transcript", "data": {"text": 5}}\n' + transcript)
+    assert [e["type"] for e in got] == ["error", "error", "error", "intent"]
+    # an unknown event type is ignored, as the protocol says
+    assert [e["type"] for e in _raw(port, b'{"type": "made-up"}\n' + transcript)] == ["intent"]
+    # a huge header line, and lengths over the limits, end that connection only, with an error
+    assert [e["type"] for e in _raw(port, b'{"type": "' + b"x" * 200_000 + b'"}\n')] == ["error"]
+    assert [e["type"] for e in _raw(port, b'{"type": "transcript", "payload_length": 99999999999}\n')] == ["error"]
+    assert [e["type"] for e in _raw(port, b'{"type": "transcript", "data_length": -4}\n')] == ["error"]
+    # a client that vanishes mid-event
+    _raw(port, b'{"type": "transcript", "data_length": 100}\n{"te', read=False)
+    [event] = ask(port, Transcript("turn on the fan").event())
+    assert Intent.is_type(event.type)
+
+
+def test_twenty_clients_at_once(home_agent):
+    sentences = ["turn on the kitchen light", "apaga la luz del salón", "what time is it", "I love this song"] * 5
+
+    async def all_at_once():
+        return await asyncio.gather(*(_ask(home_agent.wyoming.port, Transcript(s).event()) for s in sentences))
+
+    answers = [events[0] for events in asyncio.run(all_at_once())]
+    assert len(answers) == 20
+    expected = {"turn on the kitchen light": "HassTurnOn", "apaga la luz del salón": "HassTurnOff",
+                "what time is it": "HassGetCurrentTime", "I love this song": None}
+    for sentence, event in zip(sentences, answers):
+        got = Intent.from_event(event).name if Intent.is_type(event.type) else None
+        assert got == expected[sentence], (sentence, event)
+
+
+def test_mqtt_and_wyoming_at_the_same_time_from_one_model(home_agent, broker):
+    """Both answered, by the same worker: the agent's request counter sees both."""
+    before = home_agent.stats.snapshot(0, {})["requests"]
+    results: dict = {}
+
+    def over_mqtt():
+        with EdgeClient(broker.url) as client:
+            results["mqtt"] = client.request("turn on the kitchen light", device="wyo", timeout=10)
+
+    thread = threading.Thread(target=over_mqtt)
+    thread.start()
+    [event] = ask(home_agent.wyoming.port, Transcript("turn on the kitchen light").event())
+    thread.join(15)
+    assert Intent.from_event(event).name == "HassTurnOn"
+    assert results["mqtt"]["intent"]["name"] == "HassTurnOn"
+    assert home_agent.stats.snapshot(0, {})["requests"] - before == 2
+    assert home_agent.models.current() is home_agent.model  # one model loaded, shared by both
