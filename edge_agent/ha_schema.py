@@ -57,12 +57,10 @@ HA_SLOTS: dict[str, tuple[str, ...]] = {
 INTEGER = frozenset({"brightness", "position", "volume_level", "percentage", "hours", "minutes", "seconds",
                      "start_hours", "start_minutes", "start_seconds"})
 NUMBER = frozenset({"temperature"})
-NUMBER_OR_WORD = frozenset({"volume_step"})  # HA takes "up", "down" or a signed percentage
-# Intents EdgeLM can recognise whose HA slots it cannot fill, and why (HA still handles them).
-CANNOT_FILL = {
-    "HassRespond": "`response` is the id of a canned answer fixed by each HA template, not words in the "
-                   "sentence; HA answers without it (the slot is optional)",
-}
+NUMBER_OR_WORD = frozenset({"volume_step"})
+AMOUNTS = frozenset({"brightness", "temperature", "position", "volume_level", "percentage"})  # one number each  # HA takes "up", "down" or a signed percentage
+# HassRespond's `response` is never sent: it is the canned answer each HA template fixes, not words in
+# the sentence, and HA's handler takes it as optional.
 
 
 def ha_value(slot: str, value: Any) -> tuple[Any, str | None]:
@@ -78,13 +76,47 @@ def ha_value(slot: str, value: Any) -> tuple[Any, str | None]:
     return None, f"{slot} has no text value"
 
 
+# Slots HA's templates fix for a whole block of sentences (`slots: {domain: cover}`) rather than take from
+# words: EdgeLM adds them where HA's template would have, when the answer lacks them.
+IMPLIED_DOMAIN = {"HassLightSet": "light"}
+COVER_CLASSES = frozenset({"awning", "blind", "curtain", "door", "garage", "garage_door", "gate", "shade",
+                           "shutter", "window"})
+COVER_INTENTS = frozenset({"HassTurnOn", "HassTurnOff", "HassSetPosition"})
+
+
+def implied_slots(intent: str, entities: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    have = dict(entities)
+    if "domain" in have:
+        return []
+    if intent in IMPLIED_DOMAIN:
+        return [("domain", IMPLIED_DOMAIN[intent])]
+    if intent in COVER_INTENTS and have.get("device_class") in COVER_CLASSES:
+        return [("domain", "cover")]
+    return []
+
+
 def to_ha_entities(intent: str, slots: list[dict]) -> tuple[list[tuple[str, Any]], list[tuple[str, str]]]:
     """([(HA slot, value)], [(slot, why it was left out)]) for one answer's slots."""
+    entities, dropped = _declared(intent, slots)
+    return entities + implied_slots(intent, entities), dropped
+
+
+def _numeric_slot(intent: str) -> str | None:
+    """The intent's one amount slot, where it has exactly one (HassSetPosition: position)."""
+    amounts = [name for name in HA_SLOTS.get(intent, ()) if name in AMOUNTS]
+    return amounts[0] if len(amounts) == 1 else None
+
+
+def _declared(intent: str, slots: list[dict]) -> tuple[list[tuple[str, Any]], list[tuple[str, str]]]:
     allowed = HA_SLOTS.get(intent)
     entities: list[tuple[str, Any]] = []
     dropped: list[tuple[str, str]] = []
     for slot in slots:
         name = slot["name"]
+        if allowed is not None and name in AMOUNTS and name not in allowed and _numeric_slot(intent):
+            # "set the curtains to 50%": the tagger's kind for the number is the weaker call; the intent
+            # has one amount to set, and HA's handler would read the number as that
+            name = _numeric_slot(intent) or name
         if allowed is None:
             dropped.append((name, f"{intent} is not a Home Assistant intent"))
         elif name not in allowed:
