@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 from dataclasses import dataclass, field, fields
@@ -14,6 +13,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from edge_agent.home_file import HomeFileError, read_home_file
 from edge_agent.slots import HomeEntities
 
 RESERVED_IDS = ("group", "reply")
@@ -105,6 +105,7 @@ class AgentConfig:
     home_names: list[str] = field(default_factory=list)
     home_file: str | None = None
     home_find_names: bool = True  # listed names said verbatim become slots even where the model tagged none
+    home_reload_s: float = 2.0  # how often a changed home_file is looked for (reloaded without a restart)
     # Home Assistant Assist: a Wyoming intent service, e.g. "tcp://0.0.0.0:10700" (off when empty), and
     # its mDNS announcement (_wyoming._tcp) so HA discovers it.
     wyoming_uri: str | None = None
@@ -144,10 +145,15 @@ class AgentConfig:
 
     def home_entities(self) -> HomeEntities:
         lists = {"areas": list(self.home_areas), "floors": list(self.home_floors), "names": list(self.home_names)}
+        aliases: dict[str, dict[str, str]] = {}
         if self.home_file:
-            for key, values in _read_home_file(Path(self.home_file)).items():
+            try:
+                from_file, aliases = read_home_file(Path(self.home_file))
+            except HomeFileError as exc:
+                raise ConfigError(str(exc)) from exc
+            for key, values in from_file.items():
                 lists[key] += [v for v in values if v not in lists[key]]
-        return HomeEntities(**lists, find_in_text=self.home_find_names)
+        return HomeEntities(**lists, aliases=aliases, find_in_text=self.home_find_names)
 
     def allowed_reply_prefixes(self) -> tuple[str, ...]:
         return tuple(self.reply_prefixes) or (f"{self.prefix}/reply/",)
@@ -164,26 +170,6 @@ def default_state_dir() -> str:
         return "/var/lib/edgelm"
     base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
     return os.path.join(base, "edgelm")
-
-
-def _read_home_file(path: Path) -> dict[str, list[str]]:
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"cannot read home_file {path}: {exc.strerror}") from exc
-    try:
-        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"home_file {path} is not valid {'JSON' if path.suffix == '.json' else 'TOML'}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"home_file {path} must hold areas, floors and names lists")
-    unknown = sorted(set(data) - {"areas", "floors", "names"})
-    if unknown:
-        raise ConfigError(f"home_file {path}: unknown keys {', '.join(unknown)} (expected areas, floors, names)")
-    for key, values in data.items():
-        if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
-            raise ConfigError(f"home_file {path}: {key} must be a list of non-empty strings")
-    return {k: list(v) for k, v in data.items()}
 
 
 def _coerce(raw: str, current: object, name: str) -> object:

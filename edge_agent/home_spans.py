@@ -60,13 +60,14 @@ def merge_home_names(spans: list[Span], found: list[Found],
                      confidence: Callable[[int, int], float]) -> list[Span]:
     """The model's spans with each configured name in place of the area/floor/name spans it overlaps. A name
     that overlaps a span of another kind (a device named "lamp" where "lamp" is the domain) is left to the
-    model. Its kind is the model's where the name is listed under that one, else area, floor, name in that
-    order. `confidence(start, end)` gives the model's slot probability over those characters."""
+    model; one that covers such a span and more ("movie light" around the domain "light") wins. Its kind is
+    the model's where the name is listed under that one, else area, floor, name in that order. `confidence(start, end)` gives the model's slot probability over those characters."""
     out = list(spans)
     for kinds, start, end in found:
         overlapping = [s for s in out if s[1] < end and start < s[2]]
-        if any(s[0] not in SNAPPED for s in overlapping):
-            continue
+        others = [s for s in overlapping if s[0] not in SNAPPED]
+        if any(not (start <= s[1] and s[2] <= end) or (s[1], s[2]) == (start, end) for s in others):
+            continue  # the name is the other slot's very words, or only part of them: the model's call
         mass = confidence(start, end)
         if not overlapping and mass < MIN_SLOT_MASS:
             continue

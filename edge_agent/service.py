@@ -18,6 +18,7 @@ from edge_agent import __version__, hermes
 from edge_agent.answer_store import AnswerStore
 from edge_agent.config import AgentConfig
 from edge_agent.discovery_link import DiscoveryLink
+from edge_agent.home_watch import HomeFileWatcher
 from edge_agent.messages import dumps
 from edge_agent.model import LoadedModel, load_model
 from edge_agent.mqtt import Connection, Session, TlsFiles, Will
@@ -72,6 +73,7 @@ class Agent:
         self._telemetry_thread: threading.Thread | None = None
         self.deployer: Deployer | None = None
         self.wyoming: WyomingServer | None = None
+        self.home_watch: HomeFileWatcher | None = None
         self.start_note: str | None = None  # why start-up fell back from the deployed version
 
     @property
@@ -118,6 +120,9 @@ class Agent:
         self.worker.start()
         self.router.accepting.set()
         self._start_wyoming()
+        if cfg.home_file:
+            self.home_watch = HomeFileWatcher(cfg, self.models, cfg.home_reload_s)
+            self.home_watch.start()
         self.main = self._device_connection()
         self.group = self._group_connection() if cfg.group else None
         for conn, name in ((self.main, "main"), (self.group, "group")):
@@ -252,6 +257,8 @@ class Agent:
         self.router.accepting.clear()
         if self.wyoming is not None:
             self.wyoming.stop()
+        if self.home_watch is not None:
+            self.home_watch.stop()
         if self.group is not None:
             self._leave_group()
         if self.deployer is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from edge_agent.bundle import Manifest
@@ -99,6 +99,14 @@ class ModelRegistry:
 
     def loaded(self) -> bool:
         return self._current is not None
+
+    def rehome(self, home: HomeEntities) -> None:
+        """The same model with another home's names (a reloaded home_file); under the swap lock, so an
+        over-the-air swap at the same moment is not undone."""
+        with self._lock:
+            model = self._current
+            if model is not None and model.loaded.classifier is not None:
+                self._current = replace(model, classifier=model.loaded.classifier.with_home(home))
 
     def swap(self, model: ServingModel) -> ServingModel | None:
         """Serve `model` from the next batch on; returns the one it replaces."""

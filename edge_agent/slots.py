@@ -29,10 +29,18 @@ class HomeEntities:
     areas: list[str] = field(default_factory=list)
     floors: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # {"names": {alias: name}}
     find_in_text: bool = True  # a listed name said verbatim becomes a slot even where the model missed it
 
     def candidates(self, slot: str) -> list[str]:
-        return list(getattr(self, SNAPPED[slot], [])) if slot in SNAPPED else []
+        """What the user may say for the slot: the names and their aliases."""
+        if slot not in SNAPPED:
+            return []
+        return list(getattr(self, SNAPPED[slot], [])) + list(self.aliases.get(SNAPPED[slot], {}))
+
+    def canonical(self, slot: str, said: str) -> str:
+        """The name itself for an alias (Home Assistant resolves its names, not every alias)."""
+        return self.aliases.get(SNAPPED.get(slot, ""), {}).get(said, said)
 
 
 @functools.lru_cache(maxsize=8)
@@ -138,7 +146,7 @@ def normalise(name: str, raw: str, lexicon: dict[str, dict], home: HomeEntities)
     if candidates:
         match = snap(raw, candidates)
         if match is not None:
-            value, extra["match_score"] = match
+            value, extra["match_score"] = home.canonical(name, match[0]), match[1]
     return {"value": value, **extra}
 
 

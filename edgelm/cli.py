@@ -21,6 +21,7 @@ LAZY_COMMANDS = {
     "ask": "edgelm.cmd_agent:ask",
     "demo": "edgelm.cmd_demo:demo",
     "flash": "edgelm.cmd_flash:flash",
+    "home": "edgelm.cmd_home:home",
     "deploy": "edgelm.cmd_deploy:deploy",
     "broker": "edgelm.cmd_broker:broker",
     "train-intents": "edgelm.cmd_demo:train_intents_cmd",
