@@ -146,3 +146,30 @@ def test_mqtt_and_wyoming_at_the_same_time_from_one_model(home_agent, broker):
     assert results["mqtt"]["intent"]["name"] == "HassTurnOn"
     assert home_agent.stats.snapshot(0, {})["requests"] - before == 2
     assert home_agent.models.current() is home_agent.model  # one model loaded, shared by both
+
+
+def test_zeroconf_announces_the_service_as_home_assistant_browses_for_it(broker):
+    """`_wyoming._tcp` over mDNS (on loopback here), resolved to the service's real port."""
+    from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
+
+    async def browse(name: str) -> tuple[list[str], AsyncServiceInfo | None]:
+        seen: list[str] = []
+        zeroconf = AsyncZeroconf(interfaces=["127.0.0.1"])
+        browser = AsyncServiceBrowser(zeroconf.zeroconf, "_wyoming._tcp.local.",
+                                      handlers=[lambda zeroconf, service_type, name, state_change: seen.append(name)])
+        for _ in range(100):
+            if name in seen:
+                break
+            await asyncio.sleep(0.05)
+        info = AsyncServiceInfo("_wyoming._tcp.local.", name)
+        resolved = await info.async_request(zeroconf.zeroconf, 3000)
+        await browser.async_cancel()
+        await zeroconf.async_close()
+        return seen, info if resolved else None
+
+    with running_agent(HOME_BUNDLE, broker, "zc", wyoming_uri="tcp://127.0.0.1:0", wyoming_zeroconf=True) as agent:
+        seen, info = asyncio.run(browse("edgelm-zc._wyoming._tcp.local."))
+        assert "edgelm-zc._wyoming._tcp.local." in seen
+        assert info is not None
+        assert info.port == agent.wyoming.port
+        assert info.parsed_addresses() == ["127.0.0.1"]
