@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from converter.intents.ha_slots import cannot_fill, fill_report
 from edge_agent.model import load_model
+from edgelm.ha_slots import cannot_fill, fill_report
 from edgelm.home_model import HOME_BUNDLE
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from converter.intents.ha_slots import cannot_fill, fill_report, ha_intents
 from edge_agent.ha_schema import HA_SLOTS, INTEGER, to_ha_entities
 from edge_agent.model import load_model
+from edgelm.ha_slots import cannot_fill, fill_report, ha_intents
 from edgelm.home_model import HOME_BUNDLE, RELEASE_KEY
 
 # Intents the shipped model recognises on some example but fills as HA expects on none (docs/protocol.md).
