@@ -29,6 +29,7 @@ MAX_LINE_BYTES = 64 * 1024  # an event's JSON header line
 MAX_DATA_BYTES = 64 * 1024  # its extra JSON data (data_length)
 MAX_PAYLOAD_BYTES = 1024 * 1024  # its binary payload (audio, which an intent service never needs)
 ANSWER_TIMEOUT_S = 30.0
+SORRY = {"en": "Sorry, I couldn't understand that", "es": "Lo siento, no lo he entendido"}
 HANG_UP_S, HANG_UP_READS = 2.0, 64  # what is read and dropped after a framing error, at most
 
 
@@ -216,14 +217,15 @@ class WyomingServer:
         if Ping.is_type(event.type):
             return Pong(text=event.data.get("text")).event()
         if Transcript.is_type(event.type) or Recognize.is_type(event.type):
-            text, context = event.data.get("text"), event.data.get("context")
+            text, context, language = (event.data.get(k) for k in ("text", "context", "language"))
             if not isinstance(text, str) or not text.strip():
                 return Error(text=f"{event.type} needs a non-empty `text`", code="bad-event").event()
-            return await self._recognize(text, context if isinstance(context, dict) else None)
+            return await self._recognize(text, context if isinstance(context, dict) else None,
+                                         language if isinstance(language, str) else None)
         log.debug("ignoring Wyoming event %r", event.type[:64])  # the protocol says: ignore what you do not know
         return None
 
-    async def _recognize(self, text: str, context: dict | None):
+    async def _recognize(self, text: str, context: dict | None, language: str | None):
         from wyoming.error import Error
 
         loop = asyncio.get_running_loop()
@@ -243,16 +245,18 @@ class WyomingServer:
             return Error(text=f"no answer within {ANSWER_TIMEOUT_S:.0f} s", code="timeout").event()
         if isinstance(result, ErrorResponse):
             return Error(text=result.message, code=result.code.value).event()
-        return intent_event(result, context)
+        return intent_event(result, context, language)
 
 
-def intent_event(response, context: dict | None):
+def intent_event(response, context: dict | None, language: str | None = None):
     """`intent` with HA's slot names and values, or `not-recognized`; the incoming context (HA's
     conversation_id) goes back, with EdgeLM's confidence and each slot's raw text under `edgelm`."""
     from wyoming.intent import Entity, Intent, NotRecognized
 
     if response.intent is None:
-        return NotRecognized(context=context).event()
+        # Always with a text: HA speaks it, and HA 2025.4's wyoming 1.5.4 fails on a not-recognized
+        # event without data (it asserts the event has some)
+        return NotRecognized(text=SORRY.get((language or "en")[:2], SORRY["en"]), context=context).event()
     name = response.intent["name"]
     entities, _dropped = to_ha_entities(name, response.slots)
     ours = {"confidence": response.intent.get("confidence"),

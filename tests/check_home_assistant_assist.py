@@ -40,7 +40,8 @@ from edgelm.broker import Mosquitto, free_port  # noqa: E402
 # so HA installs nothing at start)
 HOME_ASSISTANT = ("3.13", ("homeassistant==2025.4.4", "wyoming==1.5.4", "hassil==2.2.3",
                            "home-assistant-intents==2025.3.28", "pymicro-vad==1.0.1", "pyspeex-noise==1.0.2",
-                           "mutagen==1.47.0", "ha-ffmpeg==3.2.2"))
+                           "mutagen==1.47.0", "ha-ffmpeg==3.2.2",
+                           "home-assistant-frontend==20250411.0"))
 CONFIG = """
 homeassistant:
   name: EdgeLM check

@@ -72,6 +72,11 @@ def test_chit_chat_is_not_recognized(home_agent):
         [event] = ask(home_agent.wyoming.port, Transcript(text, context={"conversation_id": "c"}).event())
         assert NotRecognized.is_type(event.type), (text, event)
         assert NotRecognized.from_event(event).context == {"conversation_id": "c"}
+    # no context, no language: still a text (HA 2025.4's wyoming 1.5.4 asserts the event has data)
+    [event] = ask(home_agent.wyoming.port, Transcript("qué bonito es el mar", language="es").event())
+    assert NotRecognized.from_event(event).text == "Lo siento, no lo he entendido"
+    [event] = ask(home_agent.wyoming.port, Transcript("I love this song").event())
+    assert NotRecognized.from_event(event).text == "Sorry, I couldn't understand that"
 
 
 def _raw(port: int, data: bytes, read: bool = True) -> list[dict]:
