@@ -21,6 +21,7 @@ LAZY_COMMANDS = {
     "ask": "edgelm.cmd_agent:ask",
     "demo": "edgelm.cmd_demo:demo",
     "flash": "edgelm.cmd_flash:flash",
+    "fleet": "edgelm.cmd_fleet:fleet",
     "home": "edgelm.cmd_home:home",
     "deploy": "edgelm.cmd_deploy:deploy",
     "broker": "edgelm.cmd_broker:broker",

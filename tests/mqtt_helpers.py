@@ -63,8 +63,8 @@ class Listener:
         assert self._subscribed.wait(5)
         return self
 
-    def publish(self, topic: str, payload, properties=None, qos: int = 1) -> None:
-        self.client.publish(topic, payload, qos=qos, properties=properties).wait_for_publish(5)
+    def publish(self, topic: str, payload, properties=None, qos: int = 1, retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=qos, properties=properties, retain=retain).wait_for_publish(5)
 
     def get(self, timeout: float = 5.0):
         return self.messages.get(timeout=timeout)

@@ -1,0 +1,76 @@
+"""`edgelm fleet status`: every agent on a broker, from their retained status and telemetry
+(library: edgelm.fleet)."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+import click
+
+COLUMNS = [("device", "device"), ("group", "group"), ("state", "state"), ("since", "since"),
+           ("model", "model"), ("runtime", "runtime"), ("p50 ms", "p50_ms"), ("p95 ms", "p95_ms"),
+           ("req/s", "requests_per_s"), ("errors", "errors"), ("queue", "queue"), ("cpu %", "cpu_percent"),
+           ("RSS MB", "rss_mb"), ("temp °C", "temperature_c"), ("telemetry", "telemetry_age_s")]
+
+
+@click.group()
+def fleet() -> None:
+    """Every agent on a broker."""
+
+
+def _cell(row: dict, key: str) -> str:
+    value = row.get(key)
+    if key == "since" and isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
+    if key == "model":
+        return f"{value} {row.get('version') or ''}".strip() if value else "-"
+    if key == "telemetry_age_s":
+        return "-" if value is None else f"{value:.0f} s ago{' STALE' if row['stale'] else ''}"
+    return "-" if value is None else str(value)
+
+
+def _table(rows: list[dict]):
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} agents")
+    for header, _ in COLUMNS:
+        table.add_column(header)
+    for row in rows:
+        style = "red" if row["state"] != "online" else ("yellow" if row["stale"] else None)
+        table.add_row(*(_cell(row, key) for _, key in COLUMNS), style=style)
+    return table
+
+
+@fleet.command("status")
+@click.option("--broker", required=True, help="mqtt://host:1883")
+@click.option("--prefix", default="edgelm", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON list (with --watch: one per refresh, a line each).")
+@click.option("--watch", is_flag=True, help="Keep refreshing until Ctrl-C.")
+@click.option("--wait", default=1.0, show_default=True, type=float,
+              help="Seconds to collect retained messages before the first table.")
+@click.option("--every", default=2.0, show_default=True, type=float, help="Refresh interval with --watch.")
+def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, every: float) -> None:
+    """Online/offline and since when, model, runtime, latency, requests/s, errors, queue, CPU, RSS,
+    temperature; stale telemetry marked."""
+    from edge_agent.mqtt import MqttError
+    from edgelm.fleet import Fleet
+    from edgelm.tables import print_table
+
+    try:
+        with Fleet(broker, prefix) as view:
+            time.sleep(wait)
+            while True:
+                rows = view.rows()
+                if as_json:
+                    click.echo(json.dumps(rows, separators=(",", ":")) if watch else json.dumps(rows, indent=2))
+                else:
+                    print_table(_table(rows))
+                if not watch:
+                    return
+                time.sleep(every)
+    except MqttError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        pass

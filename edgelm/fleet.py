@@ -1,0 +1,111 @@
+"""Every agent on a broker, from what they publish anyway: the retained status (`online`, `offline` from
+the Last Will, `degraded`; its `ts` is when that state began) and the retained telemetry. Nothing is
+asked of the agents, so watching a fleet costs the boards nothing.
+
+A telemetry message older than STALE_INTERVALS of its own `interval_s` is stale: the agent stopped
+reporting (it may be down without a Last Will yet: the broker sends that only after the keep-alive)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from edge_agent.config import BrokerUrl
+from edge_agent.mqtt import Connection, Message
+
+STALE_INTERVALS = 2.5  # a telemetry message older than this many of its intervals is stale
+STATES = {"online": 0, "degraded": 1, "offline": 2}  # sort order: what needs a look comes last
+
+
+@dataclass
+class Agent:
+    device: str
+    status: dict[str, Any] = field(default_factory=dict)
+    telemetry: dict[str, Any] = field(default_factory=dict)
+    previous: dict[str, Any] = field(default_factory=dict)  # the telemetry before, for a request rate
+
+    def row(self, now: float) -> dict[str, Any]:
+        """One flat record: what `fleet status` prints and `--json` returns."""
+        status, tel = self.status, self.telemetry
+        model = tel.get("model") or status.get("model") or {}
+        latency = tel.get("latency_ms") or {}
+        interval = tel.get("interval_s") or 0
+        age = now - tel["ts"] if isinstance(tel.get("ts"), (int, float)) else None
+        stale = age is not None and interval > 0 and age > STALE_INTERVALS * interval
+        return {"device": self.device, "group": status.get("group"), "state": status.get("state", "unknown"),
+                "since": status.get("ts"), "model": model.get("name"), "version": model.get("version"),
+                "runtime": model.get("runtime"), "p50_ms": latency.get("p50"), "p95_ms": latency.get("p95"),
+                "requests_per_s": self.rate(), "requests": tel.get("requests"), "errors": tel.get("errors"),
+                "queue": tel.get("queue_depth"), "cpu_percent": tel.get("cpu_percent"), "rss_mb": tel.get("rss_mb"),
+                "temperature_c": tel.get("temperature_c"), "telemetry_age_s": None if age is None else round(age, 1),
+                "stale": stale, "agent_version": status.get("version")}
+
+    def rate(self) -> float | None:
+        """Requests per second between the last two telemetry messages; with one, the mean since start."""
+        now, before = self.telemetry, self.previous
+        try:
+            if before and now["ts"] > before["ts"] and now["requests"] >= before["requests"]:
+                return round((now["requests"] - before["requests"]) / (now["ts"] - before["ts"]), 2)
+            if now.get("uptime_s"):
+                return round(now["requests"] / now["uptime_s"], 2)
+        except (KeyError, TypeError):
+            pass
+        return None
+
+
+class Fleet:
+    """A read-only subscriber to `<prefix>/+/status` and `<prefix>/+/telemetry`."""
+
+    def __init__(self, broker: str, prefix: str = "edgelm", protocol: int = 5):
+        self.prefix = prefix
+        self.agents: dict[str, Agent] = {}
+        self._lock = threading.Lock()
+        self.conn = Connection(BrokerUrl.from_url(broker), f"edgelm-fleet-{uuid.uuid4().hex[:8]}", protocol)
+        self.conn.subscribe(f"{prefix}/+/status", self._on_status, qos=1)
+        self.conn.subscribe(f"{prefix}/+/telemetry", self._on_telemetry, qos=0)
+
+    def __enter__(self) -> Fleet:
+        self.conn.connect()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.conn.disconnect()
+
+    def _agent(self, msg: Message) -> Agent | None:
+        parts = msg.topic.split("/")
+        if len(parts) != 3 or parts[1] in ("group", "reply"):
+            return None
+        return self.agents.setdefault(parts[1], Agent(parts[1]))
+
+    def _payload(self, msg: Message) -> dict | None:
+        try:
+            data = json.loads(msg.payload)
+        except ValueError:  # an empty retained message clears a topic; anything else is not ours
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _on_status(self, msg: Message) -> None:
+        data = self._payload(msg)
+        with self._lock:
+            agent = self._agent(msg)
+            if agent is not None and data is not None:
+                agent.status = data
+            elif agent is not None and not msg.payload:  # `edgelm agent unregister` cleared it
+                self.agents.pop(agent.device, None)
+
+    def _on_telemetry(self, msg: Message) -> None:
+        data = self._payload(msg)
+        with self._lock:
+            agent = self._agent(msg)
+            if agent is not None and data is not None:
+                agent.previous, agent.telemetry = agent.telemetry, data
+
+    def rows(self, now: float | None = None) -> list[dict[str, Any]]:
+        now = time.time() if now is None else now
+        with self._lock:
+            rows = [agent.row(now) for agent in self.agents.values()]
+        return sorted(rows, key=lambda r: (r["group"] or "", STATES.get(r["state"], 3), r["device"]))
