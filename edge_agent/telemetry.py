@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import os
 import threading
 import time
@@ -11,6 +13,9 @@ from pathlib import Path
 import numpy as np
 
 LATENCY_WINDOW = 1000
+# Upper bounds (ms) of the cumulative latency histogram: a fleet's quantiles come from summed buckets
+# (Prometheus' histogram_quantile), never from averaged per-agent percentiles.
+LATENCY_BUCKETS_MS = (1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 THERMAL_ROOT = Path("/sys/class/thermal")
 
 
@@ -42,6 +47,8 @@ class Stats:
         self.batches = 0
         self.batched_requests = 0
         self._latency: deque[float] = deque(maxlen=LATENCY_WINDOW)
+        self._buckets = [0] * len(LATENCY_BUCKETS_MS)  # per bucket, not yet cumulative
+        self._latency_sum_ms = 0.0
         self._lock = threading.Lock()
         try:
             import psutil
@@ -55,6 +62,17 @@ class Stats:
         with self._lock:
             self.requests += 1
             self._latency.append(total_ms)
+            self._latency_sum_ms += total_ms
+            index = bisect.bisect_left(LATENCY_BUCKETS_MS, total_ms)
+            if index < len(self._buckets):
+                self._buckets[index] += 1
+
+    def histogram(self) -> dict:
+        """Cumulative counts per upper bound (ms) since start, with the count and sum of every request."""
+        with self._lock:
+            counts = list(itertools.accumulate(self._buckets))
+            return {"le": list(LATENCY_BUCKETS_MS), "counts": counts, "count": self.requests,
+                    "sum": round(self._latency_sum_ms, 3)}
 
     def error(self, kind: str = "request") -> None:
         """kind: request (refused), inference, callback (a bug caught at the MQTT boundary), delivery."""
@@ -102,6 +120,7 @@ class Stats:
             "load": _load(),
             "queue_depth": queue_depth,
             "latency_ms": self.percentiles(),
+            "latency_histogram_ms": self.histogram(),
             "model": model,
             **counts,
         }

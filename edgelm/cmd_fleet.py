@@ -74,3 +74,27 @@ def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, ev
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
         pass
+
+
+@fleet.command("exporter")
+@click.option("--broker", required=True, help="mqtt://host:1883")
+@click.option("--listen", default=":9108", show_default=True, help="[HOST]:PORT for /metrics")
+@click.option("--prefix", default="edgelm", show_default=True)
+def exporter(broker: str, listen: str, prefix: str) -> None:
+    """Serve Prometheus /metrics for every agent seen on the broker."""
+    from edge_agent.mqtt import MqttError
+    from edgelm.fleet_exporter import serve
+
+    host, _, port = listen.rpartition(":")
+    if not port.isdigit():
+        raise click.ClickException(f"--listen must be [HOST]:PORT, not {listen!r}")
+    try:
+        server, thread, view = serve(broker, host or "0.0.0.0", int(port), prefix)
+    except (MqttError, ImportError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"serving http://{host or '0.0.0.0'}:{server.server_port}/metrics for the agents on {broker}", err=True)
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        server.shutdown()
+        view.__exit__(None, None, None)

@@ -17,7 +17,7 @@ from typing import Any
 from edge_agent.config import BrokerUrl
 from edge_agent.mqtt import Connection, Message
 
-STALE_INTERVALS = 2.5  # a telemetry message older than this many of its intervals is stale
+STALE_INTERVALS = 3  # as telemetry.v1.json says: older than three of its intervals is stale
 STATES = {"online": 0, "degraded": 1, "offline": 2}  # sort order: what needs a look comes last
 
 
@@ -63,7 +63,8 @@ class Fleet:
     def __init__(self, broker: str, prefix: str = "edgelm", protocol: int = 5):
         self.prefix = prefix
         self.agents: dict[str, Agent] = {}
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
+        self.clock = time.time
         self.conn = Connection(BrokerUrl.from_url(broker), f"edgelm-fleet-{uuid.uuid4().hex[:8]}", protocol)
         self.conn.subscribe(f"{prefix}/+/status", self._on_status, qos=1)
         self.conn.subscribe(f"{prefix}/+/telemetry", self._on_telemetry, qos=0)
@@ -90,7 +91,7 @@ class Fleet:
 
     def _on_status(self, msg: Message) -> None:
         data = self._payload(msg)
-        with self._lock:
+        with self.lock:
             agent = self._agent(msg)
             if agent is not None and data is not None:
                 agent.status = data
@@ -99,13 +100,13 @@ class Fleet:
 
     def _on_telemetry(self, msg: Message) -> None:
         data = self._payload(msg)
-        with self._lock:
+        with self.lock:
             agent = self._agent(msg)
             if agent is not None and data is not None:
                 agent.previous, agent.telemetry = agent.telemetry, data
 
     def rows(self, now: float | None = None) -> list[dict[str, Any]]:
-        now = time.time() if now is None else now
-        with self._lock:
+        now = self.clock() if now is None else now
+        with self.lock:
             rows = [agent.row(now) for agent in self.agents.values()]
         return sorted(rows, key=lambda r: (r["group"] or "", STATES.get(r["state"], 3), r["device"]))
