@@ -97,4 +97,4 @@ def exporter(broker: str, listen: str, prefix: str) -> None:
         thread.join()
     except KeyboardInterrupt:
         server.shutdown()
-        view.__exit__(None, None, None)
+        view.close()

@@ -69,12 +69,18 @@ class Fleet:
         self.conn.subscribe(f"{prefix}/+/status", self._on_status, qos=1)
         self.conn.subscribe(f"{prefix}/+/telemetry", self._on_telemetry, qos=0)
 
-    def __enter__(self) -> Fleet:
+    def open(self) -> Fleet:
         self.conn.connect()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def close(self) -> None:
         self.conn.disconnect()
+
+    def __enter__(self) -> Fleet:
+        return self.open()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _agent(self, msg: Message) -> Agent | None:
         parts = msg.topic.split("/")

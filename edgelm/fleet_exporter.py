@@ -82,7 +82,7 @@ def serve(broker: str, host: str, port: int, prefix: str = "edgelm"):
         from prometheus_client import CollectorRegistry, start_http_server
     except ImportError as exc:
         raise ImportError("edgelm fleet exporter needs prometheus_client: pip install 'edgelm[fleet]'") from exc
-    fleet = Fleet(broker, prefix).__enter__()
+    fleet = Fleet(broker, prefix).open()
     registry = CollectorRegistry()
     registry.register(FleetCollector(fleet))  # type: ignore[arg-type]
     server, thread = start_http_server(port, addr=host, registry=registry)

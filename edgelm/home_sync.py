@@ -69,16 +69,16 @@ class Session:
             raise ImportError("edgelm home sync needs `websockets`: pip install 'edgelm[assist]'") from exc
         ws = await websockets.connect(url, open_timeout=timeout, max_size=64 * 2**20)
         session = cls(ws)
-        hello = await session._receive(timeout)
+        hello = await session.receive(timeout)
         if hello.get("type") != "auth_required":
             raise SyncError(f"{url} is not Home Assistant's websocket API (first message {hello.get('type')!r})")
         await ws.send(json.dumps({"type": "auth", "access_token": token}))
-        answer = await session._receive(timeout)
+        answer = await session.receive(timeout)
         if answer.get("type") != "auth_ok":
             raise SyncError(f"Home Assistant refused the token: {answer.get('message', answer.get('type'))}")
         return session, ws
 
-    async def _receive(self, timeout: float) -> dict:
+    async def receive(self, timeout: float) -> dict:
         message = json.loads(await asyncio.wait_for(self.ws.recv(), timeout))
         if not isinstance(message, dict):
             raise SyncError("Home Assistant sent a message that is not a JSON object")
@@ -89,7 +89,7 @@ class Session:
         msg_id = self._next_id
         await self.ws.send(json.dumps({"id": msg_id, "type": command, **fields}))
         while True:
-            message = await self._receive(timeout)
+            message = await self.receive(timeout)
             if message.get("id") != msg_id or message.get("type") != "result":
                 continue  # an event of a subscription; the caller reads those separately
             if not message.get("success"):
@@ -194,7 +194,7 @@ async def _watch_connection(ha_url: str, token: str, out: Path, on_sync, stop: a
         on_sync(document, write_if_changed(out, document))
         while not stop.is_set():
             try:
-                message = await session._receive(timeout=1.0)
+                message = await session.receive(timeout=1.0)
             except asyncio.TimeoutError:
                 continue
             if message.get("type") != "event":
@@ -202,7 +202,7 @@ async def _watch_connection(ha_url: str, token: str, out: Path, on_sync, stop: a
             deadline = time.monotonic() + DEBOUNCE_S
             while time.monotonic() < deadline:  # let a burst of edits settle
                 try:
-                    await session._receive(timeout=max(0.01, deadline - time.monotonic()))
+                    await session.receive(timeout=max(0.01, deadline - time.monotonic()))
                 except asyncio.TimeoutError:
                     break
             document = home_document(await fetch(session), ha_url)

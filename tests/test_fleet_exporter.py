@@ -59,7 +59,7 @@ def test_exporter_serves_every_agent_with_prometheus_names(agent_bundle, broker)
         assert up.value == 0.0  # its retained status now says offline
     finally:
         server.shutdown()
-        fleet.__exit__(None, None, None)
+        fleet.close()
 
 
 def test_the_grafana_dashboard_queries_only_served_metrics():
