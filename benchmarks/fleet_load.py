@@ -97,13 +97,50 @@ def measure(agent_broker: Mosquitto, client_broker: Mosquitto, k: int, args, tag
             "shares": shares, "worst_share_vs_mean": max(abs(s - mean) / mean for s in shares)}
 
 
+def soak(args) -> None:
+    """`--soak N`: N requests through a group of three in blocks of 1,000; each agent's RSS after every
+    block. Goal: less than 10% growth from the first block to the last."""
+    import psutil
+
+    env = {**os.environ, "EDGELM_THREADS": str(args.agent_threads), "EDGELM_ORT_SPINNING": str(args.spin).lower()}
+    per_client = 1000 // args.clients
+    with Mosquitto() as broker:
+        procs = [start_agent_process(None, broker.url, f"soak-{i}", "--group", "soak", env=env)[0] for i in range(3)]
+        try:
+            rss: list[list[float]] = []
+            done, started = 0, time.perf_counter()
+            while done < args.soak:
+                latencies, _, _ = drive(broker.url, "soak", args.clients, per_client)
+                done += len(latencies)
+                rss.append([psutil.Process(p.pid).memory_info().rss / 2**20 for p in procs])
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(15)
+    seconds = time.perf_counter() - started
+    print(f"{done} requests through a group of 3 in {seconds:.0f} s ({done / seconds:.0f} req/s), "
+          f"{args.clients} clients\n")
+    print("| agent | RSS after the first 1,000 (MB) | after the last 1,000 (MB) | growth |")
+    print("|---|---|---|---|")
+    for i in range(3):
+        first, last = rss[0][i], rss[-1][i]
+        print(f"| soak-{i} | {first:.1f} | {last:.1f} | {(last - first) / first:+.1%} |")
+    print("\nRSS (MB) after each 1,000, soak-0: " + " ".join(f"{row[0]:.0f}" for row in rss))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=100, help="per client, per K")
     parser.add_argument("--agent-threads", type=int, default=1, help="ORT threads per agent")
     parser.add_argument("--spin", action="store_true", help="let idle ORT threads spin (the agent's default)")
+    parser.add_argument("--soak", type=int, default=0, metavar="N",
+                        help="instead: N requests through a group of three, RSS per 1,000")
     args = parser.parse_args()
+    if args.soak:
+        soak(args)
+        return
     rows = []
     with Mosquitto() as broker:
         rows += [measure(broker, broker, k, args, "one broker") for k in (1, 2, 3)]
