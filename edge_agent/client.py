@@ -61,6 +61,7 @@ class EdgeClient:
         self.answered = RecentIds(ANSWERED_MEMORY)  # bounded: a long-running client must not grow
         self._lock = threading.Lock()
         self.dropped_duplicates = 0
+        self.resent = 0  # requests sent again after a timeout (same id)
 
     def connect(self, timeout: float = 10.0) -> EdgeClient:
         self.conn.connect(timeout=timeout)
@@ -133,6 +134,7 @@ class EdgeClient:
                     return future.result(timeout=timeout)
                 except FutureTimeout:
                     if attempt < retries:
+                        self.resent += 1
                         self._publish(future)
             raise RequestTimeout(f"no answer to request {rid} after {retries + 1} tries of {timeout:.1f}s")
         finally:

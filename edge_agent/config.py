@@ -109,6 +109,8 @@ class AgentConfig:
     # Home Assistant Assist: a Wyoming intent service, e.g. "tcp://0.0.0.0:10700" (off when empty), and
     # its mDNS announcement (_wyoming._tcp) so HA discovers it.
     wyoming_uri: str | None = None
+    # Appends each committed request key, one per line ("" off): for fault tests and audits.
+    executions_log: str = ""
     wyoming_zeroconf: bool = False
 
     def validate(self) -> AgentConfig:

@@ -14,6 +14,7 @@ from edge_agent import hermes, wire
 from edge_agent.answer_store import AnswerStore
 from edge_agent.config import AgentConfig
 from edge_agent.dedup import Remembered, RequestCache, Seen
+from edge_agent.group_answers import GroupAnswers
 from edge_agent.jobs import Answer, Delivery, Job, LocalTarget, ReplyTarget
 from edge_agent.labels import OUT_OF_DOMAIN
 from edge_agent.messages import (
@@ -46,6 +47,8 @@ class Router:
                                    default_reply_topic)
         self.cache = RequestCache(config.dedup_size)
         self.store: AnswerStore | None = None  # set by the agent when state_dir is configured
+        self.group: GroupAnswers | None = None  # set by the agent in a group
+        self.executions = open(config.executions_log, "a") if config.executions_log else None  # noqa: SIM115
         self.jobs: queue.Queue[Job] = queue.Queue(maxsize=config.max_queue)
         self.accepting = threading.Event()
         self._retained_seen: set[str] = set()  # topics whose retained request was logged once
@@ -219,8 +222,13 @@ class Router:
             assert isinstance(delivery.job.target, LocalTarget)
             delivery.job.target.answer(delivery.answer)
         outgoing = [(d, *self._payload(d)) for d in deliveries if not isinstance(d.job.target, LocalTarget)]
-        self._store([Remembered(d.job.cache_key, d.job.digest, payload) for d, _, payload in outgoing
-                     if d.remember and d.job.cache_key])
+        committed = [(d, Remembered(d.job.cache_key, d.job.digest, payload)) for d, _, payload in outgoing
+                     if d.remember and d.job.cache_key]
+        if self.group is not None:  # shared first: a member killed after this has its answers with the others
+            self.group.share([r for d, r in committed if isinstance(d.job.target, ReplyTarget)
+                              and d.job.target.conn is self.group.conn and not d.job.hermes])
+        self._log_executions([r.key for _, r in committed])
+        self._store([r for _, r in committed])
         for delivery, topic, payload in outgoing:
             job = delivery.job
             targets = self.cache.finish(job.cache_key, payload, delivery.remember) if job.cache_key else [job.target]
@@ -249,6 +257,12 @@ class Router:
         answer = delivery.answer
         hermes_query = delivery.job.hermes
         return self._hermes_payload(hermes_query, answer) if hermes_query else (None, dumps(answer))
+
+    def _log_executions(self, keys: list[str]) -> None:
+        """One line per committed run (`executions_log`): what fault tests count to prove no id ran twice."""
+        if self.executions is not None and keys:
+            self.executions.write("".join(f"{key}\n" for key in keys))
+            self.executions.flush()  # into the page cache: a SIGKILL does not lose it
 
     def _store(self, answers: list[Remembered]) -> None:
         if self.store is None or not answers:

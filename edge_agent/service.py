@@ -18,6 +18,7 @@ from edge_agent import __version__, hermes
 from edge_agent.answer_store import AnswerStore
 from edge_agent.config import AgentConfig
 from edge_agent.discovery_link import DiscoveryLink
+from edge_agent.group_answers import GroupAnswers
 from edge_agent.home_watch import HomeFileWatcher
 from edge_agent.messages import dumps
 from edge_agent.model import LoadedModel, load_model
@@ -246,7 +247,11 @@ class Agent:
     def _group_connection(self) -> Connection:
         # Clean session for the shared subscription: Mosquitto keeps queueing shared messages for an
         # offline persistent member (eclipse/mosquitto#1747), which would stall part of the group.
-        conn = self._connection(f"edgelm-{self.config.device_id}-group", clean=True)
+        cfg = self.config
+        conn = self._connection(f"edgelm-{cfg.device_id}-group", clean=True)
+        self.router.group = GroupAnswers(conn, f"{cfg.prefix}/group/{cfg.group}/answers", cfg.device_id,
+                                         self.router.cache, lambda: self.stats.error("request"))
+        self.router.group.subscribe()
         self._leave_group = self._subscribe_requests(conn, self.topics.group_share or "")
         return conn
 

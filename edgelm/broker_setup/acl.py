@@ -46,7 +46,9 @@ def _asker(p: str, user: str) -> list[str]:
 def rules(identity: Identity, prefix: str = "edgelm", discovery: str = "homeassistant") -> list[str]:
     p, name = prefix, identity.name
     if identity.role == "agent":
-        group = [f"topic read {p}/group/{identity.group}/#"] if identity.group else []
+        # a member reads its group's requests, deploys and answers, and writes the answers it commits
+        group = ([f"topic read {p}/group/{identity.group}/#", f"topic write {p}/group/{identity.group}/answers"]
+                 if identity.group else [])
         return [
             f"topic read {p}/{name}/request", f"topic read {p}/{name}/request/#", f"topic read {p}/{name}/deploy",
             *group, "topic read hermes/nlu/query", f"topic read {discovery}/status",

@@ -1,0 +1,164 @@
+"""Faults in a group, with real Mosquitto and real agent processes, while clients send 2,000 requests and
+retry each (same id) until it is answered: (a) one of three members is killed with SIGKILL mid-run and
+started again; (c) the bridge between the clients' broker and the group's broker is cut for 5 s. Every
+id must get an answer, and no id may be run twice: runs are counted at the agents (each one's
+executions_log: a line per committed answer), not from the answers the client keeps."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+from tcp_cut import CuttableLink
+
+from edge_agent.client import EdgeClient
+from edgelm.agent_process import start_agent_process
+from edgelm.broker import Mosquitto
+
+SCALING = Path(__file__).resolve().parents[1] / "docs" / "scaling.md"
+REQUESTS, CLIENTS = 2000, 4
+SENTENCES = ["turn on the kitchen light", "lock the front door", "what time is it", "close the garage door"]
+
+
+class Group:
+    """Three agent processes in group `gf`, each with its own state_dir and executions log."""
+
+    def __init__(self, bundle: Path, broker: Mosquitto, root: Path):
+        self.bundle, self.broker, self.root = bundle, broker, root
+        self.procs = [self.start(i) for i in range(3)]
+
+    def start(self, index: int):
+        config = self.root / f"gf-{index}.toml"
+        config.write_text(f'state_dir = "{self.root / f"state-{index}"}"\n'
+                          f'executions_log = "{self.log(index)}"\nthreads = 1\nort_spinning = false\n'
+                          "telemetry_interval_s = 0\n")
+        return start_agent_process(self.bundle, self.broker.url, f"gf-{index}", "--group", "gf",
+                                   "--config", str(config))[0]
+
+    def log(self, index: int) -> Path:
+        return self.root / f"executions-{index}.log"
+
+    def executions(self) -> Counter:
+        return Counter(line for i in range(3) if self.log(i).exists() for line in self.log(i).read_text().split())
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            proc.wait(15)
+
+
+def send_all(url: str, progress: Counter) -> tuple[dict[str, dict], int]:
+    """Every request answered (retry until it is), from CLIENTS threads; (answers by id, resends)."""
+    answers: dict[str, dict] = {}
+    resent = []
+    lock = threading.Lock()
+
+    def client(index: int) -> None:
+        with EdgeClient(url) as edge:
+            for n in range(index, REQUESTS, CLIENTS):
+                rid = f"r{n}"
+                answer = edge.request(SENTENCES[n % len(SENTENCES)], group="gf", request_id=rid, timeout=0.5,
+                                      retries=120)
+                with lock:
+                    answers[rid] = answer
+                    progress["done"] += 1
+            resent.append(edge.resent)
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    return answers, sum(resent)
+
+
+def wait_for(progress: Counter, done: int) -> None:
+    deadline = time.monotonic() + 60
+    while progress["done"] < done and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def check(answers: dict, executions: Counter) -> None:
+    assert len(answers) == REQUESTS  # none lost
+    assert all("intent" in a and a["id"] == rid for rid, a in answers.items())
+    ran = Counter({key.rsplit("/", 1)[-1]: n for key, n in executions.items()})
+    assert not [rid for rid, n in ran.items() if n > 1]  # none run twice
+    assert set(ran) == set(answers)  # every answer was committed by exactly one member
+
+
+def test_sigkill_of_one_member_mid_run_loses_nothing_and_runs_nothing_twice(agent_bundle, tmp_path, capsys):
+    with Mosquitto() as broker:
+        group = Group(agent_bundle, broker, tmp_path)
+        progress: Counter = Counter()
+        result: list = []
+        try:
+            sender = threading.Thread(target=lambda: result.append(send_all(broker.url, progress)))
+            sender.start()
+            wait_for(progress, REQUESTS // 3)
+            group.procs[1].kill()  # SIGKILL mid-run
+            group.procs[1].wait(10)
+            group.procs[1] = group.start(1)  # and started again, same state_dir
+            sender.join(180)
+            answers, resent = result[0]
+            check(answers, group.executions())
+        finally:
+            group.stop()
+    with capsys.disabled():
+        print(f"\n(a) SIGKILL of one of three members: {REQUESTS} answered, none run twice, {resent} resends")
+
+
+def test_a_5_second_bridge_cut_loses_nothing_and_runs_nothing_twice(agent_bundle, tmp_path, capsys):
+    block = re.search(r"# --- bridge: site under central ---\n(.*?)# --- end ---", SCALING.read_text(), re.S)
+    assert block
+    with Mosquitto() as central:
+        link = CuttableLink(central.port)
+        bridge = block.group(1).replace("address emqx.example.net:1883", f"address 127.0.0.1:{link.port}")
+        with Mosquitto(extra_config=bridge) as site:
+            group = Group(agent_bundle, site, tmp_path)
+            progress: Counter = Counter()
+            result: list = []
+            try:
+                sender = threading.Thread(target=lambda: result.append(send_all(central.url, progress)))
+                sender.start()
+                wait_for(progress, REQUESTS // 3)
+                link.cut()
+                time.sleep(5)
+                link.restore()
+                sender.join(180)
+                answers, resent = result[0]
+                check(answers, group.executions())
+            finally:
+                group.stop()
+    with capsys.disabled():
+        print(f"\n(c) 5 s bridge cut: {REQUESTS} answered, none run twice, {resent} resends")
+
+
+def test_group_answers_are_shared_and_a_forged_one_is_dropped(agent_bundle, broker):
+    """The mechanism itself: a member's committed answer reaches the others' caches; garbage on the
+    answers topic is counted as a bad request and changes nothing."""
+    from mqtt_helpers import Listener, running_agent
+
+    with running_agent(agent_bundle, broker, "ga-1", group="ga") as one, \
+            running_agent(agent_bundle, broker, "ga-2", group="ga") as two, EdgeClient(broker.url) as client:
+        for n in range(6):
+            client.request("turn on the kitchen light", group="ga", request_id=f"s{n}", timeout=5)
+        deadline = time.monotonic() + 5
+        while one.router.group.received + two.router.group.received < 6 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert one.router.group.received + two.router.group.received == 6
+        for agent in (one, two):
+            assert all(f"/s{n}" in {r.key for r in agent.router.cache.remembered()} for n in range(6))
+        listener = Listener(broker)
+        errors = one.stats.errors + two.stats.errors
+        for junk in (b"not json", b"[1]", b'{"from": "x", "key": 5}'):
+            listener.publish("edgelm/group/ga/answers", junk)
+        listener.close()
+        deadline = time.monotonic() + 5
+        while one.stats.errors + two.stats.errors < errors + 6 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert one.stats.errors + two.stats.errors == errors + 6
+        assert client.request("lock the door", group="ga", timeout=5)["intent"]  # still serving
