@@ -82,31 +82,44 @@ def wait_for(progress: Counter, done: int) -> None:
         time.sleep(0.01)
 
 
-def check(answers: dict, executions: Counter) -> None:
+def check(answers: dict, executions: Counter, killed: str | None = None) -> None:
     assert len(answers) == REQUESTS  # none lost
     assert all("intent" in a and a["id"] == rid for rid, a in answers.items())
     ran = Counter({key.rsplit("/", 1)[-1]: n for key, n in executions.items()})
     assert not [rid for rid, n in ran.items() if n > 1]  # none run twice
-    assert set(ran) == set(answers)  # every answer was committed by exactly one member
+    # Every answer was logged by the member that committed it, except where that member was killed
+    # between sharing the answer (the commit) and logging it: the others answered the retry from it.
+    unlogged = set(answers) - set(ran)
+    assert {answers[rid]["device_id"] for rid in unlogged} <= ({killed} if killed else set())
+    assert set(ran) <= set(answers)
+
+
+def run_with_fault(group: Group, client_url: str, fault, killed: str | None = None) -> int:
+    """Send every request, call `fault()` a third of the way in, check the outcome; the resends."""
+    progress: Counter = Counter()
+    result: list = []
+    try:
+        sender = threading.Thread(target=lambda: result.append(send_all(client_url, progress)))
+        sender.start()
+        wait_for(progress, REQUESTS // 3)
+        fault()
+        sender.join(180)
+        answers, resent = result[0]
+        check(answers, group.executions(), killed)
+    finally:
+        group.stop()
+    return resent
 
 
 def test_sigkill_of_one_member_mid_run_loses_nothing_and_runs_nothing_twice(agent_bundle, tmp_path, capsys):
+    def kill_and_restart() -> None:
+        group.procs[1].kill()  # SIGKILL mid-run
+        group.procs[1].wait(10)
+        group.procs[1] = group.start(1)  # and started again, same state_dir
+
     with Mosquitto() as broker:
         group = Group(agent_bundle, broker, tmp_path)
-        progress: Counter = Counter()
-        result: list = []
-        try:
-            sender = threading.Thread(target=lambda: result.append(send_all(broker.url, progress)))
-            sender.start()
-            wait_for(progress, REQUESTS // 3)
-            group.procs[1].kill()  # SIGKILL mid-run
-            group.procs[1].wait(10)
-            group.procs[1] = group.start(1)  # and started again, same state_dir
-            sender.join(180)
-            answers, resent = result[0]
-            check(answers, group.executions())
-        finally:
-            group.stop()
+        resent = run_with_fault(group, broker.url, kill_and_restart, killed="gf-1")
     with capsys.disabled():
         print(f"\n(a) SIGKILL of one of three members: {REQUESTS} answered, none run twice, {resent} resends")
 
@@ -114,25 +127,17 @@ def test_sigkill_of_one_member_mid_run_loses_nothing_and_runs_nothing_twice(agen
 def test_a_5_second_bridge_cut_loses_nothing_and_runs_nothing_twice(agent_bundle, tmp_path, capsys):
     block = re.search(r"# --- bridge: site under central ---\n(.*?)# --- end ---", SCALING.read_text(), re.S)
     assert block
+
+    def cut_for_5_s() -> None:
+        link.cut()
+        time.sleep(5)
+        link.restore()
+
     with Mosquitto() as central:
         link = CuttableLink(central.port)
         bridge = block.group(1).replace("address emqx.example.net:1883", f"address 127.0.0.1:{link.port}")
         with Mosquitto(extra_config=bridge) as site:
-            group = Group(agent_bundle, site, tmp_path)
-            progress: Counter = Counter()
-            result: list = []
-            try:
-                sender = threading.Thread(target=lambda: result.append(send_all(central.url, progress)))
-                sender.start()
-                wait_for(progress, REQUESTS // 3)
-                link.cut()
-                time.sleep(5)
-                link.restore()
-                sender.join(180)
-                answers, resent = result[0]
-                check(answers, group.executions())
-            finally:
-                group.stop()
+            resent = run_with_fault(Group(agent_bundle, site, tmp_path), central.url, cut_for_5_s)
     with capsys.disabled():
         print(f"\n(c) 5 s bridge cut: {REQUESTS} answered, none run twice, {resent} resends")
 
