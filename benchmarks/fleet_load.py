@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
 import sys
 import threading
@@ -28,16 +27,12 @@ from edgelm.agent_process import start_agent_process
 from edgelm.broker import Mosquitto
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from mqtt_helpers import documented_bridge  # noqa: E402  (docs/scaling.md's block, as the tests run it)
+
 TEXTS = ["turn on the kitchen light", "apaga la luz del salón", "set the bedroom lights to 40 percent",
          "what time is it", "lock the front door", "pon un temporizador de 10 minutos"]
-
-
-def documented_bridge(central_port: int) -> str:
-    text = (ROOT / "docs" / "scaling.md").read_text()
-    block = re.search(r"# --- bridge: site under central ---\n(.*?)# --- end ---", text, re.S)
-    if block is None:
-        sys.exit("docs/scaling.md has no bridge block")
-    return block.group(1).replace("address emqx.example.net:1883", f"address 127.0.0.1:{central_port}")
 
 
 def drive(client_url: str, group: str, clients: int, per_client: int) -> tuple[list[float], Counter, float]:

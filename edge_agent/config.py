@@ -49,6 +49,20 @@ class BrokerUrl:
                    unquote(parsed.password) if parsed.password else None)
 
 
+@dataclass(frozen=True)
+class WyomingUri:
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, uri: str) -> WyomingUri:
+        scheme, sep, rest = uri.partition("://")
+        host, colon, port = rest.rpartition(":")
+        if scheme != "tcp" or not sep or not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"wyoming_uri must look like tcp://HOST:PORT, not {uri!r}")
+        return cls(host.strip("[]") or "0.0.0.0", int(port))
+
+
 @dataclass
 class AgentConfig:
     bundle: str = ""
@@ -137,8 +151,6 @@ class AgentConfig:
                 raise ConfigError(f"{name} must be a list of non-empty strings")
         self.home_entities()  # a bad home_file fails at start, not on the first request
         if self.wyoming_uri:
-            from edge_agent.wyoming_server import WyomingUri
-
             try:
                 WyomingUri.parse(self.wyoming_uri)
             except ValueError as exc:

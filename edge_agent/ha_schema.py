@@ -111,12 +111,13 @@ def _declared(intent: str, slots: list[dict]) -> tuple[list[tuple[str, Any]], li
     allowed = HA_SLOTS.get(intent)
     entities: list[tuple[str, Any]] = []
     dropped: list[tuple[str, str]] = []
+    amount = _numeric_slot(intent)
     for slot in slots:
         name = slot["name"]
-        if allowed is not None and name in AMOUNTS and name not in allowed and _numeric_slot(intent):
+        if allowed is not None and name in AMOUNTS and name not in allowed and amount is not None:
             # "set the curtains to 50%": the tagger's kind for the number is the weaker call; the intent
             # has one amount to set, and HA's handler would read the number as that
-            name = _numeric_slot(intent) or name
+            name = amount
         if allowed is None:
             dropped.append((name, f"{intent} is not a Home Assistant intent"))
         elif name not in allowed:

@@ -258,6 +258,13 @@ class Router:
         hermes_query = delivery.job.hermes
         return self._hermes_payload(hermes_query, answer) if hermes_query else (None, dumps(answer))
 
+    def close(self) -> None:
+        """At shutdown, after the last answer: the answer store and the executions log."""
+        if self.store is not None:
+            self.store.close()
+        if self.executions is not None:
+            self.executions.close()
+
     def _log_executions(self, keys: list[str]) -> None:
         """One line per committed run (`executions_log`): what fault tests count to prove no id ran twice."""
         if self.executions is not None and keys:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import devices
 from edge_agent import __version__, hermes
 from edge_agent.answer_store import AnswerStore
-from edge_agent.config import AgentConfig
+from edge_agent.config import AgentConfig, WyomingUri
 from edge_agent.discovery_link import DiscoveryLink
 from edge_agent.group_answers import GroupAnswers
 from edge_agent.home_watch import HomeFileWatcher
@@ -173,7 +173,7 @@ class Agent:
         cfg = self.config
         if not cfg.wyoming_uri:
             return
-        from edge_agent.wyoming_server import WyomingServer, WyomingUri, service_info
+        from edge_agent.wyoming_server import WyomingServer, service_info
 
         self.wyoming = WyomingServer(WyomingUri.parse(cfg.wyoming_uri), self.router.submit_local,
                                      lambda: service_info(self.model.manifest, cfg.device_id, __version__),
@@ -273,8 +273,7 @@ class Agent:
             self.worker.join(SHUTDOWN_DRAIN_S)
         # Requests still queued were never acked: the broker redelivers them to our persistent session.
         self._sign_off("offline")
-        if self.router.store is not None:
-            self.router.store.close()
+        self.router.close()
 
     def _worker_died(self) -> None:
         """The inference thread ended on its own: say `degraded` (retained, and disconnect cleanly so the

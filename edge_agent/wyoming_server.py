@@ -17,12 +17,22 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from edge_agent.config import WyomingUri
 from edge_agent.ha_schema import to_ha_entities
 from edge_agent.jobs import Answer
 from edge_agent.messages import ErrorResponse
+
+try:  # imported only when wyoming_uri is set: the agent runs without the package otherwise
+    from wyoming.asr import Transcript
+    from wyoming.error import Error
+    from wyoming.event import Event, async_write_event
+    from wyoming.info import Attribution, Describe, Info, IntentModel, IntentProgram
+    from wyoming.intent import Entity, Intent, NotRecognized, Recognize
+    from wyoming.ping import Ping, Pong
+except ImportError as exc:
+    raise ImportError("the Wyoming service needs the `wyoming` package: pip install 'edgelm[assist]'") from exc
 
 log = logging.getLogger(__name__)
 MAX_LINE_BYTES = 64 * 1024  # an event's JSON header line
@@ -37,32 +47,9 @@ class FramingError(ValueError):
     """The stream cannot be read on from here (an event's length fields are not to be trusted)."""
 
 
-@dataclass(frozen=True)
-class WyomingUri:
-    host: str
-    port: int
-
-    @classmethod
-    def parse(cls, uri: str) -> WyomingUri:
-        scheme, sep, rest = uri.partition("://")
-        host, colon, port = rest.rpartition(":")
-        if scheme != "tcp" or not sep or not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"wyoming_uri must look like tcp://HOST:PORT, not {uri!r}")
-        return cls(host.strip("[]") or "0.0.0.0", int(port))
-
-
-def _wyoming():
-    try:
-        import wyoming  # noqa: F401
-    except ImportError as exc:  # the agent runs without it unless wyoming_uri is set
-        raise ImportError("the Wyoming service needs the `wyoming` package: pip install 'edgelm[assist]'") from exc
-
-
 async def read_event(reader: asyncio.StreamReader):
     """The next event, None at the end of the stream. ValueError: a bad event that was read whole (the
     stream goes on); FramingError: the stream cannot go on."""
-    from wyoming.event import Event
-
     try:
         line = await reader.readline()
     except ValueError as exc:  # asyncio's limit: a header line over MAX_LINE_BYTES
@@ -122,7 +109,6 @@ class WyomingServer:
 
     def __init__(self, uri: WyomingUri, submit: Callable[[str, Callable[[Answer], None]], None],
                  describe: Callable[[], Any], zeroconf_name: str | None = None):
-        _wyoming()
         self.uri = uri
         self.submit = submit
         self.describe = describe
@@ -186,9 +172,6 @@ class WyomingServer:
             writer.close()
 
     async def _events(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        from wyoming.error import Error
-        from wyoming.event import async_write_event
-
         while True:
             try:
                 event = await read_event(reader)
@@ -206,12 +189,6 @@ class WyomingServer:
                 await async_write_event(reply, writer)
 
     async def _reply(self, event):
-        from wyoming.asr import Transcript
-        from wyoming.error import Error
-        from wyoming.info import Describe
-        from wyoming.intent import Recognize
-        from wyoming.ping import Ping, Pong
-
         if Describe.is_type(event.type):
             return self.describe().event()
         if Ping.is_type(event.type):
@@ -226,8 +203,6 @@ class WyomingServer:
         return None
 
     async def _recognize(self, text: str, context: dict | None, language: str | None):
-        from wyoming.error import Error
-
         loop = asyncio.get_running_loop()
         answered: asyncio.Future = loop.create_future()
 
@@ -251,8 +226,6 @@ class WyomingServer:
 def intent_event(response, context: dict | None, language: str | None = None):
     """`intent` with HA's slot names and values, or `not-recognized`; the incoming context (HA's
     conversation_id) goes back, with EdgeLM's confidence and each slot's raw text under `edgelm`."""
-    from wyoming.intent import Entity, Intent, NotRecognized
-
     if response.intent is None:
         # Always with a text: HA speaks it, and HA 2025.4's wyoming 1.5.4 fails on a not-recognized
         # event without data (it asserts the event has some)
@@ -268,8 +241,6 @@ def intent_event(response, context: dict | None, language: str | None = None):
 def service_info(manifest, device_id: str, agent_version: str):
     """`info`: one intent program with the bundle as its model, both `installed` (HA ignores programs
     that are not), with the bundle's languages (a bundle from before the manifest recorded them: en)."""
-    from wyoming.info import Attribution, Info, IntentModel, IntentProgram
-
     ours = Attribution(name="EdgeLM", url="https://github.com/edgelm/edgelm")
     model = IntentModel(name=manifest.name, attribution=ours, installed=True, version=manifest.version,
                         description=f"{manifest.task} model {manifest.name} {manifest.version}",

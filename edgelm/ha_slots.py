@@ -30,17 +30,19 @@ def examples(declared: dict) -> list[tuple[str, list[str], str]]:
 
 
 def fill_report(model) -> dict[str, dict]:
-    """{intent: examples, intent_right, filled, misses} for every HA intent; `in_bundle` False where the
+    """{intent: examples, intent_right, filled, misses, sent (text, label, HA entities)} for every HA intent; `in_bundle` False where the
     bundle cannot name the intent at all."""
     threshold = model.manifest.thresholds.get("ood")
     labels = set(model.manifest.labels)
     report: dict[str, dict] = {}
     for intent, declared in sorted(ha_intents().items()):
-        row: dict[str, Any] = {"in_bundle": intent in labels, "examples": 0, "intent_right": 0, "filled": 0, "misses": []}
+        row: dict[str, Any] = {"in_bundle": intent in labels, "examples": 0, "intent_right": 0, "filled": 0,
+                               "misses": [], "sent": []}
         for combination, wanted, text in examples(declared):
             said = model.classifier.predict([text])[0]
             answered = said.label if recognised(said.label, said.confidence, threshold) else None
             entities, _ = to_ha_entities(said.label, said.slots)
+            row["sent"].append((text, said.label, entities))  # what the Wyoming service would send
             filled = answered == intent and set(wanted) <= {name for name, _ in entities}
             row["examples"] += 1
             row["intent_right"] += answered == intent

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 
 import jsonschema
 import paho.mqtt.client as mqtt
@@ -121,3 +123,15 @@ def block_worker(agent, listener: Listener, reply_topic: str, request_id: str = 
                      json.dumps({"id": request_id, "text": "block"}), props(reply_topic))
     assert gate.entered.wait(5)
     return gate
+
+
+SCALING_DOC = Path(__file__).resolve().parents[1] / "docs" / "scaling.md"
+
+
+def documented_bridge(remote_port: int) -> str:
+    """docs/scaling.md's site bridge block as written, pointed at a broker on loopback: what the tests and
+    benchmarks run is what users copy."""
+    block = re.search(r"# --- bridge: site under central ---\n(.*?)# --- end ---", SCALING_DOC.read_text(), re.S)
+    if block is None:
+        raise AssertionError("docs/scaling.md lost its bridge block")
+    return block.group(1).replace("address emqx.example.net:1883", f"address 127.0.0.1:{remote_port}")

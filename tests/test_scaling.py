@@ -6,26 +6,14 @@ requests among its members, and the centre sees every agent's status."""
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
-from pathlib import Path
 
 from click.testing import CliRunner
-from mqtt_helpers import running_agent
+from mqtt_helpers import documented_bridge, running_agent
 
 from edge_agent.client import EdgeClient
 from edgelm.broker import Mosquitto
 from edgelm.cli import cli
-
-SCALING = Path(__file__).resolve().parents[1] / "docs" / "scaling.md"
-
-
-def documented_bridge(central_port: int) -> str:
-    block = re.search(r"# --- bridge: site under central ---\n(.*?)# --- end ---", SCALING.read_text(), re.S)
-    assert block, "docs/scaling.md lost its bridge block"
-    lines = block.group(1)
-    assert "bridge_protocol_version mqttv50" in lines
-    return lines.replace("address emqx.example.net:1883", f"address 127.0.0.1:{central_port}")
 
 
 def test_a_client_at_the_centre_reaches_a_group_behind_the_documented_bridge(agent_bundle):
