@@ -28,10 +28,21 @@ def _error(report: dict) -> float:
     return (1 - parity["cosine"]) + (1 - parity["top1_agreement"])
 
 
-def search(quantize_into: Callable[[Path, list[str]], object], find_groups: Callable[[], dict[str, list[str]]],
-           int8_fraction: Callable[[Path], float], out: Path, mode: str, judge: Judge) -> Outcome:
-    """The fallback itself, for any format: `quantize_into(path, exclude)` quantizes all but the `exclude`
-    members of the groups (node names for ONNX, op-name patterns for TFLite)."""
+@dataclass(frozen=True)
+class Quantizer:
+    """What the fallback needs of a format: `into(path, exclude)` quantizes all but the `exclude` members of
+    the groups (node names for ONNX, op-name patterns for TFLite); `still_int8(path)` names what computes in
+    int8 (nothing, once every group is excluded)."""
+
+    into: Callable[[Path, list[str]], object]
+    groups: Callable[[], dict[str, list[str]]]
+    int8_fraction: Callable[[Path], float]
+    still_int8: Callable[[Path], list[str]]
+
+
+def search(quantizer: Quantizer, out: Path, mode: str, judge: Judge) -> Outcome:
+    """The fallback itself, for any format."""
+    quantize_into, find_groups, int8_fraction = quantizer.into, quantizer.groups, quantizer.int8_fraction
     quantize_into(out, [])
     report, failures = judge(out, mode)
     if not failures:
@@ -61,4 +72,7 @@ def search(quantize_into: Callable[[Path, list[str]], object], find_groups: Call
             return Outcome(out, fraction, kept, report, notes, sensitivity)
         if len(kept) == len(ranked):
             break
-    raise VerificationError([f"int8 fails even with every group in fp32: {'; '.join(failures)}"], report)
+    # Every group excluded must be the fp32 model; if parity still fails, say what the exclusion missed.
+    stray = quantizer.still_int8(out)
+    missed = f"; still int8 (not covered by any group): {', '.join(stray[:12])}" if stray else ""
+    raise VerificationError([f"int8 fails even with every group in fp32: {'; '.join(failures)}{missed}"], report)

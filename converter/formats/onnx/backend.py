@@ -10,7 +10,7 @@ import numpy as np
 
 from converter.context import ConversionContext
 from converter.errors import VerificationError
-from converter.fallback import Judge, Outcome, search
+from converter.fallback import Judge, Outcome, Quantizer, search
 from converter.formats.onnx import export as onnx_export
 from converter.formats.onnx import quantize
 from converter.formats.registry import register_format
@@ -63,7 +63,8 @@ def quantize_with_fallback(fp32: Path, out: Path, mode: str, preset: str, feeds,
             raise VerificationError(failures, report)
         return Outcome(out, 0.0, report=report)
 
-    return search(lambda path, exclude: _quantize_int8(mode, fp32, path, preset, feeds, exclude),
-                  lambda: quantize.node_groups(fp32), quantize.int8_fraction, out, mode, judge)
+    return search(Quantizer(lambda path, exclude: _quantize_int8(mode, fp32, path, preset, feeds, exclude),
+                            lambda: quantize.node_groups(fp32), quantize.int8_fraction, quantize.quantized_nodes),
+                  out, mode, judge)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from converter.errors import ConversionError, MissingExtraError
 
-QUANTIZABLE_OPS = ("MatMul", "Gemm", "Gather")
+QUANTIZABLE_OPS = ("MatMul", "Gemm", "Gather", "Attention", "EmbedLayerNormalization", "Conv", "LSTM")
 _LAYER = re.compile(r"/(layer|h|layers)\.(\d+)/")
 
 
@@ -29,14 +29,30 @@ def node_group(node_name: str) -> str:
 
 
 def node_groups(model_path: Path) -> OrderedDict[str, list[str]]:
+    """The names to exclude per group. ORT's quantizer first rewrites a Gemm into a MatMul named
+    `<gemm>_MatMul` (plus an Add) and then matches exclusions against that name, so a Gemm is listed under
+    both names: excluded under its own alone, the pooler and classifier stayed int8 whatever the fallback kept."""
     import onnx
 
     graph = onnx.load(str(model_path), load_external_data=False).graph
     groups: OrderedDict[str, list[str]] = OrderedDict()
     for node in graph.node:
         if node.op_type in QUANTIZABLE_OPS and node.name:
-            groups.setdefault(node_group(node.name), []).append(node.name)
+            names = [node.name, f"{node.name}_MatMul"] if node.op_type == "Gemm" else [node.name]
+            groups.setdefault(node_group(node.name), []).extend(names)
     return groups
+
+
+QUANTIZED_OPS = ("DynamicQuantizeLinear", "MatMulInteger", "QuantizeLinear", "DequantizeLinear", "QLinearMatMul",
+                 "QGemm", "QAttention", "QEmbedLayerNormalization", "DynamicQuantizeMatMul", "MatMulIntegerToFloat")
+
+
+def quantized_nodes(model_path: Path) -> list[str]:
+    """Nodes that compute in int8 (or convert to it): where every group was kept in fp32 this must be empty."""
+    import onnx
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    return [node.name or node.op_type for node in graph.node if node.op_type in QUANTIZED_OPS]
 
 
 def quantize_dynamic(model_path: Path, out_path: Path, preset: str, exclude: list[str] | None = None) -> Path:

@@ -10,7 +10,7 @@ import numpy as np
 from converter import verify
 from converter.context import ConversionContext
 from converter.errors import ConversionError
-from converter.fallback import Judge, Outcome, search
+from converter.fallback import Judge, Outcome, Quantizer, search
 from converter.formats.registry import register_format
 from converter.formats.tflite import export as tflite
 from converter.formats.tflite import lm as tflite_lm
@@ -72,8 +72,9 @@ class TfliteFormat:
     def quantize(self, ctx: ConversionContext, fp32: Path, out: Path, judge: Judge) -> Outcome:
         ctx.steps.note("ai-edge-quantizer")
         if ctx.mode == "dynamic-int8":  # the fp32 fallback of the most sensitive layers, as on the ONNX path
-            outcome = search(lambda path, exclude: tflite.quantize_tflite(fp32, path, ctx.mode, None, exclude),
-                             lambda: tflite.layer_groups(fp32), tflite.int8_weight_fraction, out, ctx.mode, judge)
+            outcome = search(Quantizer(lambda path, exclude: tflite.quantize_tflite(fp32, path, ctx.mode, None, exclude),
+                                       lambda: tflite.layer_groups(fp32), tflite.int8_weight_fraction,
+                                       tflite.int8_weight_tensors), out, ctx.mode, judge)
         else:
             calib = (calibration_by_signature(ctx.tokenizer, ctx.calibration, input_names(ctx), buckets(ctx))
                      if ctx.mode == "static-int8" else None)

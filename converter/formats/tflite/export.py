@@ -172,3 +172,18 @@ def weight_fractions(path: Path) -> dict[str, float]:
 
 def int8_weight_fraction(path: Path) -> float:
     return weight_fractions(path).get("int8", 0.0)
+
+
+def int8_weight_tensors(path: Path) -> list[str]:
+    """Constant int8 weights by tensor name: where every group was kept in fp32 this must be empty."""
+    from ai_edge_litert import schema_py_generated as schema  # type: ignore[import-untyped]
+
+    model = schema.ModelT.InitFromPackedBuf(path.read_bytes(), 0)
+    found: dict[str, None] = {}
+    for subgraph in model.subgraphs:
+        for tensor in subgraph.tensors:
+            buffer = model.buffers[tensor.buffer]
+            has_data = buffer.offset > 1 or (buffer.data is not None and len(buffer.data) > 0)
+            if tensor.type == schema.TensorType.INT8 and has_data:
+                found[tensor.name.decode(errors="replace")] = None
+    return list(found)
