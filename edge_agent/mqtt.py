@@ -229,7 +229,10 @@ class Connection:
     def connect(self, timeout: float | None = CONNECT_TIMEOUT_S) -> None:
         """Connect and return once every subscription is acknowledged; then reconnect on loss.
 
-        timeout None: wait as long as it takes (paho retries the first connection too)."""
+        timeout None: wait as long as it takes (paho retries the first connection too); else a host name
+        that does not resolve fails at once, by name."""
+        if timeout is not None:
+            self._resolve()
         props = None
         if self.protocol == 5:
             from paho.mqtt.packettypes import PacketTypes
@@ -243,11 +246,18 @@ class Connection:
         self._start()
         if not self.ready.wait(timeout):
             self.client.loop_stop()
-            why = f": {self._errors[-1]}" if self._errors else ""
-            raise MqttError(f"no connection to broker {self.url.host}:{self.url.port} within {timeout:.0f}s{why}")
+            why = f": {self._errors[-1]}" if self._errors else \
+                (" (refused or unreachable: is the broker running there?)" if self._reachable is False else "")
+            raise MqttError(f"no connection to broker {self.url.host}:{self.url.port} within {timeout:g}s{why}")
         if self._errors:
             self.disconnect()
             raise MqttError(self._errors[-1])
+
+    def _resolve(self) -> None:
+        try:
+            socket.getaddrinfo(self.url.host, self.url.port, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            raise MqttError(f"cannot resolve broker host {self.url.host!r}: {exc.strerror or exc}") from exc
 
     def _start(self) -> None:
         try:

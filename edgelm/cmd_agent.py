@@ -89,35 +89,52 @@ def unregister(config_file, broker, device_id) -> None:
 @click.option("--broker", required=True)
 @click.option("--device", "device_id", default=None, help="Device id to ask.")
 @click.option("--group", default=None, help="Group to ask (one member answers).")
-@click.option("--timeout", default=5.0, show_default=True, type=float)
+@click.option("--timeout", default=5.0, show_default=True, type=float,
+              help="Seconds for the connection, and for each try of the request.")
 @click.option("--retries", default=2, show_default=True, type=int)
 @click.option("--protocol", type=click.Choice(["5", "3.1.1"]), default="5", show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--max-new-tokens", type=int, default=None)
 @click.option("--sender", default=None,
               help="Send on <prefix>/ID/request/SENDER; answers come under edgelm/reply/SENDER/ (require_sender).")
-def ask(text, broker, device_id, group, timeout, retries, protocol, as_json, max_new_tokens, sender) -> None:
+@click.option("--status-check/--no-status-check", default=True, show_default=True,
+              help="Read the target's retained status first and refuse if it is not online.")
+def ask(text, broker, device_id, group, timeout, retries, protocol, as_json, max_new_tokens, sender,
+        status_check) -> None:
     """Send one request the way a home-automation system does and print the answer."""
     from edge_agent.client import EdgeClient, RequestTimeout
+    from edgelm.targets import TargetUnavailable, check_online
 
     if bool(device_id) == bool(group):
         raise click.UsageError("give exactly one of --device or --group")
     fields = {"max_new_tokens": max_new_tokens} if max_new_tokens else {}
     try:
-        with EdgeClient(broker, protocol=5 if protocol == "5" else 4, sender=sender) as client:
+        client = EdgeClient(broker, protocol=5 if protocol == "5" else 4, sender=sender).connect(timeout=timeout)
+        try:
+            if status_check:
+                check_online(client.conn, client.prefix, device_id, group)
             answer = client.request(text, device=device_id, group=group, timeout=timeout, retries=retries, **fields)
-    except (ConfigError, MqttError, RequestTimeout, ValueError) as exc:
+        finally:
+            client.close()
+    except (ConfigError, MqttError, RequestTimeout, TargetUnavailable, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(json.dumps(answer))
     elif "error" in answer:
         raise click.ClickException(f"{answer['error']['code']}: {answer['error']['message']}")
-    elif answer.get("text") is not None:
-        click.echo(answer["text"])
     else:
-        intent = answer.get("intent")
-        latency = answer["latency_ms"]["total"]
-        click.echo(f"{intent['name']} ({intent['confidence']:.3f})  {latency:.1f} ms" if intent
-                   else f"no intent recognised  {latency:.1f} ms")
+        click.echo(answer_line(answer))
     if "error" in answer:
         raise SystemExit(1)
+
+
+def answer_line(answer: dict) -> str:
+    """One line: the intent, its slots and the agent's latency (or the generated text)."""
+    if answer.get("text") is not None:
+        return str(answer["text"])
+    intent = answer.get("intent")
+    latency = f"{answer['latency_ms']['total']:.1f} ms"
+    if not intent:
+        return f"no intent recognised  {latency}"
+    slots = "  ".join(f"{s['name']}={s['value']}" for s in answer.get("slots") or [])
+    return "  ".join(part for part in (f"{intent['name']} ({intent['confidence']:.3f})", slots, latency) if part)

@@ -37,10 +37,16 @@ class Identity:
             raise AclError(f"group name {self.group!r}: use letters, digits, . _ -")
 
 
+def _echo(p: str, user: str) -> str:
+    """Its own echo topics: how the CLI knows it has every retained status (edgelm/retained.py)."""
+    return f"topic readwrite {p}/echo/{user}/#"
+
+
 def _asker(p: str, user: str) -> list[str]:
-    """Sends requests as itself and reads only its own answers (with agents' require_sender = true)."""
+    """Sends requests as itself and reads only its own answers (with agents' require_sender = true); reads
+    the agents' statuses, so `edgelm ask` can tell an offline device from a silent one."""
     return [f"topic write {p}/+/request/{user}", f"topic write {p}/group/+/request/{user}",
-            f"topic read {p}/reply/{user}/#"]
+            f"topic read {p}/reply/{user}/#", f"topic read {p}/+/status", _echo(p, user)]
 
 
 def rules(identity: Identity, prefix: str = "edgelm", discovery: str = "homeassistant") -> list[str]:
@@ -63,15 +69,15 @@ def rules(identity: Identity, prefix: str = "edgelm", discovery: str = "homeassi
     if identity.role == "client":
         return _asker(p, name)
     if identity.role == "home":
-        return [f"topic readwrite {discovery}/#", f"topic read {p}/+/status", f"topic read {p}/+/telemetry",
-                *_asker(p, name)]
+        return [f"topic readwrite {discovery}/#", f"topic read {p}/+/telemetry", *_asker(p, name)]
     if identity.role == "hermes":
         return ["topic readwrite hermes/#"]
     if identity.role == "monitor":
-        return [f"topic read {p}/+/status", f"topic read {p}/+/telemetry", f"topic read {p}/+/deploy/status"]
+        return [f"topic read {p}/+/status", f"topic read {p}/+/telemetry", f"topic read {p}/+/deploy/status",
+                _echo(p, name)]
     if identity.role == "operator":
         return [f"topic write {p}/+/deploy", f"topic write {p}/group/+/deploy", f"topic read {p}/+/status",
-                f"topic read {p}/+/telemetry", f"topic read {p}/+/deploy/status"]
+                f"topic read {p}/+/telemetry", f"topic read {p}/+/deploy/status", _echo(p, name)]
     raise AclError(f"unknown role {identity.role!r}; one of {', '.join(ROLES)}")
 
 
