@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+from edgelm import children
+
 
 class AgentStartError(RuntimeError):
     pass
@@ -42,9 +44,9 @@ class OnlineWatcher:
 
 def start_agent_process(bundle: Path | None, broker_url: str, device_id: str, *extra_args: str,
                         env: dict[str, str] | None = None, timeout: float = 30.0,
-                        protocol: int = 5) -> tuple[subprocess.Popen, float]:
+                        protocol: int = 5, die_with_parent: bool = False) -> tuple[subprocess.Popen, float]:
     """Start the agent (bundle None: the package's home model); return the process and seconds from spawn
-    to its (non-retained) online status.
+    to its (non-retained) online status. die_with_parent: it ends when this process does, even killed.
 
     Its log goes to a file, not a pipe: an unread pipe fills up and blocks a long-running agent.
     """
@@ -55,7 +57,8 @@ def start_agent_process(bundle: Path | None, broker_url: str, device_id: str, *e
                "--broker", broker_url, "--device-id", device_id, "--protocol", "5" if protocol == 5 else "3.1.1",
                *extra_args]
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                preexec_fn=children.die_with_parent() if die_with_parent else None)
         deadline = time.monotonic() + timeout
         while not watcher.online.wait(0.05):
             if proc.poll() is not None or time.monotonic() > deadline:

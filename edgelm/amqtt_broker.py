@@ -88,9 +88,10 @@ class AmqttBroker:
 
 
 def start_private_broker(prefer: str = "auto"):
-    """Mosquitto on a free port where installed, else the in-process amqtt broker (MQTT 3.1.1)."""
+    """Mosquitto on a free port where installed (ending with this process, even killed), else the in-process
+    amqtt broker (MQTT 3.1.1)."""
     from edgelm.broker import Mosquitto, mosquitto_binary
 
     if prefer == "mosquitto" or (prefer == "auto" and mosquitto_binary() is not None):
-        return Mosquitto().start()
+        return Mosquitto(die_with_parent=True).start()
     return AmqttBroker().start()

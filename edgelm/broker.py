@@ -12,6 +12,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from edgelm.children import die_with_parent
+
 READY_TIMEOUT_S = 10.0
 
 
@@ -54,7 +56,10 @@ def mqtt_ready(host: str, port: int, timeout: float = 1.0, protocol: int = 5) ->
 class Mosquitto:
     protocol = 5
 
-    def __init__(self, extra_config: str = "", port: int | None = None, per_listener_settings: bool = False):
+    def __init__(self, extra_config: str = "", port: int | None = None, per_listener_settings: bool = False,
+                 die_with_parent: bool = False):
+        """die_with_parent: the broker ends when this process does, even killed (the demo's broker); run as
+        root it then stays root, since dropping to user mosquitto would cancel that."""
         binary = mosquitto_binary()
         if binary is None:
             raise BrokerError("mosquitto is not installed (Debian/Ubuntu: apt-get install mosquitto)")
@@ -65,6 +70,7 @@ class Mosquitto:
         self.per_listener_settings = per_listener_settings
         self.dir = Path(tempfile.mkdtemp(prefix="edgelm-mosquitto-"))
         self.proc: subprocess.Popen | None = None
+        self.die_with_parent = die_with_parent
 
     @property
     def url(self) -> str:
@@ -82,7 +88,8 @@ class Mosquitto:
             "max_queued_messages 10000\n"
             "max_inflight_messages 100\n"
             f"log_dest file {self.dir}/mosquitto.log\n"
-            f"{self.extra_config}\n"
+            + ("user root\n" if self.die_with_parent and os.geteuid() == 0 else "")
+            + f"{self.extra_config}\n"
         )
         self._hand_over()
         return conf
@@ -99,7 +106,8 @@ class Mosquitto:
     def start(self) -> Mosquitto:
         conf = self._write_config()
         self.proc = subprocess.Popen([self.binary, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE,
+                                     preexec_fn=die_with_parent() if self.die_with_parent else None)
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

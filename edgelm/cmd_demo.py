@@ -26,22 +26,28 @@ def _langs(value: str) -> list[str]:
 @click.option("--keep-running", is_flag=True, help="Leave broker and agent up and print an `edgelm ask` line.")
 @click.option("--broker", "broker_kind", type=click.Choice(["auto", "mosquitto", "amqtt"]), default="auto",
               show_default=True, help="auto: Mosquitto where installed, else an in-process amqtt (MQTT 3.1.1).")
-def demo(cache_dir, train, budget, lang, retrain, keep_running, broker_kind) -> None:
+@click.option("--json", "telemetry_json", is_flag=True, help="Print the whole telemetry sample, not a summary.")
+def demo(cache_dir, train, budget, lang, retrain, keep_running, broker_kind, telemetry_json) -> None:
     """Serve and query the shipped bilingual home-automation model (or, with --train, one trained here)."""
     try:
         from converter.errors import ConversionError
         from edgelm.agent_process import AgentStartError
         from edgelm.broker import BrokerError
+        from edgelm.children import Stopped
         from edgelm.demo import DemoOptions, default_cache_dir, run_demo
         from edgelm.home_model import NoShippedModel
     except ImportError as exc:
         raise click.ClickException(f"the demo needs: pip install 'edgelm[agent,onnx,convert,intents]' ({exc})") from exc
     opts = DemoOptions(cache_dir=cache_dir or default_cache_dir(), budget=budget, langs=tuple(_langs(lang)),
-                       train=train, retrain=retrain, keep_running=keep_running, broker=broker_kind)
+                       train=train, retrain=retrain, keep_running=keep_running, broker=broker_kind,
+                       telemetry_json=telemetry_json)
     try:
         run_demo(opts)
     except (ConversionError, BrokerError, AgentStartError, NoShippedModel) as exc:
         raise click.ClickException(str(exc)) from exc
+    except Stopped as stop:  # broker and agent are stopped by then
+        click.echo(f"{stop}: broker and agent stopped", err=True)
+        raise SystemExit(128 + stop.signum) from None
 
 
 @click.command("train-intents")

@@ -15,9 +15,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from edgelm.children import stop_on_signals
 from edgelm.tables import print_table
 
 COMMANDS = [
@@ -47,6 +49,7 @@ class DemoOptions:
     retrain: bool = False
     keep_running: bool = False
     broker: str = "auto"  # auto: Mosquitto where installed, else the in-process amqtt broker
+    telemetry_json: bool = False  # print the whole telemetry sample, not its summary line
 
 
 def default_cache_dir() -> Path:
@@ -54,12 +57,17 @@ def default_cache_dir() -> Path:
 
 
 def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
+    """The demo; SIGTERM and SIGHUP stop it as Ctrl-C does (raising `children.Stopped`), and its broker and
+    agent end with it even if it is killed."""
+    console = console or Console()
+    with stop_on_signals():
+        summary = demo_bundle(opts, console)
+        return _serve_and_ask(opts, Path(summary["bundle"]), summary, console)
+
+
+def _serve_and_ask(opts: DemoOptions, bundle: Path, summary: dict, console: Console) -> dict:
     from edgelm.agent_process import start_agent_process
     from edgelm.amqtt_broker import start_private_broker
-
-    console = console or Console()
-    summary = demo_bundle(opts, console)
-    bundle = Path(summary["bundle"])
 
     console.rule("[3/5] broker and agent")
     broker = start_private_broker(opts.broker)
@@ -69,19 +77,22 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> dict:
         # The agent runs as its own process, as on a board: its telemetry shows its own RSS, not torch's.
         with console.status("starting the agent (its own process, as on a board)"):
             agent, startup = start_agent_process(bundle, broker.url, DEVICE_ID, "--device", "x86-64",
-                                                 "--telemetry-interval", "1", protocol=broker.protocol)
+                                                 "--telemetry-interval", "1", protocol=broker.protocol,
+                                                 die_with_parent=True)
         console.print(f"{type(broker).__name__} (MQTT {protocol}) on {broker.url}; "
                       f"agent '{DEVICE_ID}' (pid {agent.pid}) online in {startup:.2f}s")
         summary["broker"] = {"kind": type(broker).__name__, "protocol": protocol}
-        summary["answers"], summary["telemetry"] = _ask(broker, console)
+        summary["answers"], summary["telemetry"] = _ask(broker, console, opts.telemetry_json)
         ask = (f"edgelm ask \"turn on the kitchen lights\" --broker {broker.url} --device {DEVICE_ID} "
                f"--protocol {protocol}")
         if opts.keep_running:
-            console.print(f"\nbroker and agent keep running; try:\n  {ask}\nCtrl-C stops them.")
+            console.print("\nbroker and agent keep running (Ctrl-C stops them); ask your own with:")
+            console.print(f"  {ask}", soft_wrap=True, markup=False, highlight=False)  # one line, copyable
             with contextlib.suppress(KeyboardInterrupt):
                 agent.wait()
         else:
-            console.print(f"\nto keep broker and agent up and ask your own: edgelm demo --keep-running, then\n  {ask}")
+            console.print("\nto keep broker and agent up and ask your own: edgelm demo --keep-running, then")
+            console.print(f"  {ask}", soft_wrap=True, markup=False, highlight=False)
     finally:
         if agent is not None:
             agent.terminate()
@@ -155,12 +166,36 @@ def _int8_bundle(opts: DemoOptions, checkpoint: Path, bundle: Path, console: Con
                   f"int8 {ev.get('macro_f1')}; accuracy {orig.get('accuracy')} -> {ev.get('accuracy')}")
 
 
-def _ask(broker, console: Console) -> tuple[list[dict], dict]:
+def _answers_table(rows: list[tuple[str, ...]]) -> Table:
+    """At 80 columns the sentence and slots wrap; intent names never shorten (rich would cut them)."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("lang", no_wrap=True)
+    table.add_column("text", overflow="fold", ratio=3)
+    table.add_column("intent", no_wrap=True, min_width=max(len(row[2]) for row in rows))
+    table.add_column("conf.", no_wrap=True)
+    table.add_column("slots", overflow="fold", ratio=2)
+    table.add_column("ms agent/trip", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def telemetry_line(sample: dict) -> str:
+    """The telemetry sample in one line (`--json` prints all of it)."""
+    lat = sample.get("latency_ms") or {}
+    parts = [f"{sample.get('requests', 0)} requests", f"{sample.get('errors', 0)} errors",
+             f"p50 {lat.get('p50', 0):.1f} ms / p95 {lat.get('p95', 0):.1f} ms",
+             f"queue {sample.get('queue_depth', 0)}", f"RSS {sample.get('rss_mb', 0):.0f} MB",
+             f"CPU {sample.get('cpu_percent', 0):.0f}%"]
+    return "telemetry: " + ", ".join(parts)
+
+
+def _ask(broker, console: Console, as_json: bool = False) -> tuple[list[dict], dict]:
     """Steps 4 and 5: the demo's commands over MQTT, then a telemetry sample that counts them."""
     from edge_agent.client import EdgeClient
 
     console.rule("[4/5] commands over MQTT")
-    table = Table("lang", "text", "intent", "confidence", "slots", "agent ms", "round trip ms")
+    rows: list[tuple[str, ...]] = []
     answers = []
     with EdgeClient(broker.url, protocol=broker.protocol) as client:
         telemetry: queue.Queue = queue.Queue()
@@ -174,9 +209,9 @@ def _ask(broker, console: Console) -> tuple[list[dict], dict]:
             best = (answer.get("alternatives") or [{}])[0]
             slots = ", ".join(f"{s['name']}={s['value']}" for s in answer.get("slots") or []) or "-"
             shown = intent.get("name") or f"null ({best.get('name', '-')})"  # what was turned down
-            table.add_row(lang, text, shown, f"{best.get('confidence', 0):.3f}", slots,
-                          f"{answer['latency_ms']['total']:.2f}", f"{rtt:.2f}")
-        print_table(table, console)
+            rows.append((lang, text, shown, f"{best.get('confidence', 0):.2f}", slots,
+                         f"{answer['latency_ms']['total']:.1f}/{rtt:.1f}"))
+        print_table(_answers_table(rows), console)
         console.rule("[5/5] telemetry")
         # the first sample may have left before the commands ran (it is sent at start): wait for one after
         deadline = time.monotonic() + 5
@@ -187,5 +222,8 @@ def _ask(broker, console: Console) -> tuple[list[dict], dict]:
                     sample = json.loads(telemetry.get(timeout=max(0.1, deadline - time.monotonic())))
                 except queue.Empty:
                     break
-        console.print_json(data=sample)
+        if as_json:
+            console.print_json(data=sample)
+        else:
+            console.print(telemetry_line(sample), soft_wrap=True)
     return answers, sample
