@@ -52,7 +52,8 @@ def start_demo(tmp_path: Path, tty: bool = False) -> tuple[subprocess.Popen, Pat
     wait_for_text(out, READY, proc)
     children = psutil.Process(proc.pid).children(recursive=True)
     names = {" ".join(c.cmdline()) for c in children}
-    assert any("mosquitto" in n for n in names) and any("agent run" in n for n in names), names
+    assert any("mosquitto" in n for n in names), names
+    assert any("agent run" in n for n in names), names
     return proc, out, children
 
 
