@@ -45,6 +45,7 @@ def inspect_cmd(bundle: Path, key: Path | None, as_json: bool) -> None:
 def _print_summary(path: Path, m, sig_state: str, problems: list[str]) -> None:
     click.echo(f"bundle      {path}")
     click.echo(f"model       {m.name} {m.version}  ({m.family}/{m.task}, {m.runtime}, device {m.device})")
+    _print_headline(m)
     q = m.quantization
     click.echo(f"quantized   {q.get('mode')}  int8 fraction {q.get('int8_fraction')}  "
                f"kept fp32 {', '.join(q.get('kept_fp32') or []) or '-'}")
@@ -54,21 +55,31 @@ def _print_summary(path: Path, m, sig_state: str, problems: list[str]) -> None:
         size = (path / name).stat().st_size if (path / name).is_file() else 0
         click.echo(f"  {name:<28} {size / 2**20:8.2f} MB")
     parity = m.metrics.get("parity", {})
-    click.echo(f"parity      cosine {parity.get('cosine')}  max|diff| {parity.get('max_abs_diff')}  "
-               f"top-1 {parity.get('top1_agreement')}  (n={parity.get('n')})")
-    if "eval" in m.metrics:
-        e, o = m.metrics["eval"], m.metrics.get("eval_original", {})
-        click.echo(f"eval        accuracy {o.get('accuracy')} -> {e['accuracy']}  "
-                   f"macro-F1 {o.get('macro_f1')} -> {e['macro_f1']}  (n={e['n']})")
+    click.echo(f"parity      {q.get('mode')} bundle vs PyTorch fp32 on {parity.get('n')} inputs (eval, calibration "
+               f"and generated texts): cosine {parity.get('cosine')}  max|diff| {parity.get('max_abs_diff')}  "
+               f"top-1 {parity.get('top1_agreement')}")
     if m.slot_labels:
         kinds = sorted({t[2:] for t in m.slot_labels if t != "O"})
         click.echo(f"slots       {len(kinds)} kinds: {', '.join(kinds)}")
-    if "slots" in m.metrics:
-        sl, so = m.metrics["slots"], m.metrics.get("slots_original", {})
-        click.echo(f"slot F1     {so.get('f1')} -> {sl['f1']}  (spans={sl['n_spans']}, same spans as the original "
-                   f"on {m.metrics.get('slots_span_agreement')} of sentences)")
     click.echo(f"signature   {sig_state}")
     click.echo(f"files       {'OK' if not problems else 'TAMPERED: ' + '; '.join(problems)}")
+
+
+def _print_headline(m) -> None:
+    """The model's own numbers first, each with what it was measured on."""
+    if "eval" not in m.metrics:
+        click.echo("accuracy    not measured (convert with --eval FILE)")
+        return
+    e, o = m.metrics["eval"], m.metrics.get("eval_original", {})
+    langs = ", ".join(m.languages) if getattr(m, "languages", None) else "the eval file's"
+    click.echo(f"held-out    the --eval set at conversion: {e['n']:,} sentences ({langs}), "
+               f"macro over the {len(e.get('per_label') or {})} labels it holds")
+    click.echo(f"  {m.quantization.get('mode') or 'this bundle'}{'':<9} macro-F1 {e['macro_f1']}  accuracy {e['accuracy']}"
+               f"   (PyTorch fp32 original: {o.get('macro_f1')} / {o.get('accuracy')})")
+    if "slots" in m.metrics:
+        sl, so = m.metrics["slots"], m.metrics.get("slots_original", {})
+        click.echo(f"  slot F1{'':<14} {sl['f1']}  on {sl['n_spans']:,} spans (PyTorch fp32: {so.get('f1')}; "
+                   f"same spans on {m.metrics.get('slots_span_agreement')} of sentences)")
 
 
 def _print_pruning(p: dict) -> None:
@@ -84,7 +95,8 @@ def _print_pruning(p: dict) -> None:
     click.echo(f"  vocab     {p.get('vocab_before') or '-'} -> {p.get('vocab_after') or '-'}")
     before, after = p.get("metrics_before"), p.get("metrics_after")
     if before and after:
-        click.echo(f"  macro-F1  {before['macro_f1']} -> {after['macro_f1']} (PyTorch, before quantization)")
+        click.echo(f"  macro-F1  {before['macro_f1']} -> {after['macro_f1']} (the pruning step's own check: PyTorch "
+                   "fp32 on the --eval set, unpruned -> pruned, before quantization)")
 
 
 @click.group()

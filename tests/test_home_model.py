@@ -106,3 +106,17 @@ def test_agent_run_without_a_bundle_serves_the_home_model(broker):
     assert {"name": "area", "value": "cocina"}.items() <= off["slots"][0].items()
     assert chat["intent"] is None
 
+
+
+def test_inspect_puts_the_models_own_numbers_first_with_what_they_were_measured_on():
+    shown = CliRunner().invoke(cli, ["inspect", str(HOME_BUNDLE)])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    first = next(i for i, line in enumerate(lines) if "macro-F1" in line)
+    assert lines[first - 1].startswith("held-out    the --eval set at conversion: 8,800 sentences (en, es)")
+    assert lines[first].split()[:3] == ["dynamic-int8", "macro-F1", "0.9187"]
+    assert "PyTorch fp32 original: 0.9208" in lines[first]
+    assert first < next(i for i, line in enumerate(lines) if line.startswith(("quantized", "pruned", "parity")))
+    pruning = next(line for line in lines if line.strip().startswith("macro-F1") and "->" in line)
+    assert "pruning step's own check" in pruning
+    assert any(line.startswith("parity      dynamic-int8 bundle vs PyTorch fp32 on ") for line in lines)

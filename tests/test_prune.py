@@ -195,6 +195,9 @@ def test_auto_picks_the_largest_pruning_within_budget(intents_cache, convert_fn,
         assert p["params_after"] == p["params_before"]
     # the converted bundle is then held to the same budget against the pruned PyTorch model
     assert result.manifest.metrics["eval"]["n"] > 0
+    # the pruning step scores the model it keeps on the same inputs as the converter's own check (it once
+    # padded to the checkpoint's fixed 128 tokens, cut at max_len, and scored broken sentences)
+    assert abs(p["metrics_after"]["macro_f1"] - result.manifest.metrics["eval_original"]["macro_f1"]) <= 0.005
 
 
 def test_recovery_rows_take_known_labels_only(tmp_path):
