@@ -62,6 +62,14 @@ def _field(data: dict, name: str, kind: type | tuple, default: Any = None, rid: 
     return value
 
 
+def _number(data: dict, name: str, default: float, rid: str | None, reply_to: str | None) -> float:
+    """A JSON number as a float; an integer too large for one (JSON has no bound) is a bad request."""
+    try:
+        return float(_field(data, name, (int, float), default, rid))
+    except OverflowError:
+        raise RequestError(ErrorCode.BAD_REQUEST, f"field {name!r} is out of range", rid, reply_to) from None
+
+
 def _request_id(data: dict) -> str | None:
     """A string id, an integer id (echoed as its string), or none at all."""
     rid = data.get("id")
@@ -118,7 +126,7 @@ class Request:
                   deadline=_field(data, "deadline", str, rid=rid),
                   top_k=_field(data, "top_k", int, 3, rid),
                   max_new_tokens=_field(data, "max_new_tokens", int, rid=rid),
-                  temperature=float(_field(data, "temperature", (int, float), 0.0, rid)),
+                  temperature=_number(data, "temperature", 0.0, rid, reply_to),
                   sample_top_k=_field(data, "sample_top_k", int, 0, rid),
                   seed=_field(data, "seed", int, rid=rid),
                   stream=_field(data, "stream", bool, False, rid))

@@ -84,6 +84,9 @@ def test_decode_request_codes():
         with pytest.raises(RequestError) as err:
             decode_request(payload, 100, 10)
         assert err.value.code == code
+    with pytest.raises(RequestError) as err:  # a JSON integer too large for a float (found by the fuzz test)
+        decode_request(b'{"id":"a","text":"x","temperature":1' + b"0" * 400 + b"}", 1000, 10)
+    assert err.value.code == "bad_request"
     assert dumps(ErrorResponse(None, ErrorCode.BAD_REQUEST, "x")).startswith(b'{"v":1,"id":null')
 
 
