@@ -151,13 +151,17 @@ def _intent_model(opts: DemoOptions, checkpoint: Path, console: Console) -> dict
     return report
 
 
+def convert_settings(checkpoint: Path) -> dict:
+    """How the demo converts what it trained (the test suite caches the same conversion)."""
+    return {"device": "x86-64", "quantize": "dynamic-int8", "eval_file": checkpoint / "eval.jsonl",
+            "calibration_file": checkpoint / "calibration.jsonl", "max_accuracy_drop": 2.0, "name": "home-intents"}
+
+
 def _int8_bundle(opts: DemoOptions, checkpoint: Path, bundle: Path, console: Console) -> None:
     from converter.pipeline import ConvertOptions, convert
 
     if opts.retrain or not (bundle / "manifest.json").exists():
-        convert(str(checkpoint), bundle, ConvertOptions(
-            device="x86-64", quantize="dynamic-int8", eval_file=checkpoint / "eval.jsonl",
-            calibration_file=checkpoint / "calibration.jsonl", max_accuracy_drop=2.0, name="home-intents"))
+        convert(str(checkpoint), bundle, ConvertOptions(**convert_settings(checkpoint)))
     else:
         console.print(f"reusing {bundle}")
     manifest = json.loads((bundle / "manifest.json").read_text())

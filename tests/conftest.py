@@ -7,6 +7,7 @@ fixtures they use: `pytest -m unit` is the quick loop."""
 
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import json
 import os
@@ -39,6 +40,9 @@ CONVERTER_USES = ["edge_agent/__init__.py", "edge_agent/bundle.py", "edge_agent/
 CONVERSION_CODE = ["converter/**/*.py", "devices/**/*.py", "devices/profiles/*.toml", *CONVERTER_USES]
 CONVERSION_PACKAGES = [*TRAINING_PACKAGES, "onnx", "onnxruntime", "optimum-onnx", "litert-torch",
                        "ai-edge-quantizer", "ai-edge-litert"]
+# A build's own bound: on an idle 2-core machine the slowest (the slots model) takes ~10 min, on one
+# shared with a `stress-ng --cpu 2` about twice that.
+BUILD_TIMEOUT_S = 45 * 60
 INTEGRATION_FIXTURES = {"broker", "tls_broker", "models_dir", "convert_fn", "intents_cache", "slots_model",
                         "tflite_int8", "gpt2_fp32_pair", "demo_run"}
 
@@ -82,32 +86,45 @@ class Recipe:
         return digest.hexdigest()[:16]
 
 
-def cached_build(recipe: Recipe, build: Callable[[Path], object], into: Path) -> Path:
-    """`build(dir)` once per recipe key under CACHE_ROOT, then a private copy at `into` for this session."""
+def cached_build(recipe: Recipe, build: Callable[[Path], object], into: Path | None) -> Path:
+    """`build(dir)` once per recipe key under CACHE_ROOT, then a private copy at `into` for this session
+    (into None: the cached directory itself, for tests/prebuild.py).
+
+    A build is not a test: pytest's per-test timeout does not apply to it (timeout_func_only). Its own bound
+    is BUILD_TIMEOUT_S, past which the process prints every thread's stack and exits."""
     key = recipe.key()
     slot = f"{recipe.name}-{hashlib.sha256(recipe.options.encode()).hexdigest()[:8]}"  # name + options
     cached = CACHE_ROOT / f"{slot}@{key}"
     if not (cached / ".complete").exists():
         partial = CACHE_ROOT / f".{slot}@{key}.{os.getpid()}"
         shutil.rmtree(partial, ignore_errors=True)
-        build(partial)
+        faulthandler.dump_traceback_later(BUILD_TIMEOUT_S, exit=True)
+        try:
+            build(partial)
+        finally:
+            faulthandler.cancel_dump_traceback_later()
         (partial / ".complete").write_text(key)
         for stale in CACHE_ROOT.glob(f"{slot}@*"):  # one version per recipe: older code only takes disk
             shutil.rmtree(stale, ignore_errors=True)
         partial.rename(cached)
+    if into is None:
+        return cached
     shutil.copytree(cached, into, ignore=shutil.ignore_patterns(".complete"), dirs_exist_ok=True)
     return into
 
 
-def cached_convert(name: str, src: Path, into: Path, **options):
-    """`edgelm convert` of a checkpoint the suite builds deterministically, cached like a trained model."""
+def cached_convert(name: str, src: Path, into: Path | None, /, source: Recipe | None = None, **options):
+    """`edgelm convert` of a checkpoint the suite builds deterministically, cached like a trained model.
+    source: the recipe of a trained checkpoint, so that retraining it also converts it again."""
     from converter.bundle_writer import ConversionResult
     from edge_agent.bundle import open_bundle
 
     described = repr(sorted((k, v.name if isinstance(v, Path) else v) for k, v in options.items()))
+    if source is not None:
+        described += f" from {source.name}@{source.key()}"
     recipe = Recipe(f"bundle-{name}", described, tuple(CONVERSION_CODE), tuple(CONVERSION_PACKAGES))
-    cached_build(recipe, lambda d: _convert(src, d, **options), into)
-    return ConversionResult(into, open_bundle(into).manifest)
+    path = cached_build(recipe, lambda d: _convert(src, d, **options), into)
+    return ConversionResult(path, open_bundle(path).manifest)
 
 
 @pytest.fixture(scope="session")
@@ -148,14 +165,22 @@ def eval_file(models_dir) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def intents_cache(tmp_path_factory) -> Path:
+INTENTS_TINY = Recipe("intents-en-es-tiny")
+SLOTS_SMALL = Recipe("slots-joint-en-small")
+
+
+def build_intents_tiny(into: Path | None) -> Path:
     """A cache dir holding the tiny-budget bilingual intent model, as `edgelm demo --budget tiny` leaves it."""
     from converter.intents.train import TrainOptions, train_intents
 
-    return cached_build(Recipe("intents-en-es-tiny"),
+    return cached_build(INTENTS_TINY,
                         lambda d: train_intents(d / "intents-en-es-tiny", ["en", "es"], "tiny", TrainOptions(quiet=True)),
-                        tmp_path_factory.mktemp("intents-cache"))
+                        into)
+
+
+@pytest.fixture(scope="session")
+def intents_cache(tmp_path_factory) -> Path:
+    return build_intents_tiny(tmp_path_factory.mktemp("intents-cache"))
 
 
 def _convert(src: Path, out: Path, **kw):
@@ -203,24 +228,35 @@ def generation_bundle(request) -> Path:
     return request.getfixturevalue("gpt2_bundle" if request.param == "onnxruntime" else "gpt2_tflite_bundle")
 
 
-@pytest.fixture(scope="session")
-def slots_model(tmp_path_factory) -> Path:
+def build_slots_model(into: Path | None) -> Path:
     """A joint intent + slot MiniLM trained on English at the small budget (the slot head needs a few
     hundred steps to mean anything), as `edgelm train-intents --slots` writes it."""
     from converter.intents.train import TrainOptions, train_intents
 
-    return cached_build(Recipe("slots-joint-en-small"),
-                        lambda d: train_intents(d, ["en"], "small", TrainOptions(quiet=True, slots=True)),
-                        tmp_path_factory.mktemp("slots") / "joint-en")
+    return cached_build(SLOTS_SMALL,
+                        lambda d: train_intents(d, ["en"], "small", TrainOptions(quiet=True, slots=True)), into)
+
+
+def build_slots_bundle(slots_model: Path, into: Path | None, fmt: str = "onnx") -> Path:
+    """The slots model converted: ONNX for x86-64, or LiteRT for a Raspberry Pi 4."""
+    # The small model's intent macro-F1 (~0.4 over 42 intents) swings by more than a point in int8; the slot
+    # tests assert their own slot-F1 bound, so the intent half of the gate gets room here.
+    options: dict = {"eval_file": slots_model / "eval.jsonl", "max_accuracy_drop": 3.0}
+    if fmt == "onnx":
+        options["calibration_file"] = slots_model / "calibration.jsonl"
+    else:
+        options.update(format="tflite", device="rpi4b", max_seq_len=32)
+    return cached_convert("slots-joint-en-small", slots_model, into, source=SLOTS_SMALL, **options).bundle
+
+
+@pytest.fixture(scope="session")
+def slots_model(tmp_path_factory) -> Path:
+    return build_slots_model(tmp_path_factory.mktemp("slots") / "joint-en")
 
 
 @pytest.fixture(scope="session")
 def slots_bundle(slots_model) -> Path:
-    # The small model's intent macro-F1 (~0.4 over 42 intents) swings by more than a point in int8; the slot
-    # tests assert their own slot-F1 bound, so the intent half of the gate gets room here.
-    return cached_convert("slots-joint-en-small", slots_model, slots_model.parent / "bundle",
-                          eval_file=slots_model / "eval.jsonl", calibration_file=slots_model / "calibration.jsonl",
-                          max_accuracy_drop=3.0).bundle
+    return build_slots_bundle(slots_model, slots_model.parent / "bundle")
 
 
 @pytest.fixture(scope="session")

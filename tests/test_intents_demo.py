@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import INTENTS_TINY, cached_convert
 
 from converter.intents.data import add_noise, balance, build
 from edgelm.cli import cli
@@ -49,11 +51,23 @@ def test_noise_changes_text_a_little():
     assert all(abs(len(n.split()) - 5) <= 1 for n in noisy)
 
 
+def build_demo_bundle(cache: Path, into: Path | None = None) -> Path:
+    """The int8 bundle `edgelm demo --train --budget tiny` converts from the model in `cache`, converted with
+    the demo's own settings and cached like every conversion (tests/prebuild.py makes it before the tests)."""
+    from edgelm.demo import convert_settings
+
+    settings = convert_settings(cache / "intents-en-es-tiny")
+    return cached_convert("intents-en-es-tiny-demo", cache / "intents-en-es-tiny", into, source=INTENTS_TINY,
+                          **settings).bundle
+
+
 @pytest.fixture(scope="module")
 def demo_run(intents_cache):
-    cache = intents_cache  # the demo reuses the trained model there and converts it
+    cache = intents_cache  # the demo reuses the trained model there and the bundle made from it
+    build_demo_bundle(cache, cache / "bundle-en-es-tiny")
     runner = CliRunner(env={"COLUMNS": "200"})  # rich wraps table cells at 80 columns otherwise
-    result = runner.invoke(cli, ["demo", "--train", "--budget", "tiny", "--cache-dir", str(cache)], catch_exceptions=False)
+    result = runner.invoke(cli, ["demo", "--train", "--budget", "tiny", "--cache-dir", str(cache), "--json"],
+                           catch_exceptions=False)
     return cache, result
 
 

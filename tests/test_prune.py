@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import INTENTS_TINY, cached_convert
 
 from converter import verify
 from converter.errors import ConversionError
@@ -16,6 +17,7 @@ from converter.prune import heads_ffn as prune
 from converter.prune import vocab as prune_vocab
 from converter.prune.stage import PruneOptions, prune_checkpoint, torch_batches
 from converter.source import load_torch_model, resolve
+from edge_agent.bundle import open_bundle
 from edge_agent.model import load_model
 from edgelm.cli import cli
 
@@ -175,12 +177,22 @@ def test_gpt2_head_and_ffn_pruning_keeps_kv_cache_generation(fmt, gpt2_dir, conv
     assert result.manifest.golden  # load_model re-ran these generations against the pruned bundle
 
 
-def test_auto_picks_the_largest_pruning_within_budget(intents_cache, convert_fn, tmp_path):
-    checkpoint = intents_cache / "intents-en-es-tiny"
-    budget = 3.0
-    result = convert_fn(checkpoint, tmp_path / "auto", prune_heads="auto", eval_file=checkpoint / "eval.jsonl",
-                        calibration_file=checkpoint / "calibration.jsonl", max_accuracy_drop=budget)
-    p = result.manifest.pruning
+AUTO_BUDGET = 3.0
+
+
+def build_auto_pruned(cache: Path, into: Path | None) -> Path:
+    """`--prune-heads auto` of the tiny intent model (every trial scores the eval set): cached, and built by
+    tests/prebuild.py before the tests."""
+    checkpoint = cache / "intents-en-es-tiny"
+    return cached_convert("intents-en-es-tiny-auto-pruned", checkpoint, into, source=INTENTS_TINY,
+                          prune_heads="auto", eval_file=checkpoint / "eval.jsonl",
+                          calibration_file=checkpoint / "calibration.jsonl", max_accuracy_drop=AUTO_BUDGET).bundle
+
+
+def test_auto_picks_the_largest_pruning_within_budget(intents_cache, tmp_path):
+    budget = AUTO_BUDGET
+    manifest = open_bundle(build_auto_pruned(intents_cache, tmp_path / "auto")).manifest
+    p = manifest.pruning
     trials = p["auto_trials"]
     assert p["auto"]
     assert trials
@@ -194,10 +206,10 @@ def test_auto_picks_the_largest_pruning_within_budget(intents_cache, convert_fn,
         assert p["heads_fraction"] == 0.0
         assert p["params_after"] == p["params_before"]
     # the converted bundle is then held to the same budget against the pruned PyTorch model
-    assert result.manifest.metrics["eval"]["n"] > 0
+    assert manifest.metrics["eval"]["n"] > 0
     # the pruning step scores the model it keeps on the same inputs as the converter's own check (it once
     # padded to the checkpoint's fixed 128 tokens, cut at max_len, and scored broken sentences)
-    assert abs(p["metrics_after"]["macro_f1"] - result.manifest.metrics["eval_original"]["macro_f1"]) <= 0.005
+    assert abs(p["metrics_after"]["macro_f1"] - manifest.metrics["eval_original"]["macro_f1"]) <= 0.005
 
 
 def test_recovery_rows_take_known_labels_only(tmp_path):

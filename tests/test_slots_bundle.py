@@ -7,7 +7,7 @@ import random
 
 import jsonschema
 import numpy as np
-from conftest import cached_convert
+from conftest import build_slots_bundle
 from mqtt_helpers import Listener, running_agent
 
 from converter.intents.data import UNSEEN_LISTS
@@ -64,9 +64,7 @@ def test_litert_bundle_tags_the_same_spans(slots_model, slots_bundle):
     from edge_agent.model import load_model
 
     # cached like slots_bundle (keyed by the converter's code): the conversion takes ~50 s on 2 cores
-    out = cached_convert("slots-joint-en-small", slots_model, slots_model.parent / "bundle-tflite", format="tflite",
-                         device="rpi4b", max_seq_len=32, eval_file=slots_model / "eval.jsonl",
-                         max_accuracy_drop=3.0).bundle  # room for intents, as slots_bundle
+    out = build_slots_bundle(slots_model, slots_model.parent / "bundle-tflite", fmt="tflite")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runtime"] == "litert"
     assert "slot_logits" in manifest["io"]["outputs"]
