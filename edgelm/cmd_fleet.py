@@ -51,7 +51,8 @@ def _table(rows: list[dict]):
 @click.option("--wait", default=1.0, show_default=True, type=float,
               help="Seconds to collect retained messages before the first table.")
 @click.option("--every", default=2.0, show_default=True, type=float, help="Refresh interval with --watch.")
-def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, every: float) -> None:
+@click.option("--timeout", default=10.0, show_default=True, type=float, help="Seconds for the connection.")
+def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, every: float, timeout: float) -> None:
     """Online/offline and since when, model, runtime, latency, requests/s, errors, queue, CPU, RSS,
     temperature; stale telemetry marked."""
     from edge_agent.mqtt import MqttError
@@ -59,7 +60,7 @@ def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, ev
     from edgelm.tables import print_table
 
     try:
-        with Fleet(broker, prefix) as view:
+        with Fleet(broker, prefix, timeout=timeout) as view:
             time.sleep(wait)
             while True:
                 rows = view.rows()

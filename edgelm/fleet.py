@@ -60,8 +60,9 @@ class Agent:
 class Fleet:
     """A read-only subscriber to `<prefix>/+/status` and `<prefix>/+/telemetry`."""
 
-    def __init__(self, broker: str, prefix: str = "edgelm", protocol: int = 5):
+    def __init__(self, broker: str, prefix: str = "edgelm", protocol: int = 5, timeout: float = 10.0):
         self.prefix = prefix
+        self.timeout = timeout  # for the connection
         self.agents: dict[str, Agent] = {}
         self.lock = threading.Lock()
         self.clock = time.time
@@ -70,7 +71,7 @@ class Fleet:
         self.conn.subscribe(f"{prefix}/+/telemetry", self._on_telemetry, qos=0)
 
     def open(self) -> Fleet:
-        self.conn.connect()
+        self.conn.connect(timeout=self.timeout)
         return self
 
     def close(self) -> None:

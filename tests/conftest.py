@@ -113,16 +113,18 @@ def cached_build(recipe: Recipe, build: Callable[[Path], object], into: Path | N
     return into
 
 
-def cached_convert(name: str, src: Path, into: Path | None, /, source: Recipe | None = None, **options):
+def cached_convert(name: str, src: Path, into: Path | None, /, source: Recipe | None = None,
+                   also: tuple[str, ...] = (), **options):
     """`edgelm convert` of a checkpoint the suite builds deterministically, cached like a trained model.
-    source: the recipe of a trained checkpoint, so that retraining it also converts it again."""
+    source: the recipe of a trained checkpoint, so that retraining it also converts it again; also: more
+    code that makes the checkpoint (e.g. the test helper that damages one)."""
     from converter.bundle_writer import ConversionResult
     from edge_agent.bundle import open_bundle
 
     described = repr(sorted((k, v.name if isinstance(v, Path) else v) for k, v in options.items()))
     if source is not None:
         described += f" from {source.name}@{source.key()}"
-    recipe = Recipe(f"bundle-{name}", described, tuple(CONVERSION_CODE), tuple(CONVERSION_PACKAGES))
+    recipe = Recipe(f"bundle-{name}", described, (*CONVERSION_CODE, *also), tuple(CONVERSION_PACKAGES))
     path = cached_build(recipe, lambda d: _convert(src, d, **options), into)
     return ConversionResult(path, open_bundle(path).manifest)
 

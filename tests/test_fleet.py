@@ -64,6 +64,7 @@ def test_stale_telemetry_is_marked_and_the_table_prints(broker):
 
 
 def test_fleet_status_reports_an_unreachable_broker_in_one_line():
-    result = CliRunner().invoke(cli, ["fleet", "status", "--broker", "mqtt://127.0.0.1:9", "--wait", "0"])
+    result = CliRunner().invoke(cli, ["fleet", "status", "--broker", "mqtt://127.0.0.1:9", "--wait", "0",
+                                      "--timeout", "1"])
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1

@@ -161,8 +161,9 @@ def test_unsupported_pruning_names_what_is_supported(gpt2_dir, bert_dir, convert
 
 
 @pytest.mark.parametrize("fmt", ["onnx", "tflite"])
-def test_gpt2_head_and_ffn_pruning_keeps_kv_cache_generation(fmt, gpt2_dir, convert_fn, tmp_path):
-    result = convert_fn(gpt2_dir, tmp_path / "g", prune_heads="0.5", prune_ffn=0.5, quantize="none", format=fmt)
+def test_gpt2_head_and_ffn_pruning_keeps_kv_cache_generation(fmt, gpt2_dir, tmp_path):
+    result = cached_convert("gpt2-tiny", gpt2_dir, tmp_path / "g", prune_heads="0.5", prune_ffn=0.5, quantize="none",
+                            format=fmt)
     p = result.manifest.pruning
     assert p["ffn_after"] == p["ffn_before"] // 2
     assert p["heads_per_layer"] == [2, 2]  # 4 heads per layer, the same 2 removed count in every layer

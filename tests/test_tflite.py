@@ -60,9 +60,9 @@ def test_unsupported_tflite_combinations_are_clear(gpt2_dir, convert_fn, tmp_pat
         convert_fn(gpt2_dir, tmp_path / "g", format="tflite", quantize="static-int8")
 
 
-def test_static_int8_is_full_integer_and_agent_dequantizes(bert_dir, eval_file, convert_fn, tmp_path):
-    result = convert_fn(bert_dir, tmp_path / "s8", format="tflite", quantize="static-int8", max_seq_len=32,
-                        calibration_file=eval_file, eval_file=eval_file, device="rpi5")
+def test_static_int8_is_full_integer_and_agent_dequantizes(bert_dir, eval_file, tmp_path):
+    result = cached_convert("bert-tiny", bert_dir, tmp_path / "s8", format="tflite", quantize="static-int8",
+                            max_seq_len=32, calibration_file=eval_file, eval_file=eval_file, device="rpi5")
     shares = tflite.weight_fractions(result.bundle / "model.tflite")
     assert shares == {"int8": 1.0}  # embeddings included
     assert result.manifest.metrics["parity"]["cosine"] >= 0.98  # the static-int8 tolerance
@@ -72,8 +72,8 @@ def test_static_int8_is_full_integer_and_agent_dequantizes(bert_dir, eval_file, 
     assert abs(float(np.sum(probs)) - 1) < 1e-4
 
 
-def test_fp16_tflite_stores_half_precision_weights(bert_dir, convert_fn, tmp_path):
-    result = convert_fn(bert_dir, tmp_path / "fp16", format="tflite", quantize="fp16", max_seq_len=32)
+def test_fp16_tflite_stores_half_precision_weights(bert_dir, tmp_path):
+    result = cached_convert("bert-tiny", bert_dir, tmp_path / "fp16", format="tflite", quantize="fp16", max_seq_len=32)
     shares = tflite.weight_fractions(result.bundle / "model.tflite")
     assert shares.get("float16", 0) > 0.7
     assert "int8" not in shares
@@ -165,9 +165,10 @@ print(json.dumps(sorted(k for k in sys.modules if k.split('.')[0] in
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
-def test_int8_fallback_keeps_the_broken_layer_in_fp32(bert_dir, convert_fn, tmp_path):
+def test_int8_fallback_keeps_the_broken_layer_in_fp32(bert_dir, tmp_path):
     src = damaged_layer_copy(bert_dir, tmp_path / "outlier-src", activation_outlier)
-    result = convert_fn(src, tmp_path / "outlier", format="tflite", device="rpi5", max_seq_len=32)
+    result = cached_convert("bert-tiny-outlier-layer1", src, tmp_path / "outlier", also=("tests/conftest.py",),
+                            format="tflite", device="rpi5", max_seq_len=32)
     q = result.manifest.quantization
     assert q["kept_fp32"] == ["layer.1"], q
     shares = tflite.weight_fractions(tmp_path / "outlier" / "model.tflite")

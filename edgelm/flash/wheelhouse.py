@@ -154,5 +154,10 @@ def _why_not(stderr: str, target: Target) -> str:
     where = f"{target.platform_tags()[0]} / {target.python_tag}"
     if match:
         return f"no wheel of {match.group(1)} for {where} ({target.os_name}); see the board's profile notes"
+    # pip 24 and newer check a package's Requires-Python before looking for wheels
+    python = re.search(r"Package '([^']+)' requires a different Python: (\S+) not in '([^']+)'", stderr)
+    if python:
+        return (f"no wheel of {python.group(1)} for {where} ({target.os_name}): it needs Python {python.group(3)}, "
+                f"the board has {python.group(2)}; see the board's profile notes")
     lines = [line for line in stderr.strip().splitlines() if line.strip()]
     return f"cannot download the agent's wheels for {where}: {lines[-1] if lines else 'pip failed'}"
