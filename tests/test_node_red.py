@@ -23,6 +23,10 @@ FLOW = ROOT / "docs" / "examples" / "node-red-flow.json"
 
 @pytest.fixture(scope="session")
 def node_red() -> Path:
+    return install_node_red()
+
+
+def install_node_red() -> Path:
     """red.js of a cached `npm install node-red@4.1.15` (~17 s the first time, 117 MB)."""
     if shutil.which("node") is None or shutil.which("npm") is None:
         unavailable("Node.js and npm are needed (Node 20)")

@@ -74,9 +74,9 @@ def not_commands(lines: list[Line]) -> list[Line]:
     an intent at home)."""
     from converter.intents.hassil_baseline import HassilMatcher
 
-    matchers: dict[str, HassilMatcher] = {}
-    return [line for line in lines
-            if matchers.setdefault(line.lang, HassilMatcher(line.lang)).match(line.text).intent is None]
+    # one matcher per language: building one parses every template (setdefault built one per line)
+    matchers = {lang: HassilMatcher(lang) for lang in sorted({line.lang for line in lines})}
+    return [line for line in lines if matchers[line.lang].match(line.text).intent is None]
 
 
 def in_test(conversation: str, share: float = 0.3) -> bool:

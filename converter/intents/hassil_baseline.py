@@ -72,6 +72,7 @@ def predict(rows: list[dict], labels: list[str]) -> list[int]:
     out = []
     for row in rows:
         lang = row.get("lang", "en")
-        matcher = matchers.setdefault(lang, HassilMatcher(lang))
-        out.append(index.get(matcher.match(row["text"]).intent or "", -1))
+        if lang not in matchers:  # one per language: building one parses every template (~25 ms each time)
+            matchers[lang] = HassilMatcher(lang)
+        out.append(index.get(matchers[lang].match(row["text"]).intent or "", -1))
     return out
