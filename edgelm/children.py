@@ -48,6 +48,8 @@ def stop_on_signals(signals: tuple[signal.Signals, ...] = STOP_SIGNALS) -> Itera
         return
 
     def raise_stopped(signum: int, frame: object) -> None:
+        for sig in signals:  # a second signal must not cut the clean-up short (Ctrl-C still can)
+            signal.signal(sig, signal.SIG_IGN)
         raise Stopped(signum)
 
     previous = {sig: signal.signal(sig, raise_stopped) for sig in signals}

@@ -40,7 +40,7 @@ CONVERTER_USES = ["edge_agent/__init__.py", "edge_agent/bundle.py", "edge_agent/
 CONVERSION_CODE = ["converter/**/*.py", "devices/**/*.py", "devices/profiles/*.toml", *CONVERTER_USES]
 CONVERSION_PACKAGES = [*TRAINING_PACKAGES, "onnx", "onnxruntime", "optimum-onnx", "litert-torch",
                        "ai-edge-quantizer", "ai-edge-litert"]
-# A build's own bound: on an idle 2-core machine the slowest (the slots model) takes ~10 min, on one
+# A build's own bound: on an idle 2-core machine the slowest (the slots model) takes ~4 min, on one
 # shared with a `stress-ng --cpu 2` about twice that.
 BUILD_TIMEOUT_S = 45 * 60
 INTEGRATION_FIXTURES = {"broker", "tls_broker", "models_dir", "convert_fn", "intents_cache", "slots_model",

@@ -37,16 +37,16 @@ def _auto_pruned() -> Path:
 
 # what each costs cold on an idle 2-core machine, so a reader of the log knows what to expect
 BUILDS: list[tuple[str, str, Callable[[], object]]] = [
-    ("intent model, en+es, tiny budget", "~3 min", lambda: conftest.build_intents_tiny(None)),
-    ("its int8 bundle, as `edgelm demo --train` converts it", "~2 min", _demo_bundle),
-    ("its `--prune-heads auto` bundle", "~4 min", _auto_pruned),
-    ("joint intent + slot model, en, small budget", "~9 min", _slots_model),
-    ("the slot model's ONNX int8 bundle", "~1 min", lambda: conftest.build_slots_bundle(_slots_model(), None)),
-    ("the slot model's LiteRT bundle (Raspberry Pi 4)", "~1 min",
+    ("intent model, en+es, tiny budget", "~1 min", lambda: conftest.build_intents_tiny(None)),
+    ("its int8 bundle, as `edgelm demo --train` converts it", "~20 s", _demo_bundle),
+    ("its `--prune-heads auto` bundle", "~40 s", _auto_pruned),
+    ("joint intent + slot model, en, small budget", "~4 min", _slots_model),
+    ("the slot model's ONNX int8 bundle", "~20 s", lambda: conftest.build_slots_bundle(_slots_model(), None)),
+    ("the slot model's LiteRT bundle (Raspberry Pi 4)", "~45 s",
      lambda: conftest.build_slots_bundle(_slots_model(), None, fmt="tflite")),
-    ("an arm64 Debian root with QEMU (debootstrap)", "~3 min", lambda: _arm64_root()),
-    ("Rhasspy's and Snips' Python 3.8 / 3.7 virtualenvs", "~1 min", lambda: _hermes_venvs()),
-    ("Node-RED 4 (npm)", "~20 s", lambda: _node_red()),
+    ("an arm64 Debian root with QEMU (debootstrap)", "~30 s", lambda: _arm64_root()),
+    ("Rhasspy's and Snips' Python 3.8 / 3.7 virtualenvs", "~10 s", lambda: _hermes_venvs()),
+    ("Node-RED 4 (npm)", "~15 s", lambda: _node_red()),
 ]
 
 
