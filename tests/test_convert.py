@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from conftest import activation_outlier, damaged_layer_copy
+from damage import activation_outlier, damaged_layer_copy
 
 import devices
 from converter.errors import BudgetError, ConversionError, VerificationError

@@ -8,7 +8,8 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import activation_outlier, cached_convert, damaged_layer_copy
+from conftest import cached_convert
+from damage import activation_outlier, damaged_layer_copy
 
 from converter.errors import ConversionError
 from converter.formats.tflite import export as tflite
@@ -167,7 +168,7 @@ print(json.dumps(sorted(k for k in sys.modules if k.split('.')[0] in
 
 def test_int8_fallback_keeps_the_broken_layer_in_fp32(bert_dir, tmp_path):
     src = damaged_layer_copy(bert_dir, tmp_path / "outlier-src", activation_outlier)
-    result = cached_convert("bert-tiny-outlier-layer1", src, tmp_path / "outlier", also=("tests/conftest.py",),
+    result = cached_convert("bert-tiny-outlier-layer1", src, tmp_path / "outlier", also=("tests/damage.py",),
                             format="tflite", device="rpi5", max_seq_len=32)
     q = result.manifest.quantization
     assert q["kept_fp32"] == ["layer.1"], q
