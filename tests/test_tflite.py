@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import cached_convert
+from conftest import CONVERSION_CODE, CONVERSION_PACKAGES, Recipe, cached_build, cached_convert
 from damage import activation_outlier, damaged_layer_copy
 
 from converter.errors import ConversionError
@@ -86,9 +87,13 @@ def test_compaction_keeps_every_output_bit_identical(bert_dir, tmp_path):
     from converter.source import load_torch_model, resolve
     from edge_agent.runtime.litert import LiteRtRuntime
 
-    source = resolve(str(bert_dir))
-    raw = tflite.export_tflite(load_torch_model(source), ["input_ids", "attention_mask", "token_type_ids"],
-                               [8, 16, 24], tmp_path / "raw.tflite")
+    def export(out: Path) -> None:  # the raw export, before compaction (cached: ~8 s)
+        out.mkdir(parents=True)
+        tflite.export_tflite(load_torch_model(resolve(str(bert_dir))),
+                             ["input_ids", "attention_mask", "token_type_ids"], [8, 16, 24], out / "raw.tflite")
+
+    recipe = Recipe("tflite-raw-bert-tiny", "8,16,24", tuple(CONVERSION_CODE), tuple(CONVERSION_PACKAGES))
+    raw = cached_build(recipe, export, tmp_path / "export") / "raw.tflite"
     small = tmp_path / "small.tflite"
     small.write_bytes(raw.read_bytes())
     before, after = compact_tflite(small)
