@@ -129,3 +129,19 @@ def test_cached_artifacts_are_keyed_by_all_the_code_that_makes_them():
 
     assert uncovered(list((ROOT / "converter").rglob("*.py")), CONVERSION_CODE) == []
     assert uncovered([ROOT / "converter" / "intents" / "train.py"], TRAINING_CODE) == []
+
+
+def test_every_cli_command_is_in_the_architecture_doc():
+    import click
+
+    from edgelm.cli import cli
+
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    ctx = click.Context(cli)
+    names = []
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        subs = command.list_commands(ctx) if isinstance(command, click.Group) else [None]
+        names += [f"edgelm {name}" + (f" {sub}" if sub else "") for sub in subs]
+    assert len(names) >= 19
+    assert [n for n in names if f"`{n}`" not in doc] == []
