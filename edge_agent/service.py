@@ -309,9 +309,6 @@ class Agent:
     def serve_forever(self) -> None:
         self.stopped.wait()
 
-    def hermes_threshold(self) -> float:
-        return self.router.hermes_threshold()
-
     # -- status and telemetry -------------------------------------------------------------
     def model_info(self) -> dict[str, Any]:
         return self.models.current().info if self.models.loaded() else {}

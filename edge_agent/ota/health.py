@@ -51,6 +51,3 @@ class HealthGate:
             return (f"p95 inference latency {p95:.2f} ms over its first {len(self.latencies)} requests "
                     f"exceeds rollback_p95_ms {self.p95_limit_ms:g}")
         return None
-
-    def progress(self) -> str:
-        return f"{len(self.latencies) + self.errors}/{self.requests} requests"
