@@ -128,3 +128,9 @@ def test_start_prefers_current_unless_the_flash_is_newer_or_it_crash_loops(tmp_p
     assert store.current() == v2.resolve()
     newer_flash = fake_bundle(tmp_path / "flashed-9", "9.0.0")
     assert store.start_bundle(newer_flash) == (newer_flash, None)
+
+
+def test_one_deploy_error_for_sender_and_agent():
+    from edgelm import deploy
+
+    assert deploy.DeployError is DeployError

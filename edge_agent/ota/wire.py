@@ -17,7 +17,8 @@ NAME = re.compile(r"[A-Za-z0-9._+-]{1,128}")
 
 
 class DeployError(Exception):
-    """A deploy message or bundle the agent refuses; the message says why."""
+    """A deploy refused, on either side: a message or bundle the agent refuses, or a deploy the sender
+    cannot start (`edgelm deploy` prints it as one line); the message says why."""
 
 
 class State(str, Enum):
