@@ -21,14 +21,13 @@ from edge_agent.bundle import SIGNATURE, BundleError, open_bundle
 from edge_agent.mqtt import Connection, Message, PublishProps
 from edge_agent.ota import wire
 from edge_agent.ota.descriptor import make_descriptor
-from edge_agent.ota.wire import Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
+from edge_agent.ota.wire import CREDIT, Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
 
 STATUS_WAIT_S = 2.0  # retained statuses arrive right after the SUBACK; wait at most this long for them
 STATUS_QUIET_S = 0.3
 ANSWER_TIMEOUT_S = 15.0  # for an agent to answer a begin
 HEADER_ROOM = 1024  # chunk header and topic inside a packet
 WINDOW = 32  # chunks published and not yet acknowledged by the broker
-CREDIT = 16  # chunks sent beyond what every receiving agent says it handled (its `acked`)
 CREDIT_WAIT_S = 30.0  # an agent silent this long mid-transfer is left to the commit's missing ranges
 RESEND_ROUNDS = 3
 

@@ -24,7 +24,7 @@ from edge_agent.ota.health import HealthGate
 from edge_agent.ota.staging import Transfer, discard_stale
 from edge_agent.ota.store import ModelStore
 from edge_agent.ota.swap import Swapped, model_bytes, swap_in
-from edge_agent.ota.wire import Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
+from edge_agent.ota.wire import CREDIT_STEP, Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
 from edge_agent.runtime import RuntimeUnavailable
 from edge_agent.serving import ServingModel
 
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from edge_agent.service import Agent
 
 log = logging.getLogger(__name__)
-CREDIT_STEP = 8  # progress after this many chunk messages: the sender keeps at most 2x this in flight
 STALE_CHECK_S = 60.0
 DISK_MARGIN_BYTES = 16 << 20
 DEPLOY_NICE = 10  # loading and checking a new model must not slow the requests served meanwhile

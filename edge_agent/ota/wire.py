@@ -16,6 +16,13 @@ VERSION_PART = re.compile(r"^(\d+)(.*)$")
 NAME = re.compile(r"[A-Za-z0-9._+-]{1,128}")
 
 
+# The transfer's flow control, one rule for both sides: the sender keeps at most CREDIT chunks beyond what
+# every receiving agent reports handled (`acked`), and an agent reports every CREDIT_STEP chunks. The step
+# must stay below the credit, or every window stalls until the sender's wait runs out.
+CREDIT = 16
+CREDIT_STEP = CREDIT // 2
+
+
 class DeployError(Exception):
     """A deploy refused, on either side: a message or bundle the agent refuses, or a deploy the sender
     cannot start (`edgelm deploy` prints it as one line); the message says why."""
