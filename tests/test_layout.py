@@ -131,6 +131,15 @@ def test_cached_artifacts_are_keyed_by_all_the_code_that_makes_them():
     assert uncovered([ROOT / "converter" / "intents" / "train.py"], TRAINING_CODE) == []
 
 
+def test_every_cache_recipe_pattern_matches_a_file():
+    """A pattern left behind by a move matches nothing and silently stops keying the cache."""
+    from conftest import CONVERSION_CODE, TRAINING_CODE
+    from damage import __file__ as damage_file
+
+    patterns = {*CONVERSION_CODE, *TRAINING_CODE, "tests/test_fuzz.py", str(Path(damage_file).relative_to(ROOT))}
+    assert sorted(p for p in patterns if not list(ROOT.glob(p))) == []
+
+
 def test_every_cli_command_is_in_the_architecture_doc():
     import click
 
