@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from mqtt_helpers import documented_bridge
 from tcp_cut import CuttableLink
 
@@ -75,9 +76,12 @@ def send_all(url: str, progress: Counter) -> tuple[dict[str, dict], int]:
     return answers, sum(resent)
 
 
-def wait_for(progress: Counter, done: int) -> None:
-    deadline = time.monotonic() + 60
-    while progress["done"] < done and time.monotonic() < deadline:
+def wait_for(progress: Counter, done: int, timeout: float = 60.0) -> None:
+    """Until `done` requests are answered; raises, saying how far it got, if that takes over `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while progress["done"] < done:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:.0f} s for {done} answered requests; {progress['done']} were")
         time.sleep(0.01)
 
 
@@ -103,6 +107,9 @@ def run_with_fault(group: Group, client_url: str, fault, killed: str | None = No
         wait_for(progress, REQUESTS // 3)
         fault()
         sender.join(180)
+        if sender.is_alive() or not result:  # say so, rather than an IndexError on an empty result
+            raise AssertionError(f"the sender {'hangs' if sender.is_alive() else 'failed'} after 180 s: "
+                                 f"{progress['done']} of {REQUESTS} answered")
         answers, resent = result[0]
         check(answers, group.executions(), killed)
     finally:
@@ -110,6 +117,7 @@ def run_with_fault(group: Group, client_url: str, fault, killed: str | None = No
     return resent
 
 
+@pytest.mark.slow  # 2,000 requests, as the chaos test
 def test_sigkill_of_one_member_mid_run_loses_nothing_and_runs_nothing_twice(agent_bundle, tmp_path, capsys):
     def kill_and_restart() -> None:
         group.procs[1].kill()  # SIGKILL mid-run
@@ -123,6 +131,7 @@ def test_sigkill_of_one_member_mid_run_loses_nothing_and_runs_nothing_twice(agen
         print(f"\n(a) SIGKILL of one of three members: {REQUESTS} answered, none run twice, {resent} resends")
 
 
+@pytest.mark.slow  # 2,000 requests, as the chaos test
 def test_a_5_second_bridge_cut_loses_nothing_and_runs_nothing_twice(agent_bundle, tmp_path, capsys):
     def cut_for_5_s() -> None:
         link.cut()
