@@ -35,21 +35,6 @@ def _auto_pruned() -> Path:
     return build_auto_pruned(conftest.build_intents_tiny(None), None)
 
 
-# what each costs cold on an idle 2-core machine, so a reader of the log knows what to expect
-BUILDS: list[tuple[str, str, Callable[[], object]]] = [
-    ("intent model, en+es, tiny budget", "~1 min", lambda: conftest.build_intents_tiny(None)),
-    ("its int8 bundle, as `edgelm demo --train` converts it", "~20 s", _demo_bundle),
-    ("its `--prune-heads auto` bundle", "~40 s", _auto_pruned),
-    ("joint intent + slot model, en, small budget", "~4 min", _slots_model),
-    ("the slot model's ONNX int8 bundle", "~20 s", lambda: conftest.build_slots_bundle(_slots_model(), None)),
-    ("the slot model's LiteRT bundle (Raspberry Pi 4)", "~45 s",
-     lambda: conftest.build_slots_bundle(_slots_model(), None, fmt="tflite")),
-    ("an arm64 Debian root with QEMU (debootstrap)", "~30 s", lambda: _arm64_root()),
-    ("Rhasspy's and Snips' Python 3.8 / 3.7 virtualenvs", "~10 s", lambda: _hermes_venvs()),
-    ("Node-RED 4 (npm)", "~15 s", lambda: _node_red()),
-]
-
-
 def _arm64_root() -> Path:
     from arm64_root import arm64_root
 
@@ -66,6 +51,21 @@ def _node_red() -> Path:
     from test_node_red import install_node_red
 
     return install_node_red()
+
+
+# what each costs cold on an idle 2-core machine, so a reader of the log knows what to expect
+BUILDS: list[tuple[str, str, Callable[[], object]]] = [
+    ("intent model, en+es, tiny budget", "~1 min", lambda: conftest.build_intents_tiny(None)),
+    ("its int8 bundle, as `edgelm demo --train` converts it", "~20 s", _demo_bundle),
+    ("its `--prune-heads auto` bundle", "~40 s", _auto_pruned),
+    ("joint intent + slot model, en, small budget", "~4 min", _slots_model),
+    ("the slot model's ONNX int8 bundle", "~20 s", lambda: conftest.build_slots_bundle(_slots_model(), None)),
+    ("the slot model's LiteRT bundle (Raspberry Pi 4)", "~45 s",
+     lambda: conftest.build_slots_bundle(_slots_model(), None, fmt="tflite")),
+    ("an arm64 Debian root with QEMU (debootstrap)", "~30 s", _arm64_root),
+    ("Rhasspy's and Snips' Python 3.8 / 3.7 virtualenvs", "~10 s", _hermes_venvs),
+    ("Node-RED 4 (npm)", "~15 s", _node_red),
+]
 
 
 def main(argv: list[str]) -> int:

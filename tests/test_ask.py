@@ -98,6 +98,10 @@ def test_read_retained_ends_after_every_retained_message(broker):
         found = read_retained(conn, ["edgelm/+/status"])
     finally:
         conn.disconnect()
+        cleaner = Listener(broker)  # the broker is the session's: later status readers must not see these
+        for i in range(300):
+            cleaner.publish(f"edgelm/many-{i}/status", b"", retain=True)
+        cleaner.close()
     mine = {t for t in found if t.startswith("edgelm/many-")}
     assert len(mine) == 299
     assert "edgelm/many-7/status" not in found
