@@ -47,7 +47,7 @@ def bundle_path(cache: Path) -> Path:
 def echo_main(url: str) -> None:
     """Echo responder process: answer every request on its Response Topic, nothing else."""
     from edge_agent.config import BrokerUrl
-    from edge_agent.mqtt import Connection, PublishProps
+    from edge_agent.transport.mqtt import Connection, PublishProps
 
     conn = Connection(BrokerUrl.from_url(url), "echo-responder", 5)
 
@@ -113,7 +113,7 @@ def start_agent(bundle: Path, url: str, device: str, max_batch: int, spinning: b
 
 
 def one_run(bundle: Path, broker: Mosquitto, requests: int) -> dict:
-    from edge_agent.model import load_model
+    from edge_agent.inference.model import load_model
 
     model = load_model(bundle)
     raw = []

@@ -1,6 +1,6 @@
 """Does a bundle fill what Home Assistant's intent handlers expect? Every intent's slot-combination
 examples from home-assistant-intents' intents.json, answered one at a time as the agent answers, turned
-into HA's entities (edge_agent.ha_schema); a table per intent and every miss:
+into HA's entities (edge_agent.home.ha_schema); a table per intent and every miss:
 
     python benchmarks/ha_slots_report.py [--bundle DIR] [--misses]
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from edge_agent.model import load_model
+from edge_agent.inference.model import load_model
 from edgelm.ha_slots import cannot_fill, fill_report
 from edgelm.home_model import HOME_BUNDLE
 

@@ -25,8 +25,8 @@ import threading
 import time
 from pathlib import Path
 
-from edge_agent.bundle import Manifest, write_manifest
 from edge_agent.client import EdgeClient
+from edge_agent.inference.bundle import Manifest, write_manifest
 from edgelm.agent_process import start_agent_process
 from edgelm.broker import Mosquitto
 

@@ -26,7 +26,7 @@ from converter.metrics import classification_report
 from converter.pipeline import ConvertOptions, convert
 from converter.prune.stage import PruneOptions, prune_checkpoint
 from converter.source import resolve
-from edge_agent.model import load_model
+from edge_agent.inference.model import load_model
 from edgelm.demo import default_cache_dir
 from edgelm.tables import print_table
 

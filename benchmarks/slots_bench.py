@@ -20,7 +20,7 @@ from rich.table import Table
 
 from converter.bench import run_isolated
 from converter.pipeline import ConvertOptions, convert
-from edge_agent.model import load_model
+from edge_agent.inference.model import load_model
 from edgelm.tables import print_table
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -50,14 +50,14 @@ def _classifier_fn(kind: str, path: Path, threads: int, vocab: int):
                 model(input_ids=t, attention_mask=torch.ones_like(t))
         return run, vocab
     if kind == "litert":
-        from edge_agent.runtime.litert import LiteRtRuntime
+        from edge_agent.inference.runtime.litert import LiteRtRuntime
 
         lite = LiteRtRuntime(path, threads=threads)
 
         def run_litert(ids):
             lite.run({"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)})
         return run_litert, vocab
-    from edge_agent.runtime.onnx import OrtRuntime
+    from edge_agent.inference.runtime.onnx import OrtRuntime
 
     runtime = OrtRuntime(path, threads=threads)
 
@@ -96,8 +96,8 @@ def _lm_step_fn(kind: str, path: Path, threads: int, cached: int, vocab: int):
 
 def _generator(kind: str, path: Path, threads: int):
     """The agent's own generator over ORT past_key_values or LiteRT prefill/decode signatures."""
-    from edge_agent.generate import Generator
-    from edge_agent.runtime import load_runtime
+    from edge_agent.inference.generate import Generator
+    from edge_agent.inference.runtime import load_runtime
 
     return Generator(load_runtime("litert" if kind == "litert-lm" else "onnxruntime", path, threads=threads),
                      None, None, 4096)

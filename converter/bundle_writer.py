@@ -13,11 +13,11 @@ from converter.context import ConversionContext
 from converter.errors import BudgetError
 from converter.fallback import Outcome
 from converter.formats.registry import FormatBackend
-from edge_agent.bundle import Manifest, pack_bundle, write_manifest
-from edge_agent.classify import Classifier
-from edge_agent.generate import Generator
-from edge_agent.runtime import Runtime, load_runtime
-from edge_agent.slots import tagged_spans
+from edge_agent.home.slots import tagged_spans
+from edge_agent.inference.bundle import Manifest, pack_bundle, write_manifest
+from edge_agent.inference.classify import Classifier
+from edge_agent.inference.generate import Generator
+from edge_agent.inference.runtime import Runtime, load_runtime
 
 N_GOLDEN = 4
 GOLDEN_NEW_TOKENS = 4

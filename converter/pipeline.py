@@ -19,9 +19,9 @@ from converter.formats import FormatBackend, get_format
 from converter.progress import Steps
 from converter.prune.stage import PruneOptions, prune_checkpoint
 from converter.source import Source, resolve, write_tokenizer_json
-from edge_agent.generate import Generator
-from edge_agent.model import load_tokenizer
-from edge_agent.runtime import load_runtime
+from edge_agent.inference.generate import Generator
+from edge_agent.inference.model import load_tokenizer
+from edge_agent.inference.runtime import load_runtime
 
 __all__ = ["ConversionResult", "ConvertOptions", "convert", "resolve_format", "resolve_quantization"]
 AUTO = "auto"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from converter.errors import ConversionError
-from edge_agent.bundle import Task
+from edge_agent.inference.bundle import Task
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import numpy as np
 from converter.errors import VerificationError
 from converter.metrics import classification_report, parity
 from devices import Quantization
-from edge_agent.classify import encode_batch
+from edge_agent.inference.classify import encode_batch
 
 MIN_VERIFY_INPUTS = 64
 BATCH = 16

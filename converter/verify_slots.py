@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from converter.verify import EvalSet
-from edge_agent.classify import Classifier
-from edge_agent.slots import tagged_spans
+from edge_agent.home.slots import tagged_spans
+from edge_agent.inference.classify import Classifier
 
 
 class TorchRuntime:

@@ -15,8 +15,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from edge_agent.config import BrokerUrl
-from edge_agent.dedup import RecentIds
-from edge_agent.mqtt import Connection, Message, PublishProps, TlsFiles
+from edge_agent.once.request_cache import RecentIds
+from edge_agent.transport.mqtt import Connection, Message, PublishProps, TlsFiles
 
 DEFAULT_TIMEOUT_S = 5.0
 ANSWERED_MEMORY = 2048  # ids whose late duplicates are recognised (a retry that reached two agents)

@@ -13,8 +13,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from edge_agent.home_file import HomeFileError, read_home_file
-from edge_agent.slots import HomeEntities
+from edge_agent.home.names_file import HomeFileError, read_home_file
+from edge_agent.home.slots import HomeEntities
 
 RESERVED_IDS = ("group", "reply")
 SCHEMES = {"mqtt": False, "mqtts": True, "tcp": False, "ssl": True}

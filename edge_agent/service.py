@@ -14,26 +14,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import devices
-from edge_agent import __version__, hermes
-from edge_agent.answer_store import AnswerStore
+from edge_agent import __version__
 from edge_agent.config import AgentConfig, WyomingUri
-from edge_agent.discovery_link import DiscoveryLink
-from edge_agent.group_answers import GroupAnswers
-from edge_agent.home_watch import HomeFileWatcher
-from edge_agent.messages import dumps
-from edge_agent.model import LoadedModel, load_model
-from edge_agent.mqtt import Connection, Session, TlsFiles, Will
+from edge_agent.fronts.discovery_link import DiscoveryLink
+from edge_agent.fronts.router import Router
+from edge_agent.home.watch import HomeFileWatcher
+from edge_agent.inference.model import LoadedModel, load_model
+from edge_agent.inference.serving import ModelRegistry, ServingModel
+from edge_agent.inference.worker import Worker
+from edge_agent.once.answer_store import AnswerStore
+from edge_agent.once.group_answers import GroupAnswers
 from edge_agent.ota.deployer import Deployer
 from edge_agent.ota.wire import State
-from edge_agent.reply_policy import sender_of
-from edge_agent.routes import Router
-from edge_agent.serving import ModelRegistry, ServingModel
+from edge_agent.protocol import hermes
+from edge_agent.protocol.messages import dumps
+from edge_agent.protocol.reply_policy import sender_of
 from edge_agent.telemetry import Stats, read_temperature_c
-from edge_agent.watchdog import DeliveryWatchdog
-from edge_agent.worker import Worker
+from edge_agent.transport.mqtt import Connection, Session, TlsFiles, Will
+from edge_agent.transport.watchdog import DeliveryWatchdog
 
 if TYPE_CHECKING:
-    from edge_agent.wyoming_server import WyomingServer
+    from edge_agent.fronts.wyoming_server import WyomingServer
 
 log = logging.getLogger(__name__)
 SHUTDOWN_DRAIN_S = 10.0
@@ -173,7 +174,7 @@ class Agent:
         cfg = self.config
         if not cfg.wyoming_uri:
             return
-        from edge_agent.wyoming_server import WyomingServer, service_info
+        from edge_agent.fronts.wyoming_server import WyomingServer, service_info
 
         self.wyoming = WyomingServer(WyomingUri.parse(cfg.wyoming_uri), self.router.submit_local,
                                      lambda: service_info(self.model.manifest, cfg.device_id, __version__),

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from edge_agent.bundle import BundleError
 from edge_agent.config import ConfigError, load_config
-from edge_agent.mqtt import MqttError
-from edge_agent.runtime import RuntimeUnavailable
+from edge_agent.inference.bundle import BundleError
+from edge_agent.inference.runtime import RuntimeUnavailable
+from edge_agent.transport.mqtt import MqttError
 
 
 @click.group()
@@ -66,9 +66,9 @@ def run(config_file, bundle, broker, device_id, group, device, protocol, max_bat
 @click.option("--device-id", default=None)
 def unregister(config_file, broker, device_id) -> None:
     """Remove this agent's Home Assistant entities and its retained status and telemetry."""
-    from edge_agent.discovery_link import remove_all
-    from edge_agent.mqtt import Connection
+    from edge_agent.fronts.discovery_link import remove_all
     from edge_agent.service import Topics
+    from edge_agent.transport.mqtt import Connection
 
     try:
         config = load_config(config_file, bundle="-", broker=broker, device_id=device_id)

@@ -78,7 +78,7 @@ RUNTIME_KINDS = {"onnxruntime": "ort", "litert": "litert"}
 
 
 def _open(path: Path):
-    from edge_agent.bundle import BundleError, open_bundle
+    from edge_agent.inference.bundle import BundleError, open_bundle
 
     try:
         return open_bundle(path)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from edge_agent import signing
-from edge_agent.bundle import SIGNATURE, BundleError, open_bundle, sign_bundle, verify_files
+from edge_agent.inference import signing
+from edge_agent.inference.bundle import SIGNATURE, BundleError, open_bundle, sign_bundle, verify_files
 
 
 @click.command("inspect")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from devices import QUANTIZATIONS
-from edge_agent.bundle import TASKS
+from edge_agent.inference.bundle import TASKS
 
 
 @click.command()
@@ -47,7 +47,7 @@ def convert(model, output, device, task, fmt, quantize, prune_heads, prune_ffn, 
         from converter.pipeline import convert as run_convert
     except ImportError as exc:
         raise click.ClickException(f"the converter needs its extra: pip install 'edgelm[convert]' ({exc})") from exc
-    from edge_agent.bundle import BundleError
+    from edge_agent.inference.bundle import BundleError
 
     opts = ConvertOptions(device=device, task=task, format=fmt, quantize=quantize, eval_file=eval_file,
                           calibration_file=calibration, max_accuracy_drop=max_accuracy_drop, sign_key=sign_key,

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from edge_agent.config import BrokerUrl, ConfigError
-from edge_agent.mqtt import Connection, MqttError, TlsFiles
+from edge_agent.transport.mqtt import Connection, MqttError, TlsFiles
 
 
 @click.command()

@@ -55,7 +55,7 @@ def _table(rows: list[dict]):
 def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, every: float, timeout: float) -> None:
     """Online/offline and since when, model, runtime, latency, requests/s, errors, queue, CPU, RSS,
     temperature; stale telemetry marked."""
-    from edge_agent.mqtt import MqttError
+    from edge_agent.transport.mqtt import MqttError
     from edgelm.fleet import Fleet
     from edgelm.tables import print_table
 
@@ -83,7 +83,7 @@ def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, ev
 @click.option("--prefix", default="edgelm", show_default=True)
 def exporter(broker: str, listen: str, prefix: str) -> None:
     """Serve Prometheus /metrics for every agent seen on the broker."""
-    from edge_agent.mqtt import MqttError
+    from edge_agent.transport.mqtt import MqttError
     from edgelm.fleet_exporter import serve
 
     host, _, port = listen.rpartition(":")

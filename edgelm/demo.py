@@ -118,7 +118,7 @@ def demo_bundle(opts: DemoOptions, console: Console) -> dict:
 
 
 def _shipped_bundle(console: Console) -> dict:
-    from edge_agent.bundle import open_bundle
+    from edge_agent.inference.bundle import open_bundle
     from edgelm.home_model import RELEASE_KEY, shipped_home_bundle
 
     bundle = shipped_home_bundle()

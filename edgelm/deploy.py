@@ -17,11 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edge_agent.bundle import SIGNATURE, BundleError, open_bundle
-from edge_agent.mqtt import Connection, Message, PublishProps
+from edge_agent.inference.bundle import SIGNATURE, BundleError, open_bundle
 from edge_agent.ota import wire
 from edge_agent.ota.descriptor import make_descriptor
 from edge_agent.ota.wire import CREDIT, Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
+from edge_agent.transport.mqtt import Connection, Message, PublishProps
 
 STATUS_WAIT_S = 2.0  # retained statuses arrive right after the SUBACK; wait at most this long for them
 STATUS_QUIET_S = 0.3

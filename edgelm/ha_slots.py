@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from edge_agent.ha_schema import to_ha_entities
-from edge_agent.labels import recognised
+from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.protocol.labels import recognised
 
 
 def ha_intents() -> dict[str, dict]:

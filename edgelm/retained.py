@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections.abc import Iterable
 
-from edge_agent.mqtt import Connection, Message, MqttError
+from edge_agent.transport.mqtt import Connection, Message, MqttError
 
 ECHO_TIMEOUT_S = 5.0
 

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from edge_agent.mqtt import Connection
+from edge_agent.transport.mqtt import Connection
 from edgelm.retained import read_retained
 
 

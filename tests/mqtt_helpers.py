@@ -17,7 +17,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from edge_agent.config import load_config
-from edge_agent.messages import load_schema
+from edge_agent.protocol.messages import load_schema
 from edge_agent.service import Agent
 
 SCHEMAS = {name: load_schema(name) for name in ("response", "error", "chunk", "status", "telemetry", "deploy_status")}

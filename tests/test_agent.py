@@ -190,7 +190,7 @@ def test_message_expiry_while_queued(agent_bundle, broker, device_id):
 def test_batched_outputs_equal_unbatched(bert_dir, tmp_path, convert_fn, quantize, atol):
     """Padding must not leak into results. fp32 agrees to float noise; dynamic int8 computes one activation
     scale per batch tensor, so rows move slightly, never enough to change a label."""
-    from edge_agent.model import load_model
+    from edge_agent.inference.model import load_model
 
     model = load_model(convert_fn(bert_dir, tmp_path / quantize, quantize=quantize).bundle)
     texts = ["turn on the light", "what is the temperature in the living room right now", "stop",

@@ -8,8 +8,8 @@ import time
 
 from mqtt_helpers import Listener, running_agent, validate
 
-from edge_agent import discovery
 from edge_agent.client import EdgeClient
+from edge_agent.fronts import discovery
 
 
 def test_hermes_nlu_query_round_trip(agent_bundle, broker, device_id):
@@ -147,7 +147,7 @@ def test_the_out_of_domain_class_is_answered_as_no_intent(bert_bundle, tmp_path,
     with no threshold at all. Here every label is that class, so every sentence lands in it."""
     from ota_helpers import variant
 
-    from edge_agent.labels import OUT_OF_DOMAIN
+    from edge_agent.protocol.labels import OUT_OF_DOMAIN
 
     def all_out_of_domain(manifest, path):
         manifest.labels = [OUT_OF_DOMAIN] * len(manifest.labels)

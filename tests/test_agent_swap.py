@@ -6,7 +6,7 @@ from __future__ import annotations
 from mqtt_helpers import running_agent
 
 from edge_agent.client import EdgeClient
-from edge_agent.model import load_model
+from edge_agent.inference.model import load_model
 
 
 def test_swapped_model_answers_the_next_request(bert_dir, bert_bundle, tmp_path, convert_fn, broker, device_id):

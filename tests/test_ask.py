@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from mqtt_helpers import Listener
 
 from edge_agent.config import BrokerUrl
-from edge_agent.mqtt import Connection, MqttError
+from edge_agent.transport.mqtt import Connection, MqttError
 from edgelm.agent_process import start_agent_process
 from edgelm.broker import Mosquitto
 from edgelm.cli import cli

@@ -18,9 +18,9 @@ from ota_helpers import deploy, variant
 
 from edge_agent.client import EdgeClient, RequestTimeout
 from edge_agent.config import load_config
-from edge_agent.mqtt import MqttError, TlsFiles
+from edge_agent.inference.signing import generate_keys
 from edge_agent.service import Agent
-from edge_agent.signing import generate_keys
+from edge_agent.transport.mqtt import MqttError, TlsFiles
 from edgelm import deploy as lib
 from edgelm.broker import ConfiguredMosquitto, connack, free_port
 from edgelm.cli import cli

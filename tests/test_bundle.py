@@ -4,8 +4,8 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from edge_agent.bundle import BundleError, Manifest, open_bundle, pack_bundle
-from edge_agent.model import load_model
+from edge_agent.inference.bundle import BundleError, Manifest, open_bundle, pack_bundle
+from edge_agent.inference.model import load_model
 from edgelm.cli import cli
 
 

@@ -14,8 +14,8 @@ from damage import activation_outlier, damaged_layer_copy
 import devices
 from converter.errors import BudgetError, ConversionError, VerificationError
 from converter.formats.onnx import export as export_module
-from edge_agent.bundle import open_bundle
-from edge_agent.model import load_model
+from edge_agent.inference.bundle import open_bundle
+from edge_agent.inference.model import load_model
 from edgelm.cli import cli
 
 
@@ -249,8 +249,8 @@ def test_fixed_length_tokenizer_is_bundled_with_batch_longest_padding(bert_dir, 
 
 
 def test_agent_ignores_a_fixed_padding_an_older_bundle_ships(bert_dir, tmp_path):
-    from edge_agent.classify import encode_batch
-    from edge_agent.model import load_tokenizer
+    from edge_agent.inference.classify import encode_batch
+    from edge_agent.inference.model import load_tokenizer
 
     path = tmp_path / "tokenizer.json"
     shutil.copy(bert_dir / "tokenizer.json", path)

@@ -136,7 +136,7 @@ def test_dry_run_writes_nothing_and_flashing_again_keeps_the_config(bert_bundle,
 
 
 def test_each_refusal_is_one_line_and_writes_nothing(bert_bundle, bert_tflite_bundle, tmp_path):
-    from edge_agent import signing
+    from edge_agent.inference import signing
 
     root = make_rootfs(tmp_path / "root", "bookworm")
     base = ["--rootfs", str(root), "--broker", "mqtt://a:1883"]
@@ -202,7 +202,7 @@ def _fake_wheel(folder: Path, name: str, version: str, tag: str, requires: list[
 
 
 def test_signed_bundles_and_a_jetpack_runtime_wheel(bert_bundle, tmp_path):
-    from edge_agent import signing
+    from edge_agent.inference import signing
 
     signed = tmp_path / "signed"
     shutil.copytree(bert_bundle, signed)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from edge_agent.ha_schema import HA_SLOTS, INTEGER, to_ha_entities
-from edge_agent.model import load_model
+from edge_agent.home.ha_schema import HA_SLOTS, INTEGER, to_ha_entities
+from edge_agent.inference.model import load_model
 from edgelm.ha_slots import cannot_fill, fill_report, ha_intents
 from edgelm.home_model import HOME_BUNDLE, RELEASE_KEY
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from converter.intents.home_gate import TARGETS, gate
-from edge_agent.bundle import BundleError
-from edge_agent.model import load_model
+from edge_agent.inference.bundle import BundleError
+from edge_agent.inference.model import load_model
 from edgelm.cli import cli
 from edgelm.home_model import HOME_BUNDLE, MODELS, RELEASE_KEY
 

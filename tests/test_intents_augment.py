@@ -14,8 +14,8 @@ from converter.intents.data import Example, build, template_sentences
 from converter.intents.extra_sentences import EXTRA_SENTENCES
 from converter.intents.off_domain import every_text
 from converter.intents.slots_data import Span
-from edge_agent.numbers import number_words, parse_number_words
-from edge_agent.slots import parse_number
+from edge_agent.home.numbers import number_words, parse_number_words
+from edge_agent.home.slots import parse_number
 
 HANDWRITTEN = Path(__file__).resolve().parents[1] / "benchmarks" / "handwritten"
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from edge_agent.bundle import Manifest, write_manifest
-from edge_agent.messages import load_schema
+from edge_agent.inference.bundle import Manifest, write_manifest
 from edge_agent.ota import wire
 from edge_agent.ota.store import CRASH_LOOP_STARTS, ModelStore
 from edge_agent.ota.wire import Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
+from edge_agent.protocol.messages import load_schema
 from edgelm.deploy import pack
 
 pytestmark = pytest.mark.unit

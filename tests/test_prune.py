@@ -17,8 +17,8 @@ from converter.prune import heads_ffn as prune
 from converter.prune import vocab as prune_vocab
 from converter.prune.stage import PruneOptions, prune_checkpoint, torch_batches
 from converter.source import load_torch_model, resolve
-from edge_agent.bundle import open_bundle
-from edge_agent.model import load_model
+from edge_agent.inference.bundle import open_bundle
+from edge_agent.inference.model import load_model
 from edgelm.cli import cli
 
 

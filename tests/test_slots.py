@@ -13,8 +13,8 @@ from converter.intents.slots_data import bio_tags
 from converter.verify import EvalSet
 from converter.verify_slots import check_slots, span_f1
 from edge_agent.config import ConfigError, load_config
-from edge_agent.hermes import hermes_slot
-from edge_agent.slots import HomeEntities, build_slots, decode, fold, normalise, snap
+from edge_agent.home.slots import HomeEntities, build_slots, decode, fold, normalise, snap
+from edge_agent.protocol.hermes import hermes_slot
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_bio_tags_decode_back_to_the_same_spans(en_samples):
 
 
 def test_a_word_split_into_pieces_gets_one_tag():
-    from edge_agent.slots import word_tags
+    from edge_agent.home.slots import word_tags
 
     labels = ["O", "B-area", "I-area", "B-name", "I-name"]
     text = "en la buhardilla ya"
@@ -128,7 +128,7 @@ def test_values_are_normalised_and_snapped():
 
 
 def test_home_names_said_verbatim_become_slots_the_model_missed():
-    from edge_agent.home_spans import find_home_names, merge_home_names
+    from edge_agent.home.spans import find_home_names, merge_home_names
 
     home = HomeEntities(areas=["Ático", "Garage"], floors=["Planta Alta"], names=["Garage Door", "lamp"])
     text = "abre la garage door del ATICO en la planta  alta y la lamp, no los aticos"

@@ -12,15 +12,15 @@ from mqtt_helpers import Listener, running_agent
 
 from converter.intents.data import UNSEEN_LISTS
 from edge_agent.client import EdgeClient
-from edge_agent.messages import load_schema
-from edge_agent.slots import HomeEntities
+from edge_agent.home.slots import HomeEntities
+from edge_agent.protocol.messages import load_schema
 
 
 def test_converted_bundle_keeps_slot_f1_and_answers_like_pytorch(slots_model, slots_bundle):
     from converter.source import load_torch_model, resolve
     from converter.verify_slots import TorchRuntime
-    from edge_agent.classify import Classifier
-    from edge_agent.model import load_model
+    from edge_agent.inference.classify import Classifier
+    from edge_agent.inference.model import load_model
 
     manifest = json.loads((slots_bundle / "manifest.json").read_text())
     assert manifest["task"] == "intent-slots"
@@ -44,7 +44,7 @@ def test_converted_bundle_keeps_slot_f1_and_answers_like_pytorch(slots_model, sl
 
 def test_home_lists_find_unseen_names_the_model_missed(slots_model, slots_bundle):
     from converter.intents.slots_report import build_report, with_home
-    from edge_agent.model import load_model
+    from edge_agent.inference.model import load_model
 
     report = build_report(slots_model, slots_bundle, ["en"], every=4)
     rows = {(r["set"], r["system"]): r for r in report}
@@ -61,7 +61,7 @@ def test_home_lists_find_unseen_names_the_model_missed(slots_model, slots_bundle
 
 
 def test_litert_bundle_tags_the_same_spans(slots_model, slots_bundle):
-    from edge_agent.model import load_model
+    from edge_agent.inference.model import load_model
 
     # cached like slots_bundle (keyed by the converter's code): the conversion takes ~50 s on 2 cores
     out = build_slots_bundle(slots_model, slots_model.parent / "bundle-tflite", fmt="tflite")

@@ -14,7 +14,7 @@ from damage import activation_outlier, damaged_layer_copy
 
 from converter.errors import ConversionError
 from converter.formats.tflite import export as tflite
-from edge_agent.model import load_model
+from edge_agent.inference.model import load_model
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +85,7 @@ def test_fp16_tflite_stores_half_precision_weights(bert_dir, tmp_path):
 def test_compaction_keeps_every_output_bit_identical(bert_dir, tmp_path):
     from converter.formats.tflite.compact import compact_tflite
     from converter.source import load_torch_model, resolve
-    from edge_agent.runtime.litert import LiteRtRuntime
+    from edge_agent.inference.runtime.litert import LiteRtRuntime
 
     def export(out: Path) -> None:  # the raw export, before compaction (cached: ~8 s)
         out.mkdir(parents=True)
@@ -116,7 +116,7 @@ def gpt2_fp32_pair(gpt2_dir, tmp_path_factory):
 
 
 def test_gpt2_decode_signature_generates_the_ort_tokens(gpt2_fp32_pair):
-    from edge_agent.generate import LiteRtCache
+    from edge_agent.inference.generate import LiteRtCache
 
     onnx, lite = (load_model(r.bundle) for r in gpt2_fp32_pair)
     assert isinstance(lite.generator.cache, LiteRtCache)
@@ -161,7 +161,7 @@ def test_gpt2_int8_tflite_keeps_next_token_parity(gpt2_dir, models_dir):
 def test_litert_agent_never_imports_heavy_frameworks(tflite_int8):
     script = f"""
 import sys, json
-from edge_agent.model import load_model
+from edge_agent.inference.model import load_model
 m = load_model({str(tflite_int8.bundle)!r})
 print(m.classifier.predict(["turn on the light"])[0].label)
 print(json.dumps(sorted(k for k in sys.modules if k.split('.')[0] in

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge_agent.config import BrokerUrl, ConfigError, load_config
-from edge_agent.dedup import RequestCache, Seen
-from edge_agent.generate import pick_token
-from edge_agent.messages import (
+from edge_agent.inference.generate import pick_token
+from edge_agent.once.request_cache import RequestCache, Seen
+from edge_agent.protocol.messages import (
     Chunk,
     ErrorCode,
     ErrorResponse,
@@ -107,7 +107,7 @@ def test_dedup_cache_joins_evicts_and_refuses_conflicts():
 
 
 def test_request_digest_is_the_content_not_the_route():
-    from edge_agent.messages import Request
+    from edge_agent.protocol.messages import Request
 
     base = Request(id="r", text="turn on", top_k=3)
     assert base.digest() == Request(id="other", text="turn on", reply_to="edgelm/reply/x/r",
@@ -117,8 +117,8 @@ def test_request_digest_is_the_content_not_the_route():
 
 
 def test_answer_store_survives_reopening_skips_torn_lines_and_compacts(tmp_path):
-    from edge_agent.answer_store import AnswerStore
-    from edge_agent.dedup import Remembered
+    from edge_agent.once.answer_store import AnswerStore
+    from edge_agent.once.request_cache import Remembered
 
     path = tmp_path / "state" / "answers.log"
     store = AnswerStore(path, keep=3)
@@ -138,7 +138,7 @@ def test_answer_store_survives_reopening_skips_torn_lines_and_compacts(tmp_path)
 
 
 def test_answer_store_in_an_unwritable_place_is_a_config_error(tmp_path):
-    from edge_agent.answer_store import AnswerStore, StoreError
+    from edge_agent.once.answer_store import AnswerStore, StoreError
 
     (tmp_path / "file").write_text("")
     with pytest.raises(StoreError, match="state_dir"):
@@ -168,7 +168,7 @@ def _resident_kb(path) -> int:
 def test_release_file_pages_drops_resident_pages_and_keeps_the_bytes(tmp_path):
     import mmap
 
-    from edge_agent.runtime.litert import release_file_pages
+    from edge_agent.inference.runtime.litert import release_file_pages
 
     path = tmp_path / "model.bin"
     data = np.random.default_rng(0).integers(0, 255, 8 << 20, dtype=np.uint8).tobytes()
@@ -228,7 +228,7 @@ def test_decoding_is_total(payload):
 
 
 def test_wire_refusals_and_topic_rules():
-    from edge_agent.wire import PayloadError, loads, topic_problem
+    from edge_agent.protocol.strict import PayloadError, loads, topic_problem
 
     for payload, needle in [(b'{"a": 1, "a": 2}', "repeats"), (b'{"a": NaN}', "NaN"), (b'{"a": Infinity}', "Infinity"),
                             (b'"\\udc00"', "surrogate"), (b"9" * 5000, "too long"), (b"[" * 100000, "nests"),
@@ -244,7 +244,7 @@ def test_wire_refusals_and_topic_rules():
 
 
 def test_reply_policy_prefixes_and_senders():
-    from edge_agent.reply_policy import ReplyPolicy, sender_of
+    from edge_agent.protocol.reply_policy import ReplyPolicy, sender_of
 
     open_ = ReplyPolicy("edgelm", ("edgelm/reply/",), False, "edgelm/d/response")
     assert open_.topic("edgelm/reply/x/r", None) == "edgelm/reply/x/r"
@@ -266,7 +266,7 @@ def test_reply_policy_prefixes_and_senders():
 
 
 def test_recent_ids_forget_the_oldest():
-    from edge_agent.dedup import RecentIds
+    from edge_agent.once.request_cache import RecentIds
 
     ids = RecentIds(size=3)
     assert [ids.add(i) for i in "abca"] == [True, True, True, False]

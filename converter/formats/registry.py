@@ -14,7 +14,7 @@ from converter.errors import ConversionError
 if TYPE_CHECKING:
     from converter.context import ConversionContext
     from converter.fallback import Judge, Outcome
-    from edge_agent.runtime import Runtime
+    from edge_agent.inference.runtime import Runtime
 
 
 class FormatBackend(Protocol):

@@ -14,9 +14,9 @@ import re
 
 from converter.intents.data import Example
 from converter.intents.slots_data import Span
-from edge_agent.labels import OUT_OF_DOMAIN
-from edge_agent.numbers import number_words
-from edge_agent.slots import NUMERIC
+from edge_agent.home.numbers import number_words
+from edge_agent.home.slots import NUMERIC
+from edge_agent.protocol.labels import OUT_OF_DOMAIN
 
 REWRITE_SHARE = 0.35  # of training rows, each given one of the rewrites that fit it
 SPELL_SHARE = 0.5  # of rows with a number in a slot, that number said as words

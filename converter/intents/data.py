@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from converter.errors import ConversionError, MissingExtraError
 from converter.intents import extra_sentences
 from converter.intents.slots_data import Span, expand, parse
-from edge_agent.slots import NUMERIC
+from edge_agent.home.slots import NUMERIC
 
 # HA fills these at runtime from the user's home; we supply plausible samples.
 SAMPLE_LISTS = {

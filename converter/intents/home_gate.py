@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from converter.intents.report import handwritten
-from edge_agent.labels import recognised
+from edge_agent.protocol.labels import recognised
 
 TARGETS = {"commands_right": 0.90, "chitchat_false_triggers": 0.03, "size_mb": 15.0}  # issue 20
 
@@ -43,7 +43,7 @@ def handwritten_scores(model, langs: list[str]) -> dict[str, dict]:
 def gate(bundle: Path, trust_key: Path | None) -> dict:
     """Load the bundle as the agent does (hashes, signature with `trust_key`, golden examples), then score
     it; `unmet` lists every target it misses (all of them, not the first)."""
-    from edge_agent.model import load_model
+    from edge_agent.inference.model import load_model
 
     model = load_model(bundle, trust_key=trust_key, run_golden=True)
     manifest = model.manifest

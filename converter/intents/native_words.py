@@ -6,7 +6,7 @@ unseen Spanish names ("ático", "terraza") that the template put right where a n
 from __future__ import annotations
 
 from converter.errors import MissingExtraError
-from edge_agent.slots import fold
+from edge_agent.home.slots import fold
 
 SKIP_COMMONEST = 1000  # articles, prepositions, verbs the templates are made of
 LIST_SIZE = 30000

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edge_agent.labels import OUT_OF_DOMAIN
+from edge_agent.protocol.labels import OUT_OF_DOMAIN
 
 OOD = {
     "en": [

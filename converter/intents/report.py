@@ -36,7 +36,7 @@ def _torch_probs(checkpoint: Path, texts: list[str]) -> np.ndarray:
 
 
 def _bundle_probs(bundle: Path, texts: list[str]) -> np.ndarray:
-    from edge_agent.model import load_model
+    from edge_agent.inference.model import load_model
 
     model = load_model(bundle, run_golden=False)
     assert model.classifier is not None

@@ -33,7 +33,7 @@ def _one_kind(spans: list[list[tuple[str, int, int]]]) -> list[list[tuple[str, i
 
 def with_home(classifier, lists: dict[str, list[str]]):
     """A copy of the classifier told the home's names (the agent's `home_*` config): the lists hassil gets."""
-    from edge_agent.slots import HomeEntities
+    from edge_agent.home.slots import HomeEntities
 
     clone = copy.copy(classifier)
     clone.home = HomeEntities(areas=lists["area"], floors=lists["floor"], names=lists["name"])
@@ -43,8 +43,8 @@ def with_home(classifier, lists: dict[str, list[str]]):
 def build_report(checkpoint: Path, bundle: Path, langs: list[str], every: int = 1) -> list[dict]:
     from converter.source import load_torch_model, resolve
     from converter.verify_slots import TorchRuntime
-    from edge_agent.classify import Classifier
-    from edge_agent.model import load_model
+    from edge_agent.inference.classify import Classifier
+    from edge_agent.inference.model import load_model
 
     bundle_model = load_model(bundle, run_golden=False)
     assert bundle_model.classifier is not None

@@ -25,7 +25,7 @@ from converter.intents.data import (
 from converter.intents.invented_names import invent_names
 from converter.metrics import classification_report
 from converter.verify_slots import span_f1
-from edge_agent.labels import OUT_OF_DOMAIN
+from edge_agent.protocol.labels import OUT_OF_DOMAIN
 
 INVENTED_NAMES = 0.5  # share of name-bearing sentences copied with invented names (slots only)
 
@@ -111,7 +111,7 @@ def _slot_classifier(model, tokenizer, max_len: int):
     from tokenizers import Tokenizer
 
     from converter.verify_slots import TorchRuntime
-    from edge_agent.classify import Classifier
+    from edge_agent.inference.classify import Classifier
 
     tok = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
     tok.no_padding()
@@ -130,7 +130,7 @@ def _slot_report(classifier, rows: list[Example]) -> dict:
 def slot_lexicon(rows: list[Example]) -> dict[str, dict]:
     """{slot: {folded said text: value}} where HA maps words to values ("lights" -> light, "max" -> 100);
     the agent uses it before parsing numbers or passing the raw text through."""
-    from edge_agent.slots import fold
+    from edge_agent.home.slots import fold
 
     lexicon: dict[str, dict] = {}
     for e in rows:

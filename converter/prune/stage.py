@@ -20,7 +20,7 @@ from converter.metrics import classification_report
 from converter.prune import heads_ffn as prune
 from converter.prune import vocab as prune_vocab
 from converter.source import Source, load_torch_model, resolve, write_tokenizer_json
-from edge_agent.classify import encode_batch
+from edge_agent.inference.classify import encode_batch
 
 AUTO_FRACTIONS = (0.5, 0.375, 0.25, 0.125)
 IMPORTANCE_TEXTS = 256

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import devices
-from edge_agent.bundle import BundleError, open_bundle
-from edge_agent.messages import dumps
-from edge_agent.mqtt import Connection, Message
+from edge_agent.inference.bundle import BundleError, open_bundle
+from edge_agent.inference.runtime import RuntimeUnavailable
+from edge_agent.inference.serving import ServingModel
 from edge_agent.ota import wire
 from edge_agent.ota.descriptor import check_descriptor
 from edge_agent.ota.health import HealthGate
@@ -25,8 +25,8 @@ from edge_agent.ota.staging import Transfer, discard_stale
 from edge_agent.ota.store import ModelStore
 from edge_agent.ota.swap import Swapped, model_bytes, swap_in
 from edge_agent.ota.wire import CREDIT_STEP, Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
-from edge_agent.runtime import RuntimeUnavailable
-from edge_agent.serving import ServingModel
+from edge_agent.protocol.messages import dumps
+from edge_agent.transport.mqtt import Connection, Message
 
 if TYPE_CHECKING:
     from edge_agent.service import Agent

@@ -21,7 +21,7 @@ def make_descriptor(begin: Begin, targets: list[str], key_path: Path,
     """(descriptor, signature), both base64, for Begin.descriptor / descriptor_sig.
 
     targets: device ids and `group/G` names the downgrade is for."""
-    from edge_agent import signing
+    from edge_agent.inference import signing
 
     data = json.dumps({"purpose": PURPOSE, "name": begin.name, "version": begin.version, "sha256": begin.sha256,
                        "targets": sorted(targets), "expires_at": round(time.time() + valid_s)},
@@ -35,7 +35,7 @@ def check_descriptor(begin: Begin, device_id: str, group: str | None, trust_key:
         raise DeployError("no downgrade descriptor signed by the trust key")
     if trust_key is None:
         raise DeployError("a downgrade descriptor needs a trust_key on the agent to check it")
-    from edge_agent import signing
+    from edge_agent.inference import signing
 
     try:
         data = base64.b64decode(begin.descriptor, validate=True)

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from edge_agent.jobs import Delivery
-from edge_agent.messages import ErrorCode, ErrorResponse
-from edge_agent.serving import ServingModel
+from edge_agent.inference.jobs import Delivery
+from edge_agent.inference.serving import ServingModel
+from edge_agent.protocol.messages import ErrorCode, ErrorResponse
 
 Verdict = Callable[[ServingModel, str | None], None]  # (model, None when healthy else why it failed)
 

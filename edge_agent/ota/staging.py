@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from edge_agent.bundle import sha256_file
+from edge_agent.inference.bundle import sha256_file
 from edge_agent.ota.wire import Begin, DeployError, ranges, sha256_hex
 
 BEGIN_FILE = "begin.json"

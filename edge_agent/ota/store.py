@@ -17,7 +17,7 @@ import shutil
 import tarfile
 from pathlib import Path
 
-from edge_agent.bundle import MANIFEST, open_bundle
+from edge_agent.inference.bundle import MANIFEST, open_bundle
 from edge_agent.ota.wire import DeployError, version_key
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_agent.bundle import Bundle
-from edge_agent.model import LoadedModel
-from edge_agent.serving import ModelRegistry, ServingModel
+from edge_agent.inference.bundle import Bundle
+from edge_agent.inference.model import LoadedModel
+from edge_agent.inference.serving import ModelRegistry, ServingModel
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import edge_agent
 from devices import DeviceProfile
-from edge_agent.bundle import Bundle, BundleError, open_bundle
+from edge_agent.inference.bundle import Bundle, BundleError, open_bundle
 from edgelm.flash import FlashError, units, wheelhouse
 from edgelm.flash.agent_config import agent_toml
 from edgelm.flash.target import check_against, read_rootfs

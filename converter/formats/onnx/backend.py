@@ -14,8 +14,8 @@ from converter.fallback import Judge, Outcome, Quantizer, search
 from converter.formats.onnx import export as onnx_export
 from converter.formats.onnx import quantize
 from converter.formats.registry import register_format
-from edge_agent.classify import encode_batch
-from edge_agent.runtime import Runtime, load_runtime
+from edge_agent.inference.classify import encode_batch
+from edge_agent.inference.runtime import Runtime, load_runtime
 
 
 @register_format("onnx")

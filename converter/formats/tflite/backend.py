@@ -14,8 +14,8 @@ from converter.fallback import Judge, Outcome, Quantizer, search
 from converter.formats.registry import register_format
 from converter.formats.tflite import export as tflite
 from converter.formats.tflite import lm as tflite_lm
-from edge_agent.classify import encode_batch
-from edge_agent.runtime import Runtime
+from edge_agent.inference.classify import encode_batch
+from edge_agent.inference.runtime import Runtime
 
 
 def input_names(ctx: ConversionContext) -> list[str]:
@@ -89,7 +89,7 @@ class TfliteFormat:
         return outcome
 
     def manifest_io(self, runtime: Runtime) -> dict:
-        from edge_agent.runtime.litert import LiteRtRuntime
+        from edge_agent.inference.runtime.litert import LiteRtRuntime
 
         assert isinstance(runtime, LiteRtRuntime)
         return {"inputs": runtime.input_names, "outputs": runtime.output_names,

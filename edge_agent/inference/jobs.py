@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from edge_agent.hermes import NluQuery
-from edge_agent.messages import Chunk, ErrorResponse, Request, Response
-from edge_agent.mqtt import Connection
+from edge_agent.protocol.hermes import NluQuery
+from edge_agent.protocol.messages import Chunk, ErrorResponse, Request, Response
+from edge_agent.transport.mqtt import Connection
 
 
 @dataclass

@@ -10,14 +10,15 @@ import time
 import uuid
 from collections.abc import Callable
 
-from edge_agent import hermes, wire
-from edge_agent.answer_store import AnswerStore
 from edge_agent.config import AgentConfig
-from edge_agent.dedup import Remembered, RequestCache, Seen
-from edge_agent.group_answers import GroupAnswers
-from edge_agent.jobs import Answer, Delivery, Job, LocalTarget, ReplyTarget
-from edge_agent.labels import OUT_OF_DOMAIN
-from edge_agent.messages import (
+from edge_agent.inference.jobs import Answer, Delivery, Job, LocalTarget, ReplyTarget
+from edge_agent.inference.serving import ModelRegistry
+from edge_agent.once.answer_store import AnswerStore
+from edge_agent.once.group_answers import GroupAnswers
+from edge_agent.once.request_cache import Remembered, RequestCache, Seen
+from edge_agent.protocol import hermes, strict
+from edge_agent.protocol.labels import OUT_OF_DOMAIN
+from edge_agent.protocol.messages import (
     NO_ID_WARNING,
     Chunk,
     ErrorCode,
@@ -28,10 +29,9 @@ from edge_agent.messages import (
     decode_request,
     dumps,
 )
-from edge_agent.mqtt import Connection, Message, PublishProps
-from edge_agent.reply_policy import ReplyPolicy
-from edge_agent.serving import ModelRegistry
+from edge_agent.protocol.reply_policy import ReplyPolicy
 from edge_agent.telemetry import Stats
+from edge_agent.transport.mqtt import Connection, Message, PublishProps
 
 log = logging.getLogger(__name__)
 JSON = "application/json"  # MQTT 5 Content Type of every answer
@@ -310,7 +310,7 @@ def _dedup_key(request: Request, msg: Message, sender: str | None) -> str | None
 def _reply_to_hint(msg: Message) -> str | None:
     """The payload's reply_to, where one can be read, so that errors for bad requests still reach the asker."""
     try:
-        data = wire.loads(msg.payload)
-    except wire.PayloadError:
+        data = strict.loads(msg.payload)
+    except strict.PayloadError:
         return None
     return data.get("reply_to") if isinstance(data, dict) and isinstance(data.get("reply_to"), str) else None

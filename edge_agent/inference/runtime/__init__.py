@@ -26,11 +26,11 @@ def load_runtime(
     kind: str, model_path: Path, threads: int = 0, providers: list[str] | None = None, spinning: bool = True
 ) -> Runtime:
     if kind == "onnxruntime":
-        from edge_agent.runtime.onnx import OrtRuntime
+        from edge_agent.inference.runtime.onnx import OrtRuntime
 
         return OrtRuntime(model_path, threads=threads, providers=providers, spinning=spinning)
     if kind == "litert":
-        from edge_agent.runtime.litert import LiteRtRuntime
+        from edge_agent.inference.runtime.litert import LiteRtRuntime
 
         return LiteRtRuntime(model_path, threads=threads)
     raise RuntimeUnavailable(f"unknown runtime {kind!r}; known: onnxruntime, litert")

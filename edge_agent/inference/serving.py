@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from edge_agent.bundle import Manifest
-from edge_agent.classify import Classifier
-from edge_agent.generate import Generator
-from edge_agent.model import LoadedModel
-from edge_agent.slots import HomeEntities
+from edge_agent.home.slots import HomeEntities
+from edge_agent.inference.bundle import Manifest
+from edge_agent.inference.classify import Classifier
+from edge_agent.inference.generate import Generator
+from edge_agent.inference.model import LoadedModel
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ import json
 import logging
 from collections.abc import Callable
 
-from edge_agent.dedup import Remembered, RequestCache
-from edge_agent.mqtt import Connection, Message
+from edge_agent.once.request_cache import Remembered, RequestCache
+from edge_agent.transport.mqtt import Connection, Message
 
 log = logging.getLogger(__name__)
 SHARE_ACK_TIMEOUT_S = 2.0

@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from edge_agent.mqtt import Connection, Message
+from edge_agent.transport.mqtt import Connection, Message
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from edge_agent.home_spans import find_home_names, merge_home_names
-from edge_agent.runtime import Runtime
-from edge_agent.slots import HomeEntities, build_slots, decode, word_tags
+from edge_agent.home.slots import HomeEntities, build_slots, decode, word_tags
+from edge_agent.home.spans import find_home_names, merge_home_names
+from edge_agent.inference.runtime import Runtime
 
 
 @dataclass

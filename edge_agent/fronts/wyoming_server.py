@@ -20,9 +20,9 @@ from collections.abc import Callable
 from typing import Any
 
 from edge_agent.config import WyomingUri
-from edge_agent.ha_schema import to_ha_entities
-from edge_agent.jobs import Answer
-from edge_agent.messages import ErrorResponse
+from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.inference.jobs import Answer
+from edge_agent.protocol.messages import ErrorResponse
 
 try:  # imported only when wyoming_uri is set: the agent runs without the package otherwise
     from wyoming.asr import Transcript
@@ -155,7 +155,7 @@ class WyomingServer:
             await announcer.async_close()
 
     async def _announce(self):
-        from edge_agent.wyoming_zeroconf import announce
+        from edge_agent.fronts.wyoming_zeroconf import announce
 
         return await announce(self.zeroconf_name or "edgelm", self.uri.host, self.port)
 

@@ -11,10 +11,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from edge_agent.jobs import Answer, Delivery, Job, Replies, ReplyTarget
-from edge_agent.labels import recognised
-from edge_agent.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
-from edge_agent.serving import ModelRegistry, ServingModel
+from edge_agent.inference.jobs import Answer, Delivery, Job, Replies, ReplyTarget
+from edge_agent.inference.serving import ModelRegistry, ServingModel
+from edge_agent.protocol.labels import recognised
+from edge_agent.protocol.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_NEW_TOKENS = 32

@@ -7,7 +7,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_agent import wire
+from edge_agent.protocol import strict
 
 QUERY_TOPIC = "hermes/nlu/query"
 NOT_RECOGNIZED_TOPIC = "hermes/nlu/intentNotRecognized"
@@ -30,8 +30,8 @@ class NluQuery:
     @classmethod
     def from_payload(cls, payload: bytes) -> NluQuery:
         try:
-            data = wire.loads(payload)
-        except wire.PayloadError as exc:
+            data = strict.loads(payload)
+        except strict.PayloadError as exc:
             raise HermesError(f"hermes query refused: {exc}") from exc
         if not isinstance(data, dict) or not isinstance(data.get("input"), str) or not data["input"].strip():
             raise HermesError("hermes query needs a non-empty 'input'")
@@ -70,8 +70,8 @@ class NluResult:
 def nlu_error(payload: bytes, error: str) -> dict[str, Any]:
     """Rhasspy's NluError for a query that cannot be read; its session and site when they can be."""
     data: Any = None
-    with contextlib.suppress(wire.PayloadError):
-        data = wire.loads(payload)
+    with contextlib.suppress(strict.PayloadError):
+        data = strict.loads(payload)
     fields = data if isinstance(data, dict) else {}
     session = fields.get("sessionId") if isinstance(fields.get("sessionId"), str) else None
     site = fields.get("siteId") if isinstance(fields.get("siteId"), str) else "default"

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from edge_agent.config import ConfigError
-from edge_agent.dedup import Remembered
+from edge_agent.once.request_cache import Remembered
 
 log = logging.getLogger(__name__)
 

@@ -129,7 +129,7 @@ def write_manifest(bundle_dir: Path, manifest: Manifest, sign_key: Path | None =
 
 def sign_bundle(bundle_dir: Path, key_path: Path) -> Path:
     # cryptography costs ~7 MB of RSS: it is loaded only where a signature is made or checked
-    from edge_agent import signing
+    from edge_agent.inference import signing
 
     data = (Path(bundle_dir) / MANIFEST).read_bytes()
     sig = Path(bundle_dir) / SIGNATURE
@@ -203,7 +203,7 @@ def open_bundle(path: str | Path, trust_key: Path | None = None, check_files: bo
         if not signature.is_file():
             problems.append(f"{SIGNATURE}: missing, but the agent requires signed bundles")
         else:
-            from edge_agent import signing
+            from edge_agent.inference import signing
 
             try:
                 signing.verify_bytes(raw, signature.read_bytes(), trust_key)

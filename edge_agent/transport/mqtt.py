@@ -13,7 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from edge_agent.config import BrokerUrl
-from edge_agent.mqtt_data import Callback, Message, PublishProps, Session, TlsFiles, Will, matching_filter
+from edge_agent.transport.session import (
+    Callback,
+    Message,
+    PublishProps,
+    Session,
+    TlsFiles,
+    Will,
+    matching_filter,
+)
 
 __all__ = ["Connection", "Message", "MqttError", "PublishProps", "Session", "TlsFiles", "Will"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge_agent import wire
+from edge_agent.protocol import strict
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class ReplyPolicy:
             return f"this agent answers only requests sent to {self.prefix}/<device>/request/<sender>"
         if named is None:
             return None
-        problem = wire.topic_problem(named)
+        problem = strict.topic_problem(named)
         if problem:
             return problem
         prefixes = self.prefixes_for(sender)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from edge_agent.runtime import Runtime
+from edge_agent.inference.runtime import Runtime
 
 _PAST = re.compile(r"past_key_values\.(\d+)\.(key|value)")
 

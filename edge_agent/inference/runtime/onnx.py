@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_agent.runtime import RuntimeUnavailable
+from edge_agent.inference.runtime import RuntimeUnavailable
 
 log = logging.getLogger(__name__)
 

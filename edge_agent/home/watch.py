@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 from edge_agent.config import AgentConfig, ConfigError
-from edge_agent.serving import ModelRegistry
+from edge_agent.inference.serving import ModelRegistry
 
 log = logging.getLogger(__name__)
 

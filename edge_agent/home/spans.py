@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from edge_agent.slots import SNAPPED, HomeEntities
+from edge_agent.home.slots import SNAPPED, HomeEntities
 
 Span = tuple[str, int, int, float]
 Found = tuple[frozenset[str], int, int]  # the slot kinds a name is listed under, its start and end

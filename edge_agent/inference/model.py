@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_agent.bundle import Bundle, BundleError, open_bundle
-from edge_agent.classify import Classifier
-from edge_agent.generate import Generator
-from edge_agent.runtime import Runtime, RuntimeUnavailable, load_runtime
-from edge_agent.slots import tagged_spans
+from edge_agent.home.slots import tagged_spans
+from edge_agent.inference.bundle import Bundle, BundleError, open_bundle
+from edge_agent.inference.classify import Classifier
+from edge_agent.inference.generate import Generator
+from edge_agent.inference.runtime import Runtime, RuntimeUnavailable, load_runtime
 
 GOLDEN_PROB_TOLERANCE = 0.05  # int8 kernels differ slightly between CPUs; labels must not
 

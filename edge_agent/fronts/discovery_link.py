@@ -7,9 +7,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from edge_agent import discovery
-from edge_agent.messages import dumps
-from edge_agent.mqtt import Connection, Message
+from edge_agent.fronts import discovery
+from edge_agent.protocol.messages import dumps
+from edge_agent.transport.mqtt import Connection, Message
 
 log = logging.getLogger(__name__)
 

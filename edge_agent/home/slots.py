@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from edge_agent.numbers import parse_number_words
+from edge_agent.home.numbers import parse_number_words
 
 NUMERIC = {"brightness", "temperature", "position", "volume_level", "volume_step", "percentage",
            "hours", "minutes", "seconds", "start_hours", "start_minutes", "start_seconds"}

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from edge_agent.runtime import RuntimeUnavailable
+from edge_agent.inference.runtime import RuntimeUnavailable
 
 NEWER_OPS_HINT = ("this bundle uses ops the installed tflite_runtime lacks (it stopped at 2.14); "
                   "install the current LiteRT: pip install 'edgelm[litert]'")
@@ -222,7 +222,7 @@ class LiteRtRuntime:
 
     def run_signature(self, key: str, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """One call of one signature, inputs cast to the signature's own dtypes (the generator's path).
-        A generative bundle has no seq<N> buckets: `prefill<T>` and `decode` (see edge_agent.generate)."""
+        A generative bundle has no seq<N> buckets: `prefill<T>` and `decode` (see edge_agent.inference.generate)."""
         if key not in self._signature_dtypes:  # decode runs once per token: look its inputs up once
             self._signature_dtypes[key] = self.engine.inputs(key)
         dtypes = self._signature_dtypes[key]

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any
 
-from edge_agent import wire
+from edge_agent.protocol import strict
 
 PROTOCOL_VERSION = 1
 
@@ -177,8 +177,8 @@ def decode_request(payload: bytes, max_payload: int, max_text_chars: int, plain_
     if plain_text and payload.lstrip()[:1] not in (b"{", b"[", b'"'):
         return Request.from_dict({"text": _plain_text(payload)}, max_text_chars=max_text_chars)
     try:
-        data = wire.loads(payload)
-    except wire.PayloadError as exc:
+        data = strict.loads(payload)
+    except strict.PayloadError as exc:
         raise RequestError(ErrorCode.BAD_REQUEST, str(exc)) from exc
     if plain_text and isinstance(data, str):
         data = {"text": data}
