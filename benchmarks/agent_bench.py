@@ -46,8 +46,8 @@ def bundle_path(cache: Path) -> Path:
 
 def echo_main(url: str) -> None:
     """Echo responder process: answer every request on its Response Topic, nothing else."""
-    from edge_agent.config import BrokerUrl
     from edge_agent.transport.mqtt import Connection, PublishProps
+    from edge_agent.transport.session import BrokerUrl
 
     conn = Connection(BrokerUrl.from_url(url), "echo-responder", 5)
 

@@ -14,9 +14,9 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
-from edge_agent.config import BrokerUrl
 from edge_agent.once.request_cache import RecentIds
 from edge_agent.transport.mqtt import Connection, Message, PublishProps, TlsFiles
+from edge_agent.transport.session import BrokerUrl
 
 DEFAULT_TIMEOUT_S = 5.0
 ANSWERED_MEMORY = 2048  # ids whose late duplicates are recognised (a retry that reached two agents)

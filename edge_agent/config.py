@@ -6,61 +6,20 @@ import os
 import socket
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from edge_agent.home.names_file import HomeFileError, read_home_file
-from edge_agent.home.slots import HomeEntities
+from edge_agent.fronts.wyoming_uri import WyomingUri
+from edge_agent.transport.session import BrokerUrl, BrokerUrlError
 
 RESERVED_IDS = ("group", "reply")
-SCHEMES = {"mqtt": False, "mqtts": True, "tcp": False, "ssl": True}
 
 
 class ConfigError(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class BrokerUrl:
-    host: str
-    port: int
-    tls: bool
-    username: str | None = None
-    password: str | None = None
-
-    @classmethod
-    def from_url(cls, url: str) -> BrokerUrl:
-        """mqtt://[user:pass@]host[:1883] or mqtts://host[:8883]; nothing else."""
-        parsed = urlparse(url if "://" in url else f"mqtt://{url}")
-        if parsed.scheme not in SCHEMES:
-            raise ConfigError(f"broker URL scheme {parsed.scheme!r} not supported; use one of: mqtt://, mqtts://")
-        tls = SCHEMES[parsed.scheme]
-        if not parsed.hostname:
-            raise ConfigError(f"broker URL {url!r} has no host")
-        try:
-            port = parsed.port or (8883 if tls else 1883)
-        except ValueError as exc:
-            raise ConfigError(f"broker URL {url!r} has an invalid port") from exc
-        return cls(parsed.hostname, port, tls, unquote(parsed.username) if parsed.username else None,
-                   unquote(parsed.password) if parsed.password else None)
-
-
-@dataclass(frozen=True)
-class WyomingUri:
-    host: str
-    port: int
-
-    @classmethod
-    def parse(cls, uri: str) -> WyomingUri:
-        scheme, sep, rest = uri.partition("://")
-        host, colon, port = rest.rpartition(":")
-        if scheme != "tcp" or not sep or not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"wyoming_uri must look like tcp://HOST:PORT, not {uri!r}")
-        return cls(host.strip("[]") or "0.0.0.0", int(port))
 
 
 @dataclass
@@ -140,7 +99,10 @@ class AgentConfig:
                      "health_requests"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1")
-        BrokerUrl.from_url(self.broker)
+        try:
+            BrokerUrl.from_url(self.broker)
+        except BrokerUrlError as exc:
+            raise ConfigError(str(exc)) from exc
         prefixes = self.reply_prefixes
         if not isinstance(prefixes, list) or not all(isinstance(p, str) and "+" not in p and "#" not in p
                                                      for p in prefixes):
@@ -149,25 +111,12 @@ class AgentConfig:
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise ConfigError(f"{name} must be a list of non-empty strings")
-        self.home_entities()  # a bad home_file fails at start, not on the first request
         if self.wyoming_uri:
             try:
                 WyomingUri.parse(self.wyoming_uri)
             except ValueError as exc:
                 raise ConfigError(str(exc)) from exc
         return self
-
-    def home_entities(self) -> HomeEntities:
-        lists = {"areas": list(self.home_areas), "floors": list(self.home_floors), "names": list(self.home_names)}
-        aliases: dict[str, dict[str, str]] = {}
-        if self.home_file:
-            try:
-                from_file, aliases = read_home_file(Path(self.home_file))
-            except HomeFileError as exc:
-                raise ConfigError(str(exc)) from exc
-            for key, values in from_file.items():
-                lists[key] += [v for v in values if v not in lists[key]]
-        return HomeEntities(**lists, aliases=aliases, find_in_text=self.home_find_names)
 
     def allowed_reply_prefixes(self) -> tuple[str, ...]:
         return tuple(self.reply_prefixes) or (f"{self.prefix}/reply/",)

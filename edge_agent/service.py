@@ -1,7 +1,10 @@
 """The agent: loads a bundle, answers requests over MQTT, publishes status and telemetry.
 
-Start-up order matters: every connection is ready (each subscription acknowledged) before `online` is
-published, so a client that waits for `online`, or publishes as soon as `start()` returns, loses nothing."""
+`Agent(config)` builds every part, each with what it needs (edge_agent.wiring): nothing is attached
+later. `start()` connects and starts the threads. Start-up order matters: every connection is ready (each
+subscription acknowledged) before `online` is published, so a client that waits for `online`, or
+publishes as soon as `start()` returns, loses nothing. `stop()` drains in one order: the fronts stop
+taking requests, the worker finishes its batch and fails what is still queued, then the stores close."""
 
 from __future__ import annotations
 
@@ -14,136 +17,182 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import devices
-from edge_agent import __version__
-from edge_agent.config import AgentConfig, WyomingUri
+from edge_agent import __version__, wiring
+from edge_agent.config import AgentConfig
 from edge_agent.fronts.discovery_link import DiscoveryLink
-from edge_agent.fronts.router import Router
+from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.watch import HomeFileWatcher
 from edge_agent.inference.model import LoadedModel, load_model
 from edge_agent.inference.serving import ModelRegistry, ServingModel
-from edge_agent.inference.worker import Worker
-from edge_agent.once.answer_store import AnswerStore
+from edge_agent.inference.worker import Worker, WorkerHooks
 from edge_agent.once.group_answers import GroupAnswers
+from edge_agent.once.request_cache import RequestCache
 from edge_agent.ota.deployer import Deployer
+from edge_agent.ota.port import DeployPort
+from edge_agent.ota.store import ModelStore
 from edge_agent.ota.wire import State
 from edge_agent.protocol import hermes
 from edge_agent.protocol.messages import dumps
 from edge_agent.protocol.reply_policy import sender_of
 from edge_agent.telemetry import Stats, read_temperature_c
-from edge_agent.transport.mqtt import Connection, Session, TlsFiles, Will
+from edge_agent.transport.mqtt import Connection, Hooks, Will
 from edge_agent.transport.watchdog import DeliveryWatchdog
+from edge_agent.wiring import Topics
 
 if TYPE_CHECKING:
     from edge_agent.fronts.wyoming_server import WyomingServer
 
+__all__ = ["Agent", "Topics"]
 log = logging.getLogger(__name__)
 SHUTDOWN_DRAIN_S = 10.0
-PACKET_HEADROOM_BYTES = 4096  # topic and properties around a payload of max_payload_bytes
-
-
-class Topics:
-    def __init__(self, prefix: str, device_id: str, group: str | None):
-        self.request = f"{prefix}/{device_id}/request"
-        self.response = f"{prefix}/{device_id}/response"
-        self.status = f"{prefix}/{device_id}/status"
-        self.telemetry = f"{prefix}/{device_id}/telemetry"
-        self.watchdog = f"{prefix}/{device_id}/watchdog"  # the agent's own delivery probes
-        self.group_share = f"$share/{group}/{prefix}/group/{group}/request" if group else None
-        # every member of a group gets its deploys (a plain subscription, not a shared one)
-        self.deploy = [f"{prefix}/{device_id}/deploy"] + ([f"{prefix}/group/{group}/deploy"] if group else [])
 
 
 class Agent:
     def __init__(self, config: AgentConfig, model: LoadedModel | None = None):
-        self.config = config
-        self.topics = Topics(config.prefix, config.device_id, config.group)
-        self.profile = devices.get_profile(config.device) if config.device else devices.detect()
-        self.models = ModelRegistry()
-        if model is not None:
-            self.models.swap(self.serving(model))
+        cfg = self.config = config
+        self.topics = Topics(cfg.prefix, cfg.device_id, cfg.group)
+        self.profile = devices.get_profile(cfg.device) if cfg.device else devices.detect()
+        self.home = wiring.home_names(cfg)  # a bad home_file fails here, not on the first request
         self.stats = Stats()
-        self.router = Router(config, self.models, self.stats, self.topics.response)
         self.stopped = threading.Event()
         self.announced = threading.Event()  # `online` was published once start-up completed
         self.failed = threading.Event()  # the worker died: the process must exit non-zero and be restarted
-        self.main: Connection | None = None
-        self.group: Connection | None = None
-        self.worker: Worker | None = None
-        self._leave_group: Callable[[], None] = lambda: None
-        self.watchdogs: list[DeliveryWatchdog] = []
-        self.discovery: DiscoveryLink | None = None
-        self._telemetry_thread: threading.Thread | None = None
-        self.deployer: Deployer | None = None
-        self.wyoming: WyomingServer | None = None
-        self.home_watch: HomeFileWatcher | None = None
         self.start_note: str | None = None  # why start-up fell back from the deployed version
+        self.model_store = ModelStore(Path(cfg.state_dir)) if cfg.state_dir else None
+        self.ota = wiring.deploy_settings(cfg, self.profile)
+        self.models = ModelRegistry()
+        self.models.swap(self.serving(model) if model is not None else self._load())
+        self.main = self._device_connection()
+        self.group = wiring.connection(cfg, f"edgelm-{cfg.device_id}-group", True, None, self._hooks()) \
+            if cfg.group else None
+        cache = RequestCache(cfg.dedup_size)
+        self.answers = wiring.answer_store(cfg)
+        kept = self.answers.load()
+        cache.restore(kept)
+        if self.answers.path is not None:
+            log.info("%d answers kept from before in %s", len(kept), self.answers.path)
+        self.group_answers = GroupAnswers(self.group, self.topics.group_answers or "", cfg.device_id, cache,
+                                          lambda: self.stats.error("request")) if self.group else None
+        self.router = wiring.router(cfg, self.models, self.stats, self.topics, cache, self.answers,
+                                    self.group_answers)
+        self.deployer = self._deployer()
+        self.worker = Worker(self.models, self.router.jobs, cfg.device_id, self.router,
+                             max_wait_s=cfg.max_wait_ms / 1000.0,
+                             hooks=WorkerHooks(self.stats.batch, self.deployer.observe if self.deployer else
+                                               WorkerHooks.on_result, self._worker_died))
+        self.watchdogs = [DeliveryWatchdog(conn, f"{self.topics.watchdog}/{name}", cfg.delivery_check_s,
+                                           lambda: self.stats.error("stalled"))
+                          for conn, name in ((self.main, "main"), (self.group, "group"))
+                          if conn is not None and cfg.delivery_check_s > 0]
+        self.discovery = DiscoveryLink(self.main, cfg.discovery_prefix, cfg.device_id, self.topics,
+                                       self.model_info, read_temperature_c() is not None,
+                                       on_birth=self._publish_telemetry) if cfg.discovery else None
+        self.wyoming = self._wyoming()
+        self.home_watch = HomeFileWatcher(Path(cfg.home_file), lambda: wiring.home_names(cfg), self.models.rehome,
+                                          cfg.home_reload_s) if cfg.home_file else None
+        self._leave_group = self._subscribe()
 
     @property
     def model(self) -> ServingModel:
         return self.models.current()
 
     def serving(self, loaded: LoadedModel) -> ServingModel:
-        return ServingModel.build(loaded, self.config.max_batch, self.config.home_entities())
+        return ServingModel.build(loaded, self.config.max_batch, self.home)
 
     def load_bundle(self, path: str | Path) -> LoadedModel:
         cfg = self.config
         return load_model(path, threads=cfg.threads or self.profile.threads, providers=self.profile.ort_providers,
                           trust_key=Path(cfg.trust_key) if cfg.trust_key else None, spinning=cfg.ort_spinning)
 
-    def load(self) -> ServingModel:
+    def _load(self) -> ServingModel:
         """The deployed `current` version where there is one (state_dir/models), else the configured bundle."""
-        if self.deployer is None:
-            return self.serving(self.load_bundle(self.config.bundle))
-        path, self.start_note = self.deployer.store.start_bundle(Path(self.config.bundle))
+        flashed = Path(self.config.bundle)
+        if self.model_store is None:
+            return self.serving(self.load_bundle(flashed))
+        path, self.start_note = self.model_store.start_bundle(flashed)
         try:
             return self.serving(self.load_bundle(path))
         except Exception as exc:
-            if path == Path(self.config.bundle):
+            if path == flashed:
                 raise
             self.start_note = f"{path} does not load: {exc}"
-            log.error("%s; loading %s", self.start_note, self.config.bundle)
-            self.deployer.store.reject(path, self.start_note)
-            self.deployer.store.switch_back(Path(self.config.bundle))
-            return self.serving(self.load_bundle(self.config.bundle))
+            log.error("%s; loading %s", self.start_note, flashed)
+            self.model_store.reject(path, self.start_note)
+            self.model_store.switch_back(flashed)
+            return self.serving(self.load_bundle(flashed))
 
-    # -- lifecycle ------------------------------------------------------------------------
-    def start(self, connect_timeout: float | None = None) -> None:
-        """Load, connect and announce `online`. connect_timeout None: wait for the broker as long as it takes."""
+    # -- construction -------------------------------------------------------------------------
+    def _hooks(self, on_ready: Callable[[], None] = Hooks.on_ready) -> Hooks:
+        return Hooks(on_ready=on_ready, on_callback_error=lambda exc: self.stats.error("callback"))
+
+    def _device_connection(self) -> Connection:
+        # The device topic keeps a persistent session: requests sent while we are away are served on return.
+        # Reconnections announce themselves once ready; the first one waits for every connection.
+        will = Will(self.topics.status, dumps(self.status_payload("offline")))
+        return wiring.connection(self.config, f"edgelm-{self.config.device_id}", False, will,
+                                 self._hooks(lambda: self._publish_status("online") if self.announced.is_set() else None))
+
+    def _deployer(self) -> Deployer | None:
+        if self.model_store is None:
+            return None
+        port = DeployPort(self.models, self.load_bundle, self.serving, self._publish_retained,
+                          self.model_changed, self.model_info, self.stats.error)
+        return Deployer(port, self.ota, self.model_store)
+
+    def _publish_retained(self, topic: str, payload: bytes, retain: bool) -> None:
+        self.main.publish(topic, payload, retain=retain)
+
+    def _wyoming(self) -> WyomingServer | None:
+        """Home Assistant's Assist asks here (wyoming_uri); same worker queue, same model."""
         cfg = self.config
-        if cfg.state_dir:
-            self.deployer = Deployer(self)
-        if not self.models.loaded():
-            self.models.swap(self.load())
-        self._open_answer_store()
-        self.worker = Worker(self.models, self.router.jobs, cfg.device_id, self.router,
-                             max_wait_s=cfg.max_wait_ms / 1000.0, on_batch=self.stats.batch, on_exit=self._worker_died)
-        if self.deployer is not None:
-            self.worker.on_result = self.deployer.observe  # the health gate watches a new version's answers
-        self.worker.start()
-        self.router.accepting.set()
-        self._start_wyoming()
-        if cfg.home_file:
-            self.home_watch = HomeFileWatcher(cfg, self.models, cfg.home_reload_s)
-            self.home_watch.start()
-        self.main = self._device_connection()
-        self.group = self._group_connection() if cfg.group else None
-        for conn, name in ((self.main, "main"), (self.group, "group")):
-            if conn is not None:
-                conn.on_callback_error = lambda exc: self.stats.error("callback")
-                if cfg.delivery_check_s > 0:
-                    self.watchdogs.append(DeliveryWatchdog(conn, f"{self.topics.watchdog}/{name}",
-                                                           cfg.delivery_check_s, lambda: self.stats.error("stalled")))
+        if not cfg.wyoming_uri:
+            return None
+        from edge_agent.fronts.wyoming_server import WyomingServer, service_info
+
+        return WyomingServer(WyomingUri.parse(cfg.wyoming_uri), self.router.submit_local,
+                             lambda: service_info(self.model.manifest, cfg.device_id, __version__),
+                             zeroconf_name=f"edgelm-{cfg.device_id}" if cfg.wyoming_zeroconf else None)
+
+    def _subscribe(self) -> Callable[[], None]:
+        """Every subscription, made before connecting; returns what leaves the group's request topic."""
+        cfg, deployer = self.config, self.deployer
+        self._subscribe_requests(self.main, self.topics.request)
+        if deployer is not None:
+            for topic in self.topics.deploy:
+                self.main.subscribe(topic, lambda m: deployer.on_message(self.main, m), qos=1)
+        leave_group = lambda: None  # noqa: E731
+        if self.group is not None and self.group_answers is not None:
+            self.group_answers.subscribe()
+            leave_group = self._subscribe_requests(self.group, self.topics.group_share or "")
         if cfg.hermes and self.model.classifier is not None:
             # In a group, one member answers each query; alone, the agent takes them all.
             conn = self.group or self.main
             topic = f"$share/{cfg.group}/{hermes.QUERY_TOPIC}" if self.group else hermes.QUERY_TOPIC
             conn.subscribe(topic, lambda m: self.router.on_hermes(conn, m), qos=1)
-        if cfg.discovery:
-            self.discovery = DiscoveryLink(self.main, cfg.discovery_prefix, cfg.device_id, self.topics,
-                                           self.model_info, read_temperature_c() is not None)
-            self.discovery.on_birth = self._publish_telemetry
-        # Reconnections announce themselves once ready; the first one waits for every connection.
-        self.main.on_ready = lambda: self._publish_status("online") if self.announced.is_set() else None
+        return leave_group
+
+    def _subscribe_requests(self, conn: Connection, topic: str) -> Callable[[], None]:
+        """The plain request topic and `<topic>/<sender>` (answered under <prefix>/reply/<sender>/)."""
+        base = topic.split("/", 2)[2] if topic.startswith("$share/") else topic
+        plain = conn.subscribe(topic, lambda m: self.router.on_request(conn, m), qos=1)
+        by_sender = conn.subscribe(f"{topic}/+", lambda m: self.router.on_request(conn, m, sender_of(m.topic, base)),
+                                   qos=1)
+
+        def unsubscribe() -> None:
+            plain()
+            by_sender()
+        return unsubscribe
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def start(self, connect_timeout: float | None = None) -> None:
+        """Connect and announce `online`. connect_timeout None: wait for the broker as long as it takes."""
+        cfg = self.config
+        self.worker.start()
+        self.router.accepting.set()
+        if self.wyoming is not None:
+            self.wyoming.start()
+        if self.home_watch is not None:
+            self.home_watch.start()
         self.main.connect(timeout=connect_timeout)
         if self.group is not None:
             self.group.connect(timeout=connect_timeout)
@@ -156,30 +205,19 @@ class Agent:
         for watchdog in self.watchdogs:
             watchdog.start()
         if cfg.telemetry_interval_s > 0:
-            self._telemetry_thread = threading.Thread(target=self._telemetry_loop, name="edgelm-telemetry",
-                                                      daemon=True)
-            self._telemetry_thread.start()
+            threading.Thread(target=self._telemetry_loop, name="edgelm-telemetry", daemon=True).start()
+        self._log_online()
+
+    def _log_online(self) -> None:
         info = self.model.info
         got = list(self.model.loaded.runtime.providers)
-        log.info("agent %s online: %s %s on %s, execution providers %s", cfg.device_id, info["name"], info["version"],
-                 info["runtime"], ", ".join(got) or "-")
+        log.info("agent %s online: %s %s on %s, execution providers %s", self.config.device_id, info["name"],
+                 info["version"], info["runtime"], ", ".join(got) or "-")
         wanted = self.profile.ort_providers if info["runtime"] == "onnxruntime" else []
         missing = [p for p in wanted if p not in got]
         if missing:  # e.g. a Jetson without NVIDIA's onnxruntime-gpu: it runs, but on the CPU
             log.warning("profile %s asks for %s, which this onnxruntime does not offer; running on %s",
                         self.profile.name, ", ".join(missing), ", ".join(got))
-
-    def _start_wyoming(self) -> None:
-        """Home Assistant's Assist asks here (wyoming_uri); same worker queue, same model."""
-        cfg = self.config
-        if not cfg.wyoming_uri:
-            return
-        from edge_agent.fronts.wyoming_server import WyomingServer, service_info
-
-        self.wyoming = WyomingServer(WyomingUri.parse(cfg.wyoming_uri), self.router.submit_local,
-                                     lambda: service_info(self.model.manifest, cfg.device_id, __version__),
-                                     zeroconf_name=f"edgelm-{cfg.device_id}" if cfg.wyoming_zeroconf else None)
-        self.wyoming.start()
 
     def _start_deployer(self) -> None:
         deployer = self.deployer
@@ -201,63 +239,9 @@ class Agent:
         self._publish_status("online")
         self._publish_telemetry()
 
-    def _open_answer_store(self) -> None:
-        """Answers from before a restart, so a redelivered request is answered, not run again."""
-        cfg = self.config
-        if not cfg.state_dir or self.router.store is not None:
-            return
-        store = AnswerStore(Path(cfg.state_dir) / f"answers-{cfg.device_id}.log", cfg.dedup_size)
-        kept = store.load()
-        self.router.cache.restore(kept)
-        self.router.store = store
-        log.info("%d answers kept from before in %s", len(kept), store.path)
-
-    def _connection(self, client_id: str, clean: bool, will: Will | None = None) -> Connection:
-        cfg = self.config
-        url = cfg.broker_url()
-        if cfg.username:
-            url = type(url)(url.host, url.port, url.tls, cfg.username, cfg.password)
-        session = Session(clean, 0 if clean else cfg.session_expiry_s, cfg.keepalive_s,
-                          cfg.max_payload_bytes + PACKET_HEADROOM_BYTES)
-        return Connection(url, client_id, cfg.protocol, session, will=will,
-                          tls=TlsFiles(cfg.ca_file, cfg.cert_file, cfg.key_file), manual_ack=True)
-
-    def _device_connection(self) -> Connection:
-        # The device topic keeps a persistent session: requests sent while we are away are served on return.
-        will = Will(self.topics.status, dumps(self.status_payload("offline")))
-        conn = self._connection(f"edgelm-{self.config.device_id}", clean=False, will=will)
-        self._subscribe_requests(conn, self.topics.request)
-        deployer = self.deployer
-        if deployer is not None:
-            for topic in self.topics.deploy:
-                conn.subscribe(topic, lambda m: deployer.on_message(conn, m), qos=1)
-        return conn
-
-    def _subscribe_requests(self, conn: Connection, topic: str) -> Callable[[], None]:
-        """The plain request topic and `<topic>/<sender>` (answered under <prefix>/reply/<sender>/)."""
-        base = topic.split("/", 2)[2] if topic.startswith("$share/") else topic
-        plain = conn.subscribe(topic, lambda m: self.router.on_request(conn, m), qos=1)
-        by_sender = conn.subscribe(f"{topic}/+", lambda m: self.router.on_request(conn, m, sender_of(m.topic, base)),
-                                   qos=1)
-
-        def unsubscribe() -> None:
-            plain()
-            by_sender()
-        return unsubscribe
-
-    def _group_connection(self) -> Connection:
-        # Clean session for the shared subscription: Mosquitto keeps queueing shared messages for an
-        # offline persistent member (eclipse/mosquitto#1747), which would stall part of the group.
-        cfg = self.config
-        conn = self._connection(f"edgelm-{cfg.device_id}-group", clean=True)
-        self.router.group = GroupAnswers(conn, f"{cfg.prefix}/group/{cfg.group}/answers", cfg.device_id,
-                                         self.router.cache, lambda: self.stats.error("request"))
-        self.router.group.subscribe()
-        self._leave_group = self._subscribe_requests(conn, self.topics.group_share or "")
-        return conn
-
     def stop(self) -> None:
-        """Stop taking requests, finish the batch in flight, publish offline, disconnect."""
+        """Stop the fronts, let the worker finish its batch and fail what is queued, publish offline,
+        disconnect, then close the stores."""
         if self.stopped.is_set():
             return
         self.router.accepting.clear()
@@ -265,16 +249,25 @@ class Agent:
             self.wyoming.stop()
         if self.home_watch is not None:
             self.home_watch.stop()
-        if self.group is not None:
-            self._leave_group()
+        self._leave_group()
         if self.deployer is not None:
             self.deployer.stop()
-        if self.worker is not None:
-            self.worker.stop()
-            self.worker.join(SHUTDOWN_DRAIN_S)
+        drained = self._drain_worker()
         # Requests still queued were never acked: the broker redelivers them to our persistent session.
         self._sign_off("offline")
-        self.router.close()
+        if drained:
+            self.router.close()
+        else:  # the batch in flight may still store answers: leave the files to the process's exit
+            log.error("the worker did not finish within %.0f s; the answer store stays open", SHUTDOWN_DRAIN_S)
+
+    def _drain_worker(self) -> bool:
+        """True once the worker thread has ended (or never started)."""
+        self.worker.stop()
+        if self.worker.ident is None:
+            return True
+        self.worker.join(SHUTDOWN_DRAIN_S)
+        self.router.fail_queued("the agent is stopping")
+        return not self.worker.is_alive()
 
     def _worker_died(self) -> None:
         """The inference thread ended on its own: say `degraded` (retained, and disconnect cleanly so the
@@ -288,12 +281,11 @@ class Agent:
         """Publish the last retained status, disconnect cleanly (no Last Will) and end serve_forever."""
         for watchdog in self.watchdogs:
             watchdog.stop()
-        if self.main is not None:
-            try:
-                self.main.publish(self.topics.status, dumps(self.status_payload(state)), retain=True, wait=True)
-            except Exception as exc:  # going down anyway
-                log.warning("could not publish %s status: %s", state, exc)
-            self.main.disconnect()
+        try:
+            self.main.publish(self.topics.status, dumps(self.status_payload(state)), retain=True, wait=True)
+        except Exception as exc:  # going down anyway
+            log.warning("could not publish %s status: %s", state, exc)
+        self.main.disconnect()
         if self.group is not None:
             self.group.disconnect()
         self.stopped.set()
@@ -315,14 +307,13 @@ class Agent:
         return self.models.current().info if self.models.loaded() else {}
 
     def status_payload(self, state: str) -> dict[str, Any]:
-        deploy = {"enabled": bool(self.deployer and self.deployer.enabled),
+        deploy = {"enabled": self.model_store is not None and self.ota.enabled,
                   "max_chunk_bytes": self.config.max_payload_bytes}  # what `edgelm deploy` may send per chunk
         return {"v": 1, "state": state, "device_id": self.config.device_id, "group": self.config.group,
                 "model": self.model_info(), "version": __version__, "deploy": deploy, "ts": round(time.time(), 3)}
 
     def _publish_status(self, state: str) -> None:
-        if self.main is not None:
-            self.main.publish(self.topics.status, dumps(self.status_payload(state)), retain=True)
+        self.main.publish(self.topics.status, dumps(self.status_payload(state)), retain=True)
 
     def telemetry_payload(self) -> dict[str, Any]:
         return {**self.stats.snapshot(self.router.jobs.qsize(), self.model_info()),
@@ -331,7 +322,7 @@ class Agent:
     def _publish_telemetry(self) -> None:
         """Retained, so a new subscriber (Home Assistant after a restart) has a state at once; its `ts`
         and `interval_s` tell how fresh it is."""
-        if self.main is not None and self.main.connected.is_set():
+        if self.main.connected.is_set():
             self.main.publish(self.topics.telemetry, dumps(self.telemetry_payload()), qos=0, retain=True)
 
     def _telemetry_loop(self) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from edge_agent.config import ConfigError, load_config
+from edge_agent.home.names_file import HomeFileError
 from edge_agent.inference.bundle import BundleError
 from edge_agent.inference.runtime import RuntimeUnavailable
 from edge_agent.transport.mqtt import MqttError
@@ -46,11 +47,11 @@ def run(config_file, bundle, broker, device_id, group, device, protocol, max_bat
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     logging.getLogger().setLevel(config.log_level.upper())  # the root handler is set up by `edgelm` itself
-    service = Agent(config)
-    service.install_signal_handlers()
     try:
+        service = Agent(config)  # loads the home's names and the model, opens the answer store
+        service.install_signal_handlers()
         service.start()
-    except (BundleError, RuntimeUnavailable, MqttError, ConfigError, ImportError, OSError) as exc:
+    except (BundleError, RuntimeUnavailable, MqttError, ConfigError, HomeFileError, ImportError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"agent {config.device_id} online at {config.broker}", err=True)
     if service.wyoming is not None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from edge_agent.config import BrokerUrl, ConfigError
 from edge_agent.transport.mqtt import Connection, MqttError, TlsFiles
+from edge_agent.transport.session import BrokerUrl, BrokerUrlError
 
 
 @click.command()
@@ -37,7 +37,7 @@ def deploy(bundle, broker, device_id, group, wait, timeout, prefix, protocol, ca
         conn = Connection(BrokerUrl.from_url(broker), f"edgelm-deploy-{uuid.uuid4().hex[:8]}",
                           5 if protocol == "5" else 4, tls=TlsFiles(ca_file, cert, cert_key))
         conn.connect()
-    except (lib.DeployError, ConfigError, MqttError) as exc:
+    except (lib.DeployError, BrokerUrlError, MqttError) as exc:
         raise click.ClickException(str(exc)) from exc
     try:
         results = _deploy(conn, prefix, archive, manifest, device_id, group, downgrade_key, timeout, wait)

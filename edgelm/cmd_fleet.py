@@ -56,6 +56,7 @@ def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, ev
     """Online/offline and since when, model, runtime, latency, requests/s, errors, queue, CPU, RSS,
     temperature; stale telemetry marked."""
     from edge_agent.transport.mqtt import MqttError
+    from edge_agent.transport.session import BrokerUrlError
     from edgelm.fleet import Fleet
     from edgelm.tables import print_table
 
@@ -71,7 +72,7 @@ def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, ev
                 if not watch:
                     return
                 time.sleep(every)
-    except MqttError as exc:
+    except (MqttError, BrokerUrlError) as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
         pass
@@ -84,6 +85,7 @@ def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, ev
 def exporter(broker: str, listen: str, prefix: str) -> None:
     """Serve Prometheus /metrics for every agent seen on the broker."""
     from edge_agent.transport.mqtt import MqttError
+    from edge_agent.transport.session import BrokerUrlError
     from edgelm.fleet_exporter import serve
 
     host, _, port = listen.rpartition(":")
@@ -91,7 +93,7 @@ def exporter(broker: str, listen: str, prefix: str) -> None:
         raise click.ClickException(f"--listen must be [HOST]:PORT, not {listen!r}")
     try:
         server, thread, view = serve(broker, host or "0.0.0.0", int(port), prefix)
-    except (MqttError, ImportError, OSError) as exc:
+    except (MqttError, BrokerUrlError, ImportError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"serving http://{host or '0.0.0.0'}:{server.server_port}/metrics for the agents on {broker}", err=True)
     try:

@@ -14,8 +14,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_agent.config import BrokerUrl
 from edge_agent.transport.mqtt import Connection, Message
+from edge_agent.transport.session import BrokerUrl
 
 STALE_INTERVALS = 3  # as telemetry.v1.json says: older than three of its intervals is stale
 STATES = {"online": 0, "degraded": 1, "offline": 2}  # sort order: what needs a look comes last

@@ -8,9 +8,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from edge_agent.config import BrokerUrl
 from edge_agent.inference.bundle import MANIFEST, Manifest, write_manifest
 from edge_agent.transport.mqtt import Connection, TlsFiles
+from edge_agent.transport.session import BrokerUrl
 from edgelm import deploy as lib
 
 

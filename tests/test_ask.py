@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 from mqtt_helpers import Listener
 
-from edge_agent.config import BrokerUrl
 from edge_agent.transport.mqtt import Connection, MqttError
+from edge_agent.transport.session import BrokerUrl
 from edgelm.agent_process import start_agent_process
 from edgelm.broker import Mosquitto
 from edgelm.cli import cli

@@ -48,7 +48,6 @@ def test_an_answer_left_unacknowledged_by_a_crash_is_not_run_again(agent_bundle,
     crashed.main.client.socket().close()  # no DISCONNECT: the broker keeps the session and the unacked request
 
     restarted = Agent(_config(agent_bundle, broker, device_id, state))
-    restarted.models.swap(restarted.load())
     classifier = restarted.model.classifier
     runs, predict = [], classifier.predict
     classifier.predict = lambda texts: runs.append(texts) or predict(texts)

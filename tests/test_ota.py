@@ -16,11 +16,11 @@ from mqtt_helpers import Listener, running_agent, validate
 from ota_helpers import deploy, variant
 
 from edge_agent.client import EdgeClient
-from edge_agent.config import BrokerUrl
 from edge_agent.inference.signing import generate_keys
 from edge_agent.ota import wire
 from edge_agent.ota.store import ModelStore
 from edge_agent.transport.mqtt import Connection
+from edge_agent.transport.session import BrokerUrl
 from edgelm import deploy as lib
 from edgelm.agent_process import start_agent_process
 

@@ -165,19 +165,22 @@ def test_hermes_slot_shape():
 
 
 def test_home_lists_from_config_file_and_environment(tmp_path):
+    from edge_agent.home.names_file import HomeFileError
+    from edge_agent.wiring import home_names
+
     home = tmp_path / "home.json"
     home.write_text(json.dumps({"areas": ["Attic", "Kitchen"], "names": ["Reading Lamp"]}))
     cfg = load_config(None, env={"EDGELM_HOME_FLOORS": "Loft, Ground"}, bundle="b", home_areas=["Kitchen"],
                       home_file=str(home))
-    assert cfg.home_entities() == HomeEntities(["Kitchen", "Attic"], ["Loft", "Ground"], ["Reading Lamp"])
+    assert home_names(cfg) == HomeEntities(["Kitchen", "Attic"], ["Loft", "Ground"], ["Reading Lamp"])
     off = load_config(None, env={"EDGELM_HOME_FIND_NAMES": "false"}, bundle="b", home_areas=["Kitchen"])
-    assert off.home_entities().find_in_text is False
-    assert cfg.home_entities().find_in_text is True
+    assert home_names(off).find_in_text is False
+    assert home_names(cfg).find_in_text is True
     home.write_text(json.dumps({"rooms": ["x"]}))
-    with pytest.raises(ConfigError, match="unknown keys rooms"):
-        load_config(None, env={}, bundle="b", home_file=str(home))
-    with pytest.raises(ConfigError, match="cannot read home_file"):
-        load_config(None, env={}, bundle="b", home_file=str(tmp_path / "missing.toml"))
+    with pytest.raises(HomeFileError, match="unknown keys rooms"):
+        home_names(load_config(None, env={}, bundle="b", home_file=str(home)))
+    with pytest.raises(HomeFileError, match="cannot read home_file"):
+        home_names(load_config(None, env={}, bundle="b", home_file=str(tmp_path / "missing.toml")))
     with pytest.raises(ConfigError, match="home_areas must be a list"):
         load_config(None, env={}, bundle="b", home_areas=["ok", ""])
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge_agent.config import BrokerUrl, ConfigError, load_config
+from edge_agent.config import ConfigError, load_config
 from edge_agent.inference.generate import pick_token
 from edge_agent.once.request_cache import RequestCache, Seen
 from edge_agent.protocol.messages import (
@@ -23,6 +23,7 @@ from edge_agent.protocol.messages import (
     decode_request,
     dumps,
 )
+from edge_agent.transport.session import BrokerUrl
 
 
 def test_config_file_env_and_overrides(tmp_path):

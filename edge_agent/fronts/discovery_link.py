@@ -16,14 +16,14 @@ log = logging.getLogger(__name__)
 
 class DiscoveryLink:
     def __init__(self, conn: Connection, prefix: str, device_id: str, topics: Any,
-                 model_info: Callable[[], dict], has_temperature: bool):
+                 model_info: Callable[[], dict], has_temperature: bool, on_birth: Callable[[], None]):
         self.conn = conn
         self.prefix = prefix
         self.device_id = device_id
         self.topics = topics
         self.model_info = model_info
         self.has_temperature = has_temperature
-        self.on_birth: Callable[[], None] = lambda: None  # e.g. send a telemetry state at once
+        self.on_birth = on_birth  # HA (re)started: e.g. send a telemetry state at once
         # QoS 0: nothing to acknowledge under manual acks
         conn.subscribe(f"{prefix}/{discovery.BIRTH_TOPIC_SUFFIX}", self._birth, qos=0)
         conn.subscribe(discovery.legacy_config_topic(prefix, device_id, "+"), self._legacy, qos=0)

@@ -9,11 +9,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
-from edge_agent.config import AgentConfig
 from edge_agent.inference.jobs import Answer, Delivery, Job, LocalTarget, ReplyTarget
 from edge_agent.inference.serving import ModelRegistry
-from edge_agent.once.answer_store import AnswerStore
+from edge_agent.once.answer_store import AnswerStore, MemoryOnly
+from edge_agent.once.executions_log import ExecutionsLog
 from edge_agent.once.group_answers import GroupAnswers
 from edge_agent.once.request_cache import Remembered, RequestCache, Seen
 from edge_agent.protocol import hermes, strict
@@ -30,7 +32,6 @@ from edge_agent.protocol.messages import (
     dumps,
 )
 from edge_agent.protocol.reply_policy import ReplyPolicy
-from edge_agent.telemetry import Stats
 from edge_agent.transport.mqtt import Connection, Message, PublishProps
 
 log = logging.getLogger(__name__)
@@ -38,18 +39,49 @@ JSON = "application/json"  # MQTT 5 Content Type of every answer
 HERMES_DEFAULT_THRESHOLD = 0.5  # where the bundle has no calibrated out-of-domain threshold
 
 
+class Counters(Protocol):
+    """What the router counts (the agent's telemetry)."""
+
+    def error(self, kind: str = "request") -> None: ...
+
+    def duplicate(self) -> None: ...
+
+    def record(self, total_ms: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The agent's settings the router applies to each request."""
+
+    device_id: str
+    max_queue: int = 64
+    max_payload_bytes: int = 16384
+    max_text_chars: int = 2000
+    accept_plain_text: bool = True
+    hermes_min_confidence: float = -1.0  # < 0: the bundle's calibrated threshold
+
+
+@dataclass
+class Once:
+    """The exactly-once state the router commits each answer to."""
+
+    cache: RequestCache  # answers in memory: repeats are answered, joined or refused
+    store: AnswerStore | MemoryOnly  # answers across restarts (MemoryOnly without state_dir)
+    group: GroupAnswers | None  # answers shared with the other members (None alone)
+    executions: ExecutionsLog  # one line per committed run
+
+
 class Router:
-    def __init__(self, config: AgentConfig, models: ModelRegistry, stats: Stats, default_reply_topic: str):
-        self.config = config
+    def __init__(self, limits: Limits, models: ModelRegistry, stats: Counters, replies: ReplyPolicy, once: Once):
+        self.config = limits
         self.models = models
         self.stats = stats
-        self.replies = ReplyPolicy(config.prefix, config.allowed_reply_prefixes(), config.require_sender,
-                                   default_reply_topic)
-        self.cache = RequestCache(config.dedup_size)
-        self.store: AnswerStore | None = None  # set by the agent when state_dir is configured
-        self.group: GroupAnswers | None = None  # set by the agent in a group
-        self.executions = open(config.executions_log, "a") if config.executions_log else None  # noqa: SIM115
-        self.jobs: queue.Queue[Job] = queue.Queue(maxsize=config.max_queue)
+        self.replies = replies
+        self.cache = once.cache
+        self.store = once.store
+        self.group = once.group
+        self.executions = once.executions
+        self.jobs: queue.Queue[Job] = queue.Queue(maxsize=limits.max_queue)
         self.accepting = threading.Event()
         self._retained_seen: set[str] = set()  # topics whose retained request was logged once
 
@@ -227,7 +259,7 @@ class Router:
         if self.group is not None:  # shared first: a member killed after this has its answers with the others
             self.group.share([r for d, r in committed if isinstance(d.job.target, ReplyTarget)
                               and d.job.target.conn is self.group.conn and not d.job.hermes])
-        self._log_executions([r.key for _, r in committed])
+        self.executions.write([r.key for _, r in committed])
         self._store([r for _, r in committed])
         for delivery, topic, payload in outgoing:
             job = delivery.job
@@ -240,7 +272,7 @@ class Router:
                     self._send(target, payload)
                 else:  # joined Hermes duplicates: acknowledge, do not answer again
                     target.conn.ack(target.mid, target.qos)
-        if self.store is not None and self.store.needs_compacting():
+        if self.store.needs_compacting():
             self.store.compact(self.cache.remembered())
 
     def _count(self, delivery: Delivery) -> None:
@@ -258,25 +290,30 @@ class Router:
         hermes_query = delivery.job.hermes
         return self._hermes_payload(hermes_query, answer) if hermes_query else (None, dumps(answer))
 
+    def fail_queued(self, why: str) -> None:
+        """At shutdown, once the worker is done: askers inside the process get `overloaded`; MQTT requests
+        stay unacknowledged, so the broker hands them to this agent's next run (or another member)."""
+        local = []
+        while True:
+            try:
+                job = self.jobs.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(job.target, LocalTarget):
+                local.append(Delivery(job, self._error(job.request.id, ErrorCode.OVERLOADED, why), False))
+        self.deliver(local)
+
     def close(self) -> None:
         """At shutdown, after the last answer: the answer store and the executions log."""
-        if self.store is not None:
-            self.store.close()
-        if self.executions is not None:
-            self.executions.close()
-
-    def _log_executions(self, keys: list[str]) -> None:
-        """One line per committed run (`executions_log`): what fault tests count to prove no id ran twice."""
-        if self.executions is not None and keys:
-            self.executions.write("".join(f"{key}\n" for key in keys))
-            self.executions.flush()  # into the page cache: a SIGKILL does not lose it
+        self.store.close()
+        self.executions.close()
 
     def _store(self, answers: list[Remembered]) -> None:
-        if self.store is None or not answers:
+        if not answers:
             return
         try:
             self.store.append(answers)
-        except (OSError, ValueError):  # a full disk, a store closed at shutdown: keep answering
+        except OSError:  # a full disk: keep answering (the store closes only after the worker ended)
             log.exception("could not store %d answers", len(answers))
             self.stats.error("state")
 

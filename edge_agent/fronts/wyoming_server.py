@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from edge_agent.config import WyomingUri
+from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.inference.jobs import Answer
 from edge_agent.protocol.messages import ErrorResponse
@@ -129,6 +129,8 @@ class WyomingServer:
         log.info("Wyoming intent service on tcp://%s:%d", self.uri.host, self.port)
 
     def stop(self) -> None:
+        if self._thread.ident is None:  # never started
+            return
         if self._stopping is not None:
             self._loop.call_soon_threadsafe(self._stopping.set)
         self._thread.join(5.0)

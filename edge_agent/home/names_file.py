@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from edge_agent.home.slots import HomeEntities
+
 try:
     import tomllib
 except ImportError:  # Python 3.10
@@ -64,3 +66,15 @@ def _entry(entry: object, where: str) -> tuple[str, list[str]]:
     if not isinstance(said, list) or not all(isinstance(a, str) and a.strip() for a in said):
         raise HomeFileError(f"{where}: the aliases of {entry['name']!r} must be non-empty strings")
     return entry["name"], said
+
+
+def load_home(listed: dict[str, list[str]], home_file: Path | None, find_in_text: bool) -> HomeEntities:
+    """The names listed inline (`home_areas`, ...) followed by those of `home_file`; HomeFileError when the
+    file cannot be read or holds something else."""
+    lists = {key: list(listed.get(key, [])) for key in LISTS}
+    aliases: dict[str, dict[str, str]] = {}
+    if home_file is not None:
+        from_file, aliases = read_home_file(home_file)
+        for key, values in from_file.items():
+            lists[key] += [v for v in values if v not in lists[key]]
+    return HomeEntities(**lists, aliases=aliases, find_in_text=find_in_text)

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from edge_agent.config import AgentConfig, ConfigError
-from edge_agent.inference.serving import ModelRegistry
+from edge_agent.home.names_file import HomeFileError
+from edge_agent.home.slots import HomeEntities
 
 log = logging.getLogger(__name__)
 
 
 class HomeFileWatcher(threading.Thread):
-    def __init__(self, config: AgentConfig, models: ModelRegistry, interval_s: float = 2.0):
+    """load: reads the names again (raises HomeFileError); on_change: gets them once they parsed."""
+
+    def __init__(self, path: Path, load: Callable[[], HomeEntities], on_change: Callable[[HomeEntities], None],
+                 interval_s: float = 2.0):
         super().__init__(name="edgelm-home-file", daemon=True)
-        self.config = config
-        self.models = models
-        self.path = Path(config.home_file or "")
+        self.path = path
+        self.load = load
+        self.on_change = on_change
         self.interval_s = interval_s
         self.stopping = threading.Event()
         self.reloads = 0
@@ -41,11 +45,11 @@ class HomeFileWatcher(threading.Thread):
                 continue
             self._seen = stamp
             try:
-                home = self.config.home_entities()
-            except ConfigError as exc:
+                home = self.load()
+            except HomeFileError as exc:
                 log.error("%s; keeping the names loaded before", exc)
                 continue
-            self.models.rehome(home)
+            self.on_change(home)
             self.reloads += 1
             log.info("home_file %s reloaded: %d areas, %d floors, %d names", self.path, len(home.areas),
                      len(home.floors), len(home.names))

@@ -10,6 +10,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from edge_agent.inference.jobs import Answer, Delivery, Job, Replies, ReplyTarget
 from edge_agent.inference.serving import ModelRegistry, ServingModel
@@ -21,19 +22,28 @@ DEFAULT_MAX_NEW_TOKENS = 32
 IDLE_POLL_S = 0.1
 
 
+def _nothing(*args: object) -> None:
+    pass
+
+
+@dataclass(frozen=True)
+class WorkerHooks:
+    on_batch: Callable[[int], None] = _nothing  # each batch's size (telemetry)
+    # each batch's answers with the model that gave them (the OTA health gate)
+    on_result: Callable[[ServingModel, list[Delivery]], None] = _nothing
+    on_exit: Callable[[], None] = _nothing  # the thread ended without being stopped: the agent must restart
+
+
 class Worker(threading.Thread):
     def __init__(self, models: ModelRegistry, jobs: queue.Queue[Job], device_id: str, replies: Replies,
-                 max_wait_s: float = 0.002, on_batch: Callable[[int], None] | None = None,
-                 on_exit: Callable[[], None] | None = None):
+                 max_wait_s: float = 0.002, hooks: WorkerHooks | None = None):
         super().__init__(name="edgelm-worker", daemon=True)
         self.models = models
         self.jobs = jobs
         self.device_id = device_id
         self.replies = replies
         self.max_wait_s = max_wait_s
-        self.on_batch = on_batch
-        self.on_exit = on_exit  # called if the thread ends without being stopped: the agent must restart
-        self.on_result: Callable[[ServingModel, list[Delivery]], None] | None = None  # each batch's answers with the model that gave them (the health gate)
+        self.hooks = hooks or WorkerHooks()
         self.stopping = threading.Event()
 
     def stop(self) -> None:
@@ -59,8 +69,8 @@ class Worker(threading.Thread):
             while not self.stopping.is_set():
                 self._step()
         finally:
-            if not self.stopping.is_set() and self.on_exit is not None:
-                self.on_exit()
+            if not self.stopping.is_set():
+                self.hooks.on_exit()
 
     def _step(self) -> None:
         batch = self._collect(self.models.max_batch)
@@ -89,12 +99,10 @@ class Worker(threading.Thread):
             else:
                 live.append(job)
         if live:
-            if self.on_batch is not None:
-                self.on_batch(len(live))
+            self.hooks.on_batch(len(live))
             answered = [Delivery(job, answer, not isinstance(answer, ErrorResponse))
                         for job, answer in self._answers(live, model)]
-            if self.on_result is not None:
-                self.on_result(model, answered)
+            self.hooks.on_result(model, answered)
             deliveries += answered
         self._safe_deliver(deliveries)  # one hand-over per batch: its answers are stored with one fsync
 

@@ -14,17 +14,18 @@ import os
 import threading
 from pathlib import Path
 
-from edge_agent.config import ConfigError
 from edge_agent.once.request_cache import Remembered
 
 log = logging.getLogger(__name__)
 
 
-class StoreError(ConfigError):
+class StoreError(OSError):
     """state_dir cannot be written."""
 
 
 class AnswerStore:
+    """Answers on disk under state_dir."""
+
     def __init__(self, path: Path, keep: int):
         self.path = path
         self.keep = keep
@@ -79,6 +80,27 @@ class AnswerStore:
     def close(self) -> None:
         with self._lock:
             self._file.close()
+
+
+class MemoryOnly:
+    """No state_dir: answers live in the request cache only, and a restart forgets them."""
+
+    path = None
+
+    def load(self) -> list[Remembered]:
+        return []
+
+    def append(self, answers: list[Remembered]) -> None:
+        pass
+
+    def needs_compacting(self) -> bool:
+        return False
+
+    def compact(self, answers: list[Remembered]) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _line(answer: Remembered) -> bytes:

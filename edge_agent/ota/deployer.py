@@ -12,7 +12,6 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import devices
 from edge_agent.inference.bundle import BundleError, open_bundle
@@ -21,15 +20,14 @@ from edge_agent.inference.serving import ServingModel
 from edge_agent.ota import wire
 from edge_agent.ota.descriptor import check_descriptor
 from edge_agent.ota.health import HealthGate
+from edge_agent.ota.phases import Receiving, Trial
+from edge_agent.ota.port import DeployPort, DeploySettings
 from edge_agent.ota.staging import Transfer, discard_stale
 from edge_agent.ota.store import ModelStore
-from edge_agent.ota.swap import Swapped, model_bytes, swap_in
-from edge_agent.ota.wire import CREDIT_STEP, Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
+from edge_agent.ota.swap import model_bytes, swap_in
+from edge_agent.ota.wire import Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
 from edge_agent.protocol.messages import dumps
 from edge_agent.transport.mqtt import Connection, Message
-
-if TYPE_CHECKING:
-    from edge_agent.service import Agent
 
 log = logging.getLogger(__name__)
 STALE_CHECK_S = 60.0
@@ -38,20 +36,18 @@ DEPLOY_NICE = 10  # loading and checking a new model must not slow the requests 
 
 
 class Deployer(threading.Thread):
-    def __init__(self, agent: Agent):
+    def __init__(self, port: DeployPort, settings: DeploySettings, store: ModelStore):
         super().__init__(name="edgelm-deploy", daemon=True)
-        self.agent = agent
-        self.config = agent.config
-        self.store = ModelStore(Path(self.config.state_dir))
-        self.status_topic = f"{self.config.prefix}/{self.config.device_id}/deploy/status"
+        self.port = port
+        self.settings = settings
+        self.store = store
+        self.status_topic = f"{settings.prefix}/{settings.device_id}/deploy/status"
         self.inbox: queue.Queue[tuple] = queue.Queue()
-        self.transfer: Transfer | None = None
-        self.gate: HealthGate | None = None
-        self.applied: tuple[Begin, Swapped] | None = None
+        self.receiving: Receiving | None = None
+        self.trial: Trial | None = None
         self.stopping = threading.Event()
-        trust_key = self.config.trust_key
-        self.trust_key = Path(trust_key) if trust_key else None
-        self.enabled = self.trust_key is not None or self.config.allow_unsigned_ota
+        self.trust_key = settings.trust_key
+        self.enabled = settings.enabled
 
     # -- called from other threads -------------------------------------------------------------
     def on_message(self, conn: Connection, msg: Message) -> None:
@@ -65,9 +61,9 @@ class Deployer(threading.Thread):
         self.inbox.put(("message", conn, msg))
 
     def observe(self, model: ServingModel, deliveries: list) -> None:
-        gate = self.gate
-        if gate is not None:
-            gate.observe(model, deliveries)
+        trial = self.trial
+        if trial is not None:
+            trial.gate.observe(model, deliveries)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -80,7 +76,7 @@ class Deployer(threading.Thread):
         while not self.stopping.is_set():
             if time.monotonic() >= next_stale_check:
                 self._discard_stale()
-                next_stale_check = time.monotonic() + min(STALE_CHECK_S, self.config.ota_partial_timeout_s / 2)
+                next_stale_check = time.monotonic() + min(STALE_CHECK_S, self.settings.partial_timeout_s / 2)
             try:
                 item = self.inbox.get(timeout=0.5)
             except queue.Empty:
@@ -89,7 +85,7 @@ class Deployer(threading.Thread):
                 self._handle(item)
             except Exception:  # a bug: say so, keep the thread (and the agent) alive
                 log.exception("deploy handling failed")
-                self.agent.stats.error("deploy")
+                self.port.count_error("deploy")
 
     def _handle(self, item: tuple) -> None:
         if item[0] == "verdict":
@@ -114,11 +110,12 @@ class Deployer(threading.Thread):
             self.publish(State.FAILED, deploy_id=deploy_id, reason=f"{type(exc).__name__}: {exc}")
 
     def _discard_stale(self) -> None:
-        for path in discard_stale(self.store.root, self.config.ota_partial_timeout_s):
-            log.info("discarded %s: no chunk for %ss", path, self.config.ota_partial_timeout_s)
-            if self.transfer is not None and self.transfer.dir == path:
-                self.transfer.close()
-                self.transfer = None
+        timeout_s = self.settings.partial_timeout_s
+        for path in discard_stale(self.store.root, timeout_s):
+            log.info("discarded %s: no chunk for %ss", path, timeout_s)
+            if self.receiving is not None and self.receiving.transfer.dir == path:
+                self.receiving.transfer.close()
+                self.receiving = None
 
     # -- receiving ---------------------------------------------------------------------------------
     def _begin(self, begin: Begin) -> None:
@@ -131,50 +128,46 @@ class Deployer(threading.Thread):
         self._check_fit(begin.device, begin.runtime, begin.model_bytes)
         self._check_disk(begin)
         self._discard_stale()
-        if self.transfer is not None:  # one transfer at a time; the other's partial stays resumable
-            self.transfer.save()
-            self.transfer.close()
-        self.transfer = Transfer.open(self.store.root, begin)
+        if self.receiving is not None:  # one transfer at a time; the other's partial stays resumable
+            self.receiving.transfer.save()
+            self.receiving.transfer.close()
+        self.receiving = Receiving(Transfer.open(self.store.root, begin))
         log.info("deploy %s: receiving %s %s (%d chunks, %d already here)", begin.deploy_id, begin.name,
-                 begin.version, begin.chunks, self.transfer.received)
-        self._progress(force=True)
+                 begin.version, begin.chunks, self.receiving.transfer.received)
+        self._progress(self.receiving, force=True)
 
     def _chunk(self, header: ChunkHeader, data: bytes) -> None:
-        transfer = self.transfer
-        if transfer is None or transfer.begin.deploy_id != header.deploy_id:
+        receiving = self.receiving
+        if receiving is None or receiving.deploy_id != header.deploy_id:
             return  # an old deploy's late chunk, or a begin this agent refused
-        transfer.acked += 1
+        receiving.transfer.acked += 1
         try:
-            transfer.write(header.index, header.sha256, data)
+            receiving.transfer.write(header.index, header.sha256, data)
         except DeployError as exc:
             log.warning("deploy %s: %s", header.deploy_id, exc)
-            self._progress(force=True, reason=str(exc))
+            self._progress(receiving, force=True, reason=str(exc))
             return
-        self._progress()
+        self._progress(receiving)
 
-    def _progress(self, force: bool = False, reason: str | None = None) -> None:
-        """Every CREDIT_STEP chunk messages (the sender's credit), at the end, and when asked: with the
-        missing ranges only then (a periodic one stays small)."""
-        transfer = self.transfer
-        assert transfer is not None
-        if force or transfer.acked % CREDIT_STEP == 0 or transfer.complete():
-            self.publish(State.RECEIVING, deploy_id=transfer.begin.deploy_id, version=transfer.begin.version,
-                         received=transfer.received, chunks=transfer.begin.chunks, acked=transfer.acked,
-                         missing=transfer.missing() if force else [], reason=reason)
+    def _progress(self, receiving: Receiving, force: bool = False, reason: str | None = None) -> None:
+        fields = receiving.progress(force, reason)
+        if fields is not None:
+            self.publish(receiving.state, **fields)
 
     def _commit(self, commit: Commit) -> None:
-        transfer = self.transfer
-        if transfer is None or transfer.begin.deploy_id != commit.deploy_id:
+        receiving = self.receiving
+        if receiving is None or receiving.deploy_id != commit.deploy_id:
             self.publish(State.FAILED, deploy_id=commit.deploy_id,
                          reason="no transfer with this deploy id here (agent restarted?): deploy again, it resumes")
             return
+        transfer = receiving.transfer
         begin = transfer.begin
         transfer.save()
         if not transfer.complete():
             self.publish(State.MISSING, deploy_id=begin.deploy_id, version=begin.version, received=transfer.received,
                          chunks=begin.chunks, missing=transfer.missing())
             return
-        self.transfer = None
+        self.receiving = None
         transfer.check_whole()
         self.publish(State.VERIFYING, deploy_id=begin.deploy_id, version=begin.version)
         path = self.store.install(transfer.archive, begin.name, begin.version)
@@ -190,24 +183,24 @@ class Deployer(threading.Thread):
 
     # -- checks ------------------------------------------------------------------------------------
     def _check_version(self, begin: Begin, name: str, version: str) -> None:
-        running = self.agent.models.current().manifest
+        running = self.port.models.current().manifest
         if wire.is_newer(version, running.version):
             return
-        if self.config.allow_downgrade and version != running.version:
+        if self.settings.allow_downgrade and version != running.version:
             log.warning("deploy %s: %s %s replaces newer %s (allow_downgrade)", begin.deploy_id, name, version,
                         running.version)
             return
         try:
-            check_descriptor(begin, self.config.device_id, self.config.group, self.trust_key)
+            check_descriptor(begin, self.settings.device_id, self.settings.group, self.trust_key)
         except DeployError as exc:
             raise DeployError(f"{name} {version} is not newer than the running {running.name} {running.version} "
                               f"({exc})") from exc
 
     def budget_bytes(self) -> int:
-        return (self.config.model_budget_mb or self.agent.profile.model_memory_budget_mb) << 20
+        return self.settings.budget_bytes()
 
     def _check_fit(self, device: str, runtime: str, size: int) -> None:
-        profile = self.agent.profile
+        profile = self.settings.profile
         try:
             target = devices.get_profile(device)
         except devices.UnknownDeviceError as exc:
@@ -239,42 +232,41 @@ class Deployer(threading.Thread):
                               f"{manifest.name} {manifest.version}")
         self._check_version(begin, manifest.name, manifest.version)
         self._check_fit(manifest.device, manifest.runtime, model_bytes(bundle))
-        swapped = swap_in(self.agent.models, path, model_bytes(bundle), self.budget_bytes(),
-                          self.agent.load_bundle, self.agent.serving)
+        swapped = swap_in(self.port.models, path, model_bytes(bundle), self.budget_bytes(), self.port.load,
+                          self.port.build)
         self.store.switch(path, swapped.before.path)
-        for old in self.store.prune(self.config.keep_versions):
+        for old in self.store.prune(self.settings.keep_versions):
             log.info("removed old version %s", old)
-        self.applied = (begin, swapped)
-        self.gate = HealthGate(swapped.model, self.config.health_requests, self.config.rollback_p95_ms or None,
-                               lambda model, why: self.inbox.put(("verdict", model, why)))
+        gate = HealthGate(swapped.model, self.settings.health_requests, self.settings.rollback_p95_ms,
+                          lambda model, why: self.inbox.put(("verdict", model, why)))
+        self.trial = Trial(begin, swapped, gate)  # a trial still running for an older version ends here
         log.info("deploy %s: now serving %s %s%s", begin.deploy_id, manifest.name, manifest.version,
                  f" (serving paused {swapped.pause_ms} ms)" if swapped.pause_ms is not None else "")
-        self.agent.model_changed()
-        self.publish(State.APPLIED, deploy_id=begin.deploy_id, version=begin.version, pause_ms=swapped.pause_ms)
+        self.port.model_changed()
+        self.publish(Trial.state, deploy_id=begin.deploy_id, version=begin.version, pause_ms=swapped.pause_ms)
 
     def _verdict(self, model: ServingModel, why: str | None) -> None:
-        if self.applied is None or self.applied[1].model is not model:
+        trial = self.trial
+        if trial is None or trial.swapped.model is not model:
             return  # superseded by a later deploy
-        begin, swapped = self.applied
-        self.applied = self.gate = None
+        begin, swapped = trial.begin, trial.swapped
+        self.trial = None
         if why is None:
             log.info("deploy %s: %s %s passed its health gate", begin.deploy_id, begin.name, begin.version)
             self.publish(State.HEALTHY, deploy_id=begin.deploy_id, version=begin.version)
             return
         log.error("deploy %s: rolling back %s %s: %s", begin.deploy_id, begin.name, begin.version, why)
         failed = self.store.current()
-        back = swap_in(self.agent.models, swapped.before.path, model_bytes(swapped.before), self.budget_bytes(),
-                       self.agent.load_bundle, self.agent.serving)
+        back = swap_in(self.port.models, swapped.before.path, model_bytes(swapped.before), self.budget_bytes(),
+                       self.port.load, self.port.build)
         if failed is not None:
             self.store.reject(failed, why)
         self.store.switch_back(swapped.before.path)
-        self.agent.model_changed()
+        self.port.model_changed()
         self.publish(State.ROLLED_BACK, deploy_id=begin.deploy_id, version=begin.version, reason=why,
                      pause_ms=back.pause_ms)
 
     def publish(self, state: State, **fields) -> None:
-        status = DeployStatus(self.config.device_id, state, running=dict(self.agent.model_info()),
+        status = DeployStatus(self.settings.device_id, state, running=dict(self.port.model_info()),
                               ts=round(time.time(), 3), **fields)
-        conn = self.agent.main
-        if conn is not None:
-            conn.publish(self.status_topic, dumps(status.to_dict()), retain=status.final)
+        self.port.publish(self.status_topic, dumps(status.to_dict()), status.final)

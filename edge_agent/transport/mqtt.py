@@ -12,9 +12,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge_agent.config import BrokerUrl
 from edge_agent.transport.session import (
+    BrokerUrl,
     Callback,
+    Hooks,
     Message,
     PublishProps,
     Session,
@@ -23,7 +24,7 @@ from edge_agent.transport.session import (
     matching_filter,
 )
 
-__all__ = ["Connection", "Message", "MqttError", "PublishProps", "Session", "TlsFiles", "Will"]
+__all__ = ["Connection", "Hooks", "Message", "MqttError", "PublishProps", "Session", "TlsFiles", "Will"]
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class Connection:
     """
 
     def __init__(self, url: BrokerUrl, client_id: str, protocol: int = 5, session: Session | None = None,
-                 will: Will | None = None, tls: TlsFiles | None = None, manual_ack: bool = False):
+                 will: Will | None = None, tls: TlsFiles | None = None, hooks: Hooks | None = None):
         mqtt = _paho()
         self._mqtt = mqtt
         self.url = url
@@ -71,7 +72,7 @@ class Connection:
         kwargs = {"clean_session": self.session.clean} if protocol != 5 else {}
         self.client_id = client_id
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=version,
-                                  manual_ack=manual_ack, **kwargs)
+                                  manual_ack=self.session.manual_ack, **kwargs)
         if url.username:
             self.client.username_pw_set(url.username, url.password)
         tls = tls or TlsFiles()
@@ -88,9 +89,8 @@ class Connection:
         self._reachable: bool | None = None  # logged once per change, not once per retry
         self.connected = threading.Event()  # CONNACK received
         self.ready = threading.Event()  # CONNACK and every SUBACK received
-        self.on_ready: Callable[[], None] | None = None  # after each (re)connection is ready
-        self.on_callback_error: Callable[[Exception], None] | None = None  # counted by the agent
-        self.manual_ack = manual_ack
+        self.hooks = hooks or Hooks()
+        self.manual_ack = self.session.manual_ack
         self._unacked_mids: set[int] = set()  # QoS 1 messages received and not yet acknowledged
         self._subscriptions: list[_Subscription] = []
         self._lock = threading.Lock()
@@ -160,11 +160,10 @@ class Connection:
 
     def _set_ready(self) -> None:
         self.ready.set()
-        if self.on_ready is not None:
-            try:
-                self.on_ready()
-            except Exception:  # an announcement that fails must not kill paho's network thread
-                log.exception("on_ready callback failed")
+        try:
+            self.hooks.on_ready()
+        except Exception:  # an announcement that fails must not kill paho's network thread
+            log.exception("on_ready callback failed")
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
@@ -198,8 +197,7 @@ class Connection:
                 # unacknowledged messages fill the broker's in-flight window and come back after a restart.
                 log.exception("message callback failed for %s", msg.topic)
                 self.ack(msg.mid, msg.qos)
-                if self.on_callback_error is not None:
-                    self.on_callback_error(exc)
+                self.hooks.on_callback_error(exc)
 
     # -- public API -------------------------------------------------------------------------
     def subscribe(self, topic: str, callback: Callback, qos: int = 1) -> Callable[[], None]:

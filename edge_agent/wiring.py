@@ -1,0 +1,74 @@
+"""How the agent's parts are made from its configuration: each gets what it needs at construction, so
+nothing is attached later and no part checks whether another was wired."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from edge_agent.config import AgentConfig
+from edge_agent.fronts.router import Counters, Limits, Once, Router
+from edge_agent.home.names_file import load_home
+from edge_agent.home.slots import HomeEntities
+from edge_agent.inference.serving import ModelRegistry
+from edge_agent.once.answer_store import AnswerStore, MemoryOnly
+from edge_agent.once.executions_log import ExecutionsLog
+from edge_agent.once.group_answers import GroupAnswers
+from edge_agent.once.request_cache import RequestCache
+from edge_agent.ota.port import DeploySettings
+from edge_agent.protocol.reply_policy import ReplyPolicy
+from edge_agent.transport.mqtt import Connection, Hooks, Session, TlsFiles, Will
+
+PACKET_HEADROOM_BYTES = 4096  # topic and properties around a payload of max_payload_bytes
+
+
+class Topics:
+    def __init__(self, prefix: str, device_id: str, group: str | None):
+        self.request = f"{prefix}/{device_id}/request"
+        self.response = f"{prefix}/{device_id}/response"
+        self.status = f"{prefix}/{device_id}/status"
+        self.telemetry = f"{prefix}/{device_id}/telemetry"
+        self.watchdog = f"{prefix}/{device_id}/watchdog"  # the agent's own delivery probes
+        self.group_share = f"$share/{group}/{prefix}/group/{group}/request" if group else None
+        self.group_answers = f"{prefix}/group/{group}/answers" if group else None
+        # every member of a group gets its deploys (a plain subscription, not a shared one)
+        self.deploy = [f"{prefix}/{device_id}/deploy"] + ([f"{prefix}/group/{group}/deploy"] if group else [])
+
+
+def home_names(config: AgentConfig) -> HomeEntities:
+    """The home's names: the inline lists, then `home_file` (HomeFileError when it cannot be used)."""
+    listed = {"areas": config.home_areas, "floors": config.home_floors, "names": config.home_names}
+    return load_home(listed, Path(config.home_file) if config.home_file else None, config.home_find_names)
+
+
+def connection(config: AgentConfig, client_id: str, clean: bool, will: Will | None, hooks: Hooks) -> Connection:
+    url = config.broker_url()
+    if config.username:
+        url = type(url)(url.host, url.port, url.tls, config.username, config.password)
+    session = Session(clean, 0 if clean else config.session_expiry_s, config.keepalive_s,
+                      config.max_payload_bytes + PACKET_HEADROOM_BYTES, manual_ack=True)
+    return Connection(url, client_id, config.protocol, session, will=will,
+                      tls=TlsFiles(config.ca_file, config.cert_file, config.key_file), hooks=hooks)
+
+
+def answer_store(config: AgentConfig) -> AnswerStore | MemoryOnly:
+    """Answers from before a restart, so a redelivered request is answered, not run again."""
+    if not config.state_dir:
+        return MemoryOnly()
+    return AnswerStore(Path(config.state_dir) / f"answers-{config.device_id}.log", config.dedup_size)
+
+
+def router(config: AgentConfig, models: ModelRegistry, stats: Counters, topics: Topics, cache: RequestCache,
+           store: AnswerStore | MemoryOnly, group: GroupAnswers | None) -> Router:
+    limits = Limits(config.device_id, config.max_queue, config.max_payload_bytes, config.max_text_chars,
+                    config.accept_plain_text, config.hermes_min_confidence)
+    replies = ReplyPolicy(config.prefix, config.allowed_reply_prefixes(), config.require_sender, topics.response)
+    return Router(limits, models, stats, replies, Once(cache, store, group, ExecutionsLog(config.executions_log)))
+
+
+def deploy_settings(config: AgentConfig, profile) -> DeploySettings:
+    return DeploySettings(config.prefix, config.device_id, config.group, profile,
+                          trust_key=Path(config.trust_key) if config.trust_key else None,
+                          allow_unsigned=config.allow_unsigned_ota, allow_downgrade=config.allow_downgrade,
+                          keep_versions=config.keep_versions, health_requests=config.health_requests,
+                          rollback_p95_ms=config.rollback_p95_ms or None,
+                          partial_timeout_s=config.ota_partial_timeout_s, model_budget_mb=config.model_budget_mb)
