@@ -154,3 +154,52 @@ def test_every_cli_command_is_in_the_architecture_doc():
         names += [f"edgelm {name}" + (f" {sub}" if sub else "") for sub in subs]
     assert len(names) >= 19
     assert [n for n in names if f"`{n}`" not in doc] == []
+
+
+def _agent_layers() -> list[set[str]]:
+    """edge_agent's layers from pyproject's import-linter contract, highest first."""
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    (layers,) = [c["layers"] for c in contracts if c["type"] == "layers" and c["containers"] == ["edge_agent"]]
+    return [{name.strip() for name in layer.split("|")} for layer in layers]
+
+
+def layer_violations(edges: set[tuple[str, str]], layers: list[set[str]]) -> list[str]:
+    """Imports between units (a subpackage or top module) that go up, or sideways between independent
+    units of one layer; an unlisted unit is itself a violation (every file must have a place)."""
+    rank = {unit: index for index, layer in enumerate(layers) for unit in layer}
+    wrong = []
+    for source, target in sorted(edges):
+        if source not in rank or target not in rank:
+            wrong.append(f"{source} -> {target}: not in a layer")
+        elif rank[target] <= rank[source]:
+            wrong.append(f"{source} -> {target}")
+    return wrong
+
+
+def _agent_unit_edges() -> set[tuple[str, str]]:
+    edges = set()
+    for path in (ROOT / "edge_agent").rglob("*.py"):
+        parts = path.relative_to(ROOT / "edge_agent").with_suffix("").parts
+        if parts == ("__init__",):
+            continue  # the root: only __version__
+        source = parts[0]
+        for dotted in _first_party_imports(path):
+            names = dotted.split(".")
+            if names[0] == "edge_agent" and len(names) > 1 and names[1] != source:
+                edges.add((source, names[1]))
+    return edges
+
+
+def test_edge_agent_packages_import_downward_only():
+    edges = _agent_unit_edges()
+    assert ("service", "ota") in edges  # the walk sees the agent's imports
+    assert layer_violations(edges, _agent_layers()) == []
+
+
+def test_the_layer_check_sees_upward_sideways_and_unplaced_imports():
+    layers = [{"service"}, {"fronts", "ota"}, {"transport"}]
+    edges = {("service", "transport"), ("transport", "fronts"), ("ota", "fronts"), ("new", "transport")}
+    assert layer_violations(edges, layers) == ["new -> transport: not in a layer", "ota -> fronts",
+                                               "transport -> fronts"]
