@@ -1,6 +1,6 @@
 """Load through a group, loopback only, one run, side by side:
 
-    python benchmarks/fleet_load.py [--clients 8] [--requests 100]
+    python benchmarks/fleet_load.py [--clients 8] [--requests 100] [--compare REV]
 
 M concurrent clients (threads, one EdgeClient each, one request at a time) → Mosquitto → K agents in
 one group (separate processes, the shipped home model), for K = 1, 2, 3: throughput, p50/p95/p99 and
@@ -9,6 +9,9 @@ the clients at the centre, the group at the site.
 
 On a 2-core machine K agents cannot add throughput; what this shows is that the broker spreads the load
 fairly (each agent within ±20% of the mean share) and what the extra hop of a bridge costs.
+
+`--compare REV`: instead, a group of three from git revision REV (a temporary worktree) and from this
+checkout, one after the other on the same broker in one run: p99 side by side.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -70,11 +75,14 @@ def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1]
 
 
-def measure(agent_broker: Mosquitto, client_broker: Mosquitto, k: int, args, tag: str) -> dict:
+def measure(agent_broker: Mosquitto, client_broker: Mosquitto, k: int, args, tag: str,
+            source: Path | None = None) -> dict:
     group = f"load-{tag}-{k}"
     # Several agents on one small machine: each on one ORT thread without spinning (the default spins
     # idle threads for latency, which starves the others); the same settings for every K.
     env = {**os.environ, "EDGELM_THREADS": str(args.agent_threads), "EDGELM_ORT_SPINNING": str(args.spin).lower()}
+    if source is not None:  # that checkout's agent, not the working directory's (which `python -m` puts first)
+        env.update(PYTHONPATH=str(source), PYTHONSAFEPATH="1")
     procs = [start_agent_process(None, agent_broker.url, f"{group}-{i}", "--group", group, env=env)[0]
              for i in range(k)]
     try:
@@ -124,6 +132,28 @@ def soak(args) -> None:
     print("\nRSS (MB) after each 1,000, soak-0: " + " ".join(f"{row[0]:.0f}" for row in rss))
 
 
+def compare(args) -> None:
+    """A group of three from revision args.compare and from this checkout, side by side."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "before"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.compare], cwd=ROOT, check=True,
+                       capture_output=True)
+        try:
+            with Mosquitto() as broker:
+                rows = [measure(broker, broker, 3, args, "before", source=tree),
+                        measure(broker, broker, 3, args, "after")]
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    print(f"{args.clients} clients x {args.requests} requests, a group of 3, one broker; before = {args.compare}, "
+          f"after = this checkout\n")
+    print("| agents | requests | req/s | p50 ms | p95 ms | p99 ms | answers per agent |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['path']} | {r['n']} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p95']:.2f} | {r['p99']:.2f} | "
+              f"{' / '.join(map(str, r['shares']))} |")
+    print(f"\np99 after / before: {rows[1]['p99'] / rows[0]['p99']:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8)
@@ -132,7 +162,11 @@ def main() -> None:
     parser.add_argument("--spin", action="store_true", help="let idle ORT threads spin (the agent's default)")
     parser.add_argument("--soak", type=int, default=0, metavar="N",
                         help="instead: N requests through a group of three, RSS per 1,000")
+    parser.add_argument("--compare", metavar="REV", help="instead: a group of three from REV and from here")
     args = parser.parse_args()
+    if args.compare:
+        compare(args)
+        return
     if args.soak:
         soak(args)
         return

@@ -72,7 +72,8 @@ class Agent:
         if self.answers.path is not None:
             log.info("%d answers kept from before in %s", len(kept), self.answers.path)
         self.group_answers = GroupAnswers(self.group, self.topics.group_answers or "", cfg.device_id, cache,
-                                          lambda: self.stats.error("request")) if self.group else None
+                                          lambda: self.stats.error("request"),
+                                          lambda: self.stats.error("share")) if self.group else None
         self.router = wiring.router(cfg, self.models, self.stats, self.topics, cache, self.answers,
                                     self.group_answers)
         self.deployer = self._deployer()
@@ -253,6 +254,8 @@ class Agent:
         if self.deployer is not None:
             self.deployer.stop()
         drained = self._drain_worker()
+        if drained:
+            self.router.drain()  # answers held for the group's acknowledgement leave before we disconnect
         # Requests still queued were never acked: the broker redelivers them to our persistent session.
         self._sign_off("offline")
         if drained:

@@ -28,6 +28,15 @@ def validate(kind: str, message: dict) -> dict:
     return message
 
 
+def until(condition, what: str, timeout: float = 10.0, every: float = 0.01) -> None:
+    """Wait for an event, not a clock: returns once `condition()` holds, raises naming `what` if it never does."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout:g} s for {what}")
+        time.sleep(every)
+
+
 @contextmanager
 def running_agent(bundle, broker, device_id, **overrides):
     config = load_config(None, env={}, bundle=str(bundle), broker=broker.url, device_id=device_id,

@@ -81,6 +81,7 @@ class Router:
         self.store = once.store
         self.group = once.group
         self.executions = once.executions
+        self._commit_lock = threading.Lock()
         self.jobs: queue.Queue[Job] = queue.Queue(maxsize=limits.max_queue)
         self.accepting = threading.Event()
         self._retained_seen: set[str] = set()  # topics whose retained request was logged once
@@ -247,20 +248,34 @@ class Router:
 
     # -- answers ----------------------------------------------------------------------------
     def deliver(self, deliveries: list[Delivery]) -> None:
-        """Store the batch's answers (one fsync), then send each to every asker waiting for it."""
+        """Commit the batch's answers (executions log, one fsync), then send each to every asker waiting for
+        it. In a group the answers to group requests are shared first: they are committed and sent by the
+        group's commit thread once the broker acknowledged them, while the worker goes on (group_answers)."""
         local = [d for d in deliveries if isinstance(d.job.target, LocalTarget)]
         for delivery in local:
             self._count(delivery)
             assert isinstance(delivery.job.target, LocalTarget)
             delivery.job.target.answer(delivery.answer)
         outgoing = [(d, *self._payload(d)) for d in deliveries if not isinstance(d.job.target, LocalTarget)]
-        committed = [(d, Remembered(d.job.cache_key, d.job.digest, payload)) for d, _, payload in outgoing
-                     if d.remember and d.job.cache_key]
-        if self.group is not None:  # shared first: a member killed after this has its answers with the others
-            self.group.share([r for d, r in committed if isinstance(d.job.target, ReplyTarget)
-                              and d.job.target.conn is self.group.conn and not d.job.hermes])
-        self.executions.write([r.key for _, r in committed])
-        self._store([r for _, r in committed])
+        group = self.group
+        shared = [item for item in outgoing if group is not None and self._shared(item[0], group)]
+        if group is not None and shared:
+            group.share([_remembered(d, payload) for d, _, payload in shared],
+                         then=lambda: self._commit_and_send(shared))
+        held = {id(item) for item in shared}
+        self._commit_and_send([item for item in outgoing if id(item) not in held])
+
+    @staticmethod
+    def _shared(delivery: Delivery, group: GroupAnswers) -> bool:
+        target = delivery.job.target
+        return (delivery.remember and bool(delivery.job.cache_key) and isinstance(target, ReplyTarget)
+                and target.conn is group.conn and not delivery.job.hermes)
+
+    def _commit_and_send(self, outgoing: list[tuple[Delivery, str | None, bytes]]) -> None:
+        committed = [_remembered(d, payload) for d, _, payload in outgoing if d.remember and d.job.cache_key]
+        with self._commit_lock:  # the worker and the group's commit thread both commit
+            self.executions.write([r.key for r in committed])
+            self._store(committed)
         for delivery, topic, payload in outgoing:
             job = delivery.job
             targets = self.cache.finish(job.cache_key, payload, delivery.remember) if job.cache_key else [job.target]
@@ -303,8 +318,14 @@ class Router:
                 local.append(Delivery(job, self._error(job.request.id, ErrorCode.OVERLOADED, why), False))
         self.deliver(local)
 
+    def drain(self) -> None:
+        """At shutdown, once the worker ended and before disconnecting: answers awaiting the group's
+        acknowledgement are committed and sent (each within its timeout)."""
+        if self.group is not None:
+            self.group.close()
+
     def close(self) -> None:
-        """At shutdown, after the last answer: the answer store and the executions log."""
+        """At shutdown, after drain: the answer store and the executions log."""
         self.store.close()
         self.executions.close()
 
@@ -332,6 +353,10 @@ class Router:
         finally:
             # Ack only now: a request whose answer never left is redelivered after a crash.
             target.conn.ack(target.mid, target.qos)
+
+
+def _remembered(delivery: Delivery, payload: bytes) -> Remembered:
+    return Remembered(delivery.job.cache_key or "", delivery.job.digest, payload)
 
 
 def _dedup_key(request: Request, msg: Message, sender: str | None) -> str | None:
