@@ -5,7 +5,6 @@ has the same sha256 and each agent resumes from the chunks it already holds."""
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
 import json
@@ -22,9 +21,8 @@ from edge_agent.ota import wire
 from edge_agent.ota.descriptor import make_descriptor
 from edge_agent.ota.wire import CREDIT, Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
 from edge_agent.transport.mqtt import Connection, Message, PublishProps
+from edgelm.targets import statuses
 
-STATUS_WAIT_S = 2.0  # retained statuses arrive right after the SUBACK; wait at most this long for them
-STATUS_QUIET_S = 0.3
 ANSWER_TIMEOUT_S = 15.0  # for an agent to answer a begin
 HEADER_ROOM = 1024  # chunk header and topic inside a packet
 WINDOW = 32  # chunks published and not yet acknowledged by the broker
@@ -77,23 +75,9 @@ def pack(bundle: Path, verify: bool = True) -> tuple[bytes, dict]:
 
 
 def members(conn: Connection, prefix: str, group: str | None = None, device: str | None = None) -> list[Member]:
-    """The agents' retained statuses: the group's members, or the one device."""
-    found: dict[str, dict] = {}
-    got: queue.Queue = queue.Queue()
-
-    def on_status(msg: Message) -> None:
-        with contextlib.suppress(ValueError):
-            got.put(json.loads(msg.payload))
-    unsubscribe = conn.subscribe(f"{prefix}/+/status", on_status, qos=1)
-    until = time.monotonic() + STATUS_WAIT_S
-    while time.monotonic() < until and device not in found:
-        try:  # retained messages come in one burst: a quiet moment means all are in
-            status = got.get(timeout=min(STATUS_QUIET_S, max(0.0, until - time.monotonic())))
-        except queue.Empty:
-            break
-        if isinstance(status, dict) and isinstance(status.get("device_id"), str):
-            found[status["device_id"]] = status
-    unsubscribe()
+    """The agents' retained statuses, read to their end (edgelm/retained.py): the group's members, or the
+    one device."""
+    found = {d: s for d, s in statuses(conn, prefix, device).items() if s.get("device_id") == d}
     chosen = [s for s in found.values() if (group is not None and s.get("group") == group)
               or (device is not None and s["device_id"] == device)]
     out = []

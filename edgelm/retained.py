@@ -7,7 +7,8 @@ has been delivered before it. Used by `edgelm ask` (is the device online?) and m
 that needs "all the statuses there are".
 
 The echo topic is `<prefix>/echo/<user>/<id>`: the broker config `edgelm broker config` writes lets every
-login read and write its own echo topics (user: the login, else the client id).
+login read and write its own echo topics (user: the URL's username, else the client certificate's common
+name, which that config makes the login, else the client id).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
 from edge_agent.transport.mqtt import Connection, Message, MqttError
 
@@ -23,6 +25,21 @@ ECHO_TIMEOUT_S = 5.0
 
 def echo_topic(prefix: str, user: str) -> str:
     return f"{prefix}/echo/{user}/{uuid.uuid4().hex}"
+
+
+def login(conn: Connection) -> str:
+    """The name the broker knows this connection by (use_identity_as_username for certificates)."""
+    if conn.url.username:
+        return conn.url.username
+    if conn.tls.cert_file:
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+
+        cert = x509.load_pem_x509_certificate(Path(conn.tls.cert_file).read_bytes())
+        names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        if names:
+            return str(names[0].value)
+    return conn.client_id
 
 
 def read_retained(conn: Connection, filters: Iterable[str], prefix: str = "edgelm",
@@ -41,7 +58,7 @@ def read_retained(conn: Connection, filters: Iterable[str], prefix: str = "edgel
             else:
                 found.pop(msg.topic, None)
 
-    echo = echo_topic(prefix, conn.url.username or conn.client_id)
+    echo = echo_topic(prefix, login(conn))
     undo = [conn.subscribe(echo, lambda msg: echoed.set(), qos=1)]
     try:
         undo += [conn.subscribe(f, keep, qos=1) for f in filters]  # each returns after its SUBACK

@@ -120,3 +120,32 @@ def test_read_retained_without_an_echo_raises():
                 read_retained(conn, ["edgelm/+/status"], timeout=0.5)
         finally:
             conn.disconnect()
+
+
+def test_the_echo_user_of_a_certificate_login_is_its_common_name(tmp_path):
+    """Under `use_identity_as_username` the broker knows a certificate login by its CN, so the echo topic
+    (and its ACL line) is the CN's; a username wins; neither: the client id."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from edge_agent.transport.mqtt import TlsFiles
+    from edgelm.retained import login
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "site-operator")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "op.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "op.key").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                        serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption()))
+    tls = TlsFiles(None, str(tmp_path / "op.crt"), str(tmp_path / "op.key"))
+    assert login(Connection(BrokerUrl.from_url("mqtts://h"), "cli-1", tls=tls)) == "site-operator"
+    assert login(Connection(BrokerUrl.from_url("mqtts://bob:pw@h"), "cli-1", tls=tls)) == "bob"
+    assert login(Connection(BrokerUrl.from_url("mqtt://h"), "cli-1")) == "cli-1"

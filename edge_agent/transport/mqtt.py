@@ -75,7 +75,7 @@ class Connection:
                                   manual_ack=self.session.manual_ack, **kwargs)
         if url.username:
             self.client.username_pw_set(url.username, url.password)
-        tls = tls or TlsFiles()
+        tls = self.tls = tls or TlsFiles()
         if url.tls or tls.ca_file:
             self.client.tls_set(ca_certs=tls.ca_file, certfile=tls.cert_file, keyfile=tls.key_file)
         if will is not None:
