@@ -24,7 +24,7 @@ from pathlib import Path
 from converter.bench import peak_rss_mb
 from edge_agent.client import EdgeClient
 from edgelm.agent_process import start_agent_process
-from edgelm.broker import Mosquitto
+from edgelm.demo_broker import Mosquitto
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -149,7 +149,7 @@ def one_run(bundle: Path, broker: Mosquitto, requests: int) -> dict:
 
 def outage_recovery_s(bundle: Path, down_s: float) -> float:
     """Seconds from restarting the broker (its start-up included) to the agent answering again."""
-    from edgelm.broker import free_port
+    from edgelm.demo_broker import free_port
 
     port = free_port()
     broker = Mosquitto(port=port).start()

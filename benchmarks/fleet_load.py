@@ -29,7 +29,7 @@ from pathlib import Path
 
 from edge_agent.client import EdgeClient
 from edgelm.agent_process import start_agent_process
-from edgelm.broker import Mosquitto
+from edgelm.demo_broker import Mosquitto
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))

@@ -25,7 +25,7 @@ from converter.formats.tflite import export as tflite
 from converter.pipeline import ConvertOptions, convert
 from converter.synthetic import make_checkpoint
 from edgelm.agent_process import start_agent_process
-from edgelm.broker import Mosquitto
+from edgelm.demo_broker import Mosquitto
 from edgelm.tables import print_table
 
 ROOT = Path(__file__).resolve().parent.parent

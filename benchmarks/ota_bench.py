@@ -28,7 +28,7 @@ from pathlib import Path
 from edge_agent.client import EdgeClient
 from edge_agent.inference.bundle import Manifest, write_manifest
 from edgelm.agent_process import start_agent_process
-from edgelm.broker import Mosquitto
+from edgelm.demo_broker import Mosquitto
 
 BASELINE_MIN_S = 12.0  # several deploy-long windows without a deploy
 TEXTS = ["turn on the kitchen light", "set the living room lamp to fifty percent", "what is the temperature",

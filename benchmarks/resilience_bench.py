@@ -26,7 +26,7 @@ from chaos import run as chaos_run
 from converter.bench import peak_rss_mb
 from edge_agent.client import EdgeClient
 from edgelm.agent_process import start_agent_process
-from edgelm.broker import Mosquitto
+from edgelm.demo_broker import Mosquitto
 
 ROOT = Path(__file__).resolve().parent.parent
 BIG = [100 * 2**20, 10 * 2**20, 10 * 2**20]

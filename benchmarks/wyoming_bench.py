@@ -22,7 +22,7 @@ import psutil
 
 from edge_agent.client import EdgeClient
 from edgelm.agent_process import start_agent_process
-from edgelm.broker import Mosquitto, free_port
+from edgelm.demo_broker import Mosquitto, free_port
 
 TEXTS = ["turn on the kitchen light", "apaga la luz del salón", "set the bedroom lights to 40 percent",
          "what time is it", "pon un temporizador de 10 minutos", "I love this song"]

@@ -8,7 +8,7 @@ import contextlib
 import threading
 import time
 
-from edgelm.broker import READY_TIMEOUT_S, BrokerError, free_port, mqtt_ready
+from edgelm.demo_broker import READY_TIMEOUT_S, BrokerError, free_port, mqtt_ready
 
 PROTOCOL = 4  # amqtt speaks MQTT 3.1.1 only; agent and client must use it too
 
@@ -90,7 +90,7 @@ class AmqttBroker:
 def start_private_broker(prefer: str = "auto"):
     """Mosquitto on a free port where installed (ending with this process, even killed), else the in-process
     amqtt broker (MQTT 3.1.1)."""
-    from edgelm.broker import Mosquitto, mosquitto_binary
+    from edgelm.demo_broker import Mosquitto, mosquitto_binary
 
     if prefer == "mosquitto" or (prefer == "auto" and mosquitto_binary() is not None):
         return Mosquitto(die_with_parent=True).start()

@@ -32,9 +32,9 @@ def demo(cache_dir, train, budget, lang, retrain, keep_running, broker_kind, tel
     try:
         from converter.errors import ConversionError
         from edgelm.agent_process import AgentStartError
-        from edgelm.broker import BrokerError
         from edgelm.children import Stopped
         from edgelm.demo import DemoOptions, default_cache_dir, run_demo
+        from edgelm.demo_broker import BrokerError
         from edgelm.home_model import NoShippedModel
     except ImportError as exc:
         raise click.ClickException(f"the demo needs: pip install 'edgelm[agent,onnx,convert,intents]' ({exc})") from exc

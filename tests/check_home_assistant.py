@@ -25,7 +25,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "benchmarks")]
 from foreign_python import venv_python  # noqa: E402
 from mqtt_helpers import Listener, running_agent  # noqa: E402
 
-from edgelm.broker import Mosquitto  # noqa: E402
+from edgelm.demo_broker import Mosquitto  # noqa: E402
 
 HOME_ASSISTANT = ("3.11", ("homeassistant==2024.3.3", "josepy<2"))
 EXAMPLE = HERE.parent / "docs" / "examples" / "home-assistant.yaml"

@@ -34,7 +34,7 @@ from foreign_python import venv_python  # noqa: E402
 
 from edgelm import home_sync  # noqa: E402
 from edgelm.agent_process import start_agent_process  # noqa: E402
-from edgelm.broker import Mosquitto, free_port  # noqa: E402
+from edgelm.demo_broker import Mosquitto, free_port  # noqa: E402
 
 # HA 2025.4.4 and what its wyoming, conversation and assist_pipeline integrations pin (installed up front,
 # so HA installs nothing at start)

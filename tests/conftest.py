@@ -270,7 +270,7 @@ def gpt2_bundle(gpt2_dir, models_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def broker():
-    from edgelm.broker import Mosquitto
+    from edgelm.demo_broker import Mosquitto
 
     with Mosquitto() as running:
         yield running

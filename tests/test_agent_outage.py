@@ -9,7 +9,7 @@ import time
 from edge_agent.client import EdgeClient
 from edge_agent.config import load_config
 from edge_agent.service import Agent
-from edgelm.broker import Mosquitto, free_port
+from edgelm.demo_broker import Mosquitto, free_port
 
 BROKER_DOWN_AT_BOOT_S = 11  # past the 10 s after which an agent used to give up
 OUTAGE_S = 5  # several retries at the 2 s cap; benchmarks/agent_bench.py measures a 45 s outage

@@ -13,8 +13,8 @@ from mqtt_helpers import Listener
 from edge_agent.transport.mqtt import Connection, MqttError
 from edge_agent.transport.session import BrokerUrl
 from edgelm.agent_process import start_agent_process
-from edgelm.broker import Mosquitto
 from edgelm.cli import cli
+from edgelm.demo_broker import Mosquitto
 from edgelm.retained import read_retained
 
 

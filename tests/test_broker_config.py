@@ -22,8 +22,8 @@ from edge_agent.inference.signing import generate_keys
 from edge_agent.service import Agent
 from edge_agent.transport.mqtt import MqttError, TlsFiles
 from edgelm import deploy as lib
-from edgelm.broker import ConfiguredMosquitto, connack, free_port
 from edgelm.cli import cli
+from edgelm.demo_broker import ConfiguredMosquitto, connack, free_port
 from edgelm.targets import TargetUnavailable, check_online
 
 pytestmark = pytest.mark.integration

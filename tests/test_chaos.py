@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edgelm.broker import Mosquitto
+from edgelm.demo_broker import Mosquitto
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from chaos import run  # noqa: E402  (shared with benchmarks/resilience_bench.py)

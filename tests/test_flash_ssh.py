@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from conftest import unavailable
 
 from edge_agent.config import load_config
-from edgelm.broker import free_port
 from edgelm.cli import cli
+from edgelm.demo_broker import free_port
 
 STANDIN = r"""#!/bin/sh
 R="$EDGELM_TEST_ROOT"

@@ -14,7 +14,7 @@ from mqtt_helpers import running_agent
 from prometheus_client.parser import text_string_to_metric_families
 
 from edge_agent.client import EdgeClient
-from edgelm.broker import free_port
+from edgelm.demo_broker import free_port
 from edgelm.fleet_exporter import serve
 
 DASHBOARD = Path(__file__).resolve().parents[1] / "docs" / "grafana-dashboard.json"

@@ -17,7 +17,7 @@ from tcp_cut import CuttableLink
 
 from edge_agent.client import EdgeClient
 from edgelm.agent_process import start_agent_process
-from edgelm.broker import Mosquitto
+from edgelm.demo_broker import Mosquitto
 
 REQUESTS, CLIENTS = 2000, 4
 SENTENCES = ["turn on the kitchen light", "lock the front door", "what time is it", "close the garage door"]

@@ -14,7 +14,7 @@ import pytest
 from conftest import CACHE_ROOT, ROOT, unavailable
 from mqtt_helpers import Listener, running_agent
 
-from edgelm.broker import free_port
+from edgelm.demo_broker import free_port
 
 NODE_RED = "node-red@4.1.15"
 FLOW = ROOT / "docs" / "examples" / "node-red-flow.json"

@@ -79,7 +79,7 @@ def test_deploy_under_load_switches_versions_once(versions, keys, broker, device
 @pytest.fixture(scope="module")
 def guarded(versions, keys, tmp_path_factory):
     """An agent with a trust key and a 1 MB model budget, serving 1.0.0 for the whole module."""
-    from edgelm.broker import Mosquitto
+    from edgelm.demo_broker import Mosquitto
 
     state = tmp_path_factory.mktemp("guarded-state")
     with Mosquitto() as broker, running_agent(versions["1.0.0"], broker, "guarded", trust_key=str(keys["public"]),

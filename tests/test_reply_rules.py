@@ -10,7 +10,7 @@ import pytest
 from mqtt_helpers import Listener, props, running_agent
 
 from edge_agent.client import EdgeClient
-from edgelm.broker import Mosquitto, free_port
+from edgelm.demo_broker import Mosquitto, free_port
 
 ACL = """\
 user edgelm-agent

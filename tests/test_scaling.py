@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from mqtt_helpers import documented_bridge, running_agent
 
 from edge_agent.client import EdgeClient
-from edgelm.broker import Mosquitto
 from edgelm.cli import cli
+from edgelm.demo_broker import Mosquitto
 
 
 def test_a_client_at_the_centre_reaches_a_group_behind_the_documented_bridge(agent_bundle):
