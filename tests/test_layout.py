@@ -55,14 +55,7 @@ def private_crossings(path: Path) -> list[str]:
 
 
 def imported_packages(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-        elif isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
-    return names & set(PACKAGES)
+    return _imported_roots(path) & set(PACKAGES)
 
 
 def test_no_private_name_crosses_a_module_boundary():
@@ -203,3 +196,27 @@ def test_the_layer_check_sees_upward_sideways_and_unplaced_imports():
     edges = {("service", "transport"), ("transport", "fronts"), ("ota", "fronts"), ("new", "transport")}
     assert layer_violations(edges, layers) == ["new -> transport: not in a layer", "ota -> fronts",
                                                "transport -> fronts"]
+
+
+def test_only_the_transport_and_the_demo_broker_import_paho():
+    importers = sorted(str(path.relative_to(ROOT)) for pkg in PACKAGES for path in (ROOT / pkg).rglob("*.py")
+                       if "paho" in _imported_roots(path))
+    assert importers == ["edge_agent/transport/mqtt.py", "edgelm/demo_broker.py"]
+
+
+def _imported_roots(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+    return names
+
+
+def test_every_edge_agent_package_is_in_the_architecture_doc():
+    doc = (ROOT / "docs" / "architecture.md").read_text()
+    units = {p.name for p in (ROOT / "edge_agent").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    modules = {p.name for p in (ROOT / "edge_agent").glob("*.py") if p.name != "__init__.py"}
+    assert sorted(u for u in units if f"`{u}/`" not in doc) == []
+    assert sorted(m for m in modules if f"`{m}`" not in doc) == []

@@ -1,6 +1,7 @@
 """The one boundary to paho-mqtt: connection setup (MQTT 5 or 3.1.1, TLS, auth, TCP_NODELAY, will),
 subscriptions dispatched by topic filter, and paho return codes turned into :class:`MqttError`, as Home
-Assistant's MQTT layer does. Nothing else in EdgeLM imports paho."""
+Assistant's MQTT layer does. Nothing else in EdgeLM imports paho but edgelm/demo_broker.py's readiness
+probe (tests/test_layout.py)."""
 
 from __future__ import annotations
 
