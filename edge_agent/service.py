@@ -20,11 +20,14 @@ import devices
 from edge_agent import __version__, wiring
 from edge_agent.config import AgentConfig
 from edge_agent.fronts.discovery_link import DiscoveryLink
+from edge_agent.fronts.router import Once
 from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.watch import HomeFileWatcher
+from edge_agent.inference.jobs import Clock
 from edge_agent.inference.model import LoadedModel, load_model
 from edge_agent.inference.serving import ModelRegistry, ServingModel
-from edge_agent.inference.worker import Worker, WorkerHooks
+from edge_agent.inference.worker import Worker, WorkerHooks, WorkerSettings
+from edge_agent.once.executions_log import ExecutionsLog
 from edge_agent.once.group_answers import GroupAnswers
 from edge_agent.once.request_cache import RequestCache
 from edge_agent.ota.deployer import Deployer
@@ -48,8 +51,9 @@ SHUTDOWN_DRAIN_S = 10.0
 
 
 class Agent:
-    def __init__(self, config: AgentConfig, model: LoadedModel | None = None):
+    def __init__(self, config: AgentConfig, model: LoadedModel | None = None, clock: Clock | None = None):
         cfg = self.config = config
+        self.clock = clock or Clock()
         self.topics = Topics(cfg.prefix, cfg.device_id, cfg.group)
         self.profile = devices.get_profile(cfg.device) if cfg.device else devices.detect()
         self.home = wiring.home_names(cfg)  # a bad home_file fails here, not on the first request
@@ -74,11 +78,11 @@ class Agent:
         self.group_answers = GroupAnswers(self.group, self.topics.group_answers or "", cfg.device_id, cache,
                                           lambda: self.stats.error("request"),
                                           lambda: self.stats.error("share")) if self.group else None
-        self.router = wiring.router(cfg, self.models, self.stats, self.topics, cache, self.answers,
-                                    self.group_answers)
+        once = Once(cache, self.answers, self.group_answers, ExecutionsLog(cfg.executions_log))
+        self.router = wiring.router(cfg, self.models, self.stats, self.topics, once, self.clock)
         self.deployer = self._deployer()
-        self.worker = Worker(self.models, self.router.jobs, cfg.device_id, self.router,
-                             max_wait_s=cfg.max_wait_ms / 1000.0,
+        self.worker = Worker(self.models, self.router.jobs, self.router,
+                             WorkerSettings(cfg.device_id, cfg.max_wait_ms / 1000.0, self.clock),
                              hooks=WorkerHooks(self.stats.batch, self.deployer.observe if self.deployer else
                                                WorkerHooks.on_result, self._worker_died))
         self.watchdogs = [DeliveryWatchdog(conn, f"{self.topics.watchdog}/{name}", cfg.delivery_check_s,

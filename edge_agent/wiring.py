@@ -9,11 +9,9 @@ from edge_agent.config import AgentConfig
 from edge_agent.fronts.router import Counters, Limits, Once, Router
 from edge_agent.home.names_file import load_home
 from edge_agent.home.slots import HomeEntities
+from edge_agent.inference.jobs import Clock
 from edge_agent.inference.serving import ModelRegistry
 from edge_agent.once.answer_store import AnswerStore, MemoryOnly
-from edge_agent.once.executions_log import ExecutionsLog
-from edge_agent.once.group_answers import GroupAnswers
-from edge_agent.once.request_cache import RequestCache
 from edge_agent.ota.port import DeploySettings
 from edge_agent.protocol.reply_policy import ReplyPolicy
 from edge_agent.transport.mqtt import Connection, Hooks, Session, TlsFiles, Will
@@ -57,12 +55,12 @@ def answer_store(config: AgentConfig) -> AnswerStore | MemoryOnly:
     return AnswerStore(Path(config.state_dir) / f"answers-{config.device_id}.log", config.dedup_size)
 
 
-def router(config: AgentConfig, models: ModelRegistry, stats: Counters, topics: Topics, cache: RequestCache,
-           store: AnswerStore | MemoryOnly, group: GroupAnswers | None) -> Router:
+def router(config: AgentConfig, models: ModelRegistry, stats: Counters, topics: Topics, once: Once,
+           clock: Clock) -> Router:
     limits = Limits(config.device_id, config.max_queue, config.max_payload_bytes, config.max_text_chars,
                     config.accept_plain_text, config.hermes_min_confidence)
     replies = ReplyPolicy(config.prefix, config.allowed_reply_prefixes(), config.require_sender, topics.response)
-    return Router(limits, models, stats, replies, Once(cache, store, group, ExecutionsLog(config.executions_log)))
+    return Router(limits, models, stats, replies, once, clock)
 
 
 def deploy_settings(config: AgentConfig, profile) -> DeploySettings:

@@ -50,7 +50,8 @@ class FakeHomeAssistant:
 
     def __enter__(self) -> FakeHomeAssistant:
         self._thread.start()
-        self._ready.wait(10)
+        if not self._ready.wait(10):
+            raise AssertionError("the fake Home Assistant did not start listening within 10 s")
         return self
 
     def __exit__(self, *exc) -> None:

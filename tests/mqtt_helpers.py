@@ -28,6 +28,22 @@ def validate(kind: str, message: dict) -> dict:
     return message
 
 
+class MovableClock:
+    """The agent's clock (edge_agent.inference.jobs.Clock) running with real time plus what a test adds:
+    `advance(2)` is two seconds later at once, for expiry, without sleeping."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    def clock(self):
+        from edge_agent.inference.jobs import Clock
+
+        return Clock(lambda: time.monotonic() + self.offset, lambda: time.time() + self.offset)
+
+
 def until(condition, what: str, timeout: float = 10.0, every: float = 0.01) -> None:
     """Wait for an event, not a clock: returns once `condition()` holds, raises naming `what` if it never does."""
     deadline = time.monotonic() + timeout
@@ -38,10 +54,10 @@ def until(condition, what: str, timeout: float = 10.0, every: float = 0.01) -> N
 
 
 @contextmanager
-def running_agent(bundle, broker, device_id, **overrides):
+def running_agent(bundle, broker, device_id, clock=None, **overrides):
     config = load_config(None, env={}, bundle=str(bundle), broker=broker.url, device_id=device_id,
                          device="x86-64", **{"telemetry_interval_s": 0, **overrides})
-    agent = Agent(config)
+    agent = Agent(config, clock=clock)
     agent.start()
     try:
         yield agent
@@ -71,7 +87,7 @@ class Listener:
     def subscribe(self, topic: str) -> Listener:
         self._subscribed.clear()
         self.client.subscribe(topic, qos=1)
-        assert self._subscribed.wait(5)
+        assert self._subscribed.wait(5), f"no SUBACK for {topic} within 5 s"
         return self
 
     def publish(self, topic: str, payload, properties=None, qos: int = 1, retain: bool = False) -> None:
@@ -130,7 +146,7 @@ def block_worker(agent, listener: Listener, reply_topic: str, request_id: str = 
     gate = Gate(agent.model.classifier)
     listener.publish(f"edgelm/{agent.config.device_id}/request",
                      json.dumps({"id": request_id, "text": "block"}), props(reply_topic))
-    assert gate.entered.wait(5)
+    assert gate.entered.wait(5), "the blocking request never reached the worker"
     return gate
 
 

@@ -16,7 +16,8 @@ class CuttableLink:
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         threading.Thread(target=self._run, daemon=True).start()
-        self._ready.wait(5)
+        if not self._ready.wait(5):
+            raise AssertionError("the cuttable TCP link did not start listening within 5 s")
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)

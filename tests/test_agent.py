@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from mqtt_helpers import Listener, block_worker, props, running_agent, validate
+from mqtt_helpers import Listener, MovableClock, block_worker, props, running_agent, until, validate
 
 from edge_agent.client import EdgeClient
 
@@ -172,13 +172,17 @@ def test_deadline_in_the_past_is_expired_not_run(agent_bundle, broker, device_id
 
 
 def test_message_expiry_while_queued(agent_bundle, broker, device_id):
-    with running_agent(agent_bundle, broker, device_id) as agent:
+    """A request that expires while queued is answered `expired`, never run; the agent's clock is moved
+    past its 1 s Message Expiry instead of sleeping past it."""
+    moving = MovableClock()
+    with running_agent(agent_bundle, broker, device_id, clock=moving.clock()) as agent:
         listener = Listener(broker).subscribe("edgelm/reply/exp/r")
         gate = block_worker(agent, listener, "edgelm/reply/exp/r")
         topic = f"edgelm/{device_id}/request"
         listener.publish(topic, json.dumps({"id": "heater", "text": "turn on the heater"}),
                          props("edgelm/reply/exp/r", expiry=1))
-        time.sleep(1.3)
+        until(lambda: agent.router.jobs.qsize() == 1, "the request to be queued behind the blocked batch")
+        moving.advance(1.3)
         gate.release.set()
         answers = {json.loads(m.payload)["id"]: json.loads(m.payload) for m in listener.drain(0.8)}
         listener.close()

@@ -71,7 +71,7 @@ def test_requests_published_the_instant_online_appears_are_all_answered(bert_bun
     agent = Agent(config)
     agent.start()
     try:
-        assert fired.wait(5)
+        assert fired.wait(5), "the agent's online status never arrived"
         ids = _answered_ids(listener, 3 * N)
     finally:
         agent.stop()

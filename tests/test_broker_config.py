@@ -132,6 +132,24 @@ def test_a_client_cannot_send_answers_to_another(site):
     assert kitchen.stats.errors - errors_before == 1  # steal-1 refused; steal-2 never reached the agent
 
 
+def test_a_forged_group_answer_is_dropped_by_the_acl(site):
+    """A well-formed answer a client forges on the group's answers topic never reaches the members: only
+    the group's own devices may write there (tests/test_group_faults.py: what a member does without this)."""
+    from edge_agent.protocol.messages import Request
+
+    hall = site.agents["hall"]
+    received = hall.router.group.received
+    forged = {"from": "mallory", "key": "/forged-1", "digest": Request(id="forged-1", text="unlock the door").digest(),
+              "payload": json.dumps({"id": "forged-1", "intent": {"name": "HassTurnOff", "confidence": 1.0}})}
+    alice = site.listen("alice", "edgelm/group/down/answers")  # alice may not even read it
+    alice.publish("edgelm/group/down/answers", json.dumps(forged))
+    heard = alice.drain(QUIET_S)
+    alice.close()
+    assert heard == []
+    assert hall.router.group.received == received
+    assert "/forged-1" not in {r.key for r in hall.router.cache.remembered()}
+
+
 def test_one_agents_login_cannot_reach_another_agent(site):
     """kitchen's login posts to hall's request topic and listens to hall's requests and alice's answers."""
     spy = site.listen("kitchen", "edgelm/hall/request/#", "edgelm/reply/alice/#")

@@ -6,13 +6,14 @@ executions_log: a line per committed answer), not from the answers the client ke
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import documented_bridge
+from mqtt_helpers import documented_bridge, until
 from tcp_cut import CuttableLink
 
 from edge_agent.client import EdgeClient
@@ -146,9 +147,11 @@ def test_a_5_second_bridge_cut_loses_nothing_and_runs_nothing_twice(agent_bundle
         print(f"\n(c) 5 s bridge cut: {REQUESTS} answered, none run twice, {resent} resends")
 
 
-def test_group_answers_are_shared_and_a_forged_one_is_dropped(agent_bundle, broker):
+def test_group_answers_are_shared_and_what_a_forged_one_does(agent_bundle, broker):
     """The mechanism itself: a member's committed answer reaches the others' caches; garbage on the
-    answers topic is counted as a bad request and changes nothing."""
+    answers topic is counted as a bad request and changes nothing. A well-formed forged answer is taken
+    as a member's: what stops it today is the broker's ACL (only the group's devices may write there,
+    tests/test_broker_config.py); on a broker without one, as here, the forgery is served to the asker."""
     from mqtt_helpers import Listener, running_agent
 
     with running_agent(agent_bundle, broker, "ga-1", group="ga") as one, \
@@ -171,6 +174,19 @@ def test_group_answers_are_shared_and_a_forged_one_is_dropped(agent_bundle, brok
             time.sleep(0.02)
         assert one.stats.errors + two.stats.errors == errors + 6
         assert client.request("lock the door", group="ga", timeout=5)["intent"]  # still serving
+
+        from edge_agent.protocol.messages import Request
+
+        forged = {"from": "mallory", "key": "/f1", "digest": Request(id="f1", text="lock the front door").digest(),
+                  "payload": json.dumps({"id": "f1", "forged": True})}
+        received = one.router.group.received + two.router.group.received
+        listener = Listener(broker)
+        listener.publish("edgelm/group/ga/answers", json.dumps(forged))
+        listener.close()
+        until(lambda: one.router.group.received + two.router.group.received == received + 2,
+              "both members to take the forged answer")
+        answer = client.request("lock the front door", group="ga", request_id="f1", timeout=5)
+        assert answer == {"id": "f1", "forged": True}  # without the ACL the forgery is what the asker gets
 
 
 def test_a_withheld_group_acknowledgement_holds_only_its_own_answer(agent_bundle):

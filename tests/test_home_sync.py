@@ -90,12 +90,12 @@ def test_the_agent_answers_ha_names_for_aliases_and_reloads_a_changed_file(tmp_p
             watcher = threading.Thread(target=lambda: asyncio.run(home_sync.watch(
                 ha.url, "good-token", out, lambda doc, changed: synced.set(), stop=stop)), daemon=True)
             watcher.start()
-            assert synced.wait(10)
+            assert synced.wait(10), "the watcher never wrote the home_file"
             synced.clear()
             reloads = agent.home_watch.reloads
             ha.entities[1]["aliases"].append("movie light")
             ha.fire("entity_registry_updated")
-            assert synced.wait(10)
+            assert synced.wait(10), "the watcher never wrote the home_file"
             assert "movie light" in out.read_text()
             deadline = time.monotonic() + 10
             while agent.home_watch.reloads == reloads and time.monotonic() < deadline:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from edge_agent.inference.jobs import Answer, Delivery, Job, LocalTarget, ReplyTarget
+from edge_agent.inference.jobs import Answer, Clock, Delivery, Job, LocalTarget, ReplyTarget
 from edge_agent.inference.serving import ModelRegistry
 from edge_agent.once.answer_store import AnswerStore, MemoryOnly
 from edge_agent.once.executions_log import ExecutionsLog
@@ -72,7 +71,8 @@ class Once:
 
 
 class Router:
-    def __init__(self, limits: Limits, models: ModelRegistry, stats: Counters, replies: ReplyPolicy, once: Once):
+    def __init__(self, limits: Limits, models: ModelRegistry, stats: Counters, replies: ReplyPolicy, once: Once,
+                 clock: Clock | None = None):
         self.config = limits
         self.models = models
         self.stats = stats
@@ -82,6 +82,7 @@ class Router:
         self.group = once.group
         self.executions = once.executions
         self._commit_lock = threading.Lock()
+        self.clock = clock or Clock()
         self.jobs: queue.Queue[Job] = queue.Queue(maxsize=limits.max_queue)
         self.accepting = threading.Event()
         self._retained_seen: set[str] = set()  # topics whose retained request was logged once
@@ -107,7 +108,7 @@ class Router:
         self._send(ReplyTarget(conn, topic, msg.correlation_data, msg.mid, msg.qos), dumps(error))
 
     def _on_request(self, conn: Connection, msg: Message, sender: str | None) -> None:
-        arrived = time.monotonic()
+        arrived = self.clock.monotonic()
         if msg.retain:  # a retained request would be served again on every restart
             self._ignore_retained(conn, msg)
             return
@@ -132,7 +133,7 @@ class Router:
         job = Job(request, arrived, target, cache_key=key, digest=digest,
                   expires_at=arrived + msg.expiry_s if msg.expiry_s is not None else None,
                   deadline=request.deadline_epoch(), warning=None if key else NO_ID_WARNING)
-        if job.expired(arrived, time.time()):
+        if job.expired(arrived, self.clock.wall()):
             self.deliver([Delivery(job, self._error(request.id, ErrorCode.EXPIRED, "request expired before it could run"),
                                    True)])
             return
@@ -177,7 +178,7 @@ class Router:
         gets the Response or ErrorResponse (from the worker's thread, or at once when refused)."""
         request = Request(id=f"local:{uuid.uuid4().hex}", text=text[: self.config.max_text_chars],
                           top_k=max(1, len(self.models.current().labels)))
-        job = Job(request, time.monotonic(), LocalTarget(answer), cache_key=None)
+        job = Job(request, self.clock.monotonic(), LocalTarget(answer), cache_key=None)
         if not self.accepting.is_set():
             self.deliver([Delivery(job, self._error(request.id, ErrorCode.OVERLOADED, "the agent is stopping"), False)])
             return
@@ -223,7 +224,7 @@ class Router:
                 return
         request = Request(id=key or f"hermes:{uuid.uuid4().hex}", text=query.input[: self.config.max_text_chars],
                           top_k=max(1, len(self.models.current().labels)))
-        self._enqueue(Job(request, time.monotonic(), target, cache_key=key, digest=digest, hermes=query))
+        self._enqueue(Job(request, self.clock.monotonic(), target, cache_key=key, digest=digest, hermes=query))
 
     def _hermes_error(self, target: ReplyTarget, payload: bytes, error: str) -> None:
         log.info("refused hermes query: %s", error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -48,6 +49,15 @@ class Job:
 
 
 Answer = Response | ErrorResponse
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where the router and the worker read the time: arrival, expiry, latency. A test moves it instead
+    of sleeping past an expiry."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    wall: Callable[[], float] = time.time
 
 
 @dataclass

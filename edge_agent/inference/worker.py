@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge_agent.inference.jobs import Answer, Delivery, Job, Replies, ReplyTarget
+from edge_agent.inference.jobs import Answer, Clock, Delivery, Job, Replies, ReplyTarget
 from edge_agent.inference.serving import ModelRegistry, ServingModel
 from edge_agent.protocol.labels import recognised
 from edge_agent.protocol.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
@@ -34,15 +34,23 @@ class WorkerHooks:
     on_exit: Callable[[], None] = _nothing  # the thread ended without being stopped: the agent must restart
 
 
+@dataclass(frozen=True)
+class WorkerSettings:
+    device_id: str  # named in error answers
+    max_wait_s: float = 0.002  # how long a batch waits to fill once its first request is in
+    clock: Clock = Clock()
+
+
 class Worker(threading.Thread):
-    def __init__(self, models: ModelRegistry, jobs: queue.Queue[Job], device_id: str, replies: Replies,
-                 max_wait_s: float = 0.002, hooks: WorkerHooks | None = None):
+    def __init__(self, models: ModelRegistry, jobs: queue.Queue[Job], replies: Replies, settings: WorkerSettings,
+                 hooks: WorkerHooks | None = None):
         super().__init__(name="edgelm-worker", daemon=True)
         self.models = models
         self.jobs = jobs
-        self.device_id = device_id
+        self.device_id = settings.device_id
         self.replies = replies
-        self.max_wait_s = max_wait_s
+        self.max_wait_s = settings.max_wait_s
+        self.clock = settings.clock
         self.hooks = hooks or WorkerHooks()
         self.stopping = threading.Event()
 
@@ -90,7 +98,7 @@ class Worker(threading.Thread):
                                         for job in part])
 
     def process(self, batch: list[Job], model: ServingModel) -> None:
-        now_mono, now_wall = time.monotonic(), time.time()
+        now_mono, now_wall = self.clock.monotonic(), self.clock.wall()
         deliveries, live = [], []
         for job in batch:
             if job.expired(now_mono, now_wall):
@@ -138,9 +146,9 @@ class Worker(threading.Thread):
         classifier = model.classifier
         assert classifier is not None
         ood_threshold = model.ood_threshold
-        start = time.monotonic()
+        start = self.clock.monotonic()
         predictions = classifier.predict([j.request.text for j in jobs])
-        done = time.monotonic()
+        done = self.clock.monotonic()
         out = []
         for job, pred in zip(jobs, predictions):
             ranked = pred.top(classifier.labels, job.request.top_k)
@@ -157,7 +165,7 @@ class Worker(threading.Thread):
         generator = model.generator
         assert generator is not None
         req = job.request
-        start = time.monotonic()
+        start = self.clock.monotonic()
 
         def stream(index: int, delta: str) -> None:
             self.replies.send_chunk(job, Chunk(req.id, index, delta))
@@ -167,7 +175,7 @@ class Worker(threading.Thread):
                                     on_token=stream if req.stream else None)
         if req.stream:
             self.replies.send_chunk(job, Chunk(req.id, len(result.tokens), "", done=True))
-        done = time.monotonic()
+        done = self.clock.monotonic()
         return Response(id=req.id, device_id=self.device_id, model=model.reply_info, text=result.text,
                         tokens=result.tokens, latency_ms=_latency(job.arrived, start, done))
 
