@@ -11,7 +11,8 @@ On a 2-core machine K agents cannot add throughput; what this shows is that the 
 fairly (each agent within ±20% of the mean share) and what the extra hop of a bridge costs.
 
 `--compare REV`: instead, a group of three from git revision REV (a temporary worktree) and from this
-checkout, one after the other on the same broker in one run: p99 side by side.
+checkout, one after the other on the same broker in one run: p99 side by side. `--link-delay-ms N` puts
+N ms each way between the agents and the broker (a broker across a slow network).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 from edge_agent.client import EdgeClient
 from edgelm.agent_process import start_agent_process
@@ -35,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from mqtt_helpers import documented_bridge  # noqa: E402  (docs/scaling.md's block, as the tests run it)
+from tcp_cut import CuttableLink  # noqa: E402
 
 TEXTS = ["turn on the kitchen light", "apaga la luz del salón", "set the bedroom lights to 40 percent",
          "what time is it", "lock the front door", "pon un temporizador de 10 minutos"]
@@ -140,12 +143,17 @@ def compare(args) -> None:
                        capture_output=True)
         try:
             with Mosquitto() as broker:
-                rows = [measure(broker, broker, 3, args, "before", source=tree),
-                        measure(broker, broker, 3, args, "after")]
+                near = broker
+                if args.link_delay_ms:  # the agents reach the broker through a slow link; the clients do not
+                    link = CuttableLink(broker.port, delay_s=args.link_delay_ms / 1000)
+                    near = SimpleNamespace(url=f"mqtt://127.0.0.1:{link.port}")
+                rows = [measure(near, broker, 3, args, "before", source=tree),
+                        measure(near, broker, 3, args, "after")]
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
-    print(f"{args.clients} clients x {args.requests} requests, a group of 3, one broker; before = {args.compare}, "
-          f"after = this checkout\n")
+    print(f"{args.clients} clients x {args.requests} requests, a group of 3, one broker"
+          f"{f', {args.link_delay_ms} ms each way between agents and broker' if args.link_delay_ms else ''}; "
+          f"before = {args.compare}, after = this checkout\n")
     print("| agents | requests | req/s | p50 ms | p95 ms | p99 ms | answers per agent |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
@@ -163,6 +171,7 @@ def main() -> None:
     parser.add_argument("--soak", type=int, default=0, metavar="N",
                         help="instead: N requests through a group of three, RSS per 1,000")
     parser.add_argument("--compare", metavar="REV", help="instead: a group of three from REV and from here")
+    parser.add_argument("--link-delay-ms", type=float, default=0.0, help="with --compare: agents-broker delay")
     args = parser.parse_args()
     if args.compare:
         compare(args)

@@ -1,5 +1,6 @@
 """A TCP forwarder on loopback whose link can be cut: every open connection dropped and new ones refused
-for a while, as when the uplink between two sites fails. Used between a Mosquitto bridge and its remote."""
+for a while, as when the uplink between two sites fails. Used between a Mosquitto bridge and its remote.
+With delay_s every byte arrives that much later each way (a broker across a slow network), in order."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ import threading
 
 
 class CuttableLink:
-    def __init__(self, target_port: int):
+    def __init__(self, target_port: int, delay_s: float = 0.0):
         self.target_port = target_port
+        self.delay_s = delay_s
         self.port = 0
         self.up = True
         self._writers: set[asyncio.StreamWriter] = set()
@@ -42,9 +44,22 @@ class CuttableLink:
         await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+        sender = asyncio.ensure_future(self._send_later(held, writer))
         try:
             while self.up and (data := await reader.read(65536)):
-                writer.write(data)
+                held.put_nowait((self._loop.time() + self.delay_s, data))
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            held.put_nowait((0.0, b""))
+            await sender
+
+    async def _send_later(self, held: asyncio.Queue[tuple[float, bytes]], writer: asyncio.StreamWriter) -> None:
+        try:
+            while self.up and (item := await held.get())[1]:
+                await asyncio.sleep(max(0.0, item[0] - self._loop.time()))
+                writer.write(item[1])
                 await writer.drain()
         except (ConnectionError, OSError):
             pass
