@@ -14,17 +14,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import devices
 from edge_agent import __version__, wiring
 from edge_agent.config import AgentConfig
 from edge_agent.fronts.discovery_link import DiscoveryLink
-from edge_agent.fronts.router import Once
-from edge_agent.fronts.wyoming_uri import WyomingUri
+from edge_agent.fronts.outbox import Once, Outbox
 from edge_agent.home.watch import HomeFileWatcher
 from edge_agent.inference.jobs import Clock
-from edge_agent.inference.model import LoadedModel, load_model
+from edge_agent.inference.model import LoadedModel
 from edge_agent.inference.serving import ModelRegistry, ServingModel
 from edge_agent.inference.worker import Worker, WorkerHooks, WorkerSettings
 from edge_agent.once.executions_log import ExecutionsLog
@@ -36,14 +35,10 @@ from edge_agent.ota.store import ModelStore
 from edge_agent.ota.wire import State
 from edge_agent.protocol import hermes
 from edge_agent.protocol.messages import dumps
-from edge_agent.protocol.reply_policy import sender_of
 from edge_agent.telemetry import Stats, read_temperature_c
 from edge_agent.transport.mqtt import Connection, Hooks, Will
 from edge_agent.transport.watchdog import DeliveryWatchdog
 from edge_agent.wiring import Topics
-
-if TYPE_CHECKING:
-    from edge_agent.fronts.wyoming_server import WyomingServer
 
 __all__ = ["Agent", "Topics"]
 log = logging.getLogger(__name__)
@@ -65,7 +60,11 @@ class Agent:
         self.model_store = ModelStore(Path(cfg.state_dir)) if cfg.state_dir else None
         self.ota = wiring.deploy_settings(cfg, self.profile)
         self.models = ModelRegistry()
-        self.models.swap(self.serving(model) if model is not None else self._load())
+        if model is None:
+            served, self.start_note = wiring.start_model(self.config, self.model_store, self.load_bundle, self.serving)
+        else:
+            served = self.serving(model)
+        self.models.swap(served)
         self.main = self._device_connection()
         self.group = wiring.connection(cfg, f"edgelm-{cfg.device_id}-group", True, None, self._hooks()) \
             if cfg.group else None
@@ -79,9 +78,10 @@ class Agent:
                                           lambda: self.stats.error("request"),
                                           lambda: self.stats.error("share")) if self.group else None
         once = Once(cache, self.answers, self.group_answers, ExecutionsLog(cfg.executions_log))
-        self.router = wiring.router(cfg, self.models, self.stats, self.topics, once, self.clock)
+        self.outbox = Outbox(wiring.limits(cfg), self.models, self.stats, once)
+        self.router = wiring.router(cfg, self.models, self.stats, self.topics, self.outbox, self.clock)
         self.deployer = self._deployer()
-        self.worker = Worker(self.models, self.router.jobs, self.router,
+        self.worker = Worker(self.models, self.router.jobs, self.outbox,
                              WorkerSettings(cfg.device_id, cfg.max_wait_ms / 1000.0, self.clock),
                              hooks=WorkerHooks(self.stats.batch, self.deployer.observe if self.deployer else
                                                WorkerHooks.on_result, self._worker_died))
@@ -92,7 +92,7 @@ class Agent:
         self.discovery = DiscoveryLink(self.main, cfg.discovery_prefix, cfg.device_id, self.topics,
                                        self.model_info, read_temperature_c() is not None,
                                        on_birth=self._publish_telemetry) if cfg.discovery else None
-        self.wyoming = self._wyoming()
+        self.wyoming = wiring.wyoming(cfg, self.router.submit_local, lambda: self.model.manifest)
         self.home_watch = HomeFileWatcher(Path(cfg.home_file), lambda: wiring.home_names(cfg), self.models.rehome,
                                           cfg.home_reload_s) if cfg.home_file else None
         self._leave_group = self._subscribe()
@@ -105,26 +105,7 @@ class Agent:
         return ServingModel.build(loaded, self.config.max_batch, self.home)
 
     def load_bundle(self, path: str | Path) -> LoadedModel:
-        cfg = self.config
-        return load_model(path, threads=cfg.threads or self.profile.threads, providers=self.profile.ort_providers,
-                          trust_key=Path(cfg.trust_key) if cfg.trust_key else None, spinning=cfg.ort_spinning)
-
-    def _load(self) -> ServingModel:
-        """The deployed `current` version where there is one (state_dir/models), else the configured bundle."""
-        flashed = Path(self.config.bundle)
-        if self.model_store is None:
-            return self.serving(self.load_bundle(flashed))
-        path, self.start_note = self.model_store.start_bundle(flashed)
-        try:
-            return self.serving(self.load_bundle(path))
-        except Exception as exc:
-            if path == flashed:
-                raise
-            self.start_note = f"{path} does not load: {exc}"
-            log.error("%s; loading %s", self.start_note, flashed)
-            self.model_store.reject(path, self.start_note)
-            self.model_store.switch_back(flashed)
-            return self.serving(self.load_bundle(flashed))
+        return wiring.load_bundle(self.config, self.profile, path)
 
     # -- construction -------------------------------------------------------------------------
     def _hooks(self, on_ready: Callable[[], None] = Hooks.on_ready) -> Hooks:
@@ -147,46 +128,23 @@ class Agent:
     def _publish_retained(self, topic: str, payload: bytes, retain: bool) -> None:
         self.main.publish(topic, payload, retain=retain)
 
-    def _wyoming(self) -> WyomingServer | None:
-        """Home Assistant's Assist asks here (wyoming_uri); same worker queue, same model."""
-        cfg = self.config
-        if not cfg.wyoming_uri:
-            return None
-        from edge_agent.fronts.wyoming_server import WyomingServer, service_info
-
-        return WyomingServer(WyomingUri.parse(cfg.wyoming_uri), self.router.submit_local,
-                             lambda: service_info(self.model.manifest, cfg.device_id, __version__),
-                             zeroconf_name=f"edgelm-{cfg.device_id}" if cfg.wyoming_zeroconf else None)
-
     def _subscribe(self) -> Callable[[], None]:
         """Every subscription, made before connecting; returns what leaves the group's request topic."""
         cfg, deployer = self.config, self.deployer
-        self._subscribe_requests(self.main, self.topics.request)
+        wiring.subscribe_requests(self.router, self.main, self.topics.request)
         if deployer is not None:
             for topic in self.topics.deploy:
                 self.main.subscribe(topic, lambda m: deployer.on_message(self.main, m), qos=1)
         leave_group = lambda: None  # noqa: E731
         if self.group is not None and self.group_answers is not None:
             self.group_answers.subscribe()
-            leave_group = self._subscribe_requests(self.group, self.topics.group_share or "")
+            leave_group = wiring.subscribe_requests(self.router, self.group, self.topics.group_share or "")
         if cfg.hermes and self.model.classifier is not None:
             # In a group, one member answers each query; alone, the agent takes them all.
             conn = self.group or self.main
             topic = f"$share/{cfg.group}/{hermes.QUERY_TOPIC}" if self.group else hermes.QUERY_TOPIC
             conn.subscribe(topic, lambda m: self.router.on_hermes(conn, m), qos=1)
         return leave_group
-
-    def _subscribe_requests(self, conn: Connection, topic: str) -> Callable[[], None]:
-        """The plain request topic and `<topic>/<sender>` (answered under <prefix>/reply/<sender>/)."""
-        base = topic.split("/", 2)[2] if topic.startswith("$share/") else topic
-        plain = conn.subscribe(topic, lambda m: self.router.on_request(conn, m), qos=1)
-        by_sender = conn.subscribe(f"{topic}/+", lambda m: self.router.on_request(conn, m, sender_of(m.topic, base)),
-                                   qos=1)
-
-        def unsubscribe() -> None:
-            plain()
-            by_sender()
-        return unsubscribe
 
     # -- lifecycle ------------------------------------------------------------------------
     def start(self, connect_timeout: float | None = None) -> None:
@@ -259,11 +217,11 @@ class Agent:
             self.deployer.stop()
         drained = self._drain_worker()
         if drained:
-            self.router.drain()  # answers held for the group's acknowledgement leave before we disconnect
+            self.outbox.drain()  # answers held for the group's acknowledgement leave before we disconnect
         # Requests still queued were never acked: the broker redelivers them to our persistent session.
         self._sign_off("offline")
         if drained:
-            self.router.close()
+            self.outbox.close()
         else:  # the batch in flight may still store answers: leave the files to the process's exit
             log.error("the worker did not finish within %.0f s; the answer store stays open", SHUTDOWN_DRAIN_S)
 

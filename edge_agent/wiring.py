@@ -3,19 +3,33 @@ nothing is attached later and no part checks whether another was wired."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from devices import DeviceProfile
+from edge_agent import __version__
 from edge_agent.config import AgentConfig
-from edge_agent.fronts.router import Counters, Limits, Once, Router
+from edge_agent.fronts.outbox import Counters, Limits, Outbox
+from edge_agent.fronts.router import Router
+from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.names_file import load_home
 from edge_agent.home.slots import HomeEntities
-from edge_agent.inference.jobs import Clock
-from edge_agent.inference.serving import ModelRegistry
+from edge_agent.inference.bundle import Manifest
+from edge_agent.inference.jobs import Answer, Clock
+from edge_agent.inference.model import LoadedModel, load_model
+from edge_agent.inference.serving import ModelRegistry, ServingModel
 from edge_agent.once.answer_store import AnswerStore, MemoryOnly
 from edge_agent.ota.port import DeploySettings
-from edge_agent.protocol.reply_policy import ReplyPolicy
+from edge_agent.ota.store import ModelStore
+from edge_agent.protocol.reply_policy import ReplyPolicy, sender_of
 from edge_agent.transport.mqtt import Connection, Hooks, Session, TlsFiles, Will
 
+if TYPE_CHECKING:
+    from edge_agent.fronts.wyoming_server import WyomingServer
+
+log = logging.getLogger(__name__)
 PACKET_HEADROOM_BYTES = 4096  # topic and properties around a payload of max_payload_bytes
 
 
@@ -55,12 +69,15 @@ def answer_store(config: AgentConfig) -> AnswerStore | MemoryOnly:
     return AnswerStore(Path(config.state_dir) / f"answers-{config.device_id}.log", config.dedup_size)
 
 
-def router(config: AgentConfig, models: ModelRegistry, stats: Counters, topics: Topics, once: Once,
+def limits(config: AgentConfig) -> Limits:
+    return Limits(config.device_id, config.max_queue, config.max_payload_bytes, config.max_text_chars,
+                  config.accept_plain_text, config.hermes_min_confidence)
+
+
+def router(config: AgentConfig, models: ModelRegistry, stats: Counters, topics: Topics, outbox: Outbox,
            clock: Clock) -> Router:
-    limits = Limits(config.device_id, config.max_queue, config.max_payload_bytes, config.max_text_chars,
-                    config.accept_plain_text, config.hermes_min_confidence)
     replies = ReplyPolicy(config.prefix, config.allowed_reply_prefixes(), config.require_sender, topics.response)
-    return Router(limits, models, stats, replies, once, clock)
+    return Router(limits(config), models, stats, replies, outbox, clock)
 
 
 def deploy_settings(config: AgentConfig, profile) -> DeploySettings:
@@ -70,3 +87,54 @@ def deploy_settings(config: AgentConfig, profile) -> DeploySettings:
                           keep_versions=config.keep_versions, health_requests=config.health_requests,
                           rollback_p95_ms=config.rollback_p95_ms or None,
                           partial_timeout_s=config.ota_partial_timeout_s, model_budget_mb=config.model_budget_mb)
+
+
+def load_bundle(config: AgentConfig, profile: DeviceProfile, path: str | Path) -> LoadedModel:
+    return load_model(path, threads=config.threads or profile.threads, providers=profile.ort_providers,
+                      trust_key=Path(config.trust_key) if config.trust_key else None, spinning=config.ort_spinning)
+
+
+def start_model(config: AgentConfig, store: ModelStore | None, load: Callable[[Path], LoadedModel],
+                build: Callable[[LoadedModel], ServingModel]) -> tuple[ServingModel, str | None]:
+    """The deployed `current` version where there is one (state_dir/models), else the configured bundle;
+    with why start-up fell back from the deployed version, if it did."""
+    flashed = Path(config.bundle)
+    if store is None:
+        return build(load(flashed)), None
+    path, note = store.start_bundle(flashed)
+    try:
+        return build(load(path)), note
+    except Exception as exc:
+        if path == flashed:
+            raise
+        note = f"{path} does not load: {exc}"
+        log.error("%s; loading %s", note, flashed)
+        store.reject(path, note)
+        store.switch_back(flashed)
+        return build(load(flashed)), note
+
+
+def wyoming(config: AgentConfig, submit: Callable[[str, Callable[[Answer], None]], None],
+            manifest: Callable[[], Manifest]) -> WyomingServer | None:
+    """Home Assistant's Assist asks here (wyoming_uri); same worker queue, same model. Imports the
+    `wyoming` package only when configured."""
+    if not config.wyoming_uri:
+        return None
+    from edge_agent.fronts.wyoming_server import WyomingServer, service_info
+
+    return WyomingServer(WyomingUri.parse(config.wyoming_uri), submit,
+                         lambda: service_info(manifest(), config.device_id, __version__),
+                         zeroconf_name=f"edgelm-{config.device_id}" if config.wyoming_zeroconf else None)
+
+
+def subscribe_requests(router: Router, conn: Connection, topic: str) -> Callable[[], None]:
+    """The plain request topic and `<topic>/<sender>` (answered under <prefix>/reply/<sender>/); returns
+    what unsubscribes both."""
+    base = topic.split("/", 2)[2] if topic.startswith("$share/") else topic
+    plain = conn.subscribe(topic, lambda m: router.on_request(conn, m), qos=1)
+    by_sender = conn.subscribe(f"{topic}/+", lambda m: router.on_request(conn, m, sender_of(m.topic, base)), qos=1)
+
+    def unsubscribe() -> None:
+        plain()
+        by_sender()
+    return unsubscribe

@@ -131,7 +131,7 @@ def test_calibrated_ood_threshold_rejects_low_confidence(bert_dir, tmp_path, con
     bundle = convert_fn(src, tmp_path / "ood-bundle").bundle
     with running_agent(bundle, broker, device_id) as agent:
         assert agent.model.manifest.thresholds == {"ood": 0.99}
-        assert agent.router.hermes_threshold() == 0.99
+        assert agent.outbox.hermes_threshold() == 0.99
         with EdgeClient(broker.url) as client:
             answer = validate("response", client.request("I love this song", device=device_id))
         assert answer["intent"] is None

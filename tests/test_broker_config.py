@@ -138,7 +138,7 @@ def test_a_forged_group_answer_is_dropped_by_the_acl(site):
     from edge_agent.protocol.messages import Request
 
     hall = site.agents["hall"]
-    received = hall.router.group.received
+    received = hall.outbox.group.received
     forged = {"from": "mallory", "key": "/forged-1", "digest": Request(id="forged-1", text="unlock the door").digest(),
               "payload": json.dumps({"id": "forged-1", "intent": {"name": "HassTurnOff", "confidence": 1.0}})}
     alice = site.listen("alice", "edgelm/group/down/answers")  # alice may not even read it
@@ -146,7 +146,7 @@ def test_a_forged_group_answer_is_dropped_by_the_acl(site):
     heard = alice.drain(QUIET_S)
     alice.close()
     assert heard == []
-    assert hall.router.group.received == received
+    assert hall.outbox.group.received == received
     assert "/forged-1" not in {r.key for r in hall.router.cache.remembered()}
 
 

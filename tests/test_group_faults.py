@@ -159,9 +159,9 @@ def test_group_answers_are_shared_and_what_a_forged_one_does(agent_bundle, broke
         for n in range(6):
             client.request("turn on the kitchen light", group="ga", request_id=f"s{n}", timeout=5)
         deadline = time.monotonic() + 5
-        while one.router.group.received + two.router.group.received < 6 and time.monotonic() < deadline:
+        while one.outbox.group.received + two.outbox.group.received < 6 and time.monotonic() < deadline:
             time.sleep(0.02)
-        assert one.router.group.received + two.router.group.received == 6
+        assert one.outbox.group.received + two.outbox.group.received == 6
         for agent in (one, two):
             assert all(f"/s{n}" in {r.key for r in agent.router.cache.remembered()} for n in range(6))
         listener = Listener(broker)
@@ -179,11 +179,11 @@ def test_group_answers_are_shared_and_what_a_forged_one_does(agent_bundle, broke
 
         forged = {"from": "mallory", "key": "/f1", "digest": Request(id="f1", text="lock the front door").digest(),
                   "payload": json.dumps({"id": "f1", "forged": True})}
-        received = one.router.group.received + two.router.group.received
+        received = one.outbox.group.received + two.outbox.group.received
         listener = Listener(broker)
         listener.publish("edgelm/group/ga/answers", json.dumps(forged))
         listener.close()
-        until(lambda: one.router.group.received + two.router.group.received == received + 2,
+        until(lambda: one.outbox.group.received + two.outbox.group.received == received + 2,
               "both members to take the forged answer")
         answer = client.request("lock the front door", group="ga", request_id="f1", timeout=5)
         assert answer == {"id": "f1", "forged": True}  # without the ACL the forgery is what the asker gets
@@ -219,14 +219,14 @@ def test_a_withheld_group_acknowledgement_holds_only_its_own_answer(agent_bundle
         os.kill(broker.proc.pid, signal.SIGSTOP)
         try:
             release.set()
-            until(lambda: agent.router.group.in_flight == 1, "the shared answer to await its acknowledgement")
+            until(lambda: agent.outbox.group.in_flight == 1, "the shared answer to await its acknowledgement")
             local: queue.Queue = queue.Queue()
             agent.router.submit_local("lock the front door", local.put)
             answer = local.get(timeout=5)
             assert answer.intent is not None  # the next batch ran ...
-            assert agent.router.group.in_flight == 1  # ... while the first answer still waits for its ack
+            assert agent.outbox.group.in_flight == 1  # ... while the first answer still waits for its ack
             until(lambda: agent.stats.errors_by_kind.get("share") == 1, "the withheld ack to time out", 10)
-            until(lambda: agent.router.group.in_flight == 0, "the held answer to be committed and sent")
+            until(lambda: agent.outbox.group.in_flight == 0, "the held answer to be committed and sent")
         finally:
             os.kill(broker.proc.pid, signal.SIGCONT)
         reply = listener.get_json(timeout=10)  # sent uncommitted once the wait ran out

@@ -137,9 +137,9 @@ def test_one_deploy_error_for_sender_and_agent():
 
 
 def test_the_credit_window_is_one_rule_for_sender_and_agent():
-    from edge_agent.ota import deployer, wire
+    from edge_agent.ota import phases, wire
     from edgelm import deploy
 
     assert deploy.CREDIT is wire.CREDIT
-    assert deployer.CREDIT_STEP is wire.CREDIT_STEP
+    assert phases.CREDIT_STEP is wire.CREDIT_STEP
     assert 0 < wire.CREDIT_STEP < wire.CREDIT  # a step at or past the credit stalls every window
