@@ -26,6 +26,8 @@ def _cell(row: dict, key: str) -> str:
         return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M:%S")
     if key == "model":
         return f"{value} {row.get('version') or ''}".strip() if value else "-"
+    if key == "state" and row.get("bad"):  # fields dropped from what the agent (or anyone) published
+        return f"{value} BAD ({', '.join(row['bad'])})"
     if key == "telemetry_age_s":
         return "-" if value is None else f"{value:.0f} s ago{' STALE' if row['stale'] else ''}"
     return "-" if value is None else str(value)
@@ -38,7 +40,7 @@ def _table(rows: list[dict]):
     for header, _ in COLUMNS:
         table.add_column(header)
     for row in rows:
-        style = "red" if row["state"] != "online" else ("yellow" if row["stale"] else None)
+        style = "red" if row["state"] != "online" or row.get("bad") else ("yellow" if row["stale"] else None)
         table.add_row(*(_cell(row, key) for _, key in COLUMNS), style=style)
     return table
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from edge_agent.transport.mqtt import Connection, Message
 from edge_agent.transport.session import BrokerUrl
+from edgelm import fleet_decode
 
 STALE_INTERVALS = 3  # as telemetry.v1.json says: older than three of its intervals is stale
 STATES = {"online": 0, "degraded": 1, "offline": 2}  # sort order: what needs a look comes last
@@ -23,10 +24,15 @@ STATES = {"online": 0, "degraded": 1, "offline": 2}  # sort order: what needs a 
 
 @dataclass
 class Agent:
+    """The checked fields of the agent's last status and telemetry (edgelm.fleet_decode), and the names of
+    fields that were there and wrong: any of those marks its row `bad`."""
+
     device: str
     status: dict[str, Any] = field(default_factory=dict)
     telemetry: dict[str, Any] = field(default_factory=dict)
     previous: dict[str, Any] = field(default_factory=dict)  # the telemetry before, for a request rate
+    bad_status: list[str] = field(default_factory=list)
+    bad_telemetry: list[str] = field(default_factory=list)
 
     def row(self, now: float) -> dict[str, Any]:
         """One flat record: what `fleet status` prints and `--json` returns."""
@@ -42,7 +48,9 @@ class Agent:
                 "requests_per_s": self.rate(), "requests": tel.get("requests"), "errors": tel.get("errors"),
                 "queue": tel.get("queue_depth"), "cpu_percent": tel.get("cpu_percent"), "rss_mb": tel.get("rss_mb"),
                 "temperature_c": tel.get("temperature_c"), "telemetry_age_s": None if age is None else round(age, 1),
-                "stale": stale, "agent_version": status.get("version")}
+                "stale": stale, "agent_version": status.get("version"),
+                "bad": sorted({*(f"status.{k}" for k in self.bad_status),
+                               *(f"telemetry.{k}" for k in self.bad_telemetry)})}
 
     def rate(self) -> float | None:
         """Requests per second between the last two telemetry messages; with one, the mean since start."""
@@ -89,28 +97,34 @@ class Fleet:
             return None
         return self.agents.setdefault(parts[1], Agent(parts[1]))
 
-    def _payload(self, msg: Message) -> dict | None:
+    @staticmethod
+    def _json(msg: Message) -> Any:
         try:
-            data = json.loads(msg.payload)
-        except ValueError:  # an empty retained message clears a topic; anything else is not ours
-            return None
-        return data if isinstance(data, dict) else None
+            return json.loads(msg.payload)
+        except (ValueError, RecursionError):
+            return None  # decoded as not an object: the row says so
 
     def _on_status(self, msg: Message) -> None:
-        data = self._payload(msg)
+        decoded = fleet_decode.status(self._json(msg)) if msg.payload else None
         with self.lock:
             agent = self._agent(msg)
-            if agent is not None and data is not None:
-                agent.status = data
-            elif agent is not None and not msg.payload:  # `edgelm agent unregister` cleared it
+            if agent is None:
+                return
+            if decoded is None:  # `edgelm agent unregister` cleared it
                 self.agents.pop(agent.device, None)
+            else:
+                agent.status, agent.bad_status = decoded.fields, decoded.bad
 
     def _on_telemetry(self, msg: Message) -> None:
-        data = self._payload(msg)
+        decoded = fleet_decode.telemetry(self._json(msg)) if msg.payload else None
         with self.lock:
             agent = self._agent(msg)
-            if agent is not None and data is not None:
-                agent.previous, agent.telemetry = agent.telemetry, data
+            if agent is None:
+                return
+            if decoded is None:  # an empty retained message clears it
+                agent.previous, agent.telemetry, agent.bad_telemetry = {}, {}, []
+            else:
+                agent.previous, agent.telemetry, agent.bad_telemetry = agent.telemetry, decoded.fields, decoded.bad
 
     def rows(self, now: float | None = None) -> list[dict[str, Any]]:
         now = self.clock() if now is None else now

@@ -68,3 +68,76 @@ def test_fleet_status_reports_an_unreachable_broker_in_one_line():
                                       "--timeout", "1"])
     assert result.exit_code == 1
     assert len(result.output.strip().splitlines()) == 1
+
+
+HOSTILE_TELEMETRY = [
+    b'{"ts":1,"interval_s":30,"model":"x"}', b'{"latency_ms":[1,2]}', b'{"interval_s":"30"}',
+    b'{"ts":' + b"9" * 400 + b"}", b'{"cpu_percent":{"a":1}}', b'{"requests":"many"}', b'{"requests":-5}',
+    b'{"latency_histogram_ms":{"le":[1,2],"counts":[5,3],"count":1,"sum":1}}', b'{"latency_histogram_ms":{"le":"x"}}',
+    b'{"latency_histogram_ms":{"le":[1],"counts":[1],"count":1,"sum":NaN}}', b'{"rss_mb":1e999}',
+    b'{"model":{"name":"a\\nb\\"c","version":["1"]}}', b"[1,2,3]", b'"text"', b"null", b'{"ts":true}',
+    b'{"temperature_c":"hot"}', b'{"queue_depth":[]}', b'{"uptime_s":{"x":1}}', b'{"latency_ms":{"p50":"fast"}}',
+    b"[" * 100000, b"\xff\xfe", b'{"model":{"name":"' + b"n" * 500 + b'"}}',
+]
+HOSTILE_STATUS = [b'{"state":5}', b'{"group":{"a":1},"state":"online"}', b'{"ts":"x","state":"offline"}',
+                  b'{"model":[1],"state":"online"}', b'{"group":["a"]}']
+
+
+def test_the_fleet_view_survives_any_retained_message(broker, tmp_path):
+    """Anyone who may publish status or telemetry can send anything: `fleet status` still exits 0 with
+    the bad rows marked, /metrics stays valid (prometheus_client's own parser), the good agent is intact,
+    and an empty retained message clears a bad telemetry."""
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from edgelm.demo_broker import free_port
+    from edgelm.fleet_exporter import serve
+
+    prefix = "hostile"  # its own prefix: no other test reads these retained messages
+    good_status = {"v": 1, "state": "online", "device_id": "good", "group": "g", "ts": 1.0,
+                   "model": {"name": "m", "version": "1"}}
+    good_telemetry = {"ts": time.time(), "interval_s": 30, "requests": 3, "errors": 0,
+                      "latency_histogram_ms": {"le": [1, 5], "counts": [1, 3], "count": 3, "sum": 4.5}}
+    publisher = Listener(broker)
+    topics = []
+
+    def retain(topic: str, payload: bytes) -> None:
+        topics.append(topic)
+        publisher.publish(topic, payload, retain=True)
+
+    retain(f"{prefix}/good/status", json.dumps(good_status).encode())
+    retain(f"{prefix}/good/telemetry", json.dumps(good_telemetry).encode())
+    for n, payload in enumerate(HOSTILE_TELEMETRY):
+        retain(f"{prefix}/t{n}/status", json.dumps({**good_status, "device_id": f"t{n}"}).encode())
+        retain(f"{prefix}/t{n}/telemetry", payload)
+    for n, payload in enumerate(HOSTILE_STATUS):
+        retain(f"{prefix}/s{n}/status", payload)
+    port = free_port()
+    server, _, fleet = serve(broker.url, "127.0.0.1", port, prefix)
+    try:
+        result = CliRunner().invoke(cli, ["fleet", "status", "--broker", broker.url, "--prefix", prefix, "--json",
+                                          "--wait", "1"])
+        assert result.exit_code == 0, result.output
+        rows = {row["device"]: row for row in json.loads(result.output)}
+        assert rows["good"]["bad"] == []
+        assert rows["good"]["requests"] == 3
+        assert all(rows[f"t{n}"]["bad"] for n in range(len(HOSTILE_TELEMETRY))), \
+            [n for n in range(len(HOSTILE_TELEMETRY)) if not rows[f"t{n}"]["bad"]]
+        assert all(rows[f"s{n}"]["bad"] for n in range(len(HOSTILE_STATUS)))
+        assert CliRunner().invoke(cli, ["fleet", "status", "--broker", broker.url, "--prefix", prefix,
+                                        "--wait", "1"]).exit_code == 0  # the table prints too
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        families = {f.name: f.samples for f in text_string_to_metric_families(text)}
+        assert [s.value for s in families["edgelm_requests"] if s.labels["device"] == "good"] == [3.0]
+        publisher.publish(f"{prefix}/t0/telemetry", b"", retain=True)
+        deadline = time.monotonic() + 5
+        while fleet.rows() and [r for r in fleet.rows() if r["device"] == "t0"][0]["bad"]:
+            assert time.monotonic() < deadline, "the cleared telemetry was never taken"
+            time.sleep(0.02)
+    finally:
+        server.shutdown()
+        fleet.close()
+        for topic in topics:
+            publisher.publish(topic, b"", retain=True)
+        publisher.close()
