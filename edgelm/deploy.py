@@ -74,6 +74,12 @@ def pack(bundle: Path, verify: bool = True) -> tuple[bytes, dict]:
     return raw.getvalue(), opened.manifest.to_dict() | {"signed": (bundle / SIGNATURE).is_file()}
 
 
+def unpacked_size(archive: bytes) -> int:
+    """What the archive's files take unpacked: a bundle without `metrics.size_bytes` announces this."""
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        return sum(member.size for member in tar.getmembers() if member.isfile())
+
+
 def members(conn: Connection, prefix: str, group: str | None = None, device: str | None = None) -> list[Member]:
     """The agents' retained statuses, read to their end (edgelm/retained.py): the group's members, or the
     one device."""
@@ -109,7 +115,7 @@ class Deployment:
         self.begin = Begin(deploy_id=uuid.uuid4().hex[:16], name=manifest["name"], version=manifest["version"],
                            runtime=manifest["runtime"], device=manifest["device"], size=len(archive),
                            sha256=wire.sha256_hex(archive), chunk_size=chunk, chunks=-(-len(archive) // chunk),
-                           model_bytes=int(manifest.get("metrics", {}).get("size_bytes") or len(archive)),
+                           model_bytes=int(manifest.get("metrics", {}).get("size_bytes") or unpacked_size(archive)),
                            signed=bool(manifest.get("signed")))
         if downgrade_key is not None:
             names = [f"group/{group}"] if group else list(self.targets)

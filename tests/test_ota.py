@@ -104,7 +104,14 @@ def _bad_variants(bert_bundle, bert_tflite_bundle, keys, root):
     def too_big(manifest, path):
         manifest.metrics["size_bytes"] = 3 << 20
 
+    unlisted = signed("unlisted")  # signed as it is, then a file beside it: the signature never covers it
+    (unlisted / "notes.bin").write_bytes(bytes(4096))
+    bomb = signed("bomb")
+    with open(bomb / "zeros.bin", "wb") as zeros:  # 256 MB unpacked, about 250 KB in the archive
+        zeros.truncate(256 << 20)
     return {
+        "unlisted file": (unlisted, "notes.bin: in the archive but not in the manifest's files"),
+        "unpacks past its begin": (bomb, "unpacks to more than"),
         "tampered file": (model_changed, "model.onnx: sha256 mismatch"),
         "tampered manifest": (manifest_changed, "manifest.sig: signature does not match"),
         "unsigned": (signed("unsigned", key=None), "not signed"),

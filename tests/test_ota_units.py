@@ -22,6 +22,9 @@ pytestmark = pytest.mark.unit
 SHA = "ab" * 32
 
 
+LIMIT = 1 << 20  # the unpacked bytes a begin announced (plus room for the manifest)
+
+
 def fake_bundle(path: Path, version: str, name: str = "m") -> Path:
     path.mkdir(parents=True)
     (path / "model.onnx").write_bytes(b"not a model")
@@ -93,7 +96,7 @@ def test_store_switches_keeps_previous_and_prunes(tmp_path):
     store = ModelStore(tmp_path / "state")
     installed = []
     for version in ("1.0.0", "1.1.0", "1.2.0", "1.10.0"):
-        path = store.install(archive_of(fake_bundle(tmp_path / version, version), tmp_path), "m", version)
+        path = store.install(archive_of(fake_bundle(tmp_path / version, version), tmp_path), "m", version, LIMIT)
         store.switch(path, installed[-1] if installed else None)
         installed.append(path)
     removed = store.prune(keep=2)
@@ -109,16 +112,33 @@ def test_an_archive_escaping_its_directory_is_refused(tmp_path):
         info = tarfile.TarInfo("../../outside")
         info.size = 3
         tar.addfile(info, io.BytesIO(b"bad"))
-    with pytest.raises(DeployError, match="cannot be unpacked"):
-        ModelStore(tmp_path / "state").install(evil, "m", "1.0.0")
+    with pytest.raises(DeployError, match="not an EdgeLM bundle"):  # refused from its headers alone
+        ModelStore(tmp_path / "state").install(evil, "m", "1.0.0", LIMIT)
     assert not (tmp_path / "outside").exists()
+
+
+def test_an_archive_holds_only_the_manifests_files_within_the_announced_size(tmp_path):
+    """A file the manifest does not list (the signature covers only the listed ones) is refused before
+    anything is unpacked, and so is an archive that unpacks to more than its begin announced."""
+    store = ModelStore(tmp_path / "state")
+    extra = fake_bundle(tmp_path / "extra", "2.0.0")
+    (extra / "zeros.bin").write_bytes(bytes(4096))
+    with pytest.raises(DeployError, match="zeros.bin: in the archive but not in the manifest's files"):
+        store.install(archive_of(extra, tmp_path), "m", "2.0.0", LIMIT)
+    big = fake_bundle(tmp_path / "big", "3.0.0")
+    (big / "model.onnx").write_bytes(bytes(3 << 20))  # listed (and hashed) but 3 MB
+    write_manifest(big, Manifest(name="m", version="3.0.0", task="intent", family="bert", runtime="onnxruntime",
+                                 model_file="model.onnx", device="x86-64", max_seq_len=16))
+    with pytest.raises(DeployError, match="unpacks to more than 1048576 bytes"):
+        store.install(archive_of(big, tmp_path), "m", "3.0.0", LIMIT)
+    assert [p.name for p in (store.root / "m").iterdir()] == []  # no staging left, nothing unpacked
 
 
 def test_start_prefers_current_unless_the_flash_is_newer_or_it_crash_loops(tmp_path):
     store = ModelStore(tmp_path / "state")
     flashed = fake_bundle(tmp_path / "flashed", "1.0.0")
-    v2 = store.install(archive_of(fake_bundle(tmp_path / "2", "2.0.0"), tmp_path), "m", "2.0.0")
-    v3 = store.install(archive_of(fake_bundle(tmp_path / "3", "3.0.0"), tmp_path), "m", "3.0.0")
+    v2 = store.install(archive_of(fake_bundle(tmp_path / "2", "2.0.0"), tmp_path), "m", "2.0.0", LIMIT)
+    v3 = store.install(archive_of(fake_bundle(tmp_path / "3", "3.0.0"), tmp_path), "m", "3.0.0", LIMIT)
     store.switch(v2, flashed)
     store.switch(v3, v2)
     starts = [store.start_bundle(flashed) for _ in range(CRASH_LOOP_STARTS + 1)]  # never reaching online

@@ -25,6 +25,7 @@ from edge_agent.ota.port import DeployPort, DeploySettings
 from edge_agent.ota.staging import Transfer, discard_stale
 from edge_agent.ota.store import ModelStore
 from edge_agent.ota.swap import model_bytes, swap_in
+from edge_agent.ota.unpack import MANIFEST_ROOM_BYTES
 from edge_agent.ota.wire import Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
 from edge_agent.protocol.messages import dumps
 from edge_agent.transport.mqtt import Connection, Message
@@ -170,7 +171,8 @@ class Deployer(threading.Thread):
         self.receiving = None
         transfer.check_whole()
         self.publish(State.VERIFYING, deploy_id=begin.deploy_id, version=begin.version)
-        path = self.store.install(transfer.archive, begin.name, begin.version)
+        path = self.store.install(transfer.archive, begin.name, begin.version,
+                                  begin.model_bytes + MANIFEST_ROOM_BYTES)
         transfer.discard()
         try:
             self._apply(begin, path)

@@ -14,10 +14,10 @@ import json
 import logging
 import os
 import shutil
-import tarfile
 from pathlib import Path
 
 from edge_agent.inference.bundle import MANIFEST, open_bundle
+from edge_agent.ota.unpack import unpack
 from edge_agent.ota.wire import DeployError, version_key
 
 log = logging.getLogger(__name__)
@@ -29,20 +29,18 @@ class ModelStore:
         self.root = Path(state_dir).resolve() / "models"  # resolved: links compare by real path
 
     # -- installed versions ---------------------------------------------------------------------
-    def install(self, archive: Path, name: str, version: str) -> Path:
-        """Extract a received archive to NAME/VERSION (replacing an earlier copy of the same version)."""
+    def install(self, archive: Path, name: str, version: str, limit_bytes: int) -> Path:
+        """Extract a received archive to NAME/VERSION (replacing an earlier copy of the same version); only
+        a bundle's files, at most `limit_bytes` of them (ota/unpack.py)."""
         target = self.root / name / version
         staging = self.root / name / f"{version}.staging"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         try:
-            with tarfile.open(archive, "r:gz") as tar:
-                tar.extractall(staging, filter="data")  # no absolute paths, links out, devices
-        except (tarfile.TarError, OSError, EOFError) as exc:
+            bundle = unpack(archive, staging, limit_bytes)
+        except DeployError:
             shutil.rmtree(staging, ignore_errors=True)
-            raise DeployError(f"the archive cannot be unpacked: {exc}") from exc
-        inner = list(staging.iterdir())
-        bundle = inner[0] if len(inner) == 1 and inner[0].is_dir() else staging
+            raise
         if not (bundle / MANIFEST).is_file():
             shutil.rmtree(staging, ignore_errors=True)
             raise DeployError("the archive holds no manifest.json: not an EdgeLM bundle")
