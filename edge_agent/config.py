@@ -85,6 +85,10 @@ class AgentConfig:
     # Appends each committed request key, one per line ("" off): for fault tests and audits.
     executions_log: str = ""
     wyoming_zeroconf: bool = False
+    # A Wyoming connection silent this long (or stuck in half an event) is closed; past the cap, a new
+    # connection closes the longest-idle one (docs/protocol.md). Keep the cap below the unit's LimitNOFILE.
+    wyoming_idle_s: float = 60.0
+    wyoming_max_connections: int = 256
 
     def validate(self) -> AgentConfig:
         if not self.bundle:
@@ -96,7 +100,7 @@ class AgentConfig:
         if self.protocol not in (4, 5):
             raise ConfigError("protocol must be 5 (MQTT 5) or 4 (MQTT 3.1.1)")
         for name in ("max_batch", "max_queue", "max_payload_bytes", "max_text_chars", "dedup_size", "keep_versions",
-                     "health_requests"):
+                     "health_requests", "wyoming_max_connections"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1")
         try:
@@ -111,6 +115,8 @@ class AgentConfig:
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise ConfigError(f"{name} must be a list of non-empty strings")
+        if not self.wyoming_idle_s > 0:
+            raise ConfigError("wyoming_idle_s must be > 0")
         if self.wyoming_uri:
             try:
                 WyomingUri.parse(self.wyoming_uri)

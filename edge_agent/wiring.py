@@ -13,6 +13,7 @@ from edge_agent import __version__
 from edge_agent.config import AgentConfig
 from edge_agent.fronts.outbox import Counters, Limits, Outbox
 from edge_agent.fronts.router import Router
+from edge_agent.fronts.wyoming_connections import WyomingLimits
 from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.names_file import load_home
 from edge_agent.home.slots import HomeEntities
@@ -124,7 +125,8 @@ def wyoming(config: AgentConfig, submit: Callable[[str, Callable[[Answer], None]
 
     return WyomingServer(WyomingUri.parse(config.wyoming_uri), submit,
                          lambda: service_info(manifest(), config.device_id, __version__),
-                         zeroconf_name=f"edgelm-{config.device_id}" if config.wyoming_zeroconf else None)
+                         zeroconf_name=f"edgelm-{config.device_id}" if config.wyoming_zeroconf else None,
+                         limits=WyomingLimits(config.wyoming_idle_s, config.wyoming_max_connections))
 
 
 def subscribe_requests(router: Router, conn: Connection, topic: str) -> Callable[[], None]:

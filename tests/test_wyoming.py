@@ -10,7 +10,7 @@ import socket
 import threading
 
 import pytest
-from mqtt_helpers import running_agent
+from mqtt_helpers import running_agent, until
 from wyoming.asr import Transcript
 from wyoming.client import AsyncTcpClient
 from wyoming.info import Describe, Info
@@ -96,7 +96,10 @@ def _raw(port: int, data: bytes, read: bool = True) -> list[dict]:
     while received:  # Wyoming framing: a header line, then data_length and payload_length bytes
         line, _, received = received.partition(b"\n")
         header = json.loads(line)
-        received = received[header.get("data_length", 0) + header.get("payload_length", 0):]
+        data_length = header.get("data_length") or 0
+        if data_length:  # the event's data, merged into the header as the wyoming package reads it
+            header["data"] = {**header.get("data", {}), **json.loads(received[:data_length])}
+        received = received[data_length + (header.get("payload_length") or 0):]
         events.append(header)
     return events
 
@@ -117,6 +120,33 @@ def test_bad_events_get_an_error_and_the_server_keeps_serving(home_agent):
     _raw(port, b'{"type": "transcript", "data_length": 100}\n{"te', read=False)
     [event] = ask(port, Transcript("turn on the fan").event())
     assert Intent.is_type(event.type)
+
+
+def test_every_door_checks_text_alike_and_a_bad_one_is_never_internal(home_agent, broker):
+    """A lone surrogate (in the text or anywhere in the event), deep nesting and text over max_text_chars
+    get an `error` event as over MQTT (`bad_request`, `too_large`), never a bare close, never `internal`
+    (which the OTA health gate counts), and the connection goes on. Hermes refuses the long text too."""
+    from mqtt_helpers import Listener
+
+    port = home_agent.wyoming.port
+    inference_errors = home_agent.stats.errors_by_kind.get("inference", 0)
+    lone = b'{"type": "transcript", "data": {"text": "turn on \\ud800 light"}}\n'
+    in_context = b'{"type": "transcript", "data": {"text": "turn on the fan", "context": {"x": "\\udc00"}}}\n'
+    deep = b'{"type": "transcript", "data": {"text": "hi", "x": ' + b"[" * 20000 + b"]" * 20000 + b"}}\n"
+    long = json.dumps({"type": "transcript", "data": {"text": "light " * 400}}).encode() + b"\n"
+    transcript = b'{"type": "transcript", "data": {"text": "turn on the fan"}}\n'
+    got = _raw(port, lone + in_context + deep + long + transcript)
+    assert [e["type"] for e in got] == ["error", "error", "error", "error", "intent"]
+    assert [e["data"]["code"] for e in got[:3]] == ["bad-event", "bad-event", "bad-event"]
+    assert "surrogate" in got[0]["data"]["text"]
+    assert "nests too deeply" in got[2]["data"]["text"]
+    assert got[3]["data"]["code"] == "too_large"
+    assert home_agent.stats.errors_by_kind.get("inference", 0) == inference_errors
+    hermes = Listener(broker).subscribe("hermes/error/nlu")
+    hermes.publish("hermes/nlu/query", json.dumps({"input": "light " * 400, "sessionId": "s1", "id": "q1"}))
+    refused = hermes.get_json(timeout=5)
+    hermes.close()
+    assert "limit is 2000" in refused["error"]
 
 
 def test_twenty_clients_at_once(home_agent):
@@ -178,3 +208,65 @@ def test_zeroconf_announces_the_service_as_home_assistant_browses_for_it(broker)
         assert info is not None
         assert info.port == agent.wyoming.port
         assert info.parsed_addresses() == ["127.0.0.1"]
+
+
+@pytest.fixture
+def many_files():
+    """This process holds 1,100 client sockets and the agent's side of them: raise the soft limit."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    yield
+    resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_idle_and_half_sent_connections_cannot_lock_home_assistant_out(broker, many_files, caplog):
+    """1,100 connections held open, silent or stuck in half a header: past the cap each new one closes
+    the longest-idle one with an `error`, so Home Assistant's next sentence and an MQTT request are still
+    answered, open connections never pass the cap, and the log stays short."""
+    import logging
+    import subprocess
+    import sys
+
+    held = []
+    with caplog.at_level(logging.INFO), running_agent(HOME_BUNDLE, broker, "wyo-flood",
+                                                      wyoming_uri="tcp://127.0.0.1:0",
+                                                      wyoming_max_connections=64) as agent:
+        port = agent.wyoming.port
+        try:
+            for n in range(1100):
+                sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+                if n % 2:
+                    sock.sendall(b'{"type": "transc')  # half a header, never finished
+                held.append(sock)
+            until(lambda: agent.wyoming.open.evicted >= 1100 - 64, "every connection past the cap to be closed")
+            assert len(agent.wyoming.open.opened) <= 64
+            [event] = ask(port, Transcript("turn on the fan").event())
+            assert Intent.is_type(event.type)
+            # `edgelm ask` in its own process: this one holds 1,100 sockets, past what paho's select() takes
+            asked = subprocess.run([sys.executable, "-m", "edgelm.cli", "ask", "--broker", broker.url,
+                                    "--device", "wyo-flood", "--json", "turn on the kitchen light"],
+                                   capture_output=True, text=True, timeout=60)
+            assert asked.returncode == 0, asked.stderr
+            assert json.loads(asked.stdout)["intent"]
+            first = b""
+            while not first.endswith(b"\n"):  # the oldest was told why before it was closed
+                first += held[0].recv(4096)
+            assert json.loads(first)["data"]["code"] == "too-many-connections"
+        finally:
+            for sock in held:
+                sock.close()
+    ours = [r for r in caplog.records if r.name.startswith("edge_agent.fronts")]
+    assert len(ours) < 10, [r.getMessage() for r in ours]
+
+
+def test_a_silent_connection_is_closed_after_wyoming_idle_s(broker):
+    with running_agent(HOME_BUNDLE, broker, "wyo-idle", wyoming_uri="tcp://127.0.0.1:0",
+                       wyoming_idle_s=0.5) as agent, \
+            socket.create_connection(("127.0.0.1", agent.wyoming.port), timeout=10) as sock:
+        sock.sendall(b'{"type": "transcript", "data_length": 50}\n{"te')  # half an event's data
+        received = b""
+        while chunk := sock.recv(4096):  # until the server closes
+            received += chunk
+    assert json.loads(received.splitlines()[0])["data"]["code"] == "timeout"

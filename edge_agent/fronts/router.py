@@ -135,12 +135,21 @@ class Router:
     # -- askers inside the process (Wyoming) ----------------------------------------------------
     def submit_local(self, text: str, answer: Callable[[Answer], None]) -> None:
         """Queue one classification for the same worker, batches and telemetry as MQTT requests; `answer`
-        gets the Response or ErrorResponse (from the worker's thread, or at once when refused)."""
-        request = Request(id=f"local:{uuid.uuid4().hex}", text=text[: self.config.max_text_chars],
+        gets the Response or ErrorResponse (from the worker's thread, or at once when refused). The text is
+        checked as an MQTT request's is: too long is `too_large`, never cut."""
+        try:
+            checked = Request.from_dict({"text": text}, max_text_chars=self.config.max_text_chars)
+        except RequestError as exc:
+            self.stats.error()
+            answer(self._error(None, exc.code, exc.message))
+            return
+        # every label's score: past the 20 a client may ask for, as Hermes queries get them
+        request = Request(id=f"local:{uuid.uuid4().hex}", text=checked.text,
                           top_k=max(1, len(self.models.current().labels)))
         job = Job(request, self.clock.monotonic(), LocalTarget(answer), cache_key=None)
         if not self.accepting.is_set():
-            self.outbox.deliver([Delivery(job, self._error(request.id, ErrorCode.OVERLOADED, "the agent is stopping"), False)])
+            self.outbox.deliver([Delivery(job, self._error(request.id, ErrorCode.OVERLOADED, "the agent is stopping"),
+                                          False)])
             return
         self._enqueue(job)
 
@@ -165,8 +174,12 @@ class Router:
             if too_big:
                 raise hermes.HermesError(f"hermes query is over {self.config.max_payload_bytes} bytes")
             query = hermes.NluQuery.from_payload(msg.payload)
+            checked = Request.from_dict({"text": query.input}, max_text_chars=self.config.max_text_chars)
         except hermes.HermesError as exc:  # answered on hermes/error/nlu, as Rhasspy's own NLU does
             self._hermes_error(target, b"" if too_big else msg.payload, str(exc))
+            return
+        except RequestError as exc:  # the same text rules as every other door
+            self._hermes_error(target, msg.payload, exc.message)
             return
         # Only a query's own id identifies a repeat: Rhasspy sends id-less follow-ups at QoS 0 in one
         # session, and the MQTT packet id of every QoS 0 message is 0.
@@ -182,7 +195,7 @@ class Router:
                 if seen is Seen.DONE:
                     conn.ack(msg.mid, msg.qos)
                 return
-        request = Request(id=key or f"hermes:{uuid.uuid4().hex}", text=query.input[: self.config.max_text_chars],
+        request = Request(id=key or f"hermes:{uuid.uuid4().hex}", text=checked.text,
                           top_k=max(1, len(self.models.current().labels)))
         self._enqueue(Job(request, self.clock.monotonic(), target, cache_key=key, digest=digest, hermes=query))
 

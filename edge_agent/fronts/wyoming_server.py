@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
+from edge_agent.fronts.wyoming_connections import Connections, WyomingLimits, error_bytes
 from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.inference.jobs import Answer
+from edge_agent.protocol import strict
 from edge_agent.protocol.messages import ErrorResponse
 
 try:  # imported only when wyoming_uri is set: the agent runs without the package otherwise
@@ -56,10 +57,10 @@ async def read_event(reader: asyncio.StreamReader):
         raise FramingError(f"event header over {MAX_LINE_BYTES} bytes") from exc
     if not line:
         return None
-    try:
-        header = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValueError(f"event header is not JSON: {exc}") from exc
+    try:  # the agent's one strict JSON: no lone surrogates, no NaN, no duplicate keys, bounded nesting
+        header = strict.loads(line)
+    except strict.PayloadError as exc:
+        raise ValueError(f"event header: {exc}") from exc
     if not isinstance(header, dict) or not isinstance(header.get("type"), str):
         raise ValueError("event header must be a JSON object with a string `type`")
     data_length, payload_length = _length(header, "data_length", MAX_DATA_BYTES), _length(header, "payload_length",
@@ -69,9 +70,9 @@ async def read_event(reader: asyncio.StreamReader):
     payload = await reader.readexactly(payload_length) if payload_length else None
     if extra:
         try:
-            more = json.loads(extra)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"event data is not JSON: {exc}") from exc
+            more = strict.loads(extra)
+        except strict.PayloadError as exc:
+            raise ValueError(f"event data: {exc}") from exc
         if not isinstance(more, dict):
             raise ValueError("event data must be a JSON object")
         data = {**data, **more} if isinstance(data, dict) else more
@@ -108,8 +109,10 @@ class WyomingServer:
     of the model being served now (it may change with an over-the-air update)."""
 
     def __init__(self, uri: WyomingUri, submit: Callable[[str, Callable[[Answer], None]], None],
-                 describe: Callable[[], Any], zeroconf_name: str | None = None):
+                 describe: Callable[[], Any], zeroconf_name: str | None = None, limits: WyomingLimits | None = None):
         self.uri = uri
+        self.limits = limits or WyomingLimits()
+        self.open = Connections(self.limits.max_connections)
         self.submit = submit
         self.describe = describe
         self.zeroconf_name = zeroconf_name
@@ -137,6 +140,7 @@ class WyomingServer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
+        self._loop.set_exception_handler(self._loop_error)
         try:
             self._loop.run_until_complete(self._serve())
         except BaseException as exc:  # bind failures surface in start()
@@ -153,6 +157,11 @@ class WyomingServer:
         self._ready.set()
         async with server:
             await self._stopping.wait()
+        # Stopping: every open connection ends here, inside the loop, before the loop closes
+        others = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
         if announcer is not None:
             await announcer.async_close()
 
@@ -161,7 +170,14 @@ class WyomingServer:
 
         return await announce(self.zeroconf_name or "edgelm", self.uri.host, self.port)
 
+    def _loop_error(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
+        """asyncio's own reports (e.g. accept() out of file descriptors, retried every second): rate-limited."""
+        self.open.note("Wyoming server: %s", context.get("message") or context.get("exception"))
+
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.open.admit(writer):
+            writer.close()
+            return
         self.connections += 1
         try:
             await self._events(reader, writer)
@@ -171,12 +187,16 @@ class WyomingServer:
             log.exception("Wyoming connection failed")
         finally:
             self.connections -= 1
+            self.open.close(writer)
             writer.close()
 
     async def _events(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         while True:
             try:
-                event = await read_event(reader)
+                event = await asyncio.wait_for(read_event(reader), self.limits.idle_s)
+            except asyncio.TimeoutError:
+                writer.write(error_bytes(f"no complete event within {self.limits.idle_s:g} s", "timeout"))
+                return
             except FramingError as exc:
                 await async_write_event(Error(text=str(exc), code="too-large").event(), writer)
                 await _hang_up(reader, writer)
@@ -186,7 +206,11 @@ class WyomingServer:
                 continue
             if event is None:
                 return
-            reply = await self._reply(event)
+            self.open.busy(writer, True)
+            try:
+                reply = await self._reply(event)
+            finally:
+                self.open.busy(writer, False)
             if reply is not None:
                 await async_write_event(reply, writer)
 

@@ -110,6 +110,7 @@ class Request:
 
     @classmethod
     def from_dict(cls, data: Any, max_text_chars: int = 2000) -> Request:
+        """The one check of a request's fields, whatever door it came through (MQTT, Hermes, Wyoming)."""
         if not isinstance(data, dict):
             raise RequestError(ErrorCode.BAD_REQUEST, "request must be a JSON object")
         rid = _request_id(data)
@@ -122,6 +123,8 @@ class Request:
             raise RequestError(ErrorCode.BAD_REQUEST, "field 'text' must be a non-empty string", rid, reply_to)
         if len(text) > max_text_chars:
             raise RequestError(ErrorCode.TOO_LARGE, f"text has {len(text)} chars; the limit is {max_text_chars}", rid, reply_to)
+        if strict.has_lone_surrogate(text):  # no tokenizer takes one: refused here, never an `internal`
+            raise RequestError(ErrorCode.BAD_REQUEST, "field 'text' holds a lone UTF-16 surrogate", rid, reply_to)
         req = cls(id=rid, text=text, reply_to=reply_to, v=version,
                   deadline=_field(data, "deadline", str, rid=rid),
                   top_k=_field(data, "top_k", int, 3, rid),

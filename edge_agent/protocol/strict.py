@@ -25,7 +25,7 @@ def _no_constant(name: str) -> Any:
     raise PayloadError(f"payload holds {name}, which JSON does not have")
 
 
-def _has_lone_surrogate(text: str) -> bool:
+def has_lone_surrogate(text: str) -> bool:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -52,7 +52,7 @@ def loads(payload: bytes) -> Any:
     while stack:  # iterative: json.loads already bounded the depth
         value = stack.pop()
         if isinstance(value, str):
-            if _has_lone_surrogate(value):
+            if has_lone_surrogate(value):
                 raise PayloadError("payload holds a lone UTF-16 surrogate")
         elif isinstance(value, dict):
             stack.extend(value.keys())
@@ -74,7 +74,7 @@ def topic_problem(topic: str) -> str | None:
     """Why a broker would refuse (or disconnect a client for) publishing to `topic`; None when it is fine."""
     if not topic:
         return "reply topic is empty"
-    if _has_lone_surrogate(topic):
+    if has_lone_surrogate(topic):
         return "reply topic is not valid UTF-8"
     if len(topic.encode("utf-8")) > MAX_TOPIC_BYTES:
         return f"reply topic is longer than {MAX_TOPIC_BYTES} bytes"

@@ -35,6 +35,8 @@ PrivateTmp=yes
 ReadWritePaths={STATE}
 # the agent's baseline plus two models: an over-the-air swap loads the new one beside the old
 MemoryMax={memory_max_mb}M
+# room for wyoming_max_connections (256 by default), the MQTT sockets and the model files
+LimitNOFILE=4096
 
 [Install]
 WantedBy=multi-user.target
