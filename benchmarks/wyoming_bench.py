@@ -1,6 +1,6 @@
 """Wyoming vs MQTT on loopback, one run, side by side:
 
-    python benchmarks/wyoming_bench.py [--requests 300] [--runs 3]
+    python benchmarks/wyoming_bench.py [--requests 300] [--runs 3] [--idle 1100]
 
 - the same sentences, one at a time, to one agent (the shipped home model, int8) over MQTT 5 (EdgeClient,
   request/response) and over Wyoming: a new TCP connection per sentence as Home Assistant's
@@ -8,6 +8,10 @@
   (target: p50 within 0.5 ms);
 - the agent's RSS with the Wyoming service on vs off (separate processes, same bundle, after the same
   warm-up; target: within 5 MB).
+
+`--idle N`: instead, HA's way (a new connection per sentence) and MQTT with no other connection, then
+with N more held open by an attacker (silent, or stuck in half a header) against the default cap of 256,
+side by side in one run.
 """
 
 from __future__ import annotations
@@ -96,11 +100,50 @@ def one_run(broker: Mosquitto, n: int, run: int) -> dict:
     return {"mqtt": mqtt, "fresh": fresh, "kept": kept, "rss_on": rss_on, "rss_off": rss_off}
 
 
+def idle_run(broker: Mosquitto, n: int, idle: int) -> None:
+    """HA's sentences and MQTT requests, then the same with `idle` connections held open."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, idle + 1024)), hard))
+    port = free_port()
+    agent, _ = start_agent_process(None, broker.url, "wyo-idle", "--wyoming", f"tcp://127.0.0.1:{port}")
+    held: list[socket.socket] = []
+    rows = []
+    try:
+        with EdgeClient(broker.url) as client:  # connected first: its socket number stays small for select()
+            mqtt_times(client, "wyo-idle", 30)
+            wyoming_times(port, 30, True)
+            rows.append(("none", wyoming_times(port, n, True), mqtt_times(client, "wyo-idle", n)))
+            for i in range(idle):
+                sock = socket.create_connection(("127.0.0.1", port))
+                if i % 2:
+                    sock.sendall(b'{"type": "transc')
+                held.append(sock)
+            rows.append((f"{idle} held open", wyoming_times(port, n, True), mqtt_times(client, "wyo-idle", n)))
+    finally:
+        for sock in held:
+            sock.close()
+        agent.terminate()
+        agent.wait(15)
+    print(f"{n} sentences each way, one at a time, shipped home model; agent defaults (256 Wyoming connections)\n")
+    print("| other connections | Wyoming (new connection each) p50 / p95 ms | MQTT p50 / p95 ms |")
+    print("|---|---|---|")
+    for label, wyo, mqtt in rows:
+        print(f"| {label} | {p(wyo, 50):.2f} / {p(wyo, 95):.2f} | {p(mqtt, 50):.2f} / {p(mqtt, 95):.2f} |")
+    print(f"\nWyoming p50 with / without: {p(rows[1][1], 50) / p(rows[0][1], 50):.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--idle", type=int, default=0, help="instead: latency with this many idle connections")
     args = parser.parse_args()
+    if args.idle:
+        with Mosquitto() as broker:
+            idle_run(broker, args.requests, args.idle)
+        return
     with Mosquitto() as broker:
         runs = [one_run(broker, args.requests, r) for r in range(args.runs)]
     print(f"{args.runs} runs x {args.requests} requests each way, one at a time, shipped home model (int8)\n")
