@@ -68,6 +68,7 @@ class AgentConfig:
     log_level: str = "INFO"
     discovery: bool = True  # Home Assistant MQTT discovery of the agent's sensors
     discovery_prefix: str = "homeassistant"
+    discovery_birth_wait_s: float = 5.0  # HA births this close together get one republish, after the last
     hermes: bool = True  # answer Rhasspy/Snips hermes/nlu/query (intent bundles only)
     # below it: hermes/nlu/intentNotRecognized; < 0 means the bundle's calibrated OOD threshold (else 0.5)
     hermes_min_confidence: float = -1.0

@@ -19,7 +19,7 @@ from typing import Any
 import devices
 from edge_agent import __version__, wiring
 from edge_agent.config import AgentConfig
-from edge_agent.fronts.discovery_link import DiscoveryLink
+from edge_agent.fronts.discovery_link import DiscoveryLink, DiscoverySource
 from edge_agent.fronts.outbox import Once, Outbox
 from edge_agent.home.watch import HomeFileWatcher
 from edge_agent.inference.jobs import Clock
@@ -32,7 +32,6 @@ from edge_agent.once.request_cache import RequestCache
 from edge_agent.ota.deployer import Deployer
 from edge_agent.ota.port import DeployPort
 from edge_agent.ota.store import ModelStore
-from edge_agent.ota.wire import State
 from edge_agent.protocol import hermes
 from edge_agent.protocol.messages import dumps
 from edge_agent.telemetry import Stats, read_temperature_c
@@ -89,9 +88,10 @@ class Agent:
                                            lambda: self.stats.error("stalled"))
                           for conn, name in ((self.main, "main"), (self.group, "group"))
                           if conn is not None and cfg.delivery_check_s > 0]
+        source = DiscoverySource(self.model_info, read_temperature_c() is not None, self._publish_telemetry,
+                                 cfg.discovery_birth_wait_s)
         self.discovery = DiscoveryLink(self.main, cfg.discovery_prefix, cfg.device_id, self.topics,
-                                       self.model_info, read_temperature_c() is not None,
-                                       on_birth=self._publish_telemetry) if cfg.discovery else None
+                                       source) if cfg.discovery else None
         self.wyoming = wiring.wyoming(cfg, self.router.submit_local, lambda: self.model.manifest)
         self.home_watch = HomeFileWatcher(Path(cfg.home_file), lambda: wiring.home_names(cfg), self.models.rehome,
                                           cfg.home_reload_s) if cfg.home_file else None
@@ -193,9 +193,8 @@ class Agent:
         elif deployer.trust_key is None:
             log.warning("over-the-air updates accept UNSIGNED bundles (allow_unsigned_ota = true): anyone who can "
                         "publish to the deploy topics can replace the model")
+        deployer.resume(self.start_note)  # a deploy a crash interrupted gets its final status
         deployer.start()
-        if self.start_note:
-            deployer.publish(State.ROLLED_BACK, reason=self.start_note)
 
     def model_changed(self) -> None:
         """A deploy or rollback swapped the model: status, telemetry and discovery show the new one."""
@@ -212,6 +211,8 @@ class Agent:
             self.wyoming.stop()
         if self.home_watch is not None:
             self.home_watch.stop()
+        if self.discovery is not None:
+            self.discovery.stop()
         self._leave_group()
         if self.deployer is not None:
             self.deployer.stop()

@@ -87,7 +87,8 @@ def deploy_settings(config: AgentConfig, profile) -> DeploySettings:
                           allow_unsigned=config.allow_unsigned_ota, allow_downgrade=config.allow_downgrade,
                           keep_versions=config.keep_versions, health_requests=config.health_requests,
                           rollback_p95_ms=config.rollback_p95_ms or None,
-                          partial_timeout_s=config.ota_partial_timeout_s, model_budget_mb=config.model_budget_mb)
+                          partial_timeout_s=config.ota_partial_timeout_s, model_budget_mb=config.model_budget_mb,
+                          flashed=Path(config.bundle) if config.bundle else None)
 
 
 def load_bundle(config: AgentConfig, profile: DeviceProfile, path: str | Path) -> LoadedModel:

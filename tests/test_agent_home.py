@@ -57,7 +57,7 @@ def test_home_assistant_discovery(agent_bundle, broker, device_id):
     node = f"edgelm_{device_id}"
     sensors = discovery.sensors_for(read_temperature_c() is not None)
     listener = Listener(broker).subscribe(f"homeassistant/sensor/{node}/+/config")
-    with running_agent(agent_bundle, broker, device_id, telemetry_interval_s=0.2) as agent:
+    with running_agent(agent_bundle, broker, device_id, telemetry_interval_s=0.2, discovery_birth_wait_s=0.1) as agent:
         configs = {m.topic: json.loads(m.payload) for m in listener.drain(0.5) if m.payload}
         assert len(configs) == len(sensors)
         telemetry = agent.telemetry_payload()
@@ -102,6 +102,27 @@ def test_home_assistant_discovery(agent_bundle, broker, device_id):
     assert fresh.drain(0.5) == []  # retained configs, status and telemetry are gone
     fresh.close()
     listener.close()
+
+
+def test_a_burst_of_home_assistant_births_gets_one_republish_after_the_last(agent_bundle, broker, device_id):
+    """500 `homeassistant/status: online` in a row (a flapping HA, or anyone who may publish there) make the
+    agent send its configs once, after the last birth, not 500 times."""
+    from mqtt_helpers import until
+
+    from edge_agent.telemetry import read_temperature_c
+
+    node = f"edgelm_{device_id}"
+    sensors = discovery.sensors_for(read_temperature_c() is not None)
+    with running_agent(agent_bundle, broker, device_id, discovery_birth_wait_s=0.3) as agent:
+        listener = Listener(broker).subscribe(f"homeassistant/sensor/{node}/+/config")
+        listener.drain(0.3)  # the retained configs from start-up
+        for _ in range(500):
+            listener.publish("homeassistant/status", b"online", qos=0)
+        until(lambda: agent.discovery.republished >= 1, "the configs to be republished after the births")
+        republished = [m for m in listener.drain(1.0) if m.payload]
+        listener.close()
+        assert agent.discovery.republished == 1
+    assert len(republished) == len(sensors)
 
 
 def test_legacy_configs_move_off_the_bare_device_id_and_others_stay(agent_bundle, broker, device_id):

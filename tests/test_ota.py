@@ -340,6 +340,46 @@ def test_a_restart_serves_the_deployed_version_and_a_crash_loop_falls_back(versi
     assert ModelStore(state).rejected(state / "models" / "bert-tiny" / "2.0.0")
 
 
+def test_a_deploy_a_crash_interrupts_still_ends_with_a_final_status(versions, keys, broker, device_id, tmp_path):
+    """SIGKILL while 2.0.0 is on trial: the restarted agent serves 2.0.0, watches it again and says
+    `healthy` for that deploy id. A crash while receiving or verifying: `failed`, naming the phase."""
+    from edge_agent.ota.journal import DeployJournal, Entry
+
+    state = tmp_path / "state"
+    env = {**os.environ, "STATE_DIRECTORY": str(state), "EDGELM_TRUST_KEY": str(keys["public"]),
+           "EDGELM_DEVICE": "x86-64", "EDGELM_TELEMETRY_INTERVAL_S": "0", "EDGELM_HEALTH_REQUESTS": "1000"}
+    statuses = Listener(broker).subscribe(f"edgelm/{device_id}/deploy/status")
+    proc, _ = start_agent_process(versions["1.0.0"], broker.url, device_id, env=env)
+    try:
+        assert deploy(broker.url, versions["2.0.0"], device=device_id)[device_id].state == "applied"
+    finally:
+        proc.kill()  # on trial: 1,000 requests to go
+        proc.wait()
+    applied = [s for s in (json.loads(m.payload) for m in statuses.drain(0.3)) if s["state"] == "applied"][-1]
+    proc, _ = start_agent_process(versions["1.0.0"], broker.url, device_id,
+                                  env={**env, "EDGELM_HEALTH_REQUESTS": "3"})
+    try:
+        with EdgeClient(broker.url) as client:
+            served = [client.request("turn on the light", device=device_id)["model"]["version"] for _ in range(3)]
+        final = statuses.get_json(timeout=10)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert served == ["2.0.0"] * 3
+    assert (final["state"], final["deploy_id"], final["version"]) == ("healthy", applied["deploy_id"], "2.0.0"), final.get("reason")
+    DeployJournal(state / "models").write(Entry("d-verifying", "bert-tiny", "3.0.0", "verifying"))
+    proc, _ = start_agent_process(versions["1.0.0"], broker.url, device_id, env=env)
+    try:
+        failed = statuses.get_json(timeout=10)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        statuses.close()
+    assert (failed["state"], failed["deploy_id"]) == ("failed", "d-verifying")
+    assert "restarted while verifying" in failed["reason"]
+    assert DeployJournal(state / "models").read() is None  # ended: the next start says nothing more
+
+
 def test_the_cli_deploys_to_a_group_and_exits_non_zero_on_refusal(versions, keys, broker, tmp_path):
     from click.testing import CliRunner
 

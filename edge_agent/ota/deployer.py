@@ -8,23 +8,21 @@ import contextlib
 import logging
 import os
 import queue
-import shutil
 import threading
 import time
 from pathlib import Path
 
-import devices
 from edge_agent.inference.bundle import BundleError, open_bundle
 from edge_agent.inference.runtime import RuntimeUnavailable
 from edge_agent.inference.serving import ServingModel
-from edge_agent.ota import wire
-from edge_agent.ota.descriptor import check_descriptor
+from edge_agent.ota import checks, wire
 from edge_agent.ota.health import HealthGate
+from edge_agent.ota.journal import APPLIED, RECEIVING, VERIFYING, DeployJournal, Entry
 from edge_agent.ota.phases import Receiving, Trial
 from edge_agent.ota.port import DeployPort, DeploySettings
 from edge_agent.ota.staging import Transfer, discard_stale
 from edge_agent.ota.store import ModelStore
-from edge_agent.ota.swap import model_bytes, swap_in
+from edge_agent.ota.swap import Swapped, model_bytes, swap_in
 from edge_agent.ota.unpack import MANIFEST_ROOM_BYTES
 from edge_agent.ota.wire import Begin, ChunkHeader, Commit, DeployError, DeployStatus, State
 from edge_agent.protocol.messages import dumps
@@ -32,7 +30,6 @@ from edge_agent.transport.mqtt import Connection, Message
 
 log = logging.getLogger(__name__)
 STALE_CHECK_S = 60.0
-DISK_MARGIN_BYTES = 16 << 20
 DEPLOY_NICE = 10  # loading and checking a new model must not slow the requests served meanwhile
 
 
@@ -42,6 +39,7 @@ class Deployer(threading.Thread):
         self.port = port
         self.settings = settings
         self.store = store
+        self.journal = DeployJournal(store.root)
         self.status_topic = f"{settings.prefix}/{settings.device_id}/deploy/status"
         self.inbox: queue.Queue[tuple] = queue.Queue()
         self.receiving: Receiving | None = None
@@ -125,14 +123,16 @@ class Deployer(threading.Thread):
                               "(or allow_unsigned_ota = true)")
         if not begin.signed and self.trust_key is not None:
             raise DeployError("the bundle is not signed and this agent requires signed bundles (trust_key)")
-        self._check_version(begin, begin.name, begin.version)
-        self._check_fit(begin.device, begin.runtime, begin.model_bytes)
-        self._check_disk(begin)
+        running = self.port.models.current().manifest
+        checks.version(begin, begin.name, begin.version, running, self.settings)
+        checks.fit(begin.device, begin.runtime, begin.model_bytes, self.settings)
+        checks.disk(begin, self.store.root)
         self._discard_stale()
         if self.receiving is not None:  # one transfer at a time; the other's partial stays resumable
             self.receiving.transfer.save()
             self.receiving.transfer.close()
         self.receiving = Receiving(Transfer.open(self.store.root, begin))
+        self.journal.write(Entry(begin.deploy_id, begin.name, begin.version, RECEIVING))
         log.info("deploy %s: receiving %s %s (%d chunks, %d already here)", begin.deploy_id, begin.name,
                  begin.version, begin.chunks, self.receiving.transfer.received)
         self._progress(self.receiving, force=True)
@@ -169,6 +169,7 @@ class Deployer(threading.Thread):
                          chunks=begin.chunks, missing=transfer.missing())
             return
         self.receiving = None
+        self.journal.write(Entry(begin.deploy_id, begin.name, begin.version, VERIFYING))
         transfer.check_whole()
         self.publish(State.VERIFYING, deploy_id=begin.deploy_id, version=begin.version)
         path = self.store.install(transfer.archive, begin.name, begin.version,
@@ -183,47 +184,8 @@ class Deployer(threading.Thread):
             self.store.remove(path)
             raise
 
-    # -- checks ------------------------------------------------------------------------------------
-    def _check_version(self, begin: Begin, name: str, version: str) -> None:
-        running = self.port.models.current().manifest
-        if wire.is_newer(version, running.version):
-            return
-        if self.settings.allow_downgrade and version != running.version:
-            log.warning("deploy %s: %s %s replaces newer %s (allow_downgrade)", begin.deploy_id, name, version,
-                        running.version)
-            return
-        try:
-            check_descriptor(begin, self.settings.device_id, self.settings.group, self.trust_key)
-        except DeployError as exc:
-            raise DeployError(f"{name} {version} is not newer than the running {running.name} {running.version} "
-                              f"({exc})") from exc
-
     def budget_bytes(self) -> int:
         return self.settings.budget_bytes()
-
-    def _check_fit(self, device: str, runtime: str, size: int) -> None:
-        profile = self.settings.profile
-        try:
-            target = devices.get_profile(device)
-        except devices.UnknownDeviceError as exc:
-            raise DeployError(f"the bundle is for an unknown board {device!r}") from exc
-        if target.arch != profile.arch:
-            raise DeployError(f"the bundle is built for {target.name} ({target.arch}); this board is "
-                              f"{profile.name} ({profile.arch})")
-        if runtime not in profile.runtimes:
-            raise DeployError(f"runtime {runtime} is not one {profile.name} runs ({', '.join(profile.runtimes)})")
-        if size > self.budget_bytes():
-            raise DeployError(f"the model is {size / 2**20:.1f} MB; this board's model memory budget is "
-                              f"{self.budget_bytes() >> 20} MB")
-
-    def _check_disk(self, begin: Begin) -> None:
-        here = self.store.root
-        while not here.exists():
-            here = here.parent
-        free = shutil.disk_usage(here).free
-        needed = begin.size + begin.model_bytes + DISK_MARGIN_BYTES
-        if free < needed:
-            raise DeployError(f"not enough disk: {needed >> 20} MB needed under {here}, {free >> 20} MB free")
 
     # -- applying ---------------------------------------------------------------------------------
     def _apply(self, begin: Begin, path: Path) -> None:
@@ -232,16 +194,16 @@ class Deployer(threading.Thread):
         if (manifest.name, manifest.version) != (begin.name, begin.version):
             raise DeployError(f"the begin announced {begin.name} {begin.version}, the bundle is "
                               f"{manifest.name} {manifest.version}")
-        self._check_version(begin, manifest.name, manifest.version)
-        self._check_fit(manifest.device, manifest.runtime, model_bytes(bundle))
+        checks.version(begin, manifest.name, manifest.version, self.port.models.current().manifest, self.settings)
+        checks.fit(manifest.device, manifest.runtime, model_bytes(bundle), self.settings)
         swapped = swap_in(self.port.models, path, model_bytes(bundle), self.budget_bytes(), self.port.load,
                           self.port.build)
         self.store.switch(path, swapped.before.path)
         for old in self.store.prune(self.settings.keep_versions):
             log.info("removed old version %s", old)
-        gate = HealthGate(swapped.model, self.settings.health_requests, self.settings.rollback_p95_ms,
-                          lambda model, why: self.inbox.put(("verdict", model, why)))
-        self.trial = Trial(begin, swapped, gate)  # a trial still running for an older version ends here
+        self.journal.write(Entry(begin.deploy_id, begin.name, begin.version, APPLIED))
+        self.trial = Trial(begin.deploy_id, begin.name, begin.version, swapped, self._gate(swapped.model))
+        # (a trial still running for an older version ends here)
         log.info("deploy %s: now serving %s %s%s", begin.deploy_id, manifest.name, manifest.version,
                  f" (serving paused {swapped.pause_ms} ms)" if swapped.pause_ms is not None else "")
         self.port.model_changed()
@@ -251,13 +213,13 @@ class Deployer(threading.Thread):
         trial = self.trial
         if trial is None or trial.swapped.model is not model:
             return  # superseded by a later deploy
-        begin, swapped = trial.begin, trial.swapped
+        swapped = trial.swapped
         self.trial = None
         if why is None:
-            log.info("deploy %s: %s %s passed its health gate", begin.deploy_id, begin.name, begin.version)
-            self.publish(State.HEALTHY, deploy_id=begin.deploy_id, version=begin.version)
+            log.info("deploy %s: %s %s passed its health gate", trial.deploy_id, trial.name, trial.version)
+            self.publish(State.HEALTHY, deploy_id=trial.deploy_id, version=trial.version)
             return
-        log.error("deploy %s: rolling back %s %s: %s", begin.deploy_id, begin.name, begin.version, why)
+        log.error("deploy %s: rolling back %s %s: %s", trial.deploy_id, trial.name, trial.version, why)
         failed = self.store.current()
         back = swap_in(self.port.models, swapped.before.path, model_bytes(swapped.before), self.budget_bytes(),
                        self.port.load, self.port.build)
@@ -265,10 +227,40 @@ class Deployer(threading.Thread):
             self.store.reject(failed, why)
         self.store.switch_back(swapped.before.path)
         self.port.model_changed()
-        self.publish(State.ROLLED_BACK, deploy_id=begin.deploy_id, version=begin.version, reason=why,
+        self.publish(State.ROLLED_BACK, deploy_id=trial.deploy_id, version=trial.version, reason=why,
                      pause_ms=back.pause_ms)
 
     def publish(self, state: State, **fields) -> None:
         status = DeployStatus(self.settings.device_id, state, running=dict(self.port.model_info()),
                               ts=round(time.time(), 3), **fields)
         self.port.publish(self.status_topic, dumps(status.to_dict()), status.final)
+        if status.final and status.deploy_id:
+            self.journal.done(status.deploy_id)
+
+    def _gate(self, model: ServingModel) -> HealthGate:
+        return HealthGate(model, self.settings.health_requests, self.settings.rollback_p95_ms,
+                          lambda judged, why: self.inbox.put(("verdict", judged, why)))
+
+    def resume(self, start_note: str | None) -> None:
+        """At start, before the thread runs: end the deploy a crash interrupted (ota/journal.py)."""
+        entry = self.journal.read()
+        if entry is None:
+            if start_note:  # a crash loop or a version that no longer loads, outside any deploy
+                self.publish(State.ROLLED_BACK, reason=start_note)
+            return
+        fields = {"deploy_id": entry.deploy_id, "version": entry.version}
+        if entry.phase != APPLIED:
+            self.publish(State.FAILED, **fields, reason=f"the agent restarted while {entry.phase}: deploy again "
+                                                        "(a transfer resumes where it stopped)")
+            return
+        running = self.port.models.current()
+        previous = self.store.previous() or self.settings.flashed
+        if start_note or running.manifest.version != entry.version or previous is None:
+            self.publish(State.ROLLED_BACK, **fields,
+                         reason=start_note or f"the agent restarted on {running.manifest.version}")
+            return
+        before = open_bundle(previous, check_files=False)  # what a failed gate rolls back to
+        log.info("deploy %s: restarted during the health gate of %s %s; watching it again", entry.deploy_id,
+                 entry.name, entry.version)
+        self.trial = Trial(entry.deploy_id, entry.name, entry.version, Swapped(before, running, None),
+                           self._gate(running))

@@ -11,7 +11,7 @@ from typing import ClassVar
 from edge_agent.ota.health import HealthGate
 from edge_agent.ota.staging import Transfer
 from edge_agent.ota.swap import Swapped
-from edge_agent.ota.wire import CREDIT_STEP, Begin, State
+from edge_agent.ota.wire import CREDIT_STEP, State
 
 
 @dataclass
@@ -36,9 +36,11 @@ class Receiving:
 
 @dataclass
 class Trial:
-    """Applied and serving; the health gate's verdict ends it: healthy, or rolled back."""
+    """Applied and serving; the health gate's verdict ends it: healthy, or rolled back to `swapped.before`."""
 
     state: ClassVar[State] = State.APPLIED
-    begin: Begin
+    deploy_id: str
+    name: str
+    version: str
     swapped: Swapped
     gate: HealthGate

@@ -39,6 +39,7 @@ class DeploySettings:
     rollback_p95_ms: float | None = None
     partial_timeout_s: float = 3600.0
     model_budget_mb: int = 0  # 0: the profile's
+    flashed: Path | None = None  # the configured bundle: what a rollback returns to when no `previous` is kept
 
     @property
     def enabled(self) -> bool:

@@ -12,12 +12,12 @@ import tarfile
 from pathlib import Path, PurePosixPath
 
 from edge_agent.inference.bundle import MANIFEST, SIGNATURE
+from edge_agent.ota.checks import DISK_MARGIN_BYTES
 from edge_agent.ota.wire import DeployError
 
 MAX_MEMBERS = 256
 MANIFEST_MAX_BYTES = 1 << 20
 MANIFEST_ROOM_BYTES = 2 << 20  # manifest.json and manifest.sig beside the model_bytes a begin announces
-DISK_MARGIN_BYTES = 16 << 20
 
 
 def _read_headers(tar: tarfile.TarFile, limit_bytes: int) -> list[tarfile.TarInfo]:
