@@ -1,6 +1,6 @@
 """What poison-proofing costs and what it buys, over a real Mosquitto, side by side in one run:
 
-    python benchmarks/resilience_bench.py [--requests 2000] [--runs 3]
+    python benchmarks/resilience_bench.py [--requests 2000] [--runs 3] [--flood REV]
 
 - throughput (16 in flight) with answers stored under state_dir (fsync once per batch) vs memory only;
 - the agent's peak RSS after a 100 MB and two 10 MB requests vs after normal traffic, under MQTT 5
@@ -8,6 +8,9 @@
 - SIGKILL runs: 2,000 requests with six agent kills and with four broker kills: lost answers, requests
   run twice, client retries; with the answer store and memory-only.
 TinyBERT-4L-312 shape, int8, random weights (nothing is downloaded).
+
+`--flood REV`: instead, 10,000 and 30,000 requests at full rate, QoS 0 and 1, against REV's agent and
+this checkout's (benchmarks/flood.py): peak RSS growth and real answers per second, side by side.
 """
 
 from __future__ import annotations
@@ -84,7 +87,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--cache", type=Path, default=ROOT / ".edgelm-cache" / "bench")
+    parser.add_argument("--flood", metavar="REV", help="instead: request floods, REV's agent beside this one")
     args = parser.parse_args()
+    if args.flood:
+        from flood import compare, print_table
+
+        print_table(args.flood, compare(args.flood))
+        return
     args.cache.mkdir(parents=True, exist_ok=True)
     bundle = bundle_path(args.cache)
     with Mosquitto() as broker:

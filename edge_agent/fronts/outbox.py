@@ -23,6 +23,7 @@ from edge_agent.transport.mqtt import PublishProps
 log = logging.getLogger(__name__)
 JSON = "application/json"  # MQTT 5 Content Type of every answer
 HERMES_DEFAULT_THRESHOLD = 0.5  # where the bundle has no calibrated out-of-domain threshold
+SHED_BACKLOG = 256  # unacknowledged answers past which refusals are not sent (the asker's retry covers it)
 
 
 class Counters(Protocol):
@@ -100,9 +101,11 @@ class Outbox:
         for delivery, topic, payload in outgoing:
             job = delivery.job
             targets = self.cache.finish(job.cache_key, payload, delivery.remember) if job.cache_key else [job.target]
+            refusal = isinstance(delivery.answer, ErrorResponse) and delivery.answer.code is ErrorCode.OVERLOADED
             for index, target in enumerate(targets):
                 if topic is None:
-                    send(target, payload)
+                    if not send(target, payload, refusal):
+                        self.stats.error("shed")
                 elif index == 0:  # a Hermes answer goes to its intent topic once
                     target.topic = topic
                     send(target, payload)
@@ -170,15 +173,22 @@ class Outbox:
 
 
 
-def send(target: ReplyTarget, payload: bytes) -> None:
+def send(target: ReplyTarget, payload: bytes, refusal: bool = False, repeat: bool = False) -> bool:
     """Publish an answer, then acknowledge its request: only now, so that a request whose answer never left
-    is redelivered after a crash."""
+    is redelivered after a crash. A refusal made at the door (bad request, overloaded) goes at QoS 0; it and
+    a repeat answered from the cache are not sent at all while over SHED_BACKLOG answers await the broker's
+    acknowledgement: each of those is held in memory, so a flood would otherwise grow the agent without
+    bound (the asker's retry gets its answer later). False: shed."""
+    sent = not ((refusal or repeat) and target.conn.backlog() > SHED_BACKLOG)
     try:
-        target.conn.publish(target.topic, payload, qos=1, props=PublishProps(target.correlation, content_type=JSON))
+        if sent:
+            target.conn.publish(target.topic, payload, qos=0 if refusal else 1,
+                                props=PublishProps(target.correlation, content_type=JSON))
     except Exception:  # e.g. an invalid reply topic from the client: log, keep serving
         log.exception("cannot publish reply to %r", target.topic)
     finally:
         target.conn.ack(target.mid, target.qos)
+    return sent
 
 
 def _remembered(delivery: Delivery, payload: bytes) -> Remembered:

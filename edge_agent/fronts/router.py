@@ -65,7 +65,8 @@ class Router:
                 exc: RequestError) -> None:
         error = ErrorResponse(exc.request_id, exc.code, exc.message, self.config.device_id)
         topic = self.replies.topic(msg.response_topic or reply_to, sender)
-        send(ReplyTarget(conn, topic, msg.correlation_data, msg.mid, msg.qos), dumps(error))
+        if not send(ReplyTarget(conn, topic, msg.correlation_data, msg.mid, msg.qos), dumps(error), refusal=True):
+            self.stats.error("shed")
 
     def _on_request(self, conn: Connection, msg: Message, sender: str | None) -> None:
         arrived = self.clock.monotonic()
@@ -83,12 +84,13 @@ class Router:
             if seen is Seen.CONFLICT:
                 self.stats.error()
                 send(target, dumps(self._error(request.id, ErrorCode.CONFLICT,
-                                                     "this id was used for a request with other content; use a new id")))
+                                               "this id was used for a request with other content; use a new id")),
+                     refusal=True)
                 return
             if seen is not Seen.NEW:
                 self.stats.duplicate()
-                if seen is Seen.DONE:
-                    send(target, cached or b"")
+                if seen is Seen.DONE and not send(target, cached or b"", repeat=True):
+                    self.stats.error("shed")
                 return
         job = Job(request, arrived, target, cache_key=key, digest=digest,
                   expires_at=arrived + msg.expiry_s if msg.expiry_s is not None else None,

@@ -5,6 +5,7 @@ probe (tests/test_layout.py)."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import socket
@@ -87,6 +88,10 @@ class Connection:
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
         self.client.on_connect_fail = self._on_connect_fail
+        # QoS 1 messages published, oldest first, until the broker acknowledged them (never locked around a
+        # paho call: paho's thread holds its own locks when it reports an acknowledgement)
+        self._outgoing: collections.deque = collections.deque()
+        self._out_lock = threading.Lock()
         self._reachable: bool | None = None  # logged once per change, not once per retry
         self.connected = threading.Event()  # CONNACK received
         self.ready = threading.Event()  # CONNACK and every SUBACK received
@@ -281,11 +286,25 @@ class Connection:
         self.disconnect()
         self._start()
 
+    def backlog(self) -> int:
+        """Messages held in this process on their way out: QoS 1 messages the broker has not acknowledged
+        (counted from the oldest still waiting) and packets not yet written to the socket. A caller that
+        could shed (a refusal) checks this first: under a flood each of them is memory."""
+        with self._out_lock:
+            while self._outgoing and self._outgoing[0].is_published():
+                self._outgoing.popleft()
+            unacked = len(self._outgoing)
+        # paho (pinned < 3) keeps unwritten packets in `_out_packet`; it has no public count of them
+        return unacked + len(getattr(self.client, "_out_packet", ()))
+
     def publish(self, topic: str, payload: bytes, qos: int = 1, retain: bool = False,
                 props: PublishProps | None = None, wait: bool = False) -> Callable[[float], None]:
         """Publish; with wait, return only once the broker acknowledged it (QoS 1). Returns a function that
         waits for that acknowledgement (at most its argument in seconds), for callers that keep a window."""
         info = self.client.publish(topic, payload, qos=qos, retain=retain, properties=self._properties(props))
+        if qos > 0 and info.rc in (self._mqtt.MQTT_ERR_SUCCESS, self._mqtt.MQTT_ERR_NO_CONN):
+            with self._out_lock:
+                self._outgoing.append(info)
         if info.rc not in (self._mqtt.MQTT_ERR_SUCCESS, self._mqtt.MQTT_ERR_NO_CONN):
             self._check(info.rc, f"publish {topic}")
 

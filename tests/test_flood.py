@@ -1,0 +1,45 @@
+"""A flood must cost the agent bounded memory: every message on its way out is held in this process until
+the broker takes it, so refusals (and repeats answered from the cache) are not sent while too many are.
+The bound itself is measured by `benchmarks/resilience_bench.py --flood`, not here."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+from mqtt_helpers import Listener, until
+
+from edge_agent.fronts.outbox import SHED_BACKLOG, send
+from edge_agent.inference.jobs import ReplyTarget
+from edge_agent.transport.mqtt import Connection
+from edge_agent.transport.session import BrokerUrl
+from edgelm.demo_broker import Mosquitto
+
+
+def test_refusals_are_shed_while_the_broker_holds_back_acknowledgements():
+    with Mosquitto() as broker:
+        listener = Listener(broker).subscribe("edgelm/reply/shed/#")
+        conn = Connection(BrokerUrl.from_url(broker.url), "shed-test")
+        conn.connect()
+        target = ReplyTarget(conn, "edgelm/reply/shed/r", None, 0, 0)
+        try:
+            assert send(target, b'{"refused": 1}', refusal=True)  # QoS 0 when nothing is waiting
+            assert listener.get(timeout=5).payload == b'{"refused": 1}'
+            os.kill(broker.proc.pid, signal.SIGSTOP)  # no acknowledgement comes back
+            try:
+                for _ in range(SHED_BACKLOG + 1):
+                    conn.publish("edgelm/reply/shed/answer", b"a real answer", qos=1)
+                assert conn.backlog() > SHED_BACKLOG
+                assert not send(target, b'{"refused": 2}', refusal=True)  # shed, not queued
+                assert not send(target, b'{"repeat": 1}', repeat=True)
+                assert send(target, b'{"answer": 1}')  # a real answer is never shed
+            finally:
+                os.kill(broker.proc.pid, signal.SIGCONT)
+            until(lambda: conn.backlog() == 0, "the broker to acknowledge everything it was sent")
+            got = [m.payload for m in listener.drain(1.0)]
+            assert b'{"refused": 2}' not in got
+            assert b'{"repeat": 1}' not in got
+            assert b'{"answer": 1}' in got
+        finally:
+            conn.disconnect()
+            listener.close()
