@@ -15,7 +15,7 @@ except ModuleNotFoundError:  # Python 3.10
 from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.transport.session import BrokerUrl, BrokerUrlError
 
-RESERVED_IDS = ("group", "reply")
+RESERVED_IDS = ("group", "reply", "echo")  # first topic levels that are not a device
 
 
 class ConfigError(ValueError):

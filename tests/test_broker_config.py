@@ -259,3 +259,16 @@ def test_certificate_logins_use_the_cn_as_identity(bert_bundle, tmp_path):
         shutil.rmtree(root, ignore_errors=True)
     assert answered["device_id"] == "kitchen"
     assert no_certificate is None  # the TLS handshake fails before any MQTT
+
+
+def test_no_login_may_be_named_like_a_level_of_the_topics(tmp_path):
+    """Client `reply` could write edgelm/+/request/reply, which is client `request`'s answer topic; every
+    role's names, and group names, are checked against the topic layout's words."""
+    for option, names in (("--clients", "reply,request"), ("--clients", "echo"), ("--monitor", "status"),
+                          ("--devices", "kitchen@answers"), ("--operator", "deploy")):
+        result = CliRunner().invoke(cli, ["broker", "config", "--ca-dir", str(tmp_path / "ca"), "-o",
+                                          str(tmp_path / "out"), "--host", "127.0.0.1", option, names])
+        assert result.exit_code != 0, (option, names)
+        assert "topic layout" in result.output or "not one of" in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()  # nothing written

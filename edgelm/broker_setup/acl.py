@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 ROLES = ("agent", "client", "home", "hermes", "monitor", "operator")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-RESERVED = ("group", "reply")
+# The words of EdgeLM's topic layout. A login named like one would meet another's topics through a `+`:
+# client `reply` may write edgelm/+/request/reply, which is edgelm/reply/request/reply, the answer topic
+# of a client named `request`. So no identity of any role (nor a group) may be called one of these.
+RESERVED = ("group", "reply", "echo", "request", "response", "status", "telemetry", "deploy", "watchdog", "answers")
 
 
 class AclError(ValueError):
@@ -31,10 +34,14 @@ class Identity:
         return cls(name, role, group or None)
 
     def __post_init__(self) -> None:
-        if not NAME.match(self.name) or (self.role == "agent" and self.name in RESERVED):
-            raise AclError(f"{self.role} name {self.name!r}: use letters, digits, . _ - (not 'group' or 'reply')")
-        if self.group is not None and not NAME.match(self.group):
-            raise AclError(f"group name {self.group!r}: use letters, digits, . _ -")
+        if not NAME.match(self.name):
+            raise AclError(f"{self.role} name {self.name!r}: use letters, digits, . _ -")
+        if self.name in RESERVED:
+            raise AclError(f"{self.role} name {self.name!r} is a word of the topic layout; not one of "
+                           f"{', '.join(RESERVED)}")
+        if self.group is not None and (not NAME.match(self.group) or self.group in RESERVED):
+            raise AclError(f"group name {self.group!r}: use letters, digits, . _ -, and not one of "
+                           f"{', '.join(RESERVED)}")
 
 
 def _echo(p: str, user: str) -> str:
