@@ -179,15 +179,16 @@ def send(target: ReplyTarget, payload: bytes, refusal: bool = False, repeat: boo
     a repeat answered from the cache are not sent at all while over SHED_BACKLOG answers await the broker's
     acknowledgement: each of those is held in memory, so a flood would otherwise grow the agent without
     bound (the asker's retry gets its answer later). False: shed."""
-    sent = not ((refusal or repeat) and target.conn.backlog() > SHED_BACKLOG)
+    sent = True
     try:
+        sent = not ((refusal or repeat) and target.conn.backlog() > SHED_BACKLOG)
         if sent:
             target.conn.publish(target.topic, payload, qos=0 if refusal else 1,
                                 props=PublishProps(target.correlation, content_type=JSON))
     except Exception:  # e.g. an invalid reply topic from the client: log, keep serving
         log.exception("cannot publish reply to %r", target.topic)
     finally:
-        target.conn.ack(target.mid, target.qos)
+        target.conn.ack(target.mid, target.qos)  # whatever happened above: never left unacknowledged
     return sent
 
 

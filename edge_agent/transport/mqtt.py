@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 10.0
 SUBACK_TIMEOUT_S = 10.0
 PUBLISH_ACK_TIMEOUT_S = 5.0
+OUTGOING_STALE_S = 30.0  # an unacknowledged message older than this no longer counts in the backlog
+OUTGOING_SWEEP_AT = 256  # past this many waiting, acknowledged ones behind an older one are dropped too
 RECONNECT_MIN_S = 1
 RECONNECT_MAX_S = 2  # a board's agent starts before its broker (systemd, boot): retry often, forever
 
@@ -54,6 +56,15 @@ class _Subscription:
     topic: str
     qos: int
     callback: Callback
+
+
+def _settled(info) -> bool:
+    """Acknowledged, or never to be: paho's is_published() raises for a message published while
+    disconnected (its rc stays NO_CONN even once paho sends it later) or refused outright."""
+    try:
+        return info.is_published()
+    except (RuntimeError, ValueError):
+        return True
 
 
 class Connection:
@@ -88,8 +99,8 @@ class Connection:
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
         self.client.on_connect_fail = self._on_connect_fail
-        # QoS 1 messages published, oldest first, until the broker acknowledged them (never locked around a
-        # paho call: paho's thread holds its own locks when it reports an acknowledgement)
+        # (when, info) of QoS 1 messages published, oldest first, until the broker acknowledged them (never
+        # locked around a paho call: paho's thread holds its own locks when it reports an acknowledgement)
         self._outgoing: collections.deque = collections.deque()
         self._out_lock = threading.Lock()
         self._reachable: bool | None = None  # logged once per change, not once per retry
@@ -288,12 +299,17 @@ class Connection:
 
     def backlog(self) -> int:
         """Messages held in this process on their way out: QoS 1 messages the broker has not acknowledged
-        (counted from the oldest still waiting) and packets not yet written to the socket. A caller that
-        could shed (a refusal) checks this first: under a flood each of them is memory."""
+        and packets not yet written to the socket. A caller that could shed (a refusal) checks this first:
+        under a flood each of them is memory. One never acknowledged (lost across a broker restart) stops
+        counting after OUTGOING_STALE_S, and a sweep drops acknowledged ones from behind an old one."""
+        now = time.monotonic()
         with self._out_lock:
-            while self._outgoing and self._outgoing[0].is_published():
-                self._outgoing.popleft()
-            unacked = len(self._outgoing)
+            waiting = self._outgoing
+            while waiting and (_settled(waiting[0][1]) or now - waiting[0][0] > OUTGOING_STALE_S):
+                waiting.popleft()
+            if len(waiting) > OUTGOING_SWEEP_AT:
+                self._outgoing = waiting = collections.deque(e for e in waiting if not _settled(e[1]))
+            unacked = len(waiting)
         # paho (pinned < 3) keeps unwritten packets in `_out_packet`; it has no public count of them
         return unacked + len(getattr(self.client, "_out_packet", ()))
 
@@ -304,7 +320,7 @@ class Connection:
         info = self.client.publish(topic, payload, qos=qos, retain=retain, properties=self._properties(props))
         if qos > 0 and info.rc in (self._mqtt.MQTT_ERR_SUCCESS, self._mqtt.MQTT_ERR_NO_CONN):
             with self._out_lock:
-                self._outgoing.append(info)
+                self._outgoing.append((time.monotonic(), info))
         if info.rc not in (self._mqtt.MQTT_ERR_SUCCESS, self._mqtt.MQTT_ERR_NO_CONN):
             self._check(info.rc, f"publish {topic}")
 
