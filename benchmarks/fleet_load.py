@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -37,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from mqtt_helpers import documented_bridge  # noqa: E402  (docs/scaling.md's block, as the tests run it)
+from revision import source_env, worktree  # noqa: E402
 from tcp_cut import CuttableLink  # noqa: E402
 
 TEXTS = ["turn on the kitchen light", "apaga la luz del salón", "set the bedroom lights to 40 percent",
@@ -83,9 +82,8 @@ def measure(agent_broker: Mosquitto, client_broker: Mosquitto, k: int, args, tag
     group = f"load-{tag}-{k}"
     # Several agents on one small machine: each on one ORT thread without spinning (the default spins
     # idle threads for latency, which starves the others); the same settings for every K.
-    env = {**os.environ, "EDGELM_THREADS": str(args.agent_threads), "EDGELM_ORT_SPINNING": str(args.spin).lower()}
-    if source is not None:  # that checkout's agent, not the working directory's (which `python -m` puts first)
-        env.update(PYTHONPATH=str(source), PYTHONSAFEPATH="1")
+    env = source_env({**os.environ, "EDGELM_THREADS": str(args.agent_threads),
+                      "EDGELM_ORT_SPINNING": str(args.spin).lower()}, source)
     procs = [start_agent_process(None, agent_broker.url, f"{group}-{i}", "--group", group, env=env)[0]
              for i in range(k)]
     try:
@@ -137,20 +135,12 @@ def soak(args) -> None:
 
 def compare(args) -> None:
     """A group of three from revision args.compare and from this checkout, side by side."""
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "before"
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), args.compare], cwd=ROOT, check=True,
-                       capture_output=True)
-        try:
-            with Mosquitto() as broker:
-                near = broker
-                if args.link_delay_ms:  # the agents reach the broker through a slow link; the clients do not
-                    link = CuttableLink(broker.port, delay_s=args.link_delay_ms / 1000)
-                    near = SimpleNamespace(url=f"mqtt://127.0.0.1:{link.port}")
-                rows = [measure(near, broker, 3, args, "before", source=tree),
-                        measure(near, broker, 3, args, "after")]
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    with worktree(args.compare) as tree, Mosquitto() as broker:
+        near = broker
+        if args.link_delay_ms:  # the agents reach the broker through a slow link; the clients do not
+            link = CuttableLink(broker.port, delay_s=args.link_delay_ms / 1000)
+            near = SimpleNamespace(url=f"mqtt://127.0.0.1:{link.port}")
+        rows = [measure(near, broker, 3, args, "before", source=tree), measure(near, broker, 3, args, "after")]
     print(f"{args.clients} clients x {args.requests} requests, a group of 3, one broker"
           f"{f', {args.link_delay_ms} ms each way between agents and broker' if args.link_delay_ms else ''}; "
           f"before = {args.compare}, after = this checkout\n")

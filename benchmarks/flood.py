@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
 import threading
 import time
@@ -18,6 +17,7 @@ import paho.mqtt.client as mqtt
 import psutil
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
+from revision import source_env, worktree
 
 from edge_agent.client import EdgeClient
 from edgelm.agent_process import start_agent_process
@@ -61,10 +61,8 @@ def _flood(client: mqtt.Client, n: int, qos: int, tag: str) -> None:
 
 def flood_run(n: int, qos: int, source: Path | None = None) -> dict:
     state = tempfile.mkdtemp(prefix="edgelm-flood-")  # answers stored, as on a board; nothing from before
-    env = {**os.environ, "EDGELM_TELEMETRY_INTERVAL_S": "0", "EDGELM_DELIVERY_CHECK_S": "0",
-           "EDGELM_STATE_DIR": state, "MALLOC_ARENA_MAX": "2"}  # as the flashed unit runs it
-    if source is not None:  # that checkout's agent
-        env.update(PYTHONPATH=str(source), PYTHONSAFEPATH="1")
+    env = source_env({**os.environ, "EDGELM_TELEMETRY_INTERVAL_S": "0", "EDGELM_DELIVERY_CHECK_S": "0",
+                      "EDGELM_STATE_DIR": state, "MALLOC_ARENA_MAX": "2"}, source)  # as the flashed unit runs it
     with Mosquitto(extra_config=QUEUE_ALL) as broker:
         agent, _ = start_agent_process(None, broker.url, "flood", env=env)
         try:
@@ -98,16 +96,11 @@ def flood_run(n: int, qos: int, source: Path | None = None) -> dict:
 
 def compare(rev: str, sizes=(10_000, 30_000)) -> list[dict]:
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tree = Path(tmp) / "before"
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=ROOT, check=True, capture_output=True)
-        try:
-            for qos in (0, 1):
-                for n in sizes:
-                    for label, source in (("before", tree), ("after", None)):
-                        rows.append({"agent": label, "n": n, "qos": qos, **flood_run(n, qos, source)})
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
+    with worktree(rev) as tree:
+        for qos in (0, 1):
+            for n in sizes:
+                for label, source in (("before", tree), ("after", None)):
+                    rows.append({"agent": label, "n": n, "qos": qos, **flood_run(n, qos, source)})
     return rows
 
 

@@ -188,9 +188,9 @@ class Agent:
             log.info("over-the-air updates are off: no state_dir to stage them in")
             return
         deployer.store.boot_done()  # online: this version is no crash loop
-        if not deployer.enabled:
+        if not deployer.settings.enabled:
             log.info("over-the-air updates are off: no trust_key (set allow_unsigned_ota = true to accept unsigned)")
-        elif deployer.trust_key is None:
+        elif deployer.settings.trust_key is None:
             log.warning("over-the-air updates accept UNSIGNED bundles (allow_unsigned_ota = true): anyone who can "
                         "publish to the deploy topics can replace the model")
         deployer.resume(self.start_note)  # a deploy a crash interrupted gets its final status

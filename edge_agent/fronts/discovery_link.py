@@ -38,8 +38,6 @@ class DiscoveryLink:
         self.device_id = device_id
         self.topics = topics
         self.source = source
-        self.model_info = source.model_info
-        self.has_temperature = source.has_temperature
         self.republished = 0  # rounds of configs sent for births
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
@@ -49,13 +47,13 @@ class DiscoveryLink:
         conn.subscribe(discovery.legacy_config_topic(prefix, device_id, "+"), self._legacy, qos=0)
 
     def configs(self) -> dict[str, dict]:
-        return discovery.sensor_configs(self.prefix, self.device_id, self.topics, self.model_info(),
-                                        self.has_temperature)
+        return discovery.sensor_configs(self.prefix, self.device_id, self.topics, self.source.model_info(),
+                                        self.source.has_temperature)
 
     def publish(self) -> None:
         for topic, payload in self.configs().items():
             self.conn.publish(topic, dumps(payload), retain=True)
-        if not self.has_temperature:  # an agent that ran before this rule may have announced one
+        if not self.source.has_temperature:  # an agent that ran before this rule may have announced one
             self.conn.publish(discovery.config_topic(self.prefix, self.device_id, "temperature"), b"", retain=True)
 
     def _birth(self, msg: Message) -> None:

@@ -45,8 +45,6 @@ class Deployer(threading.Thread):
         self.receiving: Receiving | None = None
         self.trial: Trial | None = None
         self.stopping = threading.Event()
-        self.trust_key = settings.trust_key
-        self.enabled = settings.enabled
 
     # -- called from other threads -------------------------------------------------------------
     def on_message(self, conn: Connection, msg: Message) -> None:
@@ -118,10 +116,10 @@ class Deployer(threading.Thread):
 
     # -- receiving ---------------------------------------------------------------------------------
     def _begin(self, begin: Begin) -> None:
-        if not self.enabled:
+        if not self.settings.enabled:
             raise DeployError("over-the-air updates are off on this agent: configure trust_key "
                               "(or allow_unsigned_ota = true)")
-        if not begin.signed and self.trust_key is not None:
+        if not begin.signed and self.settings.trust_key is not None:
             raise DeployError("the bundle is not signed and this agent requires signed bundles (trust_key)")
         running = self.port.models.current().manifest
         checks.version(begin, begin.name, begin.version, running, self.settings)
@@ -184,20 +182,17 @@ class Deployer(threading.Thread):
             self.store.remove(path)
             raise
 
-    def budget_bytes(self) -> int:
-        return self.settings.budget_bytes()
-
     # -- applying ---------------------------------------------------------------------------------
     def _apply(self, begin: Begin, path: Path) -> None:
-        bundle = open_bundle(path, trust_key=self.trust_key)  # every file hash; the signature with a key
+        bundle = open_bundle(path, trust_key=self.settings.trust_key)  # every file hash; the signature with a key
         manifest = bundle.manifest
         if (manifest.name, manifest.version) != (begin.name, begin.version):
             raise DeployError(f"the begin announced {begin.name} {begin.version}, the bundle is "
                               f"{manifest.name} {manifest.version}")
         checks.version(begin, manifest.name, manifest.version, self.port.models.current().manifest, self.settings)
         checks.fit(manifest.device, manifest.runtime, model_bytes(bundle), self.settings)
-        swapped = swap_in(self.port.models, path, model_bytes(bundle), self.budget_bytes(), self.port.load,
-                          self.port.build)
+        budget = self.settings.budget_bytes()
+        swapped = swap_in(self.port.models, path, model_bytes(bundle), budget, self.port.load, self.port.build)
         self.store.switch(path, swapped.before.path)
         for old in self.store.prune(self.settings.keep_versions):
             log.info("removed old version %s", old)
@@ -221,8 +216,9 @@ class Deployer(threading.Thread):
             return
         log.error("deploy %s: rolling back %s %s: %s", trial.deploy_id, trial.name, trial.version, why)
         failed = self.store.current()
-        back = swap_in(self.port.models, swapped.before.path, model_bytes(swapped.before), self.budget_bytes(),
-                       self.port.load, self.port.build)
+        budget = self.settings.budget_bytes()
+        back = swap_in(self.port.models, swapped.before.path, model_bytes(swapped.before), budget, self.port.load,
+                       self.port.build)
         if failed is not None:
             self.store.reject(failed, why)
         self.store.switch_back(swapped.before.path)
