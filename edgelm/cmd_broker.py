@@ -38,10 +38,13 @@ def broker() -> None:
 @click.option("--conf-dir", type=click.Path(path_type=Path), default=None,
               help="Where the files will live on the broker host (default: the output dir).")
 @click.option("--data-dir", default="/var/lib/mosquitto/", show_default=True, help="Mosquitto's persistence.")
+@click.option("--plugin", default=None, help="Mosquitto's dynamic-security plugin on the broker host "
+              "(default: found here, else Debian's path for this architecture).")
 @click.option("-o", "--output", "out", required=True, type=click.Path(path_type=Path))
 def config(ca_dir, devices, clients, home, hermes, monitor, operator, auth, hosts, port, bind, prefix, conf_dir,
-           data_dir, out) -> None:
-    """Write mosquitto.conf, acl, passwd/certificates and agents/<ID>.toml into OUTPUT."""
+           data_dir, plugin, out) -> None:
+    """Write mosquitto.conf, dynamic-security.json (logins and access rules), certificates and
+    agents/<ID>.toml into OUTPUT."""
     from edgelm.broker_setup.acl import AclError, Identity
     from edgelm.broker_setup.writer import BrokerPlan, write_broker_config
 
@@ -54,9 +57,31 @@ def config(ca_dir, devices, clients, home, hermes, monitor, operator, auth, host
                           data_dir=data_dir)
         if hosts:
             plan.hosts = list(hosts)
+        if plugin:
+            plan.plugin = plugin
         secrets = write_broker_config(plan, ca_dir, out)
     except (AclError, ValueError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"wrote {out}/mosquitto.conf, acl, certs/ and clients/ for {len(identities)} identities "
+    click.echo(f"wrote {out}/mosquitto.conf, dynamic-security.json, certs/ and clients/ for {len(identities)} identities "
                f"({auth} logins); passwords are in clients/<name>/password" if auth == "password" else
-               f"wrote {out}/mosquitto.conf, acl, certs/ and clients/<name>/client.crt for {len(secrets)} identities")
+               f"wrote {out}/mosquitto.conf, dynamic-security.json, certs/ and clients/<name>/client.crt for {len(secrets)} identities")
+
+
+@broker.command("migrate")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--plugin", default=None, help="The dynamic-security plugin on the broker host "
+              "(default: found here, else Debian's path for this architecture).")
+def migrate(directory, plugin) -> None:
+    """Move a broker DIRECTORY written by an older `edgelm broker config` (acl_file, password_file) to
+    dynamic security: same logins and passwords, and a group's shared subscriptions for its members only.
+    Restart Mosquitto afterwards."""
+    from edgelm.broker_setup.dynsec import plugin_path
+    from edgelm.broker_setup.migrate import MigrateError
+    from edgelm.broker_setup.migrate import migrate as run
+
+    try:
+        identities = run(directory, plugin or plugin_path())
+    except (MigrateError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"migrated {len(identities)} logins to {directory}/dynamic-security.json; the old files are in "
+               f"{directory}/pre-dynsec/; restart Mosquitto (systemctl restart mosquitto)")

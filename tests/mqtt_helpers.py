@@ -76,13 +76,18 @@ class Listener:
                                   protocol=version)
         self.client.on_message = lambda c, u, m: self.messages.put(m)
         self._subscribed = threading.Event()
-        self.client.on_subscribe = lambda *a: self._subscribed.set()
+        self.refused = False  # the last SUBACK refused the subscription
+        self.client.on_subscribe = self._on_subscribe
         if username:
             self.client.username_pw_set(username, password)
         if ca_file:
             self.client.tls_set(ca_certs=str(ca_file))
         self.client.connect(broker.host, port or broker.port)
         self.client.loop_start()
+
+    def _on_subscribe(self, client, userdata, mid, reason_codes, properties=None) -> None:
+        self.refused = any(code.is_failure for code in reason_codes)
+        self._subscribed.set()
 
     def subscribe(self, topic: str) -> Listener:
         self._subscribed.clear()

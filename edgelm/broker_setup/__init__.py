@@ -1,2 +1,3 @@
-"""`edgelm broker config`: a Mosquitto you can expose. One TLS listener, no anonymous access, a password
-file or client certificates, and an ACL that gives each identity its role and nothing more."""
+"""`edgelm broker config`: a Mosquitto you can expose. One TLS listener, no anonymous access, passwords
+or client certificates, and access rules (Mosquitto's dynamic-security plugin) that give each identity its
+role and nothing more; `edgelm broker migrate` moves a directory written before the plugin."""

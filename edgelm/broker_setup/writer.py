@@ -1,5 +1,6 @@
-"""Writes the broker's directory: mosquitto.conf (one TLS listener, nothing anonymous), the ACL, the
-password file or client certificates, and each agent's config snippet for `edgelm flash --config`.
+"""Writes the broker's directory: mosquitto.conf (one TLS listener, nothing anonymous), the logins and
+their access rules (dynamic-security.json, dynsec.py), client certificates in certificate mode, and each
+agent's config snippet for `edgelm flash --config`.
 
 Re-running keeps the CA, and each identity's password, so adding a device does not log the others out."""
 
@@ -14,7 +15,8 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from edgelm.broker_setup.acl import Identity, acl_file
+from edgelm.broker_setup.acl import Identity, check_identities
+from edgelm.broker_setup.dynsec import CONFIG_NAME, dynsec_config, plugin_path
 from edgelm.broker_setup.pki import Authority
 from edgelm.flash.agent_config import toml_value
 
@@ -34,12 +36,18 @@ class BrokerPlan:
     prefix: str = "edgelm"
     conf_dir: Path | None = None  # where the files will be on the broker host; None: the output dir
     data_dir: str = "/var/lib/mosquitto/"
+    plugin: str = field(default_factory=plugin_path)  # the dynamic-security plugin on the broker host
 
 
-def password_line(user: str, password: str) -> str:
+def password_hash(password: str) -> tuple[str, str, int]:
+    """(hash, salt, iterations), base64: PBKDF2-SHA512 as mosquitto_passwd 2.0 writes it ($7$)."""
     salt = secrets.token_bytes(12)
     digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, PBKDF2_ITERATIONS, 64)
-    return f"{user}:$7${PBKDF2_ITERATIONS}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
+    return base64.b64encode(digest).decode(), base64.b64encode(salt).decode(), PBKDF2_ITERATIONS
+
+
+def access_lines(plugin: str, where: Path) -> list[str]:
+    return [f"plugin {plugin}", f"plugin_opt_config_file {where / CONFIG_NAME}"]
 
 
 def mosquitto_conf(plan: BrokerPlan, where: Path) -> str:
@@ -51,8 +59,8 @@ def mosquitto_conf(plan: BrokerPlan, where: Path) -> str:
     if plan.auth == "certificate":
         lines += ["require_certificate true", "use_identity_as_username true  # the certificate's CN is the login"]
     else:
-        lines += [f"password_file {where / 'passwd'}"]
-    lines += [f"acl_file {where / 'acl'}", "set_tcp_nodelay true", f"max_packet_size {MAX_PACKET_BYTES}",
+        lines += ["# logins and passwords are in the dynamic-security plugin's file"]
+    lines += [*access_lines(plan.plugin, where), "set_tcp_nodelay true", f"max_packet_size {MAX_PACKET_BYTES}",
               "persistence true", f"persistence_location {plan.data_dir}"]
     return "\n".join(lines) + "\n"
 
@@ -61,14 +69,15 @@ def write_broker_config(plan: BrokerPlan, ca_dir: Path, out: Path) -> dict[str, 
     """Write everything; returns each identity's password (password mode) or certificate path."""
     if plan.auth not in AUTH_MODES:
         raise ValueError(f"auth {plan.auth!r}: one of {', '.join(AUTH_MODES)}")
-    acl = acl_file(plan.identities, plan.prefix)  # checks names before anything is written
+    check_identities(plan.identities)  # before anything is written
     out.mkdir(parents=True, exist_ok=True)
     where = plan.conf_dir or out.resolve()
     ca = Authority.load_or_create(ca_dir)
     (out / "certs").mkdir(exist_ok=True)
     shutil.copyfile(ca_dir / "ca.crt", out / "certs" / "ca.crt")
     ca.issue(plan.hosts[0], plan.hosts, out / "certs" / "server.crt", out / "certs" / "server.key")
-    secrets_out, passwd = {}, []
+    secrets_out: dict[str, str] = {}
+    hashes: dict[str, tuple[str, str, int]] = {}
     for identity in plan.identities:
         own = out / "clients" / identity.name
         own.mkdir(parents=True, exist_ok=True)
@@ -78,27 +87,30 @@ def write_broker_config(plan: BrokerPlan, ca_dir: Path, out: Path) -> dict[str, 
             secrets_out[identity.name] = str(own / "client.crt")
         else:
             password = _kept_password(own / "password")
-            passwd.append(password_line(identity.name, password))
+            hashes[identity.name] = password_hash(password)
             secrets_out[identity.name] = password
         if identity.role == "agent":
             (out / "agents").mkdir(exist_ok=True)
             (out / "agents" / f"{identity.name}.toml").write_text(_agent_toml(plan, identity, secrets_out))
             (out / "agents" / f"{identity.name}.toml").chmod(0o600)
-    if passwd:
-        (out / "passwd").write_text("\n".join(passwd) + "\n")
-        (out / "passwd").chmod(0o600)
-    (out / "acl").write_text(acl)
+    _write_private(out / CONFIG_NAME, dynsec_config(plan.identities, hashes, plan.prefix))
+    for stale in ("acl", "passwd"):  # what `edgelm broker config` wrote before dynamic security
+        (out / stale).unlink(missing_ok=True)
     (out / "mosquitto.conf").write_text(mosquitto_conf(plan, Path(where)))
     return secrets_out
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
 
 
 def _kept_password(path: Path) -> str:
     if path.is_file() and path.read_text().strip():
         return path.read_text().strip()
     password = secrets.token_urlsafe(18)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(password + "\n")
+    _write_private(path, password + "\n")
     return password
 
 
