@@ -52,6 +52,9 @@ class AgentConfig:
     require_sender: bool = False
     # Answers are kept here across restarts (never run a request twice); "": memory only.
     state_dir: str = field(default_factory=lambda: default_state_dir())
+    # Answers are on disk before their requests are acknowledged ("ack": the disk wait is off the asker's
+    # path) or before they are sent ("answer": also through a power cut right after sending).
+    store_sync: str = "ack"
     # Over-the-air model updates (edgelm deploy): on when trust_key is set, or unsigned when this allows it.
     allow_unsigned_ota: bool = False
     allow_downgrade: bool = False  # else an older version needs a descriptor signed by the trust key
@@ -116,6 +119,8 @@ class AgentConfig:
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise ConfigError(f"{name} must be a list of non-empty strings")
+        if self.store_sync not in ("ack", "answer"):
+            raise ConfigError(f"store_sync {self.store_sync!r}: \"ack\" or \"answer\"")
         if not self.wyoming_idle_s > 0:
             raise ConfigError("wyoming_idle_s must be > 0")
         if self.wyoming_uri:

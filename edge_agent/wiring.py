@@ -72,7 +72,7 @@ def answer_store(config: AgentConfig) -> AnswerStore | MemoryOnly:
 
 def limits(config: AgentConfig) -> Limits:
     return Limits(config.device_id, config.max_queue, config.max_payload_bytes, config.max_text_chars,
-                  config.accept_plain_text, config.hermes_min_confidence)
+                  config.accept_plain_text, config.hermes_min_confidence, config.store_sync)
 
 
 def router(config: AgentConfig, models: ModelRegistry, stats: Counters, topics: Topics, outbox: Outbox,

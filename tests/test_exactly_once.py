@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import queue
+import threading
 
 import pytest
-from mqtt_helpers import Listener, props, running_agent
+from mqtt_helpers import Listener, props, running_agent, until
 
 from edge_agent.client import EdgeClient
 from edge_agent.config import load_config
@@ -65,6 +68,45 @@ def test_an_answer_left_unacknowledged_by_a_crash_is_not_run_again(agent_bundle,
         assert after.payload != before.payload
 
 
-def _config(bundle, broker, device_id, state_dir: str):
+@pytest.mark.parametrize("store_sync", ["ack", "answer"])
+def test_the_disk_wait_holds_the_acknowledgement_not_the_answer(agent_bundle, broker, device_id, tmp_path,
+                                                                monkeypatch, store_sync):
+    """A disk that takes its time to sync: by default the answer leaves at once (its line is in the page
+    cache, which a crash of the process keeps) and the request is acknowledged only once the line is on
+    disk; with store_sync = "answer" the answer itself waits for the disk."""
+    disk = threading.Event()
+    sync = os.fdatasync
+
+    def slow_disk(fd: int) -> None:
+        disk.wait(10)
+        sync(fd)
+    monkeypatch.setattr(os, "fdatasync", slow_disk)
+    monkeypatch.setattr(os, "fsync", slow_disk)
+    agent = Agent(_config(agent_bundle, broker, device_id, str(tmp_path / "answers"), store_sync=store_sync))
+    agent.start()
+    acked, ack = [], agent.main.ack
+    agent.main.ack = lambda mid, qos: acked.append(mid) or ack(mid, qos)
+    listener = Listener(broker).subscribe("edgelm/reply/disk/#")
+    try:
+        listener.publish(f"edgelm/{device_id}/request", json.dumps({"id": "d1", "text": "turn on the hall light"}),
+                         props("edgelm/reply/disk/r"))
+        try:
+            early = [listener.get(timeout=3 if store_sync == "ack" else 0.5)]
+        except queue.Empty:
+            early = []
+        acked_while_syncing = list(acked)
+        disk.set()
+        answers = early or [listener.get(timeout=5)]
+        until(lambda: len(acked) == 1, "the request's acknowledgement")
+    finally:
+        disk.set()
+        listener.close()
+        agent.stop()
+    assert json.loads(answers[0].payload)["id"] == "d1"
+    assert len(early) == (1 if store_sync == "ack" else 0)
+    assert acked_while_syncing == []
+
+
+def _config(bundle, broker, device_id, state_dir: str, **settings):
     return load_config(None, env={}, bundle=str(bundle), broker=broker.url, device_id=device_id, device="x86-64",
-                       telemetry_interval_s=0, state_dir=state_dir)
+                       telemetry_interval_s=0, state_dir=state_dir, **settings)

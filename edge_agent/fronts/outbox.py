@@ -1,6 +1,7 @@
-"""Where the worker hands its answers: each batch is committed (executions log, the answer store with one
-fsync, in a group first shared with the other members) and sent to every asker waiting for it, then the
-request is acknowledged. The router's refusals and cached repeats leave through `send` too."""
+"""Where the worker hands its answers: each batch is committed (executions log, the answer store, in a group
+first shared with the other members) and sent to every asker waiting for it, then its requests are
+acknowledged once the answers are on disk (answer_store.py: store_sync). The router's refusals and cached
+repeats leave through `send` too."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class Limits:
     max_text_chars: int = 2000
     accept_plain_text: bool = True
     hermes_min_confidence: float = -1.0  # < 0: the bundle's calibrated threshold
+    store_sync: str = "ack"  # answers on disk before their requests are acknowledged ("answer": before sent)
 
 
 @dataclass
@@ -97,22 +99,35 @@ class Outbox:
         committed = [_remembered(d, payload) for d, _, payload in outgoing if d.remember and d.job.cache_key]
         with self._commit_lock:  # the worker and the group's commit thread both commit
             self.executions.write([r.key for r in committed])
-            self._store(committed)
+            stored = self._store(committed)
+        answered: list[ReplyTarget] = []
         for delivery, topic, payload in outgoing:
             job = delivery.job
             targets = self.cache.finish(job.cache_key, payload, delivery.remember) if job.cache_key else [job.target]
             refusal = isinstance(delivery.answer, ErrorResponse) and delivery.answer.code is ErrorCode.OVERLOADED
             for index, target in enumerate(targets):
+                answered.append(target)
                 if topic is None:
-                    if not send(target, payload, refusal):
+                    if not send(target, payload, refusal, ack=False):
                         self.stats.error("shed")
-                elif index == 0:  # a Hermes answer goes to its intent topic once
+                elif index == 0:  # a Hermes answer goes to its intent topic once; joined duplicates get none
                     target.topic = topic
-                    send(target, payload)
-                else:  # joined Hermes duplicates: acknowledge, do not answer again
-                    target.conn.ack(target.mid, target.qos)
+                    send(target, payload, ack=False)
+        if stored:  # acknowledged once on disk: a request whose answer a power cut loses is redelivered
+            self.store.when_synced(lambda ok: self._acknowledge(answered, ok))
+        else:
+            self._acknowledge(answered, True)
         if self.store.needs_compacting():
             self.store.compact(self.cache.remembered())
+
+    def _acknowledge(self, targets: list[ReplyTarget], synced: bool) -> None:
+        if not synced:
+            self.stats.error("state")
+        for target in targets:
+            try:
+                target.conn.ack(target.mid, target.qos)
+            except Exception:  # e.g. the connection went away: the broker redelivers, the store answers
+                log.exception("could not acknowledge a request")
 
     def _count(self, delivery: Delivery) -> None:
         answer = delivery.answer
@@ -131,23 +146,31 @@ class Outbox:
 
     def drain(self) -> None:
         """At shutdown, once the worker ended and before disconnecting: answers awaiting the group's
-        acknowledgement are committed and sent (each within its timeout)."""
+        acknowledgement are committed and sent (each within its timeout), and every answered request is
+        acknowledged once its answer is on disk."""
         if self.group is not None:
             self.group.close()
+        self.store.flush()
 
     def close(self) -> None:
         """At shutdown, after drain: the answer store and the executions log."""
         self.store.close()
         self.executions.close()
 
-    def _store(self, answers: list[Remembered]) -> None:
+    def _store(self, answers: list[Remembered]) -> bool:
+        """True: written, to be synced before the requests are acknowledged."""
         if not answers:
-            return
+            return False
         try:
-            self.store.append(answers)
+            if self.limits.store_sync == "answer":
+                self.store.append(answers)
+                return False
+            self.store.write(answers)
+            return True
         except OSError:  # a full disk: keep answering (the store closes only after the worker ended)
             log.exception("could not store %d answers", len(answers))
             self.stats.error("state")
+            return False
 
     def send_chunk(self, job: Job, chunk: Chunk) -> None:
         target = job.target
@@ -173,12 +196,12 @@ class Outbox:
 
 
 
-def send(target: ReplyTarget, payload: bytes, refusal: bool = False, repeat: bool = False) -> bool:
+def send(target: ReplyTarget, payload: bytes, refusal: bool = False, repeat: bool = False, ack: bool = True) -> bool:
     """Publish an answer, then acknowledge its request: only now, so that a request whose answer never left
     is redelivered after a crash. A refusal made at the door (bad request, overloaded) goes at QoS 0; it and
     a repeat answered from the cache are not sent at all while over SHED_BACKLOG answers await the broker's
     acknowledgement: each of those is held in memory, so a flood would otherwise grow the agent without
-    bound (the asker's retry gets its answer later). False: shed."""
+    bound (the asker's retry gets its answer later). False: shed. ack=False: the caller acknowledges."""
     sent = True
     try:
         sent = not ((refusal or repeat) and target.conn.backlog() > SHED_BACKLOG)
@@ -188,7 +211,8 @@ def send(target: ReplyTarget, payload: bytes, refusal: bool = False, repeat: boo
     except Exception:  # e.g. an invalid reply topic from the client: log, keep serving
         log.exception("cannot publish reply to %r", target.topic)
     finally:
-        target.conn.ack(target.mid, target.qos)  # whatever happened above: never left unacknowledged
+        if ack:  # whatever happened above: never left unacknowledged
+            target.conn.ack(target.mid, target.qos)
     return sent
 
 
