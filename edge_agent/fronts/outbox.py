@@ -198,15 +198,20 @@ class Outbox:
 
 def send(target: ReplyTarget, payload: bytes, refusal: bool = False, repeat: bool = False, ack: bool = True) -> bool:
     """Publish an answer, then acknowledge its request: only now, so that a request whose answer never left
-    is redelivered after a crash. A refusal made at the door (bad request, overloaded) goes at QoS 0; it and
-    a repeat answered from the cache are not sent at all while over SHED_BACKLOG answers await the broker's
-    acknowledgement: each of those is held in memory, so a flood would otherwise grow the agent without
-    bound (the asker's retry gets its answer later). False: shed. ack=False: the caller acknowledges."""
+    is redelivered after a crash. A refusal made at the door (bad request, overloaded) goes at QoS 0.
+
+    While over SHED_BACKLOG QoS 1 answers await the broker's acknowledgement, each held in memory until
+    then: a refusal or a repeat answered from the cache is not sent at all (the asker's retry gets its
+    answer later), and a real answer goes at QoS 0, written at once and held nowhere (remembered, so a
+    retry is answered from the cache). Under a flood the broker's acknowledgements queue behind the
+    flood's own messages on the agent's connection, so without this the memory grows with the flood's
+    length. False: shed. ack=False: the caller acknowledges."""
     sent = True
     try:
-        sent = not ((refusal or repeat) and target.conn.backlog() > SHED_BACKLOG)
+        crowded = target.conn.backlog() > SHED_BACKLOG
+        sent = not ((refusal or repeat) and crowded)
         if sent:
-            target.conn.publish(target.topic, payload, qos=0 if refusal else 1,
+            target.conn.publish(target.topic, payload, qos=0 if refusal or crowded else 1,
                                 props=PublishProps(target.correlation, content_type=JSON))
     except Exception:  # e.g. an invalid reply topic from the client: log, keep serving
         log.exception("cannot publish reply to %r", target.topic)

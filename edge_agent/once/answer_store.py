@@ -120,7 +120,7 @@ class AnswerStore:
         tmp = self.path.with_suffix(".tmp")
         with self._lock:
             with open(tmp, "wb") as out:
-                out.write(b"".join(_line(a) for a in answers))
+                out.writelines(_line(a) for a in answers)  # line by line: no copy of the whole file in memory
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(tmp, self.path)
