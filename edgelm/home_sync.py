@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -105,6 +105,7 @@ class Registries:
     entities: list[dict]  # entity registry entries, extended (aliases)
     states: list[dict]
     exposed: dict[str, dict] | None  # None: this HA cannot say (every entity counts as exposed)
+    devices: list[dict] = field(default_factory=list)  # device registry: where most entities get their area
 
 
 async def fetch(session: Session) -> Registries:
@@ -119,15 +120,19 @@ async def fetch(session: Session) -> Registries:
     except SyncError:  # an HA without Assist exposure settings
         exposed = None
     entities = [extended.get(e["entity_id"]) or e for e in listed if isinstance(e, dict) and "entity_id" in e]
-    return Registries(areas, floors, entities, states, exposed)
+    devices = await session.call("config/device_registry/list")
+    return Registries(areas, floors, entities, states, exposed, devices)
 
 
 def home_document(reg: Registries, ha_url: str) -> dict:
     """The home_file: areas and floors with aliases, and every exposed, enabled entity with its name
-    (HA's friendly name), aliases, domain and area."""
+    (HA's friendly name), aliases, domain, device class and area: its own, else its device's (as HA
+    resolves it: most entities have none of their own)."""
     floor_names = {f["floor_id"]: f["name"] for f in reg.floors}
     area_names = {a["area_id"]: a["name"] for a in reg.areas}
-    friendly = {s["entity_id"]: (s.get("attributes") or {}).get("friendly_name") for s in reg.states}
+    device_areas = {d["id"]: d.get("area_id") for d in reg.devices if isinstance(d, dict) and "id" in d}
+    attributes = {s["entity_id"]: s.get("attributes") or {} for s in reg.states}
+    friendly = {entity_id: attrs.get("friendly_name") for entity_id, attrs in attributes.items()}
     names = []
     for entry in sorted(reg.entities, key=lambda e: e["entity_id"]):
         entity_id = entry["entity_id"]
@@ -139,8 +144,13 @@ def home_document(reg: Registries, ha_url: str) -> dict:
             continue
         item = {"name": name, "aliases": sorted(a for a in entry.get("aliases") or [] if a and a != name),
                 "domain": entity_id.split(".", 1)[0], "entity_id": entity_id}
-        if entry.get("area_id") in area_names:
-            item["area"] = area_names[entry["area_id"]]
+        device_class = (entry.get("device_class") or entry.get("original_device_class")
+                        or attributes.get(entity_id, {}).get("device_class"))
+        if isinstance(device_class, str) and device_class:
+            item["device_class"] = device_class
+        area_id = entry.get("area_id") or device_areas.get(entry.get("device_id") or "")
+        if area_id in area_names:
+            item["area"] = area_names[area_id]
         names.append(item)
     areas = [{"name": a["name"], "aliases": sorted(a.get("aliases") or []),
               **({"floor": floor_names[a["floor_id"]]} if a.get("floor_id") in floor_names else {})}

@@ -27,12 +27,25 @@ def entities() -> list[dict]:
             ("vacuum.rover", "Rover", ["robot vacuum"], None),
             ("lock.front", "Front Door Lock", ["front lock"], None)]
     rows += [(f"light.strip_{i}", f"LED Strip {i}", [f"strip number {i}"], "office") for i in range(10)]
-    out = [{"entity_id": e, "name": None, "original_name": n, "aliases": a, "area_id": area, "disabled_by": None}
-           for e, n, a, area in rows]
+    out = [{"entity_id": e, "name": None, "original_name": n, "aliases": a, "area_id": area, "disabled_by": None,
+            "device_id": f"device-{e}"} for e, n, a, area in rows]
+    for entry in out:  # as in most homes: these take their area from their device (devices())
+        if entry["entity_id"] in DEVICE_AREAS:
+            entry["area_id"] = None
     out.append({"entity_id": "light.broken", "name": "Broken", "aliases": [], "area_id": None, "disabled_by": "user"})
     out.append({"entity_id": "switch.secret", "name": "Secret Switch", "aliases": [], "area_id": None,
                 "disabled_by": None})
     return out
+
+
+# entity -> its device's area, where the entity has none of its own
+DEVICE_AREAS = {"light.kitchen_ceiling": "kitchen", "cover.garage_door": "garage", "lock.front": "garage"}
+DEVICE_CLASSES = {"cover.garage_door": "garage", "lock.front": None}
+
+
+def devices(entities: list[dict]) -> list[dict]:
+    return [{"id": e["device_id"], "area_id": DEVICE_AREAS.get(e["entity_id"], "office" if e["area_id"] else None)}
+            for e in entities if e.get("device_id")]
 
 
 class FakeHomeAssistant:
@@ -104,8 +117,11 @@ class FakeHomeAssistant:
             "config/entity_registry/list": lambda: [{k: v for k, v in e.items() if k != "aliases"}
                                                     for e in self.entities],
             "config/entity_registry/get_entries": lambda: {i: by_id.get(i) for i in message["entity_ids"]},
+            "config/device_registry/list": lambda: devices(self.entities),
             "get_states": lambda: [{"entity_id": e["entity_id"], "state": "off",
-                                    "attributes": {"friendly_name": e["name"] or e["original_name"]}}
+                                    "attributes": {"friendly_name": e["name"] or e["original_name"],
+                                                   **({"device_class": DEVICE_CLASSES[e["entity_id"]]}
+                                                      if DEVICE_CLASSES.get(e["entity_id"]) else {})}}
                                    for e in self.entities if not e["disabled_by"]],
             "homeassistant/expose_entity/list": lambda: {"exposed_entities": {
                 e["entity_id"]: {"conversation": e["entity_id"] != "switch.secret"} for e in self.entities}},

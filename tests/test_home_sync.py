@@ -46,6 +46,13 @@ def test_sync_writes_areas_floors_and_exposed_entities_with_aliases(tmp_path):
                                       "domain": "switch", "entity_id": "switch.coffee", "area": "Kitchen"}
     assert names["vacuum.rover"]["domain"] == "vacuum"
     assert "area" not in names["vacuum.rover"]
+    # most HA entities have no area of their own: their device's is theirs (an entity's own still wins:
+    # every device here that has an area of its own entity sits in the office)
+    assert names["light.kitchen_ceiling"]["area"] == "Kitchen"
+    assert names["lock.front"]["area"] == "Garage"
+    assert names["cover.garage_door"] == {"name": "Garage Door", "aliases": ["big door"], "domain": "cover",
+                                          "entity_id": "cover.garage_door", "area": "Garage",
+                                          "device_class": "garage"}
 
 
 def test_sync_refuses_a_bad_token_and_takes_it_from_a_file(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from edge_agent.home.slots import HomeEntities
+from edge_agent.home.slots import HomeDevice, HomeEntities
 
 try:
     import tomllib
@@ -16,15 +16,15 @@ except ImportError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 LISTS = ("areas", "floors", "names")
-ENTRY_KEYS = {"name", "aliases", "domain", "area", "floor", "entity_id"}
+ENTRY_KEYS = {"name", "aliases", "domain", "area", "floor", "entity_id", "device_class"}
 
 
 class HomeFileError(ValueError):
     pass
 
 
-def read_home_file(path: Path) -> tuple[dict[str, list[str]], dict[str, dict[str, str]]]:
-    """({list: [names]}, {list: {alias: name}})."""
+def read_home_file(path: Path) -> tuple[dict[str, list[str]], dict[str, dict[str, str]], list[HomeDevice]]:
+    """({list: [names]}, {list: {alias: name}}, the `names` entries that say their domain)."""
     try:
         text = path.read_text()
     except OSError as exc:
@@ -41,6 +41,7 @@ def read_home_file(path: Path) -> tuple[dict[str, list[str]], dict[str, dict[str
         raise HomeFileError(f"home_file {path}: unknown keys {', '.join(unknown)} (expected areas, floors, names)")
     names: dict[str, list[str]] = {}
     aliases: dict[str, dict[str, str]] = {}
+    devices: list[HomeDevice] = []
     for key in LISTS:
         values = data.get(key, [])
         if not isinstance(values, list):
@@ -51,7 +52,14 @@ def read_home_file(path: Path) -> tuple[dict[str, list[str]], dict[str, dict[str
             if name not in names[key]:
                 names[key].append(name)
             aliases[key].update({alias: name for alias in said if alias != name})
-    return names, {key: said for key, said in aliases.items() if said}
+            if key == "names" and isinstance(entry, dict) and isinstance(entry.get("domain"), str):
+                devices.append(HomeDevice(name, entry["domain"], _text(entry.get("area")),
+                                          _text(entry.get("device_class"))))
+    return names, {key: said for key, said in aliases.items() if said}, devices
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _entry(entry: object, where: str) -> tuple[str, list[str]]:
@@ -73,8 +81,9 @@ def load_home(listed: dict[str, list[str]], home_file: Path | None, find_in_text
     file cannot be read or holds something else."""
     lists = {key: list(listed.get(key, [])) for key in LISTS}
     aliases: dict[str, dict[str, str]] = {}
+    devices: list[HomeDevice] = []
     if home_file is not None:
-        from_file, aliases = read_home_file(home_file)
+        from_file, aliases, devices = read_home_file(home_file)
         for key, values in from_file.items():
             lists[key] += [v for v in values if v not in lists[key]]
-    return HomeEntities(**lists, aliases=aliases, find_in_text=find_in_text)
+    return HomeEntities(**lists, aliases=aliases, find_in_text=find_in_text, devices=devices)

@@ -22,6 +22,16 @@ SNAP_MIN_SCORE = 0.75  # below this a near-miss stays what the user said
 UNIT_WORDS = re.compile(r"\s*\b(percent|per cent|por ciento|degrees?|grados?)$")
 
 
+@dataclass(frozen=True)
+class HomeDevice:
+    """One entity of the home file (`edgelm home sync`): what it is and where, for targeting."""
+
+    name: str
+    domain: str | None = None
+    area: str | None = None
+    device_class: str | None = None
+
+
 @dataclass
 class HomeEntities:
     """The user's areas, floors and device names (agent config); empty lists mean nothing to snap to."""
@@ -31,6 +41,7 @@ class HomeEntities:
     names: list[str] = field(default_factory=list)
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # {"names": {alias: name}}
     find_in_text: bool = True  # a listed name said verbatim becomes a slot even where the model missed it
+    devices: list[HomeDevice] = field(default_factory=list)  # the entries with a domain (home_file)
 
     def candidates(self, slot: str) -> list[str]:
         """What the user may say for the slot: the names and their aliases."""
