@@ -21,6 +21,7 @@ from edge_agent import __version__, wiring
 from edge_agent.config import AgentConfig
 from edge_agent.fronts.discovery_link import DiscoveryLink, DiscoverySource
 from edge_agent.fronts.outbox import Once, Outbox
+from edge_agent.home.slots import HomeEntities
 from edge_agent.home.watch import HomeFileWatcher
 from edge_agent.inference.jobs import Clock
 from edge_agent.inference.model import LoadedModel
@@ -92,7 +93,7 @@ class Agent:
                                  cfg.discovery_birth_wait_s)
         self.discovery = DiscoveryLink(self.main, cfg.discovery_prefix, cfg.device_id, self.topics,
                                        source) if cfg.discovery else None
-        self.wyoming = wiring.wyoming(cfg, self.router.submit_local, lambda: self.model.manifest)
+        self.wyoming = wiring.wyoming(cfg, self.router.submit_local, lambda: self.model.manifest, self._home)
         self.home_watch = HomeFileWatcher(Path(cfg.home_file), lambda: wiring.home_names(cfg), self.models.rehome,
                                           cfg.home_reload_s) if cfg.home_file else None
         self._leave_group = self._subscribe()
@@ -100,6 +101,11 @@ class Agent:
     @property
     def model(self) -> ServingModel:
         return self.models.current()
+
+    def _home(self) -> HomeEntities:
+        """The home the model is serving now (a reloaded home_file changes it)."""
+        classifier = self.models.current().classifier
+        return classifier.home if classifier is not None else self.home
 
     def serving(self, loaded: LoadedModel) -> ServingModel:
         return ServingModel.build(loaded, self.config.max_batch, self.home)

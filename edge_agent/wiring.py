@@ -117,7 +117,7 @@ def start_model(config: AgentConfig, store: ModelStore | None, load: Callable[[P
 
 
 def wyoming(config: AgentConfig, submit: Callable[[str, Callable[[Answer], None]], None],
-            manifest: Callable[[], Manifest]) -> WyomingServer | None:
+            manifest: Callable[[], Manifest], home: Callable[[], HomeEntities]) -> WyomingServer | None:
     """Home Assistant's Assist asks here (wyoming_uri); same worker queue, same model. Imports the
     `wyoming` package only when configured."""
     if not config.wyoming_uri:
@@ -127,7 +127,7 @@ def wyoming(config: AgentConfig, submit: Callable[[str, Callable[[Answer], None]
     return WyomingServer(WyomingUri.parse(config.wyoming_uri), submit,
                          lambda: service_info(manifest(), config.device_id, __version__),
                          zeroconf_name=f"edgelm-{config.device_id}" if config.wyoming_zeroconf else None,
-                         limits=WyomingLimits(config.wyoming_idle_s, config.wyoming_max_connections))
+                         limits=WyomingLimits(config.wyoming_idle_s, config.wyoming_max_connections), home=home)
 
 
 def subscribe_requests(router: Router, conn: Connection, topic: str) -> Callable[[], None]:

@@ -8,6 +8,7 @@ import asyncio
 import json
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 from mqtt_helpers import running_agent, until
@@ -270,3 +271,30 @@ def test_a_silent_connection_is_closed_after_wyoming_idle_s(broker):
         while chunk := sock.recv(4096):  # until the server closes
             received += chunk
     assert json.loads(received.splitlines()[0])["data"]["code"] == "timeout"
+
+
+def test_intents_reach_only_what_the_home_names(broker):
+    """With a home_file (tests/data/targets-home.json): a name or area the home does not have is refused in
+    HA's own words (HA logged a traceback for each), an area-only action never reaches the garage's door or
+    lock, and a name a lock and a sensor share is sent with the lock's domain."""
+    home = Path(__file__).parent / "data" / "targets-home.json"
+    heard = {}
+    with running_agent(HOME_BUNDLE, broker, "wyo-home", wyoming_uri="tcp://127.0.0.1:0", home_file=str(home)) as agent:
+        for text, language in (("close the garage", "en"), ("abre el garaje", "es"), ("turn on the porch light", "en"),
+                               ("turn on the bathroom light", "en"), ("unlock the smart lock", "en"),
+                               ("close the garage door", "en"), ("turn off the lights in the kitchen", "en")):
+            [event] = ask(agent.wyoming.port, Transcript(text, language=language).event())
+            if NotRecognized.is_type(event.type):
+                heard[text] = NotRecognized.from_event(event).text
+            else:
+                intent = Intent.from_event(event)
+                heard[text] = (intent.name, {e.name: e.value for e in intent.entities})
+    assert heard == {
+        "close the garage": "Sorry, which device in the Garage? Please name it",
+        "abre el garaje": "Lo siento, ¿qué dispositivo del área Garage? Dímelo por su nombre",
+        "turn on the porch light": "Sorry, I am not aware of any device called porch light",
+        "turn on the bathroom light": "Sorry, I am not aware of any area called bathroom",
+        "unlock the smart lock": ("HassTurnOff", {"name": "Smart Lock", "domain": "lock"}),
+        "close the garage door": ("HassTurnOff", {"name": "Garage Door"}),
+        "turn off the lights in the kitchen": ("HassTurnOff", {"domain": "light", "area": "Kitchen"}),
+    }

@@ -21,6 +21,8 @@ from typing import Any
 from edge_agent.fronts.wyoming_connections import Connections, WyomingLimits, error_bytes
 from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.home.slots import HomeEntities
+from edge_agent.home.targets import Refusal, target
 from edge_agent.inference.jobs import Answer
 from edge_agent.protocol import strict
 from edge_agent.protocol.messages import ErrorResponse
@@ -109,8 +111,11 @@ class WyomingServer:
     of the model being served now (it may change with an over-the-air update)."""
 
     def __init__(self, uri: WyomingUri, submit: Callable[[str, Callable[[Answer], None]], None],
-                 describe: Callable[[], Any], zeroconf_name: str | None = None, limits: WyomingLimits | None = None):
+                 describe: Callable[[], Any], zeroconf_name: str | None = None, limits: WyomingLimits | None = None,
+                 home: Callable[[], HomeEntities] = HomeEntities):
+        """home: the home's names now (a reloaded home_file changes them), what intents are aimed at."""
         self.uri = uri
+        self.home = home
         self.limits = limits or WyomingLimits()
         self.open = Connections(self.limits.max_connections)
         self.submit = submit
@@ -246,10 +251,11 @@ class WyomingServer:
             return Error(text=f"no answer within {ANSWER_TIMEOUT_S:.0f} s", code="timeout").event()
         if isinstance(result, ErrorResponse):
             return Error(text=result.message, code=result.code.value).event()
-        return intent_event(result, context, language)
+        return intent_event(result, context, language, text, self.home())
 
 
-def intent_event(response, context: dict | None, language: str | None = None):
+def intent_event(response, context: dict | None, language: str | None = None, text: str = "",
+                 home: HomeEntities | None = None):
     """`intent` with HA's slot names and values, or `not-recognized`; the incoming context (HA's
     conversation_id) goes back, with EdgeLM's confidence and each slot's raw text under `edgelm`."""
     if response.intent is None:
@@ -258,6 +264,10 @@ def intent_event(response, context: dict | None, language: str | None = None):
         return NotRecognized(text=SORRY.get((language or "en")[:2], SORRY["en"]), context=context).event()
     name = response.intent["name"]
     entities, _dropped = to_ha_entities(name, response.slots)
+    aimed = target(name, entities, text, home or HomeEntities())
+    if isinstance(aimed, Refusal):  # in HA's words where HA has them; never a traceback in HA's log
+        return NotRecognized(text=aimed.text(language), context=context).event()
+    entities = aimed
     ours = {"confidence": response.intent.get("confidence"),
             "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}
     return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities],

@@ -1,0 +1,117 @@
+"""What an intent may act on, decided before Home Assistant sees it. HA acts on every entity its slots
+match: a name it cannot resolve fails with a traceback, a name two domains share reaches both, and an area
+without a domain reaches everything in it ("close the garage" unlocked the garage's door lock). So:
+
+- a name, area or floor sent is one of the home's own (home_file), never a fragment; else not-recognized
+  in HA's own words ("Sorry, I am not aware of any device called …");
+- an action on an area (no name) says its domain: the one the verb or noun implies (open/close: cover,
+  lock: lock, lights: light, …), else it is refused; it never reaches a lock or an alarm, nor a cover of
+  class garage, door or gate unless the sentence names that class;
+- a name that entities of several domains share is sent with the domain the verb implies.
+
+Without a home_file there is nothing to check against and intents pass as they are. docs/protocol.md has
+the table."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from edge_agent.home.slots import HomeEntities
+
+# the actions HA aims by a `domain` slot; the others (vacuum, media, climate, ...) bound it themselves
+ACTIONS = frozenset({"HassTurnOn", "HassTurnOff", "HassSetPosition", "HassLightSet"})
+AREA_NEVER = frozenset({"lock", "alarm_control_panel"})  # only when named
+SENSITIVE_COVERS = frozenset({"garage", "garage_door", "door", "gate"})
+# words that imply a domain, en and es; the first that matches wins (verbs before nouns)
+DOMAIN_WORDS: tuple[tuple[str, str], ...] = (
+    (r"\b(un)?lock|\bbloque|\bdesbloque|con llave|cerrojo|cerradura", "lock"),
+    (r"\bopen|\bclose|\babr[ei]|\bcierr|\bcerr|\bsub[ei]|\bbaj[ae]|blinds?\b|shades?\b|curtains?\b|"
+     r"shutters?\b|persianas?|cortinas?|toldos?|estor", "cover"),
+    (r"\bvacuum|aspirad", "vacuum"),
+    (r"\bfans?\b|ventilador", "fan"),
+    (r"\blights?\b|\blamps?\b|\bluz\b|\bluces\b|l[aá]mparas?|brightness|brillo|\bdim\b", "light"),
+)
+SENSITIVE_WORDS = re.compile(r"garage door|\bgates?\b|\bdoors?\b|puerta|port[oó]n|verja", re.IGNORECASE)
+
+# HA's own error responses (home-assistant-intents `responses.errors`; tests/test_targets.py checks them
+# against the installed package)
+HA_ERRORS = {
+    "en": {"no_entity": "Sorry, I am not aware of any device called {entity}",
+           "no_area": "Sorry, I am not aware of any area called {area}",
+           "no_floor": "Sorry, I am not aware of any floor called {floor}"},
+    "es": {"no_entity": "Lo siento, no conozco ningún dispositivo llamado {entity}",
+           "no_area": "Lo siento, no conozco ningún área llamada {area}",
+           "no_floor": "Lo siento, no conozco ninguna planta llamada {floor}"},
+}
+# EdgeLM's own, where HA has none: an action it will not guess the target of
+OWN = {
+    "en": {"which": "Sorry, which device in the {area}? Please name it",
+           "ambiguous": "Sorry, more than one device is called {entity}; please say which kind"},
+    "es": {"which": "Lo siento, ¿qué dispositivo del área {area}? Dímelo por su nombre",
+           "ambiguous": "Lo siento, hay más de un dispositivo llamado {entity}; dime de qué tipo"},
+}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: str  # a key of HA_ERRORS or OWN
+    values: dict[str, str] = field(default_factory=dict)
+
+    def text(self, language: str | None) -> str:
+        lang = (language or "en")[:2]
+        phrases = {**HA_ERRORS["en"], **OWN["en"]}
+        phrases.update({**HA_ERRORS.get(lang, {}), **OWN.get(lang, {})})
+        return phrases[self.kind].format(**self.values)
+
+
+def implied_domain(text: str) -> str | None:
+    lowered = text.lower()
+    for pattern, domain in DOMAIN_WORDS:
+        if re.search(pattern, lowered):
+            return domain
+    return None
+
+
+def target(intent: str, entities: list[tuple[str, Any]], text: str,
+           home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
+    """The entities to send for one intent, or why nothing is sent."""
+    if not (home.names or home.areas or home.floors):
+        return entities
+    slots = dict(entities)
+    for slot, listed, kind in (("name", home.names, "no_entity"), ("area", home.areas, "no_area"),
+                               ("floor", home.floors, "no_floor")):
+        if slot in slots and listed and slots[slot] not in listed:
+            return Refusal(kind, {{"name": "entity"}.get(slot, slot): str(slots[slot])})
+    if intent not in ACTIONS:
+        return entities
+    said_domain = slots.get("domain") or ("light" if intent == "HassLightSet" else implied_domain(text))
+    if "name" in slots:
+        return _named(entities, str(slots["name"]), said_domain, home)
+    if "area" in slots or "floor" in slots:
+        return _area_only(entities, slots, said_domain, text, home)
+    return entities
+
+
+def _named(entities: list[tuple[str, Any]], name: str, domain: str | None,
+           home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
+    domains = {d.domain for d in home.devices if d.name == name and d.domain}
+    if len(domains) <= 1 or any(slot == "domain" for slot, _ in entities):
+        return entities
+    if domain in domains:
+        return [*entities, ("domain", domain)]
+    return Refusal("ambiguous", {"entity": name})
+
+
+def _area_only(entities: list[tuple[str, Any]], slots: dict[str, Any], domain: str | None, text: str,
+               home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
+    where = str(slots.get("area") or slots.get("floor"))
+    if domain is None or domain in AREA_NEVER:
+        return Refusal("which", {"area": where})
+    if domain == "cover" and not (slots.get("device_class") in SENSITIVE_COVERS or SENSITIVE_WORDS.search(text)):
+        area = slots.get("area")
+        if any(d.domain == "cover" and d.device_class in SENSITIVE_COVERS and (area is None or d.area == area)
+               for d in home.devices):
+            return Refusal("which", {"area": where})
+    return entities if "domain" in slots else [*entities, ("domain", domain)]

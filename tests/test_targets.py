@@ -1,0 +1,80 @@
+"""Aiming intents before Home Assistant sees them (edge_agent/home/targets.py): known names only, an
+action on an area says its domain and never reaches locks or garage doors, a shared name gets the domain
+the verb implies; refusals in HA's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_agent.home.slots import HomeDevice, HomeEntities
+from edge_agent.home.targets import HA_ERRORS, Refusal, implied_domain, target
+
+HOME = HomeEntities(
+    areas=["Kitchen", "Garage", "Hall"], floors=["Ground Floor"],
+    names=["Garage Door", "Garage Lock", "Garage Light", "Kitchen Light", "Kitchen Blind", "Smart Lock", "Heater"],
+    devices=[HomeDevice("Garage Door", "cover", "Garage", "garage"), HomeDevice("Garage Lock", "lock", "Garage"),
+             HomeDevice("Garage Light", "light", "Garage"), HomeDevice("Kitchen Light", "light", "Kitchen"),
+             HomeDevice("Kitchen Blind", "cover", "Kitchen", "blind"), HomeDevice("Smart Lock", "lock", "Hall"),
+             HomeDevice("Smart Lock", "sensor", "Hall", "battery"), HomeDevice("Heater", "switch", "Hall"),
+             HomeDevice("Heater", "climate", "Hall")])
+
+
+@pytest.mark.parametrize(("intent", "entities", "text", "expected"), [
+    # names, areas and floors must be the home's own
+    ("HassTurnOn", [("name", "porch light")], "turn on the porch light", Refusal("no_entity", {"entity": "porch light"})),
+    ("HassTurnOn", [("area", "bathroom"), ("domain", "light")], "turn on the bathroom light",
+     Refusal("no_area", {"area": "bathroom"})),
+    ("HassGetState", [("floor", "attic")], "is anything on in the attic", Refusal("no_floor", {"floor": "attic"})),
+    # an area without a domain gets the one the words imply, or nothing is done
+    ("HassTurnOff", [("area", "Kitchen")], "turn off the lights in the kitchen",
+     [("area", "Kitchen"), ("domain", "light")]),
+    ("HassTurnOn", [("area", "Garage")], "turn on the garage", Refusal("which", {"area": "Garage"})),
+    # never a lock or a garage door by area: "close the garage" once unlocked the garage's door lock
+    ("HassTurnOff", [("area", "Garage")], "close the garage", Refusal("which", {"area": "Garage"})),
+    ("HassTurnOn", [("area", "Garage"), ("domain", "lock")], "lock the garage", Refusal("which", {"area": "Garage"})),
+    ("HassTurnOn", [("area", "Garage")], "abre el garaje", Refusal("which", {"area": "Garage"})),
+    ("HassTurnOn", [("floor", "Ground Floor"), ("domain", "cover")], "open everything downstairs",
+     Refusal("which", {"area": "Ground Floor"})),
+    # ... unless the sentence names the class; a room without such covers opens its blinds
+    ("HassTurnOff", [("area", "Garage"), ("device_class", "garage")], "close the garage door",
+     [("area", "Garage"), ("device_class", "garage"), ("domain", "cover")]),
+    ("HassTurnOn", [("area", "Kitchen")], "open the kitchen blinds", [("area", "Kitchen"), ("domain", "cover")]),
+    # a name two domains share goes with the domain the verb implies
+    ("HassTurnOn", [("name", "Smart Lock")], "lock the smart lock", [("name", "Smart Lock"), ("domain", "lock")]),
+    ("HassTurnOn", [("name", "Heater")], "turn on the heater", Refusal("ambiguous", {"entity": "Heater"})),
+    ("HassTurnOn", [("name", "Garage Door")], "open the garage door", [("name", "Garage Door")]),
+    # HassLightSet is lights whatever verb says it; not an action: passed as is
+    ("HassLightSet", [("area", "Kitchen"), ("brightness", 30)], "baja la cocina al 30",
+     [("area", "Kitchen"), ("brightness", 30), ("domain", "light")]),
+    ("HassGetState", [("area", "Garage"), ("domain", "lock")], "is the garage locked",
+     [("area", "Garage"), ("domain", "lock")]),
+])
+def test_targets(intent, entities, text, expected):
+    assert target(intent, entities, text, HOME) == expected
+
+
+def test_without_a_home_file_nothing_is_checked():
+    assert target("HassTurnOn", [("area", "Garage")], "open the garage", HomeEntities()) == [("area", "Garage")]
+
+
+def test_implied_domains_in_english_and_spanish():
+    said = {"unlock the door": "lock", "cierra con llave": "lock", "sube la persiana": "cover",
+            "close the curtains": "cover", "enciende las luces": "light", "start the vacuum": "vacuum",
+            "turn on the fan": "fan", "turn on the garage": None}
+    assert {text: implied_domain(text) for text in said} == said
+
+
+def test_refusals_speak_the_sentence_language():
+    assert Refusal("no_area", {"area": "baño"}).text("es") == "Lo siento, no conozco ningún área llamada baño"
+    assert Refusal("which", {"area": "Garage"}).text("de") == "Sorry, which device in the Garage? Please name it"
+
+
+def test_ha_error_phrases_are_home_assistants_own():
+    """The table is copied from home-assistant-intents (`responses.errors`): check it against the package."""
+    import home_assistant_intents
+
+    for lang, phrases in HA_ERRORS.items():
+        errors = home_assistant_intents.get_intents(lang)["responses"]["errors"]
+        for kind, text in phrases.items():
+            template = errors[kind].replace("{{ ", "{").replace(" }}", "}")
+            assert text == template, (lang, kind)
