@@ -298,3 +298,17 @@ def test_intents_reach_only_what_the_home_names(broker):
         "close the garage door": ("HassTurnOff", {"name": "Garage Door"}),
         "turn off the lights in the kitchen": ("HassTurnOff", {"domain": "light", "area": "Kitchen"}),
     }
+
+
+def test_values_go_whole_in_the_unit_said_and_a_missing_one_is_asked_for(home_agent):
+    heard = {}
+    for text, language in (("add oat milk to my shopping list", "en"), ("pon un temporizador de 3 horas", "es"),
+                           ("set a timer", "en")):
+        [event] = ask(home_agent.wyoming.port, Transcript(text, language=language).event())
+        heard[text] = (NotRecognized.from_event(event).text if NotRecognized.is_type(event.type) else
+                       (Intent.from_event(event).name, {e.name: e.value for e in Intent.from_event(event).entities}))
+    assert heard == {  # the tagger said item "oat" + item "milk", and minutes = 3
+        "add oat milk to my shopping list": ("HassShoppingListAddItem", {"item": "oat milk"}),
+        "pon un temporizador de 3 horas": ("HassStartTimer", {"hours": 3}),
+        "set a timer": "Sorry, I need a duration for that",
+    }

@@ -23,6 +23,7 @@ from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import Refusal, target
+from edge_agent.home.values import ask_for, missing, whole_values
 from edge_agent.inference.jobs import Answer
 from edge_agent.protocol import strict
 from edge_agent.protocol.messages import ErrorResponse
@@ -263,10 +264,13 @@ def intent_event(response, context: dict | None, language: str | None = None, te
         # event without data (it asserts the event has some)
         return NotRecognized(text=SORRY.get((language or "en")[:2], SORRY["en"]), context=context).event()
     name = response.intent["name"]
-    entities, _dropped = to_ha_entities(name, response.slots)
+    entities, _dropped = to_ha_entities(name, whole_values(response.slots, text))
     aimed = target(name, entities, text, home or HomeEntities())
     if isinstance(aimed, Refusal):  # in HA's words where HA has them; never a traceback in HA's log
         return NotRecognized(text=aimed.text(language), context=context).event()
+    lacking = missing(name, aimed)
+    if lacking is not None:  # HA would reject it with "Received invalid slot info"
+        return NotRecognized(text=ask_for(lacking, language), context=context).event()
     entities = aimed
     ours = {"confidence": response.intent.get("confidence"),
             "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}

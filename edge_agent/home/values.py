@@ -1,0 +1,105 @@
+"""Values Home Assistant requires, whole and in the unit the sentence said (issue 32, part 4). HA rejects an
+intent without a slot its handler requires ("Received invalid slot info", a traceback in its log) and acts
+on what it gets: "add oat milk" tagged as two items added "oat"; "a timer for 7 minutes" with 7 tagged as
+seconds ran for 7 seconds. So, before an intent is sent:
+
+- spans of one free-text slot (item, search query, message) with only spaces between them are one value;
+- a timer part takes the unit the word after its number names (minutes, minutos, hours, ...);
+- every slot HA requires is there, else not-recognized with what is missing, spoken.
+
+REQUIRED is intents.json's `required` slots (tests/test_values.py checks it against the installed
+home-assistant-intents); ANY_OF adds what a handler needs one of although intents.json marks none."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "HassBroadcast": ("message",),
+    "HassClimateSetFanMode": ("fan_mode",),
+    "HassClimateSetTemperature": ("temperature",),
+    "HassFanSetSpeed": ("percentage",),
+    "HassListAddItem": ("item", "name"),
+    "HassListCompleteItem": ("item", "name"),
+    "HassListRemoveItem": ("item", "name"),
+    "HassMediaSearchAndPlay": ("search_query",),
+    "HassSetPosition": ("position",),
+    "HassSetVolume": ("volume_level",),
+    "HassSetVolumeRelative": ("volume_step",),
+    "HassShoppingListAddItem": ("item",),
+    "HassShoppingListCompleteItem": ("item",),
+    "HassVacuumCleanArea": ("area",),
+}
+TIMER_PARTS = ("hours", "minutes", "seconds")
+ANY_OF: dict[str, tuple[str, ...]] = {
+    "HassStartTimer": TIMER_PARTS, "HassIncreaseTimer": TIMER_PARTS, "HassDecreaseTimer": TIMER_PARTS,
+    "HassLightSet": ("brightness", "color", "temperature"),
+}
+WHOLE = frozenset({"item", "search_query", "message"})
+UNITS = ((re.compile(r"\s*(hours?|horas?|hrs?)\b", re.IGNORECASE), "hours"),
+         (re.compile(r"\s*(minutes?|minutos?|mins?)\b", re.IGNORECASE), "minutes"),
+         (re.compile(r"\s*(seconds?|segundos?|secs?)\b", re.IGNORECASE), "seconds"))
+# how a missing value is named when it is asked for
+NEEDED = {
+    "en": {"position": "a position", "temperature": "a temperature", "percentage": "a speed",
+           "volume_level": "a volume", "volume_step": "a volume change", "item": "the item",
+           "name": "the list", "search_query": "what to play", "message": "the message", "fan_mode": "a fan mode",
+           "area": "the room", "hours": "a duration", "brightness": "a brightness or colour"},
+    "es": {"position": "una posición", "temperature": "una temperatura", "percentage": "una velocidad",
+           "volume_level": "un volumen", "volume_step": "cuánto cambiar el volumen", "item": "el artículo",
+           "name": "la lista", "search_query": "qué poner", "message": "el mensaje", "fan_mode": "un modo",
+           "area": "la habitación", "hours": "una duración", "brightness": "un brillo o un color"},
+}
+ASK = {"en": "Sorry, I need {what} for that", "es": "Lo siento, para eso necesito {what}"}
+
+
+def whole_values(slots: list[dict], text: str) -> list[dict]:
+    """Adjacent spans of one free-text slot joined into one value; timer parts in the unit said after them."""
+    out: list[dict] = []
+    for slot in slots:
+        slot = dict(slot)
+        last = out[-1] if out else None
+        if (last is not None and slot["name"] in WHOLE and last["name"] == slot["name"]
+                and _positions(last, slot) and not text[last["end"]:slot["start"]].strip()):
+            joined = text[last["start"]:slot["end"]]
+            last.update(value=joined, raw=joined, end=slot["end"])
+            continue
+        if slot["name"] in TIMER_PARTS or slot["name"].removeprefix("start_") in TIMER_PARTS:
+            slot["name"] = _unit_said(slot, text)
+        out.append(slot)
+    return out
+
+
+def missing(intent: str, entities: list[tuple[str, Any]]) -> str | None:
+    """The first value HA requires for the intent that the entities lack."""
+    have = {name for name, _ in entities}
+    for name in REQUIRED.get(intent, ()):
+        if name not in have:
+            return name
+    group = ANY_OF.get(intent)
+    if group and not have & set(group):
+        return group[0]
+    return None
+
+
+def ask_for(what: str, language: str | None) -> str:
+    lang = (language or "en")[:2]
+    lang = lang if lang in ASK else "en"
+    return ASK[lang].format(what=NEEDED[lang].get(what, what.replace("_", " ")))
+
+
+def _positions(a: dict, b: dict) -> bool:
+    return all(isinstance(s.get(k), int) for s in (a, b) for k in ("start", "end"))
+
+
+def _unit_said(slot: dict, text: str) -> str:
+    """The timer part named right after the number ("7 minutes": minutes), else the tagger's."""
+    end = slot.get("end")
+    if not isinstance(end, int):
+        return slot["name"]
+    prefix = "start_" if slot["name"].startswith("start_") else ""
+    for pattern, unit in UNITS:
+        if pattern.match(text, end):
+            return prefix + unit
+    return slot["name"]

@@ -1,0 +1,54 @@
+"""Values HA requires, whole, in the unit said (edge_agent/home/values.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from edge_agent.home.values import REQUIRED, ask_for, missing, whole_values
+
+
+def _slot(name, text, word, value=None):
+    start = text.index(word)
+    return {"name": name, "value": word if value is None else value, "raw": word, "start": start,
+            "end": start + len(word)}
+
+
+def test_adjacent_spans_of_an_item_are_one_item():
+    text = "add oat milk to my shopping list"
+    slots = whole_values([_slot("item", text, "oat"), _slot("item", text, "milk")], text)
+    assert [(s["name"], s["value"]) for s in slots] == [("item", "oat milk")]
+    text = "add apples and pears"  # apart: two values (HA takes the first; never one made-up item)
+    slots = whole_values([_slot("item", text, "apples"), _slot("item", text, "pears")], text)
+    assert [s["value"] for s in slots] == ["apples", "pears"]
+
+
+def test_a_timer_part_takes_the_unit_said_after_its_number():
+    for text, said, tagged, unit in (("set a timer for 7 minutes", "7", "seconds", "minutes"),
+                                     ("pon un temporizador de 3 horas", "3", "minutes", "hours"),
+                                     ("add 2 secs to the timer", "2", "hours", "seconds"),
+                                     ("cancel the 5 minute timer", "5", "start_seconds", "start_minutes"),
+                                     ("a timer for 4", "4", "minutes", "minutes")):
+        [slot] = whole_values([_slot(tagged, text, said, int(said))], text)
+        assert slot["name"] == unit, text
+
+
+def test_required_values_are_asked_for_in_the_sentence_language():
+    assert missing("HassSetPosition", [("name", "Kitchen Blind")]) == "position"
+    assert missing("HassSetPosition", [("name", "Kitchen Blind"), ("position", 40)]) is None
+    assert missing("HassStartTimer", [("name", "pizza")]) == "hours"
+    assert missing("HassStartTimer", [("minutes", 5)]) is None
+    assert missing("HassLightSet", [("area", "Kitchen")]) == "brightness"
+    assert missing("HassTurnOn", []) is None
+    assert ask_for("position", "en") == "Sorry, I need a position for that"
+    assert ask_for("item", "es") == "Lo siento, para eso necesito el artículo"
+    assert ask_for("hours", "fr") == "Sorry, I need a duration for that"
+
+
+def test_required_slots_are_intents_json_s():
+    import home_assistant_intents
+
+    intents = json.loads((Path(home_assistant_intents.__file__).parent / "intents.json").read_text())
+    declared = {name: tuple(sorted(s for s, v in (spec.get("slots") or {}).items() if v.get("required")))
+                for name, spec in intents.items()}
+    assert {k: v for k, v in declared.items() if v} == {k: tuple(sorted(v)) for k, v in REQUIRED.items()}
