@@ -288,15 +288,17 @@ def test_intents_reach_only_what_the_home_names(broker):
                 heard[text] = NotRecognized.from_event(event).text
             else:
                 intent = Intent.from_event(event)
-                heard[text] = (intent.name, {e.name: e.value for e in intent.entities})
+                heard[text] = (intent.name, {e.name: e.value for e in intent.entities}, intent.text)
     assert heard == {
         "close the garage": "Sorry, which device in the Garage? Please name it",
         "abre el garaje": "Lo siento, ¿qué dispositivo del área Garage? Dímelo por su nombre",
         "turn on the porch light": "Sorry, I am not aware of any device called porch light",
         "turn on the bathroom light": "Sorry, I am not aware of any area called bathroom",
-        "unlock the smart lock": ("HassTurnOff", {"name": "Smart Lock", "domain": "lock"}),
-        "close the garage door": ("HassTurnOff", {"name": "Garage Door"}),
-        "turn off the lights in the kitchen": ("HassTurnOff", {"domain": "light", "area": "Kitchen"}),
+        # what HA speaks: its own response template, rendered (HA 2025.4 speaks the intent's text only)
+        "unlock the smart lock": ("HassTurnOff", {"name": "Smart Lock", "domain": "lock"}, "Unlocking"),
+        "close the garage door": ("HassTurnOff", {"name": "Garage Door"}, "Closing"),
+        "turn off the lights in the kitchen": ("HassTurnOff", {"domain": "light", "area": "Kitchen"},
+                                               "Turned off the lights"),
     }
 
 

@@ -21,8 +21,9 @@ from typing import Any
 from edge_agent.fronts.wyoming_connections import Connections, WyomingLimits, error_bytes
 from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.home.replies import reply
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import Refusal, target
+from edge_agent.home.targets import Refusal, retarget, target
 from edge_agent.home.values import ask_for, missing, whole_values
 from edge_agent.inference.jobs import Answer
 from edge_agent.protocol import strict
@@ -264,8 +265,10 @@ def intent_event(response, context: dict | None, language: str | None = None, te
         # event without data (it asserts the event has some)
         return NotRecognized(text=SORRY.get((language or "en")[:2], SORRY["en"]), context=context).event()
     name = response.intent["name"]
+    home = home or HomeEntities()
     entities, _dropped = to_ha_entities(name, whole_values(response.slots, text))
-    aimed = target(name, entities, text, home or HomeEntities())
+    name, entities = retarget(name, entities, home)
+    aimed = target(name, entities, text, home)
     if isinstance(aimed, Refusal):  # in HA's words where HA has them; never a traceback in HA's log
         return NotRecognized(text=aimed.text(language), context=context).event()
     lacking = missing(name, aimed)
@@ -274,7 +277,8 @@ def intent_event(response, context: dict | None, language: str | None = None, te
     entities = aimed
     ours = {"confidence": response.intent.get("confidence"),
             "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}
-    return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities],
+    spoken = reply(name, entities, language, home)  # HA speaks this text and nothing else
+    return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities], text=spoken,
                   context={**(context or {}), "edgelm": ours}).event()
 
 

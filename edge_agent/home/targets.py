@@ -48,10 +48,19 @@ HA_ERRORS = {
 # EdgeLM's own, where HA has none: an action it will not guess the target of
 OWN = {
     "en": {"which": "Sorry, which device in the {area}? Please name it",
-           "ambiguous": "Sorry, more than one device is called {entity}; please say which kind"},
+           "ambiguous": "Sorry, more than one device is called {entity}; please say which kind",
+           "cannot": "Sorry, {entity} cannot do that"},
     "es": {"which": "Lo siento, ¿qué dispositivo del área {area}? Dímelo por su nombre",
-           "ambiguous": "Lo siento, hay más de un dispositivo llamado {entity}; dime de qué tipo"},
+           "ambiguous": "Lo siento, hay más de un dispositivo llamado {entity}; dime de qué tipo",
+           "cannot": "Lo siento, {entity} no puede hacer eso"},
 }
+# intents that act on one kind of entity only: a named entity of another domain is never sent to them
+ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozenset({"light"}),
+        "HassVacuumStart": frozenset({"vacuum"}), "HassVacuumReturnToBase": frozenset({"vacuum"}),
+        "HassFanSetSpeed": frozenset({"fan"}), "HassClimateSetTemperature": frozenset({"climate"}),
+        "HassSetVolume": frozenset({"media_player"}), "HassMediaPause": frozenset({"media_player"}),
+        "HassMediaUnpause": frozenset({"media_player"}), "HassMediaNext": frozenset({"media_player"}),
+        "HassMediaPrevious": frozenset({"media_player"})}
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,16 @@ def implied_domain(text: str) -> str | None:
     return None
 
 
+def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities) -> tuple[str, list[tuple[str, Any]]]:
+    """A position for a light is its brightness ("set the kitchen light to 40%", read as HassSetPosition):
+    the same thing done to the same target, so it is sent as HassLightSet."""
+    slots = dict(entities)
+    domains = {d.domain for d in home.devices if d.name == slots.get("name")}
+    if intent == "HassSetPosition" and domains == {"light"} and "position" in slots:
+        return "HassLightSet", [(k, v) for k, v in entities if k != "position"] + [("brightness", slots["position"])]
+    return intent, entities
+
+
 def target(intent: str, entities: list[tuple[str, Any]], text: str,
            home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
     """The entities to send for one intent, or why nothing is sent."""
@@ -86,6 +105,10 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
             continue
         if slot in slots and listed and slots[slot] not in listed:
             return Refusal(kind, {{"name": "entity"}.get(slot, slot): str(slots[slot])})
+    if "name" in slots and intent in ONLY:
+        domains = {d.domain for d in home.devices if d.name == slots["name"]}
+        if domains and not domains & ONLY[intent]:
+            return Refusal("cannot", {"entity": str(slots["name"])})
     if intent not in ACTIONS:
         return entities
     said_domain = slots.get("domain") or ("light" if intent == "HassLightSet" else implied_domain(text))

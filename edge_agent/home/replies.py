@@ -1,0 +1,127 @@
+"""What Home Assistant speaks for an intent EdgeLM recognised. HA's Wyoming conversation speaks the intent
+event's text and nothing else (it renders no template, up to 2026.2 at least), so the agent renders HA's
+own response template for the intent, language and slots (ha_responses.json, from home-assistant-intents)
+with the target taken from the home file, as HA's built-in agent would have said it: "Turned off the
+lights", "Locking", "{{ slots.name }} se ha cerrado" → "Garage Door se ha cerrado".
+
+The response key is chosen as HA's sentence templates choose it (by domain and by which slots are there).
+Templates that speak a state ("is the kitchen light on?") need the state HA has now; without one the reply
+says it does not know, in the language. Rendering needs jinja2 (the `assist` extra), sandboxed."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edge_agent.home.slots import HomeEntities
+
+log = logging.getLogger(__name__)
+TABLE = Path(__file__).with_name("ha_responses.json")
+FALLBACK = {"en": "Done", "es": "Hecho"}
+UNKNOWN_STATE = {"en": "Sorry, I don't know", "es": "Lo siento, no lo sé"}
+STATE_INTENTS = frozenset({"HassGetState", "HassClimateGetTemperature", "HassGetWeather"})
+KEYED_BY_DOMAIN = {"lock": "lock", "valve": "valve", "scene": "scene", "script": "script", "button": "button"}
+
+
+@dataclass
+class TargetState:
+    """What a template may read of the entity acted on (HA's TemplateState, as far as the home file knows)."""
+
+    name: str
+    domain: str
+    entity_id: str = ""
+    state: str = "unknown"
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def state_with_unit(self) -> str:
+        return self.state
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> dict[str, dict[str, dict[str, str]]]:
+    return json.loads(TABLE.read_text())["intents"]
+
+
+def response_key(intent: str, slots: dict[str, Any], keys: dict[str, str]) -> str | None:
+    domain = slots.get("domain")
+    candidates = []
+    if intent in ("HassTurnOn", "HassTurnOff"):
+        if domain == "cover":
+            candidates += ["cover_device_class"] if "device_class" in slots else []
+            candidates += ["cover"]
+        if domain in KEYED_BY_DOMAIN:
+            candidates.append(KEYED_BY_DOMAIN[domain])
+        if "name" not in slots and domain in ("light", "fan"):
+            where = "floor" if "floor" in slots and "area" not in slots else "area"
+            candidates += [f"{domain}s_{where}", f"{domain}_all"] if (slots.get("area") or slots.get("floor")) \
+                else [f"{domain}_all"]
+    elif intent == "HassLightSet":
+        candidates += [slot for slot in ("brightness", "color", "temperature") if slot in slots]
+    elif intent == "HassGetState":
+        candidates.append("one" if "name" in slots else "any")
+    elif intent == "HassSetPosition" and "device_class" in slots:
+        candidates.append("cover_device_class")
+    candidates += ["default", *sorted(keys)]
+    return next((key for key in candidates if key in keys), None)
+
+
+def target_state(slots: dict[str, Any], home: HomeEntities) -> TargetState | None:
+    """The entity a reply names: the named one, else the first of the domain in the area."""
+    devices = home.devices
+    if "name" in slots:
+        named = [d for d in devices if d.name == slots["name"]]
+        match = next((d for d in named if d.domain == slots.get("domain")), named[0] if named else None)
+        if match is None:
+            return TargetState(str(slots["name"]), str(slots.get("domain") or ""))
+        return TargetState(match.name, match.domain or "")
+    in_area = [d for d in devices if d.domain == slots.get("domain") and d.area == slots.get("area")]
+    if in_area:
+        return TargetState(in_area[0].name, in_area[0].domain or "")
+    return TargetState(str(slots.get("area") or ""), str(slots["domain"])) if slots.get("domain") else None
+
+
+def reply(intent: str, entities: list[tuple[str, Any]], language: str | None, home: HomeEntities) -> str:
+    """The words HA's own agent would have spoken for this intent, in the sentence's language."""
+    lang = (language or "en")[:2]
+    lang = lang if lang in _table() else "en"
+    if intent in STATE_INTENTS:  # a state EdgeLM does not have: never a made-up one
+        return UNKNOWN_STATE[lang]
+    keys = _table()[lang].get(intent, {})
+    slots = dict(entities)
+    if intent in ("HassGetCurrentTime", "HassGetCurrentDate"):  # what HA's handler gives its template
+        now = datetime.datetime.now()
+        slots.update(time=now.time(), date=now.date())
+    state = target_state(slots, home)
+    # the named entity's domain picks the reply as HA's sentence would have ("close the garage door": cover)
+    key = response_key(intent, {"domain": state.domain, **slots} if state and state.domain else slots, keys)
+    if key is None:
+        return FALLBACK[lang]
+    try:
+        text = _render(keys[key], slots, state)
+    except Exception:  # a template this context cannot fill: still a reply, never an exception's text
+        log.warning("cannot render HA's %s/%s response %r", lang, intent, key, exc_info=True)
+        return FALLBACK[lang]
+    return text or FALLBACK[lang]
+
+
+def _render(template: str, slots: dict[str, Any], state: TargetState | None) -> str:
+    try:
+        from jinja2.sandbox import ImmutableSandboxedEnvironment
+    except ImportError as exc:
+        raise RuntimeError("speaking replies needs jinja2: pip install 'edgelm[assist]'") from exc
+    env = _environment(ImmutableSandboxedEnvironment)
+    matched = [state] if state is not None else []
+    rendered = env.from_string(template).render(slots=slots, state=state, query={"matched": matched, "unmatched": []},
+                                                state_attr=lambda entity_id, name: None)
+    return " ".join(rendered.split())
+
+
+@functools.lru_cache(maxsize=1)
+def _environment(cls):
+    return cls(trim_blocks=True, lstrip_blocks=True, finalize=lambda value: "" if value is None else value)
