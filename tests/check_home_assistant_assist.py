@@ -165,6 +165,10 @@ def run(ha: HomeAssistant, broker: Mosquitto) -> None:
         answer, ms = ha.say("please switch on the kitchen light", agents[0])
         check(answer["response"]["response_type"] == "action_done" and ha.state("light.kitchen_light") == "on",
               f"'please switch on the kitchen light' -> {answer['response']['response_type']}, light on ({ms:.0f} ms)")
+        check(_spoken(answer) == "Turned on the light", f"  HA spoke {_spoken(answer)!r} (its own template)")
+        answer, _ = ha.say("turn on the porch light", agents[0])
+        check(_spoken(answer) == "Sorry, I am not aware of any device called porch light"
+              and ha.state("light.kitchen_light") == "on", f"'turn on the porch light' -> HA spoke {_spoken(answer)!r}")
         answer, ms = ha.say("I love this song", agents[0])
         check(answer["response"]["data"].get("code") == "no_intent_match",
               f"'I love this song' -> {answer['response']['data'].get('code')} ({ms:.0f} ms)")
@@ -175,9 +179,17 @@ def run(ha: HomeAssistant, broker: Mosquitto) -> None:
         check(answer["response"]["response_type"] == "action_done" and ha.state("light.kitchen_light") == "off",
               f"'apaga la lámpara de la cocina' (an alias synced from HA) -> "
               f"{answer['response']['response_type']}, light off ({ms:.0f} ms)")
+        check(_spoken(answer) == "Se ha apagado la luz", f"  HA spoke {_spoken(answer)!r}")
+        logged = (ha.dir / "hass.log").read_text()  # (HA logs unrelated tracebacks here: no ffmpeg, no turbojpeg)
+        check(not any(word in logged for word in ("MatchFailedError", "Error handling intent", "invalid slot")),
+              "no intent error in HA's log")
     finally:
         agent.terminate()
         agent.wait(15)
+
+
+def _spoken(answer: dict) -> str:
+    return answer["response"].get("speech", {}).get("plain", {}).get("speech", "")
 
 
 def _agent(broker: Mosquitto, wyoming_port: int, home_file: Path):

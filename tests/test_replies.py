@@ -74,3 +74,12 @@ def test_response_keys_follow_ha_s_sentences():
     assert response_key("HassTurnOn", {"domain": "cover", "device_class": "blind", "area": "x"}, keys) == \
         "cover_device_class"
     assert response_key("HassTurnOn", {"domain": "switch", "name": "x"}, keys) == "default"
+
+
+def test_the_reply_language_comes_from_the_words_when_ha_sends_none():
+    from edge_agent.home.language import guess_language
+
+    said = {"apaga la lámpara de la cocina": "es", "pon un temporizador de 10 minutos": "es", "abre el garaje": "es",
+            "enciende el ventilador": "es", "turn off the kitchen light": "en", "close the garage": "en",
+            "set a timer for 5 minutes": "en", "Alexa": "en"}
+    assert {text: guess_language(text) for text in said} == said

@@ -78,6 +78,9 @@ def test_chit_chat_is_not_recognized(home_agent):
     assert NotRecognized.from_event(event).text == "Lo siento, no lo he entendido"
     [event] = ask(home_agent.wyoming.port, Transcript("I love this song").event())
     assert NotRecognized.from_event(event).text == "Sorry, I couldn't understand that"
+    # HA 2025.4 sends no language with the transcript: the words tell
+    [event] = ask(home_agent.wyoming.port, Transcript("qué bonito es el mar").event())
+    assert NotRecognized.from_event(event).text == "Lo siento, no lo he entendido"
 
 
 def _raw(port: int, data: bytes, read: bool = True) -> list[dict]:

@@ -21,6 +21,7 @@ from typing import Any
 from edge_agent.fronts.wyoming_connections import Connections, WyomingLimits, error_bytes
 from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.home.language import guess_language
 from edge_agent.home.replies import reply
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import Refusal, retarget, target
@@ -253,7 +254,8 @@ class WyomingServer:
             return Error(text=f"no answer within {ANSWER_TIMEOUT_S:.0f} s", code="timeout").event()
         if isinstance(result, ErrorResponse):
             return Error(text=result.message, code=result.code.value).event()
-        return intent_event(result, context, language, text, self.home())
+        # HA 2025.4 sends no language: the words tell which one to answer in
+        return intent_event(result, context, language or guess_language(text), text, self.home())
 
 
 def intent_event(response, context: dict | None, language: str | None = None, text: str = "",
