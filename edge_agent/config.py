@@ -13,6 +13,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from edge_agent.fronts.wyoming_uri import WyomingUri
+from edge_agent.home.ha_states import websocket_url
 from edge_agent.transport.session import BrokerUrl, BrokerUrlError
 
 RESERVED_IDS = ("group", "reply", "echo")  # first topic levels that are not a device
@@ -81,6 +82,11 @@ class AgentConfig:
     home_floors: list[str] = field(default_factory=list)
     home_names: list[str] = field(default_factory=list)
     home_file: str | None = None
+    # Home Assistant's states, for replies that speak one: its URL and a file holding a long-lived token
+    # (edge_agent/home/ha_states.py); empty: state questions are answered "I don't know".
+    ha_url: str = ""
+    ha_token_file: str = ""
+    ha_state_max_age_s: float = 10.0  # how long after losing HA its last states may still be told
     home_find_names: bool = True  # listed names said verbatim become slots even where the model tagged none
     home_reload_s: float = 2.0  # how often a changed home_file is looked for (reloaded without a restart)
     # Home Assistant Assist: a Wyoming intent service, e.g. "tcp://0.0.0.0:10700" (off when empty), and
@@ -119,6 +125,13 @@ class AgentConfig:
             value = getattr(self, name)
             if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
                 raise ConfigError(f"{name} must be a list of non-empty strings")
+        if bool(self.ha_url) != bool(self.ha_token_file):
+            raise ConfigError("ha_url and ha_token_file go together (a long-lived token, in a file)")
+        if self.ha_url:
+            try:
+                websocket_url(self.ha_url)
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from exc
         if self.store_sync not in ("ack", "answer"):
             raise ConfigError(f"store_sync {self.store_sync!r}: \"ack\" or \"answer\"")
         if not self.wyoming_idle_s > 0:

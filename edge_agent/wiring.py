@@ -122,12 +122,16 @@ def wyoming(config: AgentConfig, submit: Callable[[str, Callable[[Answer], None]
     `wyoming` package only when configured."""
     if not config.wyoming_uri:
         return None
-    from edge_agent.fronts.wyoming_server import WyomingServer, service_info
+    from edge_agent.fronts.wyoming_intent import service_info
+    from edge_agent.fronts.wyoming_server import WyomingServer
+    from edge_agent.home.ha_states import HaStates
 
+    states = HaStates(config.ha_url, Path(config.ha_token_file), config.ha_state_max_age_s) if config.ha_url else None
     return WyomingServer(WyomingUri.parse(config.wyoming_uri), submit,
                          lambda: service_info(manifest(), config.device_id, __version__),
                          zeroconf_name=f"edgelm-{config.device_id}" if config.wyoming_zeroconf else None,
-                         limits=WyomingLimits(config.wyoming_idle_s, config.wyoming_max_connections), home=home)
+                         limits=WyomingLimits(config.wyoming_idle_s, config.wyoming_max_connections), home=home,
+                         states=states)
 
 
 def subscribe_requests(router: Router, conn: Connection, topic: str) -> Callable[[], None]:

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 log = logging.getLogger(__name__)
 REGISTRY_EVENTS = ("area_registry_updated", "floor_registry_updated", "entity_registry_updated")
@@ -31,13 +30,12 @@ class SyncError(RuntimeError):
 
 def websocket_url(ha_url: str) -> str:
     """http(s)://host:8123 -> ws(s)://host:8123/api/websocket; a ws(s):// URL is taken as it is."""
-    parsed = urlparse(ha_url)
-    if parsed.scheme in ("ws", "wss"):
-        return ha_url
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SyncError(f"--ha-url must be http(s)://HOST:PORT or ws(s)://..., not {ha_url!r}")
-    scheme = "wss" if parsed.scheme == "https" else "ws"
-    return f"{scheme}://{parsed.netloc}{parsed.path.rstrip('/')}/api/websocket"
+    from edge_agent.home.ha_states import websocket_url as agents
+
+    try:
+        return agents(ha_url)
+    except ValueError as exc:
+        raise SyncError(str(exc).replace("Home Assistant URL", "--ha-url")) from exc
 
 
 def read_token(token_file: Path | None, env: dict[str, str] | None = None) -> str:

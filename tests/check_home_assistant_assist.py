@@ -152,7 +152,7 @@ def run(ha: HomeAssistant, broker: Mosquitto) -> None:
     document, _ = asyncio.run(home_sync.sync_once(ha.url, ha.token, home_file))
     check([n["name"] for n in document["names"]] == ["Kitchen Light"], f"home sync from HA: {document['names']}")
     wyoming_port = free_port()
-    agent, online_s = _agent(broker, wyoming_port, home_file)
+    agent, online_s = _agent(broker, wyoming_port, home_file, ha)
     print(f"agent online in {online_s:.1f} s (Wyoming on {wyoming_port})")
     try:
         entry = ha.add_wyoming(wyoming_port)
@@ -169,6 +169,8 @@ def run(ha: HomeAssistant, broker: Mosquitto) -> None:
         answer, _ = ha.say("turn on the porch light", agents[0])
         check(_spoken(answer) == "Sorry, I am not aware of any device called porch light"
               and ha.state("light.kitchen_light") == "on", f"'turn on the porch light' -> HA spoke {_spoken(answer)!r}")
+        answer, ms = ha.say("is the kitchen light on?", agents[0])
+        check(_spoken(answer) == "Yes", f"'is the kitchen light on?' -> HA spoke {_spoken(answer)!r} ({ms:.0f} ms)")
         answer, ms = ha.say("I love this song", agents[0])
         check(answer["response"]["data"].get("code") == "no_intent_match",
               f"'I love this song' -> {answer['response']['data'].get('code')} ({ms:.0f} ms)")
@@ -192,9 +194,10 @@ def _spoken(answer: dict) -> str:
     return answer["response"].get("speech", {}).get("plain", {}).get("speech", "")
 
 
-def _agent(broker: Mosquitto, wyoming_port: int, home_file: Path):
-    config = home_file.with_name("agent.toml")
-    config.write_text(f'home_file = "{home_file}"\nhome_reload_s = 1.0\n')
+def _agent(broker: Mosquitto, wyoming_port: int, home_file: Path, ha: HomeAssistant):
+    config, token = home_file.with_name("agent.toml"), home_file.with_name("ha-token")
+    token.write_text(ha.token)
+    config.write_text(f'home_file = "{home_file}"\nhome_reload_s = 1.0\nha_url = "{ha.url}"\nha_token_file = "{token}"\n')
     return start_agent_process(None, broker.url, "ha-assist", "--config", str(config),
                                "--wyoming", f"tcp://127.0.0.1:{wyoming_port}")
 

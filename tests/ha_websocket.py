@@ -55,6 +55,7 @@ class FakeHomeAssistant:
         self.floors = [{"floor_id": i, "name": n, "aliases": a, "level": lv} for i, n, a, lv in FLOORS]
         self.entities = entities()
         self.commands: list[str] = []
+        self.states: dict[str, str] = {}  # entity id -> state, where not "off"
         self._subscribers: list = []
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
@@ -88,13 +89,19 @@ class FakeHomeAssistant:
             self._ready.set()
             await self._stop.wait()
 
-    def fire(self, event_type: str) -> None:
-        """Announce a registry change to every subscriber (as HA does after an edit)."""
+    def fire(self, event_type: str, data: dict | None = None) -> None:
+        """Announce a change to every subscriber (as HA does after an edit, or a state change)."""
         def send() -> None:
             for ws, msg_id in list(self._subscribers):
                 asyncio.ensure_future(ws.send(json.dumps({"id": msg_id, "type": "event",
-                                                          "event": {"event_type": event_type, "data": {}}})))
+                                                          "event": {"event_type": event_type, "data": data or {}}})))
         self._loop.call_soon_threadsafe(send)
+
+    def set_state(self, entity_id: str, state: str, **attributes) -> None:
+        """Change a state, and tell the subscribers (state_changed)."""
+        self.states[entity_id] = state
+        self.fire("state_changed", {"entity_id": entity_id, "new_state": {"entity_id": entity_id, "state": state,
+                                                                         "attributes": attributes}})
 
     async def _client(self, ws) -> None:
         await ws.send(json.dumps({"type": "auth_required", "ha_version": "2025.4.4"}))
@@ -118,7 +125,7 @@ class FakeHomeAssistant:
                                                     for e in self.entities],
             "config/entity_registry/get_entries": lambda: {i: by_id.get(i) for i in message["entity_ids"]},
             "config/device_registry/list": lambda: devices(self.entities),
-            "get_states": lambda: [{"entity_id": e["entity_id"], "state": "off",
+            "get_states": lambda: [{"entity_id": e["entity_id"], "state": self.states.get(e["entity_id"], "off"),
                                     "attributes": {"friendly_name": e["name"] or e["original_name"],
                                                    **({"device_class": DEVICE_CLASSES[e["entity_id"]]}
                                                       if DEVICE_CLASSES.get(e["entity_id"]) else {})}}

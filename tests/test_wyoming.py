@@ -317,3 +317,38 @@ def test_values_go_whole_in_the_unit_said_and_a_missing_one_is_asked_for(home_ag
         "pon un temporizador de 3 horas": ("HassStartTimer", {"hours": 3}),
         "set a timer": "Sorry, I need a duration for that",
     }
+
+
+def test_state_questions_are_answered_with_the_state_home_assistant_has_now(broker, tmp_path):
+    """The agent keeps HA's states over its websocket API (the fake HA of tests/ha_websocket.py): a state
+    question is answered with HA's own template and the state HA has at that moment; once HA is gone for
+    longer than ha_state_max_age_s, "I don't know" — never a stale state."""
+    from ha_websocket import FakeHomeAssistant
+
+    from edgelm import home_sync
+
+    token = tmp_path / "token"
+    token.write_text("good-token")
+    home = tmp_path / "home.json"
+    ha = FakeHomeAssistant().__enter__()
+    try:
+        asyncio.run(home_sync.sync_once(ha.url, "good-token", home))
+        with running_agent(HOME_BUNDLE, broker, "wyo-states", wyoming_uri="tcp://127.0.0.1:0", home_file=str(home),
+                           ha_url=ha.url, ha_token_file=str(token), ha_state_max_age_s=0.5) as agent:
+            states = agent.wyoming.states
+
+            def spoken(text: str) -> str:
+                [event] = ask(agent.wyoming.port, Transcript(text, language="en").event())
+                return Intent.from_event(event).text if Intent.is_type(event.type) else NotRecognized.from_event(event).text
+
+            until(lambda: states.get("light.kitchen_ceiling") is not None, "HA's states")
+            heard = [spoken("is the kitchen ceiling on")]
+            ha.set_state("light.kitchen_ceiling", "on")
+            until(lambda: states.get("light.kitchen_ceiling") == {"state": "on", "attributes": {}}, "the change")
+            heard.append(spoken("is the kitchen ceiling on"))
+            ha.__exit__(None, None, None)
+            until(lambda: states.get("light.kitchen_ceiling") is None, "the last state to go stale")
+            heard.append(spoken("is the kitchen ceiling on"))
+    finally:
+        ha.__exit__(None, None, None)
+    assert heard == ["No, off", "Yes", "Sorry, I don't know"]

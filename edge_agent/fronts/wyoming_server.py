@@ -19,13 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 from edge_agent.fronts.wyoming_connections import Connections, WyomingLimits, error_bytes
+from edge_agent.fronts.wyoming_intent import intent_event
 from edge_agent.fronts.wyoming_uri import WyomingUri
-from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.home.ha_states import HaStates
 from edge_agent.home.language import guess_language
-from edge_agent.home.replies import reply
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import Refusal, retarget, target
-from edge_agent.home.values import ask_for, missing, whole_values
 from edge_agent.inference.jobs import Answer
 from edge_agent.protocol import strict
 from edge_agent.protocol.messages import ErrorResponse
@@ -34,8 +32,8 @@ try:  # imported only when wyoming_uri is set: the agent runs without the packag
     from wyoming.asr import Transcript
     from wyoming.error import Error
     from wyoming.event import Event, async_write_event
-    from wyoming.info import Attribution, Describe, Info, IntentModel, IntentProgram
-    from wyoming.intent import Entity, Intent, NotRecognized, Recognize
+    from wyoming.info import Describe
+    from wyoming.intent import Recognize
     from wyoming.ping import Ping, Pong
 except ImportError as exc:
     raise ImportError("the Wyoming service needs the `wyoming` package: pip install 'edgelm[assist]'") from exc
@@ -45,7 +43,6 @@ MAX_LINE_BYTES = 64 * 1024  # an event's JSON header line
 MAX_DATA_BYTES = 64 * 1024  # its extra JSON data (data_length)
 MAX_PAYLOAD_BYTES = 1024 * 1024  # its binary payload (audio, which an intent service never needs)
 ANSWER_TIMEOUT_S = 30.0
-SORRY = {"en": "Sorry, I couldn't understand that", "es": "Lo siento, no lo he entendido"}
 HANG_UP_S, HANG_UP_READS = 2.0, 64  # what is read and dropped after a framing error, at most
 
 
@@ -115,10 +112,12 @@ class WyomingServer:
 
     def __init__(self, uri: WyomingUri, submit: Callable[[str, Callable[[Answer], None]], None],
                  describe: Callable[[], Any], zeroconf_name: str | None = None, limits: WyomingLimits | None = None,
-                 home: Callable[[], HomeEntities] = HomeEntities):
-        """home: the home's names now (a reloaded home_file changes them), what intents are aimed at."""
+                 home: Callable[[], HomeEntities] = HomeEntities, states: HaStates | None = None):
+        """home: the home's names now (a reloaded home_file changes them), what intents are aimed at;
+        states: Home Assistant's, live, for replies that speak one (started and stopped with the server)."""
         self.uri = uri
         self.home = home
+        self.states = states
         self.limits = limits or WyomingLimits()
         self.open = Connections(self.limits.max_connections)
         self.submit = submit
@@ -138,10 +137,14 @@ class WyomingServer:
         if self._error is not None:
             raise OSError(f"cannot serve Wyoming on {self.uri.host}:{self.uri.port}: {self._error}")
         log.info("Wyoming intent service on tcp://%s:%d", self.uri.host, self.port)
+        if self.states is not None:
+            self.states.start()
 
     def stop(self) -> None:
         if self._thread.ident is None:  # never started
             return
+        if self.states is not None:
+            self.states.stop()
         if self._stopping is not None:
             self._loop.call_soon_threadsafe(self._stopping.set)
         self._thread.join(5.0)
@@ -255,42 +258,5 @@ class WyomingServer:
         if isinstance(result, ErrorResponse):
             return Error(text=result.message, code=result.code.value).event()
         # HA 2025.4 sends no language: the words tell which one to answer in
-        return intent_event(result, context, language or guess_language(text), text, self.home())
-
-
-def intent_event(response, context: dict | None, language: str | None = None, text: str = "",
-                 home: HomeEntities | None = None):
-    """`intent` with HA's slot names and values, or `not-recognized`; the incoming context (HA's
-    conversation_id) goes back, with EdgeLM's confidence and each slot's raw text under `edgelm`."""
-    if response.intent is None:
-        # Always with a text: HA speaks it, and HA 2025.4's wyoming 1.5.4 fails on a not-recognized
-        # event without data (it asserts the event has some)
-        return NotRecognized(text=SORRY.get((language or "en")[:2], SORRY["en"]), context=context).event()
-    name = response.intent["name"]
-    home = home or HomeEntities()
-    entities, _dropped = to_ha_entities(name, whole_values(response.slots, text))
-    name, entities = retarget(name, entities, home)
-    aimed = target(name, entities, text, home)
-    if isinstance(aimed, Refusal):  # in HA's words where HA has them; never a traceback in HA's log
-        return NotRecognized(text=aimed.text(language), context=context).event()
-    lacking = missing(name, aimed)
-    if lacking is not None:  # HA would reject it with "Received invalid slot info"
-        return NotRecognized(text=ask_for(lacking, language), context=context).event()
-    entities = aimed
-    ours = {"confidence": response.intent.get("confidence"),
-            "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}
-    spoken = reply(name, entities, language, home)  # HA speaks this text and nothing else
-    return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities], text=spoken,
-                  context={**(context or {}), "edgelm": ours}).event()
-
-
-def service_info(manifest, device_id: str, agent_version: str):
-    """`info`: one intent program with the bundle as its model, both `installed` (HA ignores programs
-    that are not), with the bundle's languages (a bundle from before the manifest recorded them: en)."""
-    ours = Attribution(name="EdgeLM", url="https://github.com/edgelm/edgelm")
-    model = IntentModel(name=manifest.name, attribution=ours, installed=True, version=manifest.version,
-                        description=f"{manifest.task} model {manifest.name} {manifest.version}",
-                        languages=list(manifest.languages or ["en"]))
-    program = IntentProgram(name="edgelm", attribution=ours, installed=True, version=agent_version,
-                            description=f"EdgeLM intent recognition on {device_id}", models=[model])
-    return Info(intent=[program])
+        return intent_event(result, context, language or guess_language(text), text, self.home(),
+                            self.states.get if self.states is not None else None)

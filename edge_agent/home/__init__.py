@@ -1,1 +1,1 @@
-"""The home's names: areas, floors and device names and their file, slot decoding and snapping, spans, numbers, HA's slot schema. Imports nothing else of edge_agent."""
+"""The home's names: areas, floors and device names and their file, slot decoding and snapping, spans, numbers, HA's slot schema; what an intent may act on (targets), the values HA requires (values), the words HA speaks (replies, language) and HA's live states (ha_states). Imports nothing else of edge_agent."""

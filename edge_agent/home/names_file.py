@@ -54,7 +54,7 @@ def read_home_file(path: Path) -> tuple[dict[str, list[str]], dict[str, dict[str
             aliases[key].update({alias: name for alias in said if alias != name})
             if key == "names" and isinstance(entry, dict) and isinstance(entry.get("domain"), str):
                 devices.append(HomeDevice(name, entry["domain"], _text(entry.get("area")),
-                                          _text(entry.get("device_class"))))
+                                          _text(entry.get("device_class")), _text(entry.get("entity_id"))))
     return names, {key: said for key, said in aliases.items() if said}, devices
 
 

@@ -5,8 +5,9 @@ with the target taken from the home file, as HA's built-in agent would have said
 lights", "Locking", "{{ slots.name }} se ha cerrado" → "Garage Door se ha cerrado".
 
 The response key is chosen as HA's sentence templates choose it (by domain and by which slots are there).
-Templates that speak a state ("is the kitchen light on?") need the state HA has now; without one the reply
-says it does not know, in the language. Rendering needs jinja2 (the `assist` extra), sandboxed."""
+Templates that speak a state ("is the kitchen light on?") get the state HA has now (ha_states.py); without
+a current one the reply says it does not know, in the language. Rendering needs jinja2 (the `assist`
+extra), sandboxed."""
 
 from __future__ import annotations
 
@@ -14,13 +15,15 @@ import datetime
 import functools
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from edge_agent.home.slots import HomeEntities
+from edge_agent.home.slots import HomeDevice, HomeEntities
 
 log = logging.getLogger(__name__)
+States = Callable[[str], "dict[str, Any] | None"]  # HA's current state of an entity id, None if not known
 TABLE = Path(__file__).with_name("ha_responses.json")
 FALLBACK = {"en": "Done", "es": "Hecho"}
 UNKNOWN_STATE = {"en": "Sorry, I don't know", "es": "Lo siento, no lo sé"}
@@ -40,7 +43,8 @@ class TargetState:
 
     @property
     def state_with_unit(self) -> str:
-        return self.state
+        unit = self.attributes.get("unit_of_measurement")
+        return f"{self.state} {unit}" if unit else self.state
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,12 +90,15 @@ def target_state(slots: dict[str, Any], home: HomeEntities) -> TargetState | Non
     return TargetState(str(slots.get("area") or ""), str(slots["domain"])) if slots.get("domain") else None
 
 
-def reply(intent: str, entities: list[tuple[str, Any]], language: str | None, home: HomeEntities) -> str:
-    """The words HA's own agent would have spoken for this intent, in the sentence's language."""
+def reply(intent: str, entities: list[tuple[str, Any]], language: str | None, home: HomeEntities,
+          states: States | None = None) -> str:
+    """The words HA's own agent would have spoken for this intent, in the sentence's language; `states`
+    gives HA's current state of an entity id (None: not known now)."""
     lang = (language or "en")[:2]
     lang = lang if lang in _table() else "en"
-    if intent in STATE_INTENTS:  # a state EdgeLM does not have: never a made-up one
-        return UNKNOWN_STATE[lang]
+    if intent in STATE_INTENTS:  # a state not known now is never made up
+        told = _state_reply(intent, dict(entities), lang, home, states) if states is not None else None
+        return told or UNKNOWN_STATE[lang]
     keys = _table()[lang].get(intent, {})
     slots = dict(entities)
     if intent in ("HassGetCurrentTime", "HassGetCurrentDate"):  # what HA's handler gives its template
@@ -110,15 +117,51 @@ def reply(intent: str, entities: list[tuple[str, Any]], language: str | None, ho
     return text or FALLBACK[lang]
 
 
-def _render(template: str, slots: dict[str, Any], state: TargetState | None) -> str:
+def _state_reply(intent: str, slots: dict[str, Any], lang: str, home: HomeEntities, states: States) -> str | None:
+    """HA's template for a state question, filled with the states HA reports now; None if any is unknown."""
+    domain = "climate" if intent == "HassClimateGetTemperature" else slots.get("domain")
+    devices = [d for d in home.devices if d.entity_id and (domain is None or d.domain == domain)
+               and ("name" not in slots or d.name == slots["name"])
+               and ("area" not in slots or d.area == slots["area"])
+               and ("device_class" not in slots or d.device_class == slots["device_class"])]
+    if not devices or intent == "HassGetWeather" or ("name" not in slots and "area" not in slots and not domain):
+        return None
+    if intent == "HassClimateGetTemperature" or "name" in slots:
+        devices = devices[:1]
+    targets = [_target(d, states(d.entity_id or "")) for d in devices]
+    if any(t is None for t in targets):
+        return None
+    told = [t for t in targets if t is not None]
+    asked = slots.get("state")
+    matched = [t for t in told if asked is None or t.state.lower() == str(asked).lower()]
+    keys = _table()[lang].get(intent, {})
+    key = ("one_yesno" if asked else "one") if "name" in slots else ("any" if asked else "default")
+    key = key if key in keys else "default"
+    if key not in keys:
+        return None
+    attributes = {t.entity_id: t.attributes for t in told}
+    return _render(keys[key], slots, told[0], matched, [t for t in told if t not in matched],
+                   lambda entity_id, name: attributes.get(entity_id, {}).get(name)) or None
+
+
+def _target(device: HomeDevice, state: dict[str, Any] | None) -> TargetState | None:
+    if state is None:
+        return None
+    return TargetState(device.name, device.domain or "", device.entity_id or "", state["state"], state["attributes"])
+
+
+def _render(template: str, slots: dict[str, Any], state: TargetState | None,
+            matched: list[TargetState] | None = None, unmatched: list[TargetState] | None = None,
+            state_attr: Callable[[str, str], Any] = lambda entity_id, name: None) -> str:
     try:
         from jinja2.sandbox import ImmutableSandboxedEnvironment
     except ImportError as exc:
         raise RuntimeError("speaking replies needs jinja2: pip install 'edgelm[assist]'") from exc
     env = _environment(ImmutableSandboxedEnvironment)
-    matched = [state] if state is not None else []
-    rendered = env.from_string(template).render(slots=slots, state=state, query={"matched": matched, "unmatched": []},
-                                                state_attr=lambda entity_id, name: None)
+    if matched is None:
+        matched = [state] if state is not None else []
+    rendered = env.from_string(template).render(slots=slots, state=state, state_attr=state_attr,
+                                                query={"matched": matched, "unmatched": unmatched or []})
     return " ".join(rendered.split())
 
 

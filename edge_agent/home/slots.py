@@ -30,6 +30,7 @@ class HomeDevice:
     domain: str | None = None
     area: str | None = None
     device_class: str | None = None
+    entity_id: str | None = None
 
 
 @dataclass

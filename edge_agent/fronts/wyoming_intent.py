@@ -1,0 +1,57 @@
+"""The model's answer as the event Home Assistant acts on and speaks: `intent` with HA's slots, aimed at
+what the home names (home/targets.py), with the values HA requires (home/values.py) and the words HA will
+speak (home/replies.py); or `not-recognized` with the reason, spoken. And the `info` HA reads first."""
+
+from __future__ import annotations
+
+from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.home.replies import States, reply
+from edge_agent.home.slots import HomeEntities
+from edge_agent.home.targets import Refusal, retarget, target
+from edge_agent.home.values import ask_for, missing, whole_values
+
+try:  # imported only when wyoming_uri is set
+    from wyoming.info import Attribution, Info, IntentModel, IntentProgram
+    from wyoming.intent import Entity, Intent, NotRecognized
+except ImportError as exc:
+    raise ImportError("the Wyoming service needs the `wyoming` package: pip install 'edgelm[assist]'") from exc
+
+SORRY = {"en": "Sorry, I couldn't understand that", "es": "Lo siento, no lo he entendido"}
+
+
+def intent_event(response, context: dict | None, language: str | None = None, text: str = "",
+                 home: HomeEntities | None = None, states: States | None = None):
+    """`intent` with HA's slot names and values, or `not-recognized`; the incoming context (HA's
+    conversation_id) goes back, with EdgeLM's confidence and each slot's raw text under `edgelm`."""
+    if response.intent is None:
+        # Always with a text: HA speaks it, and HA 2025.4's wyoming 1.5.4 fails on a not-recognized
+        # event without data (it asserts the event has some)
+        return NotRecognized(text=SORRY.get((language or "en")[:2], SORRY["en"]), context=context).event()
+    name = response.intent["name"]
+    home = home or HomeEntities()
+    entities, _dropped = to_ha_entities(name, whole_values(response.slots, text))
+    name, entities = retarget(name, entities, home)
+    aimed = target(name, entities, text, home)
+    if isinstance(aimed, Refusal):  # in HA's words where HA has them; never a traceback in HA's log
+        return NotRecognized(text=aimed.text(language), context=context).event()
+    lacking = missing(name, aimed)
+    if lacking is not None:  # HA would reject it with "Received invalid slot info"
+        return NotRecognized(text=ask_for(lacking, language), context=context).event()
+    entities = aimed
+    ours = {"confidence": response.intent.get("confidence"),
+            "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}
+    spoken = reply(name, entities, language, home, states)  # HA speaks this text and nothing else
+    return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities], text=spoken,
+                  context={**(context or {}), "edgelm": ours}).event()
+
+
+def service_info(manifest, device_id: str, agent_version: str):
+    """`info`: one intent program with the bundle as its model, both `installed` (HA ignores programs
+    that are not), with the bundle's languages (a bundle from before the manifest recorded them: en)."""
+    ours = Attribution(name="EdgeLM", url="https://github.com/edgelm/edgelm")
+    model = IntentModel(name=manifest.name, attribution=ours, installed=True, version=manifest.version,
+                        description=f"{manifest.task} model {manifest.name} {manifest.version}",
+                        languages=list(manifest.languages or ["en"]))
+    program = IntentProgram(name="edgelm", attribution=ours, installed=True, version=agent_version,
+                            description=f"EdgeLM intent recognition on {device_id}", models=[model])
+    return Info(intent=[program])
