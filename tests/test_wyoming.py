@@ -140,17 +140,39 @@ def test_every_door_checks_text_alike_and_a_bad_one_is_never_internal(home_agent
     long = json.dumps({"type": "transcript", "data": {"text": "light " * 400}}).encode() + b"\n"
     transcript = b'{"type": "transcript", "data": {"text": "turn on the fan"}}\n'
     got = _raw(port, lone + in_context + deep + long + transcript)
-    assert [e["type"] for e in got] == ["error", "error", "error", "error", "intent"]
+    # a refused sentence: `error`, then `not-recognized` with the same words (HA 2025.4 ignores `error`)
+    assert [e["type"] for e in got] == ["error", "error", "error", "error", "not-recognized", "intent"]
     assert [e["data"]["code"] for e in got[:3]] == ["bad-event", "bad-event", "bad-event"]
     assert "surrogate" in got[0]["data"]["text"]
     assert "nests too deeply" in got[2]["data"]["text"]
     assert got[3]["data"]["code"] == "too_large"
+    assert got[3]["data"]["text"] == got[4]["data"]["text"] == "Sorry, that was too long for me"
     assert home_agent.stats.errors_by_kind.get("inference", 0) == inference_errors
     hermes = Listener(broker).subscribe("hermes/error/nlu")
     hermes.publish("hermes/nlu/query", json.dumps({"input": "light " * 400, "sessionId": "s1", "id": "q1"}))
     refused = hermes.get_json(timeout=5)
     hermes.close()
     assert "limit is 2000" in refused["error"]
+
+
+def test_a_failure_is_spoken_in_words_never_an_exceptions_text(home_agent, monkeypatch):
+    """Whatever fails inside the agent, HA speaks a sentence for a person in the user's language, never
+    the agent's message ('inference failed: TypeError'); HA 2025.4 gets a `not-recognized` it handles."""
+    from edge_agent.protocol.messages import ErrorCode, ErrorResponse
+
+    server = home_agent.wyoming
+    monkeypatch.setattr(server, "submit", lambda text, answer: answer(
+        ErrorResponse(None, ErrorCode.INTERNAL, "inference failed: TypeError", "wyo")))
+    heard = {}
+    for text in ("turn on the kitchen light", "enciende la luz de la cocina"):
+        events = ask(server.port, Transcript(text).event(), answers=2)
+        heard[text] = [(e.type, e.data.get("text")) for e in events]
+    assert heard == {
+        "turn on the kitchen light": [("error", "Sorry, something went wrong"),
+                                      ("not-recognized", "Sorry, something went wrong")],
+        "enciende la luz de la cocina": [("error", "Lo siento, algo ha fallado"),
+                                         ("not-recognized", "Lo siento, algo ha fallado")],
+    }
 
 
 def test_twenty_clients_at_once(home_agent):

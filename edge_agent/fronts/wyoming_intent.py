@@ -11,12 +11,29 @@ from edge_agent.home.targets import Refusal, retarget, target
 from edge_agent.home.values import ask_for, missing, whole_values
 
 try:  # imported only when wyoming_uri is set
+    from wyoming.error import Error
     from wyoming.info import Attribution, Info, IntentModel, IntentProgram
     from wyoming.intent import Entity, Intent, NotRecognized
 except ImportError as exc:
     raise ImportError("the Wyoming service needs the `wyoming` package: pip install 'edgelm[assist]'") from exc
 
 SORRY = {"en": "Sorry, I couldn't understand that", "es": "Lo siento, no lo he entendido"}
+# what a refused sentence says, by the agent's error code: words for a person, never an exception's text
+REFUSED = {
+    "en": {"overloaded": "Sorry, I'm busy right now; please try again", "too_large": "Sorry, that was too long for me",
+           "bad_request": SORRY["en"], "other": "Sorry, something went wrong"},
+    "es": {"overloaded": "Lo siento, ahora estoy ocupado; inténtalo de nuevo",
+           "too_large": "Lo siento, eso es demasiado largo para mí", "bad_request": SORRY["es"],
+           "other": "Lo siento, algo ha fallado"},
+}
+
+
+def refusal_events(code: str, context: dict | None, language: str | None) -> list:
+    """A sentence the agent could not answer, in words HA can speak: `error` (HA after 2025.4 speaks it and
+    stops there), then `not-recognized` with the same words (HA 2025.4 ignores `error` and would wait on)."""
+    words = REFUSED.get((language or "en")[:2], REFUSED["en"])
+    said = words.get("overloaded" if code == "timeout" else code, words["other"])
+    return [Error(text=said, code=code).event(), NotRecognized(text=said, context=context).event()]
 
 
 def intent_event(response, context: dict | None, language: str | None = None, text: str = "",

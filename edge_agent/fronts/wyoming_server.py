@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from edge_agent.fronts.wyoming_connections import Connections, WyomingLimits, error_bytes
-from edge_agent.fronts.wyoming_intent import intent_event
+from edge_agent.fronts.wyoming_intent import intent_event, refusal_events
 from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.home.ha_states import HaStates
 from edge_agent.home.language import guess_language
@@ -222,8 +222,8 @@ class WyomingServer:
                 reply = await self._reply(event)
             finally:
                 self.open.busy(writer, False)
-            if reply is not None:
-                await async_write_event(reply, writer)
+            for answer in reply if isinstance(reply, list) else [reply] if reply is not None else []:
+                await async_write_event(answer, writer)
 
     async def _reply(self, event):
         if Describe.is_type(event.type):
@@ -251,12 +251,14 @@ class WyomingServer:
             loop.call_soon_threadsafe(settle, result)
 
         self.submit(text, answer)
+        language = language or guess_language(text)  # HA 2025.4 sends none: the words tell
         try:
             result = await asyncio.wait_for(answered, ANSWER_TIMEOUT_S)
         except asyncio.TimeoutError:
-            return Error(text=f"no answer within {ANSWER_TIMEOUT_S:.0f} s", code="timeout").event()
-        if isinstance(result, ErrorResponse):
-            return Error(text=result.message, code=result.code.value).event()
-        # HA 2025.4 sends no language: the words tell which one to answer in
-        return intent_event(result, context, language or guess_language(text), text, self.home(),
+            log.warning("no answer within %.0f s", ANSWER_TIMEOUT_S)
+            return refusal_events("timeout", context, language)
+        if isinstance(result, ErrorResponse):  # its message is for logs; HA speaks words for a person
+            log.info("Wyoming sentence refused: %s (%s)", result.code.value, result.message)
+            return refusal_events(result.code.value, context, language)
+        return intent_event(result, context, language, text, self.home(),
                             self.states.get if self.states is not None else None)
