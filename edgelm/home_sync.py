@@ -58,6 +58,7 @@ class Session:
     def __init__(self, ws):
         self.ws = ws
         self._next_id = 0
+        self.ha_version: str | None = None  # from auth_ok: which intents and slots that HA handles
 
     @classmethod
     async def open(cls, url: str, token: str, timeout: float = 10.0) -> tuple[Session, Any]:
@@ -74,6 +75,7 @@ class Session:
         answer = await session.receive(timeout)
         if answer.get("type") != "auth_ok":
             raise SyncError(f"Home Assistant refused the token: {answer.get('message', answer.get('type'))}")
+        session.ha_version = answer.get("ha_version") if isinstance(answer.get("ha_version"), str) else None
         return session, ws
 
     async def receive(self, timeout: float) -> dict:
@@ -103,6 +105,7 @@ class Registries:
     entities: list[dict]  # entity registry entries, extended (aliases)
     states: list[dict]
     exposed: dict[str, dict] | None  # None: this HA cannot say (every entity counts as exposed)
+    version: str | None = None  # HA's own
     devices: list[dict] = field(default_factory=list)  # device registry: where most entities get their area
 
 
@@ -119,7 +122,7 @@ async def fetch(session: Session) -> Registries:
         exposed = None
     entities = [extended.get(e["entity_id"]) or e for e in listed if isinstance(e, dict) and "entity_id" in e]
     devices = await session.call("config/device_registry/list")
-    return Registries(areas, floors, entities, states, exposed, devices)
+    return Registries(areas, floors, entities, states, exposed, version=session.ha_version, devices=devices)
 
 
 def home_document(reg: Registries, ha_url: str) -> dict:
@@ -155,7 +158,8 @@ def home_document(reg: Registries, ha_url: str) -> dict:
              for a in sorted(reg.areas, key=lambda a: a["name"])]
     floors = [{"name": f["name"], "aliases": sorted(f.get("aliases") or [])}
               for f in sorted(reg.floors, key=lambda f: f["name"])]
-    return {"source": {"home_assistant": ha_url}, "areas": areas, "floors": floors, "names": names}
+    source = {"home_assistant": ha_url, **({"version": reg.version} if reg.version else {})}
+    return {"source": source, "areas": areas, "floors": floors, "names": names}
 
 
 def write_if_changed(path: Path, document: dict) -> bool:

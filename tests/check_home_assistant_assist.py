@@ -171,6 +171,9 @@ def run(ha: HomeAssistant, broker: Mosquitto) -> None:
               and ha.state("light.kitchen_light") == "on", f"'turn on the porch light' -> HA spoke {_spoken(answer)!r}")
         answer, ms = ha.say("is the kitchen light on?", agents[0])
         check(_spoken(answer) == "Yes", f"'is the kitchen light on?' -> HA spoke {_spoken(answer)!r} ({ms:.0f} ms)")
+        answer, _ = ha.say("clean the kitchen", agents[0])
+        check(_spoken(answer) == "Sorry, your Home Assistant cannot clean one room yet",
+              f"'clean the kitchen' (HassVacuumCleanArea, unknown to 2025.4) -> HA spoke {_spoken(answer)!r}")
         answer, ms = ha.say("I love this song", agents[0])
         check(answer["response"]["data"].get("code") == "no_intent_match",
               f"'I love this song' -> {answer['response']['data'].get('code')} ({ms:.0f} ms)")

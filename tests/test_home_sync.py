@@ -35,6 +35,7 @@ def test_sync_writes_areas_floors_and_exposed_entities_with_aliases(tmp_path):
         again = _sync(ha, out)
         assert "(unchanged)" in again.output
     home = json.loads(out.read_text())
+    assert home["source"]["version"] == "2025.4.4"  # from HA's websocket hello: which intents it handles
     areas = {a["name"]: a for a in home["areas"]}
     assert areas["Living Room"] == {"name": "Living Room", "aliases": ["lounge", "salón"], "floor": "Ground Floor"}
     assert {f["name"]: f["aliases"] for f in home["floors"]} == {"First Floor": ["upstairs"],

@@ -374,3 +374,17 @@ def test_state_questions_are_answered_with_the_state_home_assistant_has_now(brok
     finally:
         ha.__exit__(None, None, None)
     assert heard == ["No, off", "Yes", "Sorry, I don't know"]
+
+
+def test_an_older_home_assistant_gets_no_intent_it_cannot_handle(broker, tmp_path):
+    """A home synced from HA 2025.4.4 (which answered these "Unknown intent"): the reason is spoken instead."""
+    home = json.loads((Path(__file__).parent / "data" / "targets-home.json").read_text())
+    home["source"] = {"home_assistant": "http://ha.local:8123", "version": "2025.4.4"}
+    (tmp_path / "home.json").write_text(json.dumps(home))
+    with running_agent(HOME_BUNDLE, broker, "wyo-old", wyoming_uri="tcp://127.0.0.1:0",
+                       home_file=str(tmp_path / "home.json")) as agent:
+        heard = {text: ask(agent.wyoming.port, Transcript(text).event())[0].data.get("text")
+                 for text in ("clean the kitchen", "aspira la cocina", "turn off the lights in the kitchen")}
+    assert heard == {"clean the kitchen": "Sorry, your Home Assistant cannot clean one room yet",
+                     "aspira la cocina": "Lo siento, tu Home Assistant todavía no puede limpiar una sola habitación",
+                     "turn off the lights in the kitchen": "Turned off the lights"}

@@ -5,6 +5,7 @@ speak (home/replies.py); or `not-recognized` with the reason, spoken. And the `i
 from __future__ import annotations
 
 from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.home.releases import cannot_yet, known_intents
 from edge_agent.home.replies import States, reply
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import Refusal, retarget, target
@@ -48,6 +49,9 @@ def intent_event(response, context: dict | None, language: str | None = None, te
     home = home or HomeEntities()
     entities, _dropped = to_ha_entities(name, whole_values(response.slots, text))
     name, entities = retarget(name, entities, home)
+    handled = known_intents(home.ha_version)
+    if handled is not None and name not in handled:  # HA would answer "Unknown intent"
+        return NotRecognized(text=cannot_yet(name, language), context=context).event()
     aimed = target(name, entities, text, home)
     if isinstance(aimed, Refusal):  # in HA's words where HA has them; never a traceback in HA's log
         return NotRecognized(text=aimed.text(language), context=context).event()

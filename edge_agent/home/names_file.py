@@ -23,8 +23,9 @@ class HomeFileError(ValueError):
     pass
 
 
-def read_home_file(path: Path) -> tuple[dict[str, list[str]], dict[str, dict[str, str]], list[HomeDevice]]:
-    """({list: [names]}, {list: {alias: name}}, the `names` entries that say their domain)."""
+def read_home_file(path: Path) -> tuple[dict[str, list[str]], dict[str, dict[str, str]], list[HomeDevice], str | None]:
+    """({list: [names]}, {list: {alias: name}}, the `names` entries that say their domain, the version of
+    the Home Assistant it was synced from)."""
     try:
         text = path.read_text()
     except OSError as exc:
@@ -55,7 +56,9 @@ def read_home_file(path: Path) -> tuple[dict[str, list[str]], dict[str, dict[str
             if key == "names" and isinstance(entry, dict) and isinstance(entry.get("domain"), str):
                 devices.append(HomeDevice(name, entry["domain"], _text(entry.get("area")),
                                           _text(entry.get("device_class")), _text(entry.get("entity_id"))))
-    return names, {key: said for key, said in aliases.items() if said}, devices
+    source = data.get("source")
+    source = source if isinstance(source, dict) else {}
+    return names, {key: said for key, said in aliases.items() if said}, devices, _text(source.get("version"))
 
 
 def _text(value: object) -> str | None:
@@ -82,8 +85,9 @@ def load_home(listed: dict[str, list[str]], home_file: Path | None, find_in_text
     lists = {key: list(listed.get(key, [])) for key in LISTS}
     aliases: dict[str, dict[str, str]] = {}
     devices: list[HomeDevice] = []
+    version = None
     if home_file is not None:
-        from_file, aliases, devices = read_home_file(home_file)
+        from_file, aliases, devices, version = read_home_file(home_file)
         for key, values in from_file.items():
             lists[key] += [v for v in values if v not in lists[key]]
-    return HomeEntities(**lists, aliases=aliases, find_in_text=find_in_text, devices=devices)
+    return HomeEntities(**lists, aliases=aliases, find_in_text=find_in_text, devices=devices, ha_version=version)

@@ -43,6 +43,7 @@ class HomeEntities:
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # {"names": {alias: name}}
     find_in_text: bool = True  # a listed name said verbatim becomes a slot even where the model missed it
     devices: list[HomeDevice] = field(default_factory=list)  # the entries with a domain (home_file)
+    ha_version: str | None = None  # the Home Assistant the home_file was synced from (`edgelm home sync`)
 
     def candidates(self, slot: str) -> list[str]:
         """What the user may say for the slot: the names and their aliases."""

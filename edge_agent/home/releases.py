@@ -1,0 +1,64 @@
+"""Only intents the user's Home Assistant handles. The shipped model speaks the intents of
+home-assistant-intents 2026.11.25; an older HA answers a newer intent with "Unknown intent". The home file
+says which HA it was synced from (`source.version`, from HA's websocket hello); ha_releases.json says which
+intents each supported release knows (edgelm/ha_tables.py writes it from the home-assistant-intents that
+release pins). A release between two in the table is treated as the older one: an intent it may handle is
+refused with a spoken reason rather than an intent it may not handle sent. No version known (a home file
+from before, or none): nothing is checked.
+
+No older intent is sent in a newer one's place: none of those missing in 2025.4 has one that does the same
+thing to the same targets (cleaning one room is not cleaning the house; muting is not volume 0)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+TABLE = Path(__file__).with_name("ha_releases.json")
+CANNOT = {"en": "Sorry, your Home Assistant cannot {what} yet", "es": "Lo siento, tu Home Assistant todavía no puede {what}"}
+WHAT = {
+    "en": {"HassVacuumCleanArea": "clean one room", "HassFanSetSpeed": "set a fan's speed",
+           "HassSetVolumeRelative": "turn the volume up or down", "HassListCompleteItem": "check items off a list",
+           "HassShoppingListCompleteItem": "check items off a list", "HassListRemoveItem": "remove items from a list",
+           "HassLawnMowerDock": "control a lawn mower", "HassLawnMowerStartMowing": "control a lawn mower",
+           "HassMediaPlayerMute": "mute a player", "HassMediaPlayerUnmute": "unmute a player",
+           "HassMediaSearchAndPlay": "search for music to play", "HassClimateSetFanMode": "set a thermostat's fan"},
+    "es": {"HassVacuumCleanArea": "limpiar una sola habitación", "HassFanSetSpeed": "cambiar la velocidad de un ventilador",
+           "HassSetVolumeRelative": "subir o bajar el volumen", "HassListCompleteItem": "tachar cosas de una lista",
+           "HassShoppingListCompleteItem": "tachar cosas de una lista", "HassListRemoveItem": "quitar cosas de una lista",
+           "HassLawnMowerDock": "manejar un cortacésped", "HassLawnMowerStartMowing": "manejar un cortacésped",
+           "HassMediaPlayerMute": "silenciar un reproductor", "HassMediaPlayerUnmute": "quitar el silencio",
+           "HassMediaSearchAndPlay": "buscar música para poner", "HassClimateSetFanMode": "cambiar el ventilador de un termostato"},
+}
+DEFAULT_WHAT = {"en": "do that", "es": "hacer eso"}
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """"2025.4.4" -> (2025, 4, 4); "2025.5.0b3" -> (2025, 5, 0)."""
+    return tuple(int(part) for part in re.findall(r"\d+", version)[:3])
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> dict:
+    return json.loads(TABLE.read_text())
+
+
+def known_intents(ha_version: str | None) -> frozenset[str] | None:
+    """The intents that HA release handles; None: all of the model's (unknown or current version)."""
+    if not ha_version or not re.match(r"\d+\.\d+", ha_version):
+        return None
+    table, wanted = _table(), version_key(ha_version)
+    if wanted >= version_key(table["current"]["from_home_assistant"]):
+        return None
+    older = sorted((version_key(v), v) for v in table["releases"] if version_key(v) <= wanted)
+    # older than every release in the table: the oldest one's list is the best bound there is
+    release = older[-1][1] if older else min(table["releases"], key=version_key)
+    return frozenset(table["releases"][release]["intents"])
+
+
+def cannot_yet(intent: str, language: str | None) -> str:
+    lang = (language or "en")[:2]
+    lang = lang if lang in CANNOT else "en"
+    return CANNOT[lang].format(what=WHAT[lang].get(intent, DEFAULT_WHAT[lang]))
