@@ -18,19 +18,20 @@ from pathlib import Path
 
 TABLE = Path(__file__).with_name("ha_releases.json")
 CANNOT = {"en": "Sorry, your Home Assistant cannot {what} yet", "es": "Lo siento, tu Home Assistant todavía no puede {what}"}
+# (en, es): what the user asked for that their HA cannot do
 WHAT = {
-    "en": {"HassVacuumCleanArea": "clean one room", "HassFanSetSpeed": "set a fan's speed",
-           "HassSetVolumeRelative": "turn the volume up or down", "HassListCompleteItem": "check items off a list",
-           "HassShoppingListCompleteItem": "check items off a list", "HassListRemoveItem": "remove items from a list",
-           "HassLawnMowerDock": "control a lawn mower", "HassLawnMowerStartMowing": "control a lawn mower",
-           "HassMediaPlayerMute": "mute a player", "HassMediaPlayerUnmute": "unmute a player",
-           "HassMediaSearchAndPlay": "search for music to play", "HassClimateSetFanMode": "set a thermostat's fan"},
-    "es": {"HassVacuumCleanArea": "limpiar una sola habitación", "HassFanSetSpeed": "cambiar la velocidad de un ventilador",
-           "HassSetVolumeRelative": "subir o bajar el volumen", "HassListCompleteItem": "tachar cosas de una lista",
-           "HassShoppingListCompleteItem": "tachar cosas de una lista", "HassListRemoveItem": "quitar cosas de una lista",
-           "HassLawnMowerDock": "manejar un cortacésped", "HassLawnMowerStartMowing": "manejar un cortacésped",
-           "HassMediaPlayerMute": "silenciar un reproductor", "HassMediaPlayerUnmute": "quitar el silencio",
-           "HassMediaSearchAndPlay": "buscar música para poner", "HassClimateSetFanMode": "cambiar el ventilador de un termostato"},
+    "HassVacuumCleanArea": ("clean one room", "limpiar una sola habitación"),
+    "HassFanSetSpeed": ("set a fan's speed", "cambiar la velocidad de un ventilador"),
+    "HassSetVolumeRelative": ("turn the volume up or down", "subir o bajar el volumen"),
+    "HassListCompleteItem": ("check items off a list", "tachar cosas de una lista"),
+    "HassShoppingListCompleteItem": ("check items off a list", "tachar cosas de una lista"),
+    "HassListRemoveItem": ("remove items from a list", "quitar cosas de una lista"),
+    "HassLawnMowerDock": ("control a lawn mower", "manejar un cortacésped"),
+    "HassLawnMowerStartMowing": ("control a lawn mower", "manejar un cortacésped"),
+    "HassMediaPlayerMute": ("mute a player", "silenciar un reproductor"),
+    "HassMediaPlayerUnmute": ("unmute a player", "quitar el silencio"),
+    "HassMediaSearchAndPlay": ("search for music to play", "buscar música para poner"),
+    "HassClimateSetFanMode": ("set a thermostat's fan", "cambiar el ventilador de un termostato"),
 }
 DEFAULT_WHAT = {"en": "do that", "es": "hacer eso"}
 
@@ -61,4 +62,5 @@ def known_intents(ha_version: str | None) -> frozenset[str] | None:
 def cannot_yet(intent: str, language: str | None) -> str:
     lang = (language or "en")[:2]
     lang = lang if lang in CANNOT else "en"
-    return CANNOT[lang].format(what=WHAT[lang].get(intent, DEFAULT_WHAT[lang]))
+    said = WHAT.get(intent)
+    return CANNOT[lang].format(what=said[("en", "es").index(lang)] if said else DEFAULT_WHAT[lang])
