@@ -179,11 +179,11 @@ def test_group_answers_are_shared_and_what_a_forged_one_does(agent_bundle, broke
 
         forged = {"from": "mallory", "key": "/f1", "digest": Request(id="f1", text="lock the front door").digest(),
                   "payload": json.dumps({"id": "f1", "forged": True})}
-        received = one.outbox.group.received + two.outbox.group.received
         listener = Listener(broker)
         listener.publish("edgelm/group/ga/answers", json.dumps(forged))
         listener.close()
-        until(lambda: one.outbox.group.received + two.outbox.group.received == received + 2,
+        # (not a count of shares: "lock the door"'s own share may still reach the other member meanwhile)
+        until(lambda: all("/f1" in {r.key for r in agent.router.cache.remembered()} for agent in (one, two)),
               "both members to take the forged answer")
         answer = client.request("lock the front door", group="ga", request_id="f1", timeout=5)
         assert answer == {"id": "f1", "forged": True}  # without the ACL the forgery is what the asker gets

@@ -45,7 +45,7 @@ def test_every_intent_gets_words_in_both_languages():
                ("brightness", 40), ("position", 40), ("temperature", 21), ("volume_level", 30),
                ("search_query", "jazz"), ("message", "hello")]
     rendered = fallback = 0
-    for lang, intents in replies._table().items():
+    for lang, intents in replies.responses().items():
         for intent in intents:
             text = reply(intent, samples, lang, HOME)
             assert text, (lang, intent)

@@ -48,7 +48,8 @@ class TargetState:
 
 
 @functools.lru_cache(maxsize=1)
-def _table() -> dict[str, dict[str, dict[str, str]]]:
+def responses() -> dict[str, dict[str, dict[str, str]]]:
+    """{language: {intent: {key: template}}}."""
     return json.loads(TABLE.read_text())["intents"]
 
 
@@ -95,11 +96,11 @@ def reply(intent: str, entities: list[tuple[str, Any]], language: str | None, ho
     """The words HA's own agent would have spoken for this intent, in the sentence's language; `states`
     gives HA's current state of an entity id (None: not known now)."""
     lang = (language or "en")[:2]
-    lang = lang if lang in _table() else "en"
+    lang = lang if lang in responses() else "en"
     if intent in STATE_INTENTS:  # a state not known now is never made up
         told = _state_reply(intent, dict(entities), lang, home, states) if states is not None else None
         return told or UNKNOWN_STATE[lang]
-    keys = _table()[lang].get(intent, {})
+    keys = responses()[lang].get(intent, {})
     slots = dict(entities)
     if intent in ("HassGetCurrentTime", "HassGetCurrentDate"):  # what HA's handler gives its template
         now = datetime.datetime.now()
@@ -134,7 +135,7 @@ def _state_reply(intent: str, slots: dict[str, Any], lang: str, home: HomeEntiti
     told = [t for t in targets if t is not None]
     asked = slots.get("state")
     matched = [t for t in told if asked is None or t.state.lower() == str(asked).lower()]
-    keys = _table()[lang].get(intent, {})
+    keys = responses()[lang].get(intent, {})
     key = ("one_yesno" if asked else "one") if "name" in slots else ("any" if asked else "default")
     key = key if key in keys else "default"
     if key not in keys:
