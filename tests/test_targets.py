@@ -53,6 +53,17 @@ def test_targets(intent, entities, text, expected):
     assert target(intent, entities, text, HOME) == expected
 
 
+def test_two_commands_in_one_sentence_are_asked_one_at_a_time():
+    for text in ("turn on the kitchen light and then turn off the garage light", "open the blinds and lock the door",
+                 "enciende la luz de la cocina y apaga la del garaje", "abre la persiana y luego cierra la puerta"):
+        assert target("HassTurnOn", [("name", "Kitchen Light")], text, HOME) == Refusal("compound"), text
+        assert target("HassTurnOn", [("name", "Kitchen Light")], text, HomeEntities()) == Refusal("compound"), text
+    for text in ("turn on the kitchen light and the garage light", "set the kitchen blind and make it 40 percent",
+                 "turn the lights on and off"):
+        assert not isinstance(target("HassTurnOn", [("name", "Kitchen Light")], text, HOME), Refusal), text
+    assert Refusal("compound").text("es") == "Lo siento, pídeme las cosas de una en una"
+
+
 def test_without_a_home_file_nothing_is_checked():
     assert target("HassTurnOn", [("area", "Garage")], "open the garage", HomeEntities()) == [("area", "Garage")]
 

@@ -34,6 +34,12 @@ DOMAIN_WORDS: tuple[tuple[str, str], ...] = (
     (r"\blights?\b|\blamps?\b|\bluz\b|\bluces\b|l[aá]mparas?|brightness|brillo|\bdim\b", "light"),
 )
 SENSITIVE_WORDS = re.compile(r"garage door|\bgates?\b|\bdoors?\b|puerta|port[oó]n|verja", re.IGNORECASE)
+# two commands in one sentence ("turn on X and then turn off Y"): the model reads one intent, so one of
+# them would be done and the other dropped, or mixed into it. Asked to say them one at a time instead.
+ACTION_VERBS = (r"turn|switch|open|close|lock|unlock|set|start|stop|pause|dim|raise|lower|"
+                r"enciende|apaga|abre|cierra|pon|quita|sube|baja|bloquea|desbloquea|activa|desactiva")
+COMPOUND = re.compile(rf"\b(and|then|y|luego|después)\s+(then\s+|luego\s+|después\s+)?({ACTION_VERBS})\b",
+                      re.IGNORECASE)
 
 # HA's own error responses (home-assistant-intents `responses.errors`; tests/test_targets.py checks them
 # against the installed package)
@@ -49,10 +55,12 @@ HA_ERRORS = {
 OWN = {
     "en": {"which": "Sorry, which device in the {area}? Please name it",
            "ambiguous": "Sorry, more than one device is called {entity}; please say which kind",
-           "cannot": "Sorry, {entity} cannot do that"},
+           "cannot": "Sorry, {entity} cannot do that",
+           "compound": "Sorry, please ask me for one thing at a time"},
     "es": {"which": "Lo siento, ¿qué dispositivo del área {area}? Dímelo por su nombre",
            "ambiguous": "Lo siento, hay más de un dispositivo llamado {entity}; dime de qué tipo",
-           "cannot": "Lo siento, {entity} no puede hacer eso"},
+           "cannot": "Lo siento, {entity} no puede hacer eso",
+           "compound": "Lo siento, pídeme las cosas de una en una"},
 }
 # intents that act on one kind of entity only: a named entity of another domain is never sent to them
 ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozenset({"light"}),
@@ -96,6 +104,8 @@ def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities) -
 def target(intent: str, entities: list[tuple[str, Any]], text: str,
            home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
     """The entities to send for one intent, or why nothing is sent."""
+    if intent in ACTIONS and COMPOUND.search(text):
+        return Refusal("compound")
     if not (home.names or home.areas or home.floors):
         return entities
     slots = dict(entities)
