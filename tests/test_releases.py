@@ -17,6 +17,11 @@ def test_an_older_home_assistant_gets_only_the_intents_it_knows():
                   "HassLawnMowerStartMowing"):  # what HA 2025.4.4 answered "Unknown intent"
         assert newer not in old
     assert known_intents("2025.9.1") == old  # between two releases: the older one's list
+    newer = known_intents("2026.2.3")  # its home-assistant-intents 2026.1.28 knows more, not everything
+    assert newer is not None
+    assert {"HassFanSetSpeed", "HassSetVolumeRelative", "HassShoppingListCompleteItem"} <= newer - old
+    assert "HassVacuumCleanArea" not in newer
+    assert known_intents("2026.5.0") == newer
     assert known_intents("2024.12.0") == old  # older than every release: the oldest list there is
     assert known_intents("2027.1.0") is None  # the model's own release or newer: everything
     assert known_intents(None) is None
