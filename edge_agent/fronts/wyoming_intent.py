@@ -5,6 +5,7 @@ speak (home/replies.py); or `not-recognized` with the reason, spoken. And the `i
 from __future__ import annotations
 
 from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.home.language import spoken
 from edge_agent.home.releases import cannot_yet, known_intents
 from edge_agent.home.replies import States, reply
 from edge_agent.home.slots import HomeEntities
@@ -30,9 +31,10 @@ REFUSED = {
 
 
 def refusal_events(code: str, context: dict | None, language: str | None) -> list:
-    """A sentence the agent could not answer, in words HA can speak: `error` (HA after 2025.4 speaks it and
-    stops there), then `not-recognized` with the same words (HA 2025.4 ignores `error` and would wait on)."""
-    words = REFUSED.get((language or "en")[:2], REFUSED["en"])
+    """A sentence the agent could not answer, in words HA can speak: `error` (HA's current source speaks it and
+    stops there), then `not-recognized` with the same words (releases up to 2026.2.3 ignore `error` and
+    would wait on)."""
+    words = REFUSED[spoken(language)]
     said = words.get("overloaded" if code == "timeout" else code, words["other"])
     return [Error(text=said, code=code).event(), NotRecognized(text=said, context=context).event()]
 
@@ -44,7 +46,7 @@ def intent_event(response, context: dict | None, language: str | None = None, te
     if response.intent is None:
         # Always with a text: HA speaks it, and HA 2025.4's wyoming 1.5.4 fails on a not-recognized
         # event without data (it asserts the event has some)
-        return NotRecognized(text=SORRY.get((language or "en")[:2], SORRY["en"]), context=context).event()
+        return NotRecognized(text=SORRY[spoken(language)], context=context).event()
     name = response.intent["name"]
     home = home or HomeEntities()
     entities, _dropped = to_ha_entities(name, whole_values(response.slots, text))
@@ -61,8 +63,8 @@ def intent_event(response, context: dict | None, language: str | None = None, te
     entities = aimed
     ours = {"confidence": response.intent.get("confidence"),
             "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}
-    spoken = reply(name, entities, language, home, states)  # HA speaks this text and nothing else
-    return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities], text=spoken,
+    said = reply(name, entities, language, home, states)  # HA speaks this text and nothing else
+    return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities], text=said,
                   context={**(context or {}), "edgelm": ours}).event()
 
 

@@ -16,6 +16,8 @@ import json
 import re
 from pathlib import Path
 
+from edge_agent.home.language import SPOKEN, spoken
+
 TABLE = Path(__file__).with_name("ha_releases.json")
 CANNOT = {"en": "Sorry, your Home Assistant cannot {what} yet", "es": "Lo siento, tu Home Assistant todavía no puede {what}"}
 # (en, es): what the user asked for that their HA cannot do
@@ -46,6 +48,7 @@ def _table() -> dict:
     return json.loads(TABLE.read_text())
 
 
+@functools.lru_cache(maxsize=8)  # one HA per home file: asked on every intent
 def known_intents(ha_version: str | None) -> frozenset[str] | None:
     """The intents that HA release handles; None: all of the model's (unknown or current version)."""
     if not ha_version or not re.match(r"\d+\.\d+", ha_version):
@@ -60,7 +63,6 @@ def known_intents(ha_version: str | None) -> frozenset[str] | None:
 
 
 def cannot_yet(intent: str, language: str | None) -> str:
-    lang = (language or "en")[:2]
-    lang = lang if lang in CANNOT else "en"
+    lang = spoken(language)
     said = WHAT.get(intent)
-    return CANNOT[lang].format(what=said[("en", "es").index(lang)] if said else DEFAULT_WHAT[lang])
+    return CANNOT[lang].format(what=said[SPOKEN.index(lang)] if said else DEFAULT_WHAT[lang])

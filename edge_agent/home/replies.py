@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edge_agent.home.language import spoken
 from edge_agent.home.slots import HomeDevice, HomeEntities
 
 log = logging.getLogger(__name__)
@@ -95,10 +96,13 @@ def reply(intent: str, entities: list[tuple[str, Any]], language: str | None, ho
           states: States | None = None) -> str:
     """The words HA's own agent would have spoken for this intent, in the sentence's language; `states`
     gives HA's current state of an entity id (None: not known now)."""
-    lang = (language or "en")[:2]
-    lang = lang if lang in responses() else "en"
+    lang = spoken(language)
     if intent in STATE_INTENTS:  # a state not known now is never made up
-        told = _state_reply(intent, dict(entities), lang, home, states) if states is not None else None
+        try:
+            told = _state_reply(intent, dict(entities), lang, home, states) if states is not None else None
+        except Exception:  # as below: a reply still, never an exception's text (nor a dropped connection)
+            log.warning("cannot render HA's %s/%s state reply", lang, intent, exc_info=True)
+            told = None
         return told or UNKNOWN_STATE[lang]
     keys = responses()[lang].get(intent, {})
     slots = dict(entities)
@@ -154,16 +158,20 @@ def _target(device: HomeDevice, state: dict[str, Any] | None) -> TargetState | N
 def _render(template: str, slots: dict[str, Any], state: TargetState | None,
             matched: list[TargetState] | None = None, unmatched: list[TargetState] | None = None,
             state_attr: Callable[[str, str], Any] = lambda entity_id, name: None) -> str:
+    if matched is None:
+        matched = [state] if state is not None else []
+    rendered = _compiled(template).render(slots=slots, state=state, state_attr=state_attr,
+                                          query={"matched": matched, "unmatched": unmatched or []})
+    return " ".join(rendered.split())
+
+
+@functools.lru_cache(maxsize=256)  # each of HA's ~300 templates compiled once, not on every reply
+def _compiled(template: str):
     try:
         from jinja2.sandbox import ImmutableSandboxedEnvironment
     except ImportError as exc:
         raise RuntimeError("speaking replies needs jinja2: pip install 'edgelm[assist]'") from exc
-    env = _environment(ImmutableSandboxedEnvironment)
-    if matched is None:
-        matched = [state] if state is not None else []
-    rendered = env.from_string(template).render(slots=slots, state=state, state_attr=state_attr,
-                                                query={"matched": matched, "unmatched": unmatched or []})
-    return " ".join(rendered.split())
+    return _environment(ImmutableSandboxedEnvironment).from_string(template)
 
 
 @functools.lru_cache(maxsize=1)

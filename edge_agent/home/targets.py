@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from edge_agent.home.language import spoken
 from edge_agent.home.slots import HomeEntities
 
 # the actions HA aims by a `domain` slot; the others (vacuum, media, climate, ...) bound it themselves
@@ -77,10 +78,8 @@ class Refusal:
     values: dict[str, str] = field(default_factory=dict)
 
     def text(self, language: str | None) -> str:
-        lang = (language or "en")[:2]
-        phrases = {**HA_ERRORS["en"], **OWN["en"]}
-        phrases.update({**HA_ERRORS.get(lang, {}), **OWN.get(lang, {})})
-        return phrases[self.kind].format(**self.values)
+        lang = spoken(language)
+        return {**HA_ERRORS[lang], **OWN[lang]}[self.kind].format(**self.values)
 
 
 def implied_domain(text: str) -> str | None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from edge_agent.home.language import spoken
+
 REQUIRED: dict[str, tuple[str, ...]] = {
     "HassBroadcast": ("message",),
     "HassClimateSetFanMode": ("fan_mode",),
@@ -84,8 +86,7 @@ def missing(intent: str, entities: list[tuple[str, Any]]) -> str | None:
 
 
 def ask_for(what: str, language: str | None) -> str:
-    lang = (language or "en")[:2]
-    lang = lang if lang in ASK else "en"
+    lang = spoken(language)
     return ASK[lang].format(what=NEEDED[lang].get(what, what.replace("_", " ")))
 
 
