@@ -54,7 +54,7 @@ def test_targets(intent, entities, text, expected):
 
 
 def test_two_commands_in_one_sentence_are_asked_one_at_a_time():
-    for text in ("turn on the kitchen light and then turn off the garage light", "open the blinds and lock the door",
+    for text in ("switch on the kitchen light, then switch off the fan", "open the blinds and lock the door",
                  "enciende la luz de la cocina y apaga la del garaje", "abre la persiana y luego cierra la puerta"):
         assert target("HassTurnOn", [("name", "Kitchen Light")], text, HOME) == Refusal("compound"), text
         assert target("HassTurnOn", [("name", "Kitchen Light")], text, HomeEntities()) == Refusal("compound"), text

@@ -17,12 +17,14 @@ from converter.intents.data import (
     ENTITY_SLOTS,
     UNSEEN_LISTS,
     Example,
+    IntentData,
     balance,
     build,
     noisy_example,
     template_sentences,
 )
 from converter.intents.invented_names import invent_names
+from converter.intents.public_copies import drop_copies
 from converter.metrics import classification_report
 from converter.verify_slots import span_f1
 from edge_agent.protocol.labels import OUT_OF_DOMAIN
@@ -193,14 +195,8 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", options
     ood_train, ood_test = chitchat.out_of_domain(langs, cfg.per_intent * 3 // 2, opts.seed) if opts.ood else ([], [])
     labels = data.labels + ([OUT_OF_DOMAIN] if ood_train else [])
     index = {name: i for i, name in enumerate(labels)}
-    train = balance(data.train, cfg.min_per_intent, opts.seed)
-    if opts.augment:
-        train = augment(train, opts.seed)
-    train += [Example(line.text, OUT_OF_DOMAIN, line.lang, f"ood:{line.source}:{line.conversation}")
-              for line in ood_train]
     tokenizer = AutoTokenizer.from_pretrained(base)
-    if opts.slots:
-        train = invent_names(train, list(tokenizer.get_vocab()), INVENTED_NAMES, opts.seed)
+    train, public_copies = training_rows(data, ood_train, cfg, opts, list(tokenizer.get_vocab()))
     test = [e for e in data.test if e.label in index]
     slot_labels = slot_label_set([e.slots for e in train]) if opts.slots else None
     targets = _Labels(index, {t: i for i, t in enumerate(slot_labels or [])})
@@ -216,6 +212,7 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", options
     _write_jsonl(output / "eval_ood.jsonl", [{"text": line.text, "lang": line.lang, "source": line.source}
                                               for line in ood_test])
     report: dict = {"langs": langs, "budget": budget, "labels": len(labels), "train_rows": len(train),
+                    "public_copies_dropped": public_copies,
                     "ood_train_rows": len(ood_train), "test_rows": len(test), "steps": cfg.steps}
     report.update(_intent_report(model, tokenizer, {"test": test, "test_noisy": noisy}, langs, index, cfg.max_len))
     if opts.slots:
@@ -226,6 +223,21 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", options
     report["seconds"] = round(time.perf_counter() - started, 1)
     (output / "train_report.json").write_text(json.dumps(report, indent=2))
     return report
+
+
+def training_rows(data: IntentData, ood_train: list, cfg: Budget, opts: TrainOptions,
+                  vocab: list[str]) -> tuple[list[Example], int]:
+    """What the model trains on: HA's template sentences balanced and rewritten, chit-chat as the
+    out-of-domain class, invented names; less every copy of a public benchmark sentence (and how many)."""
+    train = balance(data.train, cfg.min_per_intent, opts.seed)
+    if opts.augment:
+        train = augment(train, opts.seed)
+    train += [Example(line.text, OUT_OF_DOMAIN, line.lang, f"ood:{line.source}:{line.conversation}")
+              for line in ood_train]
+    if opts.slots:
+        train = invent_names(train, vocab, INVENTED_NAMES, opts.seed)
+    keep, dropped = drop_copies([e.text for e in train])
+    return [train[i] for i in keep], len(dropped)
 
 
 def _noisy(rows: list[Example], seed: int) -> list[Example]:
