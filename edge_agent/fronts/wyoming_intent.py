@@ -8,8 +8,9 @@ from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.language import spoken
 from edge_agent.home.releases import cannot_yet, known_intents
 from edge_agent.home.replies import States, reply
+from edge_agent.home.retarget import retarget
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import Refusal, retarget, target
+from edge_agent.home.targets import Refusal, target
 from edge_agent.home.values import ask_for, missing, whole_values
 
 try:  # imported only when wyoming_uri is set
@@ -49,23 +50,24 @@ def intent_event(response, context: dict | None, language: str | None = None, te
         return NotRecognized(text=SORRY[spoken(language)], context=context).event()
     name = response.intent["name"]
     home = home or HomeEntities()
+    ours = {"confidence": response.intent.get("confidence"), "intent": name,
+            "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}
+    answered = {**(context or {}), "edgelm": ours}  # what the model read, with a refusal too: why it was refused
     entities, _dropped = to_ha_entities(name, whole_values(response.slots, text))
-    name, entities = retarget(name, entities, home)
+    name, entities = retarget(name, entities, home, text)
     handled = known_intents(home.ha_version)
     if handled is not None and name not in handled:  # HA would answer "Unknown intent"
-        return NotRecognized(text=cannot_yet(name, language), context=context).event()
+        return NotRecognized(text=cannot_yet(name, language), context=answered).event()
     aimed = target(name, entities, text, home)
     if isinstance(aimed, Refusal):  # in HA's words where HA has them; never a traceback in HA's log
-        return NotRecognized(text=aimed.text(language), context=context).event()
+        return NotRecognized(text=aimed.text(language), context=answered).event()
     lacking = missing(name, aimed)
     if lacking is not None:  # HA would reject it with "Received invalid slot info"
-        return NotRecognized(text=ask_for(lacking, language), context=context).event()
+        return NotRecognized(text=ask_for(lacking, language), context=answered).event()
     entities = aimed
-    ours = {"confidence": response.intent.get("confidence"),
-            "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}
     said = reply(name, entities, language, home, states)  # HA speaks this text and nothing else
     return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities], text=said,
-                  context={**(context or {}), "edgelm": ours}).event()
+                  context=answered).event()
 
 
 def service_info(manifest, device_id: str, agent_version: str):

@@ -27,6 +27,7 @@ AREA_NEVER = frozenset({"lock", "alarm_control_panel"})  # only when named
 SENSITIVE_COVERS = frozenset({"garage", "garage_door", "door", "gate"})
 # words that imply a domain, en and es; the first that matches wins (verbs before nouns)
 DOMAIN_WORDS: tuple[tuple[str, str], ...] = (
+    (r"\bvalves?\b|v[aá]lvulas?", "valve"),  # before the verbs: a valve opens and closes too
     (r"\b(un)?lock|\bbloque|\bdesbloque|con llave|cerrojo|cerradura", "lock"),
     (r"\bopen|\bclose|\babr[ei]|\bcierr|\bcerr|\bsub[ei]|\bbaj[ae]|blinds?\b|shades?\b|curtains?\b|"
      r"shutters?\b|persianas?|cortinas?|toldos?|estor", "cover"),
@@ -34,6 +35,23 @@ DOMAIN_WORDS: tuple[tuple[str, str], ...] = (
     (r"\bfans?\b|ventilador", "fan"),
     (r"\blights?\b|\blamps?\b|\bluz\b|\bluces\b|l[aá]mparas?|brightness|brillo|\bdim\b", "light"),
 )
+# a lock is reached by area only when the sentence names it as a thing ("lock the entry lock"), not only
+# with the verb ("lock the entry")
+LOCK_NOUN = re.compile(r"\b(locks?|cerraduras?|cerrojos?)\b", re.IGNORECASE)
+LEADING_VERB = re.compile(r"^\W*(please\s+|por favor\s+)?\w+", re.IGNORECASE)
+# the integration that registers an intent in HA: with none of its entities in the home, HA has no such
+# intent ("Unknown intent"); the shopping list's is the shopping_list integration's one entity
+INTENT_DOMAINS = (("HassLawnMower", "lawn_mower"), ("HassVacuum", "vacuum"), ("HassMedia", "media_player"),
+                  ("HassSetVolume", "media_player"), ("HassShoppingList", "todo.shopping_list"),
+                  ("HassList", "todo"), ("HassClimate", "climate"), ("HassFanSetSpeed", "fan"),
+                  ("HassGetWeather", "weather"))
+THINGS = {"en": {"lawn_mower": "lawn mower", "vacuum": "vacuum", "media_player": "media player",
+                 "todo.shopping_list": "shopping list", "todo": "to-do list", "climate": "thermostat",
+                 "fan": "fan", "weather": "weather service"},
+          "es": {"lawn_mower": "ningún cortacésped", "vacuum": "ningún aspirador",
+                 "media_player": "ningún reproductor", "todo.shopping_list": "ninguna lista de la compra",
+                 "todo": "ninguna lista de tareas", "climate": "ningún termostato", "fan": "ningún ventilador",
+                 "weather": "ningún servicio del tiempo"}}
 SENSITIVE_WORDS = re.compile(r"garage door|\bgates?\b|\bdoors?\b|puerta|port[oó]n|verja", re.IGNORECASE)
 # two commands in one sentence ("turn on X and then turn off Y"): the model reads one intent, so one of
 # them would be done and the other dropped, or mixed into it. Asked to say them one at a time instead.
@@ -57,11 +75,13 @@ OWN = {
     "en": {"which": "Sorry, which device in the {area}? Please name it",
            "ambiguous": "Sorry, more than one device is called {entity}; please say which kind",
            "cannot": "Sorry, {entity} cannot do that",
-           "compound": "Sorry, please ask me for one thing at a time"},
+           "compound": "Sorry, please ask me for one thing at a time",
+           "none_here": "Sorry, there is no {thing} in your home"},
     "es": {"which": "Lo siento, ¿qué dispositivo del área {area}? Dímelo por su nombre",
            "ambiguous": "Lo siento, hay más de un dispositivo llamado {entity}; dime de qué tipo",
            "cannot": "Lo siento, {entity} no puede hacer eso",
-           "compound": "Lo siento, pídeme las cosas de una en una"},
+           "compound": "Lo siento, pídeme las cosas de una en una",
+           "none_here": "Lo siento, no hay {thing} en tu casa"},
 }
 # intents that act on one kind of entity only: a named entity of another domain is never sent to them
 ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozenset({"light"}),
@@ -79,7 +99,8 @@ class Refusal:
 
     def text(self, language: str | None) -> str:
         lang = spoken(language)
-        return {**HA_ERRORS[lang], **OWN[lang]}[self.kind].format(**self.values)
+        values = {**self.values, **({"thing": THINGS[lang][self.values["needs"]]} if "needs" in self.values else {})}
+        return {**HA_ERRORS[lang], **OWN[lang]}[self.kind].format(**values)
 
 
 def implied_domain(text: str) -> str | None:
@@ -90,16 +111,6 @@ def implied_domain(text: str) -> str | None:
     return None
 
 
-def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities) -> tuple[str, list[tuple[str, Any]]]:
-    """A position for a light is its brightness ("set the kitchen light to 40%", read as HassSetPosition):
-    the same thing done to the same target, so it is sent as HassLightSet."""
-    slots = dict(entities)
-    domains = {d.domain for d in home.devices if d.name == slots.get("name")}
-    if intent == "HassSetPosition" and domains == {"light"} and "position" in slots:
-        return "HassLightSet", [(k, v) for k, v in entities if k != "position"] + [("brightness", slots["position"])]
-    return intent, entities
-
-
 def target(intent: str, entities: list[tuple[str, Any]], text: str,
            home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
     """The entities to send for one intent, or why nothing is sent."""
@@ -107,6 +118,9 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
         return Refusal("compound")
     if not (home.names or home.areas or home.floors):
         return entities
+    needs = missing_integration(intent, home)
+    if needs is not None:
+        return Refusal("none_here", {"needs": needs})
     slots = dict(entities)
     for slot, listed, kind in (("name", home.names, "no_entity"), ("area", home.areas, "no_area"),
                                ("floor", home.floors, "no_floor")):
@@ -128,6 +142,23 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
     return entities
 
 
+def missing_integration(intent: str, home: HomeEntities) -> str | None:
+    """What the home lacks for HA to have this intent at all (a THINGS key), or None."""
+    if not home.devices:
+        return None
+    needs = next((domain for prefix, domain in INTENT_DOMAINS if intent.startswith(prefix)), None)
+    if needs is None:
+        return None
+    if "." in needs:  # one entity; a home file without entity ids cannot say
+        ids = {d.entity_id for d in home.devices}
+        return None if needs in ids or ids == {None} else needs
+    return None if any(d.domain == needs for d in home.devices) else needs
+
+
+def _lock_named(text: str) -> bool:
+    return bool(LOCK_NOUN.search(LEADING_VERB.sub("", text, count=1)))
+
+
 def _named(entities: list[tuple[str, Any]], name: str, domain: str | None,
            home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
     domains = {d.domain for d in home.devices if d.name == name and d.domain}
@@ -141,7 +172,7 @@ def _named(entities: list[tuple[str, Any]], name: str, domain: str | None,
 def _area_only(entities: list[tuple[str, Any]], slots: dict[str, Any], domain: str | None, text: str,
                home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
     where = str(slots.get("area") or slots.get("floor"))
-    if domain is None or domain in AREA_NEVER:
+    if domain is None or (domain in AREA_NEVER and not (domain == "lock" and _lock_named(text))):
         return Refusal("which", {"area": where})
     if domain == "cover" and not (slots.get("device_class") in SENSITIVE_COVERS or SENSITIVE_WORDS.search(text)):
         area = slots.get("area")

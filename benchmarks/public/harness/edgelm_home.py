@@ -1,0 +1,95 @@
+"""A pytest plugin for the public Assist benchmark's harness (`-p edgelm_home`, for every agent):
+
+- with EDGELM_HOME_FILE set (EdgeLM is the agent), before each sentence EdgeLM gets the synthetic home's
+  names the way `edgelm home sync` gives them: the same `home_document`, built from Home Assistant's own
+  registries (in-process here, where sync reads them over the websocket API), written where the agent's
+  `home_file` points;
+- every state change during the test goes to EDGELM_EVENTS_DIR/<task id>.json, from which the report
+  counts wrong actions (the harness records only whether the expected state was reached).
+
+It runs inside the harness's Python (Home Assistant's venv), so edgelm/home_sync.py (standard library only)
+is loaded from the repository by path (EDGELM_REPO)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _home_sync() -> Any:
+    if "edgelm_home_sync" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "edgelm_home_sync", Path(os.environ["EDGELM_REPO"]) / "edgelm" / "home_sync.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return sys.modules["edgelm_home_sync"]
+
+
+def registries(hass: Any) -> Any:
+    """What `home sync` fetches (config/*_registry/list, get_states, expose_entity/list, auth_ok's
+    ha_version), read from the running Home Assistant."""
+    from homeassistant.components.homeassistant.exposed_entities import async_should_expose
+    from homeassistant.const import __version__
+    from homeassistant.helpers import area_registry, device_registry, entity_registry, floor_registry
+
+    areas = [{"area_id": a.id, "name": a.name, "aliases": sorted(a.aliases), "floor_id": a.floor_id}
+             for a in area_registry.async_get(hass).async_list_areas()]
+    floors = [{"floor_id": f.floor_id, "name": f.name, "aliases": sorted(f.aliases)}
+              for f in floor_registry.async_get(hass).async_list_floors()]
+    entities = [{"entity_id": e.entity_id, "name": e.name, "original_name": e.original_name,
+                 "aliases": sorted(e.aliases), "device_class": e.device_class,
+                 "original_device_class": e.original_device_class, "area_id": e.area_id,
+                 "device_id": e.device_id, "disabled_by": e.disabled_by}
+                for e in entity_registry.async_get(hass).entities.values()]
+    states = [{"entity_id": s.entity_id, "attributes": dict(s.attributes)} for s in hass.states.async_all()]
+    exposed = {e["entity_id"]: {"conversation": async_should_expose(hass, "conversation", e["entity_id"])}
+               for e in entities}
+    devices = [{"id": d.id, "area_id": d.area_id} for d in device_registry.async_get(hass).devices.values()]
+    return _home_sync().Registries(areas, floors, entities, states, exposed, version=__version__, devices=devices)
+
+
+@pytest.fixture(autouse=True)
+async def edgelm_home(verify_cleanup: None, hass: Any, auto_enable_custom_integrations: None,
+                      mock_default_components: None, synthetic_home_config_entry: Any,
+                      request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Asks for what the harness's own autouse fixtures set up before it, in their order: loaded with -p,
+    this plugin's fixture would otherwise start `hass` before custom integrations are enabled, and stop it
+    after the cleanup check."""
+    if synthetic_home_config_entry is None:
+        yield
+        return
+    if os.environ.get("EDGELM_HOME_FILE"):
+        sync = _home_sync()
+        document = sync.home_document(registries(hass), "in-process://home-assistant-datasets")
+        if sync.write_if_changed(Path(os.environ["EDGELM_HOME_FILE"]), document):
+            await asyncio.sleep(float(os.environ.get("EDGELM_HOME_SETTLE_S", "1.0")))  # the agent's reload
+    changes: list[dict] = []
+    stop = hass.bus.async_listen("state_changed", lambda event: changes.append(_change(event)))
+    yield
+    stop()
+    if os.environ.get("EDGELM_EVENTS_DIR") and "eval_task" in request.fixturenames:
+        task_id = request.getfixturevalue("eval_task").task_id
+        (Path(os.environ["EDGELM_EVENTS_DIR"]) / f"{task_id}.json").write_text(json.dumps(changes))
+
+
+def _change(event: Any) -> dict:
+    old, new = event.data.get("old_state"), event.data.get("new_state")
+    return {"entity_id": event.data.get("entity_id"), "time": event.time_fired.isoformat(),
+            "old": old.state if old else None, "new": new.state if new else None,
+            "old_attributes": {k: _plain(v) for k, v in (old.attributes if old else {}).items()},
+            "new_attributes": {k: _plain(v) for k, v in (new.attributes if new else {}).items()}}
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)

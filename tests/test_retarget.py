@@ -1,0 +1,81 @@
+"""The model's reading corrected by what the home has (edge_agent/home/retarget.py), only where the sentence
+itself says which entity: a name said in another form, a device word with an area, the sibling intent for
+the named entity's kind, the to-do list the sentence names."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_agent.home.retarget import named_in_text, retarget
+from edge_agent.home.slots import HomeDevice, HomeEntities
+from edge_agent.home.targets import Refusal, missing_integration, target
+
+DEVICES = [HomeDevice("Smart Curtain", "cover", "Living Room", "curtain", "cover.smart_curtain"),
+           HomeDevice("Irrigation Valve", "valve", "Front Yard", None, "valve.irrigation"),
+           HomeDevice("Roborock", "vacuum", "Downstairs", None, "vacuum.roborock"),
+           HomeDevice("Mowbot", "lawn_mower", "Garden", None, "lawn_mower.mowbot"),
+           HomeDevice("Personal Tasks", "todo", None, None, "todo.personal_tasks"),
+           HomeDevice("Kitchen Light", "light", "Kitchen", None, "light.kitchen"),
+           HomeDevice("Kitchen Light Strip", "light", "Kitchen", None, "light.kitchen_strip"),
+           HomeDevice("Front Lock", "lock", "Entry", None, "lock.front")]
+HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", "Kitchen", "Entry"],
+                    names=sorted({d.name for d in DEVICES}), devices=DEVICES, aliases={"names": {"cortina": "Smart Curtain"}})
+
+
+@pytest.mark.parametrize(("intent", "entities", "text", "expected"), [
+    # the home's name said in the sentence, plural or singular, where the model's name slot was a fragment
+    ("HassTurnOff", [("name", "smart"), ("device_class", "curtain")], "close the smart curtains",
+     ("HassTurnOff", [("name", "Smart Curtain")])),
+    ("HassTurnOff", [("name", "la")], "cierra la cortina", ("HassTurnOff", [("name", "Smart Curtain")])),
+    # a device word as the name, with an area: that area, that word's domain
+    ("HassTurnOff", [("area", "Front Yard"), ("name", "valve")], "close the front yard valve",
+     ("HassTurnOff", [("area", "Front Yard"), ("domain", "valve")])),
+    # the sibling intent for the named entity's kind, same value
+    ("HassLightSet", [("name", "Irrigation Valve")], "set the irrigation valve to 50%",
+     ("HassSetPosition", [("name", "Irrigation Valve"), ("position", 50)])),
+    ("HassLightSet", [("name", "Smart Curtain"), ("brightness", 30)], "smart curtain to 30",
+     ("HassSetPosition", [("name", "Smart Curtain"), ("position", 30)])),
+    ("HassSetPosition", [("name", "Kitchen Light"), ("position", 40)], "kitchen light to 40",
+     ("HassLightSet", [("name", "Kitchen Light"), ("brightness", 40)])),
+    ("HassLawnMowerStartMowing", [("name", "Roborock")], "start roborock", ("HassVacuumStart", [("name", "Roborock")])),
+    ("HassVacuumReturnToBase", [("name", "Mowbot")], "send mowbot home", ("HassLawnMowerDock", [("name", "Mowbot")])),
+    # the list the sentence names, not the shopping list
+    ("HassShoppingListAddItem", [("item", "chemistry essay")], "put the chemistry essay on personal tasks",
+     ("HassListAddItem", [("item", "chemistry essay"), ("name", "Personal Tasks")])),
+    # nothing said that settles it: unchanged
+    ("HassTurnOn", [("name", "lamp")], "turn on the lamp", ("HassTurnOn", [("name", "lamp")])),
+    ("HassShoppingListAddItem", [("item", "milk")], "add milk to the shopping list",
+     ("HassShoppingListAddItem", [("item", "milk")])),
+    ("HassVacuumStart", [("name", "Roborock")], "start roborock", ("HassVacuumStart", [("name", "Roborock")])),
+])
+def test_retarget(intent, entities, text, expected):
+    assert retarget(intent, entities, HOME, text) == expected
+
+
+def test_the_longest_name_said_wins_and_a_tie_settles_nothing():
+    assert named_in_text("turn on the kitchen light strip", HOME) == "Kitchen Light Strip"
+    twins = HomeEntities(names=["Desk Lamp", "Desk Fan"], devices=[HomeDevice("Desk Lamp", "light"),
+                                                                    HomeDevice("Desk Fan", "fan")])
+    assert named_in_text("desk lamp and desk fan", twins) is None
+    assert named_in_text("turn on the porch", HOME) is None
+
+
+def test_a_lock_is_reached_by_area_only_when_the_sentence_names_it():
+    assert target("HassTurnOn", [("area", "Entry")], "lock the entry lock", HOME) == [("area", "Entry"), ("domain", "lock")]
+    assert target("HassTurnOff", [("area", "Entry")], "please unlock the entry lock", HOME) == [("area", "Entry"), ("domain", "lock")]
+    assert target("HassTurnOn", [("area", "Entry")], "lock the entry", HOME) == Refusal("which", {"area": "Entry"})
+    assert target("HassTurnOff", [("area", "Entry")], "unlock the entry", HOME) == Refusal("which", {"area": "Entry"})
+
+
+def test_an_intent_whose_integration_the_home_lacks_is_not_sent():
+    """HA registers HassShoppingListAddItem, HassMediaPause, ... only with their integration: "Unknown
+    intent" (spoken as an exception's text) otherwise."""
+    assert missing_integration("HassShoppingListAddItem", HOME) == "todo.shopping_list"
+    assert missing_integration("HassMediaPause", HOME) == "media_player"
+    assert missing_integration("HassVacuumStart", HOME) is None
+    assert missing_integration("HassTurnOn", HOME) is None
+    refused = target("HassShoppingListAddItem", [("item", "milk")], "add milk to the shopping list", HOME)
+    assert isinstance(refused, Refusal)
+    assert refused.text("en") == "Sorry, there is no shopping list in your home"
+    assert refused.text("es") == "Lo siento, no hay ninguna lista de la compra en tu casa"
+    assert missing_integration("HassMediaPause", HomeEntities(names=["TV"])) is None  # no devices: cannot say
