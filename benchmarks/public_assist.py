@@ -16,12 +16,14 @@ is run once per candidate. Verdicts are the harness's own (its eval step: report
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,6 +47,10 @@ RELEASES = {"2025.4.4": ("homeassistant==2025.4.4", "pytest-homeassistant-custom
 HARNESS_PINS = ("synthetic_home==5.0.3", "hass-client==1.3.0", "mashumaro==3.23", "pyrate-limiter==4.4.0",
                 "voluptuous-openapi==0.0.6", "syrupy==4.8.1", "PyYAML==6.0.2", "tqdm==4.67.1")
 # the integrations the run loads, whose manifest requirements HA would install at start
+def pytest_command(python: Path) -> list[str]:
+    return [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+
+
 INTEGRATIONS = ("wyoming", "conversation", "assist_pipeline", "todo")
 # run by the venv's python: those integrations' requirements and their dependencies', from HA's manifests
 MANIFEST_REQUIREMENTS = f"""
@@ -113,13 +119,14 @@ def _archive(repo: str, commit: str, paths: list[str], dest: Path) -> None:
 def harness_tree(args: argparse.Namespace, work: Path) -> tuple[Path, Path]:
     """(the harness checkout with the vendored datasets and the patch applied, the custom component's root)."""
     harness, component = work / "harness", work / "synthetic-home"
-    if not (harness / ".complete").exists():
+    patch = (PUBLIC / "harness" / "harness.patch").read_text()
+    if not (harness / ".complete").exists() or (harness / ".complete").read_text() != patch:
         shutil.rmtree(harness, ignore_errors=True)
         _archive(args.datasets_repo, DATASETS_COMMIT, ["home_assistant_datasets", "models/assistant.yaml",
                                                         "pyproject.toml", "pytest.ini"], harness)
         shutil.copytree(PUBLIC / "home-assistant-datasets" / "datasets", harness / "datasets")
         _run(["git", "apply", str(PUBLIC / "harness" / "harness.patch")], cwd=harness)
-        (harness / ".complete").touch()
+        (harness / ".complete").write_text(patch)
     if not (component / ".complete").exists():
         shutil.rmtree(component, ignore_errors=True)
         _archive(args.synthetic_home_repo, SYNTHETIC_HOME_COMMIT, ["custom_components", "LICENSE"], component)
@@ -138,49 +145,64 @@ def edgelm_agent(broker: Mosquitto, home_file: Path) -> tuple[subprocess.Popen, 
     return proc, port
 
 
+def collect(python: Path, harness: Path, component: Path, agent: str, dataset: str, out: Path,
+            env_extra: dict[str, str]) -> None:
+    """The harness's collect step: the agent answers every sentence; the plugin records what HA did."""
+    shutil.rmtree(out, ignore_errors=True)
+    (out / "events").mkdir(parents=True)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "PYTHONPATH": f"{component}:{PUBLIC / 'harness'}",
+           "EDGELM_EVENTS_DIR": str(out / "events"), **env_extra}
+    with (out / "collect.log").open("w") as log:
+        subprocess.run([*pytest_command(python), "-p", "edgelm_home", "home_assistant_datasets/tool/assist/collect",
+                        f"--models={agent}", f"--dataset=datasets/{dataset}/", f"--model_output_dir={out}"],
+                       cwd=harness, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
 def collect_and_eval(python: Path, harness: Path, component: Path, agent: str, dataset: str, out: Path,
                      env_extra: dict[str, str]) -> Path:
-    """The harness's collect step (the agent answers every sentence) and its eval step (the verdicts)."""
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()),
-           "PYTHONPATH": f"{component}:{PUBLIC / 'harness'}", **env_extra}
-    (out / "events").mkdir()
-    env["EDGELM_EVENTS_DIR"] = str(out / "events")
-    plugin = ["-p", "edgelm_home"]
-    pytest = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-    subprocess.run([*pytest, *plugin, "home_assistant_datasets/tool/assist/collect", f"--models={agent}",
-                    f"--dataset=datasets/{dataset}/", f"--model_output_dir={out}"], cwd=harness, env=env,
-                   stdout=(out / "collect.log").open("w"), stderr=subprocess.STDOUT)
-    subprocess.run([*pytest, "home_assistant_datasets/tool/assist/eval", f"--model_output_dir={out}"],
-                   cwd=harness, env=env, stdout=(out / "eval.log").open("w"), stderr=subprocess.STDOUT)
+    """collect, then the harness's eval step (its verdicts: reports.yaml, report.csv)."""
+    collect(python, harness, component, agent, dataset, out, env_extra)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(Path.home()), "PYTHONPATH": f"{component}:{PUBLIC / 'harness'}"}
+    with (out / "eval.log").open("w") as log:
+        subprocess.run([*pytest_command(python), "home_assistant_datasets/tool/assist/eval", f"--model_output_dir={out}"],
+                       cwd=harness, env=env, stdout=log, stderr=subprocess.STDOUT)
     if not (out / "report.csv").exists():
         raise SystemExit(f"{agent}: the harness wrote no report; see {out}/collect.log and eval.log")
     return out
 
 
+def edgelm_model_file(harness: Path, port: int) -> None:
+    (harness / "models" / "edgelm.yaml").write_text(
+        "model_id: edgelm\ndomain: wyoming\ndescription: EdgeLM's shipped home model over Wyoming\n"
+        f"agent_id: conversation.edgelm\nconfig_entry_data:\n  host: 127.0.0.1\n  port: {port}\n")
+
+
+@contextlib.contextmanager
+def served(agent: str, broker: Mosquitto, harness: Path) -> Iterator[dict[str, str]]:
+    """What the harness needs to ask `agent`: for EdgeLM, its agent running (the shipped home model behind
+    Wyoming, reading the home file the plugin writes) and the plugin's settings."""
+    if agent != "edgelm":
+        yield {}
+        return
+    home = Path(tempfile.mkdtemp(prefix="edgelm-assist-")) / "home.json"
+    proc, port = edgelm_agent(broker, home)
+    edgelm_model_file(harness, port)
+    try:
+        yield {"EDGELM_REPO": str(REPO), "EDGELM_HOME_FILE": str(home), "EDGELM_HOME_SETTLE_S": "1.0"}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def run_release(args: argparse.Namespace, release: str, broker: Mosquitto) -> dict:
     python = harness_venv(release)
-    harness, component = harness_tree(args, CACHE / "harness")
+    harness, component = harness_tree(args, CACHE / f"harness-{release}")  # its own models/: runs may overlap
     results = {}
     for agent in args.agents.split(","):
         out = args.out / args.dataset / release / agent
-        env: dict[str, str] = {}
-        proc = None
-        if agent == "edgelm":
-            home = Path(tempfile.mkdtemp(prefix="edgelm-public-assist-")) / "home.json"
-            proc, port = edgelm_agent(broker, home)
-            (harness / "models" / "edgelm.yaml").write_text(
-                "model_id: edgelm\ndomain: wyoming\ndescription: EdgeLM's shipped home model over Wyoming\n"
-                f"agent_id: conversation.edgelm\nconfig_entry_data:\n  host: 127.0.0.1\n  port: {port}\n")
-            env = {"EDGELM_REPO": str(REPO), "EDGELM_HOME_FILE": str(home), "EDGELM_HOME_SETTLE_S": "1.0"}
         started = time.perf_counter()
-        try:
+        with served(agent, broker, harness) as env:
             collect_and_eval(python, harness, component, agent, args.dataset, out, env)
-        finally:
-            if proc is not None:
-                proc.terminate()
-                proc.wait(10)
         results[agent] = summarize(out, agent)
         results[agent]["seconds"] = round(time.perf_counter() - started, 1)
         print(f"{release} {agent}: {results[agent]['good']}/{results[agent]['total']} "
@@ -190,6 +212,7 @@ def run_release(args: argparse.Namespace, release: str, broker: Mosquitto) -> di
 
 def main() -> None:
     args = _args()
+    args.out = args.out.resolve()  # the harness runs in its own directory
     releases = args.ha or ["2025.4.4"]
     with Mosquitto() as broker:
         runs = {release: run_release(args, release, broker) for release in releases}

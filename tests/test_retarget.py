@@ -17,7 +17,8 @@ DEVICES = [HomeDevice("Smart Curtain", "cover", "Living Room", "curtain", "cover
            HomeDevice("Personal Tasks", "todo", None, None, "todo.personal_tasks"),
            HomeDevice("Kitchen Light", "light", "Kitchen", None, "light.kitchen"),
            HomeDevice("Kitchen Light Strip", "light", "Kitchen", None, "light.kitchen_strip"),
-           HomeDevice("Front Lock", "lock", "Entry", None, "lock.front")]
+           HomeDevice("Front Lock", "lock", "Entry", None, "lock.front"),
+           HomeDevice("Thermostat", "climate", "Entry", None, "climate.thermostat")]
 HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", "Kitchen", "Entry"],
                     names=sorted({d.name for d in DEVICES}), devices=DEVICES, aliases={"names": {"cortina": "Smart Curtain"}})
 
@@ -37,6 +38,10 @@ HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", 
      ("HassSetPosition", [("name", "Smart Curtain"), ("position", 30)])),
     ("HassSetPosition", [("name", "Kitchen Light"), ("position", 40)], "kitchen light to 40",
      ("HassLightSet", [("name", "Kitchen Light"), ("brightness", 40)])),
+    ("HassFanSetSpeed", [("name", "Smart Curtain"), ("percentage", 20)], "set the smart curtain to 20 percent",
+     ("HassSetPosition", [("name", "Smart Curtain"), ("position", 20)])),
+    ("HassSetVolume", [("name", "Kitchen Light"), ("volume_level", 10)], "turn the kitchen light down to 10%",
+     ("HassLightSet", [("name", "Kitchen Light"), ("brightness", 10)])),
     ("HassLawnMowerStartMowing", [("name", "Roborock")], "start roborock", ("HassVacuumStart", [("name", "Roborock")])),
     ("HassVacuumReturnToBase", [("name", "Mowbot")], "send mowbot home", ("HassLawnMowerDock", [("name", "Mowbot")])),
     # the list the sentence names, not the shopping list
@@ -79,3 +84,37 @@ def test_an_intent_whose_integration_the_home_lacks_is_not_sent():
     assert refused.text("en") == "Sorry, there is no shopping list in your home"
     assert refused.text("es") == "Lo siento, no hay ninguna lista de la compra en tu casa"
     assert missing_integration("HassMediaPause", HomeEntities(names=["TV"])) is None  # no devices: cannot say
+
+
+@pytest.mark.parametrize(("entities", "text", "expected"), [
+    # no name, no area: HA would act on every entity of the domain ("turn off the light" turned off eight)
+    ([("domain", "light")], "turn off the light", Refusal("which_one")),
+    ([("domain", "light")], "turn off all the lights", [("domain", "light")]),
+    ([], "apaga todas las luces", [("domain", "light")]),
+    ([("domain", "lock")], "lock all the locks", Refusal("which_one")),
+    ([("device_class", "blind")], "close all the blinds", [("device_class", "blind"), ("domain", "cover")]),
+    ([], "close everything", Refusal("which_one")),
+])
+def test_an_action_with_no_name_and_no_area_needs_all_said(entities, text, expected):
+    assert target("HassTurnOff", entities, text, HOME) == expected
+
+
+def test_an_area_without_the_kind_of_device_asked_for_is_refused_in_has_words():
+    """HA fails to match with an exception that its wyoming conversation speaks ("Error handling intent:
+    <MatchFailedError …>"); its own agent says this."""
+    refused = target("HassClimateGetTemperature", [("area", "Kitchen")], "how warm is it in the kitchen", HOME)
+    assert isinstance(refused, Refusal)
+    assert refused.text("en") == "Sorry, I am not aware of any climate in the Kitchen area"
+    assert refused.text("es") == "Lo siento, no conozco ningún termostato en el área Kitchen"
+    import home_assistant_intents
+    import jinja2
+
+    for lang in ("en", "es"):  # HA's own template, rendered
+        for domain in ("climate", "fan", "media_player", "cover"):
+            template = home_assistant_intents.get_intents(lang)["responses"]["errors"]["no_domain_in_area"]
+            said = jinja2.Environment().from_string(template).render(domain=domain, area="Kitchen").strip()
+            assert Refusal("no_domain_in_area", {"domain": domain, "area": "Kitchen"}).text(lang) == said
+    assert target("HassTurnOn", [("area", "Kitchen"), ("domain", "fan")], "turn on the kitchen fan", HOME) \
+        == Refusal("no_domain_in_area", {"domain": "fan", "area": "Kitchen"})
+    assert target("HassTurnOn", [("area", "Kitchen"), ("domain", "light")], "turn on the kitchen light", HOME) \
+        == [("area", "Kitchen"), ("domain", "light")]

@@ -4,9 +4,9 @@ sentence itself says which entity and the correction does the same thing to it:
 - a name said in a form the slot missed ("the smart curtains" for Smart Curtain, the model's name slot
   "smart"): the home's name said in the sentence, singular or plural, the longest if several;
 - a generic device word as the name with an area ("the front yard valve"): the area and that word's domain;
-- an intent of a sibling kind for the named entity's domain: a position for a light is its brightness, a
-  brightness for a cover or valve its position, starting or docking a vacuum read as a lawn mower (and
-  back);
+- an intent of a sibling kind for the named entity's domain: a percentage is a light's brightness, a
+  cover's or valve's position, a fan's speed, a player's volume, whichever of those intents the model read;
+  starting or docking a vacuum read as a lawn mower (and back);
 - an item for "the shopping list" when the sentence names another to-do list of the home: added there.
 
 Without a home_file (no devices) nothing changes."""
@@ -30,6 +30,12 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             ("HassLawnMowerDock", "vacuum"): "HassVacuumReturnToBase",
             ("HassVacuumStart", "lawn_mower"): "HassLawnMowerStartMowing",
             ("HassVacuumReturnToBase", "lawn_mower"): "HassLawnMowerDock"}
+# the intents that set a percentage, and the one (with its slot) each kind of entity takes
+PERCENT_INTENTS = frozenset({"HassLightSet", "HassSetPosition", "HassFanSetSpeed", "HassSetVolume"})
+BY_DOMAIN = {"light": ("HassLightSet", "brightness"), "cover": ("HassSetPosition", "position"),
+             "valve": ("HassSetPosition", "position"), "fan": ("HassFanSetSpeed", "percentage"),
+             "media_player": ("HassSetVolume", "volume_level")}
+PERCENT_SLOTS = ("brightness", "position", "percentage", "volume_level")
 PERCENT = re.compile(r"(\d{1,3})\s*(%|percent\b|por ciento\b)", re.IGNORECASE)
 WORD = re.compile(r"\w+")
 
@@ -91,14 +97,14 @@ def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
     intent, entities = _to_list(intent, entities, text, home)
     slots = dict(entities)
     domains = _domains(slots.get("name"), home)
-    if intent == "HassSetPosition" and domains == {"light"} and "position" in slots:
-        return "HassLightSet", [(k, v) for k, v in entities if k != "position"] + [("brightness", slots["position"])]
-    if intent == "HassLightSet" and domains and domains <= {"cover", "valve"}:
-        percent = slots.get("brightness")
-        if percent is None and (match := PERCENT.search(text)):
-            percent = int(match.group(1))
-        kept = [(k, v) for k, v in entities if k not in ("brightness", "color", "temperature", "domain")]
-        return "HassSetPosition", kept + ([("position", percent)] if percent is not None else [])
+    if intent in PERCENT_INTENTS and len(domains) == 1 and (domain := next(iter(domains))) in BY_DOMAIN:
+        wanted, slot = BY_DOMAIN[domain]
+        if wanted != intent:  # a percentage for the named entity, said with its own kind's intent
+            value = next((slots[s] for s in PERCENT_SLOTS if s in slots), None)
+            if value is None and (match := PERCENT.search(text)):
+                value = int(match.group(1))
+            kept = [(k, v) for k, v in entities if k not in (*PERCENT_SLOTS, "color", "temperature", "domain")]
+            return wanted, kept + ([(slot, value)] if value is not None else [])
     if len(domains) == 1 and (sibling := SIBLINGS.get((intent, next(iter(domains))))):
         return sibling, entities
     return intent, entities

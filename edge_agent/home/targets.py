@@ -52,6 +52,7 @@ THINGS = {"en": {"lawn_mower": "lawn mower", "vacuum": "vacuum", "media_player":
                  "media_player": "ningún reproductor", "todo.shopping_list": "ninguna lista de la compra",
                  "todo": "ninguna lista de tareas", "climate": "ningún termostato", "fan": "ningún ventilador",
                  "weather": "ningún servicio del tiempo"}}
+EVERY = re.compile(r"\b(all|every|everything|tod[oa]s?)\b", re.IGNORECASE)
 SENSITIVE_WORDS = re.compile(r"garage door|\bgates?\b|\bdoors?\b|puerta|port[oó]n|verja", re.IGNORECASE)
 # two commands in one sentence ("turn on X and then turn off Y"): the model reads one intent, so one of
 # them would be done and the other dropped, or mixed into it. Asked to say them one at a time instead.
@@ -76,12 +77,16 @@ OWN = {
            "ambiguous": "Sorry, more than one device is called {entity}; please say which kind",
            "cannot": "Sorry, {entity} cannot do that",
            "compound": "Sorry, please ask me for one thing at a time",
-           "none_here": "Sorry, there is no {thing} in your home"},
+           "no_domain_in_area": "Sorry, I am not aware of any {kind} in the {area} area",  # HA's, rendered
+           "none_here": "Sorry, there is no {thing} in your home",
+           "which_one": "Sorry, which one? Please tell me its name or its room"},
     "es": {"which": "Lo siento, ¿qué dispositivo del área {area}? Dímelo por su nombre",
            "ambiguous": "Lo siento, hay más de un dispositivo llamado {entity}; dime de qué tipo",
            "cannot": "Lo siento, {entity} no puede hacer eso",
            "compound": "Lo siento, pídeme las cosas de una en una",
-           "none_here": "Lo siento, no hay {thing} en tu casa"},
+           "no_domain_in_area": "Lo siento, no conozco {kind} en el área {area}",  # HA's, rendered
+           "none_here": "Lo siento, no hay {thing} en tu casa",
+           "which_one": "Lo siento, ¿cuál? Dime su nombre o la habitación"},
 }
 # intents that act on one kind of entity only: a named entity of another domain is never sent to them
 ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozenset({"light"}),
@@ -89,7 +94,12 @@ ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozen
         "HassFanSetSpeed": frozenset({"fan"}), "HassClimateSetTemperature": frozenset({"climate"}),
         "HassSetVolume": frozenset({"media_player"}), "HassMediaPause": frozenset({"media_player"}),
         "HassMediaUnpause": frozenset({"media_player"}), "HassMediaNext": frozenset({"media_player"}),
-        "HassMediaPrevious": frozenset({"media_player"})}
+        "HassMediaPrevious": frozenset({"media_player"}), "HassClimateGetTemperature": frozenset({"climate"})}
+# HA's own names of a domain in its Spanish errors (no_domain_in_area); the English one is the domain's
+KINDS_ES = {"fan": "ningún ventilador", "climate": "ningún termostato", "light": "ninguna luz",
+            "switch": "ningún interruptor", "lock": "ninguna cerradura", "vacuum": "ningún aspirador",
+            "media_player": "ningún reproductor multimedia", "lawn_mower": "ningún cortacésped",
+            "valve": "ninguna válvula"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,10 @@ class Refusal:
     def text(self, language: str | None) -> str:
         lang = spoken(language)
         values = {**self.values, **({"thing": THINGS[lang][self.values["needs"]]} if "needs" in self.values else {})}
+        if "domain" in self.values:
+            domain = self.values["domain"]
+            values["kind"] = (KINDS_ES.get(domain, f"ningún elemento del tipo {domain}") if lang == "es"
+                              else domain.replace("_", " "))
         return {**HA_ERRORS[lang], **OWN[lang]}[self.kind].format(**values)
 
 
@@ -132,6 +146,11 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
         domains = {d.domain for d in home.devices if d.name == slots["name"]}
         if domains and not domains & ONLY[intent]:
             return Refusal("cannot", {"entity": str(slots["name"])})
+    if "area" in slots and "name" not in slots and home.devices:
+        wanted = ONLY.get(intent) or ({slots["domain"]} if intent in ACTIONS and "domain" in slots else set())
+        if wanted and not any(d.domain in wanted and d.area == slots["area"] for d in home.devices):
+            # HA would fail to match with an exception, which its wyoming conversation speaks as text
+            return Refusal("no_domain_in_area", {"domain": sorted(wanted)[0], "area": str(slots["area"])})
     if intent not in ACTIONS:
         return entities
     said_domain = slots.get("domain") or ("light" if intent == "HassLightSet" else implied_domain(text))
@@ -139,7 +158,18 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
         return _named(entities, str(slots["name"]), said_domain, home)
     if "area" in slots or "floor" in slots:
         return _area_only(entities, slots, said_domain, text, home)
-    return entities
+    return _everywhere(entities, slots, said_domain, text)
+
+
+def _everywhere(entities: list[tuple[str, Any]], slots: dict[str, Any], domain: str | None,
+                text: str) -> list[tuple[str, Any]] | Refusal:
+    """No name, no area: HA acts on every entity of the domain in the home ("turn off the light" turned
+    off eight). Only when the sentence says all of them, and never every lock, alarm or cover of an
+    unsaid or sensitive class."""
+    sensitive = domain in AREA_NEVER or (domain == "cover" and slots.get("device_class") in (None, *SENSITIVE_COVERS))
+    if domain is None or sensitive or not EVERY.search(text):
+        return Refusal("which_one")
+    return entities if "domain" in slots else [*entities, ("domain", domain)]
 
 
 def missing_integration(intent: str, home: HomeEntities) -> str | None:

@@ -5,7 +5,10 @@
   registries (in-process here, where sync reads them over the websocket API), written where the agent's
   `home_file` points;
 - every state change during the test goes to EDGELM_EVENTS_DIR/<task id>.json, from which the report
-  counts wrong actions (the harness records only whether the expected state was reached).
+  counts wrong actions (the harness records only whether the expected state was reached), and every
+  service call HA made (and the shopping list's items) to <task id>.calls.json;
+- EDGELM_ALIASES and EDGELM_SHOPPING_LIST complete a home the synthetic-home format cannot say
+  (benchmarks/ha_assist.py: Spanish aliases, HA's shopping list).
 
 It runs inside the harness's Python (Home Assistant's venv), so edgelm/home_sync.py (standard library only)
 is loaded from the repository by path (EDGELM_REPO)."""
@@ -69,18 +72,60 @@ async def edgelm_home(verify_cleanup: None, hass: Any, auto_enable_custom_integr
     if synthetic_home_config_entry is None:
         yield
         return
+    await _extras(hass)
     if os.environ.get("EDGELM_HOME_FILE"):
         sync = _home_sync()
         document = sync.home_document(registries(hass), "in-process://home-assistant-datasets")
         if sync.write_if_changed(Path(os.environ["EDGELM_HOME_FILE"]), document):
             await asyncio.sleep(float(os.environ.get("EDGELM_HOME_SETTLE_S", "1.0")))  # the agent's reload
     changes: list[dict] = []
-    stop = hass.bus.async_listen("state_changed", lambda event: changes.append(_change(event)))
+    calls: list[dict] = []
+    stops = [hass.bus.async_listen("state_changed", lambda event: changes.append(_change(event))),
+             hass.bus.async_listen("call_service", lambda event: calls.append(_call(event)))]
     yield
-    stop()
+    for stop in stops:
+        stop()
     if os.environ.get("EDGELM_EVENTS_DIR") and "eval_task" in request.fixturenames:
         task_id = request.getfixturevalue("eval_task").task_id
-        (Path(os.environ["EDGELM_EVENTS_DIR"]) / f"{task_id}.json").write_text(json.dumps(changes))
+        events = Path(os.environ["EDGELM_EVENTS_DIR"])
+        (events / f"{task_id}.json").write_text(json.dumps(changes))
+        shopping = hass.data.get("shopping_list")
+        items = [item.get("name") for item in getattr(shopping, "items", [])] if shopping is not None else None
+        (events / f"{task_id}.calls.json").write_text(json.dumps({"calls": calls, "shopping_list": items}))
+
+
+async def _extras(hass: Any) -> None:
+    """EDGELM_ALIASES: a JSON file of aliases ({"entities": {id: [...]}, "areas": {name: [...]}}) set in
+    HA's registries as a user sets them; EDGELM_SHOPPING_LIST=1: HA's shopping list integration (its
+    intents and todo.shopping_list)."""
+    from homeassistant.helpers import area_registry, entity_registry
+
+    if os.environ.get("EDGELM_ALIASES"):
+        aliases = json.loads(Path(os.environ["EDGELM_ALIASES"]).read_text())
+        entities, areas = entity_registry.async_get(hass), area_registry.async_get(hass)
+        for entity_id, said in aliases.get("entities", {}).items():
+            if entities.async_get(entity_id) is not None:
+                entities.async_update_entity(entity_id, aliases=set(said))
+        for name, said in aliases.get("areas", {}).items():
+            if (area := areas.async_get_area_by_name(name)) is not None:
+                areas.async_update(area.id, aliases=set(said))
+    if os.environ.get("EDGELM_SHOPPING_LIST") and "shopping_list" not in hass.config.components:
+        from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+        Path(hass.config.path(".shopping_list.json")).unlink(missing_ok=True)  # a list of its own per sentence
+
+        entry = MockConfigEntry(domain="shopping_list")
+        entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+
+
+def _call(event: Any) -> dict:
+    data = dict(event.data.get("service_data") or {})
+    target = data.pop("entity_id", None)
+    ids = [target] if isinstance(target, str) else list(target or [])
+    return {"service": f"{event.data.get('domain')}.{event.data.get('service')}", "entities": ids,
+            "data": {k: _plain(v) for k, v in data.items()}, "time": event.time_fired.isoformat()}
 
 
 def _change(event: Any) -> dict:
