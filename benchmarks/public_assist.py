@@ -134,12 +134,15 @@ def harness_tree(args: argparse.Namespace, work: Path) -> tuple[Path, Path]:
     return harness, component
 
 
-def edgelm_agent(broker: Mosquitto, home_file: Path) -> tuple[subprocess.Popen, int]:
-    """The shipped home model behind Wyoming, reading the home file the plugin writes."""
+def edgelm_agent(broker: Mosquitto, home_file: Path, ha_port: int) -> tuple[subprocess.Popen, int]:
+    """The shipped home model behind Wyoming, reading the home file the plugin writes and HA's states from
+    the plugin's websocket server."""
     port = free_port()
-    config = home_file.with_name("agent.toml")
+    config, token = home_file.with_name("agent.toml"), home_file.with_name("ha-token")
+    token.write_text("in-process\n")
     home_file.write_text(json.dumps({"areas": [], "floors": [], "names": []}))
-    config.write_text(f'home_file = "{home_file}"\nhome_reload_s = 0.2\n')
+    config.write_text(f'home_file = "{home_file}"\nhome_reload_s = 0.2\n'
+                      f'ha_url = "http://127.0.0.1:{ha_port}"\nha_token_file = "{token}"\n')
     proc, _ = start_agent_process(None, broker.url, "public-assist", "--config", str(config),
                                   "--wyoming", f"tcp://127.0.0.1:{port}", die_with_parent=True)
     return proc, port
@@ -184,11 +187,12 @@ def served(agent: str, broker: Mosquitto, harness: Path) -> Iterator[dict[str, s
     if agent != "edgelm":
         yield {}
         return
-    home = Path(tempfile.mkdtemp(prefix="edgelm-assist-")) / "home.json"
-    proc, port = edgelm_agent(broker, home)
+    home, ha_port = Path(tempfile.mkdtemp(prefix="edgelm-assist-")) / "home.json", free_port()
+    proc, port = edgelm_agent(broker, home, ha_port)
     edgelm_model_file(harness, port)
     try:
-        yield {"EDGELM_REPO": str(REPO), "EDGELM_HOME_FILE": str(home), "EDGELM_HOME_SETTLE_S": "1.0"}
+        yield {"EDGELM_REPO": str(REPO), "EDGELM_HOME_FILE": str(home), "EDGELM_HOME_SETTLE_S": "1.0",
+               "EDGELM_HA_PORT": str(ha_port)}
     finally:
         proc.terminate()
         proc.wait(10)

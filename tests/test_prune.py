@@ -209,8 +209,10 @@ def test_auto_picks_the_largest_pruning_within_budget(intents_cache, tmp_path):
     # the converted bundle is then held to the same budget against the pruned PyTorch model
     assert manifest.metrics["eval"]["n"] > 0
     # the pruning step scores the model it keeps on the same inputs as the converter's own check (it once
-    # padded to the checkpoint's fixed 128 tokens, cut at max_len, and scored broken sentences)
-    assert abs(p["metrics_after"]["macro_f1"] - manifest.metrics["eval_original"]["macro_f1"]) <= 0.005
+    # padded to the checkpoint's fixed 128 tokens, cut at max_len, and scored broken sentences: 8 points
+    # apart). The tiny model's logits are near-tied: the two scorings still move a few of 1,133 answers
+    # (7 with the model trained without the public benchmark's sentences: 1.4 points of macro-F1)
+    assert abs(p["metrics_after"]["macro_f1"] - manifest.metrics["eval_original"]["macro_f1"]) <= 0.02
 
 
 def test_recovery_rows_take_known_labels_only(tmp_path):

@@ -118,3 +118,17 @@ def test_an_area_without_the_kind_of_device_asked_for_is_refused_in_has_words():
         == Refusal("no_domain_in_area", {"domain": "fan", "area": "Kitchen"})
     assert target("HassTurnOn", [("area", "Kitchen"), ("domain", "light")], "turn on the kitchen light", HOME) \
         == [("area", "Kitchen"), ("domain", "light")]
+    # a name, a device class or the domain the words imply, not in that area
+    assert target("HassTurnOn", [("name", "Kitchen Light"), ("area", "Entry")], "kitchen light in the entry",
+                  HOME) == Refusal("no_entity_in_area", {"entity": "Kitchen Light", "area": "Entry"})
+    assert target("HassTurnOn", [("area", "Kitchen"), ("device_class", "blind")], "open the kitchen blinds",
+                  HOME) == Refusal("no_device_class_in_area", {"device_class": "blind", "area": "Kitchen"})
+    assert target("HassTurnOff", [("area", "Garden")], "turn off the lights in the garden", HOME) \
+        == Refusal("no_domain_in_area", {"domain": "light", "area": "Garden"})
+    for lang in ("en", "es"):
+        errors = home_assistant_intents.get_intents(lang)["responses"]["errors"]
+        for kind, values in (("no_entity_in_area", {"entity": "Lamp", "area": "Den"}),
+                             ("no_device_class_in_area", {"device_class": "blind", "area": "Den"}),
+                             ("no_device_class_in_area", {"device_class": "garage", "area": "Den"})):
+            said = jinja2.Environment().from_string(errors[kind]).render(**values).strip()
+            assert Refusal(kind, values).text(lang) == said

@@ -78,6 +78,8 @@ OWN = {
            "cannot": "Sorry, {entity} cannot do that",
            "compound": "Sorry, please ask me for one thing at a time",
            "no_domain_in_area": "Sorry, I am not aware of any {kind} in the {area} area",  # HA's, rendered
+           "no_entity_in_area": "Sorry, I am not aware of any device called {entity} in the {area} area",
+           "no_device_class_in_area": "Sorry, I am not aware of any {class_said} in the {area} area",
            "none_here": "Sorry, there is no {thing} in your home",
            "which_one": "Sorry, which one? Please tell me its name or its room"},
     "es": {"which": "Lo siento, ¿qué dispositivo del área {area}? Dímelo por su nombre",
@@ -85,6 +87,8 @@ OWN = {
            "cannot": "Lo siento, {entity} no puede hacer eso",
            "compound": "Lo siento, pídeme las cosas de una en una",
            "no_domain_in_area": "Lo siento, no conozco {kind} en el área {area}",  # HA's, rendered
+           "no_entity_in_area": "Lo siento, no conozco ningún dispositivo llamado {entity} en el área {area}",
+           "no_device_class_in_area": "Lo siento, no conozco {class_said} en el área {area}",
            "none_here": "Lo siento, no hay {thing} en tu casa",
            "which_one": "Lo siento, ¿cuál? Dime su nombre o la habitación"},
 }
@@ -95,6 +99,10 @@ ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozen
         "HassSetVolume": frozenset({"media_player"}), "HassMediaPause": frozenset({"media_player"}),
         "HassMediaUnpause": frozenset({"media_player"}), "HassMediaNext": frozenset({"media_player"}),
         "HassMediaPrevious": frozenset({"media_player"}), "HassClimateGetTemperature": frozenset({"climate"})}
+# HA's own names of a device class in its Spanish errors (no_device_class_in_area)
+CLASSES_ES = {"awning": "ningún toldo", "blind": "ninguna persiana", "curtain": "ninguna cortina",
+              "door": "ninguna puerta", "garage": "ninguna puerta de garaje", "gate": "ninguna puerta",
+              "shade": "ningún estor", "shutter": "ninguna contraventana", "window": "ninguna ventana"}
 # HA's own names of a domain in its Spanish errors (no_domain_in_area); the English one is the domain's
 KINDS_ES = {"fan": "ningún ventilador", "climate": "ningún termostato", "light": "ninguna luz",
             "switch": "ningún interruptor", "lock": "ninguna cerradura", "vacuum": "ningún aspirador",
@@ -114,6 +122,10 @@ class Refusal:
             domain = self.values["domain"]
             values["kind"] = (KINDS_ES.get(domain, f"ningún elemento del tipo {domain}") if lang == "es"
                               else domain.replace("_", " "))
+        if "device_class" in self.values:
+            said = self.values["device_class"]
+            values["class_said"] = (CLASSES_ES.get(said, f"ningún elemento de la clase {said}") if lang == "es"
+                                    else said)
         return {**HA_ERRORS[lang], **OWN[lang]}[self.kind].format(**values)
 
 
@@ -146,19 +158,38 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
         domains = {d.domain for d in home.devices if d.name == slots["name"]}
         if domains and not domains & ONLY[intent]:
             return Refusal("cannot", {"entity": str(slots["name"])})
-    if "area" in slots and "name" not in slots and home.devices:
-        wanted = ONLY.get(intent) or ({slots["domain"]} if intent in ACTIONS and "domain" in slots else set())
-        if wanted and not any(d.domain in wanted and d.area == slots["area"] for d in home.devices):
-            # HA would fail to match with an exception, which its wyoming conversation speaks as text
-            return Refusal("no_domain_in_area", {"domain": sorted(wanted)[0], "area": str(slots["area"])})
+    if (unmatched := _unmatched(intent, slots, home)) is not None:
+        return unmatched
     if intent not in ACTIONS:
         return entities
     said_domain = slots.get("domain") or ("light" if intent == "HassLightSet" else implied_domain(text))
     if "name" in slots:
         return _named(entities, str(slots["name"]), said_domain, home)
-    if "area" in slots or "floor" in slots:
-        return _area_only(entities, slots, said_domain, text, home)
-    return _everywhere(entities, slots, said_domain, text)
+    aimed = (_area_only(entities, slots, said_domain, text, home) if "area" in slots or "floor" in slots
+             else _everywhere(entities, slots, said_domain, text))
+    if isinstance(aimed, list) and (unmatched := _unmatched(intent, dict(aimed), home)) is not None:
+        return unmatched  # the domain the words implied is not in that area
+    return aimed
+
+
+def _unmatched(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusal | None:
+    """HA matches name, area, domain and device class together; when no entity has them all it fails with
+    an exception that its wyoming conversation speaks as text. Said here in HA's own words instead."""
+    area = slots.get("area")
+    if area is None or not home.devices:
+        return None
+    domains = ONLY.get(intent) or ({slots["domain"]} if "domain" in slots else None)
+    name, device_class = slots.get("name"), slots.get("device_class")
+    if any(d.area == area and name in (None, d.name) and (domains is None or d.domain in domains)
+           and device_class in (None, d.device_class) for d in home.devices):
+        return None
+    if name is not None:
+        return Refusal("no_entity_in_area", {"entity": str(name), "area": str(area)})
+    if domains:
+        return Refusal("no_domain_in_area", {"domain": sorted(domains)[0], "area": str(area)})
+    if device_class is not None:
+        return Refusal("no_device_class_in_area", {"device_class": str(device_class), "area": str(area)})
+    return None
 
 
 def _everywhere(entities: list[tuple[str, Any]], slots: dict[str, Any], domain: str | None,

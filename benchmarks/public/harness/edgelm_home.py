@@ -7,6 +7,7 @@
 - every state change during the test goes to EDGELM_EVENTS_DIR/<task id>.json, from which the report
   counts wrong actions (the harness records only whether the expected state was reached), and every
   service call HA made (and the shopping list's items) to <task id>.calls.json;
+- EDGELM_HA_PORT: HA's states served as its websocket API serves them, for the agent's state channel;
 - EDGELM_ALIASES and EDGELM_SHOPPING_LIST complete a home the synthetic-home format cannot say
   (benchmarks/ha_assist.py: Spanish aliases, HA's shopping list).
 
@@ -25,6 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+_API: list[Any] = []  # the one states server of the run
+
+
+def _states_api() -> Any:
+    """EDGELM_HA_PORT: HA's states for the agent's state channel (ha_states_api.py), started once."""
+    if not _API:
+        from ha_states_api import StatesApi
+        from homeassistant.const import __version__
+
+        _API.append(StatesApi(int(os.environ["EDGELM_HA_PORT"]), __version__))
+    return _API[0]
 
 
 def _home_sync() -> Any:
@@ -82,6 +95,8 @@ async def edgelm_home(verify_cleanup: None, hass: Any, auto_enable_custom_integr
     calls: list[dict] = []
     stops = [hass.bus.async_listen("state_changed", lambda event: changes.append(_change(event))),
              hass.bus.async_listen("call_service", lambda event: calls.append(_call(event)))]
+    if os.environ.get("EDGELM_HA_PORT"):
+        stops.append(_states_api().follow(hass))
     yield
     for stop in stops:
         stop()
