@@ -76,12 +76,12 @@ def registries(hass: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
-async def edgelm_home(verify_cleanup: None, hass: Any, auto_enable_custom_integrations: None,
+async def edgelm_home(socket_enabled: None, verify_cleanup: None, hass: Any, auto_enable_custom_integrations: None,
                       mock_default_components: None, synthetic_home_config_entry: Any,
                       request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """Asks for what the harness's own autouse fixtures set up before it, in their order: loaded with -p,
-    this plugin's fixture would otherwise start `hass` before custom integrations are enabled, and stop it
-    after the cleanup check."""
+    this plugin's fixture would otherwise start `hass` before custom integrations are enabled, stop it after
+    the cleanup check, and open the states server's sockets while pytest-socket still blocks them."""
     if synthetic_home_config_entry is None:
         yield
         return
