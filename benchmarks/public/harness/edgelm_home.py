@@ -110,10 +110,10 @@ async def edgelm_home(socket_enabled: None, verify_cleanup: None, hass: Any, aut
 
 
 async def _extras(hass: Any) -> None:
-    """EDGELM_ALIASES: a JSON file of aliases ({"entities": {id: [...]}, "areas": {name: [...]}}) set in
+    """EDGELM_ALIASES: a JSON file of aliases ({"entities": {id: [...]}, "areas" and "floors": {name: [...]}}) set in
     HA's registries as a user sets them; EDGELM_SHOPPING_LIST=1: HA's shopping list integration (its
     intents and todo.shopping_list)."""
-    from homeassistant.helpers import area_registry, entity_registry
+    from homeassistant.helpers import area_registry, entity_registry, floor_registry
 
     if os.environ.get("EDGELM_ALIASES"):
         aliases = json.loads(Path(os.environ["EDGELM_ALIASES"]).read_text())
@@ -124,6 +124,10 @@ async def _extras(hass: Any) -> None:
         for name, said in aliases.get("areas", {}).items():
             if (area := areas.async_get_area_by_name(name)) is not None:
                 areas.async_update(area.id, aliases=set(said))
+        floors = floor_registry.async_get(hass)
+        for name, said in aliases.get("floors", {}).items():
+            if (floor := floors.async_get_floor_by_name(name)) is not None:
+                floors.async_update(floor.floor_id, aliases=set(said))
     if os.environ.get("EDGELM_SHOPPING_LIST") and "shopping_list" not in hass.config.components:
         from pytest_homeassistant_custom_component.common import MockConfigEntry
 
