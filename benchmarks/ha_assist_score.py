@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
 from pathlib import Path
+
+from public_assist_report import event_time
 
 ON = {"cover": "open_cover", "lock": "lock", "valve": "open_valve"}
 OFF = {"cover": "close_cover", "lock": "unlock", "valve": "close_valve"}
@@ -76,17 +77,11 @@ def _relative(spec: dict, calls: list[dict]) -> bool:
         for c in calls)
 
 
-def _when(value) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromisoformat(value) if isinstance(value, str) else None
-
-
 def actions_after(output: dict, recorded: dict) -> list[dict]:
     """The calls HA made after the sentence was sent, to a device (not the agent's own bookkeeping)."""
     trace = (output.get("context") or {}).get("conversation_trace") or []
-    sent = _when(trace[0].get("timestamp")) if trace else None
-    return [c for c in recorded.get("calls", []) if sent is not None and (_when(c["time"]) or sent) >= sent
+    sent = event_time(trace[0].get("timestamp")) if trace else None
+    return [c for c in recorded.get("calls", []) if sent is not None and (event_time(c["time"]) or sent) >= sent
             and not c["service"].startswith(NOT_ACTIONS)]
 
 

@@ -27,7 +27,8 @@ ACTION_ATTRIBUTES = ("brightness", "current_position", "volume_level", "is_volum
 AGENTS = ("conversation.", "assist_satellite.")
 
 
-def _when(value) -> datetime | None:
+def event_time(value) -> datetime | None:
+    """A trace's or event's time (a datetime or ISO text), with a time zone."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     return datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -38,13 +39,13 @@ def wrong_actions(output: dict, changes: list[dict]) -> list[str]:
     the sentence was sent): any entity the task does not expect to change, or an expected one moved to
     another state than the asked one."""
     trace = (output.get("context") or {}).get("conversation_trace") or []
-    sent = _when(trace[0].get("timestamp")) if trace else None
+    sent = event_time(trace[0].get("timestamp")) if trace else None
     if sent is None:
         return []
     expected = (output.get("task") or {}).get("expect_changes") or {}
     wrong = set()
     for change in changes:
-        when = _when(change["time"])
+        when = event_time(change["time"])
         if when is None or when < sent or change["entity_id"].startswith(AGENTS):
             continue  # the test's own setup; the agent's own entity (its state is when it last answered)
         want = expected.get(change["entity_id"])
