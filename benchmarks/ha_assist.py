@@ -18,6 +18,7 @@ and chit-chat actions are counted apart; latency is the harness's per-sentence t
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import sys
@@ -110,15 +111,23 @@ def tally(verdicts: dict[str, dict]) -> dict:
                              for v in verdicts.values() if v["good"] is False)}
 
 
-def model_intents(lang: str) -> dict[str, str | None]:
-    """What the shipped model alone reads (intent, or None when it rejects the sentence), for the
-    integration's loss beside the model's own intent accuracy."""
+@functools.lru_cache(maxsize=1)
+def _home_model():
+    """The shipped home model, loaded once for both languages."""
     from edge_agent.inference.model import load_model
-    from edge_agent.protocol.labels import recognised
     from edgelm.home_model import HOME_BUNDLE
 
     model = load_model(HOME_BUNDLE)
     assert model.classifier is not None
+    return model
+
+
+def model_intents(lang: str) -> dict[str, str | None]:
+    """What the shipped model alone reads (intent, or None when it rejects the sentence), for the
+    integration's loss beside the model's own intent accuracy."""
+    from edge_agent.protocol.labels import recognised
+
+    model = _home_model()
     threshold = model.manifest.thresholds.get("ood")
     read = {}
     for kind in ("commands", "blind_commands"):
