@@ -83,3 +83,37 @@ def test_the_reply_language_comes_from_the_words_when_ha_sends_none():
             "enciende el ventilador": "es", "turn off the kitchen light": "en", "close the garage": "en",
             "set a timer for 5 minutes": "en", "Alexa": "en"}
     assert {text: guess_language(text) for text in said} == said
+
+
+STATES_HOME = HomeEntities(
+    areas=["Kitchen", "Hall"], names=["Kitchen Light", "Porch Light", "Front Lock", "Thermostat", "Home"],
+    devices=[HomeDevice("Kitchen Light", "light", "Kitchen", None, "light.kitchen"),
+             HomeDevice("Porch Light", "light", "Hall", None, "light.porch"),
+             HomeDevice("Front Lock", "lock", "Hall", None, "lock.front"),
+             HomeDevice("Thermostat", "climate", "Hall", None, "climate.thermostat"),
+             HomeDevice("Home", "weather", None, None, "weather.home")])
+NOW = {"light.kitchen": ("off", {}), "light.porch": ("on", {}), "lock.front": ("unlocked", {}),
+       "climate.thermostat": ("heat", {"current_temperature": 20, "temperature": 21}),
+       "weather.home": ("sunny", {"temperature": 18, "temperature_unit": "°C"})}
+
+
+@pytest.mark.parametrize(("intent", "entities", "language", "text", "spoken"), [
+    # the weather entity's condition and temperature, in HA's template for the language
+    ("HassGetWeather", [], "en", "what's the weather like", "18 °C and sunny"),
+    ("HassGetWeather", [], "es", "qué tiempo hace", "Sol, con una temperatura de 18 °C"),
+    # which / how many / any, as HA's sentences pick them
+    ("HassGetState", [("domain", "light"), ("state", "on")], "es", "qué luces están encendidas", "Porch Light"),
+    ("HassGetState", [("domain", "light"), ("state", "on")], "en", "how many lights are on", "1"),
+    ("HassGetState", [("domain", "light"), ("state", "on")], "en", "are any lights on", "Yes, Porch Light"),
+    # a state in the reply's language; a thermostat asked about: its temperature, not "heat"
+    ("HassGetState", [("name", "Front Lock")], "es", "está cerrada la cerradura",
+     "El dispositivo Front lock está desbloqueado"),
+    ("HassGetState", [("name", "Front Lock")], "en", "is the front lock locked", "Front lock is unlocked"),
+    ("HassGetState", [("name", "Thermostat")], "en", "what is the thermostat set to", "20 degrees"),
+])
+def test_state_answers_speak_what_ha_has_now(intent, entities, language, text, spoken):
+    def now(entity_id):
+        state, attributes = NOW[entity_id]
+        return {"state": state, "attributes": attributes}
+    assert reply(intent, entities, language, STATES_HOME, now, text) == spoken
+    assert reply(intent, entities, language, STATES_HOME, lambda _: None, text) in replies.UNKNOWN_STATE.values()

@@ -18,7 +18,8 @@ DEVICES = [HomeDevice("Smart Curtain", "cover", "Living Room", "curtain", "cover
            HomeDevice("Kitchen Light", "light", "Kitchen", None, "light.kitchen"),
            HomeDevice("Kitchen Light Strip", "light", "Kitchen", None, "light.kitchen_strip"),
            HomeDevice("Front Lock", "lock", "Entry", None, "lock.front"),
-           HomeDevice("Thermostat", "climate", "Entry", None, "climate.thermostat")]
+           HomeDevice("Thermostat", "climate", "Entry", None, "climate.thermostat"),
+           HomeDevice("Dishwasher", "switch", "Kitchen", None, "switch.dishwasher")]
 HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", "Kitchen", "Entry"],
                     names=sorted({d.name for d in DEVICES}), devices=DEVICES, aliases={"names": {"cortina": "Smart Curtain"}})
 
@@ -47,6 +48,27 @@ HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", 
     # the list the sentence names, not the shopping list
     ("HassShoppingListAddItem", [("item", "chemistry essay")], "put the chemistry essay on personal tasks",
      ("HassListAddItem", [("item", "chemistry essay"), ("name", "Personal Tasks")])),
+    # a percentage said with turning on or opening: the value, with the intent that kind takes
+    ("HassTurnOn", [("name", "Kitchen Light")], "kitchen light at twenty percent please",
+     ("HassLightSet", [("name", "Kitchen Light"), ("brightness", 20)])),
+    ("HassTurnOff", [("name", "Smart Curtain")], "close the smart curtain halfway",
+     ("HassSetPosition", [("name", "Smart Curtain"), ("position", 50)])),
+    ("HassTurnOff", [("name", "Smart Curtain"), ("name", "hasta"), ("area", "mitad")],
+     "cierra la cortina hasta la mitad", ("HassSetPosition", [("name", "Smart Curtain"), ("position", 50)])),
+    ("HassLightSet", [("name", "Kitchen Light")], "pon la luz al cuarenta por ciento",
+     ("HassLightSet", [("name", "Kitchen Light"), ("brightness", 40)])),
+    # ... but not turning a light off, nor a change by a percentage
+    ("HassTurnOff", [("name", "Kitchen Light")], "turn off the kitchen light at 20 percent",
+     ("HassTurnOff", [("name", "Kitchen Light")])),
+    ("HassTurnOn", [("name", "Smart Curtain")], "open the smart curtain by 20%",
+     ("HassTurnOn", [("name", "Smart Curtain")])),
+    # a thermostat's number; "start" for a switch; the one thermostat of the home for "the heating"
+    ("HassSetVolume", [("name", "Thermostat")], "change the thermostat to nineteen",
+     ("HassClimateSetTemperature", [("name", "Thermostat"), ("temperature", 19)])),
+    ("HassClimateSetTemperature", [("name", "heating"), ("temperature", 19)], "put the heating at nineteen",
+     ("HassClimateSetTemperature", [("name", "Thermostat"), ("temperature", 19)])),
+    ("HassLawnMowerStartMowing", [("name", "Dishwasher")], "start the dishwasher",
+     ("HassTurnOn", [("name", "Dishwasher")])),
     # nothing said that settles it: unchanged
     ("HassTurnOn", [("name", "lamp")], "turn on the lamp", ("HassTurnOn", [("name", "lamp")])),
     ("HassShoppingListAddItem", [("item", "milk")], "add milk to the shopping list",
@@ -132,3 +154,15 @@ def test_an_area_without_the_kind_of_device_asked_for_is_refused_in_has_words():
                              ("no_device_class_in_area", {"device_class": "garage", "area": "Den"})):
             said = jinja2.Environment().from_string(errors[kind]).render(**values).strip()
             assert Refusal(kind, values).text(lang) == said
+
+
+def test_everything_in_an_area_only_where_nothing_there_needs_its_name():
+    home = HomeEntities(areas=["Basement", "Entry"], names=["Basement Light", "Front Lock"],
+                        devices=[HomeDevice("Basement Light", "light", "Basement", None, "light.basement"),
+                                 HomeDevice("Front Lock", "lock", "Entry", None, "lock.front")])
+    assert target("HassTurnOff", [("area", "Basement")], "switch off everything in the basement", home) == \
+        [("area", "Basement")]
+    assert target("HassTurnOff", [("area", "Entry")], "turn off everything in the entry", home) == \
+        Refusal("which", {"area": "Entry"})
+    assert target("HassTurnOff", [("area", "Basement")], "turn off the basement", home) == \
+        Refusal("which", {"area": "Basement"})

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.language import spoken
+from edge_agent.home.players import aim_player
 from edge_agent.home.releases import cannot_yet, known_intents
 from edge_agent.home.replies import States, reply
 from edge_agent.home.retarget import retarget
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import Refusal, target
-from edge_agent.home.values import ask_for, missing, whole_values
+from edge_agent.home.values import ask_for, item_said, missing, whole_values
 
 try:  # imported only when wyoming_uri is set
     from wyoming.error import Error
@@ -54,8 +55,13 @@ def intent_event(response, context: dict | None, language: str | None = None, te
             "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}
     answered = {**(context or {}), "edgelm": ours}  # what the model read, with a refusal too: why it was refused
     entities, _dropped = to_ha_entities(name, whole_values(response.slots, text))
+    entities = item_said(name, entities, text)
     name, entities = retarget(name, entities, home, text)
     handled = known_intents(home.ha_version)
+    aimed_player = aim_player(name, entities, text, home, states, handled)
+    if isinstance(aimed_player, Refusal):
+        return NotRecognized(text=aimed_player.text(language), context=answered).event()
+    name, entities = aimed_player
     if handled is not None and name not in handled:  # HA would answer "Unknown intent"
         return NotRecognized(text=cannot_yet(name, language), context=answered).event()
     aimed = target(name, entities, text, home)
@@ -65,7 +71,7 @@ def intent_event(response, context: dict | None, language: str | None = None, te
     if lacking is not None:  # HA would reject it with "Received invalid slot info"
         return NotRecognized(text=ask_for(lacking, language), context=answered).event()
     entities = aimed
-    said = reply(name, entities, language, home, states)  # HA speaks this text and nothing else
+    said = reply(name, entities, language, home, states, text)  # HA speaks this text and nothing else
     return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities], text=said,
                   context=answered).event()
 

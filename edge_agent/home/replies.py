@@ -11,10 +11,12 @@ extra), sandboxed."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import functools
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,18 @@ FALLBACK = {"en": "Done", "es": "Hecho"}
 UNKNOWN_STATE = {"en": "Sorry, I don't know", "es": "Lo siento, no lo sé"}
 STATE_INTENTS = frozenset({"HassGetState", "HassClimateGetTemperature", "HassGetWeather"})
 KEYED_BY_DOMAIN = {"lock": "lock", "valve": "valve", "scene": "scene", "script": "script", "button": "button"}
+# which of HA's HassGetState answers a question without a name takes, by its words (HA's sentence templates
+# pick it the same way: "which lights are on" -> which, "how many" -> how_many, "are all" -> all)
+QUESTION_KEYS = ((re.compile(r"\bhow many\b|\bcu[aá]nt[oa]s\b", re.IGNORECASE), "how_many"),
+                 (re.compile(r"\bwhich\b|\bwhat\b|\bqu[eé]\b|\bcu[aá]l(es)?\b", re.IGNORECASE), "which"),
+                 (re.compile(r"\ball\b|\bevery\b|\btod[oa]s\b", re.IGNORECASE), "all"))
+# HA's states as its Spanish frontend says them; HA's own replies speak the raw state ("su estado es unlocked")
+STATES_ES = {"on": "encendido", "off": "apagado", "open": "abierto", "closed": "cerrado", "opening": "abriéndose",
+             "closing": "cerrándose", "locked": "bloqueado", "unlocked": "desbloqueado", "locking": "bloqueándose",
+             "unlocking": "desbloqueándose", "jammed": "atascado", "playing": "reproduciendo", "paused": "en pausa",
+             "idle": "inactivo", "standby": "en espera", "docked": "en la base", "cleaning": "limpiando",
+             "returning": "volviendo a la base", "heat": "en modo calefacción", "cool": "en modo frío",
+             "auto": "en modo automático", "unavailable": "no disponible", "home": "en casa", "not_home": "fuera"}
 
 
 @dataclass
@@ -93,13 +107,13 @@ def target_state(slots: dict[str, Any], home: HomeEntities) -> TargetState | Non
 
 
 def reply(intent: str, entities: list[tuple[str, Any]], language: str | None, home: HomeEntities,
-          states: States | None = None) -> str:
+          states: States | None = None, text: str = "") -> str:
     """The words HA's own agent would have spoken for this intent, in the sentence's language; `states`
-    gives HA's current state of an entity id (None: not known now)."""
+    gives HA's current state of an entity id (None: not known now); `text` the sentence asked."""
     lang = spoken(language)
     if intent in STATE_INTENTS:  # a state not known now is never made up
         try:
-            told = _state_reply(intent, dict(entities), lang, home, states) if states is not None else None
+            told = _state_reply(intent, dict(entities), lang, home, states, text) if states is not None else None
         except Exception:  # as below: a reply still, never an exception's text (nor a dropped connection)
             log.warning("cannot render HA's %s/%s state reply", lang, intent, exc_info=True)
             told = None
@@ -122,16 +136,19 @@ def reply(intent: str, entities: list[tuple[str, Any]], language: str | None, ho
     return text or FALLBACK[lang]
 
 
-def _state_reply(intent: str, slots: dict[str, Any], lang: str, home: HomeEntities, states: States) -> str | None:
+def _state_reply(intent: str, slots: dict[str, Any], lang: str, home: HomeEntities, states: States,
+                 text: str = "") -> str | None:
     """HA's template for a state question, filled with the states HA reports now; None if any is unknown."""
-    domain = "climate" if intent == "HassClimateGetTemperature" else slots.get("domain")
+    domain = {"HassClimateGetTemperature": "climate", "HassGetWeather": "weather"}.get(intent, slots.get("domain"))
     devices = [d for d in home.devices if d.entity_id and (domain is None or d.domain == domain)
                and ("name" not in slots or d.name == slots["name"])
                and ("area" not in slots or d.area == slots["area"])
                and ("device_class" not in slots or d.device_class == slots["device_class"])]
-    if not devices or intent == "HassGetWeather" or ("name" not in slots and "area" not in slots and not domain):
+    if not devices or ("name" not in slots and "area" not in slots and not domain):
         return None
-    if intent == "HassClimateGetTemperature" or "name" in slots:
+    if intent == "HassGetState" and "state" not in slots and {d.domain for d in devices} == {"climate"}:
+        intent = "HassClimateGetTemperature"  # "what is the thermostat set to": its temperature, not "heat"
+    if intent != "HassGetState" or "name" in slots:
         devices = devices[:1]
     targets = [_target(d, states(d.entity_id or "")) for d in devices]
     if any(t is None for t in targets):
@@ -140,13 +157,23 @@ def _state_reply(intent: str, slots: dict[str, Any], lang: str, home: HomeEntiti
     asked = slots.get("state")
     matched = [t for t in told if asked is None or t.state.lower() == str(asked).lower()]
     keys = responses()[lang].get(intent, {})
-    key = ("one_yesno" if asked else "one") if "name" in slots else ("any" if asked else "default")
+    key = ("one_yesno" if asked else "one") if "name" in slots else ("default" if not asked else next(
+        (key for pattern, key in QUESTION_KEYS if pattern.search(text) and key in keys), "any"))
     key = key if key in keys else "default"
     if key not in keys:
         return None
     attributes = {t.entity_id: t.attributes for t in told}
-    return _render(keys[key], slots, told[0], matched, [t for t in told if t not in matched],
+    said = [_said_state(t, lang) for t in told]
+    return _render(keys[key], slots, said[0], [s for s, t in zip(said, told) if t in matched],
+                   [s for s, t in zip(said, told) if t not in matched],
                    lambda entity_id, name: attributes.get(entity_id, {}).get(name)) or None
+
+
+def _said_state(target: TargetState, lang: str) -> TargetState:
+    """The state as a person says it in that language (weather conditions stay: HA's template reads them)."""
+    if lang != "es" or target.domain == "weather":
+        return target
+    return dataclasses.replace(target, state=STATES_ES.get(target.state, target.state))
 
 
 def _target(device: HomeDevice, state: dict[str, Any] | None) -> TargetState | None:

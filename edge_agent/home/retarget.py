@@ -7,7 +7,12 @@ sentence itself says which entity and the correction does the same thing to it:
 - an intent of a sibling kind for the named entity's domain: a percentage is a light's brightness, a
   cover's or valve's position, a fan's speed, a player's volume, whichever of those intents the model read;
   starting or docking a vacuum read as a lawn mower (and back);
-- an item for "the shopping list" when the sentence names another to-do list of the home: added there.
+- an item for "the shopping list" when the sentence names another to-do list of the home: added there;
+- a percentage (or "halfway") said with turning on or opening a light, cover, valve or fan: that value,
+  with the intent its kind takes ("bedroom lights at twenty percent": HassLightSet brightness 20);
+- a number for a thermostat read as another kind's percentage: its temperature; "start" said of a switch
+  or fan read as a vacuum's or mower's start: turning it on;
+- a device word as the name, without an area, in a home with one entity of that kind: that entity.
 
 Without a home_file (no devices) nothing changes."""
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from edge_agent.home.numbers import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
 
 # a name slot that is only a kind of device: the domain it means
@@ -24,19 +30,27 @@ DEVICE_WORDS = {"valve": "valve", "valves": "valve", "válvula": "valve", "valvu
                 "fan": "fan", "fans": "fan", "ventilador": "fan", "blinds": "cover", "blind": "cover",
                 "curtains": "cover", "curtain": "cover", "shades": "cover", "persianas": "cover",
                 "persiana": "cover", "cortinas": "cover", "cortina": "cover", "lock": "lock", "locks": "lock",
-                "cerradura": "lock", "vacuum": "vacuum", "aspiradora": "vacuum", "aspirador": "vacuum"}
+                "cerradura": "lock", "vacuum": "vacuum", "aspiradora": "vacuum", "aspirador": "vacuum",
+                "heating": "climate", "thermostat": "climate", "calefacción": "climate", "calefaccion": "climate",
+                "termostato": "climate", "calefactor": "climate"}
 # the same action for the other kind of entity, by the named entity's domain
 SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             ("HassLawnMowerDock", "vacuum"): "HassVacuumReturnToBase",
             ("HassVacuumStart", "lawn_mower"): "HassLawnMowerStartMowing",
-            ("HassVacuumReturnToBase", "lawn_mower"): "HassLawnMowerDock"}
+            ("HassVacuumReturnToBase", "lawn_mower"): "HassLawnMowerDock",
+            **{(start, domain): "HassTurnOn" for start in ("HassVacuumStart", "HassLawnMowerStartMowing")
+               for domain in ("switch", "fan")}}
 # the intents that set a percentage, and the one (with its slot) each kind of entity takes
 PERCENT_INTENTS = frozenset({"HassLightSet", "HassSetPosition", "HassFanSetSpeed", "HassSetVolume"})
+BY_PERCENT = re.compile(r"\bby\b|\ben un\b", re.IGNORECASE)  # "open it by 20%": a change, not a position
 BY_DOMAIN = {"light": ("HassLightSet", "brightness"), "cover": ("HassSetPosition", "position"),
              "valve": ("HassSetPosition", "position"), "fan": ("HassFanSetSpeed", "percentage"),
-             "media_player": ("HassSetVolume", "volume_level")}
-PERCENT_SLOTS = ("brightness", "position", "percentage", "volume_level")
-PERCENT = re.compile(r"(\d{1,3})\s*(%|percent\b|por ciento\b)", re.IGNORECASE)
+             "media_player": ("HassSetVolume", "volume_level"), "climate": ("HassClimateSetTemperature", "temperature")}
+# turning on / opening with a percentage: the kinds where that is the same as setting it (not turning off a
+# light "to 20%"); covers and valves close to a position too
+SET_BY_TURNING = {"HassTurnOn": frozenset({"light", "cover", "valve", "fan"}),
+                  "HassTurnOff": frozenset({"cover", "valve"})}
+PERCENT_SLOTS = ("brightness", "position", "percentage", "volume_level", "temperature")
 WORD = re.compile(r"\w+")
 
 
@@ -91,20 +105,54 @@ def _to_list(intent: str, entities: list[tuple[str, Any]], text: str, home: Home
     return "HassListAddItem", [(k, v) for k, v in entities if k != "name"] + [("name", listed)]
 
 
+def _value_said(domain: str, text: str) -> int | None:
+    """The value the sentence says for that kind: a percentage (or "halfway" for a position), a thermostat's
+    number as it is."""
+    if domain == "climate":
+        return number_said(text)
+    return percent_said(text, halfway=domain in ("cover", "valve"))
+
+
+def _sole_of_kind(entities: list[tuple[str, Any]], home: HomeEntities) -> list[tuple[str, Any]]:
+    """'Put the heating at nineteen' in a home with one thermostat: that thermostat."""
+    slots = dict(entities)
+    domain = DEVICE_WORDS.get(str(slots.get("name", "")).lower())
+    if domain is None or "area" in slots or "floor" in slots:
+        return entities
+    of_kind = {d.name for d in home.devices if d.domain == domain}
+    return [(k, next(iter(of_kind)) if k == "name" else v) for k, v in entities] if len(of_kind) == 1 else entities
+
+
+def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:
+    """'hasta la mitad' is a position: its words tagged as a name or an area ("mitad") go."""
+    phrase = HALFWAY.search(text)
+    if phrase is None:
+        return entities
+    words = set(_words(phrase.group(0)))
+    return [(k, v) for k, v in entities if not (k in ("name", "area", "floor") and set(_words(str(v))) <= words)]
+
+
 def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
              text: str = "") -> tuple[str, list[tuple[str, Any]]]:
-    entities = _fix_name(entities, text, home)
+    entities = _sole_of_kind(_fix_name(_halfway_words(entities, text), text, home), home)
     intent, entities = _to_list(intent, entities, text, home)
     slots = dict(entities)
-    domains = _domains(slots.get("name"), home)
-    if intent in PERCENT_INTENTS and len(domains) == 1 and (domain := next(iter(domains))) in BY_DOMAIN:
+    domains = _domains(slots.get("name"), home) or ({slots["domain"]} if "domain" in slots else set())
+    domain = next(iter(domains)) if len(domains) == 1 else None
+    setting = (intent in PERCENT_INTENTS or intent == "HassClimateSetTemperature"
+               or (domain in SET_BY_TURNING.get(intent, ()) and not BY_PERCENT.search(text)))
+    if setting and domain in BY_DOMAIN:
         wanted, slot = BY_DOMAIN[domain]
-        if wanted != intent:  # a percentage for the named entity, said with its own kind's intent
-            value = next((slots[s] for s in PERCENT_SLOTS if s in slots), None)
-            if value is None and (match := PERCENT.search(text)):
-                value = int(match.group(1))
-            kept = [(k, v) for k, v in entities if k not in (*PERCENT_SLOTS, "color", "temperature", "domain")]
+        value = next((slots[s] for s in PERCENT_SLOTS if s in slots), None) if setting and intent not in \
+            SET_BY_TURNING else None
+        value = _value_said(domain, text) if value is None else value
+        if wanted != intent and (intent in PERCENT_INTENTS or value is not None):
+            # a value for the named entity, said with another kind's intent, or with turning it on
+            kept = [(k, v) for k, v in entities if k not in (*PERCENT_SLOTS, "color", "domain")]
+            kept += [("domain", domain)] if wanted == "HassSetPosition" and "name" not in slots else []
             return wanted, kept + ([(slot, value)] if value is not None else [])
-    if len(domains) == 1 and (sibling := SIBLINGS.get((intent, next(iter(domains))))):
+        if wanted == intent and slot not in slots and value is not None:
+            return intent, [*entities, (slot, value)]  # the value the tagger missed, said in words
+    if domain is not None and (sibling := SIBLINGS.get((intent, domain))):
         return sibling, entities
     return intent, entities

@@ -230,9 +230,19 @@ def _named(entities: list[tuple[str, Any]], name: str, domain: str | None,
     return Refusal("ambiguous", {"entity": name})
 
 
+def _guarded(area: str, home: HomeEntities) -> bool:
+    """Whether the area holds something never reached by area alone (a lock, an alarm, a door's cover), or
+    the home file cannot say (no devices)."""
+    return not home.devices or any(
+        d.area == area and (d.domain in AREA_NEVER or (d.domain == "cover" and d.device_class in SENSITIVE_COVERS))
+        for d in home.devices)
+
+
 def _area_only(entities: list[tuple[str, Any]], slots: dict[str, Any], domain: str | None, text: str,
                home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
     where = str(slots.get("area") or slots.get("floor"))
+    if domain is None and "area" in slots and EVERY.search(text) and not _guarded(str(slots["area"]), home):
+        return entities  # "switch off everything in the basement", where nothing there is only done by name
     if domain is None or (domain in AREA_NEVER and not (domain == "lock" and _lock_named(text))):
         return Refusal("which", {"area": where})
     if domain == "cover" and not (slots.get("device_class") in SENSITIVE_COVERS or SENSITIVE_WORDS.search(text)):

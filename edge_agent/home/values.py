@@ -54,6 +54,11 @@ NEEDED = {
            "area": "la habitación", "hours": "una duración", "brightness": "un brillo o un color"},
 }
 ASK = {"en": "Sorry, I need {what} for that", "es": "Lo siento, para eso necesito {what}"}
+# "add two bottles of wine to the shopping list": the item is all that stands between the verb and the list
+ITEM_SAID = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)\s+(?:to|on|onto|in|into|a|en)"
+                       r"\s+(?:the|my|our|la|mi|nuestra)\s+(?:[\w-]+\s+)?(?:list\b|lista\b)", re.IGNORECASE)
+PRONOUNS = frozenset({"it", "them", "that", "this", "lo", "la", "los", "las", "eso", "esto"})
+ADD_ITEM = frozenset({"HassShoppingListAddItem", "HassListAddItem"})
 
 
 def whole_values(slots: list[dict], text: str) -> list[dict]:
@@ -71,6 +76,19 @@ def whole_values(slots: list[dict], text: str) -> list[dict]:
             slot["name"] = _unit_said(slot, text)
         out.append(slot)
     return out
+
+
+def item_said(intent: str, entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:
+    """The item as the sentence says it whole, where the tagger took part of it ("of wine"); a pronoun
+    ("add it") is no item."""
+    match = ITEM_SAID.search(text)
+    if intent not in ADD_ITEM or match is None or match.group("item").lower() in PRONOUNS:
+        return entities
+    said = match.group("item")
+    tagged = [str(v) for k, v in entities if k == "item"]
+    if any(value.lower() not in said.lower() for value in tagged):
+        return entities  # the tagger read an item elsewhere: not widened into another
+    return [(k, v) for k, v in entities if k != "item"] + [("item", said)]
 
 
 def missing(intent: str, entities: list[tuple[str, Any]]) -> str | None:

@@ -1,0 +1,71 @@
+"""Which media player a media intent reaches (edge_agent/home/players.py), with HA's states: a player the
+sentence names, a volume with several playing asked which, "volume at twenty" as a level, and a relative
+change as HassSetVolume for an HA without HassSetVolumeRelative."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_agent.home.numbers import number_said, percent_said
+from edge_agent.home.players import aim_player
+from edge_agent.home.slots import HomeDevice, HomeEntities
+from edge_agent.home.targets import Refusal
+
+DEVICES = [HomeDevice("TV", "media_player", "Living Room", None, "media_player.tv"),
+           HomeDevice("Speaker", "media_player", "Kitchen", None, "media_player.speaker")]
+HOME = HomeEntities(areas=["Living Room", "Kitchen"], names=["TV", "Speaker"], devices=DEVICES,
+                    aliases={"names": {"tele": "TV"}})
+OLD_HA = frozenset({"HassSetVolume", "HassMediaPause"})  # no HassSetVolumeRelative
+
+
+def states(tv: str, speaker: str):
+    now = {"media_player.tv": {"state": tv, "attributes": {"volume_level": 0.3}},
+           "media_player.speaker": {"state": speaker, "attributes": {"volume_level": 0.55}}}
+    return now.get
+
+
+@pytest.mark.parametrize(("intent", "entities", "text", "tv", "expected"), [
+    ("HassMediaPause", [], "pausa la tele", "playing", ("HassMediaPause", [("name", "TV")])),
+    ("HassSetVolume", [("volume_level", 0)], "set the volume to 0%", "playing", Refusal("which_one")),
+    ("HassSetVolume", [("volume_level", 0)], "set the volume to 0%", "idle", ("HassSetVolume", [("volume_level", 0)])),
+    ("HassSetVolumeRelative", [("volume_step", 20)], "volume at twenty please", "idle",
+     ("HassSetVolume", [("volume_level", 20)])),
+    # HA's relative handler on the one player playing, HA's own step of 10 from its level now
+    ("HassSetVolumeRelative", [], "can you make it louder", "idle",
+     ("HassSetVolume", [("name", "Speaker"), ("volume_level", 65)])),
+    ("HassSetVolumeRelative", [], "baja un poco la música", "idle",
+     ("HassSetVolume", [("name", "Speaker"), ("volume_level", 45)])),
+    ("HassSetVolumeRelative", [("volume_step", "up")], "turn up the tv", "idle",
+     ("HassSetVolume", [("name", "TV"), ("volume_level", 40)])),
+    # two playing and none named: not guessed; HA's relative intent would reach both
+    ("HassSetVolumeRelative", [("volume_step", "down")], "turn it down", "playing",
+     ("HassSetVolumeRelative", [("volume_step", "down")])),
+])
+def test_aim_player_on_an_ha_without_relative_volume(intent, entities, text, tv, expected):
+    assert aim_player(intent, entities, text, HOME, states(tv, "playing"), OLD_HA) == expected
+
+
+def test_a_relative_change_stays_one_where_ha_has_the_intent():
+    aimed = aim_player("HassSetVolumeRelative", [], "quieter please", HOME, states("idle", "playing"), None)
+    assert aimed == ("HassSetVolumeRelative", [("volume_step", "down")])
+
+
+def test_a_level_not_known_now_is_not_made_up():
+    gone = aim_player("HassSetVolumeRelative", [("volume_step", "up")], "louder", HOME, lambda _: None, OLD_HA)
+    assert gone == ("HassSetVolumeRelative", [("volume_step", "up")])
+
+
+@pytest.mark.parametrize(("text", "halfway", "expected"), [
+    ("bedroom lights at twenty percent please", False, 20), ("al cuarenta por ciento", False, 40),
+    ("treinta y cinco por ciento", False, 35), ("twenty-two percent", False, 22), ("set it to 35%", False, 35),
+    ("close the blinds halfway", True, 50), ("hasta la mitad", True, 50), ("close the blinds halfway", False, None),
+    ("from 20% to 40%", False, None), ("turn on the light", False, None)])
+def test_percentages_said_in_words_or_digits(text, halfway, expected):
+    assert percent_said(text, halfway) == expected
+
+
+def test_the_one_number_a_sentence_says():
+    assert number_said("put the heating at nineteen") == 19
+    assert number_said("pon el termostato a veintiún grados") == 21
+    assert number_said("set bedroom 2 to 21 degrees") is None  # two numbers: not guessed
+    assert number_said("turn on a light") is None
