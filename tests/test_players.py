@@ -69,3 +69,26 @@ def test_the_one_number_a_sentence_says():
     assert number_said("pon el termostato a veintiún grados") == 21
     assert number_said("set bedroom 2 to 21 degrees") is None  # two numbers: not guessed
     assert number_said("turn on a light") is None
+
+
+def test_no_player_in_the_state_ha_needs_is_said_in_has_words():
+    """HA's handler filters by state (pause: playing; unpause: paused) and raises when none is left; its
+    wyoming conversation would speak the exception's text."""
+    refused = aim_player("HassMediaUnpause", [], "resume", HOME, states("idle", "playing"), None)
+    assert refused == Refusal("entity_wrong_state", {"state": "paused"})
+    assert refused.text("en") == "Sorry, no device is paused"
+    assert aim_player("HassMediaPause", [("name", "TV")], "pause the tv", HOME, states("idle", "playing"), None) \
+        == Refusal("entity_wrong_state", {"state": "playing"})
+    assert aim_player("HassMediaPause", [], "pause", HOME, states("idle", "playing"), None) == ("HassMediaPause", [])
+    assert aim_player("HassMediaPause", [], "pause", HOME, lambda _: None, None) == ("HassMediaPause", [])
+
+
+def test_a_temperature_the_thermostat_rejects_is_refused_in_words():
+    from edge_agent.home.values import out_of_range
+
+    home = HomeEntities(names=["Thermostat"], devices=[HomeDevice("Thermostat", "climate", "Hall", None, "climate.t")])
+    now = {"climate.t": {"state": "heat", "attributes": {"min_temp": 7, "max_temp": 35}}}.get
+    assert out_of_range("HassClimateSetTemperature", [("temperature", 72)], home, now, "en") == \
+        "Sorry, Thermostat can only be set from 7 to 35 degrees"
+    assert out_of_range("HassClimateSetTemperature", [("temperature", 21)], home, now, "en") is None
+    assert out_of_range("HassClimateSetTemperature", [("temperature", 72)], home, lambda _: None, "es") is None

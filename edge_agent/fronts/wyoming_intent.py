@@ -12,7 +12,7 @@ from edge_agent.home.replies import States, reply
 from edge_agent.home.retarget import retarget
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import Refusal, target
-from edge_agent.home.values import ask_for, item_said, missing, whole_values
+from edge_agent.home.values import ask_for, item_said, missing, out_of_range, whole_values
 
 try:  # imported only when wyoming_uri is set
     from wyoming.error import Error
@@ -70,6 +70,8 @@ def intent_event(response, context: dict | None, language: str | None = None, te
     lacking = missing(name, aimed)
     if lacking is not None:  # HA would reject it with "Received invalid slot info"
         return NotRecognized(text=ask_for(lacking, language), context=answered).event()
+    if (refused := out_of_range(name, aimed, home, states, language)) is not None:
+        return NotRecognized(text=refused, context=answered).event()
     entities = aimed
     said = reply(name, entities, language, home, states, text)  # HA speaks this text and nothing else
     return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities], text=said,

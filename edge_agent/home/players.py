@@ -28,6 +28,9 @@ MEDIA = frozenset({"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassM
 UP = re.compile(r"\b(up|louder|raise|increase|sub[eai]\w*|aumenta\w*|m[aá]s alto|m[aá]s fuerte)\b", re.IGNORECASE)
 DOWN = re.compile(r"\b(down|quieter|softer|lower|decrease|baj[aeo]\w*|reduce|disminu\w*|m[aá]s bajo)\b",
                   re.IGNORECASE)
+# the state HA's handler needs a player in (required_states); none in it: HA raises, and its text is spoken
+NEEDS_STATE = {"HassMediaPause": "playing", "HassMediaNext": "playing", "HassMediaPrevious": "playing",
+               "HassSetVolume": "playing", "HassMediaUnpause": "paused"}
 STEP = 10  # HA's volume_up / volume_down: MediaPlayerEntity.volume_step, 0.1 unless the player says otherwise
 
 
@@ -94,4 +97,14 @@ def aim_player(intent: str, entities: list[tuple[str, Any]], text: str, home: Ho
         playing = _playing(home, states)
         if playing is not None and len(playing) > 1:  # HA would set every one of them
             return Refusal("which_one")
+    if intent in NEEDS_STATE and not _any_in(NEEDS_STATE[intent], slots, home, states):
+        return Refusal("entity_wrong_state", {"state": NEEDS_STATE[intent]})
     return intent, entities
+
+
+def _any_in(wanted: str, slots: dict[str, Any], home: HomeEntities, states: States | None) -> bool:
+    """Whether a player the slots reach is in that state now (True when a state is not known: not refused)."""
+    players = [d for d in home.devices if d.domain == "media_player" and d.entity_id
+               and slots.get("name") in (None, d.name) and slots.get("area") in (None, d.area)]
+    now = [states(d.entity_id or "") for d in players] if states is not None else [None]
+    return not players or any(state is None or state.get("state") == wanted for state in now)

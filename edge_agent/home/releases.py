@@ -6,8 +6,9 @@ release pins). A release between two in the table is treated as the older one: a
 refused with a spoken reason rather than an intent it may not handle sent. No version known (a home file
 from before, or none): nothing is checked.
 
-No older intent is sent in a newer one's place: none of those missing in 2025.4 has one that does the same
-thing to the same targets (cleaning one room is not cleaning the house; muting is not volume 0)."""
+One older intent is sent in a newer one's place, where it does the same thing to the same target:
+HassSetVolumeRelative as HassSetVolume (home/players.py). None of the others missing in 2025.4 has one
+(cleaning one room is not cleaning the house; muting is not volume 0)."""
 
 from __future__ import annotations
 

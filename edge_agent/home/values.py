@@ -13,9 +13,13 @@ home-assistant-intents); ANY_OF adds what a handler needs one of although intent
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from edge_agent.home.language import spoken
+from edge_agent.home.slots import HomeEntities
+
+States = Callable[[str], "dict[str, Any] | None"]
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "HassBroadcast": ("message",),
@@ -54,6 +58,9 @@ NEEDED = {
            "area": "la habitación", "hours": "una duración", "brightness": "un brillo o un color"},
 }
 ASK = {"en": "Sorry, I need {what} for that", "es": "Lo siento, para eso necesito {what}"}
+# a temperature the thermostat rejects (HA raises "temp_out_of_range" after the intent is sent: its text spoken)
+RANGE = {"en": "Sorry, {name} can only be set from {low} to {high} degrees",
+         "es": "Lo siento, {name} solo se puede poner entre {low} y {high} grados"}
 # "add two bottles of wine to the shopping list": the item is all that stands between the verb and the list
 ITEM_SAID = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)\s+(?:to|on|onto|in|into|a|en)"
                        r"\s+(?:the|my|our|la|mi|nuestra)\s+(?:[\w-]+\s+)?(?:list\b|lista\b)", re.IGNORECASE)
@@ -89,6 +96,29 @@ def item_said(intent: str, entities: list[tuple[str, Any]], text: str) -> list[t
     if any(value.lower() not in said.lower() for value in tagged):
         return entities  # the tagger read an item elsewhere: not widened into another
     return [(k, v) for k, v in entities if k != "item"] + [("item", said)]
+
+
+def out_of_range(intent: str, entities: list[tuple[str, Any]], home: HomeEntities, states: States | None,
+                 language: str | None) -> str | None:
+    """Why a thermostat will not take that temperature (outside its min_temp..max_temp now), spoken; None
+    if it will or the states cannot say."""
+    slots = dict(entities)
+    value = slots.get("temperature")
+    if intent != "HassClimateSetTemperature" or not isinstance(value, (int, float)) or states is None:
+        return None
+    climates = [d for d in home.devices if d.domain == "climate" and d.entity_id
+                and slots.get("name") in (None, d.name) and slots.get("area") in (None, d.area)]
+    ranges = []
+    for device in climates:
+        attributes = (states(device.entity_id or "") or {}).get("attributes", {})
+        low, high = attributes.get("min_temp"), attributes.get("max_temp")
+        if not isinstance(low, (int, float)) or not isinstance(high, (int, float)):
+            return None
+        ranges.append((device.name, low, high))
+    if not ranges or any(low <= value <= high for _, low, high in ranges):
+        return None
+    name, low, high = ranges[0]
+    return RANGE[spoken(language)].format(name=name, low=f"{low:g}", high=f"{high:g}")
 
 
 def missing(intent: str, entities: list[tuple[str, Any]]) -> str | None:
