@@ -166,3 +166,9 @@ def test_everything_in_an_area_only_where_nothing_there_needs_its_name():
         Refusal("which", {"area": "Entry"})
     assert target("HassTurnOff", [("area", "Basement")], "turn off the basement", home) == \
         Refusal("which", {"area": "Basement"})
+
+
+def test_a_colour_temperature_is_not_a_brightness():
+    aimed = retarget("HassLightSet", [("name", "Kitchen Light"), ("temperature", 2700)], HOME,
+                     "make the kitchen light warm white")
+    assert aimed == ("HassLightSet", [("name", "Kitchen Light"), ("temperature", 2700)])

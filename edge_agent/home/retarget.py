@@ -50,7 +50,8 @@ BY_DOMAIN = {"light": ("HassLightSet", "brightness"), "cover": ("HassSetPosition
 # light "to 20%"); covers and valves close to a position too
 SET_BY_TURNING = {"HassTurnOn": frozenset({"light", "cover", "valve", "fan"}),
                   "HassTurnOff": frozenset({"cover", "valve"})}
-PERCENT_SLOTS = ("brightness", "position", "percentage", "volume_level", "temperature")
+PERCENT_SLOTS = ("brightness", "position", "percentage", "volume_level")
+SET_SLOTS = {"HassClimateSetTemperature": ("temperature",), "HassLightSet": ("brightness", "color", "temperature")}
 WORD = re.compile(r"\w+")
 
 
@@ -148,10 +149,10 @@ def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
         value = _value_said(domain, text) if value is None else value
         if wanted != intent and (intent in PERCENT_INTENTS or value is not None):
             # a value for the named entity, said with another kind's intent, or with turning it on
-            kept = [(k, v) for k, v in entities if k not in (*PERCENT_SLOTS, "color", "domain")]
+            kept = [(k, v) for k, v in entities if k not in (*PERCENT_SLOTS, "color", "temperature", "domain")]
             kept += [("domain", domain)] if wanted == "HassSetPosition" and "name" not in slots else []
             return wanted, kept + ([(slot, value)] if value is not None else [])
-        if wanted == intent and slot not in slots and value is not None:
+        if wanted == intent and not set(SET_SLOTS.get(intent, (slot,))) & slots.keys() and value is not None:
             return intent, [*entities, (slot, value)]  # the value the tagger missed, said in words
     if domain is not None and (sibling := SIBLINGS.get((intent, domain))):
         return sibling, entities
