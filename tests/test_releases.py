@@ -47,3 +47,12 @@ def test_the_reason_is_spoken_in_the_language():
     assert cannot_yet("HassFanSetSpeed", "es") == ("Lo siento, tu Home Assistant todavía no puede cambiar la "
                                                     "velocidad de un ventilador")
     assert cannot_yet("HassSomethingNew", "fr") == "Sorry, your Home Assistant cannot do that yet"
+
+
+def test_timers_start_only_where_has_wyoming_conversation_may_give_a_device():
+    from edge_agent.home.releases import starts_timers
+
+    assert not starts_timers("2025.4.4")
+    assert not starts_timers("2026.2.3")
+    assert starts_timers("2026.12.0")
+    assert starts_timers(None)  # no version known: nothing is checked

@@ -7,7 +7,7 @@ from __future__ import annotations
 from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.language import spoken
 from edge_agent.home.players import aim_player
-from edge_agent.home.releases import cannot_yet, known_intents
+from edge_agent.home.releases import cannot_yet, known_intents, starts_timers
 from edge_agent.home.replies import States, reply
 from edge_agent.home.retarget import retarget
 from edge_agent.home.slots import HomeEntities
@@ -64,6 +64,8 @@ def intent_event(response, context: dict | None, language: str | None = None, te
     name, entities = aimed_player
     if handled is not None and name not in handled:  # HA would answer "Unknown intent"
         return NotRecognized(text=cannot_yet(name, language), context=answered).event()
+    if name == "HassStartTimer" and not starts_timers(home.ha_version):  # HA gives it no device to run on
+        return NotRecognized(text=Refusal("no_timer_support").text(language), context=answered).event()
     aimed = target(name, entities, text, home)
     if isinstance(aimed, Refusal):  # in HA's words where HA has them; never a traceback in HA's log
         return NotRecognized(text=aimed.text(language), context=answered).event()

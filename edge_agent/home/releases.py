@@ -37,6 +37,10 @@ WHAT = {
     "HassClimateSetFanMode": ("set a thermostat's fan", "cambiar el ventilador de un termostato"),
 }
 DEFAULT_WHAT = {"en": "do that", "es": "hacer eso"}
+# HA's wyoming conversation hands an intent to HA without the satellite's device_id (read in 2025.4.4's and
+# 2026.2.3's homeassistant/components/wyoming/conversation.py), and a timer starts only on a device: HA
+# raises "Device does not support timers: device_id=None", logs its traceback and speaks the text
+NO_DEVICE_UP_TO = "2026.2.3"
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -67,3 +71,11 @@ def cannot_yet(intent: str, language: str | None) -> str:
     lang = spoken(language)
     said = WHAT.get(intent)
     return CANNOT[lang].format(what=said[SPOKEN.index(lang)] if said else DEFAULT_WHAT[lang])
+
+
+def starts_timers(ha_version: str | None) -> bool:
+    """Whether a timer EdgeLM starts through that HA's wyoming conversation can start; True when the
+    version is not known or newer than the last one read."""
+    if not ha_version or not re.match(r"\d+\.\d+", ha_version):
+        return True
+    return version_key(ha_version) > version_key(NO_DEVICE_UP_TO)

@@ -67,11 +67,13 @@ HA_ERRORS = {
     "en": {"no_entity": "Sorry, I am not aware of any device called {entity}",
            "no_area": "Sorry, I am not aware of any area called {area}",
            "no_floor": "Sorry, I am not aware of any floor called {floor}",
-           "entity_wrong_state": "Sorry, no device is {state}"},
+           "entity_wrong_state": "Sorry, no device is {state}",
+           "no_timer_support": "Sorry, timers are not supported on this device"},
     "es": {"no_entity": "Lo siento, no conozco ningún dispositivo llamado {entity}",
            "no_area": "Lo siento, no conozco ningún área llamada {area}",
            "no_floor": "Lo siento, no conozco ninguna planta llamada {floor}",
-           "entity_wrong_state": "Lo siento, ningún dispositivo está en estado {state}"},
+           "entity_wrong_state": "Lo siento, ningún dispositivo está en estado {state}",
+           "no_timer_support": "Lo siento, este dispositivo no es compatible con temporizadores"},
 }
 # EdgeLM's own, where HA has none: an action it will not guess the target of
 OWN = {
