@@ -69,6 +69,9 @@ HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", 
      ("HassClimateSetTemperature", [("name", "Thermostat"), ("temperature", 19)])),
     ("HassLawnMowerStartMowing", [("name", "Dishwasher")], "start the dishwasher",
      ("HassTurnOn", [("name", "Dishwasher")])),
+    # a domain slot that is the tagger's raw word: its domain, or none (the words' own is found later)
+    ("HassTurnOn", [("domain", "locks")], "lock all the locks please", ("HassTurnOn", [("domain", "lock")])),
+    ("HassTurnOff", [("domain", "doors")], "unlock all the doors", ("HassTurnOff", [])),
     # nothing said that settles it: unchanged
     ("HassTurnOn", [("name", "lamp")], "turn on the lamp", ("HassTurnOn", [("name", "lamp")])),
     ("HassShoppingListAddItem", [("item", "milk")], "add milk to the shopping list",

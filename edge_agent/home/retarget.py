@@ -33,6 +33,10 @@ DEVICE_WORDS = {"valve": "valve", "valves": "valve", "válvula": "valve", "valvu
                 "cerradura": "lock", "vacuum": "vacuum", "aspiradora": "vacuum", "aspirador": "vacuum",
                 "heating": "climate", "thermostat": "climate", "calefacción": "climate", "calefaccion": "climate",
                 "termostato": "climate", "calefactor": "climate"}
+# HA's entity domains a `domain` slot may hold; the tagger's raw word ("locks", "doors") is none of them
+DOMAINS = frozenset({"light", "switch", "fan", "cover", "lock", "climate", "media_player", "vacuum", "valve",
+                     "lawn_mower", "scene", "script", "button", "sensor", "binary_sensor", "alarm_control_panel",
+                     "todo", "weather", "input_boolean", "humidifier", "water_heater", "siren", "camera"})
 # the same action for the other kind of entity, by the named entity's domain
 SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             ("HassLawnMowerDock", "vacuum"): "HassVacuumReturnToBase",
@@ -124,6 +128,20 @@ def _sole_of_kind(entities: list[tuple[str, Any]], home: HomeEntities) -> list[t
     return [(k, next(iter(of_kind)) if k == "name" else v) for k, v in entities] if len(of_kind) == 1 else entities
 
 
+def _known_domain(entities: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """A domain slot that is a device word ("locks") becomes its domain; any other unknown one goes (HA
+    matches nothing with it and speaks its MatchFailedError), the words' own domain is found later."""
+    out = []
+    for key, value in entities:
+        if key == "domain" and value not in DOMAINS:
+            word = DEVICE_WORDS.get(str(value).lower())
+            if word is None:
+                continue
+            value = word
+        out.append((key, value))
+    return out
+
+
 def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:
     """'hasta la mitad' is a position: its words tagged as a name or an area ("mitad") go."""
     phrase = HALFWAY.search(text)
@@ -135,7 +153,7 @@ def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str
 
 def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
              text: str = "") -> tuple[str, list[tuple[str, Any]]]:
-    entities = _sole_of_kind(_fix_name(_halfway_words(entities, text), text, home), home)
+    entities = _sole_of_kind(_fix_name(_halfway_words(_known_domain(entities), text), text, home), home)
     intent, entities = _to_list(intent, entities, text, home)
     slots = dict(entities)
     domains = _domains(slots.get("name"), home) or ({slots["domain"]} if "domain" in slots else set())
