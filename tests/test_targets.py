@@ -77,7 +77,7 @@ def test_implied_domains_in_english_and_spanish():
 
 def test_refusals_speak_the_sentence_language():
     assert Refusal("no_area", {"area": "baño"}).text("es") == "Lo siento, no conozco ningún área llamada baño"
-    assert Refusal("which", {"area": "Garage"}).text("de") == "Sorry, which device in the Garage? Please name it"
+    assert Refusal("which", {"area": "Garage"}).text("de") == "Which device in the Garage? Please name it"
 
 
 def test_ha_error_phrases_are_home_assistants_own():

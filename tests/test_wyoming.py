@@ -315,8 +315,8 @@ def test_intents_reach_only_what_the_home_names(broker):
                 intent = Intent.from_event(event)
                 heard[text] = (intent.name, {e.name: e.value for e in intent.entities}, intent.text)
     assert heard == {
-        "close the garage": "Sorry, which device in the Garage? Please name it",
-        "abre el garaje": "Lo siento, ¿qué dispositivo del área Garage? Dímelo por su nombre",
+        "close the garage": "Which device in the Garage? Please name it",
+        "abre el garaje": "¿Qué dispositivo del área Garage? Dímelo por su nombre",
         "turn on the porch light": "Sorry, I am not aware of any device called porch light",
         "turn on the bathroom light": "Sorry, I am not aware of any area called bathroom",
         # what HA speaks: its own response template, rendered (HA 2025.4 speaks the intent's text only)

@@ -77,24 +77,24 @@ HA_ERRORS = {
 }
 # EdgeLM's own, where HA has none: an action it will not guess the target of
 OWN = {
-    "en": {"which": "Sorry, which device in the {area}? Please name it",
-           "ambiguous": "Sorry, more than one device is called {entity}; please say which kind",
+    "en": {"which": "Which device in the {area}? Please name it",
+           "ambiguous": "More than one device is called {entity}: which kind do you mean?",
            "cannot": "Sorry, {entity} cannot do that",
            "compound": "Sorry, please ask me for one thing at a time",
            "no_domain_in_area": "Sorry, I am not aware of any {kind} in the {area} area",  # HA's, rendered
            "no_entity_in_area": "Sorry, I am not aware of any device called {entity} in the {area} area",
            "no_device_class_in_area": "Sorry, I am not aware of any {class_said} in the {area} area",
            "none_here": "Sorry, there is no {thing} in your home",
-           "which_one": "Sorry, which one? Please tell me its name or its room"},
-    "es": {"which": "Lo siento, ¿qué dispositivo del área {area}? Dímelo por su nombre",
-           "ambiguous": "Lo siento, hay más de un dispositivo llamado {entity}; dime de qué tipo",
+           "which_one": "Which one? Please tell me its name or its room"},
+    "es": {"which": "¿Qué dispositivo del área {area}? Dímelo por su nombre",
+           "ambiguous": "Hay más de un dispositivo llamado {entity}: ¿de qué tipo?",
            "cannot": "Lo siento, {entity} no puede hacer eso",
            "compound": "Lo siento, pídeme las cosas de una en una",
            "no_domain_in_area": "Lo siento, no conozco {kind} en el área {area}",  # HA's, rendered
            "no_entity_in_area": "Lo siento, no conozco ningún dispositivo llamado {entity} en el área {area}",
            "no_device_class_in_area": "Lo siento, no conozco {class_said} en el área {area}",
            "none_here": "Lo siento, no hay {thing} en tu casa",
-           "which_one": "Lo siento, ¿cuál? Dime su nombre o la habitación"},
+           "which_one": "¿Cuál? Dime su nombre o la habitación"},
 }
 # intents that act on one kind of entity only: a named entity of another domain is never sent to them
 ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozenset({"light"}),
