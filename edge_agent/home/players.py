@@ -15,14 +15,13 @@ Without a home_file (no devices) nothing changes."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
+from edge_agent.home.replies import States
 from edge_agent.home.retarget import named_in_text
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import Refusal
 
-States = Callable[[str], "dict[str, Any] | None"]
 MEDIA = frozenset({"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume",
                    "HassSetVolumeRelative"})
 UP = re.compile(r"\b(up|louder|raise|increase|sub[eai]\w*|aumenta\w*|m[aá]s alto|m[aá]s fuerte)\b", re.IGNORECASE)

@@ -13,13 +13,11 @@ home-assistant-intents); ANY_OF adds what a handler needs one of although intent
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from edge_agent.home.language import spoken
+from edge_agent.home.replies import States
 from edge_agent.home.slots import HomeEntities
-
-States = Callable[[str], "dict[str, Any] | None"]
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "HassBroadcast": ("message",),
