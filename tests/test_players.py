@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from edge_agent.home.numbers import number_said, percent_said
 from edge_agent.home.players import aim_player
+from edge_agent.home.said import number_said, percent_said
 from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.home.targets import Refusal
 

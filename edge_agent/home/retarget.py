@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from edge_agent.home.numbers import HALFWAY, number_said, percent_said
+from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
 
 # a name slot that is only a kind of device: the domain it means

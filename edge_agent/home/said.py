@@ -1,0 +1,50 @@
+"""Numbers a sentence says, for the values HA needs: "at twenty percent", "al 40 %", "halfway" (a position),
+"put the heating at nineteen". Words read with the table of home/numbers.py."""
+
+from __future__ import annotations
+
+import re
+
+from edge_agent.home.numbers import parse_number_words
+
+TOKEN = re.compile(r"\d{1,3}|[^\W\d_]+")
+PERCENT_SIGN = re.compile(r"\s*(%|per ?cent\b|por ?ciento\b)", re.IGNORECASE)
+HALFWAY = re.compile(r"\bhalf ?way\b|\bhalf open\b|\bhasta la mitad\b|\ba la mitad\b|\ba medias\b|"
+                     r"\bmedio abiert|\bmedio cerrad", re.IGNORECASE)
+NOT_ALONE = frozenset({"a", "an", "un", "una", "half", "media", "medio", "y"})  # numbers only inside a longer one
+
+
+def _numbers(text: str) -> list[tuple[float, int]]:
+    """Every number said (digits, or words: the longest reading of up to three at each place) and where it
+    ends."""
+    tokens = list(TOKEN.finditer(text))
+    found, i = [], 0
+    while i < len(tokens):
+        for size in (3, 2, 1):
+            span = tokens[i:i + size]
+            if len(span) < size:
+                continue
+            words = text[span[0].start():span[-1].end()]
+            value = float(words) if words.isdigit() else parse_number_words(words.replace("-", " "))
+            if value is not None and not (size == 1 and words.lower() in NOT_ALONE):
+                found.append((value, span[-1].end()))
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
+def percent_said(text: str, halfway: bool = False) -> int | None:
+    """The percentage a sentence says ("at twenty percent", "al 40 %", "cuarenta por ciento"); "halfway" is
+    50 where `halfway` (a position); None if none or several."""
+    said = {int(value) for value, end in _numbers(text) if PERCENT_SIGN.match(text, end) and 0 <= value <= 100}
+    if halfway and HALFWAY.search(text):
+        said.add(50)
+    return said.pop() if len(said) == 1 else None
+
+
+def number_said(text: str) -> int | None:
+    """The one number a sentence says ("put the heating at nineteen"); None if none or several."""
+    said = {int(value) for value, _ in _numbers(text) if value == int(value)}
+    return said.pop() if len(said) == 1 else None
