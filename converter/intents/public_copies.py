@@ -1,5 +1,6 @@
-"""The public Assist benchmark (allenporter/home-assistant-datasets, vendored under benchmarks/public/) is a
-test set: its sentences never enter the training data, exactly or within two token edits.
+"""Test sets never enter the training data, exactly or within two token edits: the public Assist benchmark
+(allenporter/home-assistant-datasets, vendored under benchmarks/public/) and the project's own hand-written,
+blind and safety sets (benchmarks/handwritten/, commands and chit-chat alike).
 
 Two edits are capped at a quarter of the sentence: two edits turn the two-token "next song" into any
 sentence of up to four tokens ("claro" included), so a sentence of 1-3 tokens is matched exactly, of 4-7
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PUBLIC_DATASETS = Path(__file__).resolve().parents[2] / "benchmarks" / "public" / "home-assistant-datasets" / "datasets"
+PROJECT_SETS = Path(__file__).resolve().parents[2] / "benchmarks" / "handwritten"
 WORD = re.compile(r"[\w']+")
 
 
@@ -63,34 +65,62 @@ def public_sentences(root: Path = PUBLIC_DATASETS) -> list[PublicSentence]:
     return found
 
 
+def project_sentences(root: Path = PROJECT_SETS) -> list[PublicSentence]:
+    """Every line of the project's own test sets (hand-written, blind, blind v2, safety; both languages)."""
+    import json
+
+    found = []
+    for path in sorted(root.glob("*.jsonl")):
+        for line in path.read_text().splitlines():
+            text = json.loads(line)["text"]
+            found.append(PublicSentence(text, tokens(text), f"handwritten/{path.name}", path))
+    return found
+
+
+def held_out_sentences() -> list[PublicSentence]:
+    """Every test sentence training must not copy; none where the repository's benchmarks/ is absent."""
+    public = public_sentences() if PUBLIC_DATASETS.is_dir() else []
+    return public + (project_sentences() if PROJECT_SETS.is_dir() else [])
+
+
+def _deletions(words: tuple[str, ...], most: int) -> set[tuple[str, ...]]:
+    """The word sequences left after deleting up to `most` tokens (the sequence itself included)."""
+    found, frontier = {words}, {words}
+    for _ in range(most):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
 class CopyFinder:
+    """Copies found through a deletion index: two sequences within k edits share a sequence left after at
+    most k deletions from each, so only sentences sharing one are compared (not every test sentence)."""
+
     def __init__(self, sentences: Iterable[PublicSentence]):
-        self.by_length: dict[int, dict[tuple[str, ...], PublicSentence]] = {}
+        self.index: dict[tuple[str, ...], list[PublicSentence]] = {}
         for sentence in sentences:
-            self.by_length.setdefault(len(sentence.words), {})[sentence.words] = sentence
+            for left in _deletions(sentence.words, edit_budget(len(sentence.words))):
+                self.index.setdefault(left, []).append(sentence)
 
     def copy_of(self, text: str) -> PublicSentence | None:
-        """The public sentence `text` copies, if any."""
+        """The test sentence `text` copies, if any."""
         words = tokens(text)
-        for length in range(max(1, len(words) - 2), len(words) + 3):
-            group = self.by_length.get(length, {})
-            if words in group:
-                return group[words]
-            budget = edit_budget(length)
-            if budget and abs(length - len(words)) <= budget:
-                hit = next((s for s in group.values() if within(s.words, words, budget)), None)
-                if hit is not None:
-                    return hit
+        for left in sorted(_deletions(words, 2), key=len, reverse=True):
+            for sentence in self.index.get(left, ()):
+                budget = edit_budget(len(sentence.words))
+                if sentence.words == words or within(sentence.words, words, budget):
+                    return sentence
         return None
 
 
 def drop_copies(texts: list[str], finder: CopyFinder | None = None) -> tuple[list[int], list[str]]:
-    """(indices of the texts to keep, the texts dropped as copies); nothing is dropped when the vendored
-    datasets are absent (an installed package without the repository's benchmarks/)."""
+    """(indices of the texts to keep, the texts dropped as copies); nothing is dropped when the test sets
+    are absent (an installed package without the repository's benchmarks/)."""
     if finder is None:
-        if not PUBLIC_DATASETS.is_dir():
+        held_out = held_out_sentences()
+        if not held_out:
             return list(range(len(texts))), []
-        finder = CopyFinder(public_sentences())
+        finder = CopyFinder(held_out)
     keep, dropped = [], []
     for i, text in enumerate(texts):
         if finder.copy_of(text):
