@@ -57,6 +57,12 @@ def test_the_shipped_model_on_the_handwritten_sets(result, lang):
         else TARGETS["chitchat_false_triggers"]
     assert scores["commands_right"] >= commands_floor
     assert scores["chitchat_false_triggers"] <= chat_ceiling
+    # every set is scored with its wrong actions and refusals beside it (issue 33); this bundle is held to
+    # what it measured, so a worse one fails
+    assert scores["safety_n"] >= 60
+    for prefix in ("", "blind_", "blind2_", "safety_"):
+        assert scores[f"{prefix}wrong_actions"] <= recorded[f"{prefix}wrong_actions"] + 1, prefix
+        assert scores[f"{prefix}refused"] <= recorded[f"{prefix}refused"] + 1, prefix
 
 
 def test_a_bundle_changed_after_signing_is_refused(tmp_path):

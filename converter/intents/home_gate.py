@@ -10,34 +10,48 @@ from __future__ import annotations
 from pathlib import Path
 
 from converter.intents.report import handwritten
+from converter.intents.safety import benchmark_home, score_rows
 from edge_agent.protocol.labels import recognised
 
 TARGETS = {"commands_right": 0.90, "chitchat_false_triggers": 0.03, "size_mb": 15.0}  # issue 20
 
 
 def handwritten_scores(model, langs: list[str]) -> dict[str, dict]:
-    """{lang: commands right, chit-chat false triggers, and the counts} through the bundle's classifier, on
-    the hand-written sets and (prefix `blind_`) the smaller sets written after the first sets' errors were
-    studied and before any model trained on the rewrites that study led to was scored."""
+    """{lang: commands right, chit-chat false triggers, wrong actions, refusals, and the counts} through the
+    bundle's classifier, on the hand-written sets, (prefix `blind_`) the smaller sets written after the
+    first sets' errors were studied, (`blind2_`) issue 33's fresh sets and (`safety_`) its safety set."""
     assert model.classifier is not None
     threshold = model.manifest.thresholds.get("ood")
+    model.classifier.home = benchmark_home()  # the sets name its entities: read as with its home file
     scores: dict[str, dict] = {}
     for lang in langs:
         row = scores.setdefault(lang, {})
-        for prefix in ("", "blind_"):
+        for prefix in ("", "blind_", "blind2_"):
             commands, chat = handwritten(lang, f"{prefix}commands"), handwritten(lang, f"{prefix}chitchat")
             if not commands:
                 continue
-            # one at a time, as the agent answers a lone request: dynamic int8 scales its activations per
-            # batch, so a sentence's answer can move with the batch it was padded into
-            said = [model.classifier.predict([r["text"]])[0] for r in commands + chat]
-            answers = [p.label if recognised(p.label, p.confidence, threshold) else None for p in said]
-            right = sum(a == r["label"] for a, r in zip(answers, commands))
-            triggered = sum(a is not None for a in answers[len(commands):])
+            answers = _answers(model, commands + chat, threshold)
+            right = sum(a == r["label"] for (a, _), r in zip(answers, commands))
+            triggered = sum(a is not None for a, _ in answers[len(commands):])
+            judged = score_rows(commands + chat, answers)
             row.update({f"{prefix}commands_right": round(right / len(commands), 4),
                         f"{prefix}chitchat_false_triggers": round(triggered / max(1, len(chat)), 4),
-                        f"{prefix}n_commands": len(commands), f"{prefix}n_chitchat": len(chat)})
+                        f"{prefix}n_commands": len(commands), f"{prefix}n_chitchat": len(chat),
+                        f"{prefix}wrong_actions": judged.wrong_actions,
+                        f"{prefix}refused": score_rows(commands, answers).refused})
+        safety = handwritten(lang, "safety")
+        if safety:
+            row.update(score_rows(safety, _answers(model, safety, threshold)).as_dict("safety_"))
     return scores
+
+
+def _answers(model, rows: list[dict], threshold: float | None) -> list[tuple[str | None, str | None]]:
+    """(intent or None, the name slot read) per row, the way the agent answers. One at a time, as the agent
+    answers a lone request: dynamic int8 scales its activations per batch, so a sentence's answer can move
+    with the batch it was padded into."""
+    said = [model.classifier.predict([r["text"]])[0] for r in rows]
+    return [(p.label, next((str(s["value"]) for s in p.slots if s["name"] == "name"), None))
+            if recognised(p.label, p.confidence, threshold) else (None, None) for p in said]
 
 
 def gate(bundle: Path, trust_key: Path | None) -> dict:
