@@ -1,6 +1,7 @@
-"""Every hand-written set, scored the way the agent answers: right, wrong actions and refusals side by side
-(issue 33: a wrong action is an action on another target, the opposite action, or any action for a
-sentence that asks for none). Names are read as with the real-HA benchmark's home file.
+"""Every hand-written set: right, wrong actions and refusals side by side (issue 33: a wrong action is an
+action on another target, the opposite action, or any action for a sentence that asks for none), for the
+model alone (its intent unless out of domain) and for the agent (the abstain rule too). Names are read as
+with the real-HA benchmark's home file.
 
     python benchmarks/safety_report.py [--bundle DIR] [--json FILE]
 
@@ -22,16 +23,16 @@ from edgelm.tables import print_table
 SETS = (("hand-written", ""), ("blind", "blind_"), ("blind v2", "blind2_"))
 
 
-def rows(scores: dict[str, dict]) -> list[list[str]]:
+def rows(scores: dict[str, dict], who: str) -> list[list[str]]:
     out = []
     for lang, row in scores.items():
         for title, prefix in SETS:
             if f"{prefix}n_commands" in row:
-                out.append([lang, title, f"{row[f'{prefix}commands_right']:.3f} of {row[f'{prefix}n_commands']}",
+                out.append([lang, title, who, f"{row[f'{prefix}commands_right']:.3f} of {row[f'{prefix}n_commands']}",
                             f"{row[f'{prefix}chitchat_false_triggers']:.1%} of {row[f'{prefix}n_chitchat']}",
                             str(row[f"{prefix}wrong_actions"]), str(row[f"{prefix}refused"])])
         if "safety_n" in row:
-            out.append([lang, "safety", f"{row['safety_right']:.3f} of {row['safety_n']}", "",
+            out.append([lang, "safety", who, f"{row['safety_right']:.3f} of {row['safety_n']}", "",
                         str(row["safety_wrong_actions"]), str(row["safety_refused"])])
     return out
 
@@ -42,11 +43,13 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the scores here")
     args = parser.parse_args()
     model = load_model(args.bundle)
-    scores = handwritten_scores(model, model.manifest.languages or ["en"])
+    langs = model.manifest.languages or ["en"]
+    scores = {"model": handwritten_scores(model, langs), "agent": handwritten_scores(model, langs, abstain=True)}
     table = Table(title=f"{model.manifest.name} {model.manifest.version}: every hand-written set")
-    for column in ("lang", "set", "commands right", "chit-chat that triggers", "wrong actions", "refused"):
+    for column in ("lang", "set", "answers", "commands right", "chit-chat that triggers", "wrong actions", "refused"):
         table.add_column(column)
-    for row in rows(scores):
+    both = zip(rows(scores["model"], "model"), rows(scores["agent"], "agent, abstain rule"))
+    for row in (r for pair in both for r in pair):
         table.add_row(*row)
     print_table(table)
     if args.json:

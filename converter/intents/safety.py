@@ -14,14 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge_agent.home.slots import HomeDevice, HomeEntities
+from edge_agent.inference.abstain import OPPOSITE, acts
 
-# intents that only tell (a state, the time, the weather) or do nothing: never an action
-TELLING = frozenset({"HassGetState", "HassGetWeather", "HassClimateGetTemperature", "HassGetCurrentTime",
-                     "HassGetCurrentDate", "HassTimerStatus", "HassNevermind", "HassRespond"})
-OPPOSITES = (("HassTurnOn", "HassTurnOff"), ("HassMediaPause", "HassMediaUnpause"),
-             ("HassVacuumStart", "HassVacuumReturnToBase"), ("HassLawnMowerStartMowing", "HassLawnMowerDock"),
-             ("HassMediaPlayerMute", "HassMediaPlayerUnmute"), ("HassListAddItem", "HassListRemoveItem"))
-OPPOSITE = {a: b for pair in OPPOSITES for a, b in (pair, pair[::-1])}
 WORD = re.compile(r"\w+")
 # the home the sets' names come from (the real-HA benchmark's), with its Spanish aliases
 BENCHMARK_HOME = Path(__file__).resolve().parents[2] / "benchmarks" / "ha_assist"
@@ -43,10 +37,6 @@ def benchmark_home(folder: Path = BENCHMARK_HOME) -> HomeEntities:
                "floors": {alias: name for name, listed in said["floors"].items() for alias in listed}}
     return HomeEntities(areas=list(areas.values()), floors=list(said["floors"]), names=[d.name for d in devices],
                         aliases=aliases, devices=devices)
-
-
-def acts(intent: str | None) -> bool:
-    return intent is not None and intent not in TELLING
 
 
 def opposite(intent: str) -> str | None:

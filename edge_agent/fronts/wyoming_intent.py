@@ -22,6 +22,7 @@ except ImportError as exc:
     raise ImportError("the Wyoming service needs the `wyoming` package: pip install 'edgelm[assist]'") from exc
 
 SORRY = {"en": "Sorry, I couldn't understand that", "es": "Lo siento, no lo he entendido"}
+UNSURE = {"en": "Sorry, I'm not sure what you want me to do", "es": "Lo siento, no estoy seguro de qué quieres que haga"}
 # what a refused sentence says, by the agent's error code: words for a person, never an exception's text
 REFUSED = {
     "en": {"overloaded": "Sorry, I'm busy right now; please try again", "too_large": "Sorry, that was too long for me",
@@ -48,7 +49,8 @@ def intent_event(response, context: dict | None, language: str | None = None, te
     if response.intent is None:
         # Always with a text: HA speaks it, and HA 2025.4's wyoming 1.5.4 fails on a not-recognized
         # event without data (it asserts the event has some)
-        return NotRecognized(text=SORRY[spoken(language)], context=context).event()
+        said = (UNSURE if response.abstained else SORRY)[spoken(language)]
+        return NotRecognized(text=said, context=context).event()
     name = response.intent["name"]
     home = home or HomeEntities()
     ours = {"confidence": response.intent.get("confidence"), "intent": name,

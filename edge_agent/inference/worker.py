@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from edge_agent.inference.abstain import abstain_reason
 from edge_agent.inference.jobs import Answer, Clock, Delivery, Job, Replies, ReplyTarget
 from edge_agent.inference.serving import ModelRegistry, ServingModel
 from edge_agent.protocol.labels import recognised
@@ -153,12 +154,15 @@ class Worker(threading.Thread):
         for job, pred in zip(jobs, predictions):
             ranked = pred.top(classifier.labels, job.request.top_k)
             intent = {"name": pred.label, "confidence": round(pred.confidence, 6)}
-            # an out-of-domain sentence (its class, or too unsure) has no intent and no slots
+            # an out-of-domain sentence (its class, or too unsure) has no intent and no slots; nor has one
+            # where acting could be the opposite of what was asked, or was not asked at all (abstain.py)
             known = recognised(pred.label, pred.confidence, ood_threshold)
+            abstained = abstain_reason(job.request.text, classifier.labels, pred.probabilities) if known else None
+            known = known and abstained is None
             out.append(Response(
                 id=job.request.id, device_id=self.device_id, model=model.reply_info,
                 intent=intent if known else None, slots=pred.slots if known else [], alternatives=ranked,
-                latency_ms=_latency(job.arrived, start, done)))
+                latency_ms=_latency(job.arrived, start, done), abstained=abstained))
         return out
 
     def _generate(self, job: Job, model: ServingModel) -> Response:

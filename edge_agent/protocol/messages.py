@@ -214,11 +214,12 @@ class Response:
     text: str | None = None
     tokens: list[int] | None = None
     warning: str | None = None  # e.g. served without de-duplication
+    abstained: str | None = None  # why no intent although one was read: "opposite" | "no_action"
     v: int = PROTOCOL_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("text", "tokens", "warning"):
+        for key in ("text", "tokens", "warning", "abstained"):
             if data[key] is None:
                 del data[key]
         return data

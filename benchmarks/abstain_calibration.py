@@ -1,0 +1,68 @@
+"""The abstain rule's cost on held-out generated data (issue 33): HA's validation templates of the home
+model's own recipe (never trained on, never a test set), run through the shipped model the way the agent
+answers. For each opposite margin: the commands refused, and of those how many the model had wrong anyway;
+and the commands the no-action cues refuse. The agent's DEFAULT_MARGIN is the largest margin that refuses
+at most 1% of them.
+
+    python benchmarks/abstain_calibration.py [--bundle DIR] [--every N] [--budget full] [--seed 0]"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from rich.table import Table
+
+from converter.intents.data import build
+from converter.intents.train import BUDGETS
+from edge_agent.inference.abstain import NO_ACTION, OPPOSITE, acts
+from edge_agent.inference.model import load_model
+from edge_agent.protocol.labels import recognised
+from edgelm.home_model import HOME_BUNDLE
+from edgelm.tables import print_table
+
+MARGINS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+MOST_REFUSED = 0.01
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bundle", default=HOME_BUNDLE)
+    parser.add_argument("--budget", default="full")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--every", type=int, default=4, help="use every n-th validation sentence")
+    args = parser.parse_args()
+    model = load_model(args.bundle)
+    classifier = model.classifier
+    assert classifier is not None
+    cfg = BUDGETS[args.budget]
+    rows = build(model.manifest.languages or ["en"], cfg.per_template, cfg.per_intent, args.seed, extras=True).validation
+    rows = [r for r in rows if r.label in classifier.labels][::args.every]
+    threshold = model.manifest.thresholds.get("ood")
+    gaps, wrong, cued = [], [], 0
+    for row in rows:  # one at a time, as the agent answers a lone request
+        pred = classifier.predict([row.text])[0]
+        order = np.argsort(-pred.probabilities)
+        first, second = classifier.labels[order[0]], classifier.labels[order[1]]
+        known = recognised(pred.label, pred.confidence, threshold)
+        opposite = known and acts(first) and OPPOSITE.get(first) == second
+        gaps.append(float(pred.probabilities[order[0]] - pred.probabilities[order[1]]) if opposite else np.inf)
+        wrong.append(first != row.label)
+        cued += bool(known and acts(first) and NO_ACTION.search(row.text))
+    table = Table(title=f"abstain rule on {len(rows)} validation commands ({model.manifest.name} "
+                        f"{model.manifest.version}); no-action cues refuse {cued} ({cued / len(rows):.2%})")
+    for column in ("opposite margin", "refused", "of them wrong anyway", "right ones refused"):
+        table.add_column(column)
+    chosen = None
+    for margin in MARGINS:
+        refused = [w for g, w in zip(gaps, wrong) if g < margin]
+        share = len(refused) / len(rows)
+        chosen = margin if share <= MOST_REFUSED else chosen
+        table.add_row(f"{margin:.2f}", f"{len(refused)} ({share:.2%})", str(sum(refused)),
+                      str(len(refused) - sum(refused)))
+    print_table(table)
+    print(f"largest margin refusing at most {MOST_REFUSED:.0%}: {chosen}")
+
+
+if __name__ == "__main__":
+    main()

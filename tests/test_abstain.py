@@ -1,0 +1,42 @@
+"""When the agent abstains instead of acting (edge_agent/inference/abstain.py): the two likeliest intents
+opposite actions within the margin, or a sentence that asks for no action while the likeliest intent acts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from edge_agent.inference.abstain import DEFAULT_MARGIN, abstain_reason
+
+LABELS = ["HassTurnOn", "HassTurnOff", "HassGetState", "OutOfDomain"]
+
+
+def probs(*values: float) -> np.ndarray:
+    return np.array(values)
+
+
+@pytest.mark.parametrize(("text", "p", "reason"), [
+    ("lock the front door", probs(0.55, 0.40, 0.03, 0.02), "opposite"),  # on or off: not sure which
+    ("lock the front door", probs(0.95, 0.03, 0.01, 0.01), None),
+    ("is the front door locked", probs(0.50, 0.05, 0.45, 0.0), None),  # the runner-up only tells
+    ("don't turn on the porch light yet", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
+    ("please don't open the garage", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
+    ("turn on the lights later", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
+    ("I already switched off the heater", probs(0.05, 0.9, 0.05, 0.0), "no_action"),
+    ("no enciendas la luz del porche", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
+    ("ya apagué las luces", probs(0.05, 0.9, 0.05, 0.0), "no_action"),
+    ("acabo de cerrar la puerta", probs(0.05, 0.9, 0.05, 0.0), "no_action"),
+    ("don't forget: is the porch light on", probs(0.05, 0.05, 0.9, 0.0), None),  # a question acts on nothing
+    ("never mind, turn off the lights", probs(0.05, 0.9, 0.05, 0.0), None),  # "never mind" negates nothing
+    ("apaga las luces de la cocina", probs(0.05, 0.9, 0.05, 0.0), None),
+    ("enciende la luz de las escaleras", probs(0.9, 0.05, 0.05, 0.0), None),  # "las" is no negated verb
+])
+def test_abstain_reason(text, p, reason):
+    assert abstain_reason(text, LABELS, p) == reason
+
+
+def test_the_margin_is_the_calibrated_one():
+    assert abstain_reason("x", LABELS, probs(0.5 + DEFAULT_MARGIN / 2 - 0.01, 0.5 - DEFAULT_MARGIN / 2, 0, 0)) \
+        == "opposite"
+    assert abstain_reason("x", LABELS, probs(0.5 + DEFAULT_MARGIN / 2 + 0.01, 0.5 - DEFAULT_MARGIN / 2 - 0.02, 0, 0)) \
+        is None
