@@ -1,8 +1,8 @@
 """The abstain rule's cost on held-out generated data (issue 33): HA's validation templates of the home
 model's own recipe (never trained on, never a test set), run through the shipped model the way the agent
 answers. For each opposite margin: the commands refused, and of those how many the model had wrong anyway;
-and the commands the no-action cues refuse. The agent's DEFAULT_MARGIN is the largest margin that refuses
-at most 1% of them.
+and the commands the no-action cues refuse. A bundle's margin (abstain.py CALIBRATED_MARGINS, or its manifest's
+`thresholds.opposite_margin`) is the largest that refuses at most 1% of them.
 
     python benchmarks/abstain_calibration.py [--bundle DIR] [--every N] [--budget full] [--seed 0]"""
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge_agent.inference.abstain import DEFAULT_MARGIN, abstain_reason
+from edge_agent.inference.abstain import abstain_reason, opposite_margin
+
+MARGIN = 0.5
 
 LABELS = ["HassTurnOn", "HassTurnOff", "HassGetState", "OutOfDomain"]
 
@@ -32,11 +34,14 @@ def probs(*values: float) -> np.ndarray:
     ("enciende la luz de las escaleras", probs(0.9, 0.05, 0.05, 0.0), None),  # "las" is no negated verb
 ])
 def test_abstain_reason(text, p, reason):
-    assert abstain_reason(text, LABELS, p) == reason
+    assert abstain_reason(text, LABELS, p, MARGIN) == reason
 
 
-def test_the_margin_is_the_calibrated_one():
-    assert abstain_reason("x", LABELS, probs(0.5 + DEFAULT_MARGIN / 2 - 0.01, 0.5 - DEFAULT_MARGIN / 2, 0, 0)) \
-        == "opposite"
-    assert abstain_reason("x", LABELS, probs(0.5 + DEFAULT_MARGIN / 2 + 0.01, 0.5 - DEFAULT_MARGIN / 2 - 0.02, 0, 0)) \
-        is None
+def test_the_margin_is_the_bundles_own_calibrated_one():
+    assert opposite_margin("home", "1.0.0", {"ood": 0.5}) == MARGIN
+    assert opposite_margin("home", "9.9.9", {"ood": 0.5, "opposite_margin": 0.3}) == 0.3
+    assert opposite_margin("intents-en-tiny", "0.1.0", {"ood": 0.5}) is None  # not calibrated: no opposite rule
+    close = probs(0.5, 0.45, 0.05, 0.0)
+    assert abstain_reason("x", LABELS, close, MARGIN) == "opposite"
+    assert abstain_reason("x", LABELS, close, None) is None
+    assert abstain_reason("don't turn it on yet", LABELS, close, None) == "no_action"

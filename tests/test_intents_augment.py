@@ -13,6 +13,7 @@ from converter.intents import augment
 from converter.intents.data import Example, build, template_sentences
 from converter.intents.extra_sentences import EXTRA_SENTENCES
 from converter.intents.off_domain import every_text
+from converter.intents.public_copies import drop_copies
 from converter.intents.slots_data import Span
 from edge_agent.home.numbers import number_words, parse_number_words
 from edge_agent.home.slots import parse_number
@@ -86,7 +87,10 @@ def test_paraphrases_train_only_and_never_copy_a_handwritten_line():
                        lang, 60, 0, extras=True, only=set(EXTRA_SENTENCES[lang])).items()
                    if ":extra" in template for text, _ in samples]
     assert len(every_extra) > 300
-    assert not [t for t in every_extra if t.lower() in handwritten]
+    # a test line the paraphrases happen to write (issue 33's sets came after them) is dropped before training
+    kept, dropped = drop_copies(every_extra)
+    assert len(dropped) <= 0.05 * len(every_extra)
+    assert not [t for i, t in enumerate(every_extra) if i in set(kept) and t.lower() in handwritten]
 
 
 def test_generated_off_domain_lines_never_copy_a_handwritten_line():
@@ -95,4 +99,5 @@ def test_generated_off_domain_lines_never_copy_a_handwritten_line():
     for lang in ("en", "es"):
         lines = every_text(lang)
         assert len(lines) > 1000
-        assert not [t for t in lines if t.lower() in handwritten]
+        kept, _ = drop_copies(lines)  # as train_intents drops them
+        assert not [lines[i] for i in kept if lines[i].lower() in handwritten]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from converter.intents.report import handwritten
 from converter.intents.safety import benchmark_home, score_rows
-from edge_agent.inference.abstain import abstain_reason
+from edge_agent.inference.abstain import abstain_reason, opposite_margin
 from edge_agent.protocol.labels import recognised
 
 TARGETS = {"commands_right": 0.90, "chitchat_false_triggers": 0.03, "size_mb": 15.0}  # issue 20
@@ -52,12 +52,13 @@ def _answers(model, rows: list[dict], threshold: float | None,
     """(intent or None, the name slot read) per row, the way the agent answers. One at a time, as the agent
     answers a lone request: dynamic int8 scales its activations per batch, so a sentence's answer can move
     with the batch it was padded into."""
-    labels = model.classifier.labels
+    labels, manifest = model.classifier.labels, model.manifest
+    margin = opposite_margin(manifest.name, manifest.version, manifest.thresholds)
     out: list[tuple[str | None, str | None]] = []
     for row in rows:
         p = model.classifier.predict([row["text"]])[0]
         known = recognised(p.label, p.confidence, threshold)
-        if known and abstain and abstain_reason(row["text"], labels, p.probabilities) is not None:
+        if known and abstain and abstain_reason(row["text"], labels, p.probabilities, margin) is not None:
             known = False
         out.append((p.label, next((str(s["value"]) for s in p.slots if s["name"] == "name"), None))
                    if known else (None, None))

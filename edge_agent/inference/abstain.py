@@ -9,7 +9,7 @@ clear sorry is better than the wrong action. The answer then has no intent and s
 
 The cues are grammatical (negated imperatives, deferral words, "already"/"just" + a past verb), not
 sentences; their cost in refused commands is measured on held-out generated data (the margin is chosen
-there: `python benchmarks/abstain_calibration.py`)."""
+there: `python benchmarks/abstain_calibration.py`), per model."""
 
 from __future__ import annotations
 
@@ -24,9 +24,12 @@ OPPOSITES = (("HassTurnOn", "HassTurnOff"), ("HassMediaPause", "HassMediaUnpause
              ("HassVacuumStart", "HassVacuumReturnToBase"), ("HassLawnMowerStartMowing", "HassLawnMowerDock"),
              ("HassMediaPlayerMute", "HassMediaPlayerUnmute"), ("HassListAddItem", "HassListRemoveItem"))
 OPPOSITE = {a: b for pair in OPPOSITES for a, b in (pair, pair[::-1])}
-# the largest margin that refuses at most 1% of the home model's held-out generated commands: 0.5 refuses
-# 0.66% of 4,391 (benchmarks/abstain_calibration.py --every 2), 0.6 refuses 1.12%
-DEFAULT_MARGIN = 0.5
+# The opposite margin is a model's own, like its out-of-domain threshold: the bundle's `thresholds.
+# opposite_margin`, else the one measured here for a released bundle (the largest margin that refuses at
+# most 1% of its held-out generated commands: `python benchmarks/abstain_calibration.py`; home 1.0.0: 0.5
+# refuses 0.66% of 4,391, 0.6 refuses 1.12%). A bundle with neither (one not calibrated: a margin is
+# meaningless on an untrained model's flat scores) gets the no-action cues only.
+CALIBRATED_MARGINS = {("home", "1.0.0"): 0.5}
 NO_ACTION = re.compile("|".join((
     # a negated command: "don't turn on", "please don't", "no, don't", "never open"
     r"(?:^|[,.;:!¡¿]\s*|\bplease\s+|\bno\s+)(?:don'?t|do not|never(?!\s+mind))\s+\w+",
@@ -44,13 +47,18 @@ def acts(intent: str | None) -> bool:
     return intent is not None and intent not in TELLING
 
 
-def abstain_reason(text: str, labels: list[str], probabilities: np.ndarray, margin: float = DEFAULT_MARGIN) -> str | None:
-    """`opposite`, `no_action`, or None when the top intent may stand."""
+def opposite_margin(name: str, version: str, thresholds: dict[str, float]) -> float | None:
+    """The bundle's calibrated opposite margin, None if it has none."""
+    return thresholds.get("opposite_margin", CALIBRATED_MARGINS.get((name, version)))
+
+
+def abstain_reason(text: str, labels: list[str], probabilities: np.ndarray, margin: float | None) -> str | None:
+    """`opposite`, `no_action`, or None when the top intent may stand; `margin` None: no opposite rule."""
     order = np.argsort(-probabilities)
     first, second = labels[order[0]], labels[order[1]] if len(order) > 1 else None
     if not acts(first):
         return None
-    if second is not None and OPPOSITE.get(first) == second \
+    if margin is not None and second is not None and OPPOSITE.get(first) == second \
             and probabilities[order[0]] - probabilities[order[1]] < margin:
         return "opposite"
     if NO_ACTION.search(text):

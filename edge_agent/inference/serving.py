@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from edge_agent.home.slots import HomeEntities
+from edge_agent.inference.abstain import opposite_margin
 from edge_agent.inference.bundle import Manifest
 from edge_agent.inference.classify import Classifier
 from edge_agent.inference.generate import Generator
@@ -48,6 +49,11 @@ class ServingModel:
     @property
     def labels(self) -> list[str]:
         return self.manifest.labels
+
+    @property
+    def opposite_margin(self) -> float | None:
+        manifest = self.manifest
+        return opposite_margin(manifest.name, manifest.version, manifest.thresholds)
 
     @property
     def ood_threshold(self) -> float | None:

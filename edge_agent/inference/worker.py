@@ -146,7 +146,7 @@ class Worker(threading.Thread):
     def _classify(self, jobs: list[Job], model: ServingModel) -> list[Response]:
         classifier = model.classifier
         assert classifier is not None
-        ood_threshold = model.ood_threshold
+        ood_threshold, margin = model.ood_threshold, model.opposite_margin
         start = self.clock.monotonic()
         predictions = classifier.predict([j.request.text for j in jobs])
         done = self.clock.monotonic()
@@ -157,7 +157,8 @@ class Worker(threading.Thread):
             # an out-of-domain sentence (its class, or too unsure) has no intent and no slots; nor has one
             # where acting could be the opposite of what was asked, or was not asked at all (abstain.py)
             known = recognised(pred.label, pred.confidence, ood_threshold)
-            abstained = abstain_reason(job.request.text, classifier.labels, pred.probabilities) if known else None
+            abstained = abstain_reason(job.request.text, classifier.labels, pred.probabilities, margin) \
+                if known else None
             known = known and abstained is None
             out.append(Response(
                 id=job.request.id, device_id=self.device_id, model=model.reply_info,
