@@ -1,7 +1,7 @@
 """Every hand-written set: right, wrong actions and refusals side by side (issue 33: a wrong action is an
 action on another target, the opposite action, or any action for a sentence that asks for none), for the
-model alone (its intent unless out of domain) and for the agent (the abstain rule too). Names are read as
-with the real-HA benchmark's home file.
+model alone (its intent unless out of domain), for the agent (the abstain rule too) and for the agent with
+Home Assistant's own templates answering first. Names are read as with the real-HA benchmark's home file.
 
     python benchmarks/safety_report.py [--bundle DIR] [--json FILE]
 
@@ -44,12 +44,14 @@ def main() -> None:
     args = parser.parse_args()
     model = load_model(args.bundle)
     langs = model.manifest.languages or ["en"]
-    scores = {"model": handwritten_scores(model, langs), "agent": handwritten_scores(model, langs, abstain=True)}
+    scores = {"model": handwritten_scores(model, langs), "agent": handwritten_scores(model, langs, abstain=True),
+              "templates": handwritten_scores(model, langs, abstain=True, templates=True)}
     table = Table(title=f"{model.manifest.name} {model.manifest.version}: every hand-written set")
     for column in ("lang", "set", "answers", "commands right", "chit-chat that triggers", "wrong actions", "refused"):
         table.add_column(column)
-    both = zip(rows(scores["model"], "model"), rows(scores["agent"], "agent, abstain rule"))
-    for row in (r for pair in both for r in pair):
+    every = zip(rows(scores["model"], "model"), rows(scores["agent"], "agent, abstain rule"),
+                rows(scores["templates"], "agent, HA templates first"))
+    for row in (r for group in every for r in group):
         table.add_row(*row)
     print_table(table)
     if args.json:

@@ -88,6 +88,9 @@ class AgentConfig:
     ha_token_file: str = ""
     ha_state_max_age_s: float = 10.0  # how long after losing HA its last states may still be told
     home_find_names: bool = True  # listed names said verbatim become slots even where the model tagged none
+    # a sentence one of Home Assistant's own templates matches strictly is answered from it, before the
+    # model (intent-slots bundles; needs `pip install 'edgelm[agent]'`)
+    home_templates: bool = True
     home_reload_s: float = 2.0  # how often a changed home_file is looked for (reloaded without a restart)
     # Home Assistant Assist: a Wyoming intent service, e.g. "tcp://0.0.0.0:10700" (off when empty), and
     # its mDNS announcement (_wyoming._tcp) so HA discovers it.

@@ -50,7 +50,9 @@ class Topics:
 def home_names(config: AgentConfig) -> HomeEntities:
     """The home's names: the inline lists, then `home_file` (HomeFileError when it cannot be used)."""
     listed = {"areas": config.home_areas, "floors": config.home_floors, "names": config.home_names}
-    return load_home(listed, Path(config.home_file) if config.home_file else None, config.home_find_names)
+    home = load_home(listed, Path(config.home_file) if config.home_file else None, config.home_find_names)
+    home.templates_first = config.home_templates
+    return home
 
 
 def connection(config: AgentConfig, client_id: str, clean: bool, will: Will | None, hooks: Hooks) -> Connection:

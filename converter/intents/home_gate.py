@@ -17,14 +17,17 @@ from edge_agent.protocol.labels import recognised
 TARGETS = {"commands_right": 0.90, "chitchat_false_triggers": 0.03, "size_mb": 15.0}  # issue 20
 
 
-def handwritten_scores(model, langs: list[str], abstain: bool = False) -> dict[str, dict]:
+def handwritten_scores(model, langs: list[str], abstain: bool = False, templates: bool = False) -> dict[str, dict]:
     """{lang: commands right, chit-chat false triggers, wrong actions, refusals, and the counts} through the
     bundle's classifier, on the hand-written sets, (prefix `blind_`) the smaller sets written after the
     first sets' errors were studied, (`blind2_`) issue 33's fresh sets and (`safety_`) its safety set. With
-    `abstain`, as the agent answers: the abstain rule (edge_agent/inference/abstain.py) refuses too."""
+    `abstain`, as the agent answers: the abstain rule (edge_agent/inference/abstain.py) refuses too; with
+    `templates`, HA's own templates answer the sentences they match exactly (edge_agent/home/templates.py)."""
     assert model.classifier is not None
     threshold = model.manifest.thresholds.get("ood")
-    model.classifier.home = benchmark_home()  # the sets name its entities: read as with its home file
+    home = benchmark_home()  # the sets name its entities: read as with its home file
+    home.templates_first = templates
+    classifier = model.classifier.with_home(home)
     scores: dict[str, dict] = {}
     for lang in langs:
         row = scores.setdefault(lang, {})
@@ -32,7 +35,7 @@ def handwritten_scores(model, langs: list[str], abstain: bool = False) -> dict[s
             commands, chat = handwritten(lang, f"{prefix}commands"), handwritten(lang, f"{prefix}chitchat")
             if not commands:
                 continue
-            answers = _answers(model, commands + chat, threshold, abstain)
+            answers = _answers(classifier, model.manifest, commands + chat, threshold, abstain)
             right = sum(a == r["label"] for (a, _), r in zip(answers, commands))
             triggered = sum(a is not None for a, _ in answers[len(commands):])
             judged = score_rows(commands + chat, answers)
@@ -43,22 +46,23 @@ def handwritten_scores(model, langs: list[str], abstain: bool = False) -> dict[s
                         f"{prefix}refused": score_rows(commands, answers).refused})
         safety = handwritten(lang, "safety")
         if safety:
-            row.update(score_rows(safety, _answers(model, safety, threshold, abstain)).as_dict("safety_"))
+            row.update(score_rows(safety, _answers(classifier, model.manifest, safety, threshold, abstain))
+                       .as_dict("safety_"))
     return scores
 
 
-def _answers(model, rows: list[dict], threshold: float | None,
+def _answers(classifier, manifest, rows: list[dict], threshold: float | None,
              abstain: bool) -> list[tuple[str | None, str | None]]:
     """(intent or None, the name slot read) per row, the way the agent answers. One at a time, as the agent
     answers a lone request: dynamic int8 scales its activations per batch, so a sentence's answer can move
     with the batch it was padded into."""
-    labels, manifest = model.classifier.labels, model.manifest
     margin = opposite_margin(manifest.name, manifest.version, manifest.thresholds)
     out: list[tuple[str | None, str | None]] = []
     for row in rows:
-        p = model.classifier.predict([row["text"]])[0]
+        p = classifier.predict([row["text"]])[0]
         known = recognised(p.label, p.confidence, threshold)
-        if known and abstain and abstain_reason(row["text"], labels, p.probabilities, margin) is not None:
+        if known and abstain and p.source == "model" and \
+                abstain_reason(row["text"], classifier.labels, p.probabilities, margin) is not None:
             known = False
         out.append((p.label, next((str(s["value"]) for s in p.slots if s["name"] == "name"), None))
                    if known else (None, None))

@@ -90,4 +90,5 @@ def load_home(listed: dict[str, list[str]], home_file: Path | None, find_in_text
         from_file, aliases, devices, version = read_home_file(home_file)
         for key, values in from_file.items():
             lists[key] += [v for v in values if v not in lists[key]]
-    return HomeEntities(**lists, aliases=aliases, find_in_text=find_in_text, devices=devices, ha_version=version)
+    return HomeEntities(areas=lists["areas"], floors=lists["floors"], names=lists["names"], aliases=aliases,
+                        find_in_text=find_in_text, devices=devices, ha_version=version)

@@ -42,6 +42,7 @@ class HomeEntities:
     names: list[str] = field(default_factory=list)
     aliases: dict[str, dict[str, str]] = field(default_factory=dict)  # {"names": {alias: name}}
     find_in_text: bool = True  # a listed name said verbatim becomes a slot even where the model missed it
+    templates_first: bool = False  # Home Assistant's own templates answer before the model (templates.py)
     devices: list[HomeDevice] = field(default_factory=list)  # the entries with a domain (home_file)
     ha_version: str | None = None  # the Home Assistant the home_file was synced from (`edgelm home sync`)
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from edge_agent.home.slots import HomeEntities, build_slots, decode, text_offsets, word_tags
 from edge_agent.home.spans import find_home_names, merge_home_names
+from edge_agent.home.templates import TemplateMatch, TemplateMatcher
+from edge_agent.home.templates import available as templates_available
 from edge_agent.inference.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -17,6 +22,7 @@ class Prediction:
     confidence: float
     probabilities: np.ndarray
     slots: list[dict] = field(default_factory=list)
+    source: str = "model"  # or "template": one of Home Assistant's own templates matched it exactly
 
     def top(self, labels: list[str], k: int) -> list[dict]:
         order = np.argsort(-self.probabilities)[:k]
@@ -39,7 +45,7 @@ def feeds_for(tokenizer, encodings, max_len: int, input_names: list[str]) -> dic
     if any(len(e.ids) > max_len for e in encodings):  # keep the final [SEP] when truncating
         ids = [i if len(e.ids) <= max_len else i[:-1] + [e.ids[-1]] for i, e in zip(ids, encodings)]
     width = max(len(i) for i in ids)
-    pad_id = tokenizer.token_to_id("[PAD]") or 0
+    pad_id = tokenizer.token_to_id("[PAD]") or tokenizer.token_to_id("<pad>") or 0  # WordPiece, unigram
     input_ids = np.full((len(ids), width), pad_id, dtype=np.int64)
     mask = np.zeros((len(ids), width), dtype=np.int64)
     for row, seq in enumerate(ids):
@@ -64,11 +70,28 @@ class Classifier:
         self.slot_labels = slot_labels or []
         self.slot_values = slot_values or {}
         self.home = home or HomeEntities()
+        self.languages: list[str] = []  # the bundle's, for Home Assistant's templates (model.py sets them)
+        self._templates: tuple[HomeEntities, TemplateMatcher | None] | None = None
 
     def with_home(self, home: HomeEntities) -> Classifier:
         """The same model and tokenizer, told another home's lists."""
-        return Classifier(self.runtime, self.tokenizer, self.labels, self.max_seq_len, self.slot_labels,
-                          self.slot_values, home)
+        other = Classifier(self.runtime, self.tokenizer, self.labels, self.max_seq_len, self.slot_labels,
+                           self.slot_values, home)
+        other.languages = self.languages
+        return other
+
+    @property
+    def templates(self) -> TemplateMatcher | None:
+        """Home Assistant's templates for this home (built once per home), when the home asks for them and
+        the bundle tags slots; None otherwise, or when hassil is not installed (logged once)."""
+        if self._templates is None or self._templates[0] is not self.home:
+            matcher = None
+            if self.home.templates_first and self.slot_labels and self.languages:
+                matcher = TemplateMatcher(self.languages, self.home) if templates_available() else None
+                if matcher is None:
+                    log.warning("home_templates is on but hassil is not installed: pip install 'edgelm[agent]'")
+            self._templates = (self.home, matcher)
+        return self._templates[1]
 
     def token_count(self, text: str) -> int:
         return len(self.tokenizer.encode(text).ids)
@@ -78,6 +101,30 @@ class Classifier:
         return self.runtime.run(feeds)["logits"]
 
     def predict(self, texts: list[str]) -> list[Prediction]:
+        """Template-exact sentences from the template (templates.py), the rest from the model, in order."""
+        matcher = self.templates
+        if matcher is None:
+            return self._model_predict(texts)
+        known = set(self.labels)
+        matches = [matcher.match(text, known) for text in texts]
+        from_model = iter(self._model_predict([t for t, m in zip(texts, matches) if m is None]))
+        return [self._from_template(t, m) if m is not None else next(from_model) for t, m in zip(texts, matches)]
+
+    def _from_template(self, text: str, match: TemplateMatch) -> Prediction:
+        kinds = {label.partition("-")[2] for label in self.slot_labels}
+        spans = [(name, start, end, 1.0) for name, start, end in match.spans if name in kinds]
+        slots = build_slots(text, spans, self.slot_values, self.home)
+        for slot in slots:  # a number hassil read ("fifty percent") is the template's own value
+            value = match.values.get(slot["name"])
+            if isinstance(value, (int, float)) and not isinstance(slot.get("value"), (int, float)):
+                slot["value"] = int(value) if float(value).is_integer() else value
+        probabilities = np.zeros(len(self.labels))
+        probabilities[self.labels.index(match.intent)] = 1.0
+        return Prediction(match.intent, 1.0, probabilities, slots, source="template")
+
+    def _model_predict(self, texts: list[str]) -> list[Prediction]:
+        if not texts:
+            return []
         if not self.slot_labels:
             return [self._prediction(row) for row in softmax(self.logits(texts).astype(np.float64))]
         encodings = self.tokenizer.encode_batch(texts)

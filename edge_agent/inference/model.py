@@ -96,6 +96,7 @@ def load_model(
             raise BundleError("intent-slots bundle has no slot_labels in its manifest")
         model.classifier = Classifier(runtime, tokenizer, manifest.labels, manifest.max_seq_len,
                                       slot_labels=manifest.slot_labels, slot_values=manifest.slot_values)
+        model.classifier.languages = list(manifest.languages or [])
     if run_golden:
         problems = check_golden(model)
         if problems:

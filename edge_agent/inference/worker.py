@@ -158,12 +158,13 @@ class Worker(threading.Thread):
             # where acting could be the opposite of what was asked, or was not asked at all (abstain.py)
             known = recognised(pred.label, pred.confidence, ood_threshold)
             abstained = abstain_reason(job.request.text, classifier.labels, pred.probabilities, margin) \
-                if known else None
+                if known and pred.source == "model" else None  # a template-exact sentence is HA's own reading
             known = known and abstained is None
             out.append(Response(
                 id=job.request.id, device_id=self.device_id, model=model.reply_info,
                 intent=intent if known else None, slots=pred.slots if known else [], alternatives=ranked,
-                latency_ms=_latency(job.arrived, start, done), abstained=abstained))
+                latency_ms=_latency(job.arrived, start, done), abstained=abstained,
+                source="template" if pred.source == "template" and known else None))
         return out
 
     def _generate(self, job: Job, model: ServingModel) -> Response:

@@ -215,11 +215,12 @@ class Response:
     tokens: list[int] | None = None
     warning: str | None = None  # e.g. served without de-duplication
     abstained: str | None = None  # why no intent although one was read: "opposite" | "no_action"
+    source: str | None = None  # "template": one of Home Assistant's own templates matched (None: the model)
     v: int = PROTOCOL_VERSION
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("text", "tokens", "warning", "abstained"):
+        for key in ("text", "tokens", "warning", "abstained", "source"):
             if data[key] is None:
                 del data[key]
         return data
