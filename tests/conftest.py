@@ -30,7 +30,7 @@ CACHE_ROOT = Path(os.environ.get("EDGELM_TEST_CACHE", Path.home() / ".cache" / "
 TRAINING_CODE = ["converter/intents/*.py", "converter/verify_slots.py", "converter/verify.py",
                  "converter/metrics.py", "converter/errors.py", "edge_agent/inference/classify.py",
                  "edge_agent/home/slots.py", "edge_agent/home/numbers.py", "edge_agent/home/spans.py",
-                 "edge_agent/home/templates.py",
+                 "edge_agent/home/templates.py", "edge_agent/home/targets.py", "edge_agent/home/language.py",
                  "edge_agent/protocol/labels.py", "edge_agent/inference/runtime/*.py", "devices/*.py",
                  "benchmarks/public/home-assistant-datasets/datasets/*/*/*.yaml",
                  "benchmarks/handwritten/*.jsonl"]  # test sets: never trained on
@@ -42,7 +42,8 @@ CONVERTER_USES = ["edge_agent/__init__.py", "edge_agent/*/__init__.py", "edge_ag
                   "edge_agent/inference/classify.py", "edge_agent/protocol/labels.py", "edge_agent/inference/generate.py",
                   "edge_agent/inference/model.py", "edge_agent/inference/runtime/*.py", "edge_agent/home/slots.py",
                   "edge_agent/home/spans.py", "edge_agent/inference/signing.py", "edge_agent/home/numbers.py",
-                  "edge_agent/inference/abstain.py", "edge_agent/home/templates.py"]
+                  "edge_agent/inference/abstain.py", "edge_agent/home/templates.py", "edge_agent/home/targets.py",
+                  "edge_agent/home/language.py"]
 CONVERSION_CODE = ["converter/**/*.py", "devices/**/*.py", "devices/profiles/*.toml", *CONVERTER_USES]
 CONVERSION_PACKAGES = [*TRAINING_PACKAGES, "onnx", "onnxruntime", "optimum-onnx", "litert-torch",
                        "ai-edge-quantizer", "ai-edge-litert"]

@@ -196,6 +196,13 @@ def _unmatched(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusa
     return None
 
 
+def fits_home(intent: str, slots: dict[str, Any], home: HomeEntities) -> bool:
+    """Whether the home has what this reading needs: the intent's integration, and in a named area an
+    entity of the name, domain and device class said (Home Assistant's template readings are checked so
+    before they are trusted: "open the garage door" is area Garage + class garage to HA's templates)."""
+    return missing_integration(intent, home) is None and _unmatched(intent, slots, home) is None
+
+
 def _everywhere(entities: list[tuple[str, Any]], slots: dict[str, Any], domain: str | None,
                 text: str) -> list[tuple[str, Any]] | Refusal:
     """No name, no area: HA acts on every entity of the domain in the home ("turn off the light" turned

@@ -76,6 +76,8 @@ class TemplateMatcher:
         """The best strict match in the first language that has one, or None (the model decides)."""
         from hassil import recognize_best
 
+        from edge_agent.home.targets import fits_home  # here: the converter's verification never matches templates
+
         said = text.casefold()
         lists = self._home_lists(said)
         for lang, language in self.languages.items():
@@ -90,8 +92,10 @@ class TemplateMatcher:
                 continue
             if result.intent.name in NO_WILDCARD and any(e.is_wildcard for e in result.entities_list):
                 continue  # "who is the president of france": a person's zone read as any words
-            spans = [span for span in (_span(text, e) for e in result.entities_list) if span is not None]
             values = {e.name: e.value for e in result.entities_list}
+            if not fits_home(result.intent.name, values, self.home):
+                return None  # HA's reading names what this home does not have: the model may read it better
+            spans = [span for span in (_span(text, e) for e in result.entities_list) if span is not None]
             return TemplateMatch(result.intent.name, lang, spans, values)
         return None
 
