@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge_agent.home.slots import HomeEntities
+from edge_agent.home.targets import fits_home
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +76,6 @@ class TemplateMatcher:
     def match(self, text: str, known_intents: set[str] | None = None) -> TemplateMatch | None:
         """The best strict match in the first language that has one, or None (the model decides)."""
         from hassil import recognize_best
-
-        from edge_agent.home.targets import fits_home  # here: the converter's verification never matches templates
 
         said = text.casefold()
         lists = self._home_lists(said)
