@@ -39,3 +39,20 @@ def test_the_sets_names_are_read_as_the_benchmark_home_gives_them():
     assert len(home.devices) == 33
     assert home.canonical("name", "puerta principal") == "Front Door"
     assert home.canonical("area", "salón") == "Living Room"
+
+
+@pytest.mark.unit
+def test_no_action_sentences_name_an_action_and_a_device_and_are_out_of_domain_training():
+    """Issue 33 part 5: negated, deferred and done commands train the out-of-domain class, in both
+    languages, no two alike."""
+    from converter.intents.chitchat import no_action
+    from converter.intents.no_action import ACTIONS, INFINITIVE_ES, PAST, no_action_texts
+
+    for lang in ("en", "es"):
+        texts = no_action_texts(lang, 200, seed=3)
+        assert len(texts) == len(set(texts)) >= 190
+        verbs = [v for table in (ACTIONS, PAST) for forms in table[lang].values() for v in forms]
+        verbs += list(INFINITIVE_ES.values()) if lang == "es" else []
+        assert all(any(v in t for v in verbs) for t in texts)
+        assert texts == no_action_texts(lang, 200, seed=3)  # seeded: a cached model's data is reproducible
+        assert {line.source for line in no_action(lang, 10, seed=3)} == {"no_action"}

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from converter.errors import MissingExtraError
+from converter.intents.no_action import no_action_texts
 from converter.intents.off_domain import generated_texts
 
 MAX_WORDS = 16  # a home command is short; long chat lines teach the class nothing a short one does not
@@ -88,8 +89,13 @@ def generated(lang: str, n: int, seed: int) -> list[Line]:
     return [Line(text, lang, "generated", f"generated/{i}") for i, text in enumerate(generated_texts(lang, n, seed))]
 
 
+def no_action(lang: str, n: int, seed: int) -> list[Line]:
+    return [Line(text, lang, "no_action", f"no_action/{i}") for i, text in enumerate(no_action_texts(lang, n, seed))]
+
+
 def out_of_domain(langs: list[str], per_lang: int, seed: int) -> tuple[list[Line], list[Line]]:
-    """(train, test) lines of the out-of-domain class, at most per_lang training lines per language."""
+    """(train, test) lines of the out-of-domain class, per language at most per_lang training lines and a
+    quarter as many more that name an action but ask for none (no_action.py)."""
     rng = random.Random(seed)
     train: list[Line] = []
     test: list[Line] = []
@@ -103,6 +109,6 @@ def out_of_domain(langs: list[str], per_lang: int, seed: int) -> tuple[list[Line
         rng.shuffle(pool)
         rng.shuffle(held_out)
         corpus = not_commands(pool[: per_lang * 3 // 4])
-        train += corpus + generated(lang, per_lang - len(corpus), seed)
+        train += corpus + generated(lang, per_lang - len(corpus), seed) + no_action(lang, per_lang // 4, seed)
         test += not_commands(held_out[: per_lang * 2])  # hassil takes ~8 ms a line
     return train, test
