@@ -36,6 +36,7 @@ COMMANDS = [
     ("es", "qué hora es"),
     ("en", "I love this song"),  # chit-chat: the answer must be `intent: null`
     ("es", "me encanta esta canción"),
+    ("en", "don't switch on the kitchen light yet"),  # asks for no action: the agent abstains (`abstained`)
 ]
 DEVICE_ID = "demo"
 
@@ -212,7 +213,8 @@ def _ask(broker, console: Console, as_json: bool = False) -> tuple[list[dict], d
             answers.append({"lang": lang, "text": text, **answer})
             best = (answer.get("alternatives") or [{}])[0]
             slots = ", ".join(f"{s['name']}={s['value']}" for s in answer.get("slots") or []) or "-"
-            shown = intent.get("name") or f"null ({best.get('name', '-')})"  # what was turned down
+            # what was turned down, and why when the agent abstained rather than acted
+            shown = intent.get("name") or f"null ({answer.get('abstained') or best.get('name', '-')})"
             rows.append((lang, text, shown, f"{best.get('confidence', 0):.2f}", slots,
                          f"{answer['latency_ms']['total']:.1f}/{rtt:.1f}"))
         print_table(_answers_table(rows), console)

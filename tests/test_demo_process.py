@@ -71,7 +71,7 @@ def test_sigterm_stops_broker_and_agent_and_the_piped_output_copies(tmp_path):
     ask = [line.strip() for line in lines if line.strip().startswith("edgelm ask ")]
     assert len(ask) == 1  # one whole line: copied as it is, it works
     assert ask[0].endswith("--device demo --protocol 5")
-    assert any(line.startswith("telemetry: 13 requests, 0 errors, p50 ") for line in lines)
+    assert any(line.startswith("telemetry: 14 requests, 0 errors, p50 ") for line in lines)
     assert not any('"cpu_percent"' in line for line in lines)  # the dump is for --json
     assert "stopped by SIGTERM: broker and agent stopped" in lines[-1]
 
@@ -83,7 +83,8 @@ def test_a_closed_terminal_stops_them_and_80_columns_keep_intent_names_whole(tmp
     assert_all_gone(children)
     proc.reader.wait(10)  # type: ignore[attr-defined]
     screen = out.read_text(errors="replace")
-    for name in ("HassClimateGetTemperature", "HassShoppingListAddItem", "HassStartTimer", "null (OutOfDomain)"):
+    for name in ("HassClimateGetTemperature", "HassShoppingListAddItem", "HassStartTimer", "null (OutOfDomain)",
+                 "null (no_action)"):  # "don't open the garage door yet": refused, not done
         assert name in screen
     assert "…" not in screen  # nothing cut
 

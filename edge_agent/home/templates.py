@@ -23,7 +23,9 @@ from edge_agent.home.targets import fits_home
 
 log = logging.getLogger(__name__)
 
-WARM_UP = {"en": "what time is it", "es": "qué hora es"}
+# hassil compiles each intent's templates when a sentence first reaches it: sentences that reach most of them
+WARM_UP = {"en": ["what time is it", "turn on the lights in the kitchen please", "set the temperature to 20"],
+           "es": ["qué hora es", "enciende las luces de la cocina por favor", "pon la temperatura a 20"]}
 BEST_SLOT = "name"
 NO_WILDCARD = {"HassGetState"}  # state questions whose wildcard would take any chit-chat  # among equal matches, prefer one that named a device (HA's choice too)
 
@@ -69,8 +71,9 @@ class TemplateMatcher:
             intents = Intents.from_dict(data)
             self.languages[lang] = _Language(intents, dict(intents.slot_lists))
         self._names = _name_values(home)
-        for lang in self.languages:  # hassil compiles a language's templates on first use: here, not on a request
-            self.match(WARM_UP.get(lang, WARM_UP["en"]))
+        for lang in self.languages:  # compiled here, not on a request
+            for sentence in WARM_UP.get(lang, WARM_UP["en"]):
+                self.match(sentence)
         self.load_seconds = time.perf_counter() - started
 
     def match(self, text: str, known_intents: set[str] | None = None) -> TemplateMatch | None:

@@ -30,6 +30,8 @@ class ServingModel:
     def build(cls, loaded: LoadedModel, max_batch: int, home: HomeEntities | None = None) -> ServingModel:
         manifest = loaded.manifest
         classifier = loaded.classifier.with_home(home) if loaded.classifier and home else loaded.classifier
+        if classifier is not None:
+            _ = classifier.templates  # HA's templates load and compile now, not on the first request
         info = {"name": manifest.name, "version": manifest.version, "task": manifest.task,
                 "runtime": loaded.runtime.name, "quantization": manifest.quantization.get("mode")}
         return cls(loaded, 1 if loaded.is_generator else max_batch, classifier, info)
@@ -112,7 +114,9 @@ class ModelRegistry:
         with self._lock:
             model = self._current
             if model is not None and model.loaded.classifier is not None:
-                self._current = replace(model, classifier=model.loaded.classifier.with_home(home))
+                classifier = model.loaded.classifier.with_home(home)
+                _ = classifier.templates  # built before it serves, as at start
+                self._current = replace(model, classifier=classifier)
 
     def swap(self, model: ServingModel) -> ServingModel | None:
         """Serve `model` from the next batch on; returns the one it replaces."""
