@@ -46,6 +46,8 @@ def _args() -> argparse.Namespace:
                         help="also keep the tokens of each language's N most common words (wordfreq)")
     parser.add_argument("--reuse-checkpoint", action="store_true", help="skip training when out/checkpoint exists")
     parser.add_argument("--install", action="store_true", help="copy the bundle into edgelm/models/home")
+    parser.add_argument("--pooling", choices=["cls", "mean"], default="cls",
+                        help="the sentence vector: BERT's [CLS] pooler, or the token mean (e5 was pretrained so)")
     parser.add_argument("--checkpoint-every", type=int, default=200,
                         help="save a resumable training state every N steps (a killed run continues from it)")
     parser.add_argument("--encoder", default="minilm", choices=sorted(ENCODERS),
@@ -56,7 +58,7 @@ def _args() -> argparse.Namespace:
 def _recipe(args: argparse.Namespace) -> str:
     return (f"python benchmarks/build_home_model.py --budget {args.budget} --steps {args.steps} --seed {args.seed} "
             f"--version {args.version} --vocab-min-count {args.vocab_min_count} --common-words {args.common_words} "
-            f"--encoder {args.encoder} --sign-key RELEASE_KEY")
+            f"--encoder {args.encoder} --pooling {args.pooling} --sign-key RELEASE_KEY")
 
 
 def _base(args: argparse.Namespace) -> Path | None:
@@ -92,7 +94,7 @@ def main() -> int:
     checkpoint, bundle = args.out / "checkpoint", args.out / "bundle"
     base = _base(args)
     options = TrainOptions(base=base, seed=args.seed, slots=True, steps=args.steps, ood=True, augment=True,
-                           checkpoint_every=args.checkpoint_every)
+                           checkpoint_every=args.checkpoint_every, pooling=args.pooling)
     started = time.perf_counter()
     if not (args.reuse_checkpoint and (checkpoint / "train_report.json").exists()):
         train_intents(checkpoint, LANGS, args.budget, options)

@@ -108,3 +108,27 @@ def test_unigram_offsets_start_at_the_word(packed):
     raw = [tuple(o) for o in encoding.offsets]
     assert text[slice(*raw[4])] == " kitchen"  # what tokenizers says
     assert text[slice(*text_offsets(text, raw)[4])] == "kitchen"
+
+
+@pytest.mark.unit
+def test_mean_pooling_ignores_padding():
+    """e5 was pretrained to mean-pool its tokens and ships no pooler: the joint model can pool so, and a
+    padded batch gives each sentence the logits it gets alone."""
+    import torch
+    from transformers import BertConfig
+
+    from converter.intents.joint import JointIntentSlotModel
+
+    config = BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, num_labels=3)
+    config.slot_labels, config.pooling = ["O", "B-x", "I-x"], "mean"
+    torch.manual_seed(0)
+    model = JointIntentSlotModel(config).eval()
+    assert model.bert.pooler is None
+    short = torch.tensor([[2, 7, 9, 3]])
+    padded = torch.tensor([[2, 7, 9, 3, 0, 0], [2, 5, 6, 8, 11, 3]])
+    mask = torch.tensor([[1, 1, 1, 1, 0, 0], [1] * 6])
+    with torch.inference_mode():
+        alone = model(short, torch.ones_like(short), torch.zeros_like(short))[0]
+        batch = model(padded, mask, torch.zeros_like(padded))[0]
+    torch.testing.assert_close(alone[0], batch[0], atol=1e-5, rtol=1e-5)

@@ -175,3 +175,14 @@ def test_a_colour_temperature_is_not_a_brightness():
     aimed = retarget("HassLightSet", [("name", "Kitchen Light"), ("temperature", 2700)], HOME,
                      "make the kitchen light warm white")
     assert aimed == ("HassLightSet", [("name", "Kitchen Light"), ("temperature", 2700)])
+
+
+@pytest.mark.parametrize(("intent", "expected"), [
+    ("HassLawnMowerStartMowing", "HassVacuumStart"), ("HassLawnMowerDock", "HassVacuumReturnToBase"),
+    ("HassVacuumStart", "HassVacuumStart"),
+])
+def test_a_vacuum_never_gets_a_mowers_intent_in_a_home_without_a_mower(intent, expected):
+    vacuum_only = HomeEntities(areas=["Downstairs"], names=["Roborock"], devices=[DEVICES[2]])
+    assert retarget(intent, [], vacuum_only, "start the vacuum")[0] == expected
+    assert retarget(intent, [], HOME, "start the vacuum")[0] == intent  # both kinds there: not guessed
+    assert retarget(intent, [], vacuum_only, "mow the lawn")[0] == intent  # a mower asked for: not a vacuum

@@ -32,7 +32,10 @@ class JointIntentSlotModel(BertPreTrainedModel):
     def __init__(self, config):
         super().__init__(config)
         self.num_labels = config.num_labels
-        self.bert = BertModel(config, add_pooling_layer=True)
+        # "cls": BERT's pooler on [CLS] (MiniLM's pretrained one); "mean": the mean of the token states, the
+        # pooling e5 was pretrained with (it ships no pooler)
+        self.pooling = getattr(config, "pooling", "cls")
+        self.bert = BertModel(config, add_pooling_layer=self.pooling == "cls")
         self.dropout = torch.nn.Dropout(config.hidden_dropout_prob)
         self.classifier = torch.nn.Linear(config.hidden_size, config.num_labels)
         self.slot_classifier = torch.nn.Linear(config.hidden_size, len(config.slot_labels))
@@ -41,7 +44,12 @@ class JointIntentSlotModel(BertPreTrainedModel):
     def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, slot_labels=None,
                 **_):
         out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-        logits = self.classifier(self.dropout(out.pooler_output))
+        if self.pooling == "mean":
+            mask = attention_mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
+            pooled = (out.last_hidden_state * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        else:
+            pooled = out.pooler_output
+        logits = self.classifier(self.dropout(pooled))
         slot_logits = self.slot_classifier(self.dropout(out.last_hidden_state))
         loss = None
         if labels is not None:

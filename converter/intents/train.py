@@ -144,7 +144,8 @@ def slot_lexicon(rows: list[Example]) -> dict[str, dict]:
     return lexicon
 
 
-def _load_model(base: Path, labels: list[str], index: dict[str, int], slot_labels: list[str] | None):
+def _load_model(base: Path, labels: list[str], index: dict[str, int], slot_labels: list[str] | None,
+                pooling: str = "cls"):
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     config = AutoConfig.from_pretrained(base, num_labels=len(labels), id2label=dict(enumerate(labels)),
@@ -154,6 +155,7 @@ def _load_model(base: Path, labels: list[str], index: dict[str, int], slot_label
     from converter.intents.joint import JointIntentSlotModel
 
     config.slot_labels = slot_labels
+    config.pooling = pooling
     config.architectures = ["JointIntentSlotModel"]
     return JointIntentSlotModel.from_pretrained(base, config=config)
 
@@ -168,6 +170,7 @@ class TrainOptions:
     ood: bool = True  # train the out-of-domain class (chit-chat, off-domain requests, near-misses)
     augment: bool = True  # paraphrases for rare intents, part of the training split rewritten as people talk
     checkpoint_every: int = 0  # save a resumable state every N steps under output/resume (0: never)
+    pooling: str = "cls"  # the joint model's sentence vector: "cls" (BERT's pooler) or "mean" (e5's own)
 
 
 @dataclass
@@ -202,7 +205,7 @@ def train_intents(output: Path, langs: list[str], budget: str = "small", options
     test = [e for e in data.test if e.label in index]
     slot_labels = slot_label_set([e.slots for e in train]) if opts.slots else None
     targets = LabelIndex(index, {t: i for i, t in enumerate(slot_labels or [])})
-    model = _load_model(base, labels, index, slot_labels)
+    model = _load_model(base, labels, index, slot_labels, opts.pooling)
     rng = random.Random(opts.seed)  # shuffles the training order, then picks the calibration texts
     title = f"fine-tuning {'MiniLM-L6' if opts.base is None else opts.base.name} on {len(train)} sentences ({', '.join(langs)})"
     resume = Resumable(output / "resume", opts.checkpoint_every, {

@@ -44,6 +44,8 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             ("HassVacuumReturnToBase", "lawn_mower"): "HassLawnMowerDock",
             **{(start, domain): "HassTurnOn" for start in ("HassVacuumStart", "HassLawnMowerStartMowing")
                for domain in ("switch", "fan")}}
+MACHINE_WORDS = {"vacuum": re.compile(r"\b(vacuum|hoover|robot|roomba|aspirador)", re.IGNORECASE),
+                 "lawn_mower": re.compile(r"\b(mow|lawn|grass|césped|cortac|segador)", re.IGNORECASE)}
 # the intents that set a percentage, and the one (with its slot) each kind of entity takes
 PERCENT_INTENTS = frozenset({"HassLightSet", "HassSetPosition", "HassFanSetSpeed", "HassSetVolume"})
 BY_PERCENT = re.compile(r"\bby\b|\ben un\b", re.IGNORECASE)  # "open it by 20%": a change, not a position
@@ -174,4 +176,17 @@ def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
             return intent, [*entities, (slot, value)]  # the value the tagger missed, said in words
     if domain is not None and (sibling := SIBLINGS.get((intent, domain))):
         return sibling, entities
+    if domain is None and (only := _only_machine(intent, home, text)) is not None:
+        return SIBLINGS[(intent, only)], entities  # "start the vacuum" read as mowing, in a home with no mower
     return intent, entities
+
+
+def _only_machine(intent: str, home: HomeEntities, text: str) -> str | None:
+    """The other machine's domain when the sentence names that machine, not the intent's own, and the home
+    has that one and not the other: a vacuum never gets a lawn mower's intent, nor a mower a vacuum's."""
+    kinds = {d.domain for d in home.devices}
+    own, other = ("lawn_mower", "vacuum") if intent.startswith("HassLawnMower") else ("vacuum", "lawn_mower")
+    said = {kind for kind, words in MACHINE_WORDS.items() if words.search(text)}
+    if (intent, other) in SIBLINGS and own not in kinds and other in kinds and said == {other}:
+        return other
+    return None
