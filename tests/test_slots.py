@@ -172,9 +172,12 @@ def test_home_lists_from_config_file_and_environment(tmp_path):
     home.write_text(json.dumps({"areas": ["Attic", "Kitchen"], "names": ["Reading Lamp"]}))
     cfg = load_config(None, env={"EDGELM_HOME_FLOORS": "Loft, Ground"}, bundle="b", home_areas=["Kitchen"],
                       home_file=str(home))
-    assert home_names(cfg) == HomeEntities(["Kitchen", "Attic"], ["Loft", "Ground"], ["Reading Lamp"])
-    off = load_config(None, env={"EDGELM_HOME_FIND_NAMES": "false"}, bundle="b", home_areas=["Kitchen"])
+    assert home_names(cfg) == HomeEntities(["Kitchen", "Attic"], ["Loft", "Ground"], ["Reading Lamp"],
+                                           templates_first=True)  # HA's templates first unless turned off
+    off = load_config(None, env={"EDGELM_HOME_FIND_NAMES": "false", "EDGELM_HOME_TEMPLATES": "false"}, bundle="b",
+                      home_areas=["Kitchen"])
     assert home_names(off).find_in_text is False
+    assert home_names(off).templates_first is False
     assert home_names(cfg).find_in_text is True
     home.write_text(json.dumps({"rooms": ["x"]}))
     with pytest.raises(HomeFileError, match="unknown keys rooms"):

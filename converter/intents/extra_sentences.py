@@ -56,9 +56,6 @@ EXTRA_SENTENCES: dict[str, dict[str, list[str]]] = {
                                     "(mete|añade) {shopping_list_item:item} a la lista",
                                     "hay que comprar {shopping_list_item:item}"],
         "HassCancelAllTimers": ["(quita|borra) todos los temporizadores", "para todos los temporizadores"],
-        # poner / quitar: Spanish on and off as people say them (HA's templates have neither for lights)
-        "HassTurnOn": ["pon (la luz|las luces|la lámpara) (del|de la|en el|en la) {area}"],
-        "HassTurnOff": ["quita (la luz|las luces|la lámpara) (del|de la|en el|en la) {area}"],
     },
 }
 
