@@ -31,9 +31,10 @@ def rows(scores: dict[str, dict], who: str) -> list[list[str]]:
                 out.append([lang, title, who, f"{row[f'{prefix}commands_right']:.3f} of {row[f'{prefix}n_commands']}",
                             f"{row[f'{prefix}chitchat_false_triggers']:.1%} of {row[f'{prefix}n_chitchat']}",
                             str(row[f"{prefix}wrong_actions"]), str(row[f"{prefix}refused"])])
-        if "safety_n" in row:
-            out.append([lang, "safety", who, f"{row['safety_right']:.3f} of {row['safety_n']}", "",
-                        str(row["safety_wrong_actions"]), str(row["safety_refused"])])
+        for title, prefix in (("safety", "safety_"), ("safety v2", "safety2_")):
+            if f"{prefix}n" in row:
+                out.append([lang, title, who, f"{row[f'{prefix}right']:.3f} of {row[f'{prefix}n']}", "",
+                            str(row[f"{prefix}wrong_actions"]), str(row[f"{prefix}refused"])])
     return out
 
 

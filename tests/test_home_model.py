@@ -60,7 +60,7 @@ def test_the_shipped_model_on_the_handwritten_sets(result, lang):
     # every set is scored with its wrong actions and refusals beside it (issue 33); this bundle is held to
     # what it measured, so a worse one fails
     assert scores["safety_n"] >= 60
-    for prefix in ("", "blind_", "blind2_", "safety_"):
+    for prefix in ("", "blind_", "blind2_", "safety_", "safety2_"):
         assert scores[f"{prefix}wrong_actions"] <= recorded[f"{prefix}wrong_actions"] + 1, prefix
         assert scores[f"{prefix}refused"] <= recorded[f"{prefix}refused"] + 1, prefix
 

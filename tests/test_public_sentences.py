@@ -72,17 +72,20 @@ def test_training_drops_every_copy(sentences):
 
 def test_the_project_test_sets_are_there_and_never_trained_on():
     """Issue 33's sets, committed before any data or model work: blind v2 (>= 60 commands and 60 chit-chat
-    per language) and safety (>= 60 per language, >= 10 polite questions that must be carried out)."""
+    per language) and the two safety sets (>= 60 per language each, >= 10 polite questions that must be
+    carried out)."""
     own = project_sentences()
     by_file: dict[str, int] = {}
     for sentence in own:
         by_file[sentence.source] = by_file.get(sentence.source, 0) + 1
     for lang in ("en", "es"):
-        for name in ("blind2_commands", "blind2_chitchat", "safety"):
+        for name in ("blind2_commands", "blind2_chitchat", "safety", "safety2"):
             assert by_file[f"handwritten/{name}_{lang}.jsonl"] >= 60, (name, lang)
-        safety = [json.loads(line) for line in (ROOT / f"benchmarks/handwritten/safety_{lang}.jsonl").read_text().splitlines()]
-        assert sum(row["kind"] == "polite" and row["intent"] is not None for row in safety) >= 10
-        assert {row["kind"] for row in safety} == {"opposite", "polite", "question", "no_action"}
+        for name in ("safety", "safety2"):
+            path = ROOT / f"benchmarks/handwritten/{name}_{lang}.jsonl"
+            safety = [json.loads(line) for line in path.read_text().splitlines()]
+            assert sum(row["kind"] == "polite" and row["intent"] is not None for row in safety) >= 10
+            assert {row["kind"] for row in safety} == {"opposite", "polite", "question", "no_action"}
     line = next(s for s in own if s.source == "handwritten/safety_en.jsonl" and len(s.words) >= 8)
     rows = [Example(text, "HassTurnOn", "en", "t") for text in (line.text.upper(), "turn on the hallway lamp")]
     kept, dropped = training_rows(IntentData(train=rows), [], replace(BUDGETS["tiny"], min_per_intent=0),

@@ -20,7 +20,8 @@ TARGETS = {"commands_right": 0.90, "chitchat_false_triggers": 0.03, "size_mb": 1
 def handwritten_scores(model, langs: list[str], abstain: bool = False, templates: bool = False) -> dict[str, dict]:
     """{lang: commands right, chit-chat false triggers, wrong actions, refusals, and the counts} through the
     bundle's classifier, on the hand-written sets, (prefix `blind_`) the smaller sets written after the
-    first sets' errors were studied, (`blind2_`) issue 33's fresh sets and (`safety_`) its safety set. With
+    first sets' errors were studied, (`blind2_`) issue 33's fresh sets, (`safety_`) its safety set and
+    (`safety2_`) the second safety set, written before the agent's state-question and keep-as-is cues. With
     `abstain`, as the agent answers: the abstain rule (edge_agent/inference/abstain.py) refuses too; with
     `templates`, HA's own templates answer the sentences they match exactly (edge_agent/home/templates.py)."""
     assert model.classifier is not None
@@ -44,10 +45,11 @@ def handwritten_scores(model, langs: list[str], abstain: bool = False, templates
                         f"{prefix}n_commands": len(commands), f"{prefix}n_chitchat": len(chat),
                         f"{prefix}wrong_actions": judged.wrong_actions,
                         f"{prefix}refused": score_rows(commands, answers).refused})
-        safety = handwritten(lang, "safety")
-        if safety:
-            row.update(score_rows(safety, _answers(classifier, model.manifest, safety, threshold, abstain))
-                       .as_dict("safety_"))
+        for name in ("safety", "safety2"):
+            safety = handwritten(lang, name)
+            if safety:
+                row.update(score_rows(safety, _answers(classifier, model.manifest, safety, threshold, abstain))
+                           .as_dict(f"{name}_"))
     return scores
 
 
