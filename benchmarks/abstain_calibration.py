@@ -15,7 +15,7 @@ from rich.table import Table
 
 from converter.intents.data import build
 from converter.intents.train import BUDGETS
-from edge_agent.inference.abstain import NO_ACTION, OPPOSITE, acts
+from edge_agent.inference.abstain import OPPOSITE, acts, decide
 from edge_agent.inference.model import load_model
 from edge_agent.protocol.labels import recognised
 from edgelm.home_model import HOME_BUNDLE
@@ -39,7 +39,7 @@ def main() -> None:
     rows = build(model.manifest.languages or ["en"], cfg.per_template, cfg.per_intent, args.seed, extras=True).validation
     rows = [r for r in rows if r.label in classifier.labels][::args.every]
     threshold = model.manifest.thresholds.get("ood")
-    gaps, wrong, cued = [], [], 0
+    gaps, wrong, cued, polarity, reread = [], [], 0, 0, 0
     for row in rows:  # one at a time, as the agent answers a lone request
         pred = classifier.predict([row.text])[0]
         order = np.argsort(-pred.probabilities)
@@ -48,9 +48,13 @@ def main() -> None:
         opposite = known and acts(first) and OPPOSITE.get(first) == second
         gaps.append(float(pred.probabilities[order[0]] - pred.probabilities[order[1]]) if opposite else np.inf)
         wrong.append(first != row.label)
-        cued += bool(known and acts(first) and NO_ACTION.search(row.text))
+        instead, abstained = decide(row.text, classifier.labels, pred.probabilities, None) if known else (None, None)
+        cued += abstained == "no_action"
+        polarity += abstained == "opposite"  # with no margin: the verb said the opposite polarity
+        reread += instead is not None and first == row.label  # a right action answered as a state question
     table = Table(title=f"abstain rule on {len(rows)} validation commands ({model.manifest.name} "
-                        f"{model.manifest.version}); no-action cues refuse {cued} ({cued / len(rows):.2%})")
+                        f"{model.manifest.version}); no-action cues refuse {cued} ({cued / len(rows):.2%}), the verb's "
+                        f"polarity {polarity}, {reread} right actions answered as state questions")
     for column in ("opposite margin", "refused", "of them wrong anyway", "right ones refused"):
         table.add_column(column)
     chosen = None

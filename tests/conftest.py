@@ -42,8 +42,8 @@ CONVERTER_USES = ["edge_agent/__init__.py", "edge_agent/*/__init__.py", "edge_ag
                   "edge_agent/inference/classify.py", "edge_agent/protocol/labels.py", "edge_agent/inference/generate.py",
                   "edge_agent/inference/model.py", "edge_agent/inference/runtime/*.py", "edge_agent/home/slots.py",
                   "edge_agent/home/spans.py", "edge_agent/inference/signing.py", "edge_agent/home/numbers.py",
-                  "edge_agent/inference/abstain.py", "edge_agent/home/templates.py", "edge_agent/home/targets.py",
-                  "edge_agent/home/language.py"]
+                  "edge_agent/inference/abstain.py", "edge_agent/inference/cues.py", "edge_agent/home/templates.py",
+                  "edge_agent/home/targets.py", "edge_agent/home/language.py"]
 CONVERSION_CODE = ["converter/**/*.py", "devices/**/*.py", "devices/profiles/*.toml", *CONVERTER_USES]
 CONVERSION_PACKAGES = [*TRAINING_PACKAGES, "onnx", "onnxruntime", "optimum-onnx", "litert-torch",
                        "ai-edge-quantizer", "ai-edge-litert"]

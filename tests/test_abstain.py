@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from edge_agent.inference.abstain import abstain_reason, opposite_margin
+from edge_agent.inference.abstain import abstain_reason, decide, opposite_margin
 
 MARGIN = 0.5
 
@@ -20,7 +20,8 @@ def probs(*values: float) -> np.ndarray:
 @pytest.mark.parametrize(("text", "p", "reason"), [
     ("lock the front door", probs(0.55, 0.40, 0.03, 0.02), "opposite"),  # on or off: not sure which
     ("lock the front door", probs(0.95, 0.03, 0.01, 0.01), None),
-    ("is the front door locked", probs(0.50, 0.05, 0.45, 0.0), None),  # the runner-up only tells
+    ("lock the front door", probs(0.50, 0.05, 0.45, 0.0), None),  # the runner-up only tells
+    ("is the front door locked", probs(0.50, 0.05, 0.45, 0.0), "no_action"),  # a state question read as an action
     ("don't turn on the porch light yet", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
     ("please don't open the garage", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
     ("turn on the lights later", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
@@ -45,3 +46,23 @@ def test_the_margin_is_the_bundles_own_calibrated_one():
     assert abstain_reason("x", LABELS, close, MARGIN) == "opposite"
     assert abstain_reason("x", LABELS, close, None) is None
     assert abstain_reason("don't turn it on yet", LABELS, close, None) == "no_action"
+
+
+@pytest.mark.parametrize(("text", "p", "expected"), [
+    ("are the porch lights still on", probs(0.9, 0.05, 0.05, 0.0), ("HassGetState", None)),  # asked, not an action
+    ("¿sigue abierta la verja?", probs(0.05, 0.9, 0.05, 0.0), ("HassGetState", None)),
+    ("is the porch light on? don't touch it", probs(0.9, 0.05, 0.05, 0.0), (None, "no_action")),  # negated: refused
+    ("bloquea la puerta del patio", probs(0.05, 0.95, 0.0, 0.0), (None, "opposite")),  # the verb says on: lock
+    ("power down the attic fan", probs(0.95, 0.05, 0.0, 0.0), (None, "opposite")),
+    ("power down the attic fan", probs(0.05, 0.95, 0.0, 0.0), (None, None)),
+    ("abre la cerradura del patio", probs(0.05, 0.95, 0.0, 0.0), (None, None)),  # opening a lock unlocks it
+    ("cierra con llave la puerta del patio", probs(0.95, 0.05, 0.0, 0.0), (None, None)),  # locks it: on
+    ("switch on the lamp and close the blinds", probs(0.05, 0.95, 0.0, 0.0), (None, None)),  # both: says none
+])
+def test_decide(text, p, expected):
+    assert decide(text, LABELS, p, MARGIN) == expected
+
+
+def test_without_the_state_intent_a_state_question_is_refused():
+    labels = ["HassTurnOn", "HassTurnOff", "OutOfDomain"]
+    assert decide("are the porch lights still on", labels, probs(0.9, 0.05, 0.05), MARGIN) == (None, "no_action")

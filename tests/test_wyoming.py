@@ -407,3 +407,19 @@ def test_a_sentence_that_asks_for_no_action_gets_a_clear_sorry_on_every_front(ho
     assert answer["intent"] is None
     assert answer["abstained"] == "no_action"
     assert answer["alternatives"][0]["name"] in ("HassTurnOn", "HassTurnOff")  # what it read, still told
+
+
+def test_a_state_question_read_as_an_action_is_asked_and_an_opposite_verb_refused(home_agent, broker):
+    """The shipped model reads "did we leave … on" as HassTurnOn and "bloquea …" (lock) as HassTurnOff; the
+    agent asks the state instead of acting, and refuses the opposite of what the verb says (issue 33)."""
+    with EdgeClient(broker.url) as client:
+        question = client.request("did we leave the kitchen light on", device="wyo", timeout=10)
+        lock = client.request("bloquea la puerta principal", device="wyo", timeout=10)
+    assert question["alternatives"][0]["name"] == "HassTurnOn"  # what the model read
+    assert question["intent"]["name"] == "HassGetState"
+    assert {s["name"] for s in question["slots"]} == {"area", "domain"}
+    assert lock["intent"] is None
+    assert lock["abstained"] == "opposite"
+    [event] = ask(home_agent.wyoming.port, Transcript("did we leave the kitchen light on").event())
+    assert Intent.is_type(event.type)
+    assert Intent.from_event(event).name == "HassGetState"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from converter.intents.report import handwritten
 from converter.intents.safety import benchmark_home, score_rows
-from edge_agent.inference.abstain import abstain_reason, opposite_margin
+from edge_agent.inference.abstain import decide, opposite_margin
 from edge_agent.protocol.labels import recognised
 
 TARGETS = {"commands_right": 0.90, "chitchat_false_triggers": 0.03, "size_mb": 15.0}  # issue 20
@@ -62,11 +62,11 @@ def _answers(classifier, manifest, rows: list[dict], threshold: float | None,
     out: list[tuple[str | None, str | None]] = []
     for row in rows:
         p = classifier.predict([row["text"]])[0]
-        known = recognised(p.label, p.confidence, threshold)
-        if known and abstain and p.source == "model" and \
-                abstain_reason(row["text"], classifier.labels, p.probabilities, margin) is not None:
-            known = False
-        out.append((p.label, next((str(s["value"]) for s in p.slots if s["name"] == "name"), None))
+        known, label = recognised(p.label, p.confidence, threshold), p.label
+        if known and abstain and p.source == "model":
+            instead, abstained = decide(row["text"], classifier.labels, p.probabilities, margin)
+            known, label = abstained is None, instead or label
+        out.append((label, next((str(s["value"]) for s in p.slots if s["name"] == "name"), None))
                    if known else (None, None))
     return out
 

@@ -3,19 +3,22 @@ clear sorry is better than the wrong action. The answer then has no intent and s
 
 - `opposite`: the two likeliest intents are opposite actions (on/off, pause/resume, start/dock, ...) and
   the first leads by less than `margin`: the model cannot tell which of the two was asked;
-- `no_action`: the sentence asks for no action and the likeliest intent acts: a negated command ("don't
-  turn on …", "no enciendas …"), a deferred one ("… later", "not yet", "luego", "todavía no") or what was
-  already done ("I already turned off …", "I just locked …", "ya apagué …", "acabo de cerrar …").
+- `opposite` too where the verb says the opposite of the on/off intent read ("bloquea …" read as
+  HassTurnOff);
+- `no_action`: the sentence asks for no action and the likeliest intent acts: a negated, deferred, past or
+  kept-as-it-is command, or a question about a state (the grammar cues of edge_agent/inference/cues.py).
 
-The cues are grammatical (negated imperatives, deferral words, "already"/"just" + a past verb), not
-sentences; their cost in refused commands is measured on held-out generated data (the margin is chosen
-there: `python benchmarks/abstain_calibration.py`), per model."""
+A question about a state that the model read as an action ("is the heater running" as HassTurnOn) is
+answered as the question it is: HassGetState, with the target the model read (`decide`).
+
+The cues' cost in refused commands is measured on held-out generated data, and the margin is chosen there
+(`python benchmarks/abstain_calibration.py`), per model."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
+
+from edge_agent.inference.cues import asks_no_action, asks_state, said_polarity
 
 # intents that only tell or do nothing: never an action, so never a wrong one
 TELLING = frozenset({"HassGetState", "HassGetWeather", "HassClimateGetTemperature", "HassGetCurrentTime",
@@ -30,17 +33,6 @@ OPPOSITE = {a: b for pair in OPPOSITES for a, b in (pair, pair[::-1])}
 # refuses 0.66% of 4,391, 0.6 refuses 1.12%). A bundle with neither (one not calibrated: a margin is
 # meaningless on an untrained model's flat scores) gets the no-action cues only.
 CALIBRATED_MARGINS = {("home", "1.0.0"): 0.5}
-NO_ACTION = re.compile("|".join((
-    # a negated command: "don't turn on", "please don't", "no, don't", "never open"
-    r"(?:^|[,.;:!¡¿]\s*|\bplease\s+|\bno\s+)(?:don'?t|do not|never(?!\s+mind))\s+\w+",
-    r"\bnot (?:yet|now)\b", r"\blater\b", r"\btomorrow\b",
-    # what was already done: "already turned", "just locked"
-    r"\b(?:already|just)\s+\w+ed\b",
-    # Spanish: a negated command is "no" + the subjunctive ("no enciendas", "no me abras", "no desbloquees")
-    r"(?:^|[,.;:!¡¿]\s*|\bpor favor\s+|\bno,\s*)no\s+(?:(?:me|te|lo|la|los|las|le|les)\s+)?\w+(?:es|as|éis|áis)\b",
-    r"\btodav[ií]a no\b", r"\ba[uú]n no\b", r"\bahora no\b", r"\bluego\b", r"\bm[aá]s tarde\b", r"\bma[ñn]ana\b",
-    r"\bya\s+\w+(?:[ée]|[ií]|amos|imos)\b", r"\bacab(?:o|amos) de\b",
-)), re.IGNORECASE)
 
 
 def acts(intent: str | None) -> bool:
@@ -61,6 +53,21 @@ def abstain_reason(text: str, labels: list[str], probabilities: np.ndarray, marg
     if margin is not None and second is not None and OPPOSITE.get(first) == second \
             and probabilities[order[0]] - probabilities[order[1]] < margin:
         return "opposite"
-    if NO_ACTION.search(text):
+    if asks_no_action(text, first):
         return "no_action"
     return None
+
+
+POLARITY = {"HassTurnOn": "on", "HassTurnOff": "off"}
+STATE_SLOTS = frozenset({"name", "area", "floor", "domain", "device_class"})  # what HassGetState takes
+
+
+def decide(text: str, labels: list[str], probabilities: np.ndarray, margin: float | None) -> tuple[str | None, str | None]:
+    """(the intent to answer instead of the model's top one, or None to keep it; why the agent abstains,
+    or None). For a model's answer only: a template-exact sentence is Home Assistant's own reading."""
+    first = labels[int(np.argmax(probabilities))]
+    if acts(first) and "HassGetState" in labels and asks_state(text):
+        return "HassGetState", None
+    reason = abstain_reason(text, labels, probabilities, margin)
+    said = said_polarity(text) if first in POLARITY and reason is None else None
+    return None, "opposite" if said is not None and said != POLARITY[first] else reason

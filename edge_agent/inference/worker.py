@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge_agent.inference.abstain import abstain_reason
+from edge_agent.inference.abstain import STATE_SLOTS, decide
 from edge_agent.inference.jobs import Answer, Clock, Delivery, Job, Replies, ReplyTarget
 from edge_agent.inference.serving import ModelRegistry, ServingModel
 from edge_agent.protocol.labels import recognised
@@ -157,12 +157,15 @@ class Worker(threading.Thread):
             # an out-of-domain sentence (its class, or too unsure) has no intent and no slots; nor has one
             # where acting could be the opposite of what was asked, or was not asked at all (abstain.py)
             known = recognised(pred.label, pred.confidence, ood_threshold)
-            abstained = abstain_reason(job.request.text, classifier.labels, pred.probabilities, margin) \
-                if known and pred.source == "model" else None  # a template-exact sentence is HA's own reading
+            instead, abstained = decide(job.request.text, classifier.labels, pred.probabilities, margin) \
+                if known and pred.source == "model" else (None, None)  # a template-exact sentence is HA's own reading
             known = known and abstained is None
+            slots = pred.slots
+            if instead is not None:  # a state question read as an action: asked as the question it is
+                intent, slots = {**intent, "name": instead}, [s for s in slots if s["name"] in STATE_SLOTS]
             out.append(Response(
                 id=job.request.id, device_id=self.device_id, model=model.reply_info,
-                intent=intent if known else None, slots=pred.slots if known else [], alternatives=ranked,
+                intent=intent if known else None, slots=slots if known else [], alternatives=ranked,
                 latency_ms=_latency(job.arrived, start, done), abstained=abstained,
                 source="template" if pred.source == "template" and known else None))
         return out

@@ -1,0 +1,103 @@
+"""Grammar that marks a sentence as asking for no action (issue 33): whatever intent the model reads, the
+agent does not act on it. Cues, not sentences; en and es. Their cost in refused commands is measured on
+held-out generated commands (`python benchmarks/abstain_calibration.py`).
+
+- negated: "don't turn on …", "never open …", "no enciendas …", "nunca abras …";
+- deferred: "… later", "not yet", "in an hour", "I'll do it myself", "luego", "dentro de una hora", "lo
+  cierro yo";
+- done or past: "I already turned off …", "we locked …", "the fan was on all day", "… an hour ago", "ya
+  apagué …", "apagué …", "se quedó …", "hace un minuto";
+- kept as it is: "leave the lights on", "keep … open", "can stay off", "deja encendidas …", "mantén …",
+  "puede quedarse apagada";
+- a question about a state: "is the heater running", "are … still on", "did I lock …", "¿está …?",
+  "¿siguen …?" (HassGetState's, not an action's).
+"""
+
+from __future__ import annotations
+
+import re
+
+STATES_EN = r"(?:on|off|open|closed|shut|locked|unlocked|running|up|down)"
+STATES_ES = r"(?:encendid|apagad|abiert|cerrad|prendid|bloquead|desbloquead|subid|bajad|puest|quitad)[oa]s?"
+# the preterite of the Spanish verbs of the home's actions ("apagué", "encendí", "cerró", "abrieron"); not
+# "abrí" nor "subí", which are also the voseo imperatives HA's templates use ("abrí la puerta")
+AR_STEMS = r"(?:apag|cerr|bloque|desbloque|baj|quit|par|paus|dej|conect|desconect|activ|desactiv|limpi|aspir|arranc)"
+PRETERITE_ES = (rf"\b(?:apagu|arranqu|{AR_STEMS})é\b|\b{AR_STEMS}(?:ó|aron)\b|\b(?:encend|prend)í\b|"
+                r"\b(?:encend|prend|abr|sub)(?:ió|ieron)\b|\bpus(?:e|o|imos|ieron)\b")
+NUMBER_WORDS = r"(?:an?|one|two|three|five|ten|fifteen|twenty|thirty|forty|\d+|a few|half an?|un|una|unos|unas|dos|tres|cinco|diez|quince|veinte|media)"
+
+NEGATED = (
+    r"(?:^|[,.;:!?¡¿]\s*|\bplease\s+|\bno\s+)(?:don'?t|do not|never(?!\s+mind))\s+\w+",
+    r"\bhold off\b",
+    # Spanish: "no"/"nunca" + the subjunctive ("no enciendas", "no me abras", "nunca desbloquees")
+    r"(?:^|[,.;:!?¡¿]\s*|\bpor favor,?\s+|\bno,\s*)(?:no|nunca)\s+(?:(?:me|te|lo|la|los|las|le|les)\s+)?\w+(?:es|as|éis|áis)\b",
+)
+DEFERRED = (
+    r"\bnot (?:yet|now)\b", r"\blater\b", r"\btomorrow\b", r"\bmyself\b", r"\bI'?ll\b", r"\bI will\b",
+    r"\bwe'?ll\b", r"\bwhen I\b",
+    r"\btodav[ií]a no\b", r"\ba[uú]n no\b", r"\bahora no\b", r"\bluego\b", r"\bm[aá]s tarde\b", r"\bma[ñn]ana\b",
+    r"\byo mism[oa]\b", r"\b\w+o yo\b", r"\bcuando (?:me|llegue|vuelva|despierte|salga|termine)\b",
+    r"^\W*espera\b",
+)
+# a delay a timer takes as its duration ("a timer in ten minutes" is not deferred): not for timer intents
+DELAYED = (rf"\bin {NUMBER_WORDS}\s+(?:hours?|minutes?|mins?)\b", rf"\bdentro de {NUMBER_WORDS}\s+(?:horas?|minutos?|rato)\b")
+PAST = (
+    r"\b(?:already|just)\s+\w+ed\b",
+    r"\b(?:I|we|he|she|they|someone|somebody)\s+(?:\w+ly\s+)?(?!need\b|feed\b|speed\b)\w+ed\b",
+    r"\b(?:was|were)\b", r"\bago\b", r"\byesterday\b", r"\blast (?:night|week|time|year|summer|month)\b",
+    r"\b(?:cleaned|vacuumed|mowed|turned|switched)\b(?!\s+(?:on|off)\b)",
+    r"\bya\s+\w+(?:[ée]|[ií]|amos|imos)\b", r"\bya\s+(?:he|hemos|has|ha|han)\s+\w+(?:ado|ido)\b", r"\bacab(?:o|amos) de\b",
+    PRETERITE_ES, r"\b(?:estuvo|estuvieron|fue|fueron|hubo)\b",
+    r"\bhace (?:un|una|unos|unas|dos|tres|\d+|media|mucho|poco|rato)\b", r"\banoche\b", r"\bayer\b",
+)
+KEPT = (
+    rf"\b(?:leave|keep)\s+(?:the|my|our|it|them|that|this|those|all)\b[\w\s']*?\b{STATES_EN}\b",
+    rf"\b(?:can|may|should|could)\s+stay\s+{STATES_EN}\b",
+    rf"\b(?:deja|dejad|dejen|dejar|mant[eé]n|mantened|mantener|mantenga)\s+[\w\s]*?\b{STATES_ES}\b",
+    rf"\bquedarse\s+(?:as[ií]|{STATES_ES})", r"\bd[eé]ja(?:l[oa]s?|me)\s+(?:as[ií]|como est[aá])",
+)
+QUESTION = (
+    r"^\W*(?:is|are|was|were)\s+(?:the|my|our|any|all)\b",
+    r"^\W*(?:did|have|has)\s+(?:I|we|you|someone|somebody|anyone|anybody)\s+(?:\w+ly\s+)?"
+    r"(?:leave|left|lock|locked|close|closed|shut|turn|turned|switch|switched|forget|forgot|remember)\b",
+    rf"\bstill\s+{STATES_EN}\b",
+    # "¿está encendida …?", "¿siguen abiertas …?", "¿la puerta está sin llave?": not "sigue con la música"
+    rf"\b(?:est[aá]n?|estaban?|sigue|siguen|queda|quedan|qued[oó]|quedaron)\s+(?:[\w]+\s+){{0,4}}?"
+    rf"(?:{STATES_ES}|funcionando|en marcha|sin llave|con llave)\b",
+)
+NO_ACTION = re.compile("|".join((*NEGATED, *DEFERRED, *PAST, *KEPT, *QUESTION)), re.IGNORECASE)
+STATE_QUESTION = re.compile("|".join(QUESTION), re.IGNORECASE)
+NEGATED_OR_DEFERRED = re.compile("|".join((*NEGATED, *DEFERRED)), re.IGNORECASE)
+NO_ACTION_NOW = re.compile("|".join(DELAYED), re.IGNORECASE)
+
+
+def asks_no_action(text: str, intent: str) -> bool:
+    """Whether the sentence asks for nothing to be done now, whatever `intent` the model read."""
+    return bool(NO_ACTION.search(text) or ("Timer" not in intent and NO_ACTION_NOW.search(text)))
+
+
+def asks_state(text: str) -> bool:
+    """A question about a state ("is the heater running", "¿siguen encendidas …?") and nothing that
+    negates or defers it."""
+    return bool(STATE_QUESTION.search(text)) and not NEGATED_OR_DEFERRED.search(text)
+
+
+# The polarity the verb says, for HassTurnOn / HassTurnOff (lock and open are "on" to HA, unlock and close
+# "off"). Clear verbs only; a sentence with words of both polarities says none.
+LOCK_NOUN = r"\b(?:locks?|cerraduras?|cerrojos?)\b"  # "abre la cerradura" unlocks: open/close then say nothing
+SAYS_ON = (r"\b(?:turn|switch|power|flip)\s+on\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}on\s*[.!?]*$",
+           r"\bpower\s+up\b", r"\bfire\s+up\b", r"\block\b", r"\bbolt\b", r"\braise\b",
+           r"\b(?:enciend|prend|bloque|activ|conect)\w*", r"\bcon llave\b", r"\becha(?:r|s)? la llave\b")
+SAYS_OFF = (r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off\s*[.!?]*$",
+            r"\bpower\s+down\b", r"\bshut\s+(?:down|off)\b", r"\bunlock\b", r"\bunbolt\b", r"\blower\b",
+            r"\b(?:apag|desbloque|desactiv|desconect)\w*")
+OPEN_CLOSE = ((r"\bopen|\b[aá]br[eií]\w*|\bs[uú]b[eií]\w*", "on"), (r"\bclose|\bci[eé]rr\w*|\bcerr[aá]\w*|\bb[aá]j[ae]\w*", "off"))
+ON, OFF = re.compile("|".join(SAYS_ON), re.IGNORECASE), re.compile("|".join(SAYS_OFF), re.IGNORECASE)
+
+
+def said_polarity(text: str) -> str | None:
+    """"on" or "off" where the sentence's verbs all say the one, else None."""
+    said = {p for p, rx in (("on", ON), ("off", OFF)) if rx.search(text)}
+    if not re.search(LOCK_NOUN, text, re.IGNORECASE) and not re.search(r"\bcon llave\b", text, re.IGNORECASE):
+        said |= {p for rx, p in OPEN_CLOSE if re.search(rx, text, re.IGNORECASE)}
+    return said.pop() if len(said) == 1 else None

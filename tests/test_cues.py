@@ -1,0 +1,39 @@
+"""The grammar that marks a sentence as asking for no action (edge_agent/inference/cues.py): each kind of
+cue fires, and the commands that look like them (polite questions, voseo imperatives, "sigue con …",
+a timer's duration) do not."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_agent.inference.cues import asks_no_action
+
+
+@pytest.mark.parametrize("text", [
+    "do not open the shed door", "please never unlock the side gate", "hold off on starting the mower",
+    "no subas el toldo", "nunca desbloquees la verja",  # negated
+    "switch the attic fan on later", "I'll dim the lamp myself", "run the sprinkler in twenty minutes",
+    "apaga el horno dentro de media hora", "la cocina la barro yo", "cuando vuelva enciende la estufa",  # deferred
+    "we dimmed the lounge lights after dinner", "the patio heater was on for hours", "the roomba cleaned yesterday",
+    "cerré la ventana del ático hace un rato", "mi hermano encendió la estufa", "ya hemos apagado el horno",  # past
+    "leave the attic light on for the cat", "the shed door should stay closed", "keep all the blinds down",
+    "deja la estufa encendida", "mantén cerradas las ventanas", "la verja puede quedarse abierta",  # kept
+    "is the attic fan running", "are my patio lights still on", "did someone lock the shed",
+    "¿está abierta la verja?", "¿siguen encendidas las luces del patio?", "¿la estufa está en marcha?",  # questions
+])
+def test_these_ask_for_no_action(text):
+    assert asks_no_action(text, "HassTurnOn")
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("can you turn on the attic fan", "HassTurnOn"), ("could you switch the patio lights off", "HassTurnOff"),
+    ("lights off, I'm going to sleep", "HassTurnOff"), ("make sure the shed is locked", "HassTurnOn"),
+    ("¿me enciendes la estufa?", "HassTurnOn"), ("encendé la estufa", "HassTurnOn"),  # voseo, not a preterite
+    ("abrí la verja", "HassTurnOn"), ("sigue con la radio", "HassMediaUnpause"),
+    ("qué frío está, enciende la estufa", "HassTurnOn"), ("asegúrate de que la verja quede cerrada", "HassTurnOn"),
+    ("vuelve a poner la radio donde estaba", "HassMediaUnpause"), ("aspira esta habitación", "HassVacuumCleanArea"),
+    ("start a timer in ten minutes", "HassStartTimer"),  # a timer's duration, not a delay
+    ("pause the oven timer", "HassPauseTimer"),
+])
+def test_commands_that_look_like_them_do_not(text, intent):
+    assert not asks_no_action(text, intent)
