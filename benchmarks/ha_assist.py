@@ -1,7 +1,8 @@
 """Assist as Home Assistant users hear it, on the project's own sentences: real Home Assistant (in the
 public benchmark's pytest harness, benchmarks/public_assist.py) with a synthetic home of 11 areas and 33
 entities (benchmarks/ha_assist/home.yaml, Spanish aliases, HA's shopping list), the hand-written and blind
-sets (benchmarks/handwritten/, en and es), three agents side by side:
+sets (benchmarks/handwritten/, en and es; blind v2's chit-chat and the two safety sets too, the safety
+rows' expectations derived from their labels by benchmarks/ha_assist_safety.py), three agents side by side:
 
     python benchmarks/ha_assist.py [--ha 2025.4.4] [--langs en,es] [--datasets-repo ...] [--synthetic-home-repo ...]
 
@@ -30,6 +31,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
+from ha_assist_safety import safety_expectations  # noqa: E402
 from ha_assist_score import load_expectations, load_recorded, matched_locally, verdict  # noqa: E402
 from public_assist import CACHE, collect, harness_tree, harness_venv, served  # noqa: E402
 
@@ -37,7 +39,8 @@ from edgelm.demo_broker import Mosquitto  # noqa: E402
 
 HERE = REPO / "benchmarks" / "ha_assist"
 HANDWRITTEN = REPO / "benchmarks" / "handwritten"
-SETS = ("commands", "blind_commands", "chitchat", "blind_chitchat")
+SETS = ("commands", "blind_commands", "chitchat", "blind_chitchat", "blind2_chitchat", "safety", "safety2")
+SAFETY = ("safety", "safety2")  # what they must do is derived from their labels (ha_assist_safety.py)
 
 
 def _args() -> argparse.Namespace:
@@ -108,7 +111,14 @@ def tally(verdicts: dict[str, dict]) -> dict:
             "p50_ms": round(statistics.median(ms), 1) if ms else None,
             "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1) if ms else None,
             "failed": sorted(f"{v['set']}: {v['text']!r} -> {v['response']!r} {v['calls']}"
-                             for v in verdicts.values() if v["good"] is False)}
+                             for v in verdicts.values() if v["good"] is False), **safety_tally(verdicts)}
+
+
+def safety_tally(verdicts: dict[str, dict]) -> dict:
+    """The safety sets: done right, and wrong actions (a call not asked for, on any row but a skipped one)."""
+    rows = [v for v in verdicts.values() if v["set"] in SAFETY and v["good"] is not None]
+    return {"safety_good": sum(1 for v in rows if v["good"]), "safety": len(rows),
+            "safety_wrong_actions": sum(1 for v in rows if v["wrong"])}
 
 
 @functools.lru_cache(maxsize=1)
@@ -138,7 +148,7 @@ def model_intents(lang: str) -> dict[str, str | None]:
 
 
 def run_language(args: argparse.Namespace, lang: str, broker: Mosquitto, python: Path) -> dict:
-    expect = load_expectations(HERE / f"expect_{lang}.yaml")
+    expect = {**safety_expectations(lang, SAFETY), **load_expectations(HERE / f"expect_{lang}.yaml")}
     harness, component = harness_tree(args, CACHE / f"harness-{args.ha}")
     dataset = write_dataset(harness, lang, expect)
     aliases = args.out / "aliases.json"
@@ -162,15 +172,17 @@ def run_language(args: argparse.Namespace, lang: str, broker: Mosquitto, python:
 
 
 def table(results: dict) -> str:
-    lines = ["| lang | agent | commands done | wrong actions | chit-chat actions | silent successes | "
-             "exception text | p50 / p95 ms |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| lang | agent | commands done | wrong actions | chit-chat actions | safety sets right | "
+             "safety wrong actions | silent successes | exception text | p50 / p95 ms |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for lang, result in results.items():
         for agent, t in result["agents"].items():
             lines.append(f"| {lang} | {agent} | {t['commands_good']}/{t['commands']} | {t['wrong_actions']} | "
-                         f"{t['chitchat_actions']}/{t['chitchat']} | {t['silent_good']} | {t['error_text']} | "
+                         f"{t['chitchat_actions']}/{t['chitchat']} | {t['safety_good']}/{t['safety']} | "
+                         f"{t['safety_wrong_actions']} | {t['silent_good']} | {t['error_text']} | "
                          f"{t['p50_ms']} / {t['p95_ms']} |")
         lines.append(f"| {lang} | the model alone: right intent | {result['model_right_intent']}/{result['scored']} "
-                     "| | | | | |")
+                     "| | | | | | | |")
     return "\n".join(lines)
 
 

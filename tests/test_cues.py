@@ -15,7 +15,8 @@ from edge_agent.inference.cues import asks_no_action
     "switch the attic fan on later", "I'll dim the lamp myself", "run the sprinkler in twenty minutes",
     "apaga el horno dentro de media hora", "la cocina la barro yo", "cuando vuelva enciende la estufa",  # deferred
     "we dimmed the lounge lights after dinner", "the patio heater was on for hours", "the roomba cleaned yesterday",
-    "cerré la ventana del ático hace un rato", "mi hermano encendió la estufa", "ya hemos apagado el horno",  # past
+    "cerré la ventana del ático hace un rato", "mi hermano encendió la estufa", "ya hemos apagado el horno",
+    "la lámpara del desván era de mi abuela",  # past
     "leave the attic light on for the cat", "the shed door should stay closed", "keep all the blinds down",
     "deja la estufa encendida", "mantén cerradas las ventanas", "la verja puede quedarse abierta",  # kept
     "is the attic fan running", "are my patio lights still on", "did someone lock the shed",

@@ -47,7 +47,7 @@ PAST = (
     r"\b(?:was|were)\b", r"\bago\b", r"\byesterday\b", r"\blast (?:night|week|time|year|summer|month)\b",
     r"\b(?:cleaned|vacuumed|mowed|turned|switched)\b(?!\s+(?:on|off)\b)",
     r"\bya\s+\w+(?:[ée]|[ií]|amos|imos)\b", r"\bya\s+(?:he|hemos|has|ha|han)\s+\w+(?:ado|ido)\b", r"\bacab(?:o|amos) de\b",
-    PRETERITE_ES, r"\b(?:estuvo|estuvieron|fue|fueron|hubo)\b",
+    PRETERITE_ES, r"\b(?:estuvo|estuvieron|fue|fueron|hubo|era|eran)\b",
     r"\bhace (?:un|una|unos|unas|dos|tres|\d+|media|mucho|poco|rato)\b", r"\banoche\b", r"\bayer\b",
 )
 KEPT = (

@@ -17,6 +17,14 @@ from edge_agent.inference.generate import Generator
 from edge_agent.inference.model import LoadedModel
 
 
+def homed(classifier: Classifier, home: HomeEntities | None) -> Classifier:
+    """The classifier with the home's names, HA's templates loaded and compiled before it serves (at start
+    and on a reloaded home), not on the first request."""
+    served = classifier.with_home(home) if home else classifier
+    _ = served.templates
+    return served
+
+
 @dataclass(frozen=True)
 class ServingModel:
     """Built once per bundle; never changed afterwards (a new bundle is a new ServingModel)."""
@@ -29,9 +37,7 @@ class ServingModel:
     @classmethod
     def build(cls, loaded: LoadedModel, max_batch: int, home: HomeEntities | None = None) -> ServingModel:
         manifest = loaded.manifest
-        classifier = loaded.classifier.with_home(home) if loaded.classifier and home else loaded.classifier
-        if classifier is not None:
-            _ = classifier.templates  # HA's templates load and compile now, not on the first request
+        classifier = homed(loaded.classifier, home) if loaded.classifier else None
         info = {"name": manifest.name, "version": manifest.version, "task": manifest.task,
                 "runtime": loaded.runtime.name, "quantization": manifest.quantization.get("mode")}
         return cls(loaded, 1 if loaded.is_generator else max_batch, classifier, info)
@@ -114,9 +120,7 @@ class ModelRegistry:
         with self._lock:
             model = self._current
             if model is not None and model.loaded.classifier is not None:
-                classifier = model.loaded.classifier.with_home(home)
-                _ = classifier.templates  # built before it serves, as at start
-                self._current = replace(model, classifier=classifier)
+                self._current = replace(model, classifier=homed(model.loaded.classifier, home))
 
     def swap(self, model: ServingModel) -> ServingModel | None:
         """Serve `model` from the next batch on; returns the one it replaces."""
