@@ -66,3 +66,16 @@ def test_decide(text, p, expected):
 def test_without_the_state_intent_a_state_question_is_refused():
     labels = ["HassTurnOn", "HassTurnOff", "OutOfDomain"]
     assert decide("are the porch lights still on", labels, probs(0.9, 0.05, 0.05), MARGIN) == (None, "no_action")
+
+
+@pytest.mark.parametrize(("text", "intent", "expected"), [
+    ("hold the radio a moment", "HassMediaPrevious", "unsaid"),  # nothing says "previous"
+    ("go back one song", "HassMediaPrevious", None),
+    ("salta esta canción", "HassMediaNext", None),
+    ("make sure the shed door is locked", "HassTurnOff", "opposite"),  # the state asked for is "locked": on
+    ("pon el horno", "HassTurnOff", "opposite"),
+    ("pon las persianas abajo", "HassTurnOff", None),  # "pon" and "abajo": no polarity said
+])
+def test_the_words_an_intent_needs(text, intent, expected):
+    labels = [intent, "HassGetState", "OutOfDomain"]
+    assert decide(text, labels, probs(0.9, 0.05, 0.05), None) == (None, expected)

@@ -5,6 +5,7 @@ clear sorry is better than the wrong action. The answer then has no intent and s
   the first leads by less than `margin`: the model cannot tell which of the two was asked;
 - `opposite` too where the verb says the opposite of the on/off intent read ("bloquea …" read as
   HassTurnOff);
+- `unsaid`: an intent said with a few words only (next or previous track) and none of them in the sentence;
 - `no_action`: the sentence asks for no action and the likeliest intent acts: a negated, deferred, past or
   kept-as-it-is command, or a question about a state (the grammar cues of edge_agent/inference/cues.py).
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edge_agent.inference.cues import asks_no_action, asks_state, said_polarity
+from edge_agent.inference.cues import asks_no_action, asks_state, said_polarity, unsaid
 
 # intents that only tell or do nothing: never an action, so never a wrong one
 TELLING = frozenset({"HassGetState", "HassGetWeather", "HassClimateGetTemperature", "HassGetCurrentTime",
@@ -70,4 +71,6 @@ def decide(text: str, labels: list[str], probabilities: np.ndarray, margin: floa
         return "HassGetState", None
     reason = abstain_reason(text, labels, probabilities, margin)
     said = said_polarity(text) if first in POLARITY and reason is None else None
-    return None, "opposite" if said is not None and said != POLARITY[first] else reason
+    if said is not None and said != POLARITY[first]:
+        return None, "opposite"
+    return None, "unsaid" if reason is None and unsaid(text, first) else reason

@@ -86,10 +86,14 @@ def asks_state(text: str) -> bool:
 # "off"). Clear verbs only; a sentence with words of both polarities says none.
 LOCK_NOUN = r"\b(?:locks?|cerraduras?|cerrojos?)\b"  # "abre la cerradura" unlocks: open/close then say nothing
 SAYS_ON = (r"\b(?:turn|switch|power|flip)\s+on\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}on\s*[.!?]*$",
-           r"\bpower\s+up\b", r"\bfire\s+up\b", r"\block\b", r"\bbolt\b", r"\braise\b",
+           r"\bpower\s+up\b", r"\bfire\s+up\b", r"\block(?:ed)?\b", r"\bbolt\b", r"\braise\b",
+           r"\bp[oó]n(?:er|ga|gan|me|le|lo|la|los|las|melo|mela)?\b",  # "pon el lavavajillas": on, never off
+           r"\barriba\b",
            r"\b(?:enciend|prend|bloque|activ|conect)\w*", r"\bcon llave\b", r"\becha(?:r|s)? la llave\b")
 SAYS_OFF = (r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off\s*[.!?]*$",
-            r"\bpower\s+down\b", r"\bshut\s+(?:down|off)\b", r"\bunlock\b", r"\bunbolt\b", r"\blower\b",
+            r"\bpower\s+down\b", r"\bshut\s+(?:down|off)\b", r"\bunlock(?:ed)?\b", r"\bunbolt\b", r"\blower\b",
+            r"\bquit(?:a|ar|ad|en|e|ame|ale|alo|ala)\b",  # "quita la luz": off
+            r"\babajo\b",  # "pon las persianas abajo": both, so neither
             r"\b(?:apag|desbloque|desactiv|desconect)\w*")
 OPEN_CLOSE = ((r"\bopen|\b[aá]br[eií]\w*|\bs[uú]b[eií]\w*", "on"), (r"\bclose|\bci[eé]rr\w*|\bcerr[aá]\w*|\bb[aá]j[ae]\w*", "off"))
 ON, OFF = re.compile("|".join(SAYS_ON), re.IGNORECASE), re.compile("|".join(SAYS_OFF), re.IGNORECASE)
@@ -101,3 +105,19 @@ def said_polarity(text: str) -> str | None:
     if not re.search(LOCK_NOUN, text, re.IGNORECASE) and not re.search(r"\bcon llave\b", text, re.IGNORECASE):
         said |= {p for rx, p in OPEN_CLOSE if re.search(rx, text, re.IGNORECASE)}
     return said.pop() if len(said) == 1 else None
+
+
+# intents said with a few words only: read without any of them ("hold the music" as the previous track),
+# the model guessed
+OWN_WORDS = {
+    "HassMediaPrevious": re.compile(r"\b(?:previous|back|last|before|rewind|again|replay|restart|anterior|atr[aá]s|"
+                                    r"vuelve|vuelva|otra vez|repite|repetir|de nuevo|retroced\w*)\b", re.IGNORECASE),
+    "HassMediaNext": re.compile(r"\b(?:next|skip|another|forward|siguiente|salta|s[aá]ltate|pasa|p[aá]sate|otra|"
+                                r"adelanta|cambia)\w*", re.IGNORECASE),
+}
+
+
+def unsaid(text: str, intent: str) -> bool:
+    """Whether `intent` is one said with a few words only, none of which the sentence has."""
+    words = OWN_WORDS.get(intent)
+    return words is not None and not words.search(text)
