@@ -191,7 +191,10 @@ def served(agent: str, broker: Mosquitto, harness: Path) -> Iterator[dict[str, s
     proc, port = edgelm_agent(broker, home, ha_port)
     edgelm_model_file(harness, port)
     try:
-        yield {"EDGELM_REPO": str(REPO), "EDGELM_HOME_FILE": str(home), "EDGELM_HOME_SETTLE_S": "1.0",
+        # the settle after a new home is written: the agent sees it within 0.2 s, then compiles HA's templates
+        # for the new names (0.5 s on an idle machine; with 1.0 s, two first sentences of a new home were
+        # refused under a training run's load)
+        yield {"EDGELM_REPO": str(REPO), "EDGELM_HOME_FILE": str(home), "EDGELM_HOME_SETTLE_S": "3.0",
                "EDGELM_HA_PORT": str(ha_port)}
     finally:
         proc.terminate()
