@@ -83,6 +83,19 @@ def test_no_player_in_the_state_ha_needs_is_said_in_has_words():
     assert aim_player("HassMediaPause", [], "pause", HOME, lambda _: None, None) == ("HassMediaPause", [])
 
 
+def test_each_player_s_state_is_read_once_per_sentence():
+    """HA's states come over its API: the volume checks (players playing, then the one reached) ask once."""
+    asked: list[str] = []
+    now = states("playing", "idle")
+
+    def counted(entity_id: str):
+        asked.append(entity_id)
+        return now(entity_id)
+    assert aim_player("HassSetVolume", [("volume_level", 30)], "set the volume to 30", HOME, counted, None) \
+        == ("HassSetVolume", [("volume_level", 30)])
+    assert sorted(asked) == ["media_player.speaker", "media_player.tv"]
+
+
 def test_a_temperature_the_thermostat_rejects_is_refused_in_words():
     from edge_agent.home.values import out_of_range
 

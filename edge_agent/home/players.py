@@ -78,6 +78,7 @@ def aim_player(intent: str, entities: list[tuple[str, Any]], text: str, home: Ho
                handled: frozenset[str] | None = None) -> tuple[str, list[tuple[str, Any]]] | Refusal:
     if intent not in MEDIA or not home.devices:
         return intent, entities
+    states = _once(states) if states is not None else None  # one read of a player's state per sentence
     slots = dict(entities)
     if not {"name", "area", "floor"} & slots.keys():
         named = named_in_text(text, home, domain="media_player")
@@ -107,3 +108,14 @@ def _any_in(wanted: str, slots: dict[str, Any], home: HomeEntities, states: Stat
                and slots.get("name") in (None, d.name) and slots.get("area") in (None, d.area)]
     now = [states(d.entity_id or "") for d in players] if states is not None else [None]
     return not players or any(state is None or state.get("state") == wanted for state in now)
+
+
+def _once(states: States) -> States:
+    """`states` remembering what it read: several checks of one sentence ask HA once per player."""
+    seen: dict[str, Any] = {}
+
+    def read(entity_id: str):
+        if entity_id not in seen:
+            seen[entity_id] = states(entity_id)
+        return seen[entity_id]
+    return read
