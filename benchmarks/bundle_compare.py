@@ -48,8 +48,7 @@ def macs_per_sequence(model_path: Path, tokens: int = TOKENS) -> int:
     return dense * tokens + layers * 2 * tokens * tokens * hidden
 
 
-def classifier_p50(bundle: Path, runs: int) -> float:
-    model = load_model(bundle)
+def classifier_p50(model, runs: int) -> float:
     assert model.classifier is not None
     times = []
     for i in range(runs * 100 + 20):
@@ -77,11 +76,12 @@ def main() -> None:
     rows = []
     with Mosquitto() as broker:
         for i, bundle in enumerate(args.bundle):
-            manifest = load_model(bundle, run_golden=False).manifest
+            model = load_model(bundle)  # once: its manifest, then its classifier
+            manifest = model.manifest
             size = sum(f.stat().st_size for f in bundle.iterdir() if f.is_file()) / 1e6
             e2e, startup = end_to_end_p50(bundle, broker, f"compare-{i}", args.runs)
             rows.append((f"{manifest.name} {manifest.version} ({bundle})", size,
-                         macs_per_sequence(bundle / manifest.model_file), classifier_p50(bundle, args.runs), e2e,
+                         macs_per_sequence(bundle / manifest.model_file), classifier_p50(model, args.runs), e2e,
                          startup))
     base = rows[0]
     table = Table(title=f"bundles side by side: texts of at most {TOKENS} tokens, ratios to the first")
