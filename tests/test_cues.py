@@ -38,3 +38,4 @@ def test_these_ask_for_no_action(text):
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)
+

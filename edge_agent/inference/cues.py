@@ -50,10 +50,11 @@ PAST = (
     PRETERITE_ES, r"\b(?:estuvo|estuvieron|fue|fueron|hubo|era|eran)\b",
     r"\bhace (?:un|una|unos|unas|dos|tres|\d+|media|mucho|poco|rato)\b", r"\banoche\b", r"\bayer\b",
 )
+# (every gap between cue words is a bounded number of words: a 2,000-character request stays linear)
 KEPT = (
-    rf"\b(?:leave|keep)\s+(?:the|my|our|it|them|that|this|those|all)\b[\w\s']*?\b{STATES_EN}\b",
+    rf"\b(?:leave|keep)\s+(?:the|my|our|it|them|that|this|those|all)\b(?:\s+[\w']+){{0,6}}?\s+{STATES_EN}\b",
     rf"\b(?:can|may|should|could)\s+stay\s+{STATES_EN}\b",
-    rf"\b(?:deja|dejad|dejen|dejar|mant[eé]n|mantened|mantener|mantenga)\s+[\w\s]*?\b{STATES_ES}\b",
+    rf"\b(?:deja|dejad|dejen|dejar|mant[eé]n|mantened|mantener|mantenga)(?:\s+\w+){{0,6}}?\s+{STATES_ES}\b",
     rf"\bquedarse\s+(?:as[ií]|{STATES_ES})", r"\bd[eé]ja(?:l[oa]s?|me)\s+(?:as[ií]|como est[aá])",
 )
 QUESTION = (
