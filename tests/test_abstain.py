@@ -57,7 +57,11 @@ def test_the_margin_is_the_bundles_own_calibrated_one():
     ("power down the attic fan", probs(0.05, 0.95, 0.0, 0.0), (None, None)),
     ("abre la cerradura del patio", probs(0.05, 0.95, 0.0, 0.0), (None, None)),  # opening a lock unlocks it
     ("cierra con llave la puerta del patio", probs(0.95, 0.05, 0.0, 0.0), (None, None)),  # locks it: on
-    ("switch on the lamp and close the blinds", probs(0.05, 0.95, 0.0, 0.0), (None, None)),  # both: says none
+    ("switch on the lamp, close the blinds", probs(0.05, 0.95, 0.0, 0.0), (None, None)),  # both: says none
+    # two commands: the one intent read would do one of them; asked one at a time instead
+    ("switch on the lamp and close the blinds", probs(0.95, 0.05, 0.0, 0.0), (None, "compound")),
+    ("enciende la lámpara y después baja las persianas", probs(0.95, 0.05, 0.0, 0.0), (None, "compound")),
+    ("is the lamp on and then the blinds", probs(0.0, 0.05, 0.95, 0.0), (None, None)),  # a question acts on nothing
 ])
 def test_decide(text, p, expected):
     assert decide(text, LABELS, p, MARGIN) == expected

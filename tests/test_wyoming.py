@@ -423,3 +423,15 @@ def test_a_state_question_read_as_an_action_is_asked_and_an_opposite_verb_refuse
     [event] = ask(home_agent.wyoming.port, Transcript("did we leave the kitchen light on").event())
     assert Intent.is_type(event.type)
     assert Intent.from_event(event).name == "HassGetState"
+
+
+def test_two_commands_in_one_sentence_are_asked_one_at_a_time_on_every_front(home_agent, broker):
+    """Never half done (issue 33): the model reads one intent from two commands; MQTT gets no intent and
+    `compound`, Wyoming the spoken ask, as the home's checks said it toward HA before."""
+    text = "switch on the kitchen light and then turn off the porch light"
+    with EdgeClient(broker.url) as client:
+        answer = client.request(text, device="wyo", timeout=10)
+    assert answer["intent"] is None
+    assert answer["abstained"] == "compound"
+    [event] = ask(home_agent.wyoming.port, Transcript(text).event())
+    assert NotRecognized.from_event(event).text == "Sorry, please ask me for one thing at a time"

@@ -49,6 +49,8 @@ def intent_event(response, context: dict | None, language: str | None = None, te
     if response.intent is None:
         # Always with a text: HA speaks it, and HA 2025.4's wyoming 1.5.4 fails on a not-recognized
         # event without data (it asserts the event has some)
+        if response.abstained == "compound":
+            return NotRecognized(text=Refusal("compound").text(language), context=context).event()
         said = (UNSURE if response.abstained else SORRY)[spoken(language)]
         return NotRecognized(text=said, context=context).event()
     name = response.intent["name"]

@@ -5,6 +5,8 @@ clear sorry is better than the wrong action. The answer then has no intent and s
   the first leads by less than `margin`: the model cannot tell which of the two was asked;
 - `opposite` too where the verb says the opposite of the on/off intent read ("bloquea …" read as
   HassTurnOff);
+- `compound`: two commands in one sentence ("turn on X and then turn off Y"): the model reads one intent,
+  so one would be done and the other dropped; asked one at a time instead, on every front;
 - `unsaid`: an intent said with a few words only (next or previous track) and none of them in the sentence;
 - `no_action`: the sentence asks for no action and the likeliest intent acts: a negated, deferred, past or
   kept-as-it-is command, or a question about a state (the grammar cues of edge_agent/inference/cues.py).
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from edge_agent.home.targets import COMPOUND
 from edge_agent.inference.cues import asks_no_action, asks_state, said_polarity, unsaid
 
 # intents that only tell or do nothing: never an action, so never a wrong one
@@ -70,7 +73,11 @@ def decide(text: str, labels: list[str], probabilities: np.ndarray, margin: floa
     if acts(first) and "HassGetState" in labels and asks_state(text):
         return "HassGetState", None
     reason = abstain_reason(text, labels, probabilities, margin)
-    said = said_polarity(text) if first in POLARITY and reason is None else None
+    if reason is not None:
+        return None, reason
+    said = said_polarity(text) if first in POLARITY else None
     if said is not None and said != POLARITY[first]:
         return None, "opposite"
-    return None, "unsaid" if reason is None and unsaid(text, first) else reason
+    if acts(first) and COMPOUND.search(text):
+        return None, "compound"
+    return None, "unsaid" if unsaid(text, first) else None

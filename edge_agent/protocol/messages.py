@@ -214,7 +214,7 @@ class Response:
     text: str | None = None
     tokens: list[int] | None = None
     warning: str | None = None  # e.g. served without de-duplication
-    abstained: str | None = None  # why no intent although one was read: "opposite" | "no_action" | "unsaid"
+    abstained: str | None = None  # why no intent although one was read (schema: opposite, no_action, ...)
     source: str | None = None  # "template": one of Home Assistant's own templates matched (None: the model)
     v: int = PROTOCOL_VERSION
 
