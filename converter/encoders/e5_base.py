@@ -18,16 +18,20 @@ from converter.errors import ConversionError, MissingExtraError
 
 LANGS = ("en", "es")
 DEFAULT_WORDS = 30000  # per language
+E5_SMALL_LAYERS = 12
 
 
 @dataclass(frozen=True)
 class E5Recipe:
     words: int = DEFAULT_WORDS
-    layers: int = 12  # fewer: every k-th layer kept, the last one always
+    layers: int = 12  # fewer: spread evenly, the first and the last always kept
 
     @property
     def name(self) -> str:
-        return f"e5-small-w{self.words}-l{self.layers}"
+        """The cache directory's name; a cut names the layers it keeps (an older cut kept others)."""
+        if self.layers == E5_SMALL_LAYERS:
+            return f"e5-small-w{self.words}-l{self.layers}"
+        return f"e5-small-w{self.words}-l" + "_".join(map(str, kept_layers(E5_SMALL_LAYERS, self.layers)))
 
 
 def word_list(n: int, langs: tuple[str, ...] = LANGS) -> list[str]:
@@ -40,14 +44,17 @@ def word_list(n: int, langs: tuple[str, ...] = LANGS) -> list[str]:
 
 
 def kept_layers(total: int, layers: int) -> list[int]:
-    """`layers` of `total`, evenly spread and ending with the last (its output is what e5 was trained to
-    pool)."""
+    """`layers` of `total`, evenly spread from the first to the last. The last one's output is what e5 was
+    trained to pool; without the first, token states collapse (from the third kept layer on, "<s>", "set" and
+    "temperature" had one and the same state: intents still learned from the mean, slot tags could not)."""
     if not 1 <= layers <= total:
         raise ConversionError(f"an e5 base needs 1..{total} layers, not {layers}")
-    return sorted({round(total - 1 - i * total / layers) for i in range(layers)})
+    if layers == 1:
+        return [total - 1]
+    return sorted({round(i * (total - 1) / (layers - 1)) for i in range(layers)})
 
 
-def _drop_layers(packed: PackedE5, layers: int) -> PackedE5:
+def drop_layers(packed: PackedE5, layers: int) -> PackedE5:
     keep = kept_layers(packed.layers, layers)
     tensors = {k: v for k, v in packed.tensors.items() if not k.startswith("l")}
     for new, old in enumerate(keep):
@@ -66,7 +73,7 @@ def build_base(out: Path, recipe: E5Recipe = E5Recipe(), packed: PackedE5 | None
     packed = packed or read_packed()
     keep = pieces_to_keep(packed, word_list(recipe.words))
     if recipe.layers != packed.layers:
-        packed = _drop_layers(packed, recipe.layers)
+        packed = drop_layers(packed, recipe.layers)
     write_checkpoint(out, packed, keep)
     summary = {"recipe": recipe.name, "pieces": len(keep), "pieces_before": len(packed.pieces),
                "layers": recipe.layers, "words_per_language": recipe.words,
