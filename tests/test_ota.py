@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -242,7 +243,7 @@ def test_the_health_gate_rolls_back_a_slow_version(versions, keys, broker, devic
         while agent.model.info["version"] != "1.0.0" and time.monotonic() < deadline:
             time.sleep(0.05)
         after = client.request("turn on the light", device=device_id)["model"]["version"]
-    messages = [validate("deploy_status", json.loads(m.payload)) for m in statuses.drain()]
+        messages = _statuses_until(statuses, "rolled_back")  # published after the swap back, while it serves
     statuses.close()
     assert applied.state == "applied"
     assert served == ["2.0.0"] * 3
@@ -252,6 +253,21 @@ def test_the_health_gate_rolls_back_a_slow_version(versions, keys, broker, devic
     assert "exceeds rollback_p95_ms" in final["reason"]
     assert final["running"]["version"] == "1.0.0"
     assert ModelStore(tmp_path / "state").current() is None  # a restart loads the flashed 1.0.0 again
+
+
+def _statuses_until(listener: Listener, state: str, timeout: float = 10.0) -> list[dict]:
+    """Deploy statuses up to the first in `state`, or all that came within `timeout`."""
+    out: list[dict] = []
+    deadline = time.monotonic() + timeout
+    while not out or out[-1]["state"] != state:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            out.append(validate("deploy_status", listener.get_json(timeout=left)))
+        except queue.Empty:
+            break
+    return out
 
 
 def _claims(size: int):
