@@ -111,7 +111,8 @@ def golden_examples(ctx: ConversionContext, runtime: Runtime, manifest: Manifest
         return [{"text": t, "expected": gen.generate(t, max_new_tokens=GOLDEN_NEW_TOKENS).tokens} for t in picks]
     clf = Classifier(runtime, ctx.tokenizer, manifest.labels, ctx.max_len, slot_labels=manifest.slot_labels)
     golden = []
-    for text, pred in zip(picks, clf.predict(picks)):
+    for text in picks:  # one at a time, as the agent checks them (and serves a dynamic-int8 model)
+        pred = clf.predict([text])[0]
         row = {"text": text, "expected": pred.label,
                "probabilities": [round(float(x), 5) for x in pred.probabilities]}
         if manifest.slot_labels:

@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +19,7 @@ from edge_agent.inference.model import load_model
 from edgelm.cli import cli
 from edgelm.home_model import HOME_BUNDLE, MODELS, RELEASE_KEY
 
+ROOT = Path(__file__).resolve().parents[1]
 RECORDED = MODELS / "home-gate.json"  # what benchmarks/build_home_model.py measured when it built the bundle
 # Issue-20 targets this bundle does not reach yet (the note says so); for these the test holds the
 # bundle to what it measured at build time instead, so a worse model still fails.
@@ -126,3 +128,17 @@ def test_inspect_puts_the_models_own_numbers_first_with_what_they_were_measured_
     pruning = next(line for line in lines if line.strip().startswith("macro-F1") and "->" in line)
     assert "pruning step's own check" in pruning
     assert any(line.startswith("parity      dynamic-int8 bundle vs PyTorch fp32 on ") for line in lines)
+
+
+def test_an_answer_does_not_depend_on_the_sentences_beside_it():
+    """The agent answers requests that arrive together in one micro-batch. Dynamic int8 quantizes
+    activations with one scale per batch, padding included: in batches of 8, 37 of the 1,100 hand-written
+    lines got another intent than alone (probabilities up to 0.73 apart). Each must get what it gets alone."""
+    texts = [json.loads(line)["text"] for path in sorted((ROOT / "benchmarks" / "handwritten").glob("*.jsonl"))
+             for line in path.read_text().splitlines() if line.strip()]
+    classifier = load_model(HOME_BUNDLE, trust_key=RELEASE_KEY).classifier
+    alone = [classifier.predict([text])[0] for text in texts]
+    together = [p for start in range(0, len(texts), 8) for p in classifier.predict(texts[start:start + 8])]
+    assert len(texts) > 1000
+    assert [p.label for p in together] == [p.label for p in alone]
+    assert all((a.probabilities == b.probabilities).all() for a, b in zip(alone, together))

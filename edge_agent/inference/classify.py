@@ -71,13 +71,16 @@ class Classifier:
         self.slot_values = slot_values or {}
         self.home = home or HomeEntities()
         self.languages: list[str] = []  # the bundle's, for Home Assistant's templates (model.py sets them)
+        # dynamic int8 quantizes activations with one scale per batch, so a sentence's answer would depend on
+        # what else shares its batch (and the padding): such a model reads each sentence alone (model.py)
+        self.one_at_a_time = False
         self._templates: tuple[HomeEntities, TemplateMatcher | None] | None = None
 
     def with_home(self, home: HomeEntities) -> Classifier:
         """The same model and tokenizer, told another home's lists."""
         other = Classifier(self.runtime, self.tokenizer, self.labels, self.max_seq_len, self.slot_labels,
                            self.slot_values, home)
-        other.languages = self.languages
+        other.languages, other.one_at_a_time = self.languages, self.one_at_a_time
         return other
 
     @property
@@ -97,6 +100,8 @@ class Classifier:
         return len(self.tokenizer.encode(text).ids)
 
     def logits(self, texts: list[str]) -> np.ndarray:
+        if self.one_at_a_time and len(texts) > 1:
+            return np.concatenate([self.logits([text]) for text in texts])
         feeds = encode_batch(self.tokenizer, texts, self.max_seq_len, self.runtime.input_names)
         return self.runtime.run(feeds)["logits"]
 
@@ -125,6 +130,8 @@ class Classifier:
     def _model_predict(self, texts: list[str]) -> list[Prediction]:
         if not texts:
             return []
+        if self.one_at_a_time and len(texts) > 1:
+            return [p for text in texts for p in self._model_predict([text])]
         if not self.slot_labels:
             return [self._prediction(row) for row in softmax(self.logits(texts).astype(np.float64))]
         encodings = self.tokenizer.encode_batch(texts)

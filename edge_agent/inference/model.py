@@ -97,6 +97,7 @@ def load_model(
         model.classifier = Classifier(runtime, tokenizer, manifest.labels, manifest.max_seq_len,
                                       slot_labels=manifest.slot_labels, slot_values=manifest.slot_values)
         model.classifier.languages = list(manifest.languages or [])
+        model.classifier.one_at_a_time = manifest.quantization.get("mode") == "dynamic-int8"
     if run_golden:
         problems = check_golden(model)
         if problems:
