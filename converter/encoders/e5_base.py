@@ -24,7 +24,7 @@ E5_SMALL_LAYERS = 12
 @dataclass(frozen=True)
 class E5Recipe:
     words: int = DEFAULT_WORDS
-    layers: int = 12  # fewer: spread evenly, the first and the last always kept
+    layers: int = E5_SMALL_LAYERS  # fewer: spread evenly, the first and the last always kept
 
     @property
     def name(self) -> str:
