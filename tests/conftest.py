@@ -67,6 +67,20 @@ def unavailable(why: str) -> NoReturn:
     pytest.fail(f"{why} (bash .ci/run installs what the tests need)")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def module_state_dir(tmp_path_factory):
+    """Agents of module-scoped fixtures start before a test's own state dir is set: they get the module's,
+    never the machine's (as root /var/lib/edgelm, whose answer store would replay a previous run's answers:
+    a Hermes query id answered last run was taken for a repeat and not answered)."""
+    before = os.environ.get("STATE_DIRECTORY")
+    os.environ["STATE_DIRECTORY"] = str(tmp_path_factory.mktemp("module-state"))
+    yield
+    if before is None:
+        os.environ.pop("STATE_DIRECTORY", None)
+    else:
+        os.environ["STATE_DIRECTORY"] = before
+
+
 @pytest.fixture(autouse=True)
 def own_state_dir(tmp_path, monkeypatch):
     """Agents keep answers in $STATE_DIRECTORY (as under systemd): one per test, so no test reads another's."""

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from mqtt_helpers import running_agent, until
+from mqtt_helpers import Listener, running_agent, until
 from wyoming.asr import Transcript
 from wyoming.client import AsyncTcpClient
 from wyoming.info import Describe, Info
@@ -130,7 +130,6 @@ def test_every_door_checks_text_alike_and_a_bad_one_is_never_internal(home_agent
     """A lone surrogate (in the text or anywhere in the event), deep nesting and text over max_text_chars
     get an `error` event as over MQTT (`bad_request`, `too_large`), never a bare close, never `internal`
     (which the OTA health gate counts), and the connection goes on. Hermes refuses the long text too."""
-    from mqtt_helpers import Listener
 
     port = home_agent.wyoming.port
     inference_errors = home_agent.stats.errors_by_kind.get("inference", 0)
@@ -423,6 +422,10 @@ def test_a_state_question_read_as_an_action_is_asked_and_an_opposite_verb_refuse
     [event] = ask(home_agent.wyoming.port, Transcript("did we leave the kitchen light on").event())
     assert Intent.is_type(event.type)
     assert Intent.from_event(event).name == "HassGetState"
+    listener = Listener(broker).subscribe("hermes/intent/#").subscribe("hermes/nlu/intentNotRecognized")
+    listener.publish("hermes/nlu/query", json.dumps({"input": "did we leave the kitchen light on", "id": "h1"}))
+    assert listener.get().topic == "hermes/intent/HassGetState"  # Hermes too: never the HassTurnOn read
+    listener.close()
 
 
 def test_two_commands_in_one_sentence_are_asked_one_at_a_time_on_every_front(home_agent, broker):

@@ -188,10 +188,15 @@ class Outbox:
     def _hermes_payload(self, query: hermes.NluQuery, answer: Answer) -> tuple[str, bytes]:
         scores: dict[str, float] = {}
         slots: list[dict] = []
+        threshold = self.hermes_threshold()
         if not isinstance(answer, ErrorResponse) and answer.intent is not None:  # null: out of domain
             scores = {a["name"]: a["confidence"] for a in answer.alternatives if a["name"] != OUT_OF_DOMAIN}
             slots = answer.slots
-        result = hermes.resolve(query, scores, self.hermes_threshold(), slots)
+            read = answer.alternatives[0]["name"] if answer.alternatives else None
+            if answer.intent["name"] != read:  # the agent asked another intent than the model read (a state
+                # question asked as one): that one or nothing, never the action the model read
+                scores, threshold = {answer.intent["name"]: answer.intent["confidence"]}, 0.0
+        result = hermes.resolve(query, scores, threshold, slots)
         return result.topic(), dumps(result.to_dict())
 
 
