@@ -1,7 +1,9 @@
 """The abstain rule's cost on held-out generated data (issue 33): HA's validation templates of the home
 model's own recipe (never trained on, never a test set), run through the shipped model the way the agent
 answers. For each opposite margin: the commands refused, and of those how many the model had wrong anyway;
-and the commands the no-action cues refuse. A bundle's margin (abstain.py CALIBRATED_MARGINS, or its manifest's
+and the commands the no-action cues refuse; and what asking an unrecognised state question costs (reading.py):
+the held-out chit-chat (the corpora's test split) and validation commands it answers as HassGetState, with
+the benchmark home's names. A bundle's margin (abstain.py CALIBRATED_MARGINS, or its manifest's
 `thresholds.opposite_margin`) is the largest that refuses at most 1% of them.
 
     python benchmarks/abstain_calibration.py [--bundle DIR] [--every N] [--budget full] [--seed 0]"""
@@ -13,10 +15,13 @@ import argparse
 import numpy as np
 from rich.table import Table
 
+from converter.intents import chitchat
 from converter.intents.data import build
+from converter.intents.safety import benchmark_home
 from converter.intents.train import BUDGETS
 from edge_agent.inference.abstain import OPPOSITE, acts, decide
 from edge_agent.inference.model import load_model
+from edge_agent.inference.reading import STATE_INTENT, agent_reading
 from edge_agent.protocol.labels import recognised
 from edgelm.home_model import HOME_BUNDLE
 from edgelm.tables import print_table
@@ -66,6 +71,23 @@ def main() -> None:
                       str(len(refused) - sum(refused)))
     print_table(table)
     print(f"largest margin refusing at most {MOST_REFUSED:.0%}: {chosen}")
+    chat = [line.text for line in chitchat.out_of_domain(model.manifest.languages or ["en"], cfg.per_intent * 3 // 2,
+                                                         args.seed)[1]][::args.every]
+    print(f"unrecognised state questions asked as {STATE_INTENT} (benchmark home): "
+          f"{_asked(classifier, chat, threshold)} of {len(chat)} held-out chit-chat, "
+          f"{_asked(classifier, [r.text for r in rows if r.label != STATE_INTENT], threshold)} of "
+          f"{sum(r.label != STATE_INTENT for r in rows)} validation commands of other intents")
+
+
+def _asked(classifier, texts: list[str], threshold: float | None) -> int:
+    """How many of `texts` the model does not recognise and the agent asks as a state question."""
+    home = classifier.with_home(benchmark_home())
+    asked = 0
+    for text in texts:
+        pred = home.predict([text])[0]
+        asked += not recognised(pred.label, pred.confidence, threshold) and \
+            agent_reading(text, pred, home, threshold, None).intent == STATE_INTENT
+    return asked
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from converter.intents.safety import benchmark_home, judge, score_rows
+from converter.intents.safety import as_asked, benchmark_home, judge, score_rows
 
 
 @pytest.mark.parametrize(("expected", "answer", "expected_name", "answer_name", "verdict"), [
@@ -36,9 +36,21 @@ def test_a_set_is_scored_with_wrong_actions_and_refusals_beside_accuracy():
 def test_the_sets_names_are_read_as_the_benchmark_home_gives_them():
     home = benchmark_home()
     assert "Front Door" in home.names
-    assert len(home.devices) == 33
+    assert len(home.devices) == 34  # the 33 of home.yaml and HA's shopping list, which the real-HA run adds
     assert home.canonical("name", "puerta principal") == "Front Door"
     assert home.canonical("area", "salón") == "Living Room"
+
+
+def test_the_benchmark_home_has_the_shopping_list_the_real_ha_run_adds():
+    """Without HA's to-do list the report refused HA's own shopping-list template sentences, which the real-HA
+    run (EDGELM_SHOPPING_LIST) carries out."""
+    from edge_agent.home.templates import TemplateMatcher
+
+    match = TemplateMatcher(["en", "es"], benchmark_home()).match("add milk to my shopping list")
+    assert match is not None
+    assert match.values["item"] == "milk"
+    assert as_asked(match.intent, match.values.get("name")) == ("HassShoppingListAddItem", None)
+    assert as_asked("HassListAddItem", "Personal Tasks") == ("HassListAddItem", "Personal Tasks")
 
 
 @pytest.mark.unit

@@ -299,7 +299,7 @@ def test_a_silent_connection_is_closed_after_wyoming_idle_s(broker):
 
 def test_intents_reach_only_what_the_home_names(broker):
     """With a home_file (tests/data/targets-home.json): a name or area the home does not have is refused in
-    HA's own words (HA logged a traceback for each), an area-only action never reaches the garage's door or
+    HA's own words (HA logged a traceback for each), over MQTT with `unknown_target`, an area-only action never reaches the garage's door or
     lock, and a name a lock and a sensor share is sent with the lock's domain."""
     home = Path(__file__).parent / "data" / "targets-home.json"
     heard = {}
@@ -313,6 +313,12 @@ def test_intents_reach_only_what_the_home_names(broker):
             else:
                 intent = Intent.from_event(event)
                 heard[text] = (intent.name, {e.name: e.value for e in intent.entities}, intent.text)
+        with EdgeClient(broker.url) as client:  # MQTT clients are not asked to act on what the home lacks
+            porch = client.request("turn on the porch light", device="wyo-home", timeout=10)
+    assert porch["intent"] is None
+    assert porch["abstained"] == "unknown_target"
+    assert {s["name"]: s["value"] for s in porch["slots"]} == {"name": "porch light"}  # what it named
+    assert porch["alternatives"][0]["name"] == "HassTurnOn"
     assert heard == {
         "close the garage": "Which device in the Garage? Please name it",
         # the model's open and close lie within the home model's opposite margin here: it abstains first

@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from converter.intents.report import handwritten
-from converter.intents.safety import benchmark_home, score_rows
-from edge_agent.inference.abstain import decide, opposite_margin
+from converter.intents.safety import as_asked, benchmark_home, score_rows
+from edge_agent.inference.abstain import opposite_margin
+from edge_agent.inference.reading import agent_reading
 from edge_agent.protocol.labels import recognised
 
 TARGETS = {"commands_right": 0.90, "chitchat_false_triggers": 0.03, "size_mb": 15.0}  # issue 20
@@ -62,12 +63,14 @@ def _answers(classifier, manifest, rows: list[dict], threshold: float | None,
     out: list[tuple[str | None, str | None]] = []
     for row in rows:
         p = classifier.predict([row["text"]])[0]
-        known, label = recognised(p.label, p.confidence, threshold), p.label
-        if known and abstain and p.source == "model":
-            instead, abstained = decide(row["text"], classifier.labels, p.probabilities, margin)
-            known, label = abstained is None, instead or label
-        out.append((label, next((str(s["value"]) for s in p.slots if s["name"] == "name"), None))
-                   if known else (None, None))
+        if abstain:
+            reading = agent_reading(row["text"], p, classifier, threshold, margin)
+            label, slots = reading.intent, reading.slots
+        else:
+            known = recognised(p.label, p.confidence, threshold)
+            label, slots = (p.label, p.slots) if known else (None, [])
+        out.append(as_asked(label, next((str(s["value"]) for s in slots if s["name"] == "name"), None))
+                   if label is not None else (None, None))
     return out
 
 

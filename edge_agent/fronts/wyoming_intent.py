@@ -13,6 +13,7 @@ from edge_agent.home.retarget import retarget
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import Refusal, target
 from edge_agent.home.values import ask_for, item_said, missing, out_of_range, whole_values
+from edge_agent.inference.reading import unknown_target
 
 try:  # imported only when wyoming_uri is set
     from wyoming.error import Error
@@ -51,6 +52,10 @@ def intent_event(response, context: dict | None, language: str | None = None, te
         # event without data (it asserts the event has some)
         if response.abstained == "compound":
             return NotRecognized(text=Refusal("compound").text(language), context=context).event()
+        if response.abstained == "unknown_target" and response.alternatives:  # in HA's own words
+            unknown = unknown_target(response.alternatives[0]["name"], response.slots, text, home or HomeEntities())
+            if unknown is not None:
+                return NotRecognized(text=unknown.text(language), context=context).event()
         said = (UNSURE if response.abstained else SORRY)[spoken(language)]
         return NotRecognized(text=said, context=context).event()
     name = response.intent["name"]

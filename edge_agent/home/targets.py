@@ -152,12 +152,8 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
     if needs is not None:
         return Refusal("none_here", {"needs": needs})
     slots = dict(entities)
-    for slot, listed, kind in (("name", home.names, "no_entity"), ("area", home.areas, "no_area"),
-                               ("floor", home.floors, "no_floor")):
-        if slot == "name" and "Timer" in intent:  # a timer's own name ("the pizza timer"), not a device
-            continue
-        if slot in slots and listed and slots[slot] not in listed:
-            return Refusal(kind, {{"name": "entity"}.get(slot, slot): str(slots[slot])})
+    if (refused := unlisted(intent, slots, home)) is not None:
+        return refused
     if "name" in slots and intent in ONLY:
         domains = {d.domain for d in home.devices if d.name == slots["name"]}
         if domains and not domains & ONLY[intent]:
@@ -174,6 +170,18 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
     if isinstance(aimed, list) and (unmatched := _unmatched(intent, dict(aimed), home)) is not None:
         return unmatched  # the domain the words implied is not in that area
     return aimed
+
+
+def unlisted(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusal | None:
+    """A device, area or floor the reading names that the home does not list: HA's refusal ("not aware of
+    any device called …"), or None."""
+    for slot, listed, kind in (("name", home.names, "no_entity"), ("area", home.areas, "no_area"),
+                               ("floor", home.floors, "no_floor")):
+        if slot == "name" and "Timer" in intent:  # a timer's own name ("the pizza timer"), not a device
+            continue
+        if slot in slots and listed and slots[slot] not in listed:
+            return Refusal(kind, {{"name": "entity"}.get(slot, slot): str(slots[slot])})
+    return None
 
 
 def _unmatched(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusal | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from edge_agent.home.slots import HomeEntities, build_slots, decode, text_offsets, word_tags
+from edge_agent.home.slots import SNAPPED, HomeEntities, build_slots, decode, text_offsets, word_tags
 from edge_agent.home.spans import find_home_names, merge_home_names
 from edge_agent.home.templates import TemplateMatch, TemplateMatcher
 from edge_agent.home.templates import available as templates_available
@@ -155,6 +155,13 @@ class Classifier:
             pred.slots = build_slots(text, spans, self.slot_values, self.home)
             out.append(pred)
         return out
+
+    def names_said(self, text: str) -> list[dict]:
+        """Slots for the home's own names said in the text, without the model: what the sentence names of
+        this home (an area, floor or device name, longest first)."""
+        spans = [(next(kind for kind in SNAPPED if kind in kinds), start, end, 1.0)
+                 for kinds, start, end in find_home_names(text, self.home)]
+        return build_slots(text, spans, self.slot_values, self.home)
 
     def _slot_mass(self, tags: np.ndarray, offsets: list[tuple[int, int]]):
         """confidence(start, end): the model's mean probability that the tokens over those characters are a

@@ -12,10 +12,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from edge_agent.inference.abstain import STATE_SLOTS, decide
 from edge_agent.inference.jobs import Answer, Clock, Delivery, Job, Replies, ReplyTarget
+from edge_agent.inference.reading import agent_reading
 from edge_agent.inference.serving import ModelRegistry, ServingModel
-from edge_agent.protocol.labels import recognised
 from edge_agent.protocol.messages import Chunk, ErrorCode, ErrorResponse, Latency, Response
 
 log = logging.getLogger(__name__)
@@ -153,21 +152,15 @@ class Worker(threading.Thread):
         out = []
         for job, pred in zip(jobs, predictions):
             ranked = pred.top(classifier.labels, job.request.top_k)
-            intent = {"name": pred.label, "confidence": round(pred.confidence, 6)}
             # an out-of-domain sentence (its class, or too unsure) has no intent and no slots; nor has one
-            # where acting could be the opposite of what was asked, or was not asked at all (abstain.py)
-            known = recognised(pred.label, pred.confidence, ood_threshold)
-            instead, abstained = decide(job.request.text, classifier.labels, pred.probabilities, margin) \
-                if known and pred.source == "model" else (None, None)  # a template-exact sentence is HA's own reading
-            known = known and abstained is None
-            slots = pred.slots
-            if instead is not None:  # a state question read as an action: asked as the question it is
-                intent, slots = {**intent, "name": instead}, [s for s in slots if s["name"] in STATE_SLOTS]
+            # where acting could be the opposite of what was asked, or was not asked at all (reading.py)
+            reading = agent_reading(job.request.text, pred, classifier, ood_threshold, margin)
+            intent = {"name": reading.intent, "confidence": round(pred.confidence, 6)} if reading.known else None
             out.append(Response(
                 id=job.request.id, device_id=self.device_id, model=model.reply_info,
-                intent=intent if known else None, slots=slots if known else [], alternatives=ranked,
-                latency_ms=_latency(job.arrived, start, done), abstained=abstained,
-                source="template" if pred.source == "template" and known else None))
+                intent=intent, slots=reading.slots, alternatives=ranked,
+                latency_ms=_latency(job.arrived, start, done), abstained=reading.abstained,
+                source="template" if pred.source == "template" and reading.known else None))
         return out
 
     def _generate(self, job: Job, model: ServingModel) -> Response:

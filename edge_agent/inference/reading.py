@@ -1,0 +1,67 @@
+"""What the agent answers for one prediction, in one place for the agent's worker and every report that
+scores "the agent": the model's reading, another intent for the same words (a state question answered as
+one), or no intent (out of domain, too unsure, or abstained: abstain.py; or an action on a device, area or
+floor the home does not list, which Home Assistant would refuse: `unknown_target`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.home.retarget import retarget
+from edge_agent.home.slots import HomeEntities
+from edge_agent.home.targets import Refusal, unlisted
+from edge_agent.inference.abstain import STATE_SLOTS, acts, decide
+from edge_agent.inference.classify import Classifier, Prediction
+from edge_agent.inference.cues import asks_state
+from edge_agent.protocol.labels import recognised
+
+STATE_INTENT = "HassGetState"
+TARGETS = frozenset({"name", "area"})  # what a state question must name of the home to be asked unread
+
+
+@dataclass
+class Reading:
+    intent: str | None  # None: not recognised (out of domain, too unsure, or abstained)
+    slots: list[dict] = field(default_factory=list)
+    abstained: str | None = None  # why the agent abstained (abstain.py, or unknown_target), None if it did not
+
+    @property
+    def known(self) -> bool:
+        return self.intent is not None
+
+
+def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_threshold: float | None,
+                  margin: float | None) -> Reading:
+    """The answer for `pred` of `text`. A template-exact sentence is Home Assistant's own reading and stands;
+    the model's reading passes the abstain rule. A state question the model did not recognise ("did I
+    lock the back door", "¿está funcionando el calefactor?": no action asked, so out-of-domain training
+    pulls it there) is asked as HassGetState when it names a device or area of the home: a question is never
+    an action, and a name the home lists is what it asks about."""
+    if not recognised(pred.label, pred.confidence, ood_threshold):
+        said = classifier.names_said(text) if pred.source == "model" and STATE_INTENT in classifier.labels else []
+        if asks_state(text) and any(slot["name"] in TARGETS for slot in said):
+            return Reading(STATE_INTENT, said)
+        return Reading(None)
+    if pred.source != "model":
+        return Reading(pred.label, pred.slots)
+    instead, abstained = decide(text, classifier.labels, pred.probabilities, margin)
+    if abstained is not None:
+        return Reading(None, abstained=abstained)
+    if instead is not None:  # a state question read as an action: asked as the question it is
+        return Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])
+    if unknown_target(pred.label, pred.slots, text, classifier.home) is not None:
+        return Reading(None, pred.slots, "unknown_target")  # the slots say what it named
+    return Reading(pred.label, pred.slots)
+
+
+def unknown_target(intent: str, slots: list[dict], text: str, home: HomeEntities) -> Refusal | None:
+    """Why Home Assistant would refuse this action: a device, area or floor the home does not list, after
+    the corrections the way to HA makes (retarget.py: "the blinds" in the office is the office's covers).
+    "The cat knocked over a plant" read as turning on "cat knocked" moves nothing in HA, and now no
+    client of any front is asked to try. None for a home that lists nothing."""
+    if not acts(intent) or not (home.names or home.areas or home.floors):
+        return None
+    entities, _dropped = to_ha_entities(intent, slots)
+    intent, entities = retarget(intent, entities, home, text)
+    return unlisted(intent, dict(entities), home)

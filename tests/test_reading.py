@@ -1,0 +1,70 @@
+"""What the agent answers for a prediction (edge_agent/inference/reading.py): a state question the shipped
+model does not recognise is asked as one when it names something of the home, and only then."""
+
+from __future__ import annotations
+
+import pytest
+
+from converter.intents.safety import benchmark_home
+from edge_agent.home.slots import HomeEntities
+from edge_agent.inference.abstain import opposite_margin
+from edge_agent.inference.model import load_model
+from edge_agent.inference.reading import agent_reading
+from edge_agent.protocol.labels import recognised
+from edgelm.home_model import HOME_BUNDLE
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model(HOME_BUNDLE)
+
+
+def threshold(model) -> float:
+    return model.manifest.thresholds["ood"]
+
+
+def reading(model, text: str, home: HomeEntities):
+    classifier = model.classifier.with_home(home)
+    pred = classifier.predict([text])[0]
+    manifest = model.manifest
+    margin = opposite_margin(manifest.name, manifest.version, manifest.thresholds)
+    return pred, agent_reading(text, pred, classifier, threshold(model), margin)
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("did I lock the back door", "Back Door"),
+    ("was the hallway light left on", "Hallway Light"),
+    ("¿está funcionando el calefactor?", "Heater"),
+])
+def test_a_state_question_the_model_refuses_is_asked_when_it_names_the_homes_device(model, text, name):
+    pred, answer = reading(model, text, benchmark_home())
+    assert not recognised(pred.label, pred.confidence, threshold(model))  # what the model alone says
+    assert answer.intent == "HassGetState"
+    assert answer.abstained is None
+    assert [(s["name"], s["value"]) for s in answer.slots] == [("name", name)]
+    _, unnamed = reading(model, text, HomeEntities())  # a home that lists nothing: nothing to ask about
+    assert unnamed.intent is None
+
+
+@pytest.mark.parametrize("text", [
+    "I painted the back door last weekend",  # names the door, asks nothing
+    "is it going to be a long day",  # a question, no state of the home
+])
+def test_what_asks_no_state_of_the_home_stays_unrecognised(model, text):
+    pred, answer = reading(model, text, benchmark_home())
+    assert not recognised(pred.label, pred.confidence, threshold(model))
+    assert answer.intent is None
+
+
+def test_an_action_on_what_the_home_does_not_list_is_not_asked_of_any_client(model):
+    """Chit-chat the shipped model reads as turning something on names nothing of the home: Home Assistant
+    would refuse it, and the agent says so on every front (`unknown_target`), keeping what was read."""
+    pred, answer = reading(model, "the cat knocked over a plant", benchmark_home())
+    assert pred.label == "HassTurnOn"  # the model's reading
+    assert answer.intent is None
+    assert answer.abstained == "unknown_target"
+    assert [s["name"] for s in answer.slots] == ["name"]
+    _, listed = reading(model, "turn on the porch light", benchmark_home())  # the home's Porch Light
+    assert (listed.intent, listed.abstained) == ("HassTurnOn", None)
+    _, no_home = reading(model, "the cat knocked over a plant", HomeEntities())  # no lists: nothing to check
+    assert (no_home.intent, no_home.abstained) == ("HassTurnOn", None)
