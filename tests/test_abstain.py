@@ -55,6 +55,11 @@ def test_the_margin_is_the_bundles_own_calibrated_one():
     ("bloquea la puerta del patio", probs(0.05, 0.95, 0.0, 0.0), (None, "opposite")),  # the verb says on: lock
     ("power down the attic fan", probs(0.95, 0.05, 0.0, 0.0), (None, "opposite")),
     ("power down the attic fan", probs(0.05, 0.95, 0.0, 0.0), (None, None)),
+    # HA's own open / close verbs (its templates' expansion rules): shut closes, lift and levantar open
+    ("pull the patio curtains shut", probs(0.95, 0.05, 0.0, 0.0), (None, "opposite")),
+    ("lift the shed door", probs(0.05, 0.95, 0.0, 0.0), (None, "opposite")),
+    ("levanta la persiana del patio", probs(0.05, 0.95, 0.0, 0.0), (None, "opposite")),
+    ("levanta la persiana del patio", probs(0.95, 0.05, 0.0, 0.0), (None, None)),
     ("abre la cerradura del patio", probs(0.05, 0.95, 0.0, 0.0), (None, None)),  # opening a lock unlocks it
     ("cierra con llave la puerta del patio", probs(0.95, 0.05, 0.0, 0.0), (None, None)),  # locks it: on
     ("switch on the lamp, close the blinds", probs(0.05, 0.95, 0.0, 0.0), (None, None)),  # both: says none

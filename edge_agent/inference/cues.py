@@ -96,7 +96,10 @@ SAYS_OFF = (r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|power|fl
             r"\bquit(?:a|ar|ad|en|e|ame|ale|alo|ala)\b",  # "quita la luz": off
             r"\babajo\b",  # "pon las persianas abajo": both, so neither
             r"\b(?:apag|desbloque|desactiv|desconect)\w*")
-OPEN_CLOSE = ((r"\bopen|\b[aá]br[eií]\w*|\bs[uú]b[eií]\w*", "on"), (r"\bclose|\bci[eé]rr\w*|\bcerr[aá]\w*|\bb[aá]j[ae]\w*", "off"))
+# the verbs of HA's own open / close templates (home-assistant-intents' expansion rules: en open|raise|lift,
+# close|shut|lower; es <abre> takes <sube>, sube / levanta, and <cierra> takes <baja>)
+OPEN_CLOSE = ((r"\bopen|\b[aá]br[eií]\w*|\bs[uú]b[eií]\w*|\blift\w*|\blevant[aeó]\w*", "on"),
+              (r"\bclose|\bshut\b|\bci[eé]rr\w*|\bcerr[aá]\w*|\bb[aá]j[ae]\w*", "off"))
 ON, OFF = re.compile("|".join(SAYS_ON), re.IGNORECASE), re.compile("|".join(SAYS_OFF), re.IGNORECASE)
 
 
