@@ -68,3 +68,11 @@ def test_an_action_on_what_the_home_does_not_list_is_not_asked_of_any_client(mod
     assert (listed.intent, listed.abstained) == ("HassTurnOn", None)
     _, no_home = reading(model, "the cat knocked over a plant", HomeEntities())  # no lists: nothing to check
     assert (no_home.intent, no_home.abstained) == ("HassTurnOn", None)
+
+
+@pytest.mark.parametrize("text", ["is the pharmacy open on sunday", "está abierta la farmacia"])
+def test_a_question_about_what_the_home_does_not_list_is_not_answered_either(model, text):
+    """HassGetState of a "pharmacy" the home lacks: HA would refuse it, so no front is handed it."""
+    pred, answer = reading(model, text, benchmark_home())
+    assert pred.label == "HassGetState"  # the model's reading
+    assert (answer.intent, answer.abstained) == (None, "unknown_target")

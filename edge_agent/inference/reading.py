@@ -1,7 +1,7 @@
 """What the agent answers for one prediction, in one place for the agent's worker and every report that
 scores "the agent": the model's reading, another intent for the same words (a state question answered as
-one), or no intent (out of domain, too unsure, or abstained: abstain.py; or an action on a device, area or
-floor the home does not list, which Home Assistant would refuse: `unknown_target`)."""
+one), or no intent (out of domain, too unsure, or abstained: abstain.py; or a reading that names a device,
+area or floor the home does not list, which Home Assistant would refuse: `unknown_target`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.retarget import retarget
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import Refusal, unlisted
-from edge_agent.inference.abstain import STATE_SLOTS, acts, decide
+from edge_agent.inference.abstain import STATE_SLOTS, decide
 from edge_agent.inference.classify import Classifier, Prediction
 from edge_agent.inference.cues import asks_state
 from edge_agent.protocol.labels import recognised
@@ -48,19 +48,20 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
     instead, abstained = decide(text, classifier.labels, pred.probabilities, margin)
     if abstained is not None:
         return Reading(None, abstained=abstained)
-    if instead is not None:  # a state question read as an action: asked as the question it is
-        return Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])
-    if unknown_target(pred.label, pred.slots, text, classifier.home) is not None:
-        return Reading(None, pred.slots, "unknown_target")  # the slots say what it named
-    return Reading(pred.label, pred.slots)
+    reading = Reading(pred.label, pred.slots) if instead is None else \
+        Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])  # a state question read as an action
+    if unknown_target(str(reading.intent), reading.slots, text, classifier.home) is not None:
+        return Reading(None, reading.slots, "unknown_target")  # the slots say what it named
+    return reading
 
 
 def unknown_target(intent: str, slots: list[dict], text: str, home: HomeEntities) -> Refusal | None:
-    """Why Home Assistant would refuse this action: a device, area or floor the home does not list, after
+    """Why Home Assistant would refuse this reading: a device, area or floor the home does not list, after
     the corrections the way to HA makes (retarget.py: "the blinds" in the office is the office's covers).
-    "The cat knocked over a plant" read as turning on "cat knocked" moves nothing in HA, and now no
-    client of any front is asked to try. None for a home that lists nothing."""
-    if not acts(intent) or not (home.names or home.areas or home.floors):
+    "The cat knocked over a plant" read as turning on "cat knocked" moves nothing in HA, nor does "is the
+    pharmacy open" answer anything, and now no client of any front is handed them. None for a home that
+    lists nothing."""
+    if not (home.names or home.areas or home.floors):
         return None
     entities, _dropped = to_ha_entities(intent, slots)
     intent, entities = retarget(intent, entities, home, text)
