@@ -17,7 +17,8 @@ from edgelm.home_model import HOME_BUNDLE
 def _home(templates_first: bool = True) -> HomeEntities:
     devices = [HomeDevice("Front Door", "lock", "Hallway"), HomeDevice("Porch Light", "light", "Porch"),
                HomeDevice("Shopping List", "todo"), HomeDevice("Living Room Lamp", "light", "Living Room"),
-               HomeDevice("Kitchen Light", "light", "Kitchen"), HomeDevice("Garage Light", "light", "Garage")]
+               HomeDevice("Kitchen Light", "light", "Kitchen"), HomeDevice("Garage Light", "light", "Garage"),
+               HomeDevice("Kitchen Speaker", "media_player", "Kitchen")]
     return HomeEntities(areas=["Kitchen", "Hallway", "Porch", "Living Room", "Garage"], names=[d.name for d in devices],
                         devices=devices, aliases={"names": {"la puerta principal": "Front Door"},
                                                   "areas": {"cocina": "Kitchen"}},
@@ -45,6 +46,22 @@ def test_template_sentences_read_as_home_assistant_reads_them(matcher):
     assert todo is not None
     assert todo.intent == "HassListAddItem"
     assert todo.values["item"] == "milk"
+
+
+@pytest.mark.unit
+def test_templates_that_take_the_satellites_area_match_with_the_area_left_open(matcher):
+    """HA fills their area from the satellite spoken to; none here, so the area stays open, and only for
+    intents where that asks nothing of the wrong device."""
+    for text, intent in (("pista anterior", "HassMediaPrevious"), ("pause the music", "HassMediaPause"),
+                         ("baja el volumen", "HassSetVolumeRelative")):
+        match = matcher.match(text)
+        assert match is not None, text
+        assert match.intent == intent
+        assert "area" not in match.values
+    # "pon …" is also "play …": a search for any words is never taken from a template without its area
+    assert matcher.match("pon el ventilador del techo") is None
+    # "turn on the lights" takes the satellite's area too: with it open, it would mean every light
+    assert matcher.match("turn on the lights") is None
 
 
 @pytest.mark.unit

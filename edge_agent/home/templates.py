@@ -26,8 +26,14 @@ log = logging.getLogger(__name__)
 # hassil compiles each intent's templates when a sentence first reaches it: sentences that reach most of them
 WARM_UP = {"en": ["what time is it", "turn on the lights in the kitchen please", "set the temperature to 20"],
            "es": ["qué hora es", "enciende las luces de la cocina por favor", "pon la temperatura a 20"]}
-BEST_SLOT = "name"
-NO_WILDCARD = {"HassGetState"}  # state questions whose wildcard would take any chit-chat  # among equal matches, prefer one that named a device (HA's choice too)
+BEST_SLOT = "name"  # among equal matches, prefer one that named a device (HA's choice too)
+NO_WILDCARD = {"HassGetState"}  # state questions whose wildcard would take any chit-chat
+# Templates that take the area from the satellite spoken to match here with the area left open, for these
+# intents only: a player, a thermostat or a light the agent then aims as it aims the model's answers
+SATELLITE = "\x00satellite area"
+OPEN_AREA = frozenset({"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume",
+                       "HassSetVolumeRelative", "HassClimateSetTemperature", "HassClimateGetTemperature",
+                       "HassLightSet"})
 
 
 @dataclass
@@ -42,6 +48,16 @@ class TemplateMatch:
 class _Language:
     intents: Any  # hassil Intents (imported lazily)
     lists: dict  # the templates' own lists (ranges, wildcards)
+    open_area: Any  # hassil Intents: the OPEN_AREA intents' templates that take the satellite's area
+
+
+def _open_area(data: dict) -> dict:
+    """The templates of `data` (HA's intents file) that take the area from the satellite, OPEN_AREA only:
+    the second pass reads these few, not every template again."""
+    intents = {name: {**intent, "data": [block for block in intent.get("data", [])
+                                          if "area" in (block.get("requires_context") or {})]}
+               for name, intent in data.get("intents", {}).items() if name in OPEN_AREA}
+    return {**data, "intents": {name: intent for name, intent in intents.items() if intent["data"]}}
 
 
 def available() -> bool:
@@ -69,7 +85,7 @@ class TemplateMatcher:
                 log.warning("Home Assistant's templates have no language %r: the model alone serves it", lang)
                 continue
             intents = Intents.from_dict(data)
-            self.languages[lang] = _Language(intents, dict(intents.slot_lists))
+            self.languages[lang] = _Language(intents, dict(intents.slot_lists), Intents.from_dict(_open_area(data)))
         self._names = _name_values(home)
         for lang in self.languages:  # compiled here, not on a request
             for sentence in WARM_UP.get(lang, WARM_UP["en"]):
@@ -78,27 +94,41 @@ class TemplateMatcher:
 
     def match(self, text: str, known_intents: set[str] | None = None) -> TemplateMatch | None:
         """The best strict match in the first language that has one, or None (the model decides)."""
+        lists = self._home_lists(text.casefold())
+        for lang, language in self.languages.items():
+            found = self._best(text, lang, language, lists)
+            if found is None or (known_intents is not None and found[0] not in known_intents):
+                continue
+            intent, entities = found
+            values = {e.name: e.value for e in entities}
+            if not fits_home(intent, values, self.home):
+                return None  # HA's reading names what this home does not have: the model may read it better
+            spans = [span for span in (_span(text, e) for e in entities) if span is not None]
+            return TemplateMatch(intent, lang, spans, values)
+        return None
+
+    def _best(self, text: str, lang: str, language: _Language, lists: dict) -> tuple[str, list] | None:
+        """(intent, entities) of HA's best reading: strict, else one of the templates that take the area
+        from the satellite spoken to ("pista anterior", "pause the music"), with that area left open, for
+        the intents where an open area asks nothing of the wrong device (OPEN_AREA)."""
         from hassil import recognize_best
 
-        said = text.casefold()
-        lists = self._home_lists(said)
-        for lang, language in self.languages.items():
+        for intents, context in ((language.intents, None), (language.open_area, {"area": SATELLITE})):
             try:
-                result = recognize_best(text, language.intents, slot_lists={**language.lists, **lists},
+                result = recognize_best(text, intents, slot_lists={**language.lists, **lists},
                                         skip_words=language.intents.skip_words, language=lang,
-                                        best_slot_name=BEST_SLOT)
+                                        best_slot_name=BEST_SLOT, intent_context=context)
             except Exception:  # hassil raises on a few odd inputs: a matcher that fails matches nothing
                 log.debug("hassil failed on %r", text, exc_info=True)
+                return None
+            if result is None:
                 continue
-            if result is None or (known_intents is not None and result.intent.name not in known_intents):
-                continue
-            if result.intent.name in NO_WILDCARD and any(e.is_wildcard for e in result.entities_list):
+            wildcard = any(e.is_wildcard for e in result.entities_list)
+            if result.intent.name in NO_WILDCARD and wildcard:
                 continue  # "who is the president of france": a person's zone read as any words
-            values = {e.name: e.value for e in result.entities_list}
-            if not fits_home(result.intent.name, values, self.home):
-                return None  # HA's reading names what this home does not have: the model may read it better
-            spans = [span for span in (_span(text, e) for e in result.entities_list) if span is not None]
-            return TemplateMatch(result.intent.name, lang, spans, values)
+            if context is not None and (wildcard or result.intent.name not in OPEN_AREA):
+                continue  # "pon el ventilador" as playing a search for "el ventilador"
+            return result.intent.name, [e for e in result.entities_list if e.value != SATELLITE]
         return None
 
     def _home_lists(self, said: str) -> dict:
