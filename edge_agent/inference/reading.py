@@ -17,7 +17,7 @@ from edge_agent.inference.cues import asks_state
 from edge_agent.protocol.labels import recognised
 
 STATE_INTENT = "HassGetState"
-TARGETS = frozenset({"name", "area"})  # what a state question must name of the home to be asked unread
+ASKED_ABOUT = frozenset({"name", "area"})  # what a state question must name of the home to be asked unread
 
 
 @dataclass
@@ -40,7 +40,7 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
     an action, and a name the home lists is what it asks about."""
     if not recognised(pred.label, pred.confidence, ood_threshold):
         said = classifier.names_said(text) if pred.source == "model" and STATE_INTENT in classifier.labels else []
-        if asks_state(text) and any(slot["name"] in TARGETS for slot in said):
+        if asks_state(text) and any(slot["name"] in ASKED_ABOUT for slot in said):
             return Reading(STATE_INTENT, said)
         return Reading(None)
     if pred.source != "model":
