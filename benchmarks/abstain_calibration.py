@@ -73,15 +73,16 @@ def main() -> None:
     print(f"largest margin refusing at most {MOST_REFUSED:.0%}: {chosen}")
     chat = [line.text for line in chitchat.out_of_domain(model.manifest.languages or ["en"], cfg.per_intent * 3 // 2,
                                                          args.seed)[1]][::args.every]
-    print(f"unrecognised state questions asked as {STATE_INTENT} (benchmark home): "
-          f"{_asked(classifier, chat, threshold)} of {len(chat)} held-out chit-chat, "
-          f"{_asked(classifier, [r.text for r in rows if r.label != STATE_INTENT], threshold)} of "
-          f"{sum(r.label != STATE_INTENT for r in rows)} validation commands of other intents")
-
-
-def _asked(classifier, texts: list[str], threshold: float | None) -> int:
-    """How many of `texts` the model does not recognise and the agent asks as a state question."""
+    others = [r.text for r in rows if r.label != STATE_INTENT]
     home = classifier.with_home(benchmark_home())
+    print(f"unrecognised state questions asked as {STATE_INTENT} (benchmark home): "
+          f"{_asked(home, chat, threshold)} of {len(chat)} held-out chit-chat, "
+          f"{_asked(home, others, threshold)} of {len(others)} validation commands of other intents")
+
+
+def _asked(home, texts: list[str], threshold: float | None) -> int:
+    """How many of `texts` the model (told the home's names) does not recognise and the agent asks as a
+    state question."""
     asked = 0
     for text in texts:
         pred = home.predict([text])[0]
