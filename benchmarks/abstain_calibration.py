@@ -3,7 +3,9 @@ model's own recipe (never trained on, never a test set), run through the shipped
 answers. For each opposite margin: the commands refused, and of those how many the model had wrong anyway;
 and the commands the no-action cues refuse; and what asking an unrecognised state question costs (reading.py):
 the held-out chit-chat (the corpora's test split) and validation commands it answers as HassGetState, with
-the benchmark home's names. A bundle's margin (abstain.py CALIBRATED_MARGINS, or its manifest's
+the benchmark home's names; and the right readings that HA could not carry out as read
+(reading.cannot_send: an action with nothing to aim it, a reading without the value that makes it its
+intent). A bundle's margin (abstain.py CALIBRATED_MARGINS, or its manifest's
 `thresholds.opposite_margin`) is the largest that refuses at most 1% of them.
 
     python benchmarks/abstain_calibration.py [--bundle DIR] [--every N] [--budget full] [--seed 0]"""
@@ -19,6 +21,9 @@ from converter.intents import chitchat
 from converter.intents.data import build
 from converter.intents.safety import benchmark_home
 from converter.intents.train import BUDGETS
+from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.home.targets import unaimed
+from edge_agent.home.values import undefined, whole_values
 from edge_agent.inference.abstain import OPPOSITE, acts, decide
 from edge_agent.inference.model import load_model
 from edge_agent.inference.reading import STATE_INTENT, agent_reading
@@ -44,7 +49,7 @@ def main() -> None:
     rows = build(model.manifest.languages or ["en"], cfg.per_template, cfg.per_intent, args.seed, extras=True).validation
     rows = [r for r in rows if r.label in classifier.labels][::args.every]
     threshold = model.manifest.thresholds.get("ood")
-    gaps, wrong, cued, polarity, reread = [], [], 0, 0, 0
+    gaps, wrong, cued, polarity, reread, unsent, unsaid = [], [], 0, 0, 0, 0, 0
     for row in rows:  # one at a time, as the agent answers a lone request
         pred = classifier.predict([row.text])[0]
         order = np.argsort(-pred.probabilities)
@@ -56,10 +61,13 @@ def main() -> None:
         instead, abstained = decide(row.text, classifier.labels, pred.probabilities, None) if known else (None, None)
         cued += abstained == "no_action"
         polarity += abstained == "opposite"  # with no margin: the verb said the opposite polarity
+        unsaid += abstained == "unsaid" and first == row.label
         reread += instead is not None and first == row.label  # a right action answered as a state question
+        unsent += known and first == row.label and _unsendable(first, pred.slots, row.text)
     table = Table(title=f"abstain rule on {len(rows)} validation commands ({model.manifest.name} "
                         f"{model.manifest.version}); no-action cues refuse {cued} ({cued / len(rows):.2%}), the verb's "
-                        f"polarity {polarity}, {reread} right actions answered as state questions")
+                        f"polarity {polarity}, {reread} right actions answered as state questions, {unsaid} right ones "
+                        f"refused as unsaid (next / previous track without its words, a cover with no way said)")
     for column in ("opposite margin", "refused", "of them wrong anyway", "right ones refused"):
         table.add_column(column)
     chosen = None
@@ -71,6 +79,7 @@ def main() -> None:
                       str(len(refused) - sum(refused)))
     print_table(table)
     print(f"largest margin refusing at most {MOST_REFUSED:.0%}: {chosen}")
+    print(f"right readings refused as HA could not carry them out (no_target, incomplete): {unsent} of {len(rows)}")
     chat = [line.text for line in chitchat.out_of_domain(model.manifest.languages or ["en"], cfg.per_intent * 3 // 2,
                                                          args.seed)[1]][::args.every]
     others = [r.text for r in rows if r.label != STATE_INTENT]
@@ -78,6 +87,13 @@ def main() -> None:
     print(f"unrecognised state questions asked as {STATE_INTENT} (benchmark home): "
           f"{_asked(home, chat, threshold)} of {len(chat)} held-out chit-chat, "
           f"{_asked(home, others, threshold)} of {len(others)} validation commands of other intents")
+
+
+def _unsendable(intent: str, slots: list[dict], text: str) -> bool:
+    """no_target or incomplete (reading.cannot_send), which need no home's lists (the validation
+    sentences name other homes' devices, so unknown_target is not measured here)."""
+    entities, _dropped = to_ha_entities(intent, whole_values(slots, text))
+    return unaimed(intent, dict(entities), text) or undefined(intent, entities, text)
 
 
 def _asked(home, texts: list[str], threshold: float | None) -> int:

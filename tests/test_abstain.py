@@ -84,6 +84,14 @@ def test_without_the_state_intent_a_state_question_is_refused():
     ("make sure the shed door is locked", "HassTurnOff", "opposite"),  # the state asked for is "locked": on
     ("pon el horno", "HassTurnOff", "opposite"),
     ("pon las persianas abajo", "HassTurnOff", None),  # "pon" and "abajo": no polarity said
+    # a cover with no verb that says which way: "draw" and "correr" say either, "echar" the agent reads not
+    ("draw the study curtains", "HassTurnOn", "unsaid"),
+    ("corre los estores de la cocina", "HassTurnOn", "unsaid"),
+    ("echa el toldo de la terraza", "HassTurnOff", "unsaid"),
+    ("kitchen blinds down please", "HassTurnOff", None),  # a way said
+    ("lift the study curtains", "HassTurnOn", None),
+    ("draw the study lamp", "HassTurnOn", None),  # no cover: not this rule's
+    ("escuché la radio toda la tarde", "HassMediaSearchAndPlay", "no_action"),  # past, as "apagué"
 ])
 def test_the_words_an_intent_needs(text, intent, expected):
     labels = [intent, "HassGetState", "OutOfDomain"]

@@ -76,3 +76,29 @@ def test_a_question_about_what_the_home_does_not_list_is_not_answered_either(mod
     pred, answer = reading(model, text, benchmark_home())
     assert pred.label == "HassGetState"  # the model's reading
     assert (answer.intent, answer.abstained) == (None, "unknown_target")
+
+
+@pytest.mark.parametrize(("text", "read", "why"), [
+    ("I want to repaint the kitchen", "HassTurnOn", "no_target"),  # an area alone: everything in it
+    ("the show begins at nine", "HassStartTimer", "incomplete"),  # a time of day: no duration said
+])
+def test_a_reading_home_assistant_could_not_carry_out_is_refused_with_a_home(model, text, read, why):
+    """Chit-chat the shipped model reads as an action with nothing to aim it, or without the value that
+    makes it its intent: Wyoming already asked "which one?" or for a duration; now no front hands them
+    out."""
+    pred, answer = reading(model, text, benchmark_home())
+    assert pred.label == read  # the model's reading
+    assert (answer.intent, answer.abstained) == (None, why)
+    assert answer.slots  # what it read, kept
+    _, no_home = reading(model, text, HomeEntities())  # no lists: nothing to check against
+    assert (no_home.intent, no_home.abstained) == (read, None)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("turn off the kitchen lights", "HassTurnOff"),  # an area and the domain its noun says
+    ("switch off everything in the kitchen", "HassTurnOff"),  # an area, all of it
+    ("remind me in fifteen minutes with a timer", "HassStartTimer"),  # a unit said, the tagger missed it
+])
+def test_a_reading_home_assistant_can_carry_out_stands(model, text, intent):
+    _, answer = reading(model, text, benchmark_home())
+    assert (answer.intent, answer.abstained) == (intent, None)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from edge_agent.home.slots import HomeDevice, HomeEntities
-from edge_agent.home.targets import HA_ERRORS, Refusal, implied_domain, target
+from edge_agent.home.targets import HA_ERRORS, Refusal, implied_domain, target, unaimed
 
 HOME = HomeEntities(
     areas=["Kitchen", "Garage", "Hall"], floors=["Ground Floor"],
@@ -66,6 +66,17 @@ def test_two_commands_in_one_sentence_are_asked_one_at_a_time():
 
 def test_without_a_home_file_nothing_is_checked():
     assert target("HassTurnOn", [("area", "Garage")], "open the garage", HomeEntities()) == [("area", "Garage")]
+
+
+def test_an_action_without_a_name_needs_a_domain_said_or_implied():
+    assert unaimed("HassTurnOn", {"area": "Hall"}, "I want to repaint the hall")
+    assert unaimed("HassTurnOff", {}, "ojalá pudiera volar")
+    assert not unaimed("HassTurnOff", {"area": "Hall"}, "turn off the hall lights")  # light, by its noun
+    assert not unaimed("HassTurnOn", {"area": "Hall", "domain": "fan"}, "turn on the hall")
+    assert not unaimed("HassTurnOn", {"name": "Porch"}, "turn on the porch")
+    assert not unaimed("HassTurnOff", {"area": "Hall"}, "switch off everything in the hall")
+    assert not unaimed("HassLightSet", {"area": "Hall", "brightness": 20}, "the hall to 20%")
+    assert not unaimed("HassGetState", {}, "is anything on")  # not an action
 
 
 def test_implied_domains_in_english_and_spanish():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from edge_agent.home.values import REQUIRED, ask_for, missing, whole_values
+from edge_agent.home.values import REQUIRED, ask_for, missing, undefined, whole_values
 
 
 def _slot(name, text, word, value=None):
@@ -43,6 +43,21 @@ def test_required_values_are_asked_for_in_the_sentence_language():
     assert ask_for("position", "en") == "Sorry, I need a position for that"
     assert ask_for("item", "es") == "Lo siento, para eso necesito el artículo"
     assert ask_for("hours", "fr") == "Sorry, I need a duration for that"
+
+
+def test_a_timer_needs_its_unit_said_and_a_setting_its_value():
+    """What makes a reading its intent (values.undefined): refused on every front (inference/reading.py)."""
+    nine = [("seconds", 9)]  # "nine" with no unit: a time of day, not a duration
+    assert undefined("HassStartTimer", nine, "the movie starts at nine")
+    assert missing("HassStartTimer", nine, "the movie starts at nine") == "hours"
+    assert not undefined("HassStartTimer", [("minutes", 9)], "a timer for nine minutes")
+    assert not undefined("HassStartTimer", [], "pon un temporizador de diez minutos")  # the tagger missed it: asked
+    assert undefined("HassSetPosition", [("name", "Bedroom Blinds")], "the bedroom blinds are dusty")
+    assert not undefined("HassSetPosition", [("name", "Bedroom Blinds"), ("position", 30)], "bedroom blinds to 30%")
+    assert undefined("HassVacuumCleanArea", [("name", "TV")], "vacuum ads on the TV are annoying")
+    assert not undefined("HassVacuumCleanArea", [], "aspira esta habitación")  # the speaker's area
+    assert not undefined("HassLightSet", [("area", "Office")], "set the office to 4200 kelvin")  # the tagger missed it
+    assert not undefined("HassClimateSetTemperature", [], "set the heat to 21 degrees")  # the tagger missed it
 
 
 def test_required_slots_are_intents_json_s():

@@ -299,14 +299,17 @@ def test_a_silent_connection_is_closed_after_wyoming_idle_s(broker):
 
 def test_intents_reach_only_what_the_home_names(broker):
     """With a home_file (tests/data/targets-home.json): a name or area the home does not have is refused in
-    HA's own words (HA logged a traceback for each), over MQTT with `unknown_target`, an area-only action never reaches the garage's door or
+    HA's own words (HA logged a traceback for each), over MQTT with `unknown_target` (an action with nothing
+    to aim it, or without its value: `no_target`, `incomplete`), an area-only action never reaches the garage's door or
     lock, and a name a lock and a sensor share is sent with the lock's domain."""
     home = Path(__file__).parent / "data" / "targets-home.json"
     heard = {}
     with running_agent(HOME_BUNDLE, broker, "wyo-home", wyoming_uri="tcp://127.0.0.1:0", home_file=str(home)) as agent:
         for text, language in (("close the garage", "en"), ("abre el garaje", "es"), ("turn on the porch light", "en"),
                                ("turn on the bathroom light", "en"), ("unlock the smart lock", "en"),
-                               ("close the garage door", "en"), ("turn off the lights in the kitchen", "en")):
+                               ("close the garage door", "en"), ("turn off the lights in the kitchen", "en"),
+                               ("I want to repaint the kitchen", "en"),
+                               ("the show begins at nine", "en")):
             [event] = ask(agent.wyoming.port, Transcript(text, language=language).event())
             if NotRecognized.is_type(event.type):
                 heard[text] = NotRecognized.from_event(event).text
@@ -315,10 +318,15 @@ def test_intents_reach_only_what_the_home_names(broker):
                 heard[text] = (intent.name, {e.name: e.value for e in intent.entities}, intent.text)
         with EdgeClient(broker.url) as client:  # MQTT clients are not asked to act on what the home lacks
             porch = client.request("turn on the porch light", device="wyo-home", timeout=10)
+            unaimed = client.request("I want to repaint the kitchen", device="wyo-home", timeout=10)
+            unset = client.request("the show begins at nine", device="wyo-home", timeout=10)
     assert porch["intent"] is None
     assert porch["abstained"] == "unknown_target"
     assert {s["name"]: s["value"] for s in porch["slots"]} == {"name": "porch light"}  # what it named
     assert porch["alternatives"][0]["name"] == "HassTurnOn"
+    # read as turning on the kitchen (nothing to aim) and as a timer (no duration said): refused, what was read kept
+    assert (unaimed["intent"], unaimed["abstained"], unaimed["slots"][0]["value"]) == (None, "no_target", "Kitchen")
+    assert (unset["intent"], unset["abstained"], unset["alternatives"][0]["name"]) == (None, "incomplete", "HassStartTimer")
     assert heard == {
         "close the garage": "Which device in the Garage? Please name it",
         # the model's open and close lie within the home model's opposite margin here: it abstains first
@@ -330,6 +338,8 @@ def test_intents_reach_only_what_the_home_names(broker):
         "close the garage door": ("HassTurnOff", {"name": "Garage Door"}, "Closing"),
         "turn off the lights in the kitchen": ("HassTurnOff", {"domain": "light", "area": "Kitchen"},
                                                "Turned off the lights"),
+        "I want to repaint the kitchen": "Which device in the Kitchen? Please name it",
+        "the show begins at nine": "Sorry, I need a duration for that",
     }
 
 

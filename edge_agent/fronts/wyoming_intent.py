@@ -13,7 +13,7 @@ from edge_agent.home.retarget import retarget
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import Refusal, target
 from edge_agent.home.values import ask_for, item_said, missing, out_of_range, whole_values
-from edge_agent.inference.reading import unknown_target
+from edge_agent.inference.reading import HA_REFUSES
 
 try:  # imported only when wyoming_uri is set
     from wyoming.error import Error
@@ -52,18 +52,27 @@ def intent_event(response, context: dict | None, language: str | None = None, te
         # event without data (it asserts the event has some)
         if response.abstained == "compound":
             return NotRecognized(text=Refusal("compound").text(language), context=context).event()
-        if response.abstained == "unknown_target" and response.alternatives:  # in HA's own words
-            unknown = unknown_target(response.alternatives[0]["name"], response.slots, text, home or HomeEntities())
-            if unknown is not None:
-                return NotRecognized(text=unknown.text(language), context=context).event()
+        if response.abstained in HA_REFUSES and response.alternatives:  # asked or refused in HA's own words
+            first = response.alternatives[0]
+            event = _sent(first["name"], first.get("confidence"), response.slots, context, language, text, home,
+                          states)
+            if not Intent.is_type(event.type):
+                return event
         said = (UNSURE if response.abstained else SORRY)[spoken(language)]
         return NotRecognized(text=said, context=context).event()
-    name = response.intent["name"]
+    return _sent(response.intent["name"], response.intent.get("confidence"), response.slots, context, language,
+                 text, home, states)
+
+
+def _sent(name: str, confidence: float | None, slots: list[dict], context: dict | None,  # noqa: PLR0913
+          language: str | None, text: str, home: HomeEntities | None, states: States | None):
+    """The reading `name` with `slots` as HA's `intent` event, or `not-recognized` saying why HA could not
+    carry it out."""
     home = home or HomeEntities()
-    ours = {"confidence": response.intent.get("confidence"), "intent": name,
-            "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in response.slots]}
+    ours = {"confidence": confidence, "intent": name,
+            "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in slots]}
     answered = {**(context or {}), "edgelm": ours}  # what the model read, with a refusal too: why it was refused
-    entities, _dropped = to_ha_entities(name, whole_values(response.slots, text))
+    entities, _dropped = to_ha_entities(name, whole_values(slots, text))
     entities = item_said(name, entities, text)
     name, entities = retarget(name, entities, home, text)
     handled = known_intents(home.ha_version)
@@ -78,14 +87,13 @@ def intent_event(response, context: dict | None, language: str | None = None, te
     aimed = target(name, entities, text, home)
     if isinstance(aimed, Refusal):  # in HA's words where HA has them; never a traceback in HA's log
         return NotRecognized(text=aimed.text(language), context=answered).event()
-    lacking = missing(name, aimed)
+    lacking = missing(name, aimed, text)
     if lacking is not None:  # HA would reject it with "Received invalid slot info"
         return NotRecognized(text=ask_for(lacking, language), context=answered).event()
     if (refused := out_of_range(name, aimed, home, states, language)) is not None:
         return NotRecognized(text=refused, context=answered).event()
-    entities = aimed
-    said = reply(name, entities, language, home, states, text)  # HA speaks this text and nothing else
-    return Intent(name=name, entities=[Entity(slot, value) for slot, value in entities], text=said,
+    said = reply(name, aimed, language, home, states, text)  # HA speaks this text and nothing else
+    return Intent(name=name, entities=[Entity(slot, value) for slot, value in aimed], text=said,
                   context=answered).event()
 
 

@@ -33,7 +33,7 @@ DOMAIN_WORDS: tuple[tuple[str, str], ...] = (
      r"shutters?\b|persianas?|cortinas?|toldos?|estor", "cover"),
     (r"\bvacuum|aspirad", "vacuum"),
     (r"\bfans?\b|ventilador", "fan"),
-    (r"\blights?\b|\blamps?\b|\bluz\b|\bluces\b|l[aá]mparas?|brightness|brillo|\bdim\b", "light"),
+    (r"\blight(?:s|ing)?\b|\blamps?\b|\bluz\b|\bluces\b|l[aá]mparas?|brightness|brillo|\bdim\b", "light"),
 )
 # a lock is reached by area only when the sentence names it as a thing ("lock the entry lock"), not only
 # with the verb ("lock the entry")
@@ -220,6 +220,18 @@ def _everywhere(entities: list[tuple[str, Any]], slots: dict[str, Any], domain: 
     if domain is None or sensitive or not EVERY.search(text):
         return Refusal("which_one")
     return entities if "domain" in slots else [*entities, ("domain", domain)]
+
+
+def unaimed(intent: str, slots: dict[str, Any], text: str) -> bool:
+    """An action with nothing to aim it: no name and no domain said or implied. HA's templates never give
+    one ("turn on" alone reaches nothing; an area alone, everything in it), and `target` asks "which
+    one?" of it, but for "switch off everything in the basement". "I want to repaint the hallway" read as
+    turning on the hallway is one."""
+    if intent not in ACTIONS or "name" in slots or "device_class" in slots:
+        return False
+    if slots.get("domain") or intent == "HassLightSet" or implied_domain(text) is not None:
+        return False
+    return not ("area" in slots and EVERY.search(text))
 
 
 def missing_integration(intent: str, home: HomeEntities) -> str | None:

@@ -5,7 +5,9 @@ seconds ran for 7 seconds. So, before an intent is sent:
 
 - spans of one free-text slot (item, search query, message) with only spaces between them are one value;
 - a timer part takes the unit the word after its number names (minutes, minutos, hours, ...);
-- every slot HA requires is there, else not-recognized with what is missing, spoken.
+- every slot HA requires is there, else not-recognized with what is missing, spoken; a timer's duration
+  is one said with its unit ("the movie starts at nine" has a number, not a duration: HA's templates all
+  say the unit).
 
 REQUIRED is intents.json's `required` slots (tests/test_values.py checks it against the installed
 home-assistant-intents); ANY_OF adds what a handler needs one of although intents.json marks none."""
@@ -13,11 +15,15 @@ home-assistant-intents); ANY_OF adds what a handler needs one of although intent
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from edge_agent.home.language import spoken
-from edge_agent.home.replies import States
 from edge_agent.home.slots import HomeEntities
+
+# HA's current state of an entity id (replies.States, not imported: the reports reach this module through
+# inference/reading.py, and their cached conversions are keyed by the code they import)
+States = Callable[[str], "dict[str, Any] | None"]
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "HassBroadcast": ("message",),
@@ -40,10 +46,20 @@ ANY_OF: dict[str, tuple[str, ...]] = {
     "HassStartTimer": TIMER_PARTS, "HassIncreaseTimer": TIMER_PARTS, "HassDecreaseTimer": TIMER_PARTS,
     "HassLightSet": ("brightness", "color", "temperature"),
 }
+# the intents whose value makes them what they are (a timer its duration, a position its value, a cleaning
+# its area): read without it, the model may have read something else altogether ("the movie starts at
+# nine" as a timer), so every front refuses it (`undefined`). Any other value missing, the tagger may have
+# missed in a sentence that says it ("… to 8700 kelvin" as HassLightSet): Wyoming asks for it, MQTT
+# clients get the intent.
+DEFINING = frozenset({"HassSetPosition", "HassVacuumCleanArea"})
+# "clean this room", "aspira aquí": the area is the speaker's (HA takes the satellite's), not missing
+HERE = re.compile(r"\b(?:here|this room|aqu[ií]|ac[aá]|(?:est[ae]|esta)\s+(?:pieza|habitaci[oó]n|cuarto|sala))\b",
+                  re.IGNORECASE)
 WHOLE = frozenset({"item", "search_query", "message"})
 UNITS = ((re.compile(r"\s*(hours?|horas?|hrs?)\b", re.IGNORECASE), "hours"),
          (re.compile(r"\s*(minutes?|minutos?|mins?)\b", re.IGNORECASE), "minutes"),
          (re.compile(r"\s*(seconds?|segundos?|secs?)\b", re.IGNORECASE), "seconds"))
+UNIT_SAID = re.compile(r"\b(?:hours?|horas?|hrs?|minutes?|minutos?|mins?|seconds?|segundos?|secs?)\b", re.IGNORECASE)
 # how a missing value is named when it is asked for
 NEEDED = {
     "en": {"position": "a position", "temperature": "a temperature", "percentage": "a speed",
@@ -119,9 +135,12 @@ def out_of_range(intent: str, entities: list[tuple[str, Any]], home: HomeEntitie
     return RANGE[spoken(language)].format(name=name, low=f"{low:g}", high=f"{high:g}")
 
 
-def missing(intent: str, entities: list[tuple[str, Any]]) -> str | None:
-    """The first value HA requires for the intent that the entities lack."""
+def missing(intent: str, entities: list[tuple[str, Any]], text: str | None = None) -> str | None:
+    """The first value HA requires for the intent that the entities lack; with the sentence, a timer's
+    duration also needs a unit said in it."""
     have = {name for name, _ in entities}
+    if ANY_OF.get(intent) == TIMER_PARTS and text is not None and not UNIT_SAID.search(text):
+        return TIMER_PARTS[0]
     for name in REQUIRED.get(intent, ()):
         if name not in have:
             return name
@@ -129,6 +148,16 @@ def missing(intent: str, entities: list[tuple[str, Any]]) -> str | None:
     if group and not have & set(group):
         return group[0]
     return None
+
+
+def undefined(intent: str, entities: list[tuple[str, Any]], text: str) -> bool:
+    """Whether the reading lacks the value that makes it its intent: a timer with no unit said in the
+    sentence, a position or a cleaning without its value (a cleaning "here" has the speaker's area)."""
+    if ANY_OF.get(intent) == TIMER_PARTS:
+        return not UNIT_SAID.search(text)
+    if intent == "HassVacuumCleanArea" and HERE.search(text):
+        return False
+    return intent in DEFINING and missing(intent, entities) is not None
 
 
 def ask_for(what: str, language: str | None) -> str:

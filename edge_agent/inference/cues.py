@@ -21,9 +21,10 @@ STATES_EN = r"(?:on|off|open|closed|shut|locked|unlocked|running|up|down)"
 STATES_ES = r"(?:encendid|apagad|abiert|cerrad|prendid|bloquead|desbloquead|subid|bajad|puest|quitad)[oa]s?"
 # the preterite of the Spanish verbs of the home's actions ("apagué", "encendí", "cerró", "abrieron"); not
 # "abrí" nor "subí", which are also the voseo imperatives HA's templates use ("abrí la puerta")
-AR_STEMS = r"(?:apag|cerr|bloque|desbloque|baj|quit|par|paus|dej|conect|desconect|activ|desactiv|limpi|aspir|arranc)"
+AR_STEMS = (r"(?:apag|cerr|bloque|desbloque|baj|quit|par|paus|dej|conect|desconect|activ|desactiv|limpi|aspir|arranc|"
+            r"escuch)")
 PRETERITE_ES = (rf"\b(?:apagu|arranqu|{AR_STEMS})é\b|\b{AR_STEMS}(?:ó|aron)\b|\b(?:encend|prend)í\b|"
-                r"\b(?:encend|prend|abr|sub)(?:ió|ieron)\b|\bpus(?:e|o|imos|ieron)\b")
+                r"\b(?:encend|prend|abr|sub)(?:ió|ieron)\b|\bpus(?:e|o|imos|ieron)\b|\breproduj(?:e|o|imos|eron)\b")
 NUMBER_WORDS = r"(?:an?|one|two|three|five|ten|fifteen|twenty|thirty|forty|\d+|a few|half an?|un|una|unos|unas|dos|tres|cinco|diez|quince|veinte|media)"
 
 NEGATED = (
@@ -121,7 +122,23 @@ OWN_WORDS = {
 }
 
 
+# a cover opened or closed: its own words are the verbs that say which ("draw the curtains", "corre las
+# cortinas" say either; "echa las persianas", "junta las cortinas" neither that the agent knows)
+COVER_NOUN = re.compile(r"\b(?:blinds?|shades?|curtains?|drapes?|shutters?|awnings?|persianas?|cortinas?|toldos?|"
+                        r"estor(?:es)?|contraventanas?)\b", re.IGNORECASE)
+DIRECTION = re.compile(r"\b(?:up|down)\b", re.IGNORECASE)
+
+
 def unsaid(text: str, intent: str) -> bool:
-    """Whether `intent` is one said with a few words only, none of which the sentence has."""
+    """Whether `intent` is one said with a few words only, none of which the sentence has; or opening or
+    closing a cover with no verb or direction that says which."""
     words = OWN_WORDS.get(intent)
-    return words is not None and not words.search(text)
+    if words is not None:
+        return not words.search(text)
+    return intent in ("HassTurnOn", "HassTurnOff") and bool(COVER_NOUN.search(text)) and not _says_a_way(text)
+
+
+def _says_a_way(text: str) -> bool:
+    """Any word of either polarity, or up or down."""
+    return bool(ON.search(text) or OFF.search(text) or DIRECTION.search(text)
+                or any(re.search(rx, text, re.IGNORECASE) for rx, _ in OPEN_CLOSE))

@@ -1,7 +1,7 @@
 """What the agent answers for one prediction, in one place for the agent's worker and every report that
 scores "the agent": the model's reading, another intent for the same words (a state question answered as
-one), or no intent (out of domain, too unsure, or abstained: abstain.py; or a reading that names a device,
-area or floor the home does not list, which Home Assistant would refuse: `unknown_target`)."""
+one), or no intent (out of domain, too unsure, or abstained: abstain.py; or, with a home configured, a
+reading Home Assistant could not carry out as read: `HA_REFUSES`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.retarget import retarget
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import Refusal, unlisted
+from edge_agent.home.targets import unaimed, unlisted
+from edge_agent.home.values import item_said, undefined, whole_values
 from edge_agent.inference.abstain import STATE_SLOTS, decide
 from edge_agent.inference.classify import Classifier, Prediction
 from edge_agent.inference.cues import asks_state
@@ -18,6 +19,8 @@ from edge_agent.protocol.labels import recognised
 
 STATE_INTENT = "HassGetState"
 ASKED_ABOUT = frozenset({"name", "area"})  # what a state question must name of the home to be asked unread
+# why a reading HA could not carry out is refused (`cannot_send`); Wyoming speaks each in HA's own words
+HA_REFUSES = ("unknown_target", "no_target", "incomplete")
 
 
 @dataclass
@@ -50,19 +53,26 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
         return Reading(None, abstained=abstained)
     reading = Reading(pred.label, pred.slots) if instead is None else \
         Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])  # a state question read as an action
-    if unknown_target(str(reading.intent), reading.slots, text, classifier.home) is not None:
-        return Reading(None, reading.slots, "unknown_target")  # the slots say what it named
+    if (why := cannot_send(str(reading.intent), reading.slots, text, classifier.home)) is not None:
+        return Reading(None, reading.slots, why)  # the slots say what it read
     return reading
 
 
-def unknown_target(intent: str, slots: list[dict], text: str, home: HomeEntities) -> Refusal | None:
-    """Why Home Assistant would refuse this reading: a device, area or floor the home does not list, after
-    the corrections the way to HA makes (retarget.py: "the blinds" in the office is the office's covers).
-    "The cat knocked over a plant" read as turning on "cat knocked" moves nothing in HA, nor does "is the
-    pharmacy open" answer anything, and now no client of any front is handed them. None for a home that
-    lists nothing."""
+def cannot_send(intent: str, slots: list[dict], text: str, home: HomeEntities) -> str | None:
+    """Why Home Assistant could not carry this reading out, after the corrections the way to HA makes
+    (retarget.py: "the blinds" in the office is the office's covers); None for a home that lists nothing.
+    `unknown_target`: a device, area or floor the home does not list ("the cat knocked over a plant" read
+    as turning on "cat knocked"; "is the pharmacy open"); `no_target`: an action with nothing to aim it
+    ("I want to repaint the hallway" as turning on the hallway; targets.unaimed); `incomplete`: the value
+    that makes the reading its intent is missing (a timer with no duration said, "the movie starts at
+    nine"; a light set to nothing; values.undefined). Every front asks or refuses these: Wyoming in HA's words."""
     if not (home.names or home.areas or home.floors):
         return None
-    entities, _dropped = to_ha_entities(intent, slots)
-    intent, entities = retarget(intent, entities, home, text)
-    return unlisted(intent, dict(entities), home)
+    entities, _dropped = to_ha_entities(intent, whole_values(slots, text))
+    intent, entities = retarget(intent, item_said(intent, entities, text), home, text)
+    if unlisted(intent, dict(entities), home) is not None:
+        return "unknown_target"
+    if unaimed(intent, dict(entities), text):
+        return "no_target"
+    return "incomplete" if undefined(intent, entities, text) else None
+
