@@ -33,6 +33,13 @@ def probs(*values: float) -> np.ndarray:
     ("never mind, turn off the lights", probs(0.05, 0.9, 0.05, 0.0), None),  # "never mind" negates nothing
     ("apaga las luces de la cocina", probs(0.05, 0.9, 0.05, 0.0), None),
     ("enciende la luz de las escaleras", probs(0.9, 0.05, 0.05, 0.0), None),  # "las" is no negated verb
+    # talk: asking how, or what one likes; "I'd like", "me gustaría" ask
+    ("how do I get the lounge lamp on", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
+    ("¿cómo se enciende la luz del garaje?", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
+    ("I love the porch light at night", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
+    ("me encanta la lámpara del salón", probs(0.9, 0.05, 0.05, 0.0), "no_action"),
+    ("I'd like the porch light on", probs(0.9, 0.05, 0.05, 0.0), None),
+    ("me gustaría encender la lámpara", probs(0.9, 0.05, 0.05, 0.0), None),
 ])
 def test_abstain_reason(text, p, reason):
     assert abstain_reason(text, LABELS, p, MARGIN) == reason

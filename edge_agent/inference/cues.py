@@ -10,7 +10,8 @@ held-out generated commands (`python benchmarks/abstain_calibration.py`).
 - kept as it is: "leave the lights on", "keep … open", "can stay off", "deja encendidas …", "mantén …",
   "puede quedarse apagada";
 - a question about a state: "is the heater running", "are … still on", "did I lock …", "¿está …?",
-  "¿siguen …?" (HassGetState's, not an action's).
+  "¿siguen …?" (HassGetState's, not an action's);
+- talk: asking how ("how do I …", "¿cómo se …?") or saying what one likes ("I love …", "me gustan …").
 """
 
 from __future__ import annotations
@@ -67,7 +68,16 @@ QUESTION = (
     rf"\b(?:est[aá]n?|estaban?|sigue|siguen|queda|quedan|qued[oó]|quedaron)\s+(?:[\w]+\s+){{0,4}}?"
     rf"(?:{STATES_ES}|funcionando|en marcha|sin llave|con llave)\b",
 )
-NO_ACTION = re.compile("|".join((*NEGATED, *DEFERRED, *PAST, *KEPT, *QUESTION)), re.IGNORECASE)
+# asking how, or saying what one likes: information or taste, not a request ("how do I make pancakes", "¿cómo
+# se enciende …?", "I love warm colours in the lounge", "me gustan los colores cálidos"); "I'd like …",
+# "me gustaría …" ask, and stay requests
+TALK = (
+    r"^\W*how\s+(?:do|can|should|would)\s+(?:I|you|we|one)\b", r"^\W*how\s+to\b",
+    r"^\W*c[oó]mo\s+(?:se|hago|puedo|podemos|hacemos|puedes|funciona)\b",
+    r"\bI\s+(?:really\s+)?(?:like|love|hate|enjoy)\b", r"\bme\s+(?:gusta|gustan|encanta|encantan)\b",
+    r"\bodio\b",
+)
+NO_ACTION = re.compile("|".join((*NEGATED, *DEFERRED, *PAST, *KEPT, *QUESTION, *TALK)), re.IGNORECASE)
 STATE_QUESTION = re.compile("|".join(QUESTION), re.IGNORECASE)
 NEGATED_OR_DEFERRED = re.compile("|".join((*NEGATED, *DEFERRED)), re.IGNORECASE)
 NO_ACTION_NOW = re.compile("|".join(DELAYED), re.IGNORECASE)
