@@ -98,6 +98,9 @@ def test_without_the_state_intent_a_state_question_is_refused():
     ("kitchen blinds down please", "HassTurnOff", None),  # a way said
     ("lift the study curtains", "HassTurnOn", None),
     ("draw the study lamp", "HassTurnOn", None),  # no cover: not this rule's
+    ("how tall is the eiffel tower", "HassClimateGetTemperature", "unsaid"),  # no word of temperature
+    ("¿hace frío en el salón?", "HassClimateGetTemperature", None),
+    ("how warm is it upstairs", "HassClimateGetTemperature", None),
     ("escuché la radio toda la tarde", "HassMediaSearchAndPlay", "no_action"),  # past, as "apagué"
 ])
 def test_the_words_an_intent_needs(text, intent, expected):

@@ -76,7 +76,9 @@ def test_an_action_without_a_name_needs_a_domain_said_or_implied():
     assert not unaimed("HassTurnOn", {"name": "Porch"}, "turn on the porch")
     assert not unaimed("HassTurnOff", {"area": "Hall"}, "switch off everything in the hall")
     assert not unaimed("HassLightSet", {"area": "Hall", "brightness": 20}, "the hall to 20%")
-    assert not unaimed("HassGetState", {}, "is anything on")  # not an action
+    assert unaimed("HassGetState", {}, "why is the sky blue")  # a question about nothing
+    assert not unaimed("HassGetState", {"state": "on"}, "how many switches are on")  # a kind the tagger missed
+    assert not unaimed("HassGetState", {"area": "Hall"}, "is anything on in the hall")
 
 
 def test_implied_domains_in_english_and_spanish():

@@ -222,11 +222,17 @@ def _everywhere(entities: list[tuple[str, Any]], slots: dict[str, Any], domain: 
     return entities if "domain" in slots else [*entities, ("domain", domain)]
 
 
+ASKED = frozenset({"name", "area", "floor", "domain", "device_class"})  # what a state question can be about
+
+
 def unaimed(intent: str, slots: dict[str, Any], text: str) -> bool:
     """An action with nothing to aim it: no name and no domain said or implied. HA's templates never give
     one ("turn on" alone reaches nothing; an area alone, everything in it), and `target` asks "which
     one?" of it, but for "switch off everything in the basement". "I want to repaint the hallway" read as
-    turning on the hallway is one."""
+    turning on the hallway is one; so is a state question about nothing, no state either ("why is the sky
+    blue")."""
+    if intent == "HassGetState":  # a state alone is asked of a kind the tagger may miss ("how many switches are on")
+        return not (ASKED | {"state"}) & slots.keys()
     if intent not in ACTIONS or "name" in slots or "device_class" in slots:
         return False
     if slots.get("domain") or intent == "HassLightSet" or implied_domain(text) is not None:

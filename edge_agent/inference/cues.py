@@ -129,6 +129,10 @@ OWN_WORDS = {
                                     r"vuelve|vuelva|otra vez|repite|repetir|de nuevo|retroced\w*)\b", re.IGNORECASE),
     "HassMediaNext": re.compile(r"\b(?:next|skip|another|forward|siguiente|salta|s[aá]ltate|pasa|p[aá]sate|otra|"
                                 r"adelanta|cambia)\w*", re.IGNORECASE),
+    # HA's templates ask with one of these ("how warm is it", "¿qué temperatura hace?", "¿hace frío?")
+    "HassClimateGetTemperature": re.compile(r"\b(?:temperatur\w*|temp|warm\w*|hot|cold\w*|cool\w*|chilly|freezing|"
+                                            r"degrees?|heat\w*|thermostat|calor|fr[ií]o|fresc\w*|caliente|calient\w*|"
+                                            r"grados?|termostato|calefacci[oó]n|templad\w*)\b", re.IGNORECASE),
 }
 
 
