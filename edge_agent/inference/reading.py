@@ -63,9 +63,10 @@ def cannot_send(intent: str, slots: list[dict], text: str, home: HomeEntities) -
     (retarget.py: "the blinds" in the office is the office's covers); None for a home that lists nothing.
     `unknown_target`: a device, area or floor the home does not list ("the cat knocked over a plant" read
     as turning on "cat knocked"; "is the pharmacy open"); `no_target`: an action with nothing to aim it
-    ("I want to repaint the hallway" as turning on the hallway; targets.unaimed); `incomplete`: the value
-    that makes the reading its intent is missing (a timer with no duration said, "the movie starts at
-    nine"; a light set to nothing; values.undefined). Every front asks or refuses these: Wyoming in HA's words."""
+    ("I want to repaint the hallway" as turning on the hallway), or a state question about nothing ("why
+    is the sky blue"; targets.unaimed); `incomplete`: the value that makes the reading its intent is
+    missing (a timer with no unit said, "the movie starts at nine"; a position, a cleaning's area;
+    values.undefined). Every front asks or refuses these: Wyoming in HA's words."""
     if not (home.names or home.areas or home.floors):
         return None
     entities, _dropped = to_ha_entities(intent, whole_values(slots, text))
@@ -75,4 +76,3 @@ def cannot_send(intent: str, slots: list[dict], text: str, home: HomeEntities) -
     if unaimed(intent, dict(entities), text):
         return "no_target"
     return "incomplete" if undefined(intent, entities, text) else None
-
