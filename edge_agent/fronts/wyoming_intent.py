@@ -4,15 +4,14 @@ speak (home/replies.py); or `not-recognized` with the reason, spoken. And the `i
 
 from __future__ import annotations
 
-from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.language import spoken
 from edge_agent.home.players import aim_player
 from edge_agent.home.releases import cannot_yet, known_intents, starts_timers
 from edge_agent.home.replies import States, reply
-from edge_agent.home.retarget import retarget
+from edge_agent.home.retarget import on_the_way
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import Refusal, target
-from edge_agent.home.values import ask_for, item_said, missing, out_of_range, whole_values
+from edge_agent.home.values import ask_for, missing, out_of_range
 from edge_agent.inference.reading import HA_REFUSES
 
 try:  # imported only when wyoming_uri is set
@@ -72,9 +71,7 @@ def _sent(name: str, confidence: float | None, slots: list[dict], context: dict 
     ours = {"confidence": confidence, "intent": name,
             "slots": [{"name": s["name"], "value": s["value"], "raw": s.get("raw")} for s in slots]}
     answered = {**(context or {}), "edgelm": ours}  # what the model read, with a refusal too: why it was refused
-    entities, _dropped = to_ha_entities(name, whole_values(slots, text))
-    entities = item_said(name, entities, text)
-    name, entities = retarget(name, entities, home, text)
+    name, entities = on_the_way(name, slots, text, home)
     handled = known_intents(home.ha_version)
     aimed_player = aim_player(name, entities, text, home, states, handled)
     if isinstance(aimed_player, Refusal):

@@ -21,8 +21,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
+from edge_agent.home.values import item_said, whole_values
 
 # a name slot that is only a kind of device: the domain it means
 DEVICE_WORDS = {"valve": "valve", "valves": "valve", "válvula": "valve", "valvula": "valve",
@@ -179,6 +181,15 @@ def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
     if domain is None and (only := _only_machine(intent, home, text)) is not None:
         return SIBLINGS[(intent, only)], entities  # "start the vacuum" read as mowing, in a home with no mower
     return intent, entities
+
+
+def on_the_way(intent: str, slots: list[dict], text: str,
+               home: HomeEntities) -> tuple[str, list[tuple[str, Any]]]:
+    """The model's reading as HA would get it: HA's slot names, values whole as said, a to-do item as said,
+    then corrected by what the home has. Every front and every report that asks whether HA could carry a
+    reading out starts from this one."""
+    entities, _dropped = to_ha_entities(intent, whole_values(slots, text))
+    return retarget(intent, item_said(intent, entities, text), home, text)
 
 
 def _only_machine(intent: str, home: HomeEntities, text: str) -> str | None:

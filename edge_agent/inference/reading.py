@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from edge_agent.home.ha_schema import to_ha_entities
-from edge_agent.home.retarget import retarget
+from edge_agent.home.retarget import on_the_way
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import unaimed, unlisted
-from edge_agent.home.values import item_said, undefined, whole_values
+from edge_agent.home.values import undefined
 from edge_agent.inference.abstain import STATE_SLOTS, decide
 from edge_agent.inference.classify import Classifier, Prediction
 from edge_agent.inference.cues import asks_state
@@ -69,8 +68,7 @@ def cannot_send(intent: str, slots: list[dict], text: str, home: HomeEntities) -
     values.undefined). Every front asks or refuses these: Wyoming in HA's words."""
     if not (home.names or home.areas or home.floors):
         return None
-    entities, _dropped = to_ha_entities(intent, whole_values(slots, text))
-    intent, entities = retarget(intent, item_said(intent, entities, text), home, text)
+    intent, entities = on_the_way(intent, slots, text, home)
     if unlisted(intent, dict(entities), home) is not None:
         return "unknown_target"
     if unaimed(intent, dict(entities), text):
