@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge_agent.home.retarget import named_in_text, retarget
+from edge_agent.home.retarget import named_in_text, retarget, started
 from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.home.targets import Refusal, missing_integration, target
 
@@ -186,3 +186,22 @@ def test_a_vacuum_never_gets_a_mowers_intent_in_a_home_without_a_mower(intent, e
     assert retarget(intent, [], vacuum_only, "start the vacuum")[0] == expected
     assert retarget(intent, [], HOME, "start the vacuum")[0] == intent  # both kinds there: not guessed
     assert retarget(intent, [], vacuum_only, "mow the lawn")[0] == intent  # a mower asked for: not a vacuum
+
+
+@pytest.mark.parametrize(("text", "slots", "expected"), [
+    # HA's start and clean verbs, the machine named, no room: the vacuum started
+    ("have the robot vacuum clean up", [], "HassVacuumStart"),
+    ("que el robot aspirador empiece a limpiar", [], "HassVacuumStart"),
+    ("inicia la aspiradora", [], "HassVacuumStart"),
+    # a room said (a slot, a room the home lists, "here"): the cleaning, with its area or refused for it
+    ("clean the kitchen with the vacuum", [], "HassVacuumCleanArea"),
+    ("start the vacuum in the kitchen", [{"name": "area", "value": "Kitchen"}], "HassVacuumCleanArea"),
+    ("limpia aquí con la aspiradora", [], "HassVacuumCleanArea"),
+    # no start verb (returning it is the opposite), no machine (windows), talk about vacuums
+    ("vacuum, go home", [], "HassVacuumCleanArea"),
+    ("hay que limpiar las ventanas", [], "HassVacuumCleanArea"),
+    ("los anuncios de aspiradoras son pesados", [], "HassVacuumCleanArea"),
+])
+def test_a_vacuum_cleaning_no_room_is_started_only_when_start_is_said(text, slots, expected):
+    assert started("HassVacuumCleanArea", slots, text, HOME) == expected
+    assert started("HassVacuumReturnToBase", slots, text, HOME) == "HassVacuumReturnToBase"  # only the cleaning

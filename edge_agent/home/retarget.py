@@ -24,7 +24,7 @@ from typing import Any
 from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.values import item_said, whole_values
+from edge_agent.home.values import HERE, item_said, whole_values
 
 # a name slot that is only a kind of device: the domain it means
 DEVICE_WORDS = {"valve": "valve", "valves": "valve", "válvula": "valve", "valvula": "valve",
@@ -48,6 +48,12 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
                for domain in ("switch", "fan")}}
 MACHINE_WORDS = {"vacuum": re.compile(r"\b(vacuum|hoover|robot|roomba|aspirador)", re.IGNORECASE),
                  "lawn_mower": re.compile(r"\b(mow|lawn|grass|césped|cortac|segador)", re.IGNORECASE)}
+VACUUM_SAID = re.compile(r"\b(vacuum|hoover|roomba|aspirador)", re.IGNORECASE)  # not "robot" alone: "do robots dream"
+# the verbs of HA's own vacuum start and clean templates, in their forms (expansion rules: en start, <clean>;
+# es <ejecuta> with <enciende>, <limpiar>); not en "vacuum", which is also the machine ("vacuum, go home")
+STARTS = re.compile(r"\b(?:start|clean(?:ing)?|ejecut(?:a|e|ar|á)|inici(?:a|e|ar|á)|enc(?:i)?end(?:a|e|er|é)|"
+                    r"conect(?:a|e|ar|á)|activ(?:a|e|ar|á)|prend(?:a|e|er|é)|aspir(?:a|e|ar|á)|limp(?:ia|ie|iar|iá))\b",
+                    re.IGNORECASE)
 # the intents that set a percentage, and the one (with its slot) each kind of entity takes
 PERCENT_INTENTS = frozenset({"HassLightSet", "HassSetPosition", "HassFanSetSpeed", "HassSetVolume"})
 BY_PERCENT = re.compile(r"\bby\b|\ben un\b", re.IGNORECASE)  # "open it by 20%": a change, not a position
@@ -190,6 +196,22 @@ def on_the_way(intent: str, slots: list[dict], text: str,
     reading out starts from this one."""
     entities, _dropped = to_ha_entities(intent, whole_values(slots, text))
     return retarget(intent, item_said(intent, entities, text), home, text)
+
+
+def started(intent: str, slots: list[dict], text: str, home: HomeEntities) -> str:
+    """"start the vacuum" read as cleaning a room it does not name: HassVacuumStart, the same machine
+    started. Only when the sentence names the vacuum, says one of HA's start or clean verbs, and names no
+    room: no area or floor slot, none the home lists, no "here" (the satellite's room). Otherwise the
+    cleaning stays without its area (values.undefined: refused), "hay que limpiar las ventanas" (no machine)
+    and "vacuum, go home" (no verb: returning it is the opposite) alike."""
+    if intent != "HassVacuumCleanArea" or any(s["name"] in ("area", "floor") for s in slots):
+        return intent
+    said = " " + " ".join(_words(text)) + " "
+    rooms = [words for room in (*home.candidates("area"), *home.candidates("floor")) if (words := _words(room))]
+    if any(f" {' '.join(words)} " in said for words in rooms) or HERE.search(text) \
+            or not (VACUUM_SAID.search(text) and STARTS.search(text)):
+        return intent
+    return "HassVacuumStart"
 
 
 def _only_machine(intent: str, home: HomeEntities, text: str) -> str | None:

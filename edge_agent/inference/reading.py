@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from edge_agent.home.retarget import on_the_way
+from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import unaimed, unlisted
 from edge_agent.home.values import undefined
@@ -50,7 +50,7 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
     instead, abstained = decide(text, classifier.labels, pred.probabilities, margin)
     if abstained is not None:
         return Reading(None, abstained=abstained)
-    reading = Reading(pred.label, pred.slots) if instead is None else \
+    reading = Reading(started(pred.label, pred.slots, text, classifier.home), pred.slots) if instead is None else \
         Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])  # a state question read as an action
     if (why := cannot_send(str(reading.intent), reading.slots, text, classifier.home)) is not None:
         return Reading(None, reading.slots, why)  # the slots say what it read
