@@ -54,17 +54,23 @@ CONVERSION_PACKAGES = [*TRAINING_PACKAGES, "onnx", "onnxruntime", "optimum-onnx"
 BUILD_TIMEOUT_S = 45 * 60
 INTEGRATION_FIXTURES = {"broker", "tls_broker", "models_dir", "convert_fn", "intents_cache", "slots_model",
                         "tflite_int8", "gpt2_fp32_pair", "demo_run"}
+STATE_DIRS = {"module_state_dir", "own_state_dir"}  # a temporary directory each (one autouse): no build
 # .ci/run spreads the files over workers (pytest-xdist, --dist loadfile) in collection order: the longest
-# first (warm, idle, 2 cores: 40-110 s each), so that no worker ends the run on one of them alone
+# first (warm, idle, 2 cores: 40-110 s each), so that no worker ends the run on one of them alone; each
+# of their tests counts as integration (they train, run the shipped model over every set, or start processes)
 LONGEST_FIRST = ("test_flash_arm64.py", "test_slots_bundle.py", "test_intents_demo.py", "test_group_faults.py",
                  "test_home_model.py", "test_slots.py", "test_flash.py", "test_agent.py", "test_demo_process.py",
                  "test_chaos.py", "test_intents_augment.py", "test_e5_encoder.py", "test_fuzz.py")
 
 
+@pytest.hookimpl(tryfirst=True)  # before `-m unit` / `-m integration` deselect by these marks
 def pytest_collection_modifyitems(items) -> None:
     for item in items:
-        heavy = item.get_closest_marker("integration") or INTEGRATION_FIXTURES.intersection(item.fixturenames) \
-            or any(name.endswith(("_dir", "_bundle")) for name in item.fixturenames)
+        if item.get_closest_marker("unit"):  # said so in the test file
+            continue
+        heavy = item.get_closest_marker("integration") or item.path.name in LONGEST_FIRST \
+            or INTEGRATION_FIXTURES.intersection(item.fixturenames) \
+            or any(name.endswith(("_dir", "_bundle")) and name not in STATE_DIRS for name in item.fixturenames)
         item.add_marker(pytest.mark.integration if heavy else pytest.mark.unit)
     rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: a file's own order stays
