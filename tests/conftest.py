@@ -8,6 +8,7 @@ fixtures they use: `pytest -m unit` is the quick loop."""
 from __future__ import annotations
 
 import faulthandler
+import fcntl
 import hashlib
 import json
 import os
@@ -131,22 +132,30 @@ def cached_build(recipe: Recipe, build: Callable[[Path], object], into: Path | N
     key = recipe.key()
     slot = f"{recipe.name}-{hashlib.sha256(recipe.options.encode()).hexdigest()[:8]}"  # name + options
     cached = CACHE_ROOT / f"{slot}@{key}"
-    if not (cached / ".complete").exists():
-        partial = CACHE_ROOT / f".{slot}@{key}.{os.getpid()}"
-        shutil.rmtree(partial, ignore_errors=True)
-        faulthandler.dump_traceback_later(BUILD_TIMEOUT_S, exit=True)
-        try:
-            build(partial)
-        finally:
-            faulthandler.cancel_dump_traceback_later()
-        (partial / ".complete").write_text(key)
-        for stale in CACHE_ROOT.glob(f"{slot}@*"):  # one version per recipe: older code only takes disk
-            shutil.rmtree(stale, ignore_errors=True)
-        partial.rename(cached)
+    CACHE_ROOT.mkdir(parents=True, exist_ok=True)
+    with open(CACHE_ROOT / f".{slot}.lock", "w") as lock:  # pytest-xdist's workers: one builds, the rest wait
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _build_once(cached, slot, key, build)
     if into is None:
         return cached
     shutil.copytree(cached, into, ignore=shutil.ignore_patterns(".complete"), dirs_exist_ok=True)
     return into
+
+
+def _build_once(cached: Path, slot: str, key: str, build: Callable[[Path], object]) -> None:
+    if (cached / ".complete").exists():
+        return
+    partial = CACHE_ROOT / f".{slot}@{key}.{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    faulthandler.dump_traceback_later(BUILD_TIMEOUT_S, exit=True)
+    try:
+        build(partial)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    (partial / ".complete").write_text(key)
+    for stale in CACHE_ROOT.glob(f"{slot}@*"):  # one version per recipe: older code only takes disk
+        shutil.rmtree(stale, ignore_errors=True)
+    partial.rename(cached)
 
 
 def cached_convert(name: str, src: Path, into: Path | None, /, source: Recipe | None = None,
