@@ -33,4 +33,5 @@ def test_two_workers_asking_at_once_build_once(tmp_path):
     paths = [worker.communicate(timeout=120)[0].strip() for worker in workers]
     assert [worker.returncode for worker in workers] == [0, 0]
     assert log.read_text().splitlines() == ["built"]
-    assert paths[0] == paths[1] and (Path(paths[0]) / "artifact").read_text() == "x"
+    assert paths[0] == paths[1]
+    assert (Path(paths[0]) / "artifact").read_text() == "x"
