@@ -46,9 +46,10 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             ("HassVacuumReturnToBase", "lawn_mower"): "HassLawnMowerDock",
             **{(start, domain): "HassTurnOn" for start in ("HassVacuumStart", "HassLawnMowerStartMowing")
                for domain in ("switch", "fan")}}
-MACHINE_WORDS = {"vacuum": re.compile(r"\b(vacuum|hoover|robot|roomba|aspirador)", re.IGNORECASE),
+VACUUM_NOUNS = r"vacuum|hoover|roomba|aspirador"
+MACHINE_WORDS = {"vacuum": re.compile(rf"\b({VACUUM_NOUNS}|robot)", re.IGNORECASE),
                  "lawn_mower": re.compile(r"\b(mow|lawn|grass|césped|cortac|segador)", re.IGNORECASE)}
-VACUUM_SAID = re.compile(r"\b(vacuum|hoover|roomba|aspirador)", re.IGNORECASE)  # not "robot" alone: "do robots dream"
+VACUUM_SAID = re.compile(rf"\b({VACUUM_NOUNS})", re.IGNORECASE)  # not "robot" alone: "do robots dream"
 # the verbs of HA's own vacuum start and clean templates, in their forms (expansion rules: en start, <clean>;
 # es <ejecuta> with <enciende>, <limpiar>); not en "vacuum", which is also the machine ("vacuum, go home")
 STARTS = re.compile(r"\b(?:start|clean(?:ing)?|ejecut(?:a|e|ar|á)|inici(?:a|e|ar|á)|enc(?:i)?end(?:a|e|er|é)|"
@@ -74,17 +75,26 @@ def _words(text: str) -> list[str]:
     return [re.sub(r"(?<=\w\w)(es|s)$", "", w) for w in WORD.findall(text.lower())]
 
 
+def _says(said: str, phrase: str) -> bool:
+    """Whether `phrase` is said, word for word, in `said` (the sentence's words, space-framed: `_spoken`)."""
+    words = _words(phrase)
+    return bool(words) and f" {' '.join(words)} " in said
+
+
+def _spoken(text: str) -> str:
+    return " " + " ".join(_words(text)) + " "
+
+
 def named_in_text(text: str, home: HomeEntities, domain: str | None = None) -> str | None:
     """The home's name (or the name of the alias) said in the sentence; the longest; None if none or tied."""
-    said = " " + " ".join(_words(text)) + " "
+    said = _spoken(text)
     found: dict[str, int] = {}
     for candidate in home.candidates("name"):
         name = home.canonical("name", candidate)
         if domain and not any(d.name == name and d.domain == domain for d in home.devices):
             continue
-        words = _words(candidate)
-        if words and f" {' '.join(words)} " in said:
-            found[name] = max(found.get(name, 0), len(words))
+        if _says(said, candidate):
+            found[name] = max(found.get(name, 0), len(_words(candidate)))
     if not found:
         return None
     longest = max(found.values())
@@ -206,10 +216,9 @@ def started(intent: str, slots: list[dict], text: str, home: HomeEntities) -> st
     and "vacuum, go home" (no verb: returning it is the opposite) alike."""
     if intent != "HassVacuumCleanArea" or any(s["name"] in ("area", "floor") for s in slots):
         return intent
-    said = " " + " ".join(_words(text)) + " "
-    rooms = [words for room in (*home.candidates("area"), *home.candidates("floor")) if (words := _words(room))]
-    if any(f" {' '.join(words)} " in said for words in rooms) or HERE.search(text) \
-            or not (VACUUM_SAID.search(text) and STARTS.search(text)):
+    said = _spoken(text)
+    if any(_says(said, room) for room in (*home.candidates("area"), *home.candidates("floor"))) \
+            or HERE.search(text) or not (VACUUM_SAID.search(text) and STARTS.search(text)):
         return intent
     return "HassVacuumStart"
 
