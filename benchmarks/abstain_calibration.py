@@ -49,7 +49,7 @@ def main() -> None:
     rows = build(model.manifest.languages or ["en"], cfg.per_template, cfg.per_intent, args.seed, extras=True).validation
     rows = [r for r in rows if r.label in classifier.labels][::args.every]
     threshold = model.manifest.thresholds.get("ood")
-    gaps, wrong, cued, polarity, reread, unsent, unsaid = [], [], 0, 0, 0, 0, 0
+    gaps, wrong, cued, polarity, polarity_right, reread, unsent, unsaid = [], [], 0, 0, 0, 0, 0, 0
     for row in rows:  # one at a time, as the agent answers a lone request
         pred = classifier.predict([row.text])[0]
         order = np.argsort(-pred.probabilities)
@@ -61,12 +61,13 @@ def main() -> None:
         instead, abstained = decide(row.text, classifier.labels, pred.probabilities, None) if known else (None, None)
         cued += abstained == "no_action"
         polarity += abstained == "opposite"  # with no margin: the verb said the opposite polarity
+        polarity_right += abstained == "opposite" and first == row.label
         unsaid += abstained == "unsaid" and first == row.label
         reread += instead is not None and first == row.label  # a right action answered as a state question
         unsent += known and first == row.label and _unsendable(first, pred.slots, row.text)
     table = Table(title=f"abstain rule on {len(rows)} validation commands ({model.manifest.name} "
                         f"{model.manifest.version}); no-action cues refuse {cued} ({cued / len(rows):.2%}), the verb's "
-                        f"polarity {polarity}, {reread} right actions answered as state questions, {unsaid} right ones "
+                        f"polarity {polarity} ({polarity_right} of them right), {reread} right actions answered as state questions, {unsaid} right ones "
                         f"refused as unsaid (next / previous track without its words, a cover with no way said)")
     for column in ("opposite margin", "refused", "of them wrong anyway", "right ones refused"):
         table.add_column(column)

@@ -106,3 +106,20 @@ def test_without_the_state_intent_a_state_question_is_refused():
 def test_the_words_an_intent_needs(text, intent, expected):
     labels = [intent, "HassGetState", "OutOfDomain"]
     assert decide(text, labels, probs(0.9, 0.05, 0.05), None) == (None, expected)
+
+
+@pytest.mark.parametrize(("text", "intent", "expected"), [
+    # a vacuum or mower: HA's start and clean verbs against its return and dock verbs
+    ("que el aspirador en el dormitorio regrese", "HassVacuumCleanArea", "opposite"),  # returns, not cleans
+    ("stop the vacuum", "HassVacuumStart", "opposite"),
+    ("send the mower back to its dock", "HassLawnMowerStartMowing", "opposite"),
+    ("inicia la aspiradora", "HassVacuumReturnToBase", "opposite"),
+    ("mow the lawn", "HassLawnMowerDock", "opposite"),
+    ("devuelve la aspiradora a la base", "HassVacuumReturnToBase", None),
+    ("clean the kitchen", "HassVacuumCleanArea", None),
+    ("vuelve a encender la aspiradora", "HassVacuumStart", None),  # "vuelve a" with a start verb: says none
+    ("stop mowing the lawn", "HassLawnMowerDock", None),  # HA's own dock template ("stop mowing")
+])
+def test_a_machine_is_not_sent_the_opposite_way(text, intent, expected):
+    labels = [intent, "HassGetState", "OutOfDomain"]
+    assert decide(text, labels, probs(0.9, 0.05, 0.05), None) == (None, expected)

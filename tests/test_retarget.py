@@ -186,6 +186,11 @@ def test_a_vacuum_never_gets_a_mowers_intent_in_a_home_without_a_mower(intent, e
     assert retarget(intent, [], vacuum_only, "start the vacuum")[0] == expected
     assert retarget(intent, [], HOME, "start the vacuum")[0] == intent  # both kinds there: not guessed
     assert retarget(intent, [], vacuum_only, "mow the lawn")[0] == intent  # a mower asked for: not a vacuum
+    # no machine named, but the work only a vacuum does (HA's <clean>, <limpiar>): the vacuum's
+    assert retarget(intent, [], vacuum_only, "please start cleaning")[0] == expected
+    assert retarget(intent, [], vacuum_only, "empieza a limpiar")[0] == expected
+    assert retarget(intent, [], vacuum_only, "clean the lawn")[0] == intent  # both said: not guessed
+    assert retarget(intent, [], vacuum_only, "stop the show")[0] == intent  # neither said
 
 
 @pytest.mark.parametrize(("text", "slots", "expected"), [

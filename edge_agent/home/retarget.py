@@ -47,7 +47,8 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             **{(start, domain): "HassTurnOn" for start in ("HassVacuumStart", "HassLawnMowerStartMowing")
                for domain in ("switch", "fan")}}
 VACUUM_NOUNS = r"vacuum|hoover|roomba|aspirador"
-MACHINE_WORDS = {"vacuum": re.compile(rf"\b({VACUUM_NOUNS}|robot)", re.IGNORECASE),
+# the machine a sentence names, or the work only it does (HA's <clean> and <limpiar>: a mower never cleans)
+MACHINE_WORDS = {"vacuum": re.compile(rf"\b({VACUUM_NOUNS}|robot|clean|limpi|aspir)", re.IGNORECASE),
                  "lawn_mower": re.compile(r"\b(mow|lawn|grass|césped|cortac|segador)", re.IGNORECASE)}
 VACUUM_SAID = re.compile(rf"\b({VACUUM_NOUNS})", re.IGNORECASE)  # not "robot" alone: "do robots dream"
 # the verbs of HA's own vacuum start and clean templates, in their forms (expansion rules: en start, <clean>;
@@ -224,8 +225,9 @@ def started(intent: str, slots: list[dict], text: str, home: HomeEntities) -> st
 
 
 def _only_machine(intent: str, home: HomeEntities, text: str) -> str | None:
-    """The other machine's domain when the sentence names that machine, not the intent's own, and the home
-    has that one and not the other: a vacuum never gets a lawn mower's intent, nor a mower a vacuum's."""
+    """The other machine's domain when the sentence names that machine (or its work), not the intent's own,
+    and the home has that one and not the other: a vacuum never gets a lawn mower's intent, nor a mower a
+    vacuum's."""
     kinds = {d.domain for d in home.devices}
     own, other = ("lawn_mower", "vacuum") if intent.startswith("HassLawnMower") else ("vacuum", "lawn_mower")
     said = {kind for kind, words in MACHINE_WORDS.items() if words.search(text)}

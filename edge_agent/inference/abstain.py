@@ -4,7 +4,7 @@ clear sorry is better than the wrong action. The answer then has no intent and s
 - `opposite`: the two likeliest intents are opposite actions (on/off, pause/resume, start/dock, ...) and
   the first leads by less than `margin`: the model cannot tell which of the two was asked;
 - `opposite` too where the verb says the opposite of the on/off intent read ("bloquea …" read as
-  HassTurnOff);
+  HassTurnOff), or of the opposite way for a vacuum or mower ("que la aspiradora vuelva" read as cleaning);
 - `compound`: two commands in one sentence ("turn on X and then turn off Y"): the model reads one intent,
   so one would be done and the other dropped; asked one at a time instead, on every front;
 - `unsaid`: an intent said with a few words only (next or previous track) and none of them in the sentence,
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from edge_agent.home.targets import COMPOUND
-from edge_agent.inference.cues import asks_no_action, asks_state, said_polarity, unsaid
+from edge_agent.inference.cues import asks_no_action, asks_state, machine_polarity, said_polarity, unsaid
 
 # intents that only tell or do nothing: never an action, so never a wrong one
 TELLING = frozenset({"HassGetState", "HassGetWeather", "HassClimateGetTemperature", "HassGetCurrentTime",
@@ -65,6 +65,9 @@ def abstain_reason(text: str, labels: list[str], probabilities: np.ndarray, marg
 
 
 POLARITY = {"HassTurnOn": "on", "HassTurnOff": "off"}
+# a vacuum or mower started (a room cleaned) or sent back: the verb says which, as for turning on and off
+MACHINE_POLARITY = {"HassVacuumStart": "on", "HassVacuumCleanArea": "on", "HassLawnMowerStartMowing": "on",
+                    "HassVacuumReturnToBase": "off", "HassLawnMowerDock": "off"}
 STATE_SLOTS = frozenset({"name", "area", "floor", "domain", "device_class"})  # what HassGetState takes
 
 
@@ -77,8 +80,8 @@ def decide(text: str, labels: list[str], probabilities: np.ndarray, margin: floa
     reason = abstain_reason(text, labels, probabilities, margin)
     if reason is not None:
         return None, reason
-    said = said_polarity(text) if first in POLARITY else None
-    if said is not None and said != POLARITY[first]:
+    said = said_polarity(text) if first in POLARITY else machine_polarity(text) if first in MACHINE_POLARITY else None
+    if said is not None and said != {**POLARITY, **MACHINE_POLARITY}[first]:
         return None, "opposite"
     if acts(first) and COMPOUND.search(text):
         return None, "compound"

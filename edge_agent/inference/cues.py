@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from edge_agent.home.retarget import STARTS
+
 STATES_EN = r"(?:on|off|open|closed|shut|locked|unlocked|running|up|down)"
 STATES_ES = r"(?:encendid|apagad|abiert|cerrad|prendid|bloquead|desbloquead|subid|bajad|puest|quitad)[oa]s?"
 # the preterite of the Spanish verbs of the home's actions ("apagué", "encendí", "cerró", "abrieron"); not
@@ -119,6 +121,21 @@ def said_polarity(text: str) -> str | None:
     said = {p for p, rx in (("on", ON), ("off", OFF)) if rx.search(text)}
     if not re.search(LOCK_NOUN, text, re.IGNORECASE) and not re.search(r"\bcon llave\b", text, re.IGNORECASE):
         said |= {p for rx, p in OPEN_CLOSE if re.search(rx, text, re.IGNORECASE)}
+    return said.pop() if len(said) == 1 else None
+
+
+# Starting a vacuum or mower, or sending it back: the verbs of HA's own templates (en start, <clean>, mow; return,
+# dock, stop / cancel mowing; es <ejecuta>, <limpiar>; <devuelve>, <vuelve>), "go home" and "a la base". Not
+# "para" (also "for"), nor "vacuum" (also the machine).
+MACHINE_ON = re.compile(rf"{STARTS.pattern}|\bmow(?:s|ing)?\b", re.IGNORECASE)
+MACHINE_OFF = re.compile(r"\b(?:return\w*|dock\w*|stop\w*|cancel\w*|go(?:es)? home|go back|back to|base|"
+                         r"dev(?:uelv|olv)\w*|retorn\w*|regres\w*|vuelv\w*|volv\w*|det[eé]n\w*|detener)\b",
+                         re.IGNORECASE)
+
+
+def machine_polarity(text: str) -> str | None:
+    """"on" (start, clean, mow) or "off" (return, dock, stop) where the sentence says only the one."""
+    said = {p for p, rx in (("on", MACHINE_ON), ("off", MACHINE_OFF)) if rx.search(text)}
     return said.pop() if len(said) == 1 else None
 
 
