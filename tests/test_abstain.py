@@ -102,6 +102,16 @@ def test_without_the_state_intent_a_state_question_is_refused():
     ("¿hace frío en el salón?", "HassClimateGetTemperature", None),
     ("how warm is it upstairs", "HassClimateGetTemperature", None),
     ("escuché la radio toda la tarde", "HassMediaSearchAndPlay", "no_action"),  # past, as "apagué"
+    # a list, playing, pausing: HA's own verbs (chit-chat the model read as these says none of them)
+    ("can you write a linked list in Python?", "HassShoppingListAddItem", "unsaid"),
+    ("add milk to the shopping list", "HassShoppingListAddItem", None),
+    ("apunta pan en la lista de la compra", "HassShoppingListAddItem", None),
+    ("Here's a list comprehension: squares = [x*x for x in range(10)]", "HassShoppingListCompleteItem", "unsaid"),
+    ("tacha la leche de la lista de la compra", "HassShoppingListCompleteItem", None),
+    ("Pocahontas", "HassMediaSearchAndPlay", "unsaid"),
+    ("pon algo de jazz en la cocina", "HassMediaSearchAndPlay", None),
+    ("Detroit", "HassMediaPause", "unsaid"),
+    ("stop the music", "HassMediaPause", None),
 ])
 def test_the_words_an_intent_needs(text, intent, expected):
     labels = [intent, "HassGetState", "OutOfDomain"]

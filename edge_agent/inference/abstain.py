@@ -7,7 +7,8 @@ clear sorry is better than the wrong action. The answer then has no intent and s
   HassTurnOff), or of the opposite way for a vacuum or mower ("que la aspiradora vuelva" read as cleaning);
 - `compound`: two commands in one sentence ("turn on X and then turn off Y"): the model reads one intent,
   so one would be done and the other dropped; asked one at a time instead, on every front;
-- `unsaid`: an intent said with a few words only (next or previous track) and none of them in the sentence,
+- `unsaid`: an intent said with a few words only (next or previous track; adding to or checking off a
+  list, playing, pausing: HA's own verbs) and none of them in the sentence,
   or a cover opened or closed with no verb or direction that says which ("draw the curtains"), or a
   temperature asked with no word of temperature ("how old is the universe");
 - `no_action`: the sentence asks for no action and the likeliest intent acts: a negated, deferred, past or

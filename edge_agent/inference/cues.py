@@ -139,6 +139,13 @@ def machine_polarity(text: str) -> str | None:
     return said.pop() if len(said) == 1 else None
 
 
+ADDS = re.compile(r"\b(?:add\w*|put\w*|append\w*|include|throw|stick|añad\w*|apunt\w*|pon\w*|sum(?:e|a|ar|á)|"
+                  r"agreg\w*|mete\w*|met[ae]|incluy\w*|anot\w*)\b", re.IGNORECASE)
+COMPLETES = re.compile(r"\b(?:check\w*|complet\w*|delet\w*|remov\w*|cross\w*|tick\w*|mark\w*|done|got|bought|"
+                       r"tach\w*|marc\w*|marqu\w*|elimin\w*|borr\w*|quit\w*|suprim\w*|retir\w*|rem(?:ueve|ueva|over|ové)|"
+                       r"finaliz\w*|termin\w*|comprad[oa]s?|hech[oa]s?|listo)\b", re.IGNORECASE)
+
+
 # intents said with a few words only: read without any of them ("hold the music" as the previous track),
 # the model guessed
 OWN_WORDS = {
@@ -146,6 +153,16 @@ OWN_WORDS = {
                                     r"vuelve|vuelva|otra vez|repite|repetir|de nuevo|retroced\w*)\b", re.IGNORECASE),
     "HassMediaNext": re.compile(r"\b(?:next|skip|another|forward|siguiente|salta|s[aá]ltate|pasa|p[aá]sate|otra|"
                                 r"adelanta|cambia)\w*", re.IGNORECASE),
+    # HA's templates say one of these verbs (its expansion rules: en add / put, check / complete / delete /
+    # remove, play, pause / stop; es <añadir>, <tacha>, <marca>, <elimina>, <quita>, <suprime>,
+    # <completa>, <reproduce>, <pausa>), or the agent's paraphrases a few more: "can you write a linked
+    # list in Python", "Pocahontas", "Detroit" are none of them
+    **{intent: ADDS for intent in ("HassShoppingListAddItem", "HassListAddItem")},
+    **{intent: COMPLETES for intent in ("HassShoppingListCompleteItem", "HassListCompleteItem")},
+    "HassMediaSearchAndPlay": re.compile(r"\b(?:play\w*|listen\w*|put on|watch\w*|reprodu\w*|escuch\w*|o[ií]r|ver|"
+                                         r"pon\w*)\b", re.IGNORECASE),
+    "HassMediaPause": re.compile(r"\b(?:paus\w*|stop\w*|hold|halt|freeze|par(?:a|ar|e|á)|det[eé]n\w*|detener|"
+                                 r"deteng\w*)\b", re.IGNORECASE),
     # HA's templates ask with one of these ("how warm is it", "¿qué temperatura hace?", "¿hace frío?")
     "HassClimateGetTemperature": re.compile(r"\b(?:temperatur\w*|temp|warm\w*|hot|cold\w*|cool\w*|chilly|freezing|"
                                             r"degrees?|heat\w*|thermostat|calor|fr[ií]o|fresc\w*|caliente|calient\w*|"
