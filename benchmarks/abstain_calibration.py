@@ -67,8 +67,9 @@ def main() -> None:
         unsent += known and first == row.label and _unsendable(first, pred.slots, row.text)
     table = Table(title=f"abstain rule on {len(rows)} validation commands ({model.manifest.name} "
                         f"{model.manifest.version}); no-action cues refuse {cued} ({cued / len(rows):.2%}), the verb's "
-                        f"polarity {polarity} ({polarity_right} of them right), {reread} right actions answered as state questions, {unsaid} right ones "
-                        f"refused as unsaid (next / previous track without its words, a cover with no way said)")
+                        f"polarity {polarity} ({polarity_right} of them right), {reread} right actions answered as "
+                        f"state questions, {unsaid} right ones refused as unsaid (an intent said without any of its "
+                        f"own words, a cover with no way said)")
     for column in ("opposite margin", "refused", "of them wrong anyway", "right ones refused"):
         table.add_column(column)
     chosen = None
