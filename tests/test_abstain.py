@@ -133,3 +133,23 @@ def test_the_words_an_intent_needs(text, intent, expected):
 def test_a_machine_is_not_sent_the_opposite_way(text, intent, expected):
     labels = [intent, "HassGetState", "OutOfDomain"]
     assert decide(text, labels, probs(0.9, 0.05, 0.05), None) == (None, expected)
+
+
+@pytest.mark.parametrize(("text", "intent", "expected"), [
+    # pause / resume, mute / unmute, add / check off: HA's own verbs of each way (edge_agent/inference/verbs.py)
+    ("reanuda la música del salón", "HassMediaPause", "opposite"),
+    ("stop the music in the kitchen", "HassMediaUnpause", "opposite"),
+    ("resume the pasta timer", "HassPauseTimer", "opposite"),
+    ("unmute the living room tv", "HassMediaPlayerMute", "opposite"),
+    ("quita el silencio de la tele", "HassMediaPlayerMute", "opposite"),  # "silencio" is no muting verb
+    ("pon en silencio la tele", "HassMediaPlayerUnmute", "opposite"),
+    ("quita la leche de la lista de la compra", "HassShoppingListAddItem", "opposite"),
+    ("add eggs to the grocery list", "HassListRemoveItem", "opposite"),
+    ("sigue con la música", "HassMediaUnpause", None),
+    ("silencia el altavoz de la cocina", "HassMediaPlayerMute", None),
+    ("restaura el sonido de la tele", "HassMediaPlayerUnmute", None),
+    ("pausa la canción que sigue", "HassMediaPause", None),  # both ways said: neither
+])
+def test_media_and_lists_are_not_done_the_opposite_way(text, intent, expected):
+    labels = [intent, "HassGetState", "OutOfDomain"]
+    assert decide(text, labels, probs(0.9, 0.05, 0.05), None) == (None, expected)

@@ -3,8 +3,9 @@ clear sorry is better than the wrong action. The answer then has no intent and s
 
 - `opposite`: the two likeliest intents are opposite actions (on/off, pause/resume, start/dock, ...) and
   the first leads by less than `margin`: the model cannot tell which of the two was asked;
-- `opposite` too where the verb says the opposite of the on/off intent read ("bloquea …" read as
-  HassTurnOff), or of the opposite way for a vacuum or mower ("que la aspiradora vuelva" read as cleaning);
+- `opposite` too where the verbs say only the other way of the intent read ("bloquea …" read as
+  HassTurnOff, "que la aspiradora vuelva" read as cleaning, "reanuda la música" read as pausing it:
+  edge_agent/inference/verbs.py);
 - `compound`: two commands in one sentence ("turn on X and then turn off Y"): the model reads one intent,
   so one would be done and the other dropped; asked one at a time instead, on every front;
 - `unsaid`: an intent said with a few words only (next or previous track; adding to or checking off a
@@ -25,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from edge_agent.home.targets import COMPOUND
-from edge_agent.inference.cues import asks_no_action, asks_state, machine_polarity, said_polarity, unsaid
+from edge_agent.inference.cues import asks_no_action, asks_state, unsaid
+from edge_agent.inference.verbs import says_the_opposite
 
 # intents that only tell or do nothing: never an action, so never a wrong one
 TELLING = frozenset({"HassGetState", "HassGetWeather", "HassClimateGetTemperature", "HassGetCurrentTime",
@@ -65,10 +67,6 @@ def abstain_reason(text: str, labels: list[str], probabilities: np.ndarray, marg
     return None
 
 
-POLARITY = {"HassTurnOn": "on", "HassTurnOff": "off"}
-# a vacuum or mower started (a room cleaned) or sent back: the verb says which, as for turning on and off
-MACHINE_POLARITY = {"HassVacuumStart": "on", "HassVacuumCleanArea": "on", "HassLawnMowerStartMowing": "on",
-                    "HassVacuumReturnToBase": "off", "HassLawnMowerDock": "off"}
 STATE_SLOTS = frozenset({"name", "area", "floor", "domain", "device_class"})  # what HassGetState takes
 
 
@@ -81,8 +79,7 @@ def decide(text: str, labels: list[str], probabilities: np.ndarray, margin: floa
     reason = abstain_reason(text, labels, probabilities, margin)
     if reason is not None:
         return None, reason
-    said = said_polarity(text) if first in POLARITY else machine_polarity(text) if first in MACHINE_POLARITY else None
-    if said is not None and said != {**POLARITY, **MACHINE_POLARITY}[first]:
+    if says_the_opposite(text, first):
         return None, "opposite"
     if acts(first) and COMPOUND.search(text):
         return None, "compound"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from edge_agent.home.retarget import STARTS
+from edge_agent.inference.verbs import OWN_WORDS, says_a_way
 
 STATES_EN = r"(?:on|off|open|closed|shut|locked|unlocked|running|up|down)"
 STATES_ES = r"(?:encendid|apagad|abiert|cerrad|prendid|bloquead|desbloquead|subid|bajad|puest|quitad)[oa]s?"
@@ -96,85 +96,10 @@ def asks_state(text: str) -> bool:
     return bool(STATE_QUESTION.search(text)) and not NEGATED_OR_DEFERRED.search(text)
 
 
-# The polarity the verb says, for HassTurnOn / HassTurnOff (lock and open are "on" to HA, unlock and close
-# "off"). Clear verbs only; a sentence with words of both polarities says none.
-LOCK_NOUN = r"\b(?:locks?|cerraduras?|cerrojos?)\b"  # "abre la cerradura" unlocks: open/close then say nothing
-SAYS_ON = (r"\b(?:turn|switch|power|flip)\s+on\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}on\s*[.!?]*$",
-           r"\bpower\s+up\b", r"\bfire\s+up\b", r"\block(?:ed)?\b", r"\bbolt\b", r"\braise\b",
-           r"\bp[oó]n(?:er|ga|gan|me|le|lo|la|los|las|melo|mela)?\b",  # "pon el lavavajillas": on, never off
-           r"\barriba\b",
-           r"\b(?:enciend|prend|bloque|activ|conect)\w*", r"\bcon llave\b", r"\becha(?:r|s)? la llave\b")
-SAYS_OFF = (r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off\s*[.!?]*$",
-            r"\bpower\s+down\b", r"\bshut\s+(?:down|off)\b", r"\bunlock(?:ed)?\b", r"\bunbolt\b", r"\blower\b",
-            r"\bquit(?:a|ar|ad|en|e|ame|ale|alo|ala)\b",  # "quita la luz": off
-            r"\babajo\b",  # "pon las persianas abajo": both, so neither
-            r"\b(?:apag|desbloque|desactiv|desconect)\w*")
-# the verbs of HA's own open / close templates (home-assistant-intents' expansion rules: en open|raise|lift,
-# close|shut|lower; es <abre> takes <sube>, sube / levanta, and <cierra> takes <baja>)
-OPEN_CLOSE = ((r"\bopen|\b[aá]br[eií]\w*|\bs[uú]b[eií]\w*|\blift\w*|\blevant[aeó]\w*", "on"),
-              (r"\bclose|\bshut\b|\bci[eé]rr\w*|\bcerr[aá]\w*|\bb[aá]j[ae]\w*", "off"))
-ON, OFF = re.compile("|".join(SAYS_ON), re.IGNORECASE), re.compile("|".join(SAYS_OFF), re.IGNORECASE)
-
-
-def said_polarity(text: str) -> str | None:
-    """"on" or "off" where the sentence's verbs all say the one, else None."""
-    said = {p for p, rx in (("on", ON), ("off", OFF)) if rx.search(text)}
-    if not re.search(LOCK_NOUN, text, re.IGNORECASE) and not re.search(r"\bcon llave\b", text, re.IGNORECASE):
-        said |= {p for rx, p in OPEN_CLOSE if re.search(rx, text, re.IGNORECASE)}
-    return said.pop() if len(said) == 1 else None
-
-
-# Starting a vacuum or mower, or sending it back: the verbs of HA's own templates (en start, <clean>, mow; return,
-# dock, stop / cancel mowing; es <ejecuta>, <limpiar>; <devuelve>, <vuelve>), "go home" and "a la base". Not
-# "para" (also "for"), nor "vacuum" (also the machine).
-MACHINE_ON = re.compile(rf"{STARTS.pattern}|\bmow(?:s|ing)?\b", re.IGNORECASE)
-MACHINE_OFF = re.compile(r"\b(?:return\w*|dock\w*|stop\w*|cancel\w*|go(?:es)? home|go back|back to|base|"
-                         r"dev(?:uelv|olv)\w*|retorn\w*|regres\w*|vuelv\w*|volv\w*|det[eé]n\w*|detener)\b",
-                         re.IGNORECASE)
-
-
-def machine_polarity(text: str) -> str | None:
-    """"on" (start, clean, mow) or "off" (return, dock, stop) where the sentence says only the one."""
-    said = {p for p, rx in (("on", MACHINE_ON), ("off", MACHINE_OFF)) if rx.search(text)}
-    return said.pop() if len(said) == 1 else None
-
-
-ADDS = re.compile(r"\b(?:add\w*|put\w*|append\w*|include|throw|stick|añad\w*|apunt\w*|pon\w*|sum(?:e|a|ar|á)|"
-                  r"agreg\w*|mete\w*|met[ae]|incluy\w*|anot\w*)\b", re.IGNORECASE)
-COMPLETES = re.compile(r"\b(?:check\w*|complet\w*|delet\w*|remov\w*|cross\w*|tick\w*|mark\w*|done|got|bought|"
-                       r"tach\w*|marc\w*|marqu\w*|elimin\w*|borr\w*|quit\w*|suprim\w*|retir\w*|rem(?:ueve|ueva|over|ové)|"
-                       r"finaliz\w*|termin\w*|comprad[oa]s?|hech[oa]s?|listo)\b", re.IGNORECASE)
-
-
-# intents said with a few words only: read without any of them ("hold the music" as the previous track),
-# the model guessed
-OWN_WORDS = {
-    "HassMediaPrevious": re.compile(r"\b(?:previous|back|last|before|rewind|again|replay|restart|anterior|atr[aá]s|"
-                                    r"vuelve|vuelva|otra vez|repite|repetir|de nuevo|retroced\w*)\b", re.IGNORECASE),
-    "HassMediaNext": re.compile(r"\b(?:next|skip|another|forward|siguiente|salta|s[aá]ltate|pasa|p[aá]sate|otra|"
-                                r"adelanta|cambia)\w*", re.IGNORECASE),
-    # HA's templates say one of these verbs (its expansion rules: en add / put, check / complete / delete /
-    # remove, play, pause / stop; es <añadir>, <tacha>, <marca>, <elimina>, <quita>, <suprime>,
-    # <completa>, <reproduce>, <pausa>), or the agent's paraphrases a few more: "can you write a linked
-    # list in Python", "Pocahontas", "Detroit" are none of them
-    **{intent: ADDS for intent in ("HassShoppingListAddItem", "HassListAddItem")},
-    **{intent: COMPLETES for intent in ("HassShoppingListCompleteItem", "HassListCompleteItem")},
-    "HassMediaSearchAndPlay": re.compile(r"\b(?:play\w*|listen\w*|put on|watch\w*|reprodu\w*|escuch\w*|o[ií]r|ver|"
-                                         r"pon\w*)\b", re.IGNORECASE),
-    "HassMediaPause": re.compile(r"\b(?:paus\w*|stop\w*|hold|halt|freeze|par(?:a|ar|e|á)|det[eé]n\w*|detener|"
-                                 r"deteng\w*)\b", re.IGNORECASE),
-    # HA's templates ask with one of these ("how warm is it", "¿qué temperatura hace?", "¿hace frío?")
-    "HassClimateGetTemperature": re.compile(r"\b(?:temperatur\w*|temp|warm\w*|hot|cold\w*|cool\w*|chilly|freezing|"
-                                            r"degrees?|heat\w*|thermostat|calor|fr[ií]o|fresc\w*|caliente|calient\w*|"
-                                            r"grados?|termostato|calefacci[oó]n|templad\w*)\b", re.IGNORECASE),
-}
-
-
 # a cover opened or closed: its own words are the verbs that say which ("draw the curtains", "corre las
 # cortinas" say either; "echa las persianas", "junta las cortinas" neither that the agent knows)
 COVER_NOUN = re.compile(r"\b(?:blinds?|shades?|curtains?|drapes?|shutters?|awnings?|persianas?|cortinas?|toldos?|"
                         r"estor(?:es)?|contraventanas?)\b", re.IGNORECASE)
-DIRECTION = re.compile(r"\b(?:up|down)\b", re.IGNORECASE)
 
 
 def unsaid(text: str, intent: str) -> bool:
@@ -183,10 +108,4 @@ def unsaid(text: str, intent: str) -> bool:
     words = OWN_WORDS.get(intent)
     if words is not None:
         return not words.search(text)
-    return intent in ("HassTurnOn", "HassTurnOff") and bool(COVER_NOUN.search(text)) and not _says_a_way(text)
-
-
-def _says_a_way(text: str) -> bool:
-    """Any word of either polarity, or up or down."""
-    return bool(ON.search(text) or OFF.search(text) or DIRECTION.search(text)
-                or any(re.search(rx, text, re.IGNORECASE) for rx, _ in OPEN_CLOSE))
+    return intent in ("HassTurnOn", "HassTurnOff") and bool(COVER_NOUN.search(text)) and not says_a_way(text)

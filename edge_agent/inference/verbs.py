@@ -1,0 +1,124 @@
+"""The verbs that say an intent, en and es: Home Assistant's own (home-assistant-intents' expansion rules and
+templates) and a few paraphrases (issue 33). One table per use:
+
+- `OWN_WORDS`: intents said with a few words only; read without any of them, the model guessed (`unsaid`,
+  edge_agent/inference/cues.py);
+- `WAYS`: each intent of an opposite pair (on / off, start / return, pause / resume, mute / unmute, add /
+  check off) with the verbs of its own way and of the other's; a reading whose sentence says only the other
+  way is the opposite of what was asked (`says_the_opposite`, refused as `opposite`).
+
+Clear verbs only: a sentence with verbs of both ways says neither.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from edge_agent.home.retarget import STARTS
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(patterns), re.IGNORECASE)
+
+
+# Turning on and off (lock and open are "on" to HA, unlock and close "off")
+LOCK_NOUN = _any(r"\b(?:locks?|cerraduras?|cerrojos?)\b", r"\bcon llave\b")  # "abre la cerradura" unlocks
+TURNS_ON = _any(r"\b(?:turn|switch|power|flip)\s+on\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}on\s*[.!?]*$",
+                r"\bpower\s+up\b", r"\bfire\s+up\b", r"\block(?:ed)?\b", r"\bbolt\b", r"\braise\b",
+                r"\bp[oó]n(?:er|ga|gan|me|le|lo|la|los|las|melo|mela)?\b",  # "pon el lavavajillas": on, never off
+                r"\barriba\b",
+                r"\b(?:enciend|prend|bloque|activ|conect)\w*", r"\bcon llave\b", r"\becha(?:r|s)? la llave\b")
+TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off\s*[.!?]*$",
+                 r"\bpower\s+down\b", r"\bshut\s+(?:down|off)\b", r"\bunlock(?:ed)?\b", r"\bunbolt\b", r"\blower\b",
+                 r"\bquit(?:a|ar|ad|en|e|ame|ale|alo|ala)\b",  # "quita la luz": off
+                 r"\babajo\b",  # "pon las persianas abajo": both, so neither
+                 r"\b(?:apag|desbloque|desactiv|desconect)\w*")
+# HA's open / close templates (en open|raise|lift, close|shut|lower; es <abre> takes <sube>, sube / levanta,
+# and <cierra> takes <baja>): "on" and "off" unless a lock is named
+OPENS = _any(r"\bopen", r"\b[aá]br[eií]\w*", r"\bs[uú]b[eií]\w*", r"\blift\w*", r"\blevant[aeó]\w*")
+CLOSES = _any(r"\bclose", r"\bshut\b", r"\bci[eé]rr\w*", r"\bcerr[aá]\w*", r"\bb[aá]j[ae]\w*")
+DIRECTION = _any(r"\b(?:up|down)\b")
+
+# A vacuum or mower started or sent back (en start, <clean>, mow; return, dock, stop / cancel mowing; es
+# <ejecuta>, <limpiar>; <devuelve>, <vuelve>), "go home" and "a la base". Not "para" (also "for"), nor
+# "vacuum" (also the machine).
+MACHINE_STARTS = _any(STARTS.pattern, r"\bmow(?:s|ing)?\b")
+MACHINE_RETURNS = _any(r"\b(?:return\w*|dock\w*|stop\w*|cancel\w*|go(?:es)? home|go back|back to|base|"
+                       r"dev(?:uelv|olv)\w*|retorn\w*|regres\w*|vuelv\w*|volv\w*|det[eé]n\w*|detener)\b")
+
+# Media: en play, pause / stop, unpause / resume, mute / unmute; es <reproduce>, <pausa> (with <para>),
+# <continúa>, silenciar / <quita> el sonido / pon en silencio, <quita> el silencio / <enciende>, devuelve,
+# pon, restaura el sonido
+PLAYS = _any(r"\b(?:play\w*|listen\w*|put on|watch\w*|reprodu\w*|escuch\w*|o[ií]r|ver|pon\w*)\b")
+PAUSES = _any(r"\b(?:paus\w*|stop\w*|hold|halt|freeze|par(?:a|ar|e|á)|det[eé]n\w*|detener|deteng\w*)\b")
+RESUMES = _any(r"\b(?:unpaus\w*|resum\w*|contin[uú]\w*|sig(?:ue|a)|segu(?:ir|í)|reactiv\w*|reanud\w*)\b")
+MUTES = _any(r"\bmute\w*", r"\bsilenci(?:a|e|á|ar)\b", r"\ben silencio\b", r"\bquit\w* (?:el )?(?:sonido|audio|volumen)\b")
+UNMUTES = _any(r"\bunmute\w*", r"\bquit\w* (?:el )?silencio\b",
+               r"\b(?:enciend|devuelv|restaur|pon)\w* (?:el )?(?:sonido|audio|volumen)\b")
+PREVIOUS = _any(r"\b(?:previous|back|last|before|rewind|again|replay|restart|anterior|atr[aá]s|vuelve|vuelva|otra vez|"
+                r"repite|repetir|de nuevo|retroced\w*)\b")
+NEXT = _any(r"\b(?:next|skip|another|forward|siguiente|salta|s[aá]ltate|pasa|p[aá]sate|otra|adelanta|cambia)\w*")
+
+# Lists: en add / put, check / complete / delete / remove; es <añadir>, <tacha>, <marca>, <elimina>, <quita>,
+# <suprime>, <completa>
+ADDS = _any(r"\b(?:add\w*|put\w*|append\w*|include|throw|stick|añad\w*|apunt\w*|pon\w*|sum(?:e|a|ar|á)|"
+            r"agreg\w*|mete\w*|met[ae]|incluy\w*|anot\w*)\b")
+COMPLETES = _any(r"\b(?:check\w*|complet\w*|delet\w*|remov\w*|cross\w*|tick\w*|mark\w*|done|got|bought|"
+                 r"tach\w*|marc\w*|marqu\w*|elimin\w*|borr\w*|quit\w*|suprim\w*|retir\w*|rem(?:ueve|ueva|over|ové)|"
+                 r"finaliz\w*|termin\w*|comprad[oa]s?|hech[oa]s?|listo)\b")
+
+# HA's templates ask the temperature with one of these ("how warm is it", "¿qué temperatura hace?", "¿hace frío?")
+TEMPERATURE = _any(r"\b(?:temperatur\w*|temp|warm\w*|hot|cold\w*|cool\w*|chilly|freezing|degrees?|heat\w*|thermostat|"
+                   r"calor|fr[ií]o|fresc\w*|caliente|calient\w*|grados?|termostato|calefacci[oó]n|templad\w*)\b")
+
+# read without any of these, the model guessed: "hold the music" as the previous track, "can you write a linked
+# list in Python", "Pocahontas", "Detroit" as a list or a play, "how old is the universe" as a temperature
+OWN_WORDS: dict[str, re.Pattern[str]] = {
+    "HassMediaPrevious": PREVIOUS, "HassMediaNext": NEXT,
+    "HassShoppingListAddItem": ADDS, "HassListAddItem": ADDS,
+    "HassShoppingListCompleteItem": COMPLETES, "HassListCompleteItem": COMPLETES,
+    "HassMediaSearchAndPlay": PLAYS, "HassMediaPause": PAUSES,
+    "HassClimateGetTemperature": TEMPERATURE,
+}
+
+
+def turns_on(text: str) -> bool:
+    return bool(TURNS_ON.search(text) or (not LOCK_NOUN.search(text) and OPENS.search(text)))
+
+
+def turns_off(text: str) -> bool:
+    return bool(TURNS_OFF.search(text) or (not LOCK_NOUN.search(text) and CLOSES.search(text)))
+
+
+def _words(pattern: re.Pattern[str]) -> Callable[[str], bool]:
+    return lambda text: bool(pattern.search(text))
+
+
+_Said = Callable[[str], bool]
+_PAIRS: tuple[tuple[tuple[str, ...], _Said, tuple[str, ...], _Said], ...] = (
+    (("HassTurnOn",), turns_on, ("HassTurnOff",), turns_off),
+    (("HassVacuumStart", "HassVacuumCleanArea", "HassLawnMowerStartMowing"), _words(MACHINE_STARTS),
+     ("HassVacuumReturnToBase", "HassLawnMowerDock"), _words(MACHINE_RETURNS)),
+    (("HassMediaPause", "HassPauseTimer"), _words(PAUSES), ("HassMediaUnpause", "HassUnpauseTimer"), _words(RESUMES)),
+    (("HassMediaPlayerMute",), _words(MUTES), ("HassMediaPlayerUnmute",), _words(UNMUTES)),
+    (("HassListAddItem", "HassShoppingListAddItem"), _words(ADDS),
+     ("HassListCompleteItem", "HassShoppingListCompleteItem", "HassListRemoveItem"), _words(COMPLETES)),
+)
+# intent -> (says its own way, says the other way)
+WAYS: dict[str, tuple[_Said, _Said]] = {
+    intent: ways for one, says_one, other, says_other in _PAIRS
+    for intents, ways in ((one, (says_one, says_other)), (other, (says_other, says_one))) for intent in intents}
+
+
+def says_the_opposite(text: str, intent: str) -> bool:
+    """Whether the sentence's verbs say only the other way of `intent`'s opposite pair ("bloquea …" read as
+    HassTurnOff, "que la aspiradora vuelva" read as cleaning, "reanuda la música" read as pausing it)."""
+    ways = WAYS.get(intent)
+    return ways is not None and ways[1](text) and not ways[0](text)
+
+
+def says_a_way(text: str) -> bool:
+    """Any verb of turning or opening either way, or up or down: a cover's way is said."""
+    return bool(TURNS_ON.search(text) or TURNS_OFF.search(text) or DIRECTION.search(text)
+                or OPENS.search(text) or CLOSES.search(text))
