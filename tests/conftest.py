@@ -43,7 +43,7 @@ CONVERTER_USES = ["edge_agent/__init__.py", "edge_agent/*/__init__.py", "edge_ag
                   "edge_agent/inference/classify.py", "edge_agent/protocol/labels.py", "edge_agent/inference/generate.py",
                   "edge_agent/inference/model.py", "edge_agent/inference/runtime/*.py", "edge_agent/home/slots.py",
                   "edge_agent/home/spans.py", "edge_agent/inference/signing.py", "edge_agent/home/numbers.py",
-                  "edge_agent/inference/abstain.py", "edge_agent/inference/cues.py", "edge_agent/inference/verbs.py",
+                  "edge_agent/inference/abstain.py", "edge_agent/inference/cues.py", "edge_agent/home/verbs.py",
                   "edge_agent/home/templates.py",
                   "edge_agent/inference/reading.py", "edge_agent/home/ha_schema.py", "edge_agent/home/retarget.py",
                   "edge_agent/home/said.py", "edge_agent/home/values.py",

@@ -136,7 +136,7 @@ def test_a_machine_is_not_sent_the_opposite_way(text, intent, expected):
 
 
 @pytest.mark.parametrize(("text", "intent", "expected"), [
-    # pause / resume, mute / unmute, add / check off: HA's own verbs of each way (edge_agent/inference/verbs.py)
+    # pause / resume, mute / unmute, add / check off: HA's own verbs of each way (edge_agent/home/verbs.py)
     ("reanuda la música del salón", "HassMediaPause", "opposite"),
     ("stop the music in the kitchen", "HassMediaUnpause", "opposite"),
     ("resume the pasta timer", "HassPauseTimer", "opposite"),

@@ -6,13 +6,15 @@ sentence itself says which entity and the correction does the same thing to it:
 - a generic device word as the name with an area ("the front yard valve"): the area and that word's domain;
 - an intent of a sibling kind for the named entity's domain: a percentage is a light's brightness, a
   cover's or valve's position, a fan's speed, a player's volume, whichever of those intents the model read;
-  starting or docking a vacuum read as a lawn mower (and back);
+  starting or docking a vacuum read as a lawn mower (and back); turning on a vacuum or mower, which HA
+  cannot: starting it (never where the verbs say the other way);
 - an item for "the shopping list" when the sentence names another to-do list of the home: added there;
 - a percentage (or "halfway") said with turning on or opening a light, cover, valve or fan: that value,
   with the intent its kind takes ("bedroom lights at twenty percent": HassLightSet brightness 20);
 - a number for a thermostat read as another kind's percentage: its temperature; "start" said of a switch
   or fan read as a vacuum's or mower's start: turning it on;
-- a device word as the name, without an area, in a home with one entity of that kind: that entity.
+- a device word as the name, or a kind said with no name, without an area, in a home with one entity of
+  that kind: that entity (never a lock, alarm, cover or list by its kind alone).
 
 Without a home_file (no devices) nothing changes."""
 
@@ -24,7 +26,9 @@ from typing import Any
 from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
+from edge_agent.home.targets import DOMAIN_WORDS
 from edge_agent.home.values import HERE, item_said, whole_values
+from edge_agent.home.verbs import STARTS, says_the_opposite
 
 # a name slot that is only a kind of device: the domain it means
 DEVICE_WORDS = {"valve": "valve", "valves": "valve", "válvula": "valve", "valvula": "valve",
@@ -45,17 +49,17 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             ("HassVacuumStart", "lawn_mower"): "HassLawnMowerStartMowing",
             ("HassVacuumReturnToBase", "lawn_mower"): "HassLawnMowerDock",
             **{(start, domain): "HassTurnOn" for start in ("HassVacuumStart", "HassLawnMowerStartMowing")
-               for domain in ("switch", "fan")}}
+               for domain in ("switch", "fan")},
+            # HA 2025.4's vacuums and mowers have no turn_on (HassTurnOn fails on them); its Spanish
+            # templates start a vacuum with <enciende> ("enciende la aspiradora")
+            ("HassTurnOn", "vacuum"): "HassVacuumStart", ("HassTurnOn", "lawn_mower"): "HassLawnMowerStartMowing"}
+# the kinds whose one entity in the home is the one meant when only the kind is said
+SOLE_BY_KIND = frozenset({"light", "switch", "fan", "media_player", "vacuum", "lawn_mower", "valve", "climate"})
 VACUUM_NOUNS = r"vacuum|hoover|roomba|aspirador"
 # the machine a sentence names, or the work only it does (HA's <clean> and <limpiar>: a mower never cleans)
 MACHINE_WORDS = {"vacuum": re.compile(rf"\b({VACUUM_NOUNS}|robot|clean|limpi|aspir)", re.IGNORECASE),
                  "lawn_mower": re.compile(r"\b(mow|lawn|grass|césped|cortac|segador)", re.IGNORECASE)}
 VACUUM_SAID = re.compile(rf"\b({VACUUM_NOUNS})", re.IGNORECASE)  # not "robot" alone: "do robots dream"
-# the verbs of HA's own vacuum start and clean templates, in their forms (expansion rules: en start, <clean>;
-# es <ejecuta> with <enciende>, <limpiar>); not en "vacuum", which is also the machine ("vacuum, go home")
-STARTS = re.compile(r"\b(?:start|clean(?:ing)?|ejecut(?:a|e|ar|á)|inici(?:a|e|ar|á)|enc(?:i)?end(?:a|e|er|é)|"
-                    r"conect(?:a|e|ar|á)|activ(?:a|e|ar|á)|prend(?:a|e|er|é)|aspir(?:a|e|ar|á)|limp(?:ia|ie|iar|iá))\b",
-                    re.IGNORECASE)
 # the intents that set a percentage, and the one (with its slot) each kind of entity takes
 PERCENT_INTENTS = frozenset({"HassLightSet", "HassSetPosition", "HassFanSetSpeed", "HassSetVolume"})
 BY_PERCENT = re.compile(r"\bby\b|\ben un\b", re.IGNORECASE)  # "open it by 20%": a change, not a position
@@ -139,14 +143,26 @@ def _value_said(domain: str, text: str) -> int | None:
     return percent_said(text, halfway=domain in ("cover", "valve"))
 
 
-def _sole_of_kind(entities: list[tuple[str, Any]], home: HomeEntities) -> list[tuple[str, Any]]:
-    """'Put the heating at nineteen' in a home with one thermostat: that thermostat."""
+def _sole_of_kind(entities: list[tuple[str, Any]], home: HomeEntities, text: str) -> list[tuple[str, Any]]:
+    """'Put the heating at nineteen' in a home with one thermostat: that thermostat. So is 'turn on the
+    vacuum' (a kind said or tagged, no name, no room) in a home with one vacuum; never a lock, alarm, cover
+    or list by its kind alone (targets.py asks which one)."""
     slots = dict(entities)
-    domain = DEVICE_WORDS.get(str(slots.get("name", "")).lower())
-    if domain is None or "area" in slots or "floor" in slots:
+    if "area" in slots or "floor" in slots:
         return entities
+    if "name" not in slots:
+        kind = slots.get("domain") or _one_kind_said(text)
+        of_kind = {d.name for d in home.devices if d.domain == kind} if kind in SOLE_BY_KIND else set()
+        return [*entities, ("name", next(iter(of_kind)))] if len(of_kind) == 1 else entities
+    domain = DEVICE_WORDS.get(str(slots["name"]).lower())
     of_kind = {d.name for d in home.devices if d.domain == domain}
     return [(k, next(iter(of_kind)) if k == "name" else v) for k, v in entities] if len(of_kind) == 1 else entities
+
+
+def _one_kind_said(text: str) -> str | None:
+    """The kind of device the words imply, where they imply one only ("turn on the fan light": none)."""
+    kinds = {domain for pattern, domain in DOMAIN_WORDS if re.search(pattern, text, re.IGNORECASE)}
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def _known_domain(entities: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -174,7 +190,7 @@ def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str
 
 def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
              text: str = "") -> tuple[str, list[tuple[str, Any]]]:
-    entities = _sole_of_kind(_fix_name(_halfway_words(_known_domain(entities), text), text, home), home)
+    entities = _sole_of_kind(_fix_name(_halfway_words(_known_domain(entities), text), text, home), home, text)
     intent, entities = _to_list(intent, entities, text, home)
     slots = dict(entities)
     domains = _domains(slots.get("name"), home) or ({slots["domain"]} if "domain" in slots else set())
@@ -193,9 +209,10 @@ def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
             return wanted, kept + ([(slot, value)] if value is not None else [])
         if wanted == intent and not set(SET_SLOTS.get(intent, (slot,))) & slots.keys() and value is not None:
             return intent, [*entities, (slot, value)]  # the value the tagger missed, said in words
-    if domain is not None and (sibling := SIBLINGS.get((intent, domain))):
+    if domain is not None and (sibling := SIBLINGS.get((intent, domain))) and not says_the_opposite(text, sibling):
         return sibling, entities
-    if domain is None and (only := _only_machine(intent, home, text)) is not None:
+    if domain is None and (only := _only_machine(intent, home, text)) is not None \
+            and not says_the_opposite(text, SIBLINGS[(intent, only)]):
         return SIBLINGS[(intent, only)], entities  # "start the vacuum" read as mowing, in a home with no mower
     return intent, entities
 

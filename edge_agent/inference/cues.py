@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from edge_agent.inference.verbs import OWN_WORDS, says_a_way
+from edge_agent.home.verbs import OWN_WORDS, says_a_way
 
 STATES_EN = r"(?:on|off|open|closed|shut|locked|unlocked|running|up|down)"
 STATES_ES = r"(?:encendid|apagad|abiert|cerrad|prendid|bloquead|desbloquead|subid|bajad|puest|quitad)[oa]s?"

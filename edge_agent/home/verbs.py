@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from edge_agent.home.retarget import STARTS
-
 
 def _any(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(patterns), re.IGNORECASE)
@@ -40,9 +38,12 @@ OPENS = _any(r"\bopen", r"\b[aá]br[eií]\w*", r"\bs[uú]b[eií]\w*", r"\blift\w
 CLOSES = _any(r"\bclose", r"\bshut\b", r"\bci[eé]rr\w*", r"\bcerr[aá]\w*", r"\bb[aá]j[ae]\w*")
 DIRECTION = _any(r"\b(?:up|down)\b")
 
-# A vacuum or mower started or sent back (en start, <clean>, mow; return, dock, stop / cancel mowing; es
-# <ejecuta>, <limpiar>; <devuelve>, <vuelve>), "go home" and "a la base". Not "para" (also "for"), nor
-# "vacuum" (also the machine).
+# A vacuum or mower started or sent back: the verbs of HA's own templates in their forms (expansion rules: en
+# start, <clean>, mow; return, dock, stop / cancel mowing; es <ejecuta> with <enciende>, <limpiar>;
+# <devuelve>, <vuelve>), "go home" and "a la base". Not "para" (also "for"), nor en "vacuum" (also the
+# machine: "vacuum, go home").
+STARTS = _any(r"\b(?:start|clean(?:ing)?|ejecut(?:a|e|ar|á)|inici(?:a|e|ar|á)|enc(?:i)?end(?:a|e|er|é)|"
+              r"conect(?:a|e|ar|á)|activ(?:a|e|ar|á)|prend(?:a|e|er|é)|aspir(?:a|e|ar|á)|limp(?:ia|ie|iar|iá))\b")
 MACHINE_STARTS = _any(STARTS.pattern, r"\bmow(?:s|ing)?\b")
 MACHINE_RETURNS = _any(r"\b(?:return\w*|dock\w*|stop\w*|cancel\w*|go(?:es)? home|go back|back to|base|"
                        r"dev(?:uelv|olv)\w*|retorn\w*|regres\w*|vuelv\w*|volv\w*|det[eé]n\w*|detener)\b")
