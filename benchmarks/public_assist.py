@@ -46,6 +46,16 @@ RELEASES = {"2025.4.4": ("homeassistant==2025.4.4", "pytest-homeassistant-custom
             "2026.2.3": ("homeassistant==2026.2.3", "pytest-homeassistant-custom-component==0.13.316")}
 HARNESS_PINS = ("synthetic_home==5.0.3", "hass-client==1.3.0", "mashumaro==3.23", "pyrate-limiter==4.4.0",
                 "voluptuous-openapi==0.0.6", "syrupy==4.8.1", "PyYAML==6.0.2", "tqdm==4.67.1")
+# a release's own pins where the harness's clash with them (HA 2026.2.3 pins these three itself)
+RELEASE_PINS = {"2026.2.3": ("PyYAML==6.0.3", "syrupy==5.0.0", "voluptuous-openapi==0.2.0")}
+
+
+def harness_pins(release: str) -> list[str]:
+    own = RELEASE_PINS.get(release, ())
+    names = {pin.split("==")[0].lower() for pin in own}
+    return [*(pin for pin in HARNESS_PINS if pin.split("==")[0].lower() not in names), *own]
+
+
 # the integrations the run loads, whose manifest requirements HA would install at start
 def pytest_command(python: Path) -> list[str]:
     return [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
@@ -94,7 +104,7 @@ def harness_venv(release: str) -> Path:
     interpreter = sorted((Path.home() / ".pyenv" / "versions").glob("3.13.*/bin/python3"))[-1]
     _run([str(interpreter), "-m", "venv", str(target)])
     pip = [str(python), "-m", "pip", "install", "-q", "--ignore-requires-python"]
-    _run([*pip, *RELEASES[release], *HARNESS_PINS])
+    _run([*pip, *RELEASES[release], *harness_pins(release)])
     requirements = _run([str(python), "-c", MANIFEST_REQUIREMENTS], capture_output=True).stdout.split()
     if requirements:
         _run([*pip, *requirements])
