@@ -155,6 +155,8 @@ def _sole_of_kind(entities: list[tuple[str, Any]], home: HomeEntities, text: str
         of_kind = {d.name for d in home.devices if d.domain == kind} if kind in SOLE_BY_KIND else set()
         return [*entities, ("name", next(iter(of_kind)))] if len(of_kind) == 1 else entities
     domain = DEVICE_WORDS.get(str(slots["name"]).lower())
+    if domain is None:
+        return entities
     of_kind = {d.name for d in home.devices if d.domain == domain}
     return [(k, next(iter(of_kind)) if k == "name" else v) for k, v in entities] if len(of_kind) == 1 else entities
 

@@ -5,7 +5,7 @@ clear sorry is better than the wrong action. The answer then has no intent and s
   the first leads by less than `margin`: the model cannot tell which of the two was asked;
 - `opposite` too where the verbs say only the other way of the intent read ("bloquea …" read as
   HassTurnOff, "que la aspiradora vuelva" read as cleaning, "reanuda la música" read as pausing it:
-  edge_agent.home.verbs.py);
+  edge_agent/home/verbs.py);
 - `compound`: two commands in one sentence ("turn on X and then turn off Y"): the model reads one intent,
   so one would be done and the other dropped; asked one at a time instead, on every front;
 - `unsaid`: an intent said with a few words only (next or previous track; adding to or checking off a
