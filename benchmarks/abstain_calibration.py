@@ -1,6 +1,7 @@
 """The abstain rule's cost on held-out generated data (issue 33): HA's validation templates of the home
 model's own recipe (never trained on, never a test set), run through the shipped model the way the agent
-answers. For each opposite margin: the commands refused, and of those how many the model had wrong anyway;
+answers. For each opposite margin: the commands refused (where the verbs do not settle which of the two
+was asked: abstain.py), and of those how many the model had wrong anyway;
 and the commands the no-action cues refuse; and what asking an unrecognised state question costs (reading.py):
 the held-out chit-chat (the corpora's test split) and validation commands it answers as HassGetState, with
 the benchmark home's names; and the right readings that HA could not carry out as read
@@ -24,6 +25,7 @@ from converter.intents.train import BUDGETS
 from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.targets import unaimed
 from edge_agent.home.values import undefined, whole_values
+from edge_agent.home.verbs import says_its_way
 from edge_agent.inference.abstain import OPPOSITE, acts, decide
 from edge_agent.inference.model import load_model
 from edge_agent.inference.reading import STATE_INTENT, agent_reading
@@ -49,13 +51,15 @@ def main() -> None:
     rows = build(model.manifest.languages or ["en"], cfg.per_template, cfg.per_intent, args.seed, extras=True).validation
     rows = [r for r in rows if r.label in classifier.labels][::args.every]
     threshold = model.manifest.thresholds.get("ood")
-    gaps, wrong, cued, polarity, polarity_right, reread, unsent, unsaid = [], [], 0, 0, 0, 0, 0, 0
+    gaps, wrong, cued, polarity, polarity_right, reread, unsent, unsaid, settled = [], [], 0, 0, 0, 0, 0, 0, 0
     for row in rows:  # one at a time, as the agent answers a lone request
         pred = classifier.predict([row.text])[0]
         order = np.argsort(-pred.probabilities)
         first, second = classifier.labels[order[0]], classifier.labels[order[1]]
         known = recognised(pred.label, pred.confidence, threshold)
         opposite = known and acts(first) and OPPOSITE.get(first) == second
+        settled += opposite and says_its_way(row.text, first)  # the verbs say which: no margin applies
+        opposite = opposite and not says_its_way(row.text, first)
         gaps.append(float(pred.probabilities[order[0]] - pred.probabilities[order[1]]) if opposite else np.inf)
         wrong.append(first != row.label)
         instead, abstained = decide(row.text, classifier.labels, pred.probabilities, None) if known else (None, None)
@@ -66,7 +70,7 @@ def main() -> None:
         reread += instead is not None and first == row.label  # a right action answered as a state question
         unsent += known and first == row.label and _unsendable(first, pred.slots, row.text)
     table = Table(title=f"abstain rule on {len(rows)} validation commands ({model.manifest.name} "
-                        f"{model.manifest.version}); no-action cues refuse {cued} ({cued / len(rows):.2%}), the verb's "
+                        f"{model.manifest.version}); {settled} opposite pairs settled by the verbs; no-action cues refuse {cued} ({cued / len(rows):.2%}), the verb's "
                         f"polarity {polarity} ({polarity_right} of them right), {reread} right actions answered as "
                         f"state questions, {unsaid} right ones refused as unsaid (an intent said without any of its "
                         f"own words, a cover with no way said)")

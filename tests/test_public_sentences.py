@@ -147,4 +147,4 @@ def test_no_phrasing_of_the_public_benchmark_is_in_the_project(sentences):
             continue  # a model or other binary file
         copies += [(path, part.strip(), hit.text) for part in SEGMENT.split(text)
                    if tokens(part) and (hit := finder.copy_of(part)) is not None]
-    assert not copies
+    assert not copies, "\n".join(map(str, copies))

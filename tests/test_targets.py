@@ -84,7 +84,8 @@ def test_an_action_without_a_name_needs_a_domain_said_or_implied():
 def test_implied_domains_in_english_and_spanish():
     said = {"unlock the door": "lock", "cierra con llave": "lock", "sube la persiana": "cover",
             "close the curtains": "cover", "enciende las luces": "light", "start the vacuum": "vacuum",
-            "turn on the fan": "fan", "turn on the garage": None}
+            "turn on the fan": "fan", "turn off the music": "media_player", "apaga la tele": "media_player",
+            "turn on the garage": None}
     assert {text: implied_domain(text) for text in said} == said
 
 

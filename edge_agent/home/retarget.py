@@ -13,8 +13,8 @@ sentence itself says which entity and the correction does the same thing to it:
   with the intent its kind takes ("bedroom lights at twenty percent": HassLightSet brightness 20);
 - a number for a thermostat read as another kind's percentage: its temperature; "start" said of a switch
   or fan read as a vacuum's or mower's start: turning it on;
-- a device word as the name, or a kind said with no name, without an area, in a home with one entity of
-  that kind: that entity (never a lock, alarm, cover or list by its kind alone).
+- the kind of device meant where a kind or a word stands for the name (kinds.py: "the curtains" tagged as an
+  area, the one vacuum of the home, the one valve of a garden for its water).
 
 Without a home_file (no devices) nothing changes."""
 
@@ -24,25 +24,20 @@ import re
 from typing import Any
 
 from edge_agent.home.ha_schema import to_ha_entities
+from edge_agent.home.kinds import (
+    DEVICE_WORDS,
+    area_as_kind,
+    known_domain,
+    no_door_name,
+    sole_of_kind,
+    watered,
+)
 from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import DOMAIN_WORDS
+from edge_agent.home.targets import AREA_NEVER
 from edge_agent.home.values import HERE, item_said, whole_values
 from edge_agent.home.verbs import STARTS, says_the_opposite
 
-# a name slot that is only a kind of device: the domain it means
-DEVICE_WORDS = {"valve": "valve", "valves": "valve", "válvula": "valve", "valvula": "valve",
-                "light": "light", "lights": "light", "luz": "light", "luces": "light", "lamp": "light",
-                "fan": "fan", "fans": "fan", "ventilador": "fan", "blinds": "cover", "blind": "cover",
-                "curtains": "cover", "curtain": "cover", "shades": "cover", "persianas": "cover",
-                "persiana": "cover", "cortinas": "cover", "cortina": "cover", "lock": "lock", "locks": "lock",
-                "cerradura": "lock", "vacuum": "vacuum", "aspiradora": "vacuum", "aspirador": "vacuum",
-                "heating": "climate", "thermostat": "climate", "calefacción": "climate", "calefaccion": "climate",
-                "termostato": "climate", "calefactor": "climate"}
-# HA's entity domains a `domain` slot may hold; the tagger's raw word ("locks", "doors") is none of them
-DOMAINS = frozenset({"light", "switch", "fan", "cover", "lock", "climate", "media_player", "vacuum", "valve",
-                     "lawn_mower", "scene", "script", "button", "sensor", "binary_sensor", "alarm_control_panel",
-                     "todo", "weather", "input_boolean", "humidifier", "water_heater", "siren", "camera"})
 # the same action for the other kind of entity, by the named entity's domain
 SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             ("HassLawnMowerDock", "vacuum"): "HassVacuumReturnToBase",
@@ -53,8 +48,6 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             # HA 2025.4's vacuums and mowers have no turn_on (HassTurnOn fails on them); its Spanish
             # templates start a vacuum with <enciende> ("enciende la aspiradora")
             ("HassTurnOn", "vacuum"): "HassVacuumStart", ("HassTurnOn", "lawn_mower"): "HassLawnMowerStartMowing"}
-# the kinds whose one entity in the home is the one meant when only the kind is said
-SOLE_BY_KIND = frozenset({"light", "switch", "fan", "media_player", "vacuum", "lawn_mower", "valve", "climate"})
 VACUUM_NOUNS = r"vacuum|hoover|roomba|aspirador"
 # the machine a sentence names, or the work only it does (HA's <clean> and <limpiar>: a mower never cleans)
 MACHINE_WORDS = {"vacuum": re.compile(rf"\b({VACUUM_NOUNS}|robot|clean|limpi|aspir)", re.IGNORECASE),
@@ -73,11 +66,12 @@ SET_BY_TURNING = {"HassTurnOn": frozenset({"light", "cover", "valve", "fan"}),
 PERCENT_SLOTS = ("brightness", "position", "percentage", "volume_level")
 SET_SLOTS = {"HassClimateSetTemperature": ("temperature",), "HassLightSet": ("brightness", "color", "temperature")}
 WORD = re.compile(r"\w+")
+APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")  # "Joe's Market" said "joes market"
 
 
 def _words(text: str) -> list[str]:
     """Lower-cased words, plural endings off ("curtains" and "curtain" alike)."""
-    return [re.sub(r"(?<=\w\w)(es|s)$", "", w) for w in WORD.findall(text.lower())]
+    return [re.sub(r"(?<=\w\w)(es|s)$", "", w) for w in WORD.findall(APOSTROPHE.sub("", text.lower()))]
 
 
 def _says(said: str, phrase: str) -> bool:
@@ -122,17 +116,37 @@ def _fix_name(entities: list[tuple[str, Any]], text: str, home: HomeEntities) ->
     word = str(name).lower()
     if word in DEVICE_WORDS and ("area" in slots or "floor" in slots) and "domain" not in slots:
         return [(k, v) for k, v in entities if k != "name"] + [("domain", DEVICE_WORDS[word])]
-    return entities
+    begun = _named_by_start(str(name), home)
+    return entities if begun is None else [(k, begun if k == "name" else v) for k, v in entities]
+
+
+def _named_by_start(name: str, home: HomeEntities) -> str | None:
+    """The one name of the home that begins with the words said ("Roborock" for Roborock Downstairs); never
+    for a device word, nor for the start of an area's or floor's name ("kitchen": Kitchen Light or the
+    kitchen), nor a lock's or an alarm's (only their whole names reach them)."""
+    words = _words(name)
+    rooms = (*home.candidates("area"), *home.candidates("floor"))
+    if not words or name.lower() in DEVICE_WORDS or any(_words(room)[:len(words)] == words for room in rooms):
+        return None
+    begun = {home.canonical("name", c) for c in home.candidates("name")
+             if len(_words(c)) > len(words) and _words(c)[:len(words)] == words}
+    if len(begun) != 1 or _domains(next(iter(begun)), home) & AREA_NEVER:
+        return None
+    return begun.pop()
 
 
 def _to_list(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities):
-    """'Put X on the personal tasks list' read as the shopping list's: the list the sentence names."""
-    if intent != "HassShoppingListAddItem" or not any(d.domain == "todo" for d in home.devices):
+    """'Put X on the personal tasks list' read as the shopping list's, or as a list's with the list's name
+    tagged as a second item: the list the sentence names."""
+    named = intent == "HassListAddItem" and any(k == "name" for k, _ in entities)
+    if intent not in ("HassShoppingListAddItem", "HassListAddItem") or named \
+            or not any(d.domain == "todo" for d in home.devices):
         return intent, entities
     listed = named_in_text(text, home, domain="todo")
-    if listed is None or listed.lower() == "shopping list":
+    if listed is None or (intent == "HassShoppingListAddItem" and listed.lower() == "shopping list"):
         return intent, entities
-    return "HassListAddItem", [(k, v) for k, v in entities if k != "name"] + [("name", listed)]
+    kept = [(k, v) for k, v in entities if k != "name" and not (k == "item" and _words(str(v)) == _words(listed))]
+    return "HassListAddItem", [*kept, ("name", listed)]
 
 
 def _value_said(domain: str, text: str) -> int | None:
@@ -141,44 +155,6 @@ def _value_said(domain: str, text: str) -> int | None:
     if domain == "climate":
         return number_said(text)
     return percent_said(text, halfway=domain in ("cover", "valve"))
-
-
-def _sole_of_kind(entities: list[tuple[str, Any]], home: HomeEntities, text: str) -> list[tuple[str, Any]]:
-    """'Put the heating at nineteen' in a home with one thermostat: that thermostat. So is 'turn on the
-    vacuum' (a kind said or tagged, no name, no room) in a home with one vacuum; never a lock, alarm, cover
-    or list by its kind alone (targets.py asks which one)."""
-    slots = dict(entities)
-    if "area" in slots or "floor" in slots:
-        return entities
-    if "name" not in slots:
-        kind = slots.get("domain") or _one_kind_said(text)
-        of_kind = {d.name for d in home.devices if d.domain == kind} if kind in SOLE_BY_KIND else set()
-        return [*entities, ("name", next(iter(of_kind)))] if len(of_kind) == 1 else entities
-    domain = DEVICE_WORDS.get(str(slots["name"]).lower())
-    if domain is None:
-        return entities
-    of_kind = {d.name for d in home.devices if d.domain == domain}
-    return [(k, next(iter(of_kind)) if k == "name" else v) for k, v in entities] if len(of_kind) == 1 else entities
-
-
-def _one_kind_said(text: str) -> str | None:
-    """The kind of device the words imply, where they imply one only ("turn on the fan light": none)."""
-    kinds = {domain for pattern, domain in DOMAIN_WORDS if re.search(pattern, text, re.IGNORECASE)}
-    return kinds.pop() if len(kinds) == 1 else None
-
-
-def _known_domain(entities: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
-    """A domain slot that is a device word ("locks") becomes its domain; any other unknown one goes (HA
-    matches nothing with it and speaks its MatchFailedError), the words' own domain is found later."""
-    out = []
-    for key, value in entities:
-        if key == "domain" and value not in DOMAINS:
-            word = DEVICE_WORDS.get(str(value).lower())
-            if word is None:
-                continue
-            value = word
-        out.append((key, value))
-    return out
 
 
 def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:
@@ -192,7 +168,9 @@ def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str
 
 def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
              text: str = "") -> tuple[str, list[tuple[str, Any]]]:
-    entities = _sole_of_kind(_fix_name(_halfway_words(_known_domain(entities), text), text, home), home, text)
+    entities = area_as_kind(intent, known_domain(entities), home)
+    entities = sole_of_kind(no_door_name(intent, _fix_name(_halfway_words(entities, text), text, home), home), home, text)
+    entities = watered(intent, entities, home, text)
     intent, entities = _to_list(intent, entities, text, home)
     slots = dict(entities)
     domains = _domains(slots.get("name"), home) or ({slots["domain"]} if "domain" in slots else set())

@@ -20,6 +20,7 @@ from typing import Any
 
 from edge_agent.home.language import spoken
 from edge_agent.home.slots import HomeEntities
+from edge_agent.home.verbs import LOCK_NOUN
 
 # the actions HA aims by a `domain` slot; the others (vacuum, media, climate, ...) bound it themselves
 ACTIONS = frozenset({"HassTurnOn", "HassTurnOff", "HassSetPosition", "HassLightSet"})
@@ -34,10 +35,9 @@ DOMAIN_WORDS: tuple[tuple[str, str], ...] = (
     (r"\bvacuum|aspirad", "vacuum"),
     (r"\bfans?\b|ventilador", "fan"),
     (r"\blight(?:s|ing)?\b|\blamps?\b|\bluz\b|\bluces\b|l[aá]mparas?|brightness|brillo|\bdim\b", "light"),
+    (r"\b(?:music|radio|tv|television|speakers?|m[uú]sica|tele|televisi[oó]n|altavo(?:z|ces))\b",
+     "media_player"),  # "turn off the music": the player
 )
-# a lock is reached by area only when the sentence names it as a thing ("lock the entry lock"), not only
-# with the verb ("lock the entry")
-LOCK_NOUN = re.compile(r"\b(locks?|cerraduras?|cerrojos?)\b", re.IGNORECASE)
 LEADING_VERB = re.compile(r"^\W*(please\s+|por favor\s+)?\w+", re.IGNORECASE)
 # the integration that registers an intent in HA: with none of its entities in the home, HA has no such
 # intent ("Unknown intent"); the shopping list's is the shopping_list integration's one entity
@@ -85,7 +85,8 @@ OWN = {
            "no_entity_in_area": "Sorry, I am not aware of any device called {entity} in the {area} area",
            "no_device_class_in_area": "Sorry, I am not aware of any {class_said} in the {area} area",
            "none_here": "Sorry, there is no {thing} in your home",
-           "which_one": "Which one? Please tell me its name or its room"},
+           "which_one": "Which one? Please tell me its name or its room",
+           "which_list": "Which list, {lists}?"},
     "es": {"which": "¿Qué dispositivo del área {area}? Dímelo por su nombre",
            "ambiguous": "Hay más de un dispositivo llamado {entity}: ¿de qué tipo?",
            "cannot": "Lo siento, {entity} no puede hacer eso",
@@ -94,7 +95,8 @@ OWN = {
            "no_entity_in_area": "Lo siento, no conozco ningún dispositivo llamado {entity} en el área {area}",
            "no_device_class_in_area": "Lo siento, no conozco {class_said} en el área {area}",
            "none_here": "Lo siento, no hay {thing} en tu casa",
-           "which_one": "¿Cuál? Dime su nombre o la habitación"},
+           "which_one": "¿Cuál? Dime su nombre o la habitación",
+           "which_list": "¿En qué lista, {lists}?"},
 }
 # intents that act on one kind of entity only: a named entity of another domain is never sent to them
 ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozenset({"light"}),
@@ -129,6 +131,8 @@ class Refusal:
             domain = self.values["domain"]
             values["kind"] = (KINDS_ES.get(domain, f"ningún elemento del tipo {domain}") if lang == "es"
                               else domain.replace("_", " "))
+        if "lists" in self.values:  # the home's list names, one per line: "A or B"
+            values["lists"] = (" o " if lang == "es" else " or ").join(self.values["lists"].splitlines())
         if "device_class" in self.values:
             said = self.values["device_class"]
             values["class_said"] = (CLASSES_ES.get(said, f"ningún elemento de la clase {said}") if lang == "es"
@@ -152,15 +156,19 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
     if not (home.names or home.areas or home.floors):
         return entities
     needs = missing_integration(intent, home)
+    lists = sorted({d.name for d in home.devices if d.domain == "todo"})
+    if needs == "todo.shopping_list" and len(lists) > 1:  # "put milk on the list": which of the home's lists
+        return Refusal("which_list", {"lists": "\n".join(lists)})
     if needs is not None:
         return Refusal("none_here", {"needs": needs})
     slots = dict(entities)
     if (refused := unlisted(intent, slots, home)) is not None:
         return refused
-    if "name" in slots and (intent in ONLY or intent in ("HassTurnOn", "HassTurnOff")):
-        domains = {d.domain for d in home.devices if d.name == slots["name"]}
-        if domains and (not domains & ONLY[intent] if intent in ONLY else domains <= NOT_TURNED):
-            return Refusal("cannot", {"entity": str(slots["name"])})
+    domains = {d.domain for d in home.devices if d.name == slots.get("name")}
+    if domains and intent in ONLY and not domains & ONLY[intent]:
+        return Refusal("cannot", {"entity": str(slots["name"])})
+    if domains and intent in ("HassTurnOn", "HassTurnOff") and domains <= NOT_TURNED:
+        return Refusal("cannot", {"entity": str(slots["name"])})
     if (unmatched := _unmatched(intent, slots, home)) is not None:
         return unmatched
     if intent not in ACTIONS:
@@ -257,6 +265,8 @@ def missing_integration(intent: str, home: HomeEntities) -> str | None:
 
 
 def _lock_named(text: str) -> bool:
+    """A lock is reached by area only when the sentence names it as a thing ("lock the entry lock"), not only
+    with the verb ("lock the entry", "cierra con llave la entrada")."""
     return bool(LOCK_NOUN.search(LEADING_VERB.sub("", text, count=1)))
 
 

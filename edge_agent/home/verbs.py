@@ -5,7 +5,8 @@ templates) and a few paraphrases (issue 33). One table per use:
   edge_agent/inference/cues.py);
 - `WAYS`: each intent of an opposite pair (on / off, start / return, pause / resume, mute / unmute, add /
   check off) with the verbs of its own way and of the other's; a reading whose sentence says only the other
-  way is the opposite of what was asked (`says_the_opposite`, refused as `opposite`).
+  way is the opposite of what was asked (`says_the_opposite`, refused as `opposite`); one whose sentence says
+  only its own way is what was asked, however close the model's scores for the two (`says_its_way`).
 
 Clear verbs only: a sentence with verbs of both ways says neither.
 """
@@ -21,7 +22,8 @@ def _any(*patterns: str) -> re.Pattern[str]:
 
 
 # Turning on and off (lock and open are "on" to HA, unlock and close "off")
-LOCK_NOUN = _any(r"\b(?:locks?|cerraduras?|cerrojos?)\b", r"\bcon llave\b")  # "abre la cerradura" unlocks
+LOCK_NOUN = _any(r"\b(?:locks?|cerraduras?|cerrojos?)\b")
+LOCK_SAID = _any(LOCK_NOUN.pattern, r"\bcon llave\b")  # "abre la cerradura" unlocks; "cierra con llave" locks
 TURNS_ON = _any(r"\b(?:turn|switch|power|flip)\s+on\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}on\s*[.!?]*$",
                 r"\bpower\s+up\b", r"\bfire\s+up\b", r"\block(?:ed)?\b", r"\bbolt\b", r"\braise\b",
                 r"\bp[oó]n(?:er|ga|gan|me|le|lo|la|los|las|melo|mela)?\b",  # "pon el lavavajillas": on, never off
@@ -85,11 +87,11 @@ OWN_WORDS: dict[str, re.Pattern[str]] = {
 
 
 def turns_on(text: str) -> bool:
-    return bool(TURNS_ON.search(text) or (not LOCK_NOUN.search(text) and OPENS.search(text)))
+    return bool(TURNS_ON.search(text) or (not LOCK_SAID.search(text) and OPENS.search(text)))
 
 
 def turns_off(text: str) -> bool:
-    return bool(TURNS_OFF.search(text) or (not LOCK_NOUN.search(text) and CLOSES.search(text)))
+    return bool(TURNS_OFF.search(text) or (not LOCK_SAID.search(text) and CLOSES.search(text)))
 
 
 def _words(pattern: re.Pattern[str]) -> Callable[[str], bool]:
@@ -117,6 +119,13 @@ def says_the_opposite(text: str, intent: str) -> bool:
     HassTurnOff, "que la aspiradora vuelva" read as cleaning, "reanuda la música" read as pausing it)."""
     ways = WAYS.get(intent)
     return ways is not None and ways[1](text) and not ways[0](text)
+
+
+def says_its_way(text: str, intent: str) -> bool:
+    """Whether the sentence's verbs say only `intent`'s own way of its opposite pair ("stop the vacuum" of
+    docking it, "quita el silencio" of unmuting): the words settle what the model's scores left close."""
+    ways = WAYS.get(intent)
+    return ways is not None and ways[0](text) and not ways[1](text)
 
 
 def says_a_way(text: str) -> bool:

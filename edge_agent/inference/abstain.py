@@ -1,8 +1,9 @@
 """When the agent says "sorry, I'm not sure" instead of acting (issue 33): in a home, doing nothing with a
 clear sorry is better than the wrong action. The answer then has no intent and says why (`abstained`):
 
-- `opposite`: the two likeliest intents are opposite actions (on/off, pause/resume, start/dock, ...) and
-  the first leads by less than `margin`: the model cannot tell which of the two was asked;
+- `opposite`: the two likeliest intents are opposite actions (on/off, pause/resume, start/dock, ...), the
+  first leads by less than `margin` and the verbs do not settle it (they say both ways or neither: "stop
+  the vacuum" says only docking's, so the close scores stand): the model cannot tell which was asked;
 - `opposite` too where the verbs say only the other way of the intent read ("bloquea …" read as
   HassTurnOff, "que la aspiradora vuelva" read as cleaning, "reanuda la música" read as pausing it:
   edge_agent/home/verbs.py);
@@ -26,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from edge_agent.home.targets import COMPOUND
-from edge_agent.home.verbs import says_the_opposite
+from edge_agent.home.verbs import says_its_way, says_the_opposite
 from edge_agent.inference.cues import asks_no_action, asks_state, unsaid
 
 # intents that only tell or do nothing: never an action, so never a wrong one
@@ -38,10 +39,11 @@ OPPOSITES = (("HassTurnOn", "HassTurnOff"), ("HassMediaPause", "HassMediaUnpause
 OPPOSITE = {a: b for pair in OPPOSITES for a, b in (pair, pair[::-1])}
 # The opposite margin is a model's own, like its out-of-domain threshold: the bundle's `thresholds.
 # opposite_margin`, else the one measured here for a released bundle (the largest margin that refuses at
-# most 1% of its held-out generated commands: `python benchmarks/abstain_calibration.py`; home 1.0.0: 0.5
-# refuses 0.66% of 4,391, 0.6 refuses 1.12%). A bundle with neither (one not calibrated: a margin is
-# meaningless on an untrained model's flat scores) gets the no-action cues only.
-CALIBRATED_MARGINS = {("home", "1.0.0"): 0.5}
+# most 1% of its held-out generated commands: `python benchmarks/abstain_calibration.py`; home 1.0.0: 0.9
+# refuses 0.23% of 4,391, 8 of the 10 wrong anyway, once the verbs settle the pairs they say (464); before
+# they did, 0.5 refused 0.66%). A bundle with neither (one not calibrated: a margin is meaningless on an
+# untrained model's flat scores) gets the no-action cues only.
+CALIBRATED_MARGINS = {("home", "1.0.0"): 0.9}
 
 
 def acts(intent: str | None) -> bool:
@@ -60,7 +62,7 @@ def abstain_reason(text: str, labels: list[str], probabilities: np.ndarray, marg
     if not acts(first):
         return None
     if margin is not None and second is not None and OPPOSITE.get(first) == second \
-            and probabilities[order[0]] - probabilities[order[1]] < margin:
+            and probabilities[order[0]] - probabilities[order[1]] < margin and not says_its_way(text, first):
         return "opposite"
     if asks_no_action(text, first):
         return "no_action"
