@@ -61,11 +61,11 @@ def abstain_reason(text: str, labels: list[str], probabilities: np.ndarray, marg
     first, second = labels[order[0]], labels[order[1]] if len(order) > 1 else None
     if not acts(first):
         return None
+    if asks_no_action(text, first):  # the grammar's reason first: no action was asked, whichever was read
+        return "no_action"
     if margin is not None and second is not None and OPPOSITE.get(first) == second \
             and probabilities[order[0]] - probabilities[order[1]] < margin and not says_its_way(text, first):
         return "opposite"
-    if asks_no_action(text, first):
-        return "no_action"
     return None
 
 
