@@ -58,8 +58,9 @@ def main() -> None:
         first, second = classifier.labels[order[0]], classifier.labels[order[1]]
         known = recognised(pred.label, pred.confidence, threshold)
         opposite = known and acts(first) and OPPOSITE.get(first) == second
-        settled += opposite and says_its_way(row.text, first)  # the verbs say which: no margin applies
-        opposite = opposite and not says_its_way(row.text, first)
+        settles = says_its_way(row.text, first)  # the verbs say which: no margin applies
+        settled += opposite and settles
+        opposite = opposite and not settles
         gaps.append(float(pred.probabilities[order[0]] - pred.probabilities[order[1]]) if opposite else np.inf)
         wrong.append(first != row.label)
         instead, abstained = decide(row.text, classifier.labels, pred.probabilities, None) if known else (None, None)

@@ -156,9 +156,8 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
     if not (home.names or home.areas or home.floors):
         return entities
     needs = missing_integration(intent, home)
-    lists = sorted({d.name for d in home.devices if d.domain == "todo"})
-    if needs == "todo.shopping_list" and len(lists) > 1:  # "put milk on the list": which of the home's lists
-        return Refusal("which_list", {"lists": "\n".join(lists)})
+    if needs == "todo.shopping_list" and len(lists := sorted({d.name for d in home.devices if d.domain == "todo"})) > 1:
+        return Refusal("which_list", {"lists": "\n".join(lists)})  # "put milk on the list": ask which
     if needs is not None:
         return Refusal("none_here", {"needs": needs})
     slots = dict(entities)
