@@ -32,7 +32,7 @@ TRAINING_CODE = ["converter/intents/*.py", "converter/verify_slots.py", "convert
                  "converter/metrics.py", "converter/errors.py", "edge_agent/inference/classify.py",
                  "edge_agent/home/slots.py", "edge_agent/home/numbers.py", "edge_agent/home/spans.py",
                  "edge_agent/home/templates.py", "edge_agent/home/targets.py", "edge_agent/home/language.py",
-                 "edge_agent/home/verbs.py",
+                 "edge_agent/home/verbs.py", "edge_agent/home/refusals.py",
                  "edge_agent/protocol/labels.py", "edge_agent/inference/runtime/*.py", "devices/*.py",
                  "benchmarks/public/home-assistant-datasets/datasets/*/*/*.yaml",
                  "benchmarks/handwritten/*.jsonl"]  # test sets: never trained on
@@ -48,7 +48,7 @@ CONVERTER_USES = ["edge_agent/__init__.py", "edge_agent/*/__init__.py", "edge_ag
                   "edge_agent/home/templates.py",
                   "edge_agent/inference/reading.py", "edge_agent/home/ha_schema.py", "edge_agent/home/retarget.py",
                   "edge_agent/home/said.py", "edge_agent/home/values.py", "edge_agent/home/kinds.py",
-                  "edge_agent/home/targets.py", "edge_agent/home/language.py"]
+                  "edge_agent/home/targets.py", "edge_agent/home/refusals.py", "edge_agent/home/language.py"]
 CONVERSION_CODE = ["converter/**/*.py", "devices/**/*.py", "devices/profiles/*.toml", *CONVERTER_USES]
 CONVERSION_PACKAGES = [*TRAINING_PACKAGES, "onnx", "onnxruntime", "optimum-onnx", "litert-torch",
                        "ai-edge-quantizer", "ai-edge-litert"]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from edge_agent.home.refusals import Refusal
 from edge_agent.home.retarget import named_in_text, retarget
 from edge_agent.home.slots import HomeDevice, HomeEntities
-from edge_agent.home.targets import Refusal, target
+from edge_agent.home.targets import target
 
 DEVICES = [HomeDevice("Smart Curtain", "cover", "Living Room", "curtain", "cover.smart_curtain"),
            HomeDevice("Garage Door", "cover", "Garage", "garage", "cover.garage_door"),

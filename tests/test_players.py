@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from edge_agent.home.players import aim_player
+from edge_agent.home.refusals import Refusal
 from edge_agent.home.said import number_said, percent_said
 from edge_agent.home.slots import HomeDevice, HomeEntities
-from edge_agent.home.targets import Refusal
 
 DEVICES = [HomeDevice("TV", "media_player", "Living Room", None, "media_player.tv"),
            HomeDevice("Speaker", "media_player", "Kitchen", None, "media_player.speaker")]

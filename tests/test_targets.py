@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from edge_agent.home.refusals import HA_ERRORS, Refusal
 from edge_agent.home.slots import HomeDevice, HomeEntities
-from edge_agent.home.targets import HA_ERRORS, Refusal, implied_domain, target, unaimed
+from edge_agent.home.targets import implied_domain, target, unaimed
 
 HOME = HomeEntities(
     areas=["Kitchen", "Garage", "Hall"], floors=["Ground Floor"],

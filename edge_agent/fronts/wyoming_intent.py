@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from edge_agent.home.language import spoken
 from edge_agent.home.players import aim_player
+from edge_agent.home.refusals import Refusal
 from edge_agent.home.releases import cannot_yet, known_intents, starts_timers
 from edge_agent.home.replies import States, reply
 from edge_agent.home.retarget import on_the_way
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import Refusal, target
+from edge_agent.home.targets import target
 from edge_agent.home.values import ask_for, missing, out_of_range
 from edge_agent.inference.reading import HA_REFUSES
 

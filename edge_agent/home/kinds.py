@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import ACTIONS, DOMAIN_WORDS, SENSITIVE_COVERS
+from edge_agent.home.targets import ACTIONS, DOMAIN_WORDS, SENSITIVE_COVERS, TURNING
 
 # a name slot that is only a kind of device: the domain it means
 DEVICE_WORDS = {"valve": "valve", "valves": "valve", "válvula": "valve", "valvula": "valve",
@@ -29,7 +29,7 @@ DEVICE_WORDS = {"valve": "valve", "valves": "valve", "válvula": "valve", "valvu
                 "cerradura": "lock", "vacuum": "vacuum", "aspiradora": "vacuum", "aspirador": "vacuum",
                 "heating": "climate", "thermostat": "climate", "calefacción": "climate", "calefaccion": "climate",
                 "termostato": "climate", "calefactor": "climate"}
-# a cover's device word: HA's class of it (CLASSES_ES in targets.py says the same in Spanish)
+# a cover's device word: HA's class of it (CLASSES_ES in refusals.py says the same in Spanish)
 COVER_CLASSES = {"blinds": "blind", "blind": "blind", "persianas": "blind", "persiana": "blind",
                  "curtains": "curtain", "curtain": "curtain", "cortinas": "curtain", "cortina": "curtain",
                  "shades": "shade", "shade": "shade", "estor": "shade", "estores": "shade",
@@ -46,7 +46,6 @@ DOOR_WORDS = frozenset({"door", "doors", "puerta", "puertas"})
 # the water a valve lets through, or watering; not a water heater, nor drinking water
 WATER = re.compile(r"\b(water(?:ing)?|irrigat\w*|sprinklers?|agua|riego|reg(?:ar|ad|á)|riega)\b"
                    r"(?!\s+(?:heater|caliente|del grifo))", re.IGNORECASE)
-TURNING = frozenset({"HassTurnOn", "HassTurnOff"})
 
 
 def known_domain(entities: list[tuple[str, Any]]) -> list[tuple[str, Any]]:

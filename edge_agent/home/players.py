@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from edge_agent.home.refusals import Refusal
 from edge_agent.home.replies import States
 from edge_agent.home.retarget import named_in_text
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import Refusal
 
 MEDIA = frozenset({"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume",
                    "HassSetVolumeRelative"})
