@@ -1,0 +1,37 @@
+"""The held-out wrong-action report (benchmarks/heldout_wrongs.py) judges as the sets do and tells the kinds
+apart; in the benchmark home a name said in Spanish is the home's own name it aliases, not another target."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from heldout_wrongs import Case, home_name, verdict  # noqa: E402
+
+from converter.intents.safety import benchmark_home  # noqa: E402
+
+
+@pytest.mark.parametrize(("gold", "name", "intent", "sent", "expected"), [
+    (None, None, None, None, "right"),  # chat left alone
+    (None, None, "HassListAddItem", None, "wrong_action: for no action"),
+    ("HassGetState", "Porch Light", "HassTurnOn", "Porch Light", "wrong_action: for no action"),
+    ("HassTurnOn", "Front Door", "HassTurnOff", "Front Door", "wrong_action: opposite"),
+    ("HassTurnOn", "kitchen light", "HassTurnOn", "Bedroom Lamp", "wrong_action: another target"),
+    ("HassTurnOn", "kitchen light", "HassTurnOn", "Kitchen Lights", "right"),
+    ("HassTurnOn", "kitchen light", None, None, "refused"),
+    ("HassLightSet", "kitchen light", "HassTurnOn", "kitchen light", "wrong"),  # another intent, counted apart
+])
+def test_verdict_without_a_home(gold, name, intent, sent, expected):
+    assert verdict(Case("…", "en", gold, name), intent, sent) == expected
+
+
+def test_a_spanish_name_is_the_home_name_it_aliases():
+    home = benchmark_home()
+    assert home_name("la puerta principal", home) == "Front Door"
+    case = Case("abre la puerta principal", "es", "HassTurnOn", "la puerta principal")
+    assert verdict(case, "HassTurnOn", "Front Door", home) == "right"
+    assert verdict(case, "HassTurnOn", "Front Door") == "wrong_action: another target"  # no home: words differ
+    assert verdict(case, "HassTurnOn", "Garage Door", home) == "wrong_action: another target"
