@@ -42,10 +42,11 @@ class Case:
     name: str | None  # the name the sentence says, if any
 
 
-def _cases(langs: list[str], every: int) -> dict[str, list[Case]]:
+def _cases(langs: list[str], every: int, seed: int = 0) -> dict[str, list[Case]]:
+    """The held-out sentences of a model trained with `seed` (it decides which templates were held out)."""
     cfg = BUDGETS["full"]
-    data = build(langs, cfg.per_template, cfg.per_intent, 0, extras=True)
-    _, chat = chitchat.out_of_domain(langs, cfg.per_intent * 3 // 2, 0)
+    data = build(langs, cfg.per_template, cfg.per_intent, seed, extras=True)
+    _, chat = chitchat.out_of_domain(langs, cfg.per_intent * 3 // 2, seed)
 
     def name(example: Example) -> str | None:
         return next((example.text[s.start:s.end] for s in example.slots if s.name == "name"), None)
@@ -109,7 +110,8 @@ def main() -> None:
                    "opposite", "another target", "action for none"):
         table.add_column(column)
     shown: Counter[str] = Counter()
-    for set_name, cases in _cases(model.manifest.languages or ["en"], args.every).items():
+    seed = int(model.manifest.provenance.get("seed", 0))  # the split its training held out
+    for set_name, cases in _cases(model.manifest.languages or ["en"], args.every, seed).items():
         for lang in sorted({c.lang for c in cases}):
             for way, (classifier, housed) in ways.items():
                 verdicts: Counter[str] = Counter()
