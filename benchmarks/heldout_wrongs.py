@@ -56,7 +56,9 @@ def _cases(langs: list[str], every: int, seed: int = 0) -> dict[str, list[Case]]
 
 
 def home_name(said: str | None, home: HomeEntities | None) -> str | None:
-    """The home's own name for a name said ("la puerta principal": Front Door), as HA would be sent it."""
+    """The home's own name for a name said ("la puerta principal": Front Door), as HA would be sent it. It
+    snaps as the agent does (slots.snap), so a name the agent snapped to the wrong device is judged right here:
+    the `home` way counts another target only where the reading's name differs from the snapped one."""
     if said is None or home is None:
         return said
     snapped = snap(said, home.candidates("name"))
