@@ -51,7 +51,7 @@ def _table(rows: list[dict]):
 @click.option("--json", "as_json", is_flag=True, help="One JSON list (with --watch: one per refresh, a line each).")
 @click.option("--watch", is_flag=True, help="Keep refreshing until Ctrl-C.")
 @click.option("--wait", default=1.0, show_default=True, type=float,
-              help="Seconds to collect retained messages before the first table.")
+              help="Seconds to collect retained messages before the first table (longer while they still arrive).")
 @click.option("--every", default=2.0, show_default=True, type=float, help="Refresh interval with --watch.")
 @click.option("--timeout", default=10.0, show_default=True, type=float, help="Seconds for the connection.")
 def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, every: float, timeout: float) -> None:
@@ -64,7 +64,7 @@ def status(broker: str, prefix: str, as_json: bool, watch: bool, wait: float, ev
 
     try:
         with Fleet(broker, prefix, timeout=timeout) as view:
-            time.sleep(wait)
+            view.settle(wait)
             while True:
                 rows = view.rows()
                 if as_json:

@@ -74,6 +74,7 @@ class Fleet:
         self.agents: dict[str, Agent] = {}
         self.lock = threading.Lock()
         self.clock = time.time
+        self.last_message = time.monotonic()  # when anything last arrived: see settle()
         self.conn = Connection(BrokerUrl.from_url(broker), f"edgelm-fleet-{uuid.uuid4().hex[:8]}", protocol)
         self.conn.subscribe(f"{prefix}/+/status", self._on_status, qos=1)
         self.conn.subscribe(f"{prefix}/+/telemetry", self._on_telemetry, qos=0)
@@ -91,7 +92,16 @@ class Fleet:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def settle(self, wait: float, quiet: float = 0.3, cap: float = 10.0) -> None:
+        """Collect the retained messages: at least `wait` seconds, then until none arrived for `quiet`
+        seconds (a busy broker or a large fleet sends them for longer than any fixed wait), at most `cap`."""
+        start = time.monotonic()
+        time.sleep(wait)
+        while time.monotonic() - self.last_message < quiet and time.monotonic() - start < max(cap, wait):
+            time.sleep(quiet / 3)
+
     def _agent(self, msg: Message) -> Agent | None:
+        self.last_message = time.monotonic()
         parts = msg.topic.split("/")
         if len(parts) != 3 or parts[1] in ("group", "reply"):
             return None

@@ -4,6 +4,7 @@ telemetry say about each, a stopped agent shown offline, stale telemetry marked.
 from __future__ import annotations
 
 import json
+import threading
 import time
 
 from click.testing import CliRunner
@@ -141,3 +142,28 @@ def test_the_fleet_view_survives_any_retained_message(broker, tmp_path):
         for topic in topics:
             publisher.publish(topic, b"", retain=True)
         publisher.close()
+
+
+def test_status_keeps_collecting_while_retained_messages_still_arrive():
+    """`fleet status --wait 1` on a slow broker: a fixed second missed the last retained telemetry of a large
+    fleet (CI saw three hostile rows unread). settle() waits on until the messages stop, within its cap."""
+    from edgelm.fleet import Fleet
+
+    view = Fleet("mqtt://127.0.0.1:1", "settle")  # never connected: only its clock of arrivals is used
+    stop = time.monotonic() + 1.0
+
+    def arrivals() -> None:
+        while time.monotonic() < stop:
+            view.last_message = time.monotonic()
+            time.sleep(0.05)
+
+    sender = threading.Thread(target=arrivals)
+    start = time.monotonic()
+    sender.start()
+    view.settle(0.1, quiet=0.5, cap=5.0)
+    waited = time.monotonic() - start
+    sender.join()
+    assert 1.0 <= waited < 5.0, waited
+    start = time.monotonic()
+    view.settle(0.1, quiet=0.3, cap=5.0)  # nothing arrives now: only the minimum wait
+    assert time.monotonic() - start < 1.0
