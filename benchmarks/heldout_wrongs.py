@@ -25,7 +25,7 @@ from converter.intents.safety import as_asked, benchmark_home, judge, opposite
 from converter.intents.train import BUDGETS
 from edge_agent.home.refusals import Refusal
 from edge_agent.home.retarget import on_the_way
-from edge_agent.home.slots import HomeEntities, snap
+from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import target
 from edge_agent.inference.abstain import acts, opposite_margin
 from edge_agent.inference.model import load_model
@@ -55,14 +55,22 @@ def _cases(langs: list[str], every: int, seed: int = 0) -> dict[str, list[Case]]
             "chat": [Case(line.text, line.lang, None, None) for line in chat[::every]]}
 
 
+ARTICLES = ("the ", "my ", "el ", "la ", "los ", "las ", "mi ", "mis ")
+
+
 def home_name(said: str | None, home: HomeEntities | None) -> str | None:
-    """The home's own name for a name said ("la puerta principal": Front Door), as HA would be sent it. It
-    snaps as the agent does (slots.snap), so a name the agent snapped to the wrong device is judged right here:
-    the `home` way counts another target only where the reading's name differs from the snapped one."""
+    """The home's own name for a name said ("la puerta principal": Front Door), as HA would be sent it: the
+    name or alias itself, case and a leading article aside. Not the agent's fuzzy snap (slots.snap), so a
+    name the agent snapped to the wrong device counts as another target; a name the home does not hold stays
+    as said, and the sets' word comparison (safety.judge) decides."""
     if said is None or home is None:
         return said
-    snapped = snap(said, home.candidates("name"))
-    return home.canonical("name", snapped[0]) if snapped else said
+    names = {name.casefold(): name for name in home.candidates("name")}
+    key = said.casefold().strip()
+    for article in ("", *ARTICLES):
+        if key.startswith(article) and key[len(article):] in names:
+            return home.canonical("name", names[key[len(article):]])
+    return said
 
 
 def verdict(case: Case, intent: str | None, name: str | None, home: HomeEntities | None = None) -> str:
@@ -95,6 +103,7 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--bundle", default=HOME_BUNDLE)
     parser.add_argument("--every", type=int, default=1, help="use every n-th sentence")
     parser.add_argument("--show", type=int, default=10, help="print up to N wrong actions of each kind")
+    parser.add_argument("--way", action="append", choices=["mqtt", "home"], help="only this way (repeatable)")
     return parser.parse_args()
 
 
@@ -107,6 +116,7 @@ def main() -> None:
     home = benchmark_home()
     home.templates_first = True
     ways = {"mqtt": (model.classifier, None), "home": (model.classifier.with_home(home), home)}
+    ways = {way: ways[way] for way in args.way or ways}
     table = Table(title=f"Held-out wrong actions, {model.manifest.name} {model.manifest.version}")
     for column in ("set", "lang", "way", "sentences", "right", "refused", "other mistakes", "wrong actions",
                    "opposite", "another target", "action for none"):

@@ -35,3 +35,13 @@ def test_a_spanish_name_is_the_home_name_it_aliases():
     assert verdict(case, "HassTurnOn", "Front Door", home) == "right"
     assert verdict(case, "HassTurnOn", "Front Door") == "wrong_action: another target"  # no home: words differ
     assert verdict(case, "HassTurnOn", "Garage Door", home) == "wrong_action: another target"
+
+
+def test_a_name_the_agent_snapped_to_another_device_is_another_target():
+    """The judge does not share the agent's fuzzy snap: "bedroom fan" is no name in the home, and the snap
+    reads it as the Bedroom Lamp; sending that is another target. An article or case is no difference."""
+    home = benchmark_home()
+    assert home_name("The Porch Light", home) == "Porch Light"
+    assert home_name("la luz del porche", home) == "Porch Light"
+    case = Case("turn on the bedroom fan", "en", "HassTurnOn", "bedroom fan")
+    assert verdict(case, "HassTurnOn", "Bedroom Lamp", home) == "wrong_action: another target"
