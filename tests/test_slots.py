@@ -127,6 +127,30 @@ def test_values_are_normalised_and_snapped():
     assert duration["confidence"] == 0.8
 
 
+@pytest.mark.parametrize(("said", "expected"), [
+    ("luz del ático", None),  # 0.80 to "luz del baño" as a whole string: another room, never that light
+    ("puerta del jardín", None),  # 0.76 to "puerta del garaje": the garage door is not the garden's
+    ("persianas del sótano", None),  # 0.87 to "persianas del salón"
+    ("guest room lights", None),  # 0.77 to "Bedroom Lights"
+    ("bedroom fan", None),  # 0.78 to "Bedroom Lamp": another kind
+    ("our hall light", "Hallway Light"),  # shortened, with a possessive
+    ("luces del pasillo", "luz del pasillo"),  # a Spanish plural
+    ("kichen lights", "Kitchen Lights"),  # misspelt
+    ("livingroom lights", "Living Room Lights"),  # two words run together
+    ("the tv", "TV"),
+    ("the dehumidifier", "Basement Dehumidifier"),  # the only thing the words said name
+    ("ventilador", None),  # the ceiling fan or the office fan: the user said neither
+])
+def test_a_near_miss_never_swaps_a_word_for_another(said, expected):
+    """Snapping is for how a name is said (typos, plurals, articles), never for another room or kind: a
+    near-miss that swaps a word would act on another device (the garage door for "la puerta del jardín")."""
+    names = ["Kitchen Lights", "Living Room Lights", "Hallway Light", "Bedroom Lights", "Bedroom Lamp", "Garage Door",
+             "TV", "luz del baño", "luz del pasillo", "puerta del garaje", "persianas del salón", "Basement Dehumidifier",
+             "ventilador del techo", "ventilador de la oficina"]
+    match = snap(said, names)
+    assert (match[0] if match else None) == expected, match
+
+
 def test_home_names_said_verbatim_become_slots_the_model_missed():
     from edge_agent.home.spans import find_home_names, merge_home_names
 

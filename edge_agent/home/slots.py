@@ -7,6 +7,7 @@ import difflib
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -145,15 +146,55 @@ def parse_number(raw: str) -> int | float | None:
     return None if said is None else (int(said) if float(said).is_integer() else said)
 
 
-def snap(raw: str, candidates: list[str]) -> tuple[str, float] | None:
-    """The configured name closest to what was said, with its similarity; None below SNAP_MIN_SCORE."""
+# words a name may be said with or without: articles, possessives, "of the"
+FILLER = frozenset({"the", "my", "our", "your", "a", "an", "of", "in", "on", "el", "la", "los", "las", "lo", "mi",
+                    "mis", "tu", "tus", "su", "sus", "nuestro", "nuestra", "nuestros", "nuestras", "de", "del", "al",
+                    "en"})
+WORD_MIN_SCORE = 0.85  # a misspelt word ("kichen": 0.92), not another ("diningroom" for "livingroom": 0.8)
+
+
+def _same_word(said: str, word: str) -> bool:
+    """One word said for one word of a name: equal, misspelt, plural ("luces" / "luz") or shortened ("hall")."""
+    short, long = sorted((said, word), key=len)
+    if said == word or (len(short) >= 4 and long.startswith(short)):
+        return True
+    if long.endswith("ces") and long[:-3] + "z" == short:
+        return True
+    return difflib.SequenceMatcher(None, said, word).ratio() >= WORD_MIN_SCORE
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in text.split() if w not in FILLER] or text.split()
+
+
+def covers(said: str, candidate: str) -> bool:
+    """Every word said (fillers aside) is a word of the name, or two of its words run together: a near
+    miss of the whole string must not swap a word, or "la luz del ático" would be the bathroom's light."""
+    words = _content(candidate)
+    pieces = words + [a + b for a, b in zip(words, words[1:])]
+    return all(any(_same_word(w, piece) for piece in pieces) for w in _content(said))
+
+
+def snap(raw: str, candidates: list[str], entity_of: Callable[[str], str] = str) -> tuple[str, float] | None:
+    """The configured name closest to what was said (fillers aside), with its similarity. Only names whose
+    words cover the words said (covers) may be chosen; of those the closest at SNAP_MIN_SCORE or above, or
+    the only thing they name ("the dehumidifier" for the Basement Dehumidifier). Two things named by the
+    words said ("ventilador": the ceiling and the office fan) are no match: the user said neither."""
     said = fold(raw)
-    best, best_score = None, 0.0
+    scored = []
     for candidate in candidates:
-        score = difflib.SequenceMatcher(None, said, fold(candidate)).ratio()
-        if score > best_score:
-            best, best_score = candidate, score
-    return (best, round(best_score, 4)) if best is not None and best_score >= SNAP_MIN_SCORE else None
+        folded = fold(candidate)
+        if covers(said, folded):
+            scored.append((max(difflib.SequenceMatcher(None, said, folded).ratio(),
+                               difflib.SequenceMatcher(None, " ".join(_content(said)),
+                                                       " ".join(_content(folded))).ratio()), candidate))
+    if not scored:
+        return None
+    best_score, best = max(scored, key=lambda pair: pair[0])
+    named = {entity_of(candidate) for _, candidate in scored}
+    if best_score < 1.0 and len(named) > 1:
+        return None
+    return (best, round(best_score, 4)) if best_score >= SNAP_MIN_SCORE or len(named) == 1 else None
 
 
 def normalise(name: str, raw: str, lexicon: dict[str, dict], home: HomeEntities) -> dict:
@@ -169,7 +210,7 @@ def normalise(name: str, raw: str, lexicon: dict[str, dict], home: HomeEntities)
     extra: dict = {}
     candidates = home.candidates(name)
     if candidates:
-        match = snap(raw, candidates)
+        match = snap(raw, candidates, lambda said: home.canonical(name, said))
         if match is not None:
             value, extra["match_score"] = home.canonical(name, match[0]), match[1]
     return {"value": value, **extra}
