@@ -131,6 +131,7 @@ def decode(tags: list[str], offsets: list[tuple[int, int]], scores: list[float])
     return found
 
 
+@functools.lru_cache(maxsize=8192)  # the home's names are folded on every request
 def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.lower())
     return re.sub(r"\s+", " ", "".join(c for c in text if not unicodedata.combining(c))).strip(" .,!?")
@@ -160,18 +161,26 @@ def _same_word(said: str, word: str) -> bool:
         return True
     if long.endswith("ces") and long[:-3] + "z" == short:
         return True
-    return difflib.SequenceMatcher(None, said, word).ratio() >= WORD_MIN_SCORE
+    matcher = difflib.SequenceMatcher(None, said, word)  # the cheap upper bounds first: most words differ
+    return (matcher.real_quick_ratio() >= WORD_MIN_SCORE and matcher.quick_ratio() >= WORD_MIN_SCORE
+            and matcher.ratio() >= WORD_MIN_SCORE)
 
 
 def _content(text: str) -> list[str]:
     return [w for w in text.split() if w not in FILLER] or text.split()
 
 
+@functools.lru_cache(maxsize=4096)
+def _pieces(name: str) -> tuple[str, ...]:
+    """A folded name's words (fillers aside) and each two of them run together ("livingroom")."""
+    words = _content(name)
+    return (*words, *(a + b for a, b in zip(words, words[1:])))
+
+
 def covers(said: str, candidate: str) -> bool:
     """Every word said (fillers aside) is a word of the name, or two of its words run together: a near
     miss of the whole string must not swap a word, or "la luz del ático" would be the bathroom's light."""
-    words = _content(candidate)
-    pieces = words + [a + b for a, b in zip(words, words[1:])]
+    pieces = _pieces(candidate)
     return all(any(_same_word(w, piece) for piece in pieces) for w in _content(said))
 
 
