@@ -104,3 +104,26 @@ def test_ha_error_phrases_are_home_assistants_own():
         for kind, text in phrases.items():
             template = errors[kind].replace(" | lower", "").replace("{{ ", "{").replace(" }}", "}")
             assert text == template, (lang, kind)
+
+
+BEDROOMS = HomeEntities(
+    areas=["Bedroom 1", "Bedroom 2", "Kitchen"], names=["Ceiling Fan", "Bedroom 1 Light", "Bedroom 2 Light"],
+    devices=[HomeDevice("Ceiling Fan", "fan", "Bedroom 1"), HomeDevice("Bedroom 1 Light", "light", "Bedroom 1"),
+             HomeDevice("Bedroom 2 Light", "light", "Bedroom 2"), HomeDevice("Kitchen Light", "light", "Kitchen")])
+
+
+@pytest.mark.parametrize(("intent", "entities", "text", "expected"), [
+    # "the bedroom" names two areas: the only one holding what was asked for is meant
+    ("HassTurnOn", [("area", "bedroom")], "turn on the fan in the bedroom", [("area", "Bedroom 1"), ("domain", "fan")]),
+    ("HassGetState", [("area", "bedroom"), ("domain", "fan")], "is the fan in the bedroom on",
+     [("area", "Bedroom 1"), ("domain", "fan")]),
+    ("HassTurnOn", [("area", "dormitorio")], "enciende el ventilador del dormitorio",
+     Refusal("no_area", {"area": "dormitorio"})),  # no area is called that: nothing to choose from
+    # both hold a light, or nothing tells them apart, or neither has a fan: refused as before
+    ("HassTurnOff", [("area", "bedroom"), ("domain", "light")], "turn off the bedroom light",
+     Refusal("no_area", {"area": "bedroom"})),
+    ("HassTurnOn", [("area", "bedroom")], "turn on the bedroom", Refusal("no_area", {"area": "bedroom"})),
+    ("HassTurnOn", [("area", "kitchen 2")], "turn on the fan in kitchen 2", Refusal("no_area", {"area": "kitchen 2"})),
+])
+def test_an_area_said_for_two_is_the_one_holding_what_was_asked(intent, entities, text, expected):
+    assert target(intent, entities, text, BEDROOMS) == expected

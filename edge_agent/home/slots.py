@@ -180,8 +180,12 @@ def _pieces(name: str) -> tuple[str, ...]:
 def covers(said: str, candidate: str) -> bool:
     """Every word said (fillers aside) is a word of the name, or two of its words run together: a near
     miss of the whole string must not swap a word, or "la luz del ático" would be the bathroom's light."""
+    return _covers_words(_content(said), candidate)
+
+
+def _covers_words(words: list[str], candidate: str) -> bool:
     pieces = _pieces(candidate)
-    return all(any(_same_word(w, piece) for piece in pieces) for w in _content(said))
+    return all(any(_same_word(w, piece) for piece in pieces) for w in words)
 
 
 def snap(raw: str, candidates: list[str], entity_of: Callable[[str], str] = str) -> tuple[str, float] | None:
@@ -190,12 +194,13 @@ def snap(raw: str, candidates: list[str], entity_of: Callable[[str], str] = str)
     the only thing they name ("the dehumidifier" for the Basement Dehumidifier). Two things named by the
     words said ("ventilador": the ceiling and the office fan) are no match: the user said neither."""
     said = fold(raw)
+    words = _content(said)  # once per snap, not per candidate: a home may list hundreds of names
     scored = []
     for candidate in candidates:
         folded = fold(candidate)
-        if covers(said, folded):
+        if _covers_words(words, folded):
             scored.append((max(difflib.SequenceMatcher(None, said, folded).ratio(),
-                               difflib.SequenceMatcher(None, " ".join(_content(said)),
+                               difflib.SequenceMatcher(None, " ".join(words),
                                                        " ".join(_content(folded))).ratio()), candidate))
     if not scored:
         return None

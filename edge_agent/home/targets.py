@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from edge_agent.home.refusals import Refusal
-from edge_agent.home.slots import HomeEntities
+from edge_agent.home.slots import HomeEntities, covers, fold
 from edge_agent.home.verbs import LOCK_NOUN
 
 # the actions HA aims by a `domain` slot; the others (vacuum, media, climate, ...) bound it themselves
@@ -85,6 +85,9 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
     if needs is not None:
         return Refusal("none_here", {"needs": needs})
     slots = dict(entities)
+    if (area := area_by_what(intent, slots, text, home)) is not None:
+        entities = [(slot, area if slot == "area" else value) for slot, value in entities]
+        slots["area"] = area
     if (refused := unlisted(intent, slots, home)) is not None:
         return refused
     domains = {d.domain for d in home.devices if d.name == slots.get("name")}
@@ -116,6 +119,24 @@ def unlisted(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusal 
         if slot in slots and listed and slots[slot] not in listed:
             return Refusal(kind, {{"name": "entity"}.get(slot, slot): str(slots[slot])})
     return None
+
+
+def area_by_what(intent: str, slots: dict[str, Any], text: str, home: HomeEntities) -> str | None:
+    """The area meant by an area said that names two of the home's ("the bedroom": Bedroom 1 and Bedroom 2):
+    the only one of them holding what was asked for (a fan, the device named), as a person hears it. None
+    when the area is the home's own, names one area or none, or two of them hold such a thing."""
+    said = slots.get("area")
+    if not isinstance(said, str) or said in home.areas or not home.devices:
+        return None
+    domains = ONLY.get(intent) or {slots.get("domain") or ("light" if intent == "HassLightSet" else implied_domain(text))}
+    name, device_class = slots.get("name"), slots.get("device_class")
+    if domains == {None} and name is None and device_class is None:
+        return None  # nothing to tell the areas apart by
+    named = {home.canonical("area", c) for c in home.candidates("area") if covers(fold(said), fold(c))}
+    holding = {area for area in named if any(
+        d.area == area and name in (None, d.name) and (domains == {None} or d.domain in domains)
+        and device_class in (None, d.device_class) for d in home.devices)}
+    return holding.pop() if len(named) > 1 and len(holding) == 1 else None
 
 
 def _unmatched(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusal | None:
