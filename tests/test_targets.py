@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 
 from edge_agent.home.refusals import HA_ERRORS, Refusal
+from edge_agent.home.retarget import on_the_way
 from edge_agent.home.slots import HomeDevice, HomeEntities
-from edge_agent.home.targets import implied_domain, target, unaimed
+from edge_agent.home.targets import area_meant, implied_domain, target, unaimed
+from edge_agent.inference.reading import cannot_send
 
 HOME = HomeEntities(
     areas=["Kitchen", "Garage", "Hall"], floors=["Ground Floor"],
@@ -126,4 +128,17 @@ BEDROOMS = HomeEntities(
     ("HassTurnOn", [("area", "kitchen 2")], "turn on the fan in kitchen 2", Refusal("no_area", {"area": "kitchen 2"})),
 ])
 def test_an_area_said_for_two_is_the_one_holding_what_was_asked(intent, entities, text, expected):
-    assert target(intent, entities, text, BEDROOMS) == expected
+    assert target(intent, area_meant(intent, entities, text, BEDROOMS), text, BEDROOMS) == expected
+
+
+def test_every_front_hears_the_bedroom_holding_the_fan():
+    """The reading's way to HA (retarget.on_the_way) picks the area, so the MQTT reply and the Wyoming intent
+    agree: HA could carry it out (no `unknown_target`) and it is aimed at Bedroom 1."""
+    text = "turn on the fan in the bedroom"
+    start = text.index("bedroom")
+    slots = [{"name": "area", "value": "bedroom", "raw": "bedroom", "start": start, "end": start + 7}]
+    assert cannot_send("HassTurnOn", slots, text, BEDROOMS) is None
+    assert on_the_way("HassTurnOn", slots, text, BEDROOMS) == ("HassTurnOn", [("area", "Bedroom 1")])
+    lights = "turn on the light in the bedroom"
+    assert cannot_send("HassTurnOn", [{**slots[0], "start": start + 2, "end": start + 9}], lights,
+                       BEDROOMS) == "unknown_target"

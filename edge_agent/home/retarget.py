@@ -14,7 +14,8 @@ sentence itself says which entity and the correction does the same thing to it:
 - a number for a thermostat read as another kind's percentage: its temperature; "start" said of a switch
   or fan read as a vacuum's or mower's start: turning it on;
 - the kind of device meant where a kind or a word stands for the name (kinds.py: "the curtains" tagged as an
-  area, the one vacuum of the home, the one valve of a garden for its water).
+  area, the one vacuum of the home, the one valve of a garden for its water);
+- an area said that names two of the home's: the one holding what was asked for (targets.area_meant).
 
 Without a home_file (no devices) nothing changes."""
 
@@ -34,7 +35,7 @@ from edge_agent.home.kinds import (
 )
 from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import AREA_NEVER
+from edge_agent.home.targets import AREA_NEVER, area_meant
 from edge_agent.home.values import HERE, item_said, whole_values
 from edge_agent.home.verbs import STARTS, says_the_opposite
 
@@ -203,7 +204,8 @@ def on_the_way(intent: str, slots: list[dict], text: str,
     then corrected by what the home has. Every front and every report that asks whether HA could carry a
     reading out starts from this one."""
     entities, _dropped = to_ha_entities(intent, whole_values(slots, text))
-    return retarget(intent, item_said(intent, entities, text), home, text)
+    intent, entities = retarget(intent, item_said(intent, entities, text), home, text)
+    return intent, area_meant(intent, entities, text, home)
 
 
 def started(intent: str, slots: list[dict], text: str, home: HomeEntities) -> str:

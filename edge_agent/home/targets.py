@@ -85,9 +85,6 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
     if needs is not None:
         return Refusal("none_here", {"needs": needs})
     slots = dict(entities)
-    if (area := area_by_what(intent, slots, text, home)) is not None:
-        entities = [(slot, area if slot == "area" else value) for slot, value in entities]
-        slots["area"] = area
     if (refused := unlisted(intent, slots, home)) is not None:
         return refused
     domains = {d.domain for d in home.devices if d.name == slots.get("name")}
@@ -121,10 +118,16 @@ def unlisted(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusal 
     return None
 
 
-def area_by_what(intent: str, slots: dict[str, Any], text: str, home: HomeEntities) -> str | None:
-    """The area meant by an area said that names two of the home's ("the bedroom": Bedroom 1 and Bedroom 2):
-    the only one of them holding what was asked for (a fan, the device named), as a person hears it. None
-    when the area is the home's own, names one area or none, or two of them hold such a thing."""
+def area_meant(intent: str, entities: list[tuple[str, Any]], text: str,
+               home: HomeEntities) -> list[tuple[str, Any]]:
+    """An area said that names two of the home's ("the bedroom": Bedroom 1 and Bedroom 2) becomes the only
+    one of them holding what was asked for (a fan, the device named), as a person hears it; otherwise the
+    entities are unchanged (and `unlisted` refuses an area the home does not have)."""
+    area = _area_by_what(intent, dict(entities), text, home)
+    return entities if area is None else [(slot, area if slot == "area" else value) for slot, value in entities]
+
+
+def _area_by_what(intent: str, slots: dict[str, Any], text: str, home: HomeEntities) -> str | None:
     said = slots.get("area")
     if not isinstance(said, str) or said in home.areas or not home.devices:
         return None
