@@ -109,9 +109,10 @@ def test_ha_error_phrases_are_home_assistants_own():
 
 
 BEDROOMS = HomeEntities(
-    areas=["Bedroom 1", "Bedroom 2", "Kitchen"], names=["Ceiling Fan", "Bedroom 1 Light", "Bedroom 2 Light"],
+    areas=["Bedroom 1", "Bedroom 2", "Kitchen", "Living Room", "Dining Room"], names=["Ceiling Fan", "Bedroom 1 Light", "Bedroom 2 Light"],
     devices=[HomeDevice("Ceiling Fan", "fan", "Bedroom 1"), HomeDevice("Bedroom 1 Light", "light", "Bedroom 1"),
-             HomeDevice("Bedroom 2 Light", "light", "Bedroom 2"), HomeDevice("Kitchen Light", "light", "Kitchen")])
+             HomeDevice("Bedroom 2 Light", "light", "Bedroom 2"), HomeDevice("Kitchen Light", "light", "Kitchen"),
+             HomeDevice("Living Room Fan", "fan", "Living Room"), HomeDevice("Dining Room Light", "light", "Dining Room")])
 
 
 @pytest.mark.parametrize(("intent", "entities", "text", "expected"), [
@@ -126,6 +127,7 @@ BEDROOMS = HomeEntities(
      Refusal("no_area", {"area": "bedroom"})),
     ("HassTurnOn", [("area", "bedroom")], "turn on the bedroom", Refusal("no_area", {"area": "bedroom"})),
     ("HassTurnOn", [("area", "kitchen 2")], "turn on the fan in kitchen 2", Refusal("no_area", {"area": "kitchen 2"})),
+    ("HassTurnOn", [("area", "room")], "turn on the fan in the room", Refusal("no_area", {"area": "room"})),
 ])
 def test_an_area_said_for_two_is_the_one_holding_what_was_asked(intent, entities, text, expected):
     assert target(intent, area_meant(intent, entities, text, BEDROOMS), text, BEDROOMS) == expected

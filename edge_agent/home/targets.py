@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from edge_agent.home.refusals import Refusal
-from edge_agent.home.slots import HomeEntities, covers, fold
+from edge_agent.home.slots import FILLER, HomeEntities, fold
 from edge_agent.home.verbs import LOCK_NOUN
 
 # the actions HA aims by a `domain` slot; the others (vacuum, media, climate, ...) bound it themselves
@@ -120,7 +120,7 @@ def unlisted(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusal 
 
 def area_meant(intent: str, entities: list[tuple[str, Any]], text: str,
                home: HomeEntities) -> list[tuple[str, Any]]:
-    """An area said that names two of the home's ("the bedroom": Bedroom 1 and Bedroom 2) becomes the only
+    """An area said that begins two of the home's names ("the bedroom": Bedroom 1 and Bedroom 2) becomes the only
     one of them holding what was asked for (a fan, the device named), as a person hears it; otherwise the
     entities are unchanged (and `unlisted` refuses an area the home does not have)."""
     area = _area_by_what(intent, dict(entities), text, home)
@@ -135,11 +135,16 @@ def _area_by_what(intent: str, slots: dict[str, Any], text: str, home: HomeEntit
     name, device_class = slots.get("name"), slots.get("device_class")
     if domains == {None} and name is None and device_class is None:
         return None  # nothing to tell the areas apart by
-    named = {home.canonical("area", c) for c in home.candidates("area") if covers(fold(said), fold(c))}
+    words = _words(said)  # the areas whose names begin with it: "the room" is not Living Room's nor Dining Room's
+    named = {home.canonical("area", c) for c in home.candidates("area") if _words(c)[:len(words)] == words}
     holding = {area for area in named if any(
         d.area == area and name in (None, d.name) and (domains == {None} or d.domain in domains)
         and device_class in (None, d.device_class) for d in home.devices)}
     return holding.pop() if len(named) > 1 and len(holding) == 1 else None
+
+
+def _words(name: str) -> list[str]:
+    return [word for word in fold(name).split() if word not in FILLER]
 
 
 def _unmatched(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusal | None:
