@@ -128,6 +128,8 @@ BEDROOMS = HomeEntities(
     ("HassTurnOn", [("area", "bedroom")], "turn on the bedroom", Refusal("no_area", {"area": "bedroom"})),
     ("HassTurnOn", [("area", "kitchen 2")], "switch kitchen 2's fan on", Refusal("no_area", {"area": "kitchen 2"})),
     ("HassTurnOn", [("area", "room")], "room fan on please", Refusal("no_area", {"area": "room"})),
+    ("HassGetState", [("name", "Ceiling Fan"), ("area", "the")], "is the ceiling fan on",
+     Refusal("no_area", {"area": "the"})),  # no area said: not every area's
 ])
 def test_an_area_said_for_two_is_the_one_holding_what_was_asked(intent, entities, text, expected):
     assert target(intent, area_meant(intent, entities, text, BEDROOMS), text, BEDROOMS) == expected

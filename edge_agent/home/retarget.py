@@ -15,7 +15,7 @@ sentence itself says which entity and the correction does the same thing to it:
   or fan read as a vacuum's or mower's start: turning it on;
 - the kind of device meant where a kind or a word stands for the name (kinds.py: "the curtains" tagged as an
   area, the one vacuum of the home, the one valve of a garden for its water);
-- an area said that names two of the home's: the one holding what was asked for (targets.area_meant).
+- an area said that begins two of the home's area names: the one holding what was asked for (targets.area_meant).
 
 Without a home_file (no devices) nothing changes."""
 

@@ -166,21 +166,22 @@ def _same_word(said: str, word: str) -> bool:
             and matcher.ratio() >= WORD_MIN_SCORE)
 
 
-def _content(text: str) -> list[str]:
+def content_words(text: str) -> list[str]:
+    """A folded text's words, fillers aside (all of them if it is only fillers)."""
     return [w for w in text.split() if w not in FILLER] or text.split()
 
 
 @functools.lru_cache(maxsize=4096)
 def _pieces(name: str) -> tuple[str, ...]:
     """A folded name's words (fillers aside) and each two of them run together ("livingroom")."""
-    words = _content(name)
+    words = content_words(name)
     return (*words, *(a + b for a, b in zip(words, words[1:])))
 
 
 def covers(said: str, candidate: str) -> bool:
     """Every word said (fillers aside) is a word of the name, or two of its words run together: a near
     miss of the whole string must not swap a word, or "la luz del ático" would be the bathroom's light."""
-    return _covers_words(_content(said), candidate)
+    return _covers_words(content_words(said), candidate)
 
 
 def _covers_words(words: list[str], candidate: str) -> bool:
@@ -194,14 +195,14 @@ def snap(raw: str, candidates: list[str], entity_of: Callable[[str], str] = str)
     the only thing they name ("the dehumidifier" for the Basement Dehumidifier). Two things named by the
     words said ("ventilador": the ceiling and the office fan) are no match: the user said neither."""
     said = fold(raw)
-    words = _content(said)  # once per snap, not per candidate: a home may list hundreds of names
+    words = content_words(said)  # once per snap, not per candidate: a home may list hundreds of names
     scored = []
     for candidate in candidates:
         folded = fold(candidate)
         if _covers_words(words, folded):
             scored.append((max(difflib.SequenceMatcher(None, said, folded).ratio(),
                                difflib.SequenceMatcher(None, " ".join(words),
-                                                       " ".join(_content(folded))).ratio()), candidate))
+                                                       " ".join(content_words(folded))).ratio()), candidate))
     if not scored:
         return None
     best_score, best = max(scored, key=lambda pair: pair[0])

@@ -18,7 +18,7 @@ import re
 from typing import Any
 
 from edge_agent.home.refusals import Refusal
-from edge_agent.home.slots import FILLER, HomeEntities, fold
+from edge_agent.home.slots import HomeEntities, content_words, fold
 from edge_agent.home.verbs import LOCK_NOUN
 
 # the actions HA aims by a `domain` slot; the others (vacuum, media, climate, ...) bound it themselves
@@ -72,6 +72,11 @@ def implied_domain(text: str) -> str | None:
     return None
 
 
+def domain_said(intent: str, slots: dict[str, Any], text: str) -> str | None:
+    """The kind of device an action is about: the `domain` slot, lights for HassLightSet, else the words'."""
+    return slots.get("domain") or ("light" if intent == "HassLightSet" else implied_domain(text))
+
+
 def target(intent: str, entities: list[tuple[str, Any]], text: str,
            home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
     """The entities to send for one intent, or why nothing is sent."""
@@ -96,7 +101,7 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
         return unmatched
     if intent not in ACTIONS:
         return entities
-    said_domain = slots.get("domain") or ("light" if intent == "HassLightSet" else implied_domain(text))
+    said_domain = domain_said(intent, slots, text)
     if "name" in slots:
         return _named(entities, str(slots["name"]), said_domain, home)
     aimed = (_area_only(entities, slots, said_domain, text, home) if "area" in slots or "floor" in slots
@@ -120,9 +125,9 @@ def unlisted(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusal 
 
 def area_meant(intent: str, entities: list[tuple[str, Any]], text: str,
                home: HomeEntities) -> list[tuple[str, Any]]:
-    """An area said that begins two of the home's names ("the bedroom": Bedroom 1 and Bedroom 2) becomes the only
-    one of them holding what was asked for (a fan, the device named), as a person hears it; otherwise the
-    entities are unchanged (and `unlisted` refuses an area the home does not have)."""
+    """An area said that begins two of the home's area names ("the bedroom": Bedroom 1 and Bedroom 2) becomes
+    the only one of them holding what was asked for (a fan, the device named), as a person hears it; otherwise
+    the entities are unchanged (and `unlisted` refuses an area the home does not have)."""
     area = _area_by_what(intent, dict(entities), text, home)
     return entities if area is None else [(slot, area if slot == "area" else value) for slot, value in entities]
 
@@ -131,20 +136,19 @@ def _area_by_what(intent: str, slots: dict[str, Any], text: str, home: HomeEntit
     said = slots.get("area")
     if not isinstance(said, str) or said in home.areas or not home.devices:
         return None
-    domains = ONLY.get(intent) or {slots.get("domain") or ("light" if intent == "HassLightSet" else implied_domain(text))}
+    domains = ONLY.get(intent) or {domain_said(intent, slots, text)}
     name, device_class = slots.get("name"), slots.get("device_class")
     if domains == {None} and name is None and device_class is None:
         return None  # nothing to tell the areas apart by
-    words = _words(said)  # the areas whose names begin with it: "the room" is not Living Room's nor Dining Room's
-    named = {home.canonical("area", c) for c in home.candidates("area") if _words(c)[:len(words)] == words}
+    words = content_words(fold(said))  # the areas whose names begin so: "the room" is not Living Room
+    if not words:
+        return None
+    named = {home.canonical("area", c) for c in home.candidates("area")
+             if content_words(fold(c))[:len(words)] == words}
     holding = {area for area in named if any(
         d.area == area and name in (None, d.name) and (domains == {None} or d.domain in domains)
         and device_class in (None, d.device_class) for d in home.devices)}
     return holding.pop() if len(named) > 1 and len(holding) == 1 else None
-
-
-def _words(name: str) -> list[str]:
-    return [word for word in fold(name).split() if word not in FILLER]
 
 
 def _unmatched(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusal | None:
