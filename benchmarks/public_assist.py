@@ -119,11 +119,19 @@ def _archive(repo: str, commit: str, paths: list[str], dest: Path) -> None:
         source = dest.parent / f".{dest.name}.git"
         if not source.exists():
             _run(["git", "clone", "--quiet", "--bare", "--filter=blob:none", repo, str(source)])
-    dest.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.Popen(["git", "-C", str(source), "archive", commit, *paths], stdout=subprocess.PIPE)
-    _run(["tar", "-x", "-C", str(dest)], stdin=archive.stdout)
-    if archive.wait() != 0:
-        raise SystemExit(f"git archive {commit} of {repo} failed")
+    # file by file, not `git archive`: a mirror may lack the blobs of large files outside `paths`, and
+    # git archive reads the whole tree (it fails on them even when they are not asked for)
+    git = ["git", "-C", str(source)]
+    listing = subprocess.run([*git, "ls-tree", "-r", "-z", commit, "--", *paths], capture_output=True, check=False)
+    if listing.returncode != 0 or not listing.stdout:
+        raise SystemExit(f"{commit} of {repo} has none of {paths}: {listing.stderr.decode().strip()}")
+    for entry in filter(None, listing.stdout.decode().split("\0")):
+        meta, path = entry.split("\t", 1)
+        _mode, kind, sha = meta.split()
+        if kind == "blob":
+            blob = subprocess.run([*git, "cat-file", "blob", sha], capture_output=True, check=True).stdout
+            (dest / path).parent.mkdir(parents=True, exist_ok=True)
+            (dest / path).write_bytes(blob)
 
 
 def harness_tree(args: argparse.Namespace, work: Path) -> tuple[Path, Path]:
