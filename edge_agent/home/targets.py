@@ -136,18 +136,17 @@ def _area_by_what(intent: str, slots: dict[str, Any], text: str, home: HomeEntit
     said = slots.get("area")
     if not isinstance(said, str) or said in home.areas or not home.devices:
         return None
-    domains = ONLY.get(intent) or {domain_said(intent, slots, text)}
+    said_domain = domain_said(intent, slots, text)
+    domains = ONLY.get(intent) or ({said_domain} if said_domain else None)
     name, device_class = slots.get("name"), slots.get("device_class")
-    if domains == {None} and name is None and device_class is None:
+    if domains is None and name is None and device_class is None:
         return None  # nothing to tell the areas apart by
     words = content_words(fold(said))  # the areas whose names begin so: "the room" is not Living Room
     if not words:
         return None
     named = {home.canonical("area", c) for c in home.candidates("area")
              if content_words(fold(c))[:len(words)] == words}
-    holding = {area for area in named if any(
-        d.area == area and name in (None, d.name) and (domains == {None} or d.domain in domains)
-        and device_class in (None, d.device_class) for d in home.devices)}
+    holding = {area for area in named if _holds(home, area, name, domains, device_class)}
     return holding.pop() if len(named) > 1 and len(holding) == 1 else None
 
 
@@ -159,8 +158,7 @@ def _unmatched(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusa
         return None
     domains = ONLY.get(intent) or ({slots["domain"]} if "domain" in slots else None)
     name, device_class = slots.get("name"), slots.get("device_class")
-    if any(d.area == area and name in (None, d.name) and (domains is None or d.domain in domains)
-           and device_class in (None, d.device_class) for d in home.devices):
+    if _holds(home, area, name, domains, device_class):
         return None
     if name is not None:
         return Refusal("no_entity_in_area", {"entity": str(name), "area": str(area)})
@@ -169,6 +167,13 @@ def _unmatched(intent: str, slots: dict[str, Any], home: HomeEntities) -> Refusa
     if device_class is not None:
         return Refusal("no_device_class_in_area", {"device_class": str(device_class), "area": str(area)})
     return None
+
+
+def _holds(home: HomeEntities, area: Any, name: Any, domains: frozenset[str] | set[str] | None,
+           device_class: Any) -> bool:
+    """Whether the area has an entity of that name, domain (None: any) and device class, as HA matches them."""
+    return any(d.area == area and name in (None, d.name) and (domains is None or d.domain in domains)
+               and device_class in (None, d.device_class) for d in home.devices)
 
 
 def fits_home(intent: str, slots: dict[str, Any], home: HomeEntities) -> bool:
