@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from edge_agent.home.refusals import Refusal
-from edge_agent.home.retarget import named_in_text, retarget
+from edge_agent.home.retarget import named_in_text, on_the_way, retarget
 from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.home.targets import target
 
@@ -55,6 +55,14 @@ def _home(*more: HomeDevice) -> HomeEntities:
      ("HassVacuumStart", [("name", "Roborock Downstairs")])),
     ("HassTurnOff", [("name", "Front")], "unlock the front", ("HassTurnOff", [("name", "Front")])),
     ("HassTurnOn", [("name", "Living")], "turn on the living", ("HassTurnOn", [("name", "Living")])),
+    # the work only a vacuum does, read as its name: the home's one vacuum (a mower's intent becomes its own);
+    # not mowing in a home with no mower, not for an intent that is no machine's
+    ("HassLawnMowerStartMowing", [("name", "cleaning")], "start the cleaning now",
+     ("HassVacuumStart", [("name", "Roborock Downstairs")])),
+    ("HassVacuumReturnToBase", [("name", "Vacuuming")], "stop the vacuuming",
+     ("HassVacuumReturnToBase", [("name", "Roborock Downstairs")])),
+    ("HassLawnMowerStartMowing", [("name", "mowing")], "start mowing", ("HassLawnMowerStartMowing", [("name", "mowing")])),
+    ("HassTurnOn", [("name", "cleaning")], "switch on cleaning", ("HassTurnOn", [("name", "cleaning")])),
     # the one player, for the music
     ("HassTurnOff", [], "turn off the music", ("HassTurnOff", [("name", "Outdoor Speakers")])),
     # the list said, tagged as a second item
@@ -79,6 +87,8 @@ def test_only_the_one_of_its_kind():
     assert target("HassTurnOff", [], "turn off the music", home) == Refusal("which_one")
     assert retarget("HassVacuumStart", [("name", "Roborock")], home, "start roborock") == \
         ("HassVacuumStart", [("name", "Roborock")])
+    assert retarget("HassVacuumStart", [("name", "cleaning")], home, "start the cleaning now") == \
+        ("HassVacuumStart", [("name", "cleaning")])
 
 
 def test_the_door_is_asked_which_one():
@@ -98,3 +108,23 @@ def test_a_shopping_list_the_home_lacks_asks_which_of_its_lists():
     assert isinstance(refused, Refusal)
     assert refused.text("en") == "Which list, Joe's Market or Personal Tasks?"
     assert refused.text("es") == "¿En qué lista, Joe's Market o Personal Tasks?"
+
+
+def _slots(*pairs: tuple[str, str]) -> list[dict]:
+    return [{"name": name, "value": value} for name, value in pairs]
+
+
+def test_an_item_tagged_in_part_as_a_name_beside_the_list_is_the_item_said():
+    """'add buy new tyres to my tasks', tagged item "buy new" + name "tyres" + the home's list: one item, on
+    that list. Not where the fragment is a name of the home, nor outside the item said, nor with no list."""
+    text = "add buy new tyres to my tasks"
+    read = _slots(("item", "buy new"), ("name", "tyres"), ("name", "Personal Tasks"))
+    assert on_the_way("HassListAddItem", read, text, HOME) == \
+        ("HassListAddItem", [("name", "Personal Tasks"), ("item", "buy new tyres")])
+    assert on_the_way("HassListAddItem", _slots(("item", "tyres"), ("name", "Porch Light"), ("name", "Personal Tasks")),
+                      "add tyres to my tasks", HOME)[1] == [("item", "tyres"), ("name", "Porch Light")]
+    assert on_the_way("HassListAddItem", _slots(("item", "buy new"), ("name", "tyres")), text, HOME)[1] == \
+        [("item", "buy new"), ("name", "tyres")]
+    elsewhere = _slots(("item", "tyres"), ("name", "garage"), ("name", "Personal Tasks"))
+    assert on_the_way("HassListAddItem", elsewhere, "add tyres to my tasks for the garage", HOME)[1] == \
+        [("item", "tyres"), ("name", "garage")]

@@ -9,6 +9,8 @@ part of the way to Home Assistant (retarget.py). Only where the home has exactly
   never a lock, alarm or list by its kind alone;
 - "the water" turned on or off in an area that has one valve: that valve ("shut the water off in the back
   garden", "water the vegetable patch");
+- the work only one kind of machine does, read as the name of that machine's own intent ("start cleaning":
+  name "cleaning"), in a home with one such machine: that machine;
 - "the door" as the name of an action, where the home lists no such name: no name (targets.py then asks which
   one: a door may be a lock or a cover, and HA would only say it knows no "door")."""
 
@@ -43,6 +45,12 @@ DOMAINS = frozenset({"light", "switch", "fan", "cover", "lock", "climate", "medi
 SOLE_BY_KIND = frozenset({"light", "switch", "fan", "media_player", "vacuum", "lawn_mower", "valve", "climate"})
 # a name that says a door, which may be a lock's or a cover's
 DOOR_WORDS = frozenset({"door", "doors", "puerta", "puertas"})
+# the work said where a machine's name goes ("start cleaning", "start mowing"): the kind that does it, for
+# that kind's own intents only (retarget.py fits a mower's intent to a vacuum and back)
+WORK_WORDS = {"cleaning": "vacuum", "vacuuming": "vacuum", "hoovering": "vacuum", "limpieza": "vacuum",
+              "mowing": "lawn_mower"}
+MACHINE_INTENTS = frozenset({"HassVacuumStart", "HassVacuumReturnToBase", "HassLawnMowerStartMowing",
+                             "HassLawnMowerDock"})
 # the water a valve lets through, or watering; not a water heater, nor drinking water
 WATER = re.compile(r"\b(water(?:ing)?|irrigat\w*|sprinklers?|agua|riego|reg(?:ar|ad|á)|riega)\b"
                    r"(?!\s+(?:heater|caliente|del grifo))", re.IGNORECASE)
@@ -131,3 +139,15 @@ def watered(intent: str, entities: list[tuple[str, Any]], home: HomeEntities, te
         return entities
     valves = {d.name for d in home.devices if d.domain == "valve" and d.area == slots["area"]}
     return [*entities, ("name", next(iter(valves)))] if len(valves) == 1 else entities
+
+
+def work_as_machine(intent: str, entities: list[tuple[str, Any]], home: HomeEntities) -> list[tuple[str, Any]]:
+    """'Start cleaning' read with the name "cleaning": the home's one vacuum (a mower's intent then becomes the
+    vacuum's, retarget.py). Never a name the home lists, never where the home has two such machines or none
+    (HA would only say it knows no "cleaning")."""
+    name = dict(entities).get("name")
+    kind = WORK_WORDS.get(str(name).lower()) if name is not None else None
+    if intent not in MACHINE_INTENTS or kind is None or name in home.names:
+        return entities
+    machines = {d.name for d in home.devices if d.domain == kind}
+    return [(k, next(iter(machines)) if k == "name" else v) for k, v in entities] if len(machines) == 1 else entities

@@ -14,7 +14,7 @@ sentence itself says which entity and the correction does the same thing to it:
 - a number for a thermostat read as another kind's percentage: its temperature; "start" said of a switch
   or fan read as a vacuum's or mower's start: turning it on;
 - the kind of device meant where a kind or a word stands for the name (kinds.py: "the curtains" tagged as an
-  area, the one vacuum of the home, the one valve of a garden for its water);
+  area, the one vacuum of the home, its work said as its name, the one valve of a garden for its water);
 - an area said that begins two of the home's area names: the one holding what was asked for (targets.area_meant).
 
 Without a home_file (no devices) nothing changes."""
@@ -32,11 +32,12 @@ from edge_agent.home.kinds import (
     no_door_name,
     sole_of_kind,
     watered,
+    work_as_machine,
 )
 from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import AREA_NEVER, area_meant
-from edge_agent.home.values import HERE, item_said, whole_values
+from edge_agent.home.values import HERE, item_over_names, item_said, whole_values
 from edge_agent.home.verbs import STARTS, says_the_opposite
 
 # the same action for the other kind of entity, by the named entity's domain
@@ -170,7 +171,8 @@ def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str
 def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
              text: str = "") -> tuple[str, list[tuple[str, Any]]]:
     entities = area_as_kind(intent, known_domain(entities), home)
-    entities = sole_of_kind(no_door_name(intent, _fix_name(_halfway_words(entities, text), text, home), home), home, text)
+    entities = work_as_machine(intent, _fix_name(_halfway_words(entities, text), text, home), home)
+    entities = sole_of_kind(no_door_name(intent, entities, home), home, text)
     entities = watered(intent, entities, home, text)
     intent, entities = _to_list(intent, entities, text, home)
     slots = dict(entities)
@@ -203,7 +205,7 @@ def on_the_way(intent: str, slots: list[dict], text: str,
     """The model's reading as HA would get it: HA's slot names, values whole as said, a to-do item as said,
     then corrected by what the home has. Every front and every report that asks whether HA could carry a
     reading out starts from this one."""
-    entities, _dropped = to_ha_entities(intent, whole_values(slots, text))
+    entities, _dropped = to_ha_entities(intent, item_over_names(intent, whole_values(slots, text), text, home))
     intent, entities = retarget(intent, item_said(intent, entities, text), home, text)
     return intent, area_meant(intent, entities, text, home)
 

@@ -78,6 +78,9 @@ RANGE = {"en": "Sorry, {name} can only be set from {low} to {high} degrees",
 # "add two bottles of wine to the shopping list": the item is all that stands between the verb and the list
 ITEM_SAID = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)\s+(?:to|on|onto|in|into|a|en)"
                        r"\s+(?:the|my|our|la|mi|nuestra)\s+(?:[\w-]+\s+)?(?:list\b|lista\b)", re.IGNORECASE)
+# "add history homework to my tasks": no word "list", the list said by its own name
+ITEM_BEFORE_LIST = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)\s+"
+                              r"(?:to|on|onto|in|into|a|en)\s+(?:the|my|our|la|mi|mis|nuestra)\s+\S", re.IGNORECASE)
 PRONOUNS = frozenset({"it", "them", "that", "this", "lo", "la", "los", "las", "eso", "esto"})
 ADD_ITEM = frozenset({"HassShoppingListAddItem", "HassListAddItem"})
 
@@ -110,6 +113,24 @@ def item_said(intent: str, entities: list[tuple[str, Any]], text: str) -> list[t
     if any(value.lower() not in said.lower() for value in tagged):
         return entities  # the tagger read an item elsewhere: not widened into another
     return [(k, v) for k, v in entities if k != "item"] + [("item", said)]
+
+
+def item_over_names(intent: str, slots: list[dict], text: str, home: HomeEntities) -> list[dict]:
+    """An item tagged in part as a name beside the home's list ("history" + name "homework" + Personal Tasks,
+    "add history homework to my tasks"): the item as said, the fragment no name. Only where another name
+    slot is one of the home's to-do lists, and the fragment is no name of the home (HA takes one name)."""
+    names = [s for s in slots if s["name"] == "name"]
+    lists = {d.name for d in home.devices if d.domain == "todo"}
+    fragments = [s for s in names if s["value"] not in home.names]
+    if intent not in ADD_ITEM or not fragments or not any(s["value"] in lists for s in names):
+        return slots
+    match = ITEM_SAID.search(text) or ITEM_BEFORE_LIST.search(text)
+    if match is None or match.group("item").lower() in PRONOUNS:
+        return slots
+    said = match.group("item")
+    if any(str(s["value"]).lower() not in said.lower() for s in [*fragments, *(s for s in slots if s["name"] == "item")]):
+        return slots  # a fragment or an item outside the item said: not joined
+    return [s for s in slots if s["name"] != "item" and s not in fragments] + [{"name": "item", "value": said}]
 
 
 def out_of_range(intent: str, entities: list[tuple[str, Any]], home: HomeEntities, states: States | None,
