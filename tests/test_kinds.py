@@ -116,13 +116,20 @@ def _slots(*pairs: tuple[str, str]) -> list[dict]:
 
 def test_an_item_tagged_in_part_as_a_name_beside_the_list_is_the_item_said():
     """'add buy new tyres to my tasks', tagged item "buy new" + name "tyres" + the home's list: one item, on
-    that list. Not where the fragment is a name of the home, nor outside the item said, nor with no list."""
+    that list; so is a device's name said inside the item. Not a fragment outside the item said, nor with no
+    list named."""
     text = "add buy new tyres to my tasks"
     read = _slots(("item", "buy new"), ("name", "tyres"), ("name", "Personal Tasks"))
     assert on_the_way("HassListAddItem", read, text, HOME) == \
         ("HassListAddItem", [("name", "Personal Tasks"), ("item", "buy new tyres")])
     assert on_the_way("HassListAddItem", _slots(("item", "tyres"), ("name", "Porch Light"), ("name", "Personal Tasks")),
                       "add tyres to my tasks", HOME)[1] == [("item", "tyres"), ("name", "Porch Light")]
+    fix = "put fix the porch light on my personal tasks"
+    assert on_the_way("HassListAddItem", _slots(("name", "Porch Light"), ("name", "Personal Tasks")), fix, HOME) == \
+        ("HassListAddItem", [("name", "Personal Tasks"), ("item", "fix the porch light")])
+    said_list = "add fix the porch light to the joes market list"
+    assert on_the_way("HassListAddItem", _slots(("name", "Porch Light")), said_list, HOME) == \
+        ("HassListAddItem", [("item", "fix the porch light"), ("name", "Joe's Market")])
     assert on_the_way("HassListAddItem", _slots(("item", "buy new"), ("name", "tyres")), text, HOME)[1] == \
         [("item", "buy new"), ("name", "tyres")]
     elsewhere = _slots(("item", "tyres"), ("name", "garage"), ("name", "Personal Tasks"))

@@ -97,9 +97,9 @@ def sole_of_kind(entities: list[tuple[str, Any]], home: HomeEntities, text: str)
     """'Put the heating at nineteen' in a home with one thermostat: that thermostat. So is 'turn on the
     vacuum' (a kind said or tagged, no name, no room) in a home with one vacuum, and 'close the curtains' in a
     home with one curtain; never a lock, alarm, list, or a cover of no class or a door's, by its kind alone
-    (targets.py asks which one)."""
+    (targets.py asks which one); never beside a to-do item ("add new bulbs for the porch light to my list")."""
     slots = dict(entities)
-    if "area" in slots or "floor" in slots:
+    if "area" in slots or "floor" in slots or "item" in slots:
         return entities
     if "name" not in slots:
         kind = slots.get("domain") or one_kind_said(text)

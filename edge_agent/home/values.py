@@ -77,7 +77,7 @@ RANGE = {"en": "Sorry, {name} can only be set from {low} to {high} degrees",
          "es": "Lo siento, {name} solo se puede poner entre {low} y {high} grados"}
 # "add two bottles of wine to the shopping list": the item is all that stands between the verb and the list
 ITEM_SAID = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)\s+(?:to|on|onto|in|into|a|en)"
-                       r"\s+(?:the|my|our|la|mi|nuestra)\s+(?:[\w-]+\s+)?(?:list\b|lista\b)", re.IGNORECASE)
+                       r"\s+(?:the|my|our|la|mi|nuestra)\s+(?:[\w'’-]+\s+){0,3}(?:list\b|lista\b)", re.IGNORECASE)
 # "add history homework to my tasks": no word "list", the list said by its own name
 ITEM_BEFORE_LIST = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)\s+"
                               r"(?:to|on|onto|in|into|a|en)\s+(?:the|my|our|la|mi|mis|nuestra)\s+\S", re.IGNORECASE)
@@ -117,14 +117,17 @@ def item_said(intent: str, entities: list[tuple[str, Any]], text: str) -> list[t
 
 def item_over_names(intent: str, slots: list[dict], text: str, home: HomeEntities) -> list[dict]:
     """An item tagged in part as a name beside the home's list ("history" + name "homework" + Personal Tasks,
-    "add history homework to my tasks"): the item as said, the fragment no name. Only where another name
-    slot is one of the home's to-do lists, and the fragment is no name of the home (HA takes one name)."""
+    "add history homework to my tasks"; "add fix the porch light to my tasks"): the item as said, the
+    fragment no name. Only where another name slot is one of the home's to-do lists or the word "list" is
+    said after the item, and the fragment is said inside the item and is no list (HA takes one name; a
+    device is never a list to add to)."""
     names = [s for s in slots if s["name"] == "name"]
     lists = {d.name for d in home.devices if d.domain == "todo"}
-    fragments = [s for s in names if s["value"] not in home.names]
-    if intent not in ADD_ITEM or not fragments or not any(s["value"] in lists for s in names):
+    fragments = [s for s in names if s["value"] not in lists]
+    if intent not in ADD_ITEM or not fragments or not lists:
         return slots
-    match = ITEM_SAID.search(text) or ITEM_BEFORE_LIST.search(text)
+    list_tagged = any(s["value"] in lists for s in names)  # else "…to the shopping list": the word said
+    match = ITEM_SAID.search(text) or (ITEM_BEFORE_LIST.search(text) if list_tagged else None)
     if match is None or match.group("item").lower() in PRONOUNS:
         return slots
     said = match.group("item")
