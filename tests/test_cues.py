@@ -21,6 +21,8 @@ from edge_agent.inference.cues import asks_no_action
     "deja la estufa encendida", "mantén cerradas las ventanas", "la verja puede quedarse abierta",  # kept
     "is the attic fan running", "are my patio lights still on", "did someone lock the shed",
     "¿está abierta la verja?", "¿siguen encendidas las luces del patio?", "¿la estufa está en marcha?",  # questions
+    "add shut the shed door to my chores", "please put unlock the side gate on our to-do list",
+    "apunta apagar la estufa en mi lista de tareas", "añade abrir la verja a mis pendientes",  # noted
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -35,6 +37,9 @@ def test_these_ask_for_no_action(text):
     ("vuelve a poner la radio donde estaba", "HassMediaUnpause"), ("aspira esta habitación", "HassVacuumCleanArea"),
     ("start a timer in ten minutes", "HassStartTimer"),  # a timer's duration, not a delay
     ("pause the oven timer", "HassPauseTimer"),
+    ("add shut the shed door to my chores", "HassListAddItem"),  # a list intent writes it down
+    ("apunta apagar la estufa en mi lista de tareas", "HassShoppingListAddItem"),
+    ("put the attic fan on the lowest setting", "HassFanSetSpeed"), ("pon la estufa en la sala", "HassTurnOn"),
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)

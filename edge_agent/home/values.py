@@ -78,7 +78,7 @@ RANGE = {"en": "Sorry, {name} can only be set from {low} to {high} degrees",
 # "add two bottles of wine to the shopping list": the item is all that stands between the verb and the list
 ITEM_SAID = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)\s+(?:to|on|onto|in|into|a|en)"
                        r"\s+(?:the|my|our|la|mi|nuestra)\s+(?:[\w'’-]+\s+){0,3}(?:list\b|lista\b)", re.IGNORECASE)
-# "add history homework to my tasks": no word "list", the list said by its own name
+# "add buy new tyres to my chores": no word "list", the list said by its own name
 ITEM_BEFORE_LIST = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)\s+"
                               r"(?:to|on|onto|in|into|a|en)\s+(?:the|my|our|la|mi|mis|nuestra)\s+\S", re.IGNORECASE)
 PRONOUNS = frozenset({"it", "them", "that", "this", "lo", "la", "los", "las", "eso", "esto"})
@@ -116,8 +116,8 @@ def item_said(intent: str, entities: list[tuple[str, Any]], text: str) -> list[t
 
 
 def item_over_names(intent: str, slots: list[dict], text: str, home: HomeEntities) -> list[dict]:
-    """An item tagged in part as a name beside the home's list ("history" + name "homework" + Personal Tasks,
-    "add history homework to my tasks"; "add fix the porch light to my tasks"): the item as said, the
+    """An item tagged in part as a name beside the home's list ("buy new" + name "tyres" + Personal Tasks,
+    "add buy new tyres to my tasks"; "add fix the porch light to my tasks"): the item as said, the
     fragment no name. Only where another name slot is one of the home's to-do lists or the word "list" is
     said after the item, and the fragment is said inside the item and is no list (HA takes one name; a
     device is never a list to add to)."""

@@ -11,7 +11,9 @@ held-out generated commands (`python benchmarks/abstain_calibration.py`).
   "puede quedarse apagada";
 - a question about a state: "is the heater running", "are … still on", "did I lock …", "¿está …?",
   "¿siguen …?" (HassGetState's, not an action's);
-- talk: asking how ("how do I …", "¿cómo se …?") or saying what one likes ("I love …", "me gustan …").
+- talk: asking how ("how do I …", "¿cómo se …?") or saying what one likes ("I love …", "me gustan …");
+- noted: something to add to a list ("add close the garage door to my tasks", "apunta apagar el horno en la
+  lista"): a to-do, not an action on a device now (a list intent stays).
 """
 
 from __future__ import annotations
@@ -79,6 +81,13 @@ TALK = (
     r"\bI\s+(?:really\s+)?(?:like|love|hate|enjoy)\b", r"\bme\s+(?:gusta|gustan|encanta|encantan)\b",
     r"\bodio\b",
 )
+# the thing to do written down, not done: only the list intents stand ("List" in their names)
+NOTED = re.compile(
+    r"^\W*(?:(?:please|can you|could you)\s+)?(?:add|put|write|jot|note)\b(?:\s+[\w'’-]+){1,12}?\s+"
+    r"(?:to|on|onto|in|into)\s+(?:the|my|our)\s+(?:[\w'’-]+\s+){0,3}(?:list|tasks|to-?dos?|chores|notes)\b"
+    r"|^\W*(?:(?:por favor|puedes)\s+)?(?:añad\w*|anad\w*|agreg\w*|apunt\w*|anot\w*|pon|mete)\b(?:\s+[\w'’-]+){1,12}?\s+"
+    r"(?:a|en)\s+(?:la|mi|mis|nuestra|las)\s+(?:[\w-]+\s+){0,3}(?:lista|tareas|pendientes|notas)\b",
+    re.IGNORECASE)
 NO_ACTION = re.compile("|".join((*NEGATED, *DEFERRED, *PAST, *KEPT, *QUESTION, *TALK)), re.IGNORECASE)
 STATE_QUESTION = re.compile("|".join(QUESTION), re.IGNORECASE)
 NEGATED_OR_DEFERRED = re.compile("|".join((*NEGATED, *DEFERRED)), re.IGNORECASE)
@@ -87,7 +96,8 @@ NO_ACTION_NOW = re.compile("|".join(DELAYED), re.IGNORECASE)
 
 def asks_no_action(text: str, intent: str) -> bool:
     """Whether the sentence asks for nothing to be done now, whatever `intent` the model read."""
-    return bool(NO_ACTION.search(text) or ("Timer" not in intent and NO_ACTION_NOW.search(text)))
+    return bool(NO_ACTION.search(text) or ("Timer" not in intent and NO_ACTION_NOW.search(text))
+                or ("List" not in intent and NOTED.search(text)))
 
 
 def asks_state(text: str) -> bool:
