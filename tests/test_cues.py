@@ -23,6 +23,12 @@ from edge_agent.inference.cues import asks_no_action
     "¿está abierta la verja?", "¿siguen encendidas las luces del patio?", "¿la estufa está en marcha?",  # questions
     "add shut the shed door to my chores", "please put unlock the side gate on our to-do list",
     "apunta apagar la estufa en mi lista de tareas", "añade abrir la verja a mis pendientes",  # noted
+    "remind me to switch off the attic fan", "remember to lower the patio awning", "if it gets cold start the stove",
+    "when the kids are asleep dim the hall lamp", "every morning raise the shed blinds", "unlock the side gate at 6 pm",
+    "recuérdame cerrar la verja", "si hace frío enciende la estufa", "cada noche baja el toldo",
+    "a las ocho apaga la estufa",  # for later, on a condition or a schedule
+    "should I turn the stove on", "what happens if I open the side gate", "tell me how to unlock the shed",
+    "¿debería subir el toldo?", "qué pasa si abro la verja",  # advice, what-ifs
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -40,6 +46,10 @@ def test_these_ask_for_no_action(text):
     ("add shut the shed door to my chores", "HassListAddItem"),  # a list intent writes it down
     ("apunta apagar la estufa en mi lista de tareas", "HassShoppingListAddItem"),
     ("put the attic fan on the lowest setting", "HassFanSetSpeed"), ("pon la estufa en la sala", "HassTurnOn"),
+    ("if you can, switch on the attic fan", "HassTurnOn"), ("cuando puedas apaga la estufa", "HassTurnOff"),
+    ("if it's on, turn off the stove", "HassTurnOff"), ("set the stove at 21", "HassClimateSetTemperature"),
+    ("pon la estufa a 21 grados", "HassClimateSetTemperature"), ("sube el toldo al cincuenta por ciento", "HassSetPosition"),
+    ("remind me in ten minutes", "HassStartTimer"),  # a timer stands for the reminder
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)

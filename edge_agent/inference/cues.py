@@ -12,6 +12,11 @@ held-out generated commands (`python benchmarks/abstain_calibration.py`).
 - a question about a state: "is the heater running", "are … still on", "did I lock …", "¿está …?",
   "¿siguen …?" (HassGetState's, not an action's);
 - talk: asking how ("how do I …", "¿cómo se …?") or saying what one likes ("I love …", "me gustan …");
+- for later, on a condition or a schedule the agent cannot keep (HA's intents act now): "remind me to …",
+  "remember to …", "if it rains close …", "every night at ten lock …", "at seven pm …", "recuérdame …",
+  "si llueve …", "todas las noches …", "a las siete …"; not "if you can …", "cuando puedas …";
+- advice or what-ifs: "should I turn on …", "what happens if I unlock …", "tell me how to …", "¿debería …?",
+  "qué pasa si …";
 - noted: something to add to a list ("add close the garage door to my tasks", "apunta apagar el horno en la
   lista"): a to-do, not an action on a device now (a list intent stays).
 """
@@ -80,6 +85,26 @@ TALK = (
     r"^\W*c[oó]mo\s+(?:se|hago|puedo|podemos|hacemos|puedes|funciona)\b",
     r"\bI\s+(?:really\s+)?(?:like|love|hate|enjoy)\b", r"\bme\s+(?:gusta|gustan|encanta|encantan)\b",
     r"\bodio\b",
+    # advice or a what-if: "should I turn on …", "what happens if I unlock …", "¿debería encender …?"
+    r"^\W*(?:should|shall|must)\s+(?:I|we)\b", r"\bwhat\s+(?:happens|would happen|if)\b", r"\btell\s+me\s+how\b",
+    r"\bexplain\b", r"^\W*(?:debo|deber[ií]a|deber[ií]amos|debemos)\b", r"\bqu[eé]\s+pasa(?:r[ií]a)?\s+si\b",
+    r"\bd[ií]me\s+c[oó]mo\b", r"\bexpl[ií]ca(?:me)?\b",
+)
+# for later, on a condition, or on a schedule (not for a timer's intents: "remind me in ten minutes")
+TIMES_EN = r"(?:\d{1,2}(?::\d\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+TIMES_ES = r"(?:\d{1,2}(?::\d\d)?|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce)"
+LATER = (
+    r"\bremind\s+(?:me|us|him|her|them)\b", r"\bremember\s+to\b", r"\b(?:make|take|leave)\s+a\s+note\b",
+    r"\brecu[eé]rd(?:a|ale|ame|anos|e)\b", r"\bacu[eé]rdate\b", r"\bhaz\s+una\s+nota\b",
+    r"^\W*(?:if|when|whenever|as soon as|once)\s+(?!you\s+(?:can|could|get a chance)\b|possible\b|"
+    r"it'?s\s+(?:still\s+)?(?:on|off|open|closed)\b)\w+",
+    r"^\W*(?:si|cuando|en cuanto|siempre que)\s+(?!(?:puedes|puedas|puede|pueda|es posible)\b)\w+",
+    r"\b(?:every|each)\s+(?:night|morning|evening|day|afternoon|weekday|hour)\b",
+    rf"\bat\s+{TIMES_EN}\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)(?!\w)", r"\bat\s+(?:noon|midnight|night|sunset|sunrise|dawn|dusk)\b",
+    r"\bin\s+the\s+(?:morning|evening|afternoon)\b",
+    r"\b(?:todas\s+las|cada)\s+(?:noches|mañanas|tardes|d[ií]as|noche|mañana|tarde|d[ií]a)\b",
+    rf"\ba\s+las?\s+{TIMES_ES}\b(?!\s*(?:%|por\s*ciento|grados))", r"\bal\s+(?:anochecer|amanecer|atardecer|mediod[ií]a)\b",
+    r"\ba\s+medianoche\b", r"\bpor\s+la\s+(?:noche|tarde)\b",
 )
 # the thing to do written down, not done: only the list intents stand ("List" in their names)
 NOTED = re.compile(
@@ -91,7 +116,7 @@ NOTED = re.compile(
 NO_ACTION = re.compile("|".join((*NEGATED, *DEFERRED, *PAST, *KEPT, *QUESTION, *TALK)), re.IGNORECASE)
 STATE_QUESTION = re.compile("|".join(QUESTION), re.IGNORECASE)
 NEGATED_OR_DEFERRED = re.compile("|".join((*NEGATED, *DEFERRED)), re.IGNORECASE)
-NO_ACTION_NOW = re.compile("|".join(DELAYED), re.IGNORECASE)
+NO_ACTION_NOW = re.compile("|".join((*DELAYED, *LATER)), re.IGNORECASE)
 
 
 def asks_no_action(text: str, intent: str) -> bool:
