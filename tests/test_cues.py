@@ -29,6 +29,10 @@ from edge_agent.inference.cues import asks_no_action
     "a las ocho apaga la estufa",  # for later, on a condition or a schedule
     "should I turn the stove on", "what happens if I open the side gate", "tell me how to unlock the shed",
     "¿debería subir el toldo?", "qué pasa si abro la verja",  # advice, what-ifs
+    "switch off the attic fan, no wait", "sube el toldo, mejor no",  # taken back
+    "who switched on the patio lights", "the stove turns itself off", "my son usually opens the shed",
+    "la estufa se apaga sola", "mi hija siempre cierra la verja", "the side gate won't lock",
+    "la verja no cierra", "is it safe to open the side gate",  # who did it, by itself, habits, faults
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -50,6 +54,8 @@ def test_these_ask_for_no_action(text):
     ("if it's on, turn off the stove", "HassTurnOff"), ("set the stove at 21", "HassClimateSetTemperature"),
     ("pon la estufa a 21 grados", "HassClimateSetTemperature"), ("sube el toldo al cincuenta por ciento", "HassSetPosition"),
     ("remind me in ten minutes", "HassStartTimer"),  # a timer stands for the reminder
+    ("can't you switch on the attic fan", "HassTurnOn"), ("is it possible to raise the awning", "HassTurnOn"),
+    ("aspira el suelo del salón", "HassVacuumCleanArea"), ("switch on the stove and wait", "HassTurnOn"),
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)

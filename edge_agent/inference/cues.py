@@ -15,6 +15,9 @@ held-out generated commands (`python benchmarks/abstain_calibration.py`).
 - for later, on a condition or a schedule the agent cannot keep (HA's intents act now): "remind me to …",
   "remember to …", "if it rains close …", "every night at ten lock …", "at seven pm …", "recuérdame …",
   "si llueve …", "todas las noches …", "a las siete …"; not "if you can …", "cuando puedas …";
+- taken back at the end ("…, no wait", "…, mejor no"); who did it ("who turned on …"); what a device does by
+  itself or as a habit ("turns itself off", "usually opens", "se apaga sola", "siempre cierra"); a fault ("the
+  front door won't lock", "la verja no cierra");
 - advice or what-ifs: "should I turn on …", "what happens if I unlock …", "tell me how to …", "¿debería …?",
   "qué pasa si …";
 - noted: something to add to a list ("add close the garage door to my tasks", "apunta apagar el horno en la
@@ -40,6 +43,9 @@ NUMBER_WORDS = r"(?:an?|one|two|three|five|ten|fifteen|twenty|thirty|forty|\d+|a
 NEGATED = (
     r"(?:^|[,.;:!?¡¿]\s*|\bplease\s+|\bno\s+)(?:don'?t|do not|never(?!\s+mind))\s+\w+",
     r"\bhold off\b",
+    # taken back at the end: "turn on the den light, no wait", "apaga la luz, mejor no"
+    r"[,.;!]\s*(?:no\s+)?(?:wait|actually\s+no|never\s*mind|cancel(?:\s+that)?|forget\s+it)\W*$",
+    r"[,.;!]\s*(?:no,?\s+espera|espera|mejor\s+no|olv[ií]dalo|d[eé]jalo)\W*$",
     # Spanish: "no"/"nunca" + the subjunctive ("no enciendas", "no me abras", "nunca desbloquees")
     r"(?:^|[,.;:!?¡¿]\s*|\bpor favor,?\s+|\bno,\s*)(?:no|nunca)\s+(?:(?:me|te|lo|la|los|las|le|les)\s+)?\w+(?:es|as|éis|áis)\b",
 )
@@ -58,6 +64,14 @@ PAST = (
     r"\b(?:was|were)\b", r"\bago\b", r"\byesterday\b", r"\blast (?:night|week|time|year|summer|month)\b",
     r"\b(?:cleaned|vacuumed|mowed|turned|switched)\b(?!\s+(?:on|off)\b)",
     r"\bya\s+\w+(?:[ée]|[ií]|amos|imos)\b", r"\bya\s+(?:he|hemos|has|ha|han)\s+\w+(?:ado|ido)\b", r"\bacab(?:o|amos) de\b",
+    r"^\W*(?:who|what)\s+(?:turned|switched|opened|closed|shut|locked|unlocked|left|started|stopped|put)\b",
+    # what it does by itself, or as a habit: a description, not a request
+    r"\b(?:itself|by itself|on its own|automatically|autom[aá]ticamente|por s[ií] mism[oa])\b", r"\bse\s+\w+\s+sol[oa]s?\b",
+    r"\b(?:always|usually|often|sometimes|normally|generally|rarely|seldom)\b",
+    r"\b(?:siempre|normalmente|a veces|a menudo|suel(?:e|en|es)|solemos)\b",
+    # something that does not work: "the front door won't lock", "la puerta no cierra"
+    r"\b(?:won'?t|doesn'?t|does not|will not|isn'?t|aren'?t|wouldn'?t)\b(?!\s+you\b)",
+    r"\bno\s+(?:se\s+)?(?:funciona|cierra|abre|enciende|apaga|bloquea|arranca)\b",
     PRETERITE_ES, r"\b(?:estuvo|estuvieron|fue|fueron|hubo|era|eran)\b",
     r"\bhace (?:un|una|unos|unas|dos|tres|\d+|media|mucho|poco|rato)\b", r"\banoche\b", r"\bayer\b",
 )
@@ -70,6 +84,7 @@ KEPT = (
 )
 QUESTION = (
     r"^\W*(?:is|are|was|were)\s+(?:the|my|our|any|all)\b",
+    r"^\W*(?:is|are|was|were)\s+(?:it|there|that|this)\b(?!\s+possible\b)",
     r"^\W*(?:did|have|has)\s+(?:I|we|you|someone|somebody|anyone|anybody)\s+(?:\w+ly\s+)?"
     r"(?:leave|left|lock|locked|close|closed|shut|turn|turned|switch|switched|forget|forgot|remember)\b",
     rf"\bstill\s+{STATES_EN}\b",
