@@ -102,3 +102,21 @@ def test_a_reading_home_assistant_could_not_carry_out_is_refused_with_a_home(mod
 def test_a_reading_home_assistant_can_carry_out_stands(model, text, intent):
     _, answer = reading(model, text, benchmark_home())
     assert (answer.intent, answer.abstained) == (intent, None)
+
+
+@pytest.mark.parametrize("text", ["open the front door", "close the back door", "abre la puerta principal",
+                                  "cierra la puerta principal"])
+def test_a_lock_is_never_turned_on_words_that_are_not_its_own(model, text):
+    """The shipped model reads "open the front door" (a lock in the benchmark home) as HassTurnOn, which is
+    locking it to HA; "close the back door" as HassTurnOff, unlocking it. Refused as the opposite way."""
+    pred, answer = reading(model, text, benchmark_home())
+    assert pred.label in ("HassTurnOn", "HassTurnOff")
+    assert answer.intent is None, (pred.label, answer)
+    assert answer.abstained == "opposite"
+
+
+def test_a_lock_turns_on_its_own_words(model):
+    for text, intent in (("lock the front door", "HassTurnOn"), ("please unlock the back door", "HassTurnOff"),
+                         ("cierra con llave la puerta principal", "HassTurnOn")):
+        _, answer = reading(model, text, benchmark_home())
+        assert answer.intent == intent, (text, answer)

@@ -9,7 +9,7 @@ import pytest
 from edge_agent.home.refusals import HA_ERRORS, Refusal
 from edge_agent.home.retarget import on_the_way
 from edge_agent.home.slots import HomeDevice, HomeEntities
-from edge_agent.home.targets import area_meant, implied_domain, target, unaimed
+from edge_agent.home.targets import area_meant, implied_domain, lock_way_unsaid, target, unaimed
 from edge_agent.inference.reading import cannot_send
 
 HOME = HomeEntities(
@@ -146,3 +146,25 @@ def test_every_front_hears_the_bedroom_holding_the_fan():
     lights = "switch the bedroom light on"
     assert cannot_send("HassTurnOn", slots, lights,
                        BEDROOMS) == "unknown_target"
+
+
+@pytest.mark.parametrize(("intent", "entities", "text", "unsaid"), [
+    # locked or unlocked only on a lock's own words: "open" / "close" a door is neither in English
+    ("HassTurnOn", [("name", "Smart Lock")], "open the smart lock", True),  # HassTurnOn would lock it
+    ("HassTurnOff", [("name", "Garage Lock")], "close the garage lock", True),  # HassTurnOff would unlock it
+    ("HassTurnOn", [("name", "Garage Lock")], "unlock the garage lock", True),
+    ("HassTurnOn", [("domain", "lock"), ("area", "Hall")], "shut everything in the hall", True),
+    ("HassTurnOn", [("name", "Smart Lock")], "lock the smart lock", False),
+    ("HassTurnOn", [("name", "Smart Lock")], "please bolt the smart lock", False),
+    ("HassTurnOff", [("name", "Smart Lock")], "unlock the smart lock", False),
+    ("HassTurnOn", [("name", "Smart Lock")], "cierra con llave la cerradura inteligente", False),
+    ("HassTurnOff", [("name", "Smart Lock")], "abre la cerradura inteligente", False),  # HA's own es unlocking
+    ("HassTurnOn", [("name", "Smart Lock")], "abre la cerradura inteligente", True),
+    ("HassTurnOff", [("name", "Smart Lock")], "desbloquea la cerradura inteligente", False),
+    ("HassTurnOff", [("name", "Smart Lock")], "bloquea la cerradura inteligente", True),
+    # not a lock, or not turning it
+    ("HassTurnOn", [("name", "Garage Door")], "open the garage door", False),
+    ("HassGetState", [("name", "Smart Lock")], "is the smart lock open", False),
+])
+def test_a_lock_turns_only_on_its_own_words(intent, entities, text, unsaid):
+    assert lock_way_unsaid(intent, entities, text, HOME) is unsaid

@@ -19,7 +19,7 @@ from typing import Any
 
 from edge_agent.home.refusals import Refusal
 from edge_agent.home.slots import HomeEntities, content_words, fold
-from edge_agent.home.verbs import LOCK_NOUN
+from edge_agent.home.verbs import LOCK_NOUN, says_lock_way
 
 # the actions HA aims by a `domain` slot; the others (vacuum, media, climate, ...) bound it themselves
 ACTIONS = frozenset({"HassTurnOn", "HassTurnOff", "HassSetPosition", "HassLightSet"})
@@ -174,6 +174,17 @@ def _holds(home: HomeEntities, area: Any, name: Any, domains: frozenset[str] | s
     """Whether the area has an entity of that name, domain (None: any) and device class, as HA matches them."""
     return any(d.area == area and name in (None, d.name) and (domains is None or d.domain in domains)
                and device_class in (None, d.device_class) for d in home.devices)
+
+
+def lock_way_unsaid(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> bool:
+    """Turning a lock on or off (locking, unlocking) where the words do not say that way: "open the front
+    door" read as HassTurnOn would lock it, "cierra la puerta principal" read as HassTurnOff would unlock it."""
+    if intent not in TURNING:
+        return False
+    slots = dict(entities)
+    domains = {d.domain for d in home.devices if d.name == slots.get("name")} or {slots.get("domain")}
+    # a lock's battery or tamper sensor shares its name: the lock is what turning reaches
+    return "lock" in domains and slots.get("domain") in (None, "lock") and not says_lock_way(text, intent)
 
 
 def fits_home(intent: str, slots: dict[str, Any], home: HomeEntities) -> bool:

@@ -34,6 +34,16 @@ TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|pow
                  r"\bquit(?:a|ar|ad|en|e|ame|ale|alo|ala)\b",  # "quita la luz": off
                  r"\babajo\b",  # "pon las persianas abajo": both, so neither
                  r"\b(?:apag|desbloque|desactiv|desconect)\w*")
+# A lock's own words (HA's lock templates: en lock / unlock; es cierra con llave, echa el cerrojo / abre, quita
+# el cerrojo; and bloquea / desbloquea, bolt, secure): a lock is never locked or unlocked on "open" or "close"
+# the door alone in English, where HA has no such reading either (HassTurnOn is lock.lock)
+LOCKS = _any(r"^\W*(?:(?:please|can you|could you|would you)\s+)?lock\b",  # the verb, not "the smart lock"
+             r"\block\s+(?:the|my|our|your|this|that|these|those|it|them|all|every|both|up|down)\b", r"\blocked\b",
+             r"\bbolt(?:ed)?\b", r"\bsecure\b", r"\bbloque\w*", r"\bcon llave\b",
+             r"\bech\w* (?:el |la |los |las )?(?:llave|cerrojo|pestillo|candado)s?\b",
+             r"\bci?err\w* (?:el|la|los|las) (?:cerrojo|pestillo|candado|cerradura)s?\b")
+UNLOCKS = _any(r"\bunlock(?:ed|s)?\b", r"\bunbolt(?:ed)?\b", r"\bdesbloque\w*", r"\b[aá]br[eaií]\w*",
+               r"\bquit\w* (?:el |la |los |las )?(?:cerrojo|pestillo|candado|cerradura|llave)s?\b")
 # HA's open / close templates (en open|raise|lift, close|shut|lower; es <abre> takes <sube>, sube / levanta,
 # and <cierra> takes <baja>): "on" and "off" unless a lock is named
 OPENS = _any(r"\bopen", r"\b[aá]br[eií]\w*", r"\bs[uú]b[eií]\w*", r"\blift\w*", r"\blevant[aeó]\w*")
@@ -132,3 +142,9 @@ def says_a_way(text: str) -> bool:
     """Any verb of turning or opening either way, or up or down: a cover's way is said."""
     return bool(TURNS_ON.search(text) or TURNS_OFF.search(text) or DIRECTION.search(text)
                 or OPENS.search(text) or CLOSES.search(text))
+
+
+def says_lock_way(text: str, intent: str) -> bool:
+    """Whether the words say locking (`HassTurnOn`) or unlocking (`HassTurnOff`) a lock, and not the other."""
+    own, other = (LOCKS, UNLOCKS) if intent == "HassTurnOn" else (UNLOCKS, LOCKS)
+    return bool(own.search(text)) and not other.search(text)

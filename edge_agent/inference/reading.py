@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import unaimed, unlisted
+from edge_agent.home.targets import lock_way_unsaid, unaimed, unlisted
 from edge_agent.home.values import undefined
 from edge_agent.inference.abstain import STATE_SLOTS, decide
 from edge_agent.inference.classify import Classifier, Prediction
@@ -54,6 +54,8 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
         Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])  # a state question read as an action
     if (why := cannot_send(str(reading.intent), reading.slots, text, classifier.home)) is not None:
         return Reading(None, reading.slots, why)  # the slots say what it read
+    if lock_way_unsaid(*on_the_way(str(reading.intent), reading.slots, text, classifier.home), text, classifier.home):
+        return Reading(None, reading.slots, "opposite")  # a lock only on its own words
     return reading
 
 
