@@ -59,7 +59,9 @@ def test_a_level_not_known_now_is_not_made_up():
     ("bedroom lights at twenty percent please", False, 20), ("al cuarenta por ciento", False, 40),
     ("treinta y cinco por ciento", False, 35), ("twenty-two percent", False, 22), ("set it to 35%", False, 35),
     ("close the blinds halfway", True, 50), ("hasta la mitad", True, 50), ("close the blinds halfway", False, None),
-    ("from 20% to 40%", False, None), ("turn on the light", False, None)])
+    ("from 20% to 40%", False, None), ("turn on the light", False, None),
+    # digits that are no decimal digits (superscripts) are no number: never an error (the fuzzer's payloads)
+    ("dim it to 6² percent", False, None), ("³ percent", False, None), ("al ٤٠ por ciento", False, 40)])
 def test_percentages_said_in_words_or_digits(text, halfway, expected):
     assert percent_said(text, halfway) == expected
 

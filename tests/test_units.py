@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge_agent.config import ConfigError, load_config
+from edge_agent.fronts.wyoming_uri import WyomingUri
 from edge_agent.inference.generate import pick_token
 from edge_agent.once.request_cache import RequestCache, Seen
 from edge_agent.protocol.messages import (
@@ -275,3 +276,10 @@ def test_recent_ids_forget_the_oldest():
     assert len(ids) == 3
     assert ids.add("b")
     assert not ids.add("a")
+
+
+@pytest.mark.parametrize("uri", ["tcp://0.0.0.0:10²", "tcp://host:٨٠", "udp://host:1", "tcp://host:70000", "tcp://host"])
+def test_a_wyoming_uri_that_is_not_tcp_host_port_is_a_clear_error(uri):
+    with pytest.raises(ValueError, match="must look like tcp://HOST:PORT"):
+        WyomingUri.parse(uri)
+    assert WyomingUri.parse("tcp://[::1]:10700") == WyomingUri("::1", 10700)

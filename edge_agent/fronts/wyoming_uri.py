@@ -14,6 +14,7 @@ class WyomingUri:
     def parse(cls, uri: str) -> WyomingUri:
         scheme, sep, rest = uri.partition("://")
         host, colon, port = rest.rpartition(":")
-        if scheme != "tcp" or not sep or not colon or not port.isdigit() or not 0 <= int(port) <= 65535:
+        valid_port = port.isascii() and port.isdigit() and 0 <= int(port) <= 65535  # "1²" is a digit to isdigit
+        if scheme != "tcp" or not sep or not colon or not valid_port:
             raise ValueError(f"wyoming_uri must look like tcp://HOST:PORT, not {uri!r}")
         return cls(host.strip("[]") or "0.0.0.0", int(port))

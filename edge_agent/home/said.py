@@ -25,7 +25,7 @@ def _numbers(text: str) -> list[tuple[float, int]]:
             if len(span) < size:
                 continue
             words = text[span[0].start():span[-1].end()]
-            value = float(words) if words.isdigit() else parse_number_words(words.replace("-", " "))
+            value = float(words) if words.isdecimal() else parse_number_words(words.replace("-", " "))
             if value is not None and not (size == 1 and words.lower() in NOT_ALONE):
                 found.append((value, span[-1].end()))
                 i += size
