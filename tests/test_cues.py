@@ -33,6 +33,9 @@ from edge_agent.inference.cues import asks_no_action
     "who switched on the patio lights", "the stove turns itself off", "my son usually opens the shed",
     "la estufa se apaga sola", "mi hija siempre cierra la verja", "the side gate won't lock",
     "la verja no cierra", "is it safe to open the side gate",  # who did it, by itself, habits, faults
+    "I don't want the attic fan on", "no quiero que subas el toldo", "switch off everything except the stove",
+    "apaga todo menos la estufa", "close all the blinds but the shed's", "I'm going to switch off the stove",
+    "voy a apagar la estufa", "switch off the stove unless it's freezing", "could the attic fan be on",
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -56,6 +59,8 @@ def test_these_ask_for_no_action(text):
     ("remind me in ten minutes", "HassStartTimer"),  # a timer stands for the reminder
     ("can't you switch on the attic fan", "HassTurnOn"), ("is it possible to raise the awning", "HassTurnOn"),
     ("aspira el suelo del salón", "HassVacuumCleanArea"), ("switch on the stove and wait", "HassTurnOn"),
+    ("ya no necesito la estufa, apágala", "HassTurnOff"), ("I'm going to bed, switch off the stove", "HassTurnOff"),
+    ("voy a dormir, apaga la estufa", "HassTurnOff"), ("pon la estufa menos fuerte", "HassTurnOn"),
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)

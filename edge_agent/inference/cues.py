@@ -15,6 +15,9 @@ held-out generated commands (`python benchmarks/abstain_calibration.py`).
 - for later, on a condition or a schedule the agent cannot keep (HA's intents act now): "remind me to …",
   "remember to …", "if it rains close …", "every night at ten lock …", "at seven pm …", "recuérdame …",
   "si llueve …", "todas las noches …", "a las siete …"; not "if you can …", "cuando puedas …";
+- not wanted ("I don't want the heater on", "no quiero que enciendas …"); all but one ("turn off everything
+  except the porch light", "apaga todo menos …": HA cannot leave one out, and acting reaches the one
+  excluded); a plan of the speaker's own ("I'm going to turn off …", "voy a encender …"); "unless …";
 - taken back at the end ("…, no wait", "…, mejor no"); who did it ("who turned on …"); what a device does by
   itself or as a habit ("turns itself off", "usually opens", "se apaga sola", "siempre cierra"); a fault ("the
   front door won't lock", "la verja no cierra");
@@ -43,6 +46,11 @@ NUMBER_WORDS = r"(?:an?|one|two|three|five|ten|fifteen|twenty|thirty|forty|\d+|a
 NEGATED = (
     r"(?:^|[,.;:!?¡¿]\s*|\bplease\s+|\bno\s+)(?:don'?t|do not|never(?!\s+mind))\s+\w+",
     r"\bhold off\b",
+    # not wanted: "I don't want the heater on", "no quiero que enciendas …"
+    r"\b(?:I|we)\s+(?:really\s+)?(?:don'?t|do not)\s+(?:want|need)\b", r"\bno\s+(?:quiero|queremos|necesito|necesitamos)\s+que\b",
+    # all but one: HA cannot leave one out, and the one named is the one not to touch
+    r"\b(?:except|excepting|other than|apart from|besides|but not)\b", r"\b(?:all|every\w*)\b(?:\s+[\w']+){0,6}?\s+but\b",
+    r"\b(?:excepto|salvo|menos\s+(?:el|la|los|las)\b)", r"\btod[oa]s?\b(?:\s+\w+){0,6}?\s+menos\b",
     # taken back at the end: "turn on the den light, no wait", "apaga la luz, mejor no"
     r"[,.;!]\s*(?:no\s+)?(?:wait|actually\s+no|never\s*mind|cancel(?:\s+that)?|forget\s+it)\W*$",
     r"[,.;!]\s*(?:no,?\s+espera|espera|mejor\s+no|olv[ií]dalo|d[eé]jalo)\W*$",
@@ -52,6 +60,11 @@ NEGATED = (
 DEFERRED = (
     r"\bnot (?:yet|now)\b", r"\blater\b", r"\btomorrow\b", r"\bmyself\b", r"\bI'?ll\b", r"\bI will\b",
     r"\bwe'?ll\b", r"\bwhen I\b",
+    # the speaker's own plan, an action of the home's ("I'm going to turn off …"; not "I'm going to sleep")
+    r"\bI(?:'?m|\s+am)\s+going\s+to\s+(?:turn|switch|open|close|shut|lock|unlock|start|stop|dim|raise|lower|set|put|"
+    r"pause|play)\b",
+    r"\bvoy\s+a\s+(?:encender|apagar|abrir|cerrar|bloquear|desbloquear|subir|bajar|poner|quitar|activar|desactivar|"
+    r"parar|pausar|iniciar|arrancar|prender)\b",
     r"\btodav[ií]a no\b", r"\ba[uú]n no\b", r"\bahora no\b", r"\bluego\b", r"\bm[aá]s tarde\b", r"\bma[ñn]ana\b",
     r"\byo mism[oa]\b", r"\b\w+o yo\b", r"\bcuando (?:me|llegue|vuelva|despierte|salga|termine)\b",
     r"^\W*espera\b",
@@ -85,6 +98,7 @@ KEPT = (
 QUESTION = (
     r"^\W*(?:is|are|was|were)\s+(?:the|my|our|any|all)\b",
     r"^\W*(?:is|are|was|were)\s+(?:it|there|that|this)\b(?!\s+possible\b)",
+    rf"^\W*(?:could|might|may|can)\s+(?:the|my|our)\b(?:\s+[\w']+){{0,6}}?\s+be\s+(?:still\s+)?{STATES_EN}\b",
     r"^\W*(?:did|have|has)\s+(?:I|we|you|someone|somebody|anyone|anybody)\s+(?:\w+ly\s+)?"
     r"(?:leave|left|lock|locked|close|closed|shut|turn|turned|switch|switched|forget|forgot|remember)\b",
     rf"\bstill\s+{STATES_EN}\b",
@@ -110,6 +124,7 @@ TIMES_EN = r"(?:\d{1,2}(?::\d\d)?|one|two|three|four|five|six|seven|eight|nine|t
 TIMES_ES = r"(?:\d{1,2}(?::\d\d)?|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce)"
 LATER = (
     r"\bremind\s+(?:me|us|him|her|them)\b", r"\bremember\s+to\b", r"\b(?:make|take|leave)\s+a\s+note\b",
+    r"\bunless\b", r"\ba menos que\b", r"\bsalvo que\b",
     r"\brecu[eé]rd(?:a|ale|ame|anos|e)\b", r"\bacu[eé]rdate\b", r"\bhaz\s+una\s+nota\b",
     r"^\W*(?:if|when|whenever|as soon as|once)\s+(?!you\s+(?:can|could|get a chance)\b|possible\b|"
     r"it'?s\s+(?:still\s+)?(?:on|off|open|closed)\b)\w+",
