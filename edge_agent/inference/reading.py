@@ -6,6 +6,7 @@ reading Home Assistant could not carry out as read: `HA_REFUSES`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
@@ -52,9 +53,10 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
         return Reading(None, abstained=abstained)
     reading = Reading(started(pred.label, pred.slots, text, classifier.home), pred.slots) if instead is None else \
         Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])  # a state question read as an action
-    if (why := cannot_send(str(reading.intent), reading.slots, text, classifier.home)) is not None:
+    sent = on_the_way(str(reading.intent), reading.slots, text, classifier.home)  # what HA would be sent
+    if (why := _refused(*sent, text, classifier.home)) is not None:
         return Reading(None, reading.slots, why)  # the slots say what it read
-    if lock_way_unsaid(*on_the_way(str(reading.intent), reading.slots, text, classifier.home), text, classifier.home):
+    if lock_way_unsaid(*sent, text, classifier.home):
         return Reading(None, reading.slots, "opposite")  # a lock only on its own words
     return reading
 
@@ -70,7 +72,12 @@ def cannot_send(intent: str, slots: list[dict], text: str, home: HomeEntities) -
     values.undefined). Every front asks or refuses these: Wyoming in HA's words."""
     if not (home.names or home.areas or home.floors):
         return None
-    intent, entities = on_the_way(intent, slots, text, home)
+    return _refused(*on_the_way(intent, slots, text, home), text, home)
+
+
+def _refused(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> str | None:
+    if not (home.names or home.areas or home.floors):
+        return None
     if unlisted(intent, dict(entities), home) is not None:
         return "unknown_target"
     if unaimed(intent, dict(entities), text):
