@@ -36,6 +36,10 @@ from edge_agent.inference.cues import asks_no_action
     "I don't want the attic fan on", "no quiero que subas el toldo", "switch off everything except the stove",
     "apaga todo menos la estufa", "close all the blinds but the shed's", "I'm going to switch off the stove",
     "voy a apagar la estufa", "switch off the stove unless it's freezing", "could the attic fan be on",
+    "you switched off the attic fan", "the storm closed the patio awning", "in the film she locks the shed",
+    "¿has subido el toldo?", "thanks for dimming the hall lamp", "gracias por bajar el toldo",
+    "switch the attic fan on or off, whatever", "what does raise the awning mean", "traduce apaga la estufa",
+    "say 'unlock the shed'", "ok, the attic fan is off",  # done by someone, thanked, either way, words, a state said
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -61,6 +65,8 @@ def test_these_ask_for_no_action(text):
     ("aspira el suelo del salón", "HassVacuumCleanArea"), ("switch on the stove and wait", "HassTurnOn"),
     ("ya no necesito la estufa, apágala", "HassTurnOff"), ("I'm going to bed, switch off the stove", "HassTurnOff"),
     ("voy a dormir, apaga la estufa", "HassTurnOff"), ("pon la estufa menos fuerte", "HassTurnOn"),
+    ("switch the attic fan on", "HassTurnOn"), ("the attic fan, switch it off", "HassTurnOff"),
+    ("make sure the attic fan is off", "HassTurnOff"), ("turn the lamp on, it is dark", "HassTurnOn"),
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)

@@ -21,6 +21,10 @@ held-out generated commands (`python benchmarks/abstain_calibration.py`).
 - taken back at the end ("…, no wait", "…, mejor no"); who did it ("who turned on …"); what a device does by
   itself or as a habit ("turns itself off", "usually opens", "se apaga sola", "siempre cierra"); a fault ("the
   front door won't lock", "la verja no cierra");
+- done by someone or something ("you turned on …", "the wind opened …", "they turn off …" in a story, "¿has
+  apagado …?"), or thanked for ("thanks for turning off …", "gracias por encender …"); either way ("on or off,
+  I don't care"); words about words ("what does … mean", "translate …", "say '…'", "traduce …"); a state said
+  ("great, the den light is off": asked as the state question it reports);
 - advice or what-ifs: "should I turn on …", "what happens if I unlock …", "tell me how to …", "¿debería …?",
   "qué pasa si …";
 - noted: something to add to a list ("add close the garage door to my tasks", "apunta apagar el horno en la
@@ -51,6 +55,9 @@ NEGATED = (
     # all but one: HA cannot leave one out, and the one named is the one not to touch
     r"\b(?:except|excepting|other than|apart from|besides|but not)\b", r"\b(?:all|every\w*)\b(?:\s+[\w']+){0,6}?\s+but\b",
     r"\b(?:excepto|salvo|menos\s+(?:el|la|los|las)\b)", r"\btod[oa]s?\b(?:\s+\w+){0,6}?\s+menos\b",
+    # either way: "turn it on or off, I don't care", "enciende o apaga …": which one is not said
+    r"\b(?:on|off|open|close|up|down)\s+or\s+(?:on|off|open|close|up|down)\b",  # locks: targets.lock_way_unsaid
+    r"\b(?:enciende|apaga|abre|cierra|sube|baja)\s+o\s+(?:enciende|apaga|abre|cierra|sube|baja)\b",
     # taken back at the end: "turn on the den light, no wait", "apaga la luz, mejor no"
     r"[,.;!]\s*(?:no\s+)?(?:wait|actually\s+no|never\s*mind|cancel(?:\s+that)?|forget\s+it)\W*$",
     r"[,.;!]\s*(?:no,?\s+espera|espera|mejor\s+no|olv[ií]dalo|d[eé]jalo)\W*$",
@@ -78,6 +85,12 @@ PAST = (
     r"\b(?:cleaned|vacuumed|mowed|turned|switched)\b(?!\s+(?:on|off)\b)",
     r"\bya\s+\w+(?:[ée]|[ií]|amos|imos)\b", r"\bya\s+(?:he|hemos|has|ha|han)\s+\w+(?:ado|ido)\b", r"\bacab(?:o|amos) de\b",
     r"^\W*(?:who|what)\s+(?:turned|switched|opened|closed|shut|locked|unlocked|left|started|stopped|put)\b",
+    # done by someone or something, now or in a story: "you turned on …", "the wind opened …", "in the movie they
+    # turn off …", "¿has apagado …?", "thanks for turning off …", "gracias por encender …"
+    r"\b(?:you|it)\s+(?:\w+ly\s+)?(?:turned|switched|opened|closed|locked|unlocked|started|stopped|left)\b",
+    r"\b(?:the|a|my|our|his|her|their)\s+\w+\s+(?:turned|switched|opened|closed|locked|unlocked|shut|started|stopped)\b",
+    r"\b(?:they|he|she|people|someone|somebody)\s+(?:\w+ly\s+)?(?:turn|switch|open|close|lock|unlock|shut|start|stop)(?:s|es)?\b",
+    r"\b(?:has|ha|han|hemos|he|habéis)\s+\w+(?:ado|ido)\b", r"\b(?:thanks|thank you)\s+for\b", r"\bgracias\s+por\b",
     # what it does by itself, or as a habit: a description, not a request
     r"\b(?:itself|by itself|on its own|automatically|autom[aá]ticamente|por s[ií] mism[oa])\b", r"\bse\s+\w+\s+sol[oa]s?\b",
     r"\b(?:always|usually|often|sometimes|normally|generally|rarely|seldom)\b",
@@ -99,6 +112,8 @@ QUESTION = (
     r"^\W*(?:is|are|was|were)\s+(?:the|my|our|any|all)\b",
     r"^\W*(?:is|are|was|were)\s+(?:it|there|that|this)\b(?!\s+possible\b)",
     rf"^\W*(?:could|might|may|can)\s+(?:the|my|our)\b(?:\s+[\w']+){{0,6}}?\s+be\s+(?:still\s+)?{STATES_EN}\b",
+    # a state said, not asked for: "great, the den light is off" (answered as the question it reports)
+    rf"^\W*(?:\w+,\s*)?(?:the|my|our)\b(?:\s+[\w']+){{0,5}}?\s+(?:is|are)\s+(?:now\s+|already\s+|still\s+)?{STATES_EN}\W*$",
     r"^\W*(?:did|have|has)\s+(?:I|we|you|someone|somebody|anyone|anybody)\s+(?:\w+ly\s+)?"
     r"(?:leave|left|lock|locked|close|closed|shut|turn|turned|switch|switched|forget|forgot|remember)\b",
     rf"\bstill\s+{STATES_EN}\b",
@@ -116,7 +131,10 @@ TALK = (
     r"\bodio\b",
     # advice or a what-if: "should I turn on …", "what happens if I unlock …", "¿debería encender …?"
     r"^\W*(?:should|shall|must)\s+(?:I|we)\b", r"\bwhat\s+(?:happens|would happen|if)\b", r"\btell\s+me\s+how\b",
-    r"\bexplain\b", r"^\W*(?:debo|deber[ií]a|deber[ií]amos|debemos)\b", r"\bqu[eé]\s+pasa(?:r[ií]a)?\s+si\b",
+    r"\bexplain\b", r"^\W*(?:debo|deber[ií]a|deber[ií]amos|debemos)\b",
+    # words about words: "what does … mean", "translate …", "say '…'", "¿qué significa …?", "traduce …"
+    r"\bwhat\s+does\b(?:\s+[\w']+){0,8}?\s+mean\b", r"\btranslat\w*\b", r"\btraduc\w*\b", r"\bsignifica\b",
+    r"^\W*(?:say|repeat|spell|pronounce|repite|deletrea)\b", r"\bqu[eé]\s+pasa(?:r[ií]a)?\s+si\b",
     r"\bd[ií]me\s+c[oó]mo\b", r"\bexpl[ií]ca(?:me)?\b",
 )
 # for later, on a condition, or on a schedule (not for a timer's intents: "remind me in ten minutes")
