@@ -45,6 +45,9 @@ AR_STEMS = (r"(?:apag|cerr|bloque|desbloque|baj|quit|par|paus|dej|conect|descone
             r"escuch)")
 PRETERITE_ES = (rf"\b(?:apagu|arranqu|{AR_STEMS})é\b|\b{AR_STEMS}(?:ó|aron)\b|\b(?:encend|prend)í\b|"
                 r"\b(?:encend|prend|abr|sub)(?:ió|ieron)\b|\bpus(?:e|o|imos|ieron)\b|\breproduj(?:e|o|imos|eron)\b")
+# the home's actions, done (a report of the past) and to do (a plan, a story's present)
+DONE = r"(?:turned|switched|opened|closed|shut|locked|unlocked|started|stopped)"
+DO = r"(?:turn|switch|open|close|shut|lock|unlock|start|stop)"
 NUMBER_WORDS = r"(?:an?|one|two|three|five|ten|fifteen|twenty|thirty|forty|\d+|a few|half an?|un|una|unos|unas|dos|tres|cinco|diez|quince|veinte|media)"
 
 NEGATED = (
@@ -68,8 +71,7 @@ DEFERRED = (
     r"\bnot (?:yet|now)\b", r"\blater\b", r"\btomorrow\b", r"\bmyself\b", r"\bI'?ll\b", r"\bI will\b",
     r"\bwe'?ll\b", r"\bwhen I\b",
     # the speaker's own plan, an action of the home's ("I'm going to turn off …"; not "I'm going to sleep")
-    r"\bI(?:'?m|\s+am)\s+going\s+to\s+(?:turn|switch|open|close|shut|lock|unlock|start|stop|dim|raise|lower|set|put|"
-    r"pause|play)\b",
+    rf"\bI(?:'?m|\s+am)\s+going\s+to\s+(?:{DO}|dim|raise|lower|set|put|pause|play)\b",
     r"\bvoy\s+a\s+(?:encender|apagar|abrir|cerrar|bloquear|desbloquear|subir|bajar|poner|quitar|activar|desactivar|"
     r"parar|pausar|iniciar|arrancar|prender)\b",
     r"\btodav[ií]a no\b", r"\ba[uú]n no\b", r"\bahora no\b", r"\bluego\b", r"\bm[aá]s tarde\b", r"\bma[ñn]ana\b",
@@ -84,12 +86,12 @@ PAST = (
     r"\b(?:was|were)\b", r"\bago\b", r"\byesterday\b", r"\blast (?:night|week|time|year|summer|month)\b",
     r"\b(?:cleaned|vacuumed|mowed|turned|switched)\b(?!\s+(?:on|off)\b)",
     r"\bya\s+\w+(?:[ée]|[ií]|amos|imos)\b", r"\bya\s+(?:he|hemos|has|ha|han)\s+\w+(?:ado|ido)\b", r"\bacab(?:o|amos) de\b",
-    r"^\W*(?:who|what)\s+(?:turned|switched|opened|closed|shut|locked|unlocked|left|started|stopped|put)\b",
+    rf"^\W*(?:who|what)\s+(?:{DONE}|left|put)\b",
     # done by someone or something, now or in a story: "you turned on …", "the wind opened …", "in the movie they
     # turn off …", "¿has apagado …?", "thanks for turning off …", "gracias por encender …"
-    r"\b(?:you|it)\s+(?:\w+ly\s+)?(?:turned|switched|opened|closed|locked|unlocked|started|stopped|left)\b",
-    r"\b(?:the|a|my|our|his|her|their)\s+\w+\s+(?:turned|switched|opened|closed|locked|unlocked|shut|started|stopped)\b",
-    r"\b(?:they|he|she|people|someone|somebody)\s+(?:\w+ly\s+)?(?:turn|switch|open|close|lock|unlock|shut|start|stop)(?:s|es)?\b",
+    rf"\b(?:you|it)\s+(?:\w+ly\s+)?(?:{DONE}|left)\b",
+    rf"\b(?:the|a|my|our|his|her|their)\s+\w+\s+{DONE}\b",  # not "left": "… the light the kids left on"
+    rf"\b(?:they|he|she|people|someone|somebody)\s+(?:\w+ly\s+)?{DO}(?:s|es)?\b",
     r"\b(?:has|ha|han|hemos|he|habéis)\s+\w+(?:ado|ido)\b", r"\b(?:thanks|thank you)\s+for\b", r"\bgracias\s+por\b",
     # what it does by itself, or as a habit: a description, not a request
     r"\b(?:itself|by itself|on its own|automatically|autom[aá]ticamente|por s[ií] mism[oa])\b", r"\bse\s+\w+\s+sol[oa]s?\b",
