@@ -40,6 +40,7 @@ from edge_agent.inference.cues import asks_no_action
     "¿has subido el toldo?", "thanks for dimming the hall lamp", "gracias por bajar el toldo",
     "switch the attic fan on or off, whatever", "what does raise the awning mean", "traduce apaga la estufa",
     "say 'unlock the shed'", "ok, the attic fan is off",  # done by someone, thanked, either way, words, a state said
+    "stop switching on the hall lamp", "deja de subir el toldo",  # asked to stop doing it
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -67,6 +68,7 @@ def test_these_ask_for_no_action(text):
     ("voy a dormir, apaga la estufa", "HassTurnOff"), ("pon la estufa menos fuerte", "HassTurnOn"),
     ("switch the attic fan on", "HassTurnOn"), ("the attic fan, switch it off", "HassTurnOff"),
     ("make sure the attic fan is off", "HassTurnOff"), ("turn the lamp on, it is dark", "HassTurnOn"),
+    ("stop playing the radio", "HassMediaPause"), ("stop mowing", "HassLawnMowerDock"),
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)

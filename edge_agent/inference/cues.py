@@ -18,7 +18,7 @@ held-out generated commands (`python benchmarks/abstain_calibration.py`).
 - not wanted ("I don't want the heater on", "no quiero que enciendas …"); all but one ("turn off everything
   except the porch light", "apaga todo menos …": HA cannot leave one out, and acting reaches the one
   excluded); a plan of the speaker's own ("I'm going to turn off …", "voy a encender …"); "unless …";
-- taken back at the end ("…, no wait", "…, mejor no"); who did it ("who turned on …"); what a device does by
+- asked to stop doing it ("stop turning on …", "deja de encender …"); taken back at the end ("…, no wait", "…, mejor no"); who did it ("who turned on …"); what a device does by
   itself or as a habit ("turns itself off", "usually opens", "se apaga sola", "siempre cierra"); a fault ("the
   front door won't lock", "la verja no cierra");
 - done by someone or something ("you turned on …", "the wind opened …", "they turn off …" in a story, "¿has
@@ -61,6 +61,10 @@ NEGATED = (
     # either way: "turn it on or off, I don't care", "enciende o apaga …": which one is not said
     r"\b(?:on|off|open|close|up|down)\s+or\s+(?:on|off|open|close|up|down)\b",  # locks: targets.lock_way_unsaid
     r"\b(?:enciende|apaga|abre|cierra|sube|baja)\s+o\s+(?:enciende|apaga|abre|cierra|sube|baja)\b",
+    # asked to stop doing it: "stop turning on the porch light", "deja de encender …" (not "stop playing")
+    r"\b(?:stop|quit)\s+(?:turning|switching|opening|closing|locking|unlocking)\b",
+    r"\b(?:deja|dejad|dejen|para|parad)\s+de\s+(?:encender|apagar|abrir|cerrar|bloquear|desbloquear|subir|bajar|"
+    r"poner|quitar|prender)\b",
     # taken back at the end: "turn on the den light, no wait", "apaga la luz, mejor no"
     r"[,.;!]\s*(?:no\s+)?(?:wait|actually\s+no|never\s*mind|cancel(?:\s+that)?|forget\s+it)\W*$",
     r"[,.;!]\s*(?:no,?\s+espera|espera|mejor\s+no|olv[ií]dalo|d[eé]jalo)\W*$",
