@@ -18,9 +18,10 @@ held-out generated commands (`python benchmarks/abstain_calibration.py`).
 - not wanted ("I don't want the heater on", "no quiero que enciendas …"); all but one ("turn off everything
   except the porch light", "apaga todo menos …": HA cannot leave one out, and acting reaches the one
   excluded); a plan of the speaker's own ("I'm going to turn off …", "voy a encender …"); "unless …";
-- asked to stop doing it ("stop turning on …", "deja de encender …"); taken back at the end ("…, no wait", "…, mejor no"); who did it ("who turned on …"); what a device does by
-  itself or as a habit ("turns itself off", "usually opens", "se apaga sola", "siempre cierra"); a fault ("the
-  front door won't lock", "la verja no cierra");
+- asked to stop doing it ("stop turning on …", "deja de encender …"); taken back at the end ("…, no wait",
+  "…, mejor no"); who did it ("who turned on …"); what a device does by itself or as a habit ("turns itself
+  off", "usually opens", "se apaga sola", "siempre cierra"); a fault ("the front door won't lock", "la verja
+  no cierra");
 - done by someone or something ("you turned on …", "the wind opened …", "they turn off …" in a story, "¿has
   apagado …?"), or thanked for ("thanks for turning off …", "gracias por encender …"); either way ("on or off,
   I don't care"); words about words ("what does … mean", "translate …", "say '…'", "traduce …"); a state said
@@ -54,9 +55,11 @@ NEGATED = (
     r"(?:^|[,.;:!?¡¿]\s*|\bplease\s+|\bno\s+)(?:don'?t|do not|never(?!\s+mind))\s+\w+",
     r"\bhold off\b",
     # not wanted: "I don't want the heater on", "no quiero que enciendas …"
-    r"\b(?:I|we)\s+(?:really\s+)?(?:don'?t|do not)\s+(?:want|need)\b", r"\bno\s+(?:quiero|queremos|necesito|necesitamos)\s+que\b",
+    r"\b(?:I|we)\s+(?:really\s+)?(?:don'?t|do not)\s+(?:want|need)\b",
+    r"\bno\s+(?:quiero|queremos|necesito|necesitamos)\s+que\b",
     # all but one: HA cannot leave one out, and the one named is the one not to touch
-    r"\b(?:except|excepting|other than|apart from|besides|but not)\b", r"\b(?:all|every\w*)\b(?:\s+[\w']+){0,6}?\s+but\b",
+    r"\b(?:except|excepting|other than|apart from|besides|but not)\b",
+    r"\b(?:all|every\w*)\b(?:\s+[\w']+){0,6}?\s+but\b",
     r"\b(?:excepto|salvo|menos\s+(?:el|la|los|las)\b)", r"\btod[oa]s?\b(?:\s+\w+){0,6}?\s+menos\b",
     # either way: "turn it on or off, I don't care", "enciende o apaga …": which one is not said
     r"\b(?:on|off|open|close|up|down)\s+or\s+(?:on|off|open|close|up|down)\b",  # locks: targets.lock_way_unsaid
@@ -98,7 +101,8 @@ PAST = (
     rf"\b(?:they|he|she|people|someone|somebody)\s+(?:\w+ly\s+)?{DO}(?:s|es)?\b",
     r"\b(?:has|ha|han|hemos|he|habéis)\s+\w+(?:ado|ido)\b", r"\b(?:thanks|thank you)\s+for\b", r"\bgracias\s+por\b",
     # what it does by itself, or as a habit: a description, not a request
-    r"\b(?:itself|by itself|on its own|automatically|autom[aá]ticamente|por s[ií] mism[oa])\b", r"\bse\s+\w+\s+sol[oa]s?\b",
+    r"\b(?:itself|by itself|on its own|automatically|autom[aá]ticamente|por s[ií] mism[oa])\b",
+    r"\bse\s+\w+\s+sol[oa]s?\b",
     r"\b(?:always|usually|often|sometimes|normally|generally|rarely|seldom)\b",
     r"\b(?:siempre|normalmente|a veces|a menudo|suel(?:e|en|es)|solemos)\b",
     # something that does not work: "the front door won't lock", "la puerta no cierra"
@@ -119,7 +123,8 @@ QUESTION = (
     r"^\W*(?:is|are|was|were)\s+(?:it|there|that|this)\b(?!\s+possible\b)",
     rf"^\W*(?:could|might|may|can)\s+(?:the|my|our)\b(?:\s+[\w']+){{0,6}}?\s+be\s+(?:still\s+)?{STATES_EN}\b",
     # a state said, not asked for: "great, the den light is off" (answered as the question it reports)
-    rf"^\W*(?:\w+,\s*)?(?:the|my|our)\b(?:\s+[\w']+){{0,5}}?\s+(?:is|are)\s+(?:now\s+|already\s+|still\s+)?{STATES_EN}\W*$",
+    rf"^\W*(?:\w+,\s*)?(?:the|my|our)\b(?:\s+[\w']+){{0,5}}?\s+(?:is|are)\s+"
+    rf"(?:now\s+|already\s+|still\s+)?{STATES_EN}\W*$",
     r"^\W*(?:did|have|has)\s+(?:I|we|you|someone|somebody|anyone|anybody)\s+(?:\w+ly\s+)?"
     r"(?:leave|left|lock|locked|close|closed|shut|turn|turned|switch|switched|forget|forgot|remember)\b",
     rf"\bstill\s+{STATES_EN}\b",
@@ -154,17 +159,20 @@ LATER = (
     r"it'?s\s+(?:still\s+)?(?:on|off|open|closed)\b)\w+",
     r"^\W*(?:si|cuando|en cuanto|siempre que)\s+(?!(?:puedes|puedas|puede|pueda|es posible)\b)\w+",
     r"\b(?:every|each)\s+(?:night|morning|evening|day|afternoon|weekday|hour)\b",
-    rf"\bat\s+{TIMES_EN}\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)(?!\w)", r"\bat\s+(?:noon|midnight|night|sunset|sunrise|dawn|dusk)\b",
+    rf"\bat\s+{TIMES_EN}\s*(?:am|pm|a\.m\.|p\.m\.|o'?clock)(?!\w)",
+    r"\bat\s+(?:noon|midnight|night|sunset|sunrise|dawn|dusk)\b",
     r"\bin\s+the\s+(?:morning|evening|afternoon)\b",
     r"\b(?:todas\s+las|cada)\s+(?:noches|mañanas|tardes|d[ií]as|noche|mañana|tarde|d[ií]a)\b",
-    rf"\ba\s+las?\s+{TIMES_ES}\b(?!\s*(?:%|por\s*ciento|grados))", r"\bal\s+(?:anochecer|amanecer|atardecer|mediod[ií]a)\b",
+    rf"\ba\s+las?\s+{TIMES_ES}\b(?!\s*(?:%|por\s*ciento|grados))",
+    r"\bal\s+(?:anochecer|amanecer|atardecer|mediod[ií]a)\b",
     r"\ba\s+medianoche\b", r"\bpor\s+la\s+(?:noche|tarde)\b",
 )
 # the thing to do written down, not done: only the list intents stand ("List" in their names)
 NOTED = re.compile(
     r"^\W*(?:(?:please|can you|could you)\s+)?(?:add|put|write|jot|note)\b(?:\s+[\w'’-]+){1,12}?\s+"
     r"(?:to|on|onto|in|into)\s+(?:the|my|our)\s+(?:[\w'’-]+\s+){0,3}(?:list|tasks|to-?dos?|chores|notes)\b"
-    r"|^\W*(?:(?:por favor|puedes)\s+)?(?:añad\w*|anad\w*|agreg\w*|apunt\w*|anot\w*|pon|mete)\b(?:\s+[\w'’-]+){1,12}?\s+"
+    r"|^\W*(?:(?:por favor|puedes)\s+)?(?:añad\w*|anad\w*|agreg\w*|apunt\w*|anot\w*|pon|mete)\b"
+    r"(?:\s+[\w'’-]+){1,12}?\s+"
     r"(?:a|en)\s+(?:la|mi|mis|nuestra|las)\s+(?:[\w-]+\s+){0,3}(?:lista|tareas|pendientes|notas)\b",
     re.IGNORECASE)
 NO_ACTION = re.compile("|".join((*NEGATED, *DEFERRED, *PAST, *KEPT, *QUESTION, *TALK)), re.IGNORECASE)
