@@ -105,10 +105,13 @@ def sole_of_kind(entities: list[tuple[str, Any]], home: HomeEntities, text: str)
         kind = slots.get("domain") or one_kind_said(text)
         of_kind = _of_kind(kind, slots.get("device_class") or _cover_class_said(text), home)
         return [*entities, ("name", next(iter(of_kind)))] if len(of_kind) == 1 else entities
-    domain = DEVICE_WORDS.get(str(slots["name"]).lower())
-    if domain is None:
-        return entities
-    of_kind = {d.name for d in home.devices if d.domain == domain}
+    return _named_as_the_one(entities, DEVICE_WORDS.get(str(slots["name"]).lower()), home)
+
+
+def _named_as_the_one(entities: list[tuple[str, Any]], domain: str | None,
+                      home: HomeEntities) -> list[tuple[str, Any]]:
+    """The name slot replaced by the home's one entity of `domain`; unchanged with none, or two or more."""
+    of_kind = {d.name for d in home.devices if d.domain == domain} if domain else set()
     return [(k, next(iter(of_kind)) if k == "name" else v) for k, v in entities] if len(of_kind) == 1 else entities
 
 
@@ -146,8 +149,6 @@ def work_as_machine(intent: str, entities: list[tuple[str, Any]], home: HomeEnti
     vacuum's, retarget.py). Never a name the home lists, never where the home has two such machines or none
     (HA would only say it knows no "cleaning")."""
     name = dict(entities).get("name")
-    kind = WORK_WORDS.get(str(name).lower()) if name is not None else None
-    if intent not in MACHINE_INTENTS or kind is None or name in home.names:
+    if intent not in MACHINE_INTENTS or name is None or name in home.names:
         return entities
-    machines = {d.name for d in home.devices if d.domain == kind}
-    return [(k, next(iter(machines)) if k == "name" else v) for k, v in entities] if len(machines) == 1 else entities
+    return _named_as_the_one(entities, WORK_WORDS.get(str(name).lower()), home)

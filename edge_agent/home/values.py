@@ -121,10 +121,12 @@ def item_over_names(intent: str, slots: list[dict], text: str, home: HomeEntitie
     fragment no name. Only where another name slot is one of the home's to-do lists or the word "list" is
     said after the item, and the fragment is said inside the item and is no list (HA takes one name; a
     device is never a list to add to)."""
+    if intent not in ADD_ITEM:  # before any work: every reading passes here
+        return slots
     names = [s for s in slots if s["name"] == "name"]
     lists = {d.name for d in home.devices if d.domain == "todo"}
     fragments = [s for s in names if s["value"] not in lists]
-    if intent not in ADD_ITEM or not fragments or not lists:
+    if not fragments or not lists:
         return slots
     list_tagged = any(s["value"] in lists for s in names)  # else "…to the shopping list": the word said
     match = ITEM_SAID.search(text) or (ITEM_BEFORE_LIST.search(text) if list_tagged else None)
