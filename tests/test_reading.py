@@ -120,3 +120,18 @@ def test_a_lock_turns_on_its_own_words(model):
                          ("cierra con llave la puerta principal", "HassTurnOn")):
         _, answer = reading(model, text, benchmark_home())
         assert answer.intent == intent, (text, answer)
+
+
+@pytest.mark.parametrize("text", ["pull down the bedroom blinds", "turn the heat down", "turn the tv down",
+                                  "turn down the kitchen lights", "slow the office fan down"])
+def test_turning_against_the_direction_said_is_refused(model, text):
+    """The shipped model reads "pull down the bedroom blinds" and "turn the heat down" as HassTurnOn (opening
+    the blinds, switching the heater on), "slow the office fan down" as HassTurnOff."""
+    pred, answer = reading(model, text, benchmark_home())
+    assert pred.label in ("HassTurnOn", "HassTurnOff")
+    assert (answer.intent, answer.abstained) == (None, "opposite"), (pred.label, answer)
+
+
+def test_a_blind_said_to_go_down_is_closed(model):
+    _, answer = reading(model, "bring the office blinds down", benchmark_home())
+    assert answer.intent == "HassTurnOff", answer

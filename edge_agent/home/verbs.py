@@ -49,6 +49,10 @@ UNLOCKS = _any(r"\bunlock(?:ed|s)?\b", r"\bunbolt(?:ed)?\b", r"\bdesbloque\w*", 
 OPENS = _any(r"\bopen", r"\b[aá]br[eií]\w*", r"\bs[uú]b[eií]\w*", r"\blift\w*", r"\blevant[aeó]\w*")
 CLOSES = _any(r"\bclose", r"\bshut\b", r"\bci[eé]rr\w*", r"\bcerr[aá]\w*", r"\bb[aá]j[ae]\w*")
 DIRECTION = _any(r"\b(?:up|down)\b")
+UP = _any(r"\b(?:up|arriba)\b")
+DOWN = _any(r"\b(?:down|abajo)\b")
+COVER_NOUN = _any(r"\b(?:blinds?|shades?|curtains?|drapes?|shutters?|awnings?|persianas?|cortinas?|toldos?|"
+                  r"estor(?:es)?|contraventanas?)\b")
 
 # A vacuum or mower started or sent back: the verbs of HA's own templates in their forms (expansion rules: en
 # start, <clean>, mow; return, dock, stop / cancel mowing; es <ejecuta> with <enciende>, <limpiar>;
@@ -97,11 +101,18 @@ OWN_WORDS: dict[str, re.Pattern[str]] = {
 
 
 def turns_on(text: str) -> bool:
-    return bool(TURNS_ON.search(text) or (not LOCK_SAID.search(text) and OPENS.search(text)))
+    return bool(TURNS_ON.search(text) or (not LOCK_SAID.search(text) and OPENS.search(text))
+                or _cover_goes(text, UP, DOWN))
 
 
 def turns_off(text: str) -> bool:
-    return bool(TURNS_OFF.search(text) or (not LOCK_SAID.search(text) and CLOSES.search(text)))
+    return bool(TURNS_OFF.search(text) or (not LOCK_SAID.search(text) and CLOSES.search(text))
+                or _cover_goes(text, DOWN, UP))
+
+
+def _cover_goes(text: str, way: re.Pattern[str], other: re.Pattern[str]) -> bool:
+    """A blind or curtain said to go up (open: "on") or down ("pull down the blinds": closed)."""
+    return bool(COVER_NOUN.search(text) and way.search(text) and not other.search(text))
 
 
 def _words(pattern: re.Pattern[str]) -> Callable[[str], bool]:

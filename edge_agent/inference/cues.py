@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from edge_agent.home.verbs import OWN_WORDS, says_a_way
+from edge_agent.home.verbs import COVER_NOUN, OWN_WORDS, says_a_way
 
 STATES_EN = r"(?:on|off|open|closed|shut|locked|unlocked|running|up|down)"
 STATES_ES = r"(?:encendid|apagad|abiert|cerrad|prendid|bloquead|desbloquead|subid|bajad|puest|quitad)[oa]s?"
@@ -195,8 +195,6 @@ def asks_state(text: str) -> bool:
 
 # a cover opened or closed: its own words are the verbs that say which ("draw the curtains", "corre las
 # cortinas" say either; "echa las persianas", "junta las cortinas" neither that the agent knows)
-COVER_NOUN = re.compile(r"\b(?:blinds?|shades?|curtains?|drapes?|shutters?|awnings?|persianas?|cortinas?|toldos?|"
-                        r"estor(?:es)?|contraventanas?)\b", re.IGNORECASE)
 
 
 def unsaid(text: str, intent: str) -> bool:

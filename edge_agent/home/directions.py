@@ -1,0 +1,45 @@
+"""Up and down said against a turning (issue 33). To Home Assistant a cover's HassTurnOn opens it and its
+HassTurnOff closes it; anything else is switched on or off. So a reading that turns on where the sentence
+says down or lower ("turn the heat down" as HassTurnOn of the heater; "dim the kitchen lights"), or turns off
+where it says up, does the opposite of what was asked, and one that turns off a light, fan or player that
+was asked to go down ("turn the tv down", "slow the fan down") switches off what was only to be lowered.
+Refused as `opposite` unless a verb of the reading's own way is said too ("turn on the lights down here",
+"apaga la luz de abajo"); a blind or curtain said to go down is closed (verbs.turns_off)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from edge_agent.home.slots import HomeEntities
+from edge_agent.home.verbs import COVER_NOUN, DOWN, UP, turns_off, turns_on
+
+LOWERS = re.compile(r"\b(?:lower\w*|dim\w*|reduc\w*|decreas\w*|b[aá]j[ae]\w*|aten[uú]\w*|disminu\w*)\b", re.I)
+# "pon la luz más baja": "pon" is on or off by what follows (verbs.TURNS_ON keeps it for "pon el lavavajillas")
+PUT = re.compile(r"\bp[oó]n(?:er|ga|gan|me|le|lo|la|los|las)?\b", re.I)
+# the verbs that switch a thing off, not lower it
+SWITCHES_OFF = re.compile(r"\b(?:turn|switch|power|flip)\s+off\b|\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off"
+                          r"\s*[.!?]*$|\b(?:power|shut)\s+down\b|\bshut\b|\bkill\b|\bstop\b|\bapag\w*|\bdesactiv\w*|"
+                          r"\bdesconect\w*|\bquit(?:a|ar|e|en|ad)\b", re.I)
+COVER_CLASSES = frozenset({"awning", "blind", "curtain", "damper", "door", "garage", "gate", "shade", "shutter",
+                           "window"})
+
+
+def against_direction(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> bool:
+    """Whether turning on or off (what is sent to HA) goes against the up or down the sentence says."""
+    if intent not in ("HassTurnOn", "HassTurnOff"):
+        return False
+    up, down = bool(UP.search(text)), bool(DOWN.search(text))
+    if intent == "HassTurnOn":
+        return (down or bool(LOWERS.search(text))) and not up and not turns_on(PUT.sub(" ", text))
+    if up and not down and not turns_off(text):
+        return True
+    lowered = down or bool(LOWERS.search(text))
+    return lowered and not _aims_cover(dict(entities), text, home) and not SWITCHES_OFF.search(text)
+
+
+def _aims_cover(slots: dict[str, Any], text: str, home: HomeEntities) -> bool:
+    """Whether the target is a cover: by the domain or class sent, the named entity's domain, or the noun."""
+    named = {d.domain for d in home.devices if d.name == slots.get("name")}
+    return ("cover" in named or slots.get("domain") == "cover" or slots.get("device_class") in COVER_CLASSES
+            or bool(COVER_NOUN.search(text)))

@@ -1,0 +1,53 @@
+"""Up and down said against a turning (edge_agent/home/directions.py): HassTurnOn where the sentence says
+down or lower, HassTurnOff where it says up, or a light, fan or player switched off that was asked to go
+down, are refused as the opposite; a verb of the reading's own way, or a cover said to go down, lets it
+stand."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_agent.home.directions import against_direction
+from edge_agent.home.slots import HomeDevice, HomeEntities
+from edge_agent.home.verbs import says_its_way, says_the_opposite
+
+HOME = HomeEntities(areas=["Office"], floors=["Downstairs"], names=["Office Blinds", "Heater", "TV", "Office Fan"],
+                    devices=[HomeDevice("Office Blinds", "cover", "Office"), HomeDevice("Heater", "switch", "Office"),
+                             HomeDevice("TV", "media_player", "Office"), HomeDevice("Office Fan", "fan", "Office")])
+
+
+@pytest.mark.parametrize(("intent", "name", "text"), [
+    ("HassTurnOn", "Heater", "turn the heat down"),
+    ("HassTurnOn", "Office Blinds", "pull down the office blinds"),
+    ("HassTurnOn", "TV", "dim the tv"),
+    ("HassTurnOn", "Heater", "pon la calefacción más baja"),  # "pon" says on or off by what follows
+    ("HassTurnOff", "Heater", "turn up the heat"),
+    ("HassTurnOff", "TV", "turn the tv down"),
+    ("HassTurnOff", "Office Fan", "slow the office fan down"),
+    ("HassTurnOff", "Office Fan", "baja el ventilador"),
+])
+def test_turning_against_the_direction_said_is_refused(intent, name, text):
+    assert against_direction(intent, [("name", name)], text, HOME)
+
+
+@pytest.mark.parametrize(("intent", "entities", "text"), [
+    ("HassTurnOn", [("name", "Office Blinds")], "pull up the office blinds"),
+    ("HassTurnOff", [("name", "Office Blinds")], "bring the office blinds down"),  # a cover goes down closed
+    ("HassTurnOff", [("name", "Office Blinds")], "lower the blinds in the office"),
+    ("HassTurnOn", [("domain", "light")], "turn on the lights down here"),
+    ("HassTurnOn", [("floor", "Downstairs"), ("domain", "light")], "enciende la luz de abajo"),
+    ("HassTurnOff", [("floor", "Downstairs")], "apaga la luz de abajo"),
+    ("HassTurnOff", [("name", "TV")], "shut down the tv"),
+    ("HassTurnOn", [("name", "Heater")], "turn the heat up"),
+    ("HassTurnOn", [("name", "Heater")], "switch on the heater"),
+    ("HassSetVolume", [("name", "TV")], "turn the tv down"),  # not a turning
+])
+def test_the_readings_own_way_stands(intent, entities, text):
+    assert not against_direction(intent, entities, text, HOME)
+
+
+def test_a_blind_said_to_go_down_is_closed_by_the_verbs():
+    assert says_the_opposite("pull down the bedroom blinds", "HassTurnOn")
+    assert says_its_way("bring the office blinds down", "HassTurnOff")
+    assert says_its_way("put the living room curtains up", "HassTurnOn")
+    assert not says_its_way("pon las persianas abajo", "HassTurnOff")  # "pon" and "abajo": both ways, neither
