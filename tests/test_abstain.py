@@ -96,6 +96,10 @@ def test_without_the_state_intent_a_state_question_is_refused():
     ("make sure the shed door is locked", "HassTurnOff", "opposite"),  # the state asked for is "locked": on
     ("pon el horno", "HassTurnOff", "opposite"),
     ("pon las persianas abajo", "HassTurnOff", None),  # "pon" and "abajo": no polarity said
+    ("sobra la luz del baño", "HassTurnOn", "opposite"),  # not needed: off
+    ("la luz del baño sobra, apágala", "HassTurnOff", None),
+    ("ya no nos hace falta el ventilador", "HassTurnOn", "opposite"),
+    ("ya no necesito la estufa, apágala", "HassTurnOff", None),
     # a cover with no verb that says which way: "draw" and "correr" say either, "echar" the agent reads not
     ("draw the study curtains", "HassTurnOn", "unsaid"),
     ("corre los estores de la cocina", "HassTurnOn", "unsaid"),
@@ -134,6 +138,15 @@ def test_the_words_an_intent_needs(text, intent, expected):
     ("clean the kitchen", "HassVacuumCleanArea", None),
     ("vuelve a encender la aspiradora", "HassVacuumStart", None),  # "vuelve a" with a start verb: says none
     ("stop mowing the lawn", "HassLawnMowerDock", None),  # HA's own dock template ("stop mowing")
+    # asked to stop its work: back, however much the work's own word says "clean"
+    ("que la aspiradora deje de limpiar", "HassVacuumCleanArea", "opposite"),
+    ("stop cleaning the hallway", "HassVacuumStart", "opposite"),
+    ("deja de aspirar", "HassVacuumReturnToBase", None),
+    ("stop mowing", "HassLawnMowerDock", None),  # the work word alone said "start" before: both ways, neither
+    # a room cleaned needs a word of cleaning or of the machine ("oscurece el salón" was cleaning it)
+    ("oscurece el salón", "HassVacuumCleanArea", "unsaid"),
+    ("mop the kitchen", "HassVacuumCleanArea", None),
+    ("barre el pasillo", "HassVacuumCleanArea", None),
 ])
 def test_a_machine_is_not_sent_the_opposite_way(text, intent, expected):
     labels = [intent, "HassGetState", "OutOfDomain"]

@@ -41,6 +41,7 @@ from edge_agent.inference.cues import asks_no_action
     "switch the attic fan on or off, whatever", "what does raise the awning mean", "traduce apaga la estufa",
     "say 'unlock the shed'", "ok, the attic fan is off",  # done by someone, thanked, either way, words, a state said
     "stop switching on the hall lamp", "deja de subir el toldo",  # asked to stop doing it
+    "no hace falta que apagues la estufa", "no need to switch off the stove",  # not needed
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")

@@ -135,3 +135,15 @@ def test_turning_against_the_direction_said_is_refused(model, text):
 def test_a_blind_said_to_go_down_is_closed(model):
     _, answer = reading(model, "bring the office blinds down", benchmark_home())
     assert answer.intent == "HassTurnOff", answer
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("que la aspiradora deje de limpiar", "opposite"),  # read as cleaning
+    ("sobra la luz del baño", "opposite"),  # read as turning it on
+    ("ya no necesito el calefactor", "opposite"),  # read as turning it on
+    ("oscurece el salón", "unsaid"),  # read as cleaning the living room
+])
+def test_what_the_shipped_model_did_the_other_way_is_refused(model, text, why):
+    pred, answer = reading(model, text, benchmark_home())
+    assert pred.label.startswith(("HassTurnOn", "HassVacuum")), pred.label
+    assert (answer.intent, answer.abstained) == (None, why), (pred.label, answer)

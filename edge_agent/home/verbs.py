@@ -33,7 +33,9 @@ TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|pow
                  r"\bpower\s+down\b", r"\bshut\s+(?:down|off)\b", r"\bunlock(?:ed)?\b", r"\bunbolt\b", r"\blower\b",
                  r"\bquit(?:a|ar|ad|en|e|ame|ale|alo|ala)\b",  # "quita la luz": off
                  r"\babajo\b",  # "pon las persianas abajo": both, so neither
-                 r"\b(?:apag|desbloque|desactiv|desconect)\w*")
+                 r"\b(?:apag|desbloque|desactiv|desconect)\w*",
+                 r"\bsobran?\b",  # "sobra la luz del baño", "ya no necesito el calefactor": not needed, so off
+                 r"\bno\s+(?:me\s+|nos\s+)?(?:necesito|necesitamos|hace\s+falta|hacen\s+falta)\b")
 # A lock's own words (HA's lock templates: en lock / unlock; es cierra con llave, echa el cerrojo / abre, quita
 # el cerrojo; and bloquea / desbloquea, bolt, secure): a lock is never locked or unlocked on "open" or "close"
 # the door alone in English, where HA has no such reading either (HassTurnOn is lock.lock)
@@ -61,6 +63,10 @@ COVER_NOUN = _any(r"\b(?:blinds?|shades?|curtains?|drapes?|shutters?|awnings?|pe
 STARTS = _any(r"\b(?:start|clean(?:ing)?|ejecut(?:a|e|ar|á)|inici(?:a|e|ar|á)|enc(?:i)?end(?:a|e|er|é)|"
               r"conect(?:a|e|ar|á)|activ(?:a|e|ar|á)|prend(?:a|e|er|é)|aspir(?:a|e|ar|á)|limp(?:ia|ie|iar|iá))\b")
 MACHINE_STARTS = _any(STARTS.pattern, r"\bmow(?:s|ing)?\b")
+# a machine asked to stop its work ("stop cleaning", "que la aspiradora deje de limpiar"): back, not started
+STOPPED_WORK = _any(r"\b(?:stop|quit|finish|done|enough)\s+(?:with\s+)?(?:cleaning|vacuuming|mowing|hoovering|mopping)\b",
+                    r"\b(?:deja|deje|dejes|dejen|para|pare|paren|termina|termine|terminen)\s+de\s+"
+                    r"(?:limpiar|aspirar|barrer|fregar|cortar|segar)\b")
 MACHINE_RETURNS = _any(r"\b(?:return\w*|dock\w*|stop\w*|cancel\w*|go(?:es)? home|go back|back to|base|"
                        r"dev(?:uelv|olv)\w*|retorn\w*|regres\w*|vuelv\w*|volv\w*|det[eé]n\w*|detener)\b")
 
@@ -85,6 +91,11 @@ COMPLETES = _any(r"\b(?:check\w*|complet\w*|delet\w*|remov\w*|cross\w*|tick\w*|m
                  r"tach\w*|marc\w*|marqu\w*|elimin\w*|borr\w*|quit\w*|suprim\w*|retir\w*|rem(?:ueve|ueva|over|ové)|"
                  r"finaliz\w*|termin\w*|comprad[oa]s?|hech[oa]s?|listo)\b")
 
+# a room cleaned: HA's <clean> words, the machine's, and others' ("mop the kitchen", "barre el salón"); without
+# one, "oscurece el salón" was read as cleaning the living room
+CLEANS = _any(r"\b(?:clean\w*|vacuum\w*|hoover\w*|mop\w*|sweep\w*|tidy\w*|robot\w*|roomba\w*|limpi\w*|aspir\w*|"
+              r"barr[eaií]\w*|freg\w*|frieg\w*)\b")
+
 # HA's templates ask the temperature with one of these ("how warm is it", "¿qué temperatura hace?", "¿hace frío?")
 TEMPERATURE = _any(r"\b(?:temperatur\w*|temp|warm\w*|hot|cold\w*|cool\w*|chilly|freezing|degrees?|heat\w*|thermostat|"
                    r"calor|fr[ií]o|fresc\w*|caliente|calient\w*|grados?|termostato|calefacci[oó]n|templad\w*)\b")
@@ -97,6 +108,7 @@ OWN_WORDS: dict[str, re.Pattern[str]] = {
     "HassShoppingListCompleteItem": COMPLETES, "HassListCompleteItem": COMPLETES,
     "HassMediaSearchAndPlay": PLAYS, "HassMediaPause": PAUSES,
     "HassClimateGetTemperature": TEMPERATURE,
+    "HassVacuumCleanArea": CLEANS,
 }
 
 
@@ -122,8 +134,10 @@ def _words(pattern: re.Pattern[str]) -> Callable[[str], bool]:
 _Said = Callable[[str], bool]
 _PAIRS: tuple[tuple[tuple[str, ...], _Said, tuple[str, ...], _Said], ...] = (
     (("HassTurnOn",), turns_on, ("HassTurnOff",), turns_off),
-    (("HassVacuumStart", "HassVacuumCleanArea", "HassLawnMowerStartMowing"), _words(MACHINE_STARTS),
-     ("HassVacuumReturnToBase", "HassLawnMowerDock"), _words(MACHINE_RETURNS)),
+    (("HassVacuumStart", "HassVacuumCleanArea", "HassLawnMowerStartMowing"),
+     lambda text: bool(MACHINE_STARTS.search(STOPPED_WORK.sub(" ", text))),
+     ("HassVacuumReturnToBase", "HassLawnMowerDock"),
+     lambda text: bool(MACHINE_RETURNS.search(text) or STOPPED_WORK.search(text))),
     (("HassMediaPause", "HassPauseTimer"), _words(PAUSES), ("HassMediaUnpause", "HassUnpauseTimer"), _words(RESUMES)),
     (("HassMediaPlayerMute",), _words(MUTES), ("HassMediaPlayerUnmute",), _words(UNMUTES)),
     (("HassListAddItem", "HassShoppingListAddItem"), _words(ADDS),

@@ -56,7 +56,8 @@ NEGATED = (
     r"\bhold off\b",
     # not wanted: "I don't want the heater on", "no quiero que enciendas …"
     r"\b(?:I|we)\s+(?:really\s+)?(?:don'?t|do not)\s+(?:want|need)\b",
-    r"\bno\s+(?:quiero|queremos|necesito|necesitamos)\s+que\b",
+    r"\bno\s+(?:quiero|queremos|necesito|necesitamos|(?:me\s+|nos\s+)?hace\s+falta)\s+que\b",
+    r"\bno need (?:to|for)\b",
     # all but one: HA cannot leave one out, and the one named is the one not to touch
     r"\b(?:except|excepting|other than|apart from|besides|but not)\b",
     r"\b(?:all|every\w*)\b(?:\s+[\w']+){0,6}?\s+but\b",
