@@ -147,3 +147,10 @@ def test_what_the_shipped_model_did_the_other_way_is_refused(model, text, why):
     pred, answer = reading(model, text, benchmark_home())
     assert pred.label.startswith(("HassTurnOn", "HassVacuum")), pred.label
     assert (answer.intent, answer.abstained) == (None, why), (pred.label, answer)
+
+
+def test_a_temperature_said_as_a_change_is_not_set(model):
+    """The shipped model reads "make it two degrees cooler" as HassClimateSetTemperature 2."""
+    pred, answer = reading(model, "make it two degrees cooler", benchmark_home())
+    assert pred.label == "HassClimateSetTemperature"
+    assert (answer.intent, answer.abstained) == (None, "incomplete"), answer

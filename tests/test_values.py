@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from edge_agent.home.values import REQUIRED, ask_for, missing, undefined, whole_values
+import pytest
+
+from edge_agent.home.values import REQUIRED, ask_for, missing, percent_as_brightness, undefined, whole_values
 
 
 def _slot(name, text, word, value=None):
@@ -67,3 +69,34 @@ def test_required_slots_are_intents_json_s():
     declared = {name: tuple(sorted(s for s, v in (spec.get("slots") or {}).items() if v.get("required")))
                 for name, spec in intents.items()}
     assert {k: v for k, v in declared.items() if v} == {k: tuple(sorted(v)) for k, v in REQUIRED.items()}
+
+
+@pytest.mark.parametrize(("intent", "entities", "text"), [
+    ("HassClimateSetTemperature", [("temperature", 2)], "make it two degrees cooler"),
+    ("HassClimateSetTemperature", [("name", "Thermostat"), ("temperature", 3)], "raise the thermostat by 3 degrees"),
+    ("HassClimateSetTemperature", [("name", "Thermostat"), ("temperature", 2)], "baja el termostato en 2 grados"),
+    ("HassSetPosition", [("name", "Office Blinds"), ("position", 10)], "open the office blinds 10% more"),
+    ("HassLightSet", [("name", "Kitchen Lights"), ("brightness", 20)], "sube la luz de la cocina un 20%"),
+    ("HassLightSet", [("name", "Den Light"), ("brightness", 30)], "dim the den light by 30 percent"),
+])
+def test_a_value_said_as_a_change_is_not_set(intent, entities, text):
+    """HA's setting intents take the value to set: the change's number alone would be set (2 degrees)."""
+    assert undefined(intent, entities, text)
+
+
+@pytest.mark.parametrize(("intent", "entities", "text"), [
+    ("HassClimateSetTemperature", [("temperature", 22)], "sube la temperatura a 22 grados"),
+    ("HassLightSet", [("brightness", 96)], "pon el brillo en 96%"),
+    ("HassSetPosition", [("name", "Office Blinds"), ("position", 30)], "lower the office blinds to 30%"),
+    ("HassSetVolumeRelative", [("volume_step", 10)], "turn the tv up by 10"),  # the change is this intent's
+])
+def test_a_value_to_set_is_set(intent, entities, text):
+    assert not undefined(intent, entities, text)
+
+
+def test_a_lights_value_in_percent_is_its_brightness():
+    said = [("name", "Kitchen Lights"), ("temperature", 20)]
+    assert percent_as_brightness("HassLightSet", said, "dim the kitchen lights to 20 percent") == \
+        [("name", "Kitchen Lights"), ("brightness", 20)]
+    kelvin = [("name", "Den Light"), ("temperature", 2700)]
+    assert percent_as_brightness("HassLightSet", kelvin, "set the den light to 2700 kelvin") == kelvin

@@ -37,7 +37,7 @@ from edge_agent.home.kinds import (
 from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import AREA_NEVER, area_meant
-from edge_agent.home.values import HERE, item_over_names, item_said, whole_values
+from edge_agent.home.values import HERE, item_over_names, item_said, percent_as_brightness, whole_values
 from edge_agent.home.verbs import STARTS, says_the_opposite
 
 # the same action for the other kind of entity, by the named entity's domain
@@ -207,7 +207,7 @@ def on_the_way(intent: str, slots: list[dict], text: str,
     reading out starts from this one."""
     entities, _dropped = to_ha_entities(intent, item_over_names(intent, whole_values(slots, text), text, home))
     intent, entities = retarget(intent, item_said(intent, entities, text), home, text)
-    return intent, area_meant(intent, entities, text, home)
+    return intent, area_meant(intent, percent_as_brightness(intent, entities, text), text, home)
 
 
 def started(intent: str, slots: list[dict], text: str, home: HomeEntities) -> str:

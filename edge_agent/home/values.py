@@ -55,6 +55,21 @@ DEFINING = frozenset({"HassSetPosition", "HassVacuumCleanArea"})
 # "clean this room", "aspira aquí": the area is the speaker's (HA takes the satellite's), not missing
 HERE = re.compile(r"\b(?:here|this room|aqu[ií]|ac[aá]|(?:est[ae]|esta)\s+(?:pieza|habitaci[oó]n|cuarto|sala))\b",
                   re.IGNORECASE)
+# a value said as a change ("two degrees cooler", "by 30 percent", "10% more", "sube la luz un 20%", "en 2
+# grados"): HA's setting intents take the value to set, so the number alone would be set ("make it two degrees
+# cooler" set the thermostat to 2); refused as incomplete (`undefined`). HassSetVolumeRelative is the change.
+SET_TO = frozenset({"HassClimateSetTemperature", "HassLightSet", "HassSetPosition", "HassSetVolume", "HassFanSetSpeed"})
+_NUMBER = (r"(?:\d+|one|two|three|four|five|ten|fifteen|twenty|thirty|fifty|un|una|uno|dos|tres|cuatro|cinco|diez|"
+           r"veinte|treinta|cincuenta)")
+_SOME = r"(?:notch|degree|bit|little|tad|lot|half|third|quarter)\b"
+_UNIT = r"\s*(?:%|percent|per cent|degrees?|grados?|por\s*ciento|points?|puntos?|notch(?:es)?|steps?)"
+RELATIVE = re.compile(
+    rf"\bby\s+(?:an?\s+)?(?:{_NUMBER}|{_SOME})\b|\b(?:up|down)\s+(?:an?\s+)?(?:{_NUMBER}{_UNIT}|{_SOME})|"
+    rf"\b{_NUMBER}(?:{_UNIT})?\s+(?:warmer|cooler|hotter|colder|brighter|dimmer|darker|louder|quieter|softer|"
+    rf"higher|lower|more|less|up|down|m[aá]s|menos)\b|"
+    # "baja el termostato en 2 grados", "sube la luz un 20%" (not "sube la temperatura a 22 grados")
+    rf"\b(?:sub|baj|aument|reduc|dismin)\w*(?:\s+(?!a\b|al\b|hasta\b)\w+){{0,6}}?\s+(?:un\s+)?{_NUMBER}{_UNIT}",
+    re.IGNORECASE)
 WHOLE = frozenset({"item", "search_query", "message"})
 UNITS = ((re.compile(r"\s*(hours?|horas?|hrs?)\b", re.IGNORECASE), "hours"),
          (re.compile(r"\s*(minutes?|minutos?|mins?)\b", re.IGNORECASE), "minutes"),
@@ -178,12 +193,26 @@ def missing(intent: str, entities: list[tuple[str, Any]], text: str | None = Non
 
 def undefined(intent: str, entities: list[tuple[str, Any]], text: str) -> bool:
     """Whether the reading lacks the value that makes it its intent: a timer with no unit said in the
-    sentence, a position or a cleaning without its value (a cleaning "here" has the speaker's area)."""
+    sentence, a position or a cleaning without its value (a cleaning "here" has the speaker's area), a value
+    to set said as a change."""
     if ANY_OF.get(intent) == TIMER_PARTS:
         return not UNIT_SAID.search(text)
     if intent == "HassVacuumCleanArea" and HERE.search(text):
         return False
+    if intent in SET_TO and RELATIVE.search(text):
+        return True  # a change said, not the value to set
     return intent in DEFINING and missing(intent, entities) is not None
+
+
+def percent_as_brightness(intent: str, entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:
+    """A light's value said in percent is its brightness, whatever the tagger called it: "dim the kitchen
+    lights to 20 percent" tagged 20 as a colour temperature (kelvin to HA) set the lights to 20 K."""
+    slots = dict(entities)
+    value = slots.get("temperature")
+    if intent != "HassLightSet" or "brightness" in slots or value is None or \
+            not re.search(rf"\b{re.escape(str(value))}\s*(?:%|percent\b|per cent\b|por\s*ciento\b)", text, re.I):
+        return entities
+    return [("brightness" if slot == "temperature" else slot, v) for slot, v in entities]
 
 
 def ask_for(what: str, language: str | None) -> str:

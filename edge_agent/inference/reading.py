@@ -69,8 +69,9 @@ def cannot_send(intent: str, slots: list[dict], text: str, home: HomeEntities) -
     as turning on "cat knocked"; "is the pharmacy open"); `no_target`: an action with nothing to aim it
     ("I want to repaint the hallway" as turning on the hallway), or a state question about nothing ("why
     is the sky blue"; targets.unaimed); `incomplete`: the value that makes the reading its intent is
-    missing (a timer with no unit said, "the movie starts at nine"; a position, a cleaning's area;
-    values.undefined). Every front asks or refuses these: Wyoming in HA's words."""
+    missing (a timer with no unit said, "the movie starts at nine"; a position, a cleaning's area; a value
+    to set said as a change, "two degrees cooler"; values.undefined). Every front asks or refuses these:
+    Wyoming in HA's words."""
     if not (home.names or home.areas or home.floors):
         return None
     return _refused(*on_the_way(intent, slots, text, home), text, home)
