@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from edge_agent.home.values import REQUIRED, ask_for, missing, percent_as_brightness, undefined, whole_values
+from edge_agent.home.values import (
+    REQUIRED,
+    ask_for,
+    item_said,
+    missing,
+    percent_as_brightness,
+    undefined,
+    whole_values,
+)
 
 
 def _slot(name, text, word, value=None):
@@ -100,3 +108,13 @@ def test_a_lights_value_in_percent_is_its_brightness():
         [("name", "Kitchen Lights"), ("brightness", 20)]
     kelvin = [("name", "Den Light"), ("temperature", 2700)]
     assert percent_as_brightness("HassLightSet", kelvin, "set the den light to 2700 kelvin") == kelvin
+
+
+@pytest.mark.parametrize(("text", "tagged", "item"), [
+    ("put eggs back on the list", "eggs", "eggs"),  # "back" is how, not what: it added "eggs back"
+    ("add milk again to the shopping list", "milk", "milk"),
+    ("add back pain cream to the shopping list", "pain cream", "back pain cream"),  # inside the item, it stays
+    ("add two bottles of wine to the shopping list", "of wine", "two bottles of wine"),
+])
+def test_the_item_is_what_stands_between_the_verb_and_the_list(text, tagged, item):
+    assert item_said("HassShoppingListAddItem", [("item", tagged)], text) == [("item", item)]

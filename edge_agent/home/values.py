@@ -91,11 +91,13 @@ ASK = {"en": "Sorry, I need {what} for that", "es": "Lo siento, para eso necesit
 RANGE = {"en": "Sorry, {name} can only be set from {low} to {high} degrees",
          "es": "Lo siento, {name} solo se puede poner entre {low} y {high} grados"}
 # "add two bottles of wine to the shopping list": the item is all that stands between the verb and the list
-ITEM_SAID = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)\s+(?:to|on|onto|in|into|a|en)"
+_AGAIN = r"(?:\s+(?:back|again|too|also|as well|de nuevo|otra vez))?"  # "put eggs back on the list": not "eggs back"
+ITEM_SAID = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)" + _AGAIN +
+                       r"\s+(?:to|on|onto|in|into|a|en)"
                        r"\s+(?:the|my|our|la|mi|nuestra)\s+(?:[\w'’-]+\s+){0,3}(?:list\b|lista\b)", re.IGNORECASE)
 # "add buy new tyres to my chores": no word "list", the list said by its own name
-ITEM_BEFORE_LIST = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)\s+"
-                              r"(?:to|on|onto|in|into|a|en)\s+(?:the|my|our|la|mi|mis|nuestra)\s+\S", re.IGNORECASE)
+ITEM_BEFORE_LIST = re.compile(r"\b(?:add|put|a[ñn]ad[ea]|agrega|apunta|mete|pon)\s+(?P<item>.+?)" + _AGAIN +
+                              r"\s+(?:to|on|onto|in|into|a|en)\s+(?:the|my|our|la|mi|mis|nuestra)\s+\S", re.IGNORECASE)
 PRONOUNS = frozenset({"it", "them", "that", "this", "lo", "la", "los", "las", "eso", "esto"})
 ADD_ITEM = frozenset({"HassShoppingListAddItem", "HassListAddItem"})
 
