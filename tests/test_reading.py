@@ -117,7 +117,9 @@ def test_a_lock_is_never_turned_on_words_that_are_not_its_own(model, text):
 
 def test_a_lock_turns_on_its_own_words(model):
     for text, intent in (("lock the front door", "HassTurnOn"), ("please unlock the back door", "HassTurnOff"),
-                         ("cierra con llave la puerta principal", "HassTurnOn")):
+                         ("cierra con llave la puerta principal", "HassTurnOn"),
+                         ("would you mind locking the back door", "HassTurnOn"),  # "locking": refused before
+                         ("would you mind unlocking the front door", "HassTurnOff")):
         _, answer = reading(model, text, benchmark_home())
         assert answer.intent == intent, (text, answer)
 

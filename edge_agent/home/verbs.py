@@ -40,11 +40,12 @@ TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|pow
 # el cerrojo; and bloquea / desbloquea, bolt, secure): a lock is never locked or unlocked on "open" or "close"
 # the door alone in English, where HA has no such reading either (HassTurnOn is lock.lock)
 LOCKS = _any(r"^\W*(?:(?:please|can you|could you|would you)\s+)?lock\b",  # the verb, not "the smart lock"
-             r"\block\s+(?:the|my|our|your|this|that|these|those|it|them|all|every|both|up|down)\b", r"\blocked\b",
+             r"\block(?:ing)?\s+(?:the|my|our|your|this|that|these|those|it|them|all|every|both|up|down)\b",
+             r"\blocked\b",
              r"\bbolt(?:ed)?\b", r"\bsecure\b", r"\bbloque\w*", r"\bcon llave\b",
              r"\bech\w* (?:el |la |los |las )?(?:llave|cerrojo|pestillo|candado)s?\b",
              r"\bci?err\w* (?:el|la|los|las) (?:cerrojo|pestillo|candado|cerradura)s?\b")
-UNLOCKS = _any(r"\bunlock(?:ed|s)?\b", r"\bunbolt(?:ed)?\b", r"\bdesbloque\w*", r"\b[aá]br[eaií]\w*",
+UNLOCKS = _any(r"\bunlock(?:ed|s|ing)?\b", r"\bunbolt(?:ed)?\b", r"\bdesbloque\w*", r"\b[aá]br[eaií]\w*",
                r"\bquit\w* (?:el |la |los |las )?(?:cerrojo|pestillo|candado|cerradura|llave)s?\b")
 # HA's open / close templates (en open|raise|lift, close|shut|lower; es <abre> takes <sube>, sube / levanta,
 # and <cierra> takes <baja>): "on" and "off" unless a lock is named
