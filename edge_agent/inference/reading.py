@@ -5,6 +5,7 @@ reading Home Assistant could not carry out as read: `HA_REFUSES`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +13,8 @@ from edge_agent.home.directions import against_direction
 from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import lock_way_unsaid, unaimed, unlisted
-from edge_agent.home.values import undefined
-from edge_agent.inference.abstain import STATE_SLOTS, decide
+from edge_agent.home.values import undefined, whole_values
+from edge_agent.inference.abstain import STATE_SLOTS, acts, decide
 from edge_agent.inference.classify import Classifier, Prediction
 from edge_agent.inference.cues import asks_state
 from edge_agent.protocol.labels import recognised
@@ -22,6 +23,8 @@ STATE_INTENT = "HassGetState"
 ASKED_ABOUT = frozenset({"name", "area"})  # what a state question must name of the home to be asked unread
 # why a reading HA could not carry out is refused (`cannot_send`); Wyoming speaks each in HA's own words
 HA_REFUSES = ("unknown_target", "no_target", "incomplete")
+TARGETS = ("name", "area", "floor")
+JOINED = re.compile(r"\b(?:and|y|e|plus|as well as)\b|&", re.IGNORECASE)
 
 
 @dataclass
@@ -54,12 +57,26 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
         return Reading(None, abstained=abstained)
     reading = Reading(started(pred.label, pred.slots, text, classifier.home), pred.slots) if instead is None else \
         Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])  # a state question read as an action
+    if acts(reading.intent) and _two_targets(whole_values(reading.slots, text), text):
+        return Reading(None, reading.slots, "compound")  # HA takes one: the other would be left undone
     sent = on_the_way(str(reading.intent), reading.slots, text, classifier.home)  # what HA would be sent
     if (why := _refused(*sent, text, classifier.home)) is not None:
         return Reading(None, reading.slots, why)  # the slots say what it read
     if lock_way_unsaid(*sent, text, classifier.home) or against_direction(*sent, text, classifier.home):
         return Reading(None, reading.slots, "opposite")  # a lock only on its own words; down is not on
     return reading
+
+
+def _two_targets(slots: list[dict], text: str) -> bool:
+    """Two names, areas or floors joined by "and" / "y" ("the lights in the kitchen and the den"):
+    HA takes one value per slot, so one would be done and the other left. Two spans with no joining word
+    between them are the tagger's split of one ("activate all our lamps ground floor"), not two targets."""
+    for kind in TARGETS:
+        spans = sorted((s["start"], s["end"], str(s["value"]).casefold()) for s in slots
+                       if s["name"] == kind and isinstance(s.get("start"), int) and isinstance(s.get("end"), int))
+        if any(a[2] != b[2] and JOINED.search(text[a[1]:b[0]]) for a, b in zip(spans, spans[1:])):
+            return True
+    return False
 
 
 def cannot_send(intent: str, slots: list[dict], text: str, home: HomeEntities) -> str | None:
