@@ -121,6 +121,9 @@ def test_without_the_state_intent_a_state_question_is_refused():
     ("pon algo de jazz en la cocina", "HassMediaSearchAndPlay", None),
     ("Detroit", "HassMediaPause", "unsaid"),
     ("stop the music", "HassMediaPause", None),
+    ("turn the ceiling fan to full", "HassMediaPlayerUnmute", "unsaid"),  # nothing says unmuting
+    ("silence the speaker", "HassMediaPlayerMute", None),
+    ("give the tv some sound back", "HassMediaPlayerUnmute", None),
 ])
 def test_the_words_an_intent_needs(text, intent, expected):
     labels = [intent, "HassGetState", "OutOfDomain"]

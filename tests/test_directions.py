@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge_agent.home.directions import against_direction
+from edge_agent.home.directions import against_direction, partly
 from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.home.verbs import says_its_way, says_the_opposite
 
@@ -51,3 +51,11 @@ def test_a_blind_said_to_go_down_is_closed_by_the_verbs():
     assert says_its_way("bring the office blinds down", "HassTurnOff")
     assert says_its_way("put the living room curtains up", "HassTurnOn")
     assert not says_its_way("pon las persianas abajo", "HassTurnOff")  # "pon" and "abajo": both ways, neither
+
+
+def test_a_cover_asked_to_open_only_so_far_is_not_opened_wide():
+    """"open the garage door a little" read as HassTurnOn opened it all the way."""
+    assert partly("HassTurnOn", [("name", "Office Blinds")], "open the office blinds a little", HOME)
+    assert partly("HassTurnOff", [("name", "Office Blinds")], "cierra un poco las persianas", HOME)
+    assert not partly("HassTurnOn", [("name", "Office Blinds")], "open the office blinds", HOME)
+    assert not partly("HassTurnOn", [("name", "Heater")], "turn the heater up a little", HOME)  # no cover

@@ -82,3 +82,9 @@ def test_every_entity_sent_is_declared_and_typed(report):
             else:
                 assert isinstance(value, str), (text, name, value)
                 assert value.strip(), (text, name)
+
+
+def test_a_fraction_of_a_percentage_is_its_share():
+    """"Set the bedroom lamp to half" read as 0.5 was sent as brightness 0 (off)."""
+    assert to_ha_entities("HassLightSet", [{"name": "brightness", "value": 0.5}])[0] == [("brightness", 50), ("domain", "light")]
+    assert to_ha_entities("HassSetPosition", [{"name": "position", "value": 30}])[0][0] == ("position", 30)

@@ -21,6 +21,10 @@ PUT = re.compile(r"\bp[oó]n(?:er|ga|gan|me|le|lo|la|los|las)?\b", re.I)
 SWITCHES_OFF = re.compile(r"\b(?:turn|switch|power|flip)\s+off\b|\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off"
                           r"\s*[.!?]*$|\b(?:power|shut)\s+down\b|\bshut\b|\bkill\b|\bstop\b|\bapag\w*|\bdesactiv\w*|"
                           r"\bdesconect\w*|\bquit(?:a|ar|e|en|ad)\b", re.I)
+# opened or closed only so far: a cover's HassTurnOn / HassTurnOff is all the way ("open the garage door a
+# little" opened it wide); without a position said, refused as incomplete
+PARTLY = re.compile(r"\b(?:a (?:little|bit|crack|touch|tad)|slightly|partly|partway|part way|a few inches|"
+                    r"un poco|un poquito|un poquitín|una rendija|ligeramente|entreab\w*|entrecerr\w*)\b", re.I)
 COVER_CLASSES = frozenset({"awning", "blind", "curtain", "damper", "door", "garage", "gate", "shade", "shutter",
                            "window"})
 
@@ -36,6 +40,12 @@ def against_direction(intent: str, entities: list[tuple[str, Any]], text: str, h
         return True
     lowered = down or bool(LOWERS.search(text))
     return lowered and not _aims_cover(dict(entities), text, home) and not SWITCHES_OFF.search(text)
+
+
+def partly(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> bool:
+    """Whether a cover is opened or closed all the way where the sentence says only so far."""
+    return intent in ("HassTurnOn", "HassTurnOff") and bool(PARTLY.search(text)) and \
+        _aims_cover(dict(entities), text, home)
 
 
 def _aims_cover(slots: dict[str, Any], text: str, home: HomeEntities) -> bool:

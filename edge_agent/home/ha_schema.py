@@ -58,6 +58,7 @@ INTEGER = frozenset({"brightness", "position", "volume_level", "percentage", "ho
                      "start_hours", "start_minutes", "start_seconds"})
 NUMBER = frozenset({"temperature"})
 NUMBER_OR_WORD = frozenset({"volume_step"})
+PERCENTS = frozenset({"brightness", "position", "volume_level", "percentage"})
 AMOUNTS = frozenset({"brightness", "temperature", "position", "volume_level", "percentage"})  # one number each  # HA takes "up", "down" or a signed percentage
 # HassRespond's `response` is never sent: it is the canned answer each HA template fixes, not words in
 # the sentence, and HA's handler takes it as optional.
@@ -67,6 +68,8 @@ def ha_value(slot: str, value: Any) -> tuple[Any, str | None]:
     """(value as HA validates it, None) or (None, why it cannot be sent)."""
     if slot in INTEGER or slot in NUMBER or slot in NUMBER_OR_WORD:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if slot in PERCENTS and 0 < value < 1:  # "to half" read as 0.5: 50%, not 0 (off)
+                value *= 100
             return (round(value) if slot not in NUMBER else value), None
         if slot in NUMBER_OR_WORD and isinstance(value, str) and value in ("up", "down"):
             return value, None

@@ -77,8 +77,8 @@ MACHINE_RETURNS = _any(r"\b(?:return\w*|dock\w*|stop\w*|cancel\w*|go(?:es)? home
 PLAYS = _any(r"\b(?:play\w*|listen\w*|put on|watch\w*|reprodu\w*|escuch\w*|o[ií]r|ver|pon\w*)\b")
 PAUSES = _any(r"\b(?:paus\w*|stop\w*|hold|halt|freeze|par(?:a|ar|e|á)|det[eé]n\w*|detener|deteng\w*)\b")
 RESUMES = _any(r"\b(?:unpaus\w*|resum\w*|contin[uú]\w*|sig(?:ue|a)|segu(?:ir|í)|reactiv\w*|reanud\w*)\b")
-MUTES = _any(r"\bmute\w*", r"\bsilenci(?:a|e|á|ar)\b", r"\ben silencio\b", r"\bquit\w* (?:el )?(?:sonido|audio|volumen)\b")
-UNMUTES = _any(r"\bunmute\w*", r"\bquit\w* (?:el )?silencio\b",
+MUTES = _any(r"\bmute\w*", r"\bsilence\b", r"\bsilenci(?:a|e|á|ar)\b", r"\ben silencio\b", r"\bquit\w* (?:el )?(?:sonido|audio|volumen)\b")
+UNMUTES = _any(r"\bunmute\w*", r"\bquit\w* (?:el )?silencio\b", r"\b(?:sound|volume|audio) back\b",
                r"\b(?:enciend|devuelv|restaur|pon)\w* (?:el )?(?:sonido|audio|volumen)\b")
 PREVIOUS = _any(r"\b(?:previous|back|last|before|rewind|again|replay|restart|anterior|atr[aá]s|vuelve|vuelva|otra vez|"
                 r"repite|repetir|de nuevo|retroced\w*)\b")
@@ -110,6 +110,7 @@ OWN_WORDS: dict[str, re.Pattern[str]] = {
     "HassMediaSearchAndPlay": PLAYS, "HassMediaPause": PAUSES,
     "HassClimateGetTemperature": TEMPERATURE,
     "HassVacuumCleanArea": CLEANS,
+    "HassMediaPlayerMute": MUTES, "HassMediaPlayerUnmute": UNMUTES,  # "turn the ceiling fan to full": unmuting
 }
 
 
