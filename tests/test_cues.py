@@ -42,6 +42,7 @@ from edge_agent.inference.cues import asks_no_action
     "say 'unlock the shed'", "ok, the attic fan is off",  # done by someone, thanked, either way, words, a state said
     "stop switching on the hall lamp", "deja de subir el toldo",  # asked to stop doing it
     "no hace falta que apagues la estufa", "no need to switch off the stove",  # not needed
+    "apaga la estufa en diez minutos",  # later
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")

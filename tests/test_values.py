@@ -86,6 +86,7 @@ def test_required_slots_are_intents_json_s():
     ("HassSetPosition", [("name", "Office Blinds"), ("position", 10)], "open the office blinds 10% more"),
     ("HassLightSet", [("name", "Kitchen Lights"), ("brightness", 20)], "sube la luz de la cocina un 20%"),
     ("HassLightSet", [("name", "Den Light"), ("brightness", 30)], "dim the den light by 30 percent"),
+    ("HassSetVolume", [("name", "TV"), ("volume_level", 1)], "make the tv quieter"),  # no number said at all
 ])
 def test_a_value_said_as_a_change_is_not_set(intent, entities, text):
     """HA's setting intents take the value to set: the change's number alone would be set (2 degrees)."""
@@ -97,6 +98,8 @@ def test_a_value_said_as_a_change_is_not_set(intent, entities, text):
     ("HassLightSet", [("brightness", 96)], "pon el brillo en 96%"),
     ("HassSetPosition", [("name", "Office Blinds"), ("position", 30)], "lower the office blinds to 30%"),
     ("HassSetVolumeRelative", [("volume_step", 10)], "turn the tv up by 10"),  # the change is this intent's
+    ("HassLightSet", [("brightness", 80)], "make the lights a bit brighter, like eighty percent"),  # the value said
+    ("HassLightSet", [("brightness", 10)], "ponga el brillo a lo más bajo"),  # HA's superlative, not "lower"
 ])
 def test_a_value_to_set_is_set(intent, entities, text):
     assert not undefined(intent, entities, text)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from edge_agent.home.language import spoken
+from edge_agent.home.said import number_said
 from edge_agent.home.slots import HomeEntities
 
 # HA's current state of an entity id (replies.States, not imported: the reports reach this module through
@@ -70,6 +71,9 @@ RELATIVE = re.compile(
     # "baja el termostato en 2 grados", "sube la luz un 20%" (not "sube la temperatura a 22 grados")
     rf"\b(?:sub|baj|aument|reduc|dismin)\w*(?:\s+(?!a\b|al\b|hasta\b)\w+){{0,6}}?\s+(?:un\s+)?{_NUMBER}{_UNIT}",
     re.IGNORECASE)
+# "make the tv quieter" with no number at all: the value read came from nowhere ("a bit brighter, like eighty
+# percent" says the value). Not Spanish "más bajo": also HA's superlative, "el brillo más bajo" is the lowest.
+COMPARATIVE = re.compile(r"\b(?:warmer|cooler|hotter|colder|brighter|dimmer|darker|louder|quieter|softer)\b", re.I)
 WHOLE = frozenset({"item", "search_query", "message"})
 UNITS = ((re.compile(r"\s*(hours?|horas?|hrs?)\b", re.IGNORECASE), "hours"),
          (re.compile(r"\s*(minutes?|minutos?|mins?)\b", re.IGNORECASE), "minutes"),
@@ -201,7 +205,7 @@ def undefined(intent: str, entities: list[tuple[str, Any]], text: str) -> bool:
         return not UNIT_SAID.search(text)
     if intent == "HassVacuumCleanArea" and HERE.search(text):
         return False
-    if intent in SET_TO and RELATIVE.search(text):
+    if intent in SET_TO and (RELATIVE.search(text) or (COMPARATIVE.search(text) and number_said(text) is None)):
         return True  # a change said, not the value to set
     return intent in DEFINING and missing(intent, entities) is not None
 

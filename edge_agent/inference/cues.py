@@ -87,7 +87,8 @@ DEFERRED = (
     r"^\W*espera\b",
 )
 # a delay a timer takes as its duration ("a timer in ten minutes" is not deferred): not for timer intents
-DELAYED = (rf"\bin {NUMBER_WORDS}\s+(?:hours?|minutes?|mins?)\b", rf"\bdentro de {NUMBER_WORDS}\s+(?:horas?|minutos?|rato)\b")
+DELAYED = (rf"\bin {NUMBER_WORDS}\s+(?:hours?|minutes?|mins?)\b", rf"\bdentro de {NUMBER_WORDS}\s+(?:horas?|minutos?|rato)\b",
+           rf"\ben {NUMBER_WORDS}\s+(?:horas?|minutos?)\b")  # "apaga la tele en diez minutos"
 PAST = (
     r"\b(?:already|just)\s+\w+ed\b",
     r"\b(?:I|we|he|she|they|someone|somebody)\s+(?:\w+ly\s+)?(?!need\b|feed\b|speed\b)\w+ed\b",
