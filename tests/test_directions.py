@@ -11,9 +11,11 @@ from edge_agent.home.directions import against_direction, partly
 from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.home.verbs import says_its_way, says_the_opposite
 
-HOME = HomeEntities(areas=["Office"], floors=["Downstairs"], names=["Office Blinds", "Heater", "TV", "Office Fan"],
+HOME = HomeEntities(areas=["Office"], floors=["Downstairs"],
+                    names=["Office Blinds", "Heater", "TV", "Office Fan", "Lower Deck Light", "Dimmer"],
                     devices=[HomeDevice("Office Blinds", "cover", "Office"), HomeDevice("Heater", "switch", "Office"),
-                             HomeDevice("TV", "media_player", "Office"), HomeDevice("Office Fan", "fan", "Office")])
+                             HomeDevice("TV", "media_player", "Office"), HomeDevice("Office Fan", "fan", "Office"),
+                             HomeDevice("Lower Deck Light", "light", "Office"), HomeDevice("Dimmer", "light", "Office")])
 
 
 @pytest.mark.parametrize(("intent", "name", "text"), [
@@ -41,6 +43,8 @@ def test_turning_against_the_direction_said_is_refused(intent, name, text):
     ("HassTurnOn", [("name", "Heater")], "turn the heat up"),
     ("HassTurnOn", [("name", "Heater")], "switch on the heater"),
     ("HassSetVolume", [("name", "TV")], "turn the tv down"),  # not a turning
+    ("HassTurnOn", [("name", "Lower Deck Light")], "lower deck light, please"),  # a name says no direction
+    ("HassTurnOn", [("name", "Dimmer")], "the dimmer please"),
 ])
 def test_the_readings_own_way_stands(intent, entities, text):
     assert not against_direction(intent, entities, text, HOME)

@@ -14,7 +14,8 @@ from typing import Any
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.verbs import COVER_NOUN, DOWN, UP, turns_off, turns_on
 
-LOWERS = re.compile(r"\b(?:lower\w*|dim\w*|reduc\w*|decreas\w*|b[aá]j[ae]\w*|aten[uú]\w*|disminu\w*)\b", re.I)
+LOWERS = re.compile(r"\b(?:lower(?:s|ed)?|dim(?:s|med)?|reduc\w*|decreas\w*|b[aá]j[ae]\w*|aten[uú]\w*|disminu\w*)\b",
+                    re.I)
 # "pon la luz más baja": "pon" is on or off by what follows (verbs.TURNS_ON keeps it for "pon el lavavajillas")
 PUT = re.compile(r"\bp[oó]n(?:er|ga|gan|me|le|lo|la|los|las)?\b", re.I)
 # the verbs that switch a thing off, not lower it
@@ -33,6 +34,7 @@ def against_direction(intent: str, entities: list[tuple[str, Any]], text: str, h
     """Whether turning on or off (what is sent to HA) goes against the up or down the sentence says."""
     if intent not in ("HassTurnOn", "HassTurnOff"):
         return False
+    text = _unnamed(text, home)
     up, down = bool(UP.search(text)), bool(DOWN.search(text))
     if intent == "HassTurnOn":
         return (down or bool(LOWERS.search(text))) and not up and not turns_on(PUT.sub(" ", text))
@@ -44,8 +46,17 @@ def against_direction(intent: str, entities: list[tuple[str, Any]], text: str, h
 
 def partly(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> bool:
     """Whether a cover is opened or closed all the way where the sentence says only so far."""
-    return intent in ("HassTurnOn", "HassTurnOff") and bool(PARTLY.search(text)) and \
+    return intent in ("HassTurnOn", "HassTurnOff") and bool(PARTLY.search(_unnamed(text, home))) and \
         _aims_cover(dict(entities), text, home)
+
+
+def _unnamed(text: str, home: HomeEntities) -> str:
+    """The sentence without the home's names, areas and floors: "the Lower Deck Light", "the Down Lights" and
+    a floor "Up" say no direction."""
+    for name in sorted({*home.names, *home.areas, *home.floors}, key=len, reverse=True):
+        if name:
+            text = re.sub(rf"\b{re.escape(name)}\b", " ", text, flags=re.I)
+    return text
 
 
 def _aims_cover(slots: dict[str, Any], text: str, home: HomeEntities) -> bool:

@@ -195,13 +195,10 @@ def asks_state(text: str) -> bool:
     return bool(STATE_QUESTION.search(text)) and not NEGATED_OR_DEFERRED.search(text)
 
 
-# a cover opened or closed: its own words are the verbs that say which ("draw the curtains", "corre las
-# cortinas" say either; "echa las persianas", "junta las cortinas" neither that the agent knows)
-
-
 def unsaid(text: str, intent: str) -> bool:
     """Whether `intent` is one said with a few words only, none of which the sentence has; or opening or
-    closing a cover with no verb or direction that says which."""
+    closing a cover with no verb or direction that says which ("draw the curtains", "corre las cortinas" say
+    either; "echa las persianas", "junta las cortinas" neither that the agent knows)."""
     words = OWN_WORDS.get(intent)
     if words is not None:
         return not words.search(text)
