@@ -42,7 +42,8 @@ from edge_agent.inference.cues import asks_no_action
     "say 'unlock the shed'", "ok, the attic fan is off",  # done by someone, thanked, either way, words, a state said
     "stop switching on the hall lamp", "deja de subir el toldo",  # asked to stop doing it
     "no hace falta que apagues la estufa", "no need to switch off the stove",  # not needed
-    "apaga la estufa en diez minutos",  # later
+    "apaga la estufa en diez minutos", "switch on the stove at 7",  # later
+    "switch off the attic fan when the movie ends", "close the awning after we leave",  # on a condition said after
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -57,6 +58,8 @@ def test_these_ask_for_no_action(text):
     ("vuelve a poner la radio donde estaba", "HassMediaUnpause"), ("aspira esta habitación", "HassVacuumCleanArea"),
     ("start a timer in ten minutes", "HassStartTimer"),  # a timer's duration, not a delay
     ("pause the oven timer", "HassPauseTimer"),
+    ("set the attic fan at 3", "HassFanSetSpeed"),  # a value, not an hour: only switching waits for "at 7"
+    ("could you switch on the stove when you get a chance", "HassTurnOn"),
     ("add shut the shed door to my chores", "HassListAddItem"),  # a list intent writes it down
     ("apunta apagar la estufa en mi lista de tareas", "HassShoppingListAddItem"),
     ("put the attic fan on the lowest setting", "HassFanSetSpeed"), ("pon la estufa en la sala", "HassTurnOn"),

@@ -167,6 +167,9 @@ LATER = (
     r"\b(?:todas\s+las|cada)\s+(?:noches|mañanas|tardes|d[ií]as|noche|mañana|tarde|d[ií]a)\b",
     rf"\ba\s+las?\s+{TIMES_ES}\b(?!\s*(?:%|por\s*ciento|grados))",
     r"\bal\s+(?:anochecer|amanecer|atardecer|mediod[ií]a)\b",
+    # on a condition said after the command: "turn off the tv when the movie ends" (not "when you can")
+    r"\b(?:when|whenever|once|after|as soon as)\s+(?:the|my|our|i|i'm|we|we're|it|it's|he|she|they|someone|"
+    r"everyone|everybody)\b",
     r"\ba\s+medianoche\b", r"\bpor\s+la\s+(?:noche|tarde)\b",
 )
 # the thing to do written down, not done: only the list intents stand ("List" in their names)
@@ -177,6 +180,9 @@ NOTED = re.compile(
     r"(?:\s+[\w'’-]+){1,12}?\s+"
     r"(?:a|en)\s+(?:la|mi|mis|nuestra|las)\s+(?:[\w-]+\s+){0,3}(?:lista|tareas|pendientes|notas)\b",
     re.IGNORECASE)
+# an hour without am / pm, for switching only: "turn on the coffee maker at 7" (not "set the fan at 3")
+AT_HOUR = re.compile(r"\bat\s+(?:[1-9]|1[0-2])(?::[0-5]\d)?\b(?!\s*(?:%|percent|degrees?))", re.IGNORECASE)
+SWITCHED = frozenset({"HassTurnOn", "HassTurnOff", "HassVacuumStart", "HassVacuumCleanArea", "HassLawnMowerStartMowing"})
 NO_ACTION = re.compile("|".join((*NEGATED, *DEFERRED, *PAST, *KEPT, *QUESTION, *TALK)), re.IGNORECASE)
 STATE_QUESTION = re.compile("|".join(QUESTION), re.IGNORECASE)
 NEGATED_OR_DEFERRED = re.compile("|".join((*NEGATED, *DEFERRED)), re.IGNORECASE)
@@ -186,7 +192,7 @@ NO_ACTION_NOW = re.compile("|".join((*DELAYED, *LATER)), re.IGNORECASE)
 def asks_no_action(text: str, intent: str) -> bool:
     """Whether the sentence asks for nothing to be done now, whatever `intent` the model read."""
     return bool(NO_ACTION.search(text) or ("Timer" not in intent and NO_ACTION_NOW.search(text))
-                or ("List" not in intent and NOTED.search(text)))
+                or ("List" not in intent and NOTED.search(text)) or (intent in SWITCHED and AT_HOUR.search(text)))
 
 
 def asks_state(text: str) -> bool:
