@@ -7,15 +7,18 @@ from __future__ import annotations
 
 import pytest
 
-from edge_agent.home.directions import against_direction, partly
+from edge_agent.home.directions import against_direction, lock_said_of_a_cover, partly
 from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.home.verbs import says_its_way, says_the_opposite
 
 HOME = HomeEntities(areas=["Office"], floors=["Downstairs"],
-                    names=["Office Blinds", "Heater", "TV", "Office Fan", "Lower Deck Light", "Dimmer"],
+                    names=["Office Blinds", "Heater", "TV", "Office Fan", "Lower Deck Light", "Dimmer", "Garage Door",
+                           "Front Door"],
                     devices=[HomeDevice("Office Blinds", "cover", "Office"), HomeDevice("Heater", "switch", "Office"),
                              HomeDevice("TV", "media_player", "Office"), HomeDevice("Office Fan", "fan", "Office"),
-                             HomeDevice("Lower Deck Light", "light", "Office"), HomeDevice("Dimmer", "light", "Office")])
+                             HomeDevice("Lower Deck Light", "light", "Office"), HomeDevice("Dimmer", "light", "Office"),
+                             HomeDevice("Garage Door", "cover", "Office", "garage"),
+                             HomeDevice("Front Door", "lock", "Office")])
 
 
 @pytest.mark.parametrize(("intent", "name", "text"), [
@@ -63,3 +66,13 @@ def test_a_cover_asked_to_open_only_so_far_is_not_opened_wide():
     assert partly("HassTurnOff", [("name", "Office Blinds")], "cierra un poco las persianas", HOME)
     assert not partly("HassTurnOn", [("name", "Office Blinds")], "open the office blinds", HOME)
     assert not partly("HassTurnOn", [("name", "Heater")], "turn the heater up a little", HOME)  # no cover
+
+
+def test_a_cover_is_never_turned_on_a_locks_words():
+    """HA opens a cover on HassTurnOn: "lock the garage door" read so would open it."""
+    garage = [("name", "Garage Door")]
+    assert lock_said_of_a_cover("HassTurnOn", garage, "lock the garage door", HOME)
+    assert lock_said_of_a_cover("HassTurnOff", garage, "desbloquea la puerta del garaje", HOME)
+    assert lock_said_of_a_cover("HassTurnOn", garage, "cierra con llave la puerta del garaje", HOME)
+    assert not lock_said_of_a_cover("HassTurnOff", garage, "close the garage door", HOME)
+    assert not lock_said_of_a_cover("HassTurnOn", [("name", "Front Door")], "lock the front door", HOME)  # a lock

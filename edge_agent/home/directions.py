@@ -4,7 +4,8 @@ says down or lower ("turn the heat down" as HassTurnOn of the heater; "dim the k
 where it says up, does the opposite of what was asked, and one that turns off a light, fan or player that
 was asked to go down ("turn the tv down", "slow the fan down") switches off what was only to be lowered.
 Refused as `opposite` unless a verb of the reading's own way is said too ("turn on the lights down here",
-"apaga la luz de abajo"); a blind or curtain said to go down is closed (verbs.turns_off)."""
+"apaga la luz de abajo"); a blind or curtain said to go down is closed (verbs.turns_off). And a cover is
+never opened or closed on a lock's words ("lock the garage door" would open it)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ SWITCHES_OFF = re.compile(r"\b(?:turn|switch|power|flip)\s+off\b|\b(?:turn|switc
 # little" opened it wide); without a position said, refused as incomplete
 PARTLY = re.compile(r"\b(?:a (?:little|bit|crack|touch|tad)|slightly|partly|partway|part way|a few inches|"
                     r"un poco|un poquito|un poquitín|una rendija|ligeramente|entreab\w*|entrecerr\w*)\b", re.I)
+# a lock's own words said of a cover: HA opens a cover on HassTurnOn, so "lock the garage door" (a cover) would
+# open it, "cierra con llave la puerta del garaje" too; HA's own lock templates find no lock of that name
+LOCK_WORDS = re.compile(r"\b(?:un)?lock(?:s|ed|ing)?\b|\b(?:un)?bolt(?:s|ed)?\b|\b(?:des)?bloque\w*|\bcon llave\b|"
+                        r"\b(?:cerrojo|pestillo|candado)s?\b", re.I)
 COVER_CLASSES = frozenset({"awning", "blind", "curtain", "damper", "door", "garage", "gate", "shade", "shutter",
                            "window"})
 
@@ -48,6 +53,15 @@ def partly(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEn
     """Whether a cover is opened or closed all the way where the sentence says only so far."""
     return intent in ("HassTurnOn", "HassTurnOff") and bool(PARTLY.search(_unnamed(text, home))) and \
         _aims_cover(dict(entities), text, home)
+
+
+def lock_said_of_a_cover(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> bool:
+    """Whether a cover would be opened or closed on a lock's own words ("lock the garage door")."""
+    if intent not in ("HassTurnOn", "HassTurnOff") or not LOCK_WORDS.search(_unnamed(text, home)):
+        return False
+    slots = dict(entities)
+    named = {d.domain for d in home.devices if d.name == slots.get("name")}
+    return "lock" not in named and slots.get("domain") != "lock" and _aims_cover(slots, text, home)
 
 
 def _unnamed(text: str, home: HomeEntities) -> str:

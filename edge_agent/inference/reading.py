@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_agent.home.directions import against_direction, partly
+from edge_agent.home.directions import against_direction, lock_said_of_a_cover, partly
 from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import lock_way_unsaid, unaimed, unlisted
@@ -62,8 +62,9 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
     sent = on_the_way(str(reading.intent), reading.slots, text, classifier.home)  # what HA would be sent
     if (why := _refused(*sent, text, classifier.home)) is not None:
         return Reading(None, reading.slots, why)  # the slots say what it read
-    if lock_way_unsaid(*sent, text, classifier.home) or against_direction(*sent, text, classifier.home):
-        return Reading(None, reading.slots, "opposite")  # a lock only on its own words; down is not on
+    if lock_way_unsaid(*sent, text, classifier.home) or against_direction(*sent, text, classifier.home) \
+            or lock_said_of_a_cover(*sent, text, classifier.home):
+        return Reading(None, reading.slots, "opposite")  # a lock only on its own words, a cover never; down not on
     if partly(*sent, text, classifier.home):
         return Reading(None, reading.slots, "incomplete")  # "a little": no position to send
     return reading
