@@ -52,8 +52,9 @@ UNLOCKS = _any(r"\bunlock(?:ed|s|ing)?\b", r"\bunbolt(?:ed)?\b", r"\bdesbloque\w
 OPENS = _any(r"\bopen", r"\b[aá]br[eií]\w*", r"\bs[uú]b[eií]\w*", r"\blift\w*", r"\blevant[aeó]\w*")
 CLOSES = _any(r"\bclose", r"\bshut\b", r"\bci[eé]rr\w*", r"\bcerr[aá]\w*", r"\bb[aá]j[ae]\w*")
 DIRECTION = _any(r"\b(?:up|down)\b")
-UP = _any(r"\b(?:up|arriba)\b")
-DOWN = _any(r"\b(?:down|abajo)\b")
+UP = _any(r"\b(?:up|arriba)\b", r"\bmax(?:imum|imize|imise|ed)?\b", r"\bfull blast\b", r"\bal m[aá]ximo\b",
+         r"\ba tope\b")  # "max out the ceiling fan" was read as turning it off
+DOWN = _any(r"\b(?:down|abajo)\b", r"\bminimum\b", r"\bminimi[sz]e\b", r"\bal m[ií]nimo\b")
 COVER_NOUN = _any(r"\b(?:blinds?|shades?|curtains?|drapes?|shutters?|awnings?|persianas?|cortinas?|toldos?|"
                   r"estor(?:es)?|contraventanas?)\b")
 
