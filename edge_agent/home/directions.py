@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from edge_agent.home.ha_schema import COVER_CLASSES
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.verbs import COVER_NOUN, DOWN, UP, turns_off, turns_on
 
@@ -32,8 +33,6 @@ PARTLY = re.compile(r"\b(?:a (?:little|bit|crack|touch|tad)|slightly|partly|part
 # open it, "cierra con llave la puerta del garaje" too; HA's own lock templates find no lock of that name
 LOCK_WORDS = re.compile(r"\b(?:un)?lock(?:s|ed|ing)?\b|\b(?:un)?bolt(?:s|ed)?\b|\b(?:des)?bloque\w*|\bcon llave\b|"
                         r"\b(?:cerrojo|pestillo|candado)s?\b", re.I)
-COVER_CLASSES = frozenset({"awning", "blind", "curtain", "damper", "door", "garage", "gate", "shade", "shutter",
-                           "window"})
 
 
 def against_direction(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> bool:
@@ -61,25 +60,25 @@ def lock_said_of_a_cover(intent: str, entities: list[tuple[str, Any]], text: str
     if intent not in ("HassTurnOn", "HassTurnOff") or not LOCK_WORDS.search(_unnamed(text, home)):
         return False
     slots = dict(entities)
-    named = {d.domain for d in home.devices if d.name == slots.get("name")}
-    return "lock" not in named and slots.get("domain") != "lock" and _aims_cover(slots, text, home)
+    return "lock" not in home.domains_of(slots.get("name")) and slots.get("domain") != "lock" and _aims_cover(slots, text, home)
 
 
 def _unnamed(text: str, home: HomeEntities) -> str:
     """The sentence without the home's names, areas and floors: "the Lower Deck Light", "the Down Lights" and
     a floor "Up" say no direction."""
-    pattern = _names_pattern(tuple(sorted({*home.names, *home.areas, *home.floors} - {""}, key=len, reverse=True)))
+    pattern = _names_pattern(tuple(home.names), tuple(home.areas), tuple(home.floors))
     return text if pattern is None else pattern.sub(" ", text)
 
 
 @lru_cache(maxsize=8)
-def _names_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
-    """One pattern for all of a home's names, longest first, compiled once per home (on every turning's way)."""
+def _names_pattern(*lists: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern for all of a home's names, longest first: sorted and compiled once per home, not on every
+    turning's way (three checks per HassTurnOn / HassTurnOff reading)."""
+    names = sorted({name for names in lists for name in names} - {""}, key=len, reverse=True)
     return re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b", re.I) if names else None
 
 
 def _aims_cover(slots: dict[str, Any], text: str, home: HomeEntities) -> bool:
     """Whether the target is a cover: by the domain or class sent, the named entity's domain, or the noun."""
-    named = {d.domain for d in home.devices if d.name == slots.get("name")}
-    return ("cover" in named or slots.get("domain") == "cover" or slots.get("device_class") in COVER_CLASSES
+    return ("cover" in home.domains_of(slots.get("name")) or slots.get("domain") == "cover" or slots.get("device_class") in COVER_CLASSES
             or bool(COVER_NOUN.search(text)))

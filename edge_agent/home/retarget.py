@@ -103,10 +103,6 @@ def named_in_text(text: str, home: HomeEntities, domain: str | None = None) -> s
     return best[0] if len(best) == 1 else None
 
 
-def _domains(name: Any, home: HomeEntities) -> set[str]:
-    return {d.domain for d in home.devices if d.name == name and d.domain}
-
-
 def _fix_name(entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> list[tuple[str, Any]]:
     slots = dict(entities)
     name = slots.get("name")
@@ -132,7 +128,7 @@ def _named_by_start(name: str, home: HomeEntities) -> str | None:
         return None
     begun = {home.canonical("name", c) for c in home.candidates("name")
              if len(_words(c)) > len(words) and _words(c)[:len(words)] == words}
-    if len(begun) != 1 or _domains(next(iter(begun)), home) & AREA_NEVER:
+    if len(begun) != 1 or home.domains_of(next(iter(begun))) & AREA_NEVER:
         return None
     return begun.pop()
 
@@ -176,7 +172,7 @@ def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
     entities = watered(intent, entities, home, text)
     intent, entities = _to_list(intent, entities, text, home)
     slots = dict(entities)
-    domains = _domains(slots.get("name"), home) or ({slots["domain"]} if "domain" in slots else set())
+    domains = home.domains_of(slots.get("name")) or ({slots["domain"]} if "domain" in slots else set())
     domain = next(iter(domains)) if len(domains) == 1 else None
     setting = (intent in PERCENT_INTENTS or intent == "HassClimateSetTemperature"
                or (domain in SET_BY_TURNING.get(intent, ()) and not BY_PERCENT.search(text)))

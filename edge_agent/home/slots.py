@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -52,6 +53,10 @@ class HomeEntities:
         if slot not in SNAPPED:
             return []
         return list(getattr(self, SNAPPED[slot], [])) + list(self.aliases.get(SNAPPED[slot], {}))
+
+    def domains_of(self, name: Any) -> set[str]:
+        """The domains of the home's entities called `name` (a lock and its battery sensor share one)."""
+        return {d.domain for d in self.devices if d.name == name and d.domain}
 
     def canonical(self, slot: str, said: str) -> str:
         """The name itself for an alias (Home Assistant resolves its names, not every alias)."""

@@ -93,7 +93,7 @@ def target(intent: str, entities: list[tuple[str, Any]], text: str,
     slots = dict(entities)
     if (refused := unlisted(intent, slots, home)) is not None:
         return refused
-    domains = {d.domain for d in home.devices if d.name == slots.get("name")}
+    domains = home.domains_of(slots.get("name"))
     if domains and intent in ONLY and not domains & ONLY[intent]:
         return Refusal("cannot", {"entity": str(slots["name"])})
     if domains and intent in TURNING and domains <= NOT_TURNED:
@@ -183,7 +183,7 @@ def lock_way_unsaid(intent: str, entities: list[tuple[str, Any]], text: str, hom
     if intent not in TURNING:
         return False
     slots = dict(entities)
-    domains = {d.domain for d in home.devices if d.name == slots.get("name")} or {slots.get("domain")}
+    domains: set[Any] = home.domains_of(slots.get("name")) or {slots.get("domain")}
     # a lock's battery or tamper sensor shares its name: the lock is what turning reaches
     return "lock" in domains and slots.get("domain") in (None, "lock") and not says_lock_way(text, intent)
 
@@ -245,7 +245,7 @@ def _lock_named(text: str) -> bool:
 
 def _named(entities: list[tuple[str, Any]], name: str, domain: str | None,
            home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
-    domains = {d.domain for d in home.devices if d.name == name and d.domain}
+    domains = home.domains_of(name)
     if len(domains) <= 1 or any(slot == "domain" for slot, _ in entities):
         return entities
     if domain in domains:
