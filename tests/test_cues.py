@@ -44,6 +44,10 @@ from edge_agent.inference.cues import asks_no_action
     "no hace falta que apagues la estufa", "no need to switch off the stove",  # not needed
     "apaga la estufa en diez minutos", "switch on the stove at 7",  # later
     "switch off the attic fan when the movie ends", "close the awning after we leave",  # on a condition said after
+    "you'd better not unlock the shed", "you shouldn't raise the awning", "I'd rather you didn't open the side gate",
+    "you don't need to unlock the shed", "it is not necessary to start the stove",  # advised against, not needed
+    "mejor no abras la verja", "tú no subas el toldo", "que no se encienda la estufa", "tampoco desbloquees la verja",
+    "ni se te ocurra abrir la verja", "no es necesario encender la estufa",  # negated mid-sentence
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -74,6 +78,9 @@ def test_these_ask_for_no_action(text):
     ("switch the attic fan on", "HassTurnOn"), ("the attic fan, switch it off", "HassTurnOff"),
     ("make sure the attic fan is off", "HassTurnOff"), ("turn the lamp on, it is dark", "HassTurnOn"),
     ("stop playing the radio", "HassMediaPause"), ("stop mowing", "HassLawnMowerDock"),
+    ("why don't you switch off the stove", "HassTurnOff"),  # a request, not a negation
+    ("enciende la estufa, no la del salón", "HassTurnOn"), ("activa el modo no molestar", "HassTurnOn"),
+    ("ya no quiero la estufa, apágala", "HassTurnOff"),  # not wanted: off (verbs.TURNS_OFF), not nothing
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)

@@ -56,13 +56,24 @@ def test_targets(intent, entities, text, expected):
     assert target(intent, entities, text, HOME) == expected
 
 
+def test_a_volume_step_is_a_media_players_only():
+    """"Cierra la persiana a medias" read as a volume step once went to HA with the blind as its target."""
+    home = HomeEntities(areas=["Kitchen"], floors=[], names=["Kitchen Blind", "Radio"],
+                        devices=[HomeDevice("Kitchen Blind", "cover", "Kitchen"), HomeDevice("Radio", "media_player", "Kitchen")])
+    text = "cierra la persiana de la cocina a medias"
+    assert target("HassSetVolumeRelative", [("name", "Kitchen Blind")], text, home) == Refusal("cannot", {"entity": "Kitchen Blind"})
+    assert target("HassSetVolumeRelative", [("name", "Radio")], "baja un poco la radio", home) == [("name", "Radio")]
+
+
 def test_two_commands_in_one_sentence_are_asked_one_at_a_time():
     for text in ("switch on the kitchen light, then switch off the fan", "open the blinds and lock the door",
-                 "enciende la luz de la cocina y apaga la del garaje", "abre la persiana y luego cierra la puerta"):
+                 "enciende la luz de la cocina y apaga la del garaje", "abre la persiana y luego cierra la puerta",
+                 "turn the lights on and off", "turn the tv off and on again",  # both ways: one would be left
+                 "instead of opening the blinds, close them", "en vez de abrir la persiana ciérrala"):  # one in place of another
         assert target("HassTurnOn", [("name", "Kitchen Light")], text, HOME) == Refusal("compound"), text
         assert target("HassTurnOn", [("name", "Kitchen Light")], text, HomeEntities()) == Refusal("compound"), text
     for text in ("turn on the kitchen light and the garage light", "set the kitchen blind and make it 40 percent",
-                 "turn the lights on and off"):
+                 "turn on the lights and the fan"):
         assert not isinstance(target("HassTurnOn", [("name", "Kitchen Light")], text, HOME), Refusal), text
     assert Refusal("compound").text("es") == "Lo siento, pídeme las cosas de una en una"
 

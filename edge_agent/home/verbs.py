@@ -34,8 +34,8 @@ TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|pow
                  r"\bquit(?:a|ar|ad|en|e|ame|ale|alo|ala)\b",  # "quita la luz": off
                  r"\babajo\b",  # "pon las persianas abajo": both, so neither
                  r"\b(?:apag|desbloque|desactiv|desconect)\w*",
-                 r"\bsobran?\b",  # "sobra la luz del baño", "ya no necesito el calefactor": not needed, so off
-                 r"\bno\s+(?:me\s+|nos\s+)?(?:necesito|necesitamos|hace\s+falta|hacen\s+falta)\b")
+                 r"\bsobran?\b",  # "sobra la luz del baño", "ya no necesito / no quiero el calefactor": not wanted, so off
+                 r"\bno\s+(?:me\s+|nos\s+)?(?:necesito|necesitamos|hace\s+falta|hacen\s+falta|quiero|queremos)\b")
 # A lock's own words (HA's lock templates: en lock / unlock; es cierra con llave, echa el cerrojo / abre, quita
 # el cerrojo; and bloquea / desbloquea, bolt, secure): a lock is never locked or unlocked on "open" or "close"
 # the door alone in English, where HA has no such reading either (HassTurnOn is lock.lock)

@@ -49,6 +49,9 @@ PRETERITE_ES = (rf"\b(?:apagu|arranqu|{AR_STEMS})é\b|\b{AR_STEMS}(?:ó|aron)\b|
 # the home's actions, done (a report of the past) and to do (a plan, a story's present)
 DONE = r"(?:turned|switched|opened|closed|shut|locked|unlocked|started|stopped)"
 DO = r"(?:turn|switch|open|close|shut|lock|unlock|start|stop)"
+# a home verb's stem with a subjunctive or present ending ("abras", "enciendan", "se apague", "bajes")
+HOME_VERB_ES = (r"(?:abr|cierr|enciend|apag|apagu|prend|bloque|desbloque|sub|baj|pong|quit|activ|desactiv|inici|"
+                r"arranc|arranqu|paus|reanud|silenci|aspir)(?:as|es|a|e|an|en|áis|éis)")
 NUMBER_WORDS = r"(?:an?|one|two|three|five|ten|fifteen|twenty|thirty|forty|\d+|a few|half an?|un|una|unos|unas|dos|tres|cinco|diez|quince|veinte|media)"
 
 NEGATED = (
@@ -74,6 +77,16 @@ NEGATED = (
     r"[,.;!]\s*(?:no,?\s+espera|espera|mejor\s+no|olv[ií]dalo|d[eé]jalo)\W*$",
     # Spanish: "no"/"nunca" + the subjunctive ("no enciendas", "no me abras", "nunca desbloquees")
     r"(?:^|[,.;:!?¡¿]\s*|\bpor favor,?\s+|\bno,\s*)(?:no|nunca)\s+(?:(?:me|te|lo|la|los|las|le|les)\s+)?\w+(?:es|as|éis|áis)\b",
+    # advised or not needed, anywhere: "you'd better not unlock …", "you shouldn't open …", "I'd rather you
+    # didn't …", "you don't need to …", "no es necesario encender …" (not "why don't you …": a request)
+    r"\b(?:shouldn'?t|should\s+not|mustn'?t|must\s+not|needn'?t|(?:better|best)\s+not)\b",
+    r"\brather\s+(?:you\s+|we\s+)?(?:not|didn'?t|did\s+not)\b", r"\b(?:not|no longer)\s+necessary\b",
+    r"\b(?:you|we)\s+(?:don'?t|do\s+not)\s+(?:need|have)\s+to\b",
+    r"\bno\s+(?:es\s+necesario|hace\s+falta)\s+\w+(?:ar|er|ir)\b",
+    r"\bni\s+se\s+(?:te|le|os|les)\s+ocurra\b", r"\bno\s+se\s+(?:te|le|os|les)\s+ocurra\b",
+    # a home verb negated mid-sentence: "mejor no abras …", "tú no abras …", "que no se encienda …",
+    # "tampoco enciendas …" (its subjunctive or present; "no la del salón" names, it does not negate)
+    rf"\b(?:no|nunca|jam[aá]s|tampoco|ni)\s+(?:(?:se|me|te|nos|os)\s+)?(?:(?:lo|la|los|las|le|les)\s+)?{HOME_VERB_ES}\b",
 )
 DEFERRED = (
     r"\bnot (?:yet|now)\b", r"\blater\b", r"\btomorrow\b", r"\bmyself\b", r"\bI'?ll\b", r"\bI will\b",
