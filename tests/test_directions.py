@@ -32,6 +32,9 @@ HOME = HomeEntities(areas=["Office"], floors=["Downstairs"],
     ("HassTurnOff", "Office Fan", "baja el ventilador"),
     ("HassTurnOff", "Office Fan", "max out the office fan"),  # read so by the shipped model, 0.95
     ("HassTurnOn", "Office Fan", "pon el ventilador al mínimo"),
+    ("HassTurnOn", "Dimmer", "menos luz en la oficina"),  # less of what it gives: never on (was done at 0.90)
+    ("HassTurnOn", "TV", "less volume on the tv"),
+    ("HassTurnOff", "Dimmer", "more light in the office"),
 ])
 def test_turning_against_the_direction_said_is_refused(intent, name, text):
     assert against_direction(intent, [("name", name)], text, HOME)
@@ -50,6 +53,9 @@ def test_turning_against_the_direction_said_is_refused(intent, name, text):
     ("HassSetVolume", [("name", "TV")], "turn the tv down"),  # not a turning
     ("HassTurnOn", [("name", "Lower Deck Light")], "lower deck light, please"),  # a name says no direction
     ("HassTurnOn", [("name", "Dimmer")], "the dimmer please"),
+    ("HassTurnOn", [("name", "Dimmer")], "más luz en la oficina"),
+    ("HassTurnOff", [("name", "Dimmer")], "less light in the office, switch off the dimmer"),
+    ("HassTurnOn", [("name", "Dimmer")], "todo menos la luz de la oficina"),  # "menos la …": all but, not less
 ])
 def test_the_readings_own_way_stands(intent, entities, text):
     assert not against_direction(intent, entities, text, HOME)

@@ -65,6 +65,17 @@ def test_a_volume_step_is_a_media_players_only():
     assert target("HassSetVolumeRelative", [("name", "Radio")], "baja un poco la radio", home) == [("name", "Radio")]
 
 
+def test_a_list_intent_takes_a_list_only():
+    """"Check the garage door" read as checking an item off a list named "Garage Door" went to HA."""
+    home = HomeEntities(areas=["Garage"], floors=[], names=["Garage Door", "Chores"],
+                        devices=[HomeDevice("Garage Door", "cover", "Garage"), HomeDevice("Chores", "todo", None)])
+    for intent in ("HassListCompleteItem", "HassListAddItem", "HassListRemoveItem"):
+        assert target(intent, [("name", "Garage Door")], "check the garage door", home) == \
+            Refusal("cannot", {"entity": "Garage Door"}), intent
+        assert target(intent, [("item", "milk"), ("name", "Chores")], "milk on chores", home) == \
+            [("item", "milk"), ("name", "Chores")], intent
+
+
 def test_two_commands_in_one_sentence_are_asked_one_at_a_time():
     for text in ("switch on the kitchen light, then switch off the fan", "open the blinds and lock the door",
                  "enciende la luz de la cocina y apaga la del garaje", "abre la persiana y luego cierra la puerta",

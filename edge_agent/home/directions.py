@@ -15,7 +15,7 @@ from typing import Any
 
 from edge_agent.home.ha_schema import COVER_CLASSES
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.verbs import COVER_NOUN, DOWN, UP, turns_off, turns_on
+from edge_agent.home.verbs import COVER_NOUN, DOWN, LESS, MORE, UP, turns_off, turns_on
 
 LOWERS = re.compile(r"\b(?:lower(?:s|ed)?|dim(?:s|med)?|reduc\w*|decreas\w*|b[aá]j[ae]\w*|aten[uú]\w*|disminu\w*)\b",
                     re.I)
@@ -41,9 +41,10 @@ def against_direction(intent: str, entities: list[tuple[str, Any]], text: str, h
         return False
     text = _unnamed(text, home)
     up, down = bool(UP.search(text)), bool(DOWN.search(text))
+    more, less = bool(MORE.search(text)), bool(LESS.search(text))
     if intent == "HassTurnOn":
-        return (down or bool(LOWERS.search(text))) and not up and not turns_on(PUT.sub(" ", text))
-    if up and not down and not turns_off(text):
+        return (down or less or bool(LOWERS.search(text))) and not (up or more) and not turns_on(PUT.sub(" ", text))
+    if (up or more) and not (down or less) and not turns_off(text):
         return True
     lowered = down or bool(LOWERS.search(text))
     return lowered and not _aims_cover(dict(entities), text, home) and not SWITCHES_OFF.search(text)

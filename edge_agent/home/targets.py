@@ -64,7 +64,8 @@ ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozen
         "HassMediaUnpause": frozenset({"media_player"}), "HassMediaNext": frozenset({"media_player"}),
         "HassMediaPrevious": frozenset({"media_player"}), "HassClimateGetTemperature": frozenset({"climate"}),
         "HassMediaPlayerMute": frozenset({"media_player"}), "HassMediaPlayerUnmute": frozenset({"media_player"}),
-        "HassSetVolumeRelative": frozenset({"media_player"})}
+        "HassSetVolumeRelative": frozenset({"media_player"}), "HassListAddItem": frozenset({"todo"}),
+        "HassListCompleteItem": frozenset({"todo"}), "HassListRemoveItem": frozenset({"todo"})}
 # HA 2025.4 turns none of these on or off (its HassTurnOn fails: "Service turn_on does not support entity
 # vacuum.…"); a vacuum or mower turned on is started on the way (retarget.py)
 NOT_TURNED = frozenset({"vacuum", "lawn_mower"})

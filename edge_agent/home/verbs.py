@@ -55,6 +55,9 @@ DIRECTION = _any(r"\b(?:up|down)\b")
 UP = _any(r"\b(?:up|arriba)\b", r"\bmax(?:imum|imize|imise|ed)?\b", r"\bfull blast\b", r"\bal m[aá]ximo\b",
          r"\ba tope\b")  # "max out the ceiling fan" was read as turning it off
 DOWN = _any(r"\b(?:down|abajo)\b", r"\bminimum\b", r"\bminimi[sz]e\b", r"\bal m[ií]nimo\b")
+# more or less of what a device gives: "menos luz en la cocina" is never turning it on, "more light" never off
+MORE = _any(r"\b(?:more|m[aá]s)\s+(?:light|luz|brightness|brillo|volume|volumen)\b")
+LESS = _any(r"\b(?:less|menos)\s+(?:light|luz|brightness|brillo|volume|volumen|noise|ruido)\b")
 COVER_NOUN = _any(r"\b(?:blinds?|shades?|curtains?|drapes?|shutters?|awnings?|persianas?|cortinas?|toldos?|"
                   r"estor(?:es)?|contraventanas?)\b")
 
