@@ -48,6 +48,7 @@ from edge_agent.inference.cues import asks_no_action
     "you don't need to unlock the shed", "it is not necessary to start the stove",  # advised against, not needed
     "mejor no abras la verja", "tú no subas el toldo", "que no se encienda la estufa", "tampoco desbloquees la verja",
     "ni se te ocurra abrir la verja", "no es necesario encender la estufa",  # negated mid-sentence
+    "encenderé la estufa", "luego la desbloquearemos", "pondré la radio yo",  # the speaker's own future
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -79,6 +80,7 @@ def test_these_ask_for_no_action(text):
     ("make sure the attic fan is off", "HassTurnOff"), ("turn the lamp on, it is dark", "HassTurnOn"),
     ("stop playing the radio", "HassMediaPause"), ("stop mowing", "HassLawnMowerDock"),
     ("why don't you switch off the stove", "HassTurnOff"),  # a request, not a negation
+    ("¿encenderás la estufa?", "HassTurnOn"), ("¿encenderías la estufa?", "HassTurnOn"),  # asked of the agent
     ("enciende la estufa, no la del salón", "HassTurnOn"), ("activa el modo no molestar", "HassTurnOn"),
     ("ya no quiero la estufa, apágala", "HassTurnOff"),  # not wanted: off (verbs.TURNS_OFF), not nothing
 ])

@@ -153,6 +153,33 @@ def test_what_the_shipped_model_did_the_other_way_is_refused(model, text, why):
     assert (answer.intent, answer.abstained) == (None, why), (pred.label, answer)
 
 
+@pytest.mark.parametrize(("text", "read", "why"), [
+    ("mejor no abras la puerta del garaje", "HassTurnOn", "no_action"),  # each was done before (session 17)
+    ("que no se encienda la luz del porche", "HassTurnOn", "no_action"),
+    ("you'd better not unlock the front door", "HassTurnOff", "no_action"),  # HassTurnOff unlocks a lock
+    ("could you not turn on the porch light", "HassTurnOn", "no_action"),
+    ("encenderé la luz del porche", "HassTurnOn", "no_action"),
+    ("no quiero la luz del porche encendida", "HassTurnOn", "opposite"),
+    ("menos luz en la cocina", "HassTurnOn", "opposite"),
+    ("en vez de abrir la puerta del garaje ciérrala", "HassTurnOn", "compound"),
+    ("turn the tv off and on again", "HassTurnOff", "compound"),
+    ("lights on in the kitchen, off in the den", "HassTurnOff", "compound"),
+])
+def test_negations_and_two_ways_the_shipped_model_acted_on_are_refused(model, text, read, why):
+    pred, answer = reading(model, text, benchmark_home())
+    assert pred.label == read, pred.label
+    assert (answer.intent, answer.abstained) == (None, why), answer
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("switch the porch light from on to off", "HassTurnOff"),  # one target, both ways said: its own
+    ("ya no quiero luz en el dormitorio, apágala", "HassTurnOff"), ("why don't you turn off the tv", "HassTurnOff"),
+])
+def test_what_looks_like_them_is_done(model, text, intent):
+    _, answer = reading(model, text, benchmark_home())
+    assert answer.intent == intent, answer
+
+
 def test_a_temperature_said_as_a_change_is_not_set(model):
     """The shipped model reads "make it two degrees cooler" as HassClimateSetTemperature 2."""
     pred, answer = reading(model, "make it two degrees cooler", benchmark_home())

@@ -80,6 +80,7 @@ NEGATED = (
     # advised or not needed, anywhere: "you'd better not unlock …", "you shouldn't open …", "I'd rather you
     # didn't …", "you don't need to …", "no es necesario encender …" (not "why don't you …": a request)
     r"\b(?:shouldn'?t|should\s+not|mustn'?t|must\s+not|needn'?t|(?:better|best)\s+not)\b",
+    r"\b(?:could|can|would|will)\s+you\s+(?:please\s+)?not\b",  # "could you not turn on …": please don't
     r"\brather\s+(?:you\s+|we\s+)?(?:not|didn'?t|did\s+not)\b", r"\b(?:not|no longer)\s+necessary\b",
     r"\b(?:you|we)\s+(?:don'?t|do\s+not)\s+(?:need|have)\s+to\b",
     r"\bno\s+(?:es\s+necesario|hace\s+falta)\s+\w+(?:ar|er|ir)\b",
@@ -95,6 +96,9 @@ DEFERRED = (
     rf"\bI(?:'?m|\s+am)\s+going\s+to\s+(?:{DO}|dim|raise|lower|set|put|pause|play)\b",
     r"\bvoy\s+a\s+(?:encender|apagar|abrir|cerrar|bloquear|desbloquear|subir|bajar|poner|quitar|activar|desactivar|"
     r"parar|pausar|iniciar|arrancar|prender)\b",
+    # the speaker's own future: "encenderé la luz del porche", "la apagaremos luego" (not "¿encenderás …?")
+    r"\b(?:encender|apagar|abrir|cerrar|bloquear|desbloquear|subir|bajar|activar|desactivar|prender|pausar|iniciar|"
+    r"arrancar|limpiar|aspirar|quitar|pondr)(?:é|emos)\b",
     r"\btodav[ií]a no\b", r"\ba[uú]n no\b", r"\bahora no\b", r"\bluego\b", r"\bm[aá]s tarde\b", r"\bma[ñn]ana\b",
     r"\byo mism[oa]\b", r"\b\w+o yo\b", r"\bcuando (?:me|llegue|vuelva|despierte|salga|termine)\b",
     r"^\W*espera\b",

@@ -14,6 +14,7 @@ from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import lock_way_unsaid, unaimed, unlisted
 from edge_agent.home.values import undefined, whole_values
+from edge_agent.home.verbs import turns_off, turns_on
 from edge_agent.inference.abstain import STATE_SLOTS, acts, decide
 from edge_agent.inference.classify import Classifier, Prediction
 from edge_agent.inference.cues import asks_state
@@ -25,6 +26,10 @@ ASKED_ABOUT = frozenset({"name", "area"})  # what a state question must name of 
 HA_REFUSES = ("unknown_target", "no_target", "incomplete")
 TARGETS = ("name", "area", "floor")
 JOINED = re.compile(r"\b(?:and|y|e|plus|as well as)\b|&", re.IGNORECASE)
+# both ways said: "lights on in the kitchen, off in the den", "encendidas en la cocina y apagadas en el salón"
+ON_SAID = re.compile(r"\b(?:on|open|encendid[oa]s?|prendid[oa]s?|abiert[oa]s?)\b", re.IGNORECASE)
+CLAUSE = re.compile(r"[,;]|\b(?:and|but|y|pero)\b", re.IGNORECASE)
+OFF_SAID = re.compile(r"\b(?:off|closed|shut|apagad[oa]s?|cerrad[oa]s?)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -71,15 +76,35 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
 
 
 def _two_targets(slots: list[dict], text: str) -> bool:
-    """Two names, areas or floors joined by "and" / "y" ("the lights in the kitchen and the den"):
-    HA takes one value per slot, so one would be done and the other left. Two spans with no joining word
-    between them are the tagger's split of one ("activate all our lamps ground floor"), not two targets."""
+    """Two names, areas or floors joined by "and" / "y" ("the lights in the kitchen and the den"), or
+    each with its own way ("lights on in the kitchen, off in the den"): HA takes one value per slot, so one
+    would be done and the other left or done the wrong way. Two spans with no joining word between them are
+    the tagger's split of one ("activate all our lamps ground floor"), not two targets."""
+    if _ways_apart(slots, text):
+        return True
     for kind in TARGETS:
         spans = sorted((s["start"], s["end"], str(s["value"]).casefold()) for s in slots
                        if s["name"] == kind and isinstance(s.get("start"), int) and isinstance(s.get("end"), int))
         if any(a[2] != b[2] and JOINED.search(text[a[1]:b[0]]) for a, b in zip(spans, spans[1:])):
             return True
     return False
+
+
+def _ways_apart(slots: list[dict], text: str) -> bool:
+    """Clauses that each name their own target and say opposite ways ("lights on in the kitchen, off in
+    the den"); one clause saying both is one target's ("turn the ceiling light on the landing off")."""
+    ways: dict[str, set[str]] = {}
+    start = 0
+    for cut in [*CLAUSE.finditer(text), None]:
+        end = cut.start() if cut else len(text)
+        clause = text[start:end]
+        on, off = turns_on(clause) or bool(ON_SAID.search(clause)), turns_off(clause) or bool(OFF_SAID.search(clause))
+        named = {str(s["value"]).casefold() for s in slots if s["name"] in TARGETS
+                 and isinstance(s.get("start"), int) and start <= s["start"] < end}
+        if on != off and named:
+            ways.setdefault("on" if on else "off", set()).update(named)
+        start = cut.end() if cut else end
+    return len(ways) == 2 and ways["on"] != ways["off"]
 
 
 def cannot_send(intent: str, slots: list[dict], text: str, home: HomeEntities) -> str | None:
