@@ -84,3 +84,15 @@ def test_a_cover_is_never_turned_on_a_locks_words():
     assert lock_said_of_a_cover("HassTurnOn", garage, "cierra con llave la puerta del garaje", HOME)
     assert not lock_said_of_a_cover("HassTurnOff", garage, "close the garage door", HOME)
     assert not lock_said_of_a_cover("HassTurnOn", [("name", "Front Door")], "lock the front door", HOME)  # a lock
+
+
+@pytest.mark.parametrize(("text", "intent", "opposite"), [
+    ("skip back a song", "HassMediaNext", True),  # the shipped model read it as the next track (0.83)
+    ("rewind to the last track", "HassMediaNext", True),
+    ("pasa a la canción anterior", "HassMediaNext", True),
+    ("play the next one", "HassMediaPrevious", True),
+    ("skip this song", "HassMediaNext", False), ("skip forward", "HassMediaNext", False),
+    ("go back one track", "HassMediaPrevious", False), ("siguiente canción", "HassMediaNext", False),
+])
+def test_the_way_along_the_queue_said_outright_settles_it(text, intent, opposite):
+    assert says_the_opposite(text, intent) is opposite

@@ -87,6 +87,9 @@ UNMUTES = _any(r"\bunmute\w*", r"\bquit\w* (?:el )?silencio\b", r"\b(?:sound|vol
 PREVIOUS = _any(r"\b(?:previous|back|last|before|rewind|again|replay|restart|anterior|atr[aá]s|vuelve|vuelva|otra vez|"
                 r"repite|repetir|de nuevo|retroced\w*)\b")
 NEXT = _any(r"\b(?:next|skip|another|forward|siguiente|salta|s[aá]ltate|pasa|p[aá]sate|otra|adelanta|cambia)\w*")
+# which way along the queue, said outright: "skip back" is the previous track, whatever "skip" says
+FORWARD = _any(r"\b(?:next|forwards?|ahead|siguiente|adelante|adelanta\w*)\b")
+BACKWARD = _any(r"\b(?:back|backwards?|previous|rewind|anterior|atr[aá]s|retroced\w*)\b")
 
 # Lists: en add / put, check / complete / delete / remove; es <añadir>, <tacha>, <marca>, <elimina>, <quita>,
 # <suprime>, <completa>
@@ -146,6 +149,7 @@ _PAIRS: tuple[tuple[tuple[str, ...], _Said, tuple[str, ...], _Said], ...] = (
      lambda text: bool(MACHINE_RETURNS.search(text) or STOPPED_WORK.search(text))),
     (("HassMediaPause", "HassPauseTimer"), _words(PAUSES), ("HassMediaUnpause", "HassUnpauseTimer"), _words(RESUMES)),
     (("HassMediaPlayerMute",), _words(MUTES), ("HassMediaPlayerUnmute",), _words(UNMUTES)),
+    (("HassMediaNext",), _words(FORWARD), ("HassMediaPrevious",), _words(BACKWARD)),
     (("HassListAddItem", "HassShoppingListAddItem"), _words(ADDS),
      ("HassListCompleteItem", "HassShoppingListCompleteItem", "HassListRemoveItem"), _words(COMPLETES)),
 )
