@@ -96,3 +96,9 @@ def test_a_cover_is_never_turned_on_a_locks_words():
 ])
 def test_the_way_along_the_queue_said_outright_settles_it(text, intent, opposite):
     assert says_the_opposite(text, intent) is opposite
+
+
+def test_arrancar_starts_a_switch():
+    """"Arranca el lavavajillas" read as HassTurnOn (0.94) was refused by the opposite margin: no verb said on."""
+    assert says_its_way("arranca el lavavajillas", "HassTurnOn")
+    assert not says_its_way("arranca el lavavajillas", "HassTurnOff")

@@ -70,6 +70,11 @@ HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", 
      ("HassClimateSetTemperature", [("name", "Thermostat"), ("temperature", 19)])),
     ("HassLawnMowerStartMowing", [("name", "Dishwasher")], "start the dishwasher",
      ("HassTurnOn", [("name", "Dishwasher")])),
+    # ... and "stop" for one: turned off (read as docking a machine); not without a word of stopping
+    ("HassLawnMowerDock", [("name", "Dishwasher")], "stop the dishwasher", ("HassTurnOff", [("name", "Dishwasher")])),
+    ("HassVacuumReturnToBase", [("name", "Dishwasher")], "para el lavavajillas", ("HassTurnOff", [("name", "Dishwasher")])),
+    ("HassLawnMowerDock", [("name", "Dishwasher")], "dishwasher go home",
+     ("HassLawnMowerDock", [("name", "Dishwasher")])),
     # a domain slot that is the tagger's raw word: its domain, or none (the words' own is found later)
     ("HassTurnOn", [("domain", "locks")], "lock all the locks please", ("HassTurnOn", [("domain", "lock")])),
     ("HassTurnOff", [("domain", "doors")], "unlock all the doors", ("HassTurnOff", [])),
@@ -213,6 +218,7 @@ def test_the_kind_said_names_the_one_machine_of_that_kind():
     ("have the robot vacuum clean up", [], "HassVacuumStart"),
     ("que el robot aspirador empiece a limpiar", [], "HassVacuumStart"),
     ("inicia la aspiradora", [], "HassVacuumStart"),
+    ("pon en marcha el robot aspirador", [], "HassVacuumStart"), ("arranca la aspiradora", [], "HassVacuumStart"),
     # a room said (a slot, a room the home lists, "here"): the cleaning, with its area or refused for it
     ("clean the kitchen with the vacuum", [], "HassVacuumCleanArea"),
     ("start the vacuum in the kitchen", [{"name": "area", "value": "Kitchen"}], "HassVacuumCleanArea"),

@@ -47,9 +47,13 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             ("HassVacuumReturnToBase", "lawn_mower"): "HassLawnMowerDock",
             **{(start, domain): "HassTurnOn" for start in ("HassVacuumStart", "HassLawnMowerStartMowing")
                for domain in ("switch", "fan")},
+            # "stop the office fan" read as docking a machine: a switch or fan stopped is turned off
+            **{(dock, domain): "HassTurnOff" for dock in ("HassVacuumReturnToBase", "HassLawnMowerDock")
+               for domain in ("switch", "fan")},
             # HA 2025.4's vacuums and mowers have no turn_on (HassTurnOn fails on them); its Spanish
             # templates start a vacuum with <enciende> ("enciende la aspiradora")
             ("HassTurnOn", "vacuum"): "HassVacuumStart", ("HassTurnOn", "lawn_mower"): "HassLawnMowerStartMowing"}
+STOP_SAID = re.compile(r"\b(?:stop|halt|para|pare|det[eé]n|detener)\b", re.IGNORECASE)
 VACUUM_NOUNS = r"vacuum|hoover|roomba|aspirador"
 # the machine a sentence names, or the work only it does (HA's <clean> and <limpiar>: a mower never cleans)
 MACHINE_WORDS = {"vacuum": re.compile(rf"\b({VACUUM_NOUNS}|robot|clean|limpi|aspir)", re.IGNORECASE),
@@ -188,7 +192,8 @@ def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
             return wanted, kept + ([(slot, value)] if value is not None else [])
         if wanted == intent and not set(SET_SLOTS.get(intent, (slot,))) & slots.keys() and value is not None:
             return intent, [*entities, (slot, value)]  # the value the tagger missed, said in words
-    if domain is not None and (sibling := SIBLINGS.get((intent, domain))) and not says_the_opposite(text, sibling):
+    if domain is not None and (sibling := SIBLINGS.get((intent, domain))) and not says_the_opposite(text, sibling) \
+            and (sibling != "HassTurnOff" or STOP_SAID.search(text)):
         return sibling, entities
     if domain is None and (only := _only_machine(intent, home, text)) is not None \
             and not says_the_opposite(text, SIBLINGS[(intent, only)]):

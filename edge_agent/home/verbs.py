@@ -28,7 +28,8 @@ TURNS_ON = _any(r"\b(?:turn|switch|power|flip)\s+on\b", r"\b(?:turn|switch|power
                 r"\bpower\s+up\b", r"\bfire\s+up\b", r"\block(?:ed)?\b", r"\bbolt\b", r"\braise\b",
                 r"\bp[oó]n(?:er|ga|gan|me|le|lo|la|los|las|melo|mela)?\b",  # "pon el lavavajillas": on, never off
                 r"\barriba\b",
-                r"\b(?:enciend|prend|bloque|activ|conect)\w*", r"\bcon llave\b", r"\becha(?:r|s)? la llave\b")
+                r"\b(?:enciend|prend|bloque|activ|conect)\w*", r"\barranc(?:a|ar|á|ad|an)\b", r"\barranque\b",
+                r"\bcon llave\b", r"\becha(?:r|s)? la llave\b")
 TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off\s*[.!?]*$",
                  r"\bpower\s+down\b", r"\bshut\s+(?:down|off)\b", r"\bunlock(?:ed)?\b", r"\bunbolt\b", r"\blower\b",
                  r"\bquit(?:a|ar|ad|en|e|ame|ale|alo|ala)\b",  # "quita la luz": off
@@ -66,7 +67,8 @@ COVER_NOUN = _any(r"\b(?:blinds?|shades?|curtains?|drapes?|shutters?|awnings?|pe
 # <devuelve>, <vuelve>), "go home" and "a la base". Not "para" (also "for"), nor en "vacuum" (also the
 # machine: "vacuum, go home").
 STARTS = _any(r"\b(?:start|clean(?:ing)?|ejecut(?:a|e|ar|á)|inici(?:a|e|ar|á)|enc(?:i)?end(?:a|e|er|é)|"
-              r"conect(?:a|e|ar|á)|activ(?:a|e|ar|á)|prend(?:a|e|er|é)|aspir(?:a|e|ar|á)|limp(?:ia|ie|iar|iá))\b")
+              r"conect(?:a|e|ar|á)|activ(?:a|e|ar|á)|prend(?:a|e|er|é)|aspir(?:a|e|ar|á)|limp(?:ia|ie|iar|iá)|"
+              r"arranc(?:a|ar|á)|arranque)\b", r"\ben marcha\b")  # "pon en marcha el robot aspirador"
 MACHINE_STARTS = _any(STARTS.pattern, r"\bmow(?:s|ing)?\b")
 # a machine asked to stop its work ("stop cleaning", "que la aspiradora deje de limpiar"): back, not started
 STOPPED_WORK = _any(r"\b(?:stop|quit|finish|done|enough)\s+(?:with\s+)?(?:cleaning|vacuuming|mowing|hoovering|mopping)\b",
