@@ -75,6 +75,10 @@ HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", 
     ("HassVacuumReturnToBase", [("name", "Dishwasher")], "para el lavavajillas", ("HassTurnOff", [("name", "Dishwasher")])),
     ("HassLawnMowerDock", [("name", "Dishwasher")], "dishwasher go home",
      ("HassLawnMowerDock", [("name", "Dishwasher")])),
+    # a timer removed with no time said: cancelled; with a time, decreased as read
+    ("HassDecreaseTimer", [], "quita el temporizador", ("HassCancelTimer", [])),
+    ("HassDecreaseTimer", [("minutes", 5)], "quita cinco minutos al temporizador",
+     ("HassDecreaseTimer", [("minutes", 5)])),
     # a domain slot that is the tagger's raw word: its domain, or none (the words' own is found later)
     ("HassTurnOn", [("domain", "locks")], "lock all the locks please", ("HassTurnOn", [("domain", "lock")])),
     ("HassTurnOff", [("domain", "doors")], "unlock all the doors", ("HassTurnOff", [])),
@@ -219,6 +223,7 @@ def test_the_kind_said_names_the_one_machine_of_that_kind():
     ("que el robot aspirador empiece a limpiar", [], "HassVacuumStart"),
     ("inicia la aspiradora", [], "HassVacuumStart"),
     ("pon en marcha el robot aspirador", [], "HassVacuumStart"), ("arranca la aspiradora", [], "HassVacuumStart"),
+    ("get the vacuum going", [], "HassVacuumStart"),
     # a room said (a slot, a room the home lists, "here"): the cleaning, with its area or refused for it
     ("clean the kitchen with the vacuum", [], "HassVacuumCleanArea"),
     ("start the vacuum in the kitchen", [{"name": "area", "value": "Kitchen"}], "HassVacuumCleanArea"),

@@ -12,7 +12,8 @@ sentence itself says which entity and the correction does the same thing to it:
 - a percentage (or "halfway") said with turning on or opening a light, cover, valve or fan: that value,
   with the intent its kind takes ("bedroom lights at twenty percent": HassLightSet brightness 20);
 - a number for a thermostat read as another kind's percentage: its temperature; "start" said of a switch
-  or fan read as a vacuum's or mower's start: turning it on;
+  or fan read as a vacuum's or mower's start: turning it on, and "stop" read as its docking: turning it off;
+- a timer decreased with no time said and a word of removing it ("quita el temporizador"): cancelled;
 - the kind of device meant where a kind or a word stands for the name (kinds.py: "the curtains" tagged as an
   area, the one vacuum of the home, its work said as its name, the one valve of a garden for its water);
 - an area said that begins two of the home's area names: the one holding what was asked for (targets.area_meant).
@@ -37,7 +38,15 @@ from edge_agent.home.kinds import (
 from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import AREA_NEVER, area_meant
-from edge_agent.home.values import HERE, item_over_names, item_said, percent_as_brightness, whole_values
+from edge_agent.home.values import (
+    HERE,
+    TIMER_PARTS,
+    UNIT_SAID,
+    item_over_names,
+    item_said,
+    percent_as_brightness,
+    whole_values,
+)
 from edge_agent.home.verbs import STARTS, says_the_opposite
 
 # the same action for the other kind of entity, by the named entity's domain
@@ -53,6 +62,7 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             # HA 2025.4's vacuums and mowers have no turn_on (HassTurnOn fails on them); its Spanish
             # templates start a vacuum with <enciende> ("enciende la aspiradora")
             ("HassTurnOn", "vacuum"): "HassVacuumStart", ("HassTurnOn", "lawn_mower"): "HassLawnMowerStartMowing"}
+TIMER_REMOVED = re.compile(r"\b(?:quita|qu[ií]tame|quitad|elimina|borra|remove|delete|get rid of)\b", re.IGNORECASE)
 STOP_SAID = re.compile(r"\b(?:stop|halt|para|pare|det[eé]n|detener)\b", re.IGNORECASE)
 VACUUM_NOUNS = r"vacuum|hoover|roomba|aspirador"
 # the machine a sentence names, or the work only it does (HA's <clean> and <limpiar>: a mower never cleans)
@@ -170,6 +180,9 @@ def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str
 
 def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
              text: str = "") -> tuple[str, list[tuple[str, Any]]]:
+    if intent == "HassDecreaseTimer" and TIMER_REMOVED.search(text) and not UNIT_SAID.search(text):
+        # "quita el temporizador": HA's "quita cinco minutos …" with no time said is the timer removed
+        return "HassCancelTimer", [(k, v) for k, v in entities if k not in TIMER_PARTS]
     entities = area_as_kind(intent, known_domain(entities), home)
     entities = work_as_machine(intent, _fix_name(_halfway_words(entities, text), text, home), home)
     entities = sole_of_kind(no_door_name(intent, entities, home), home, text)

@@ -68,7 +68,8 @@ COVER_NOUN = _any(r"\b(?:blinds?|shades?|curtains?|drapes?|shutters?|awnings?|pe
 # machine: "vacuum, go home").
 STARTS = _any(r"\b(?:start|clean(?:ing)?|ejecut(?:a|e|ar|á)|inici(?:a|e|ar|á)|enc(?:i)?end(?:a|e|er|é)|"
               r"conect(?:a|e|ar|á)|activ(?:a|e|ar|á)|prend(?:a|e|er|é)|aspir(?:a|e|ar|á)|limp(?:ia|ie|iar|iá)|"
-              r"arranc(?:a|ar|á)|arranque)\b", r"\ben marcha\b")  # "pon en marcha el robot aspirador"
+              r"arranc(?:a|ar|á)|arranque)\b", r"\ben marcha\b",  # "pon en marcha el robot aspirador"
+              r"\bget\s+(?:\w+\s+){1,3}going\b")  # "get the vacuum going"
 MACHINE_STARTS = _any(STARTS.pattern, r"\bmow(?:s|ing)?\b")
 # a machine asked to stop its work ("stop cleaning", "que la aspiradora deje de limpiar"): back, not started
 STOPPED_WORK = _any(r"\b(?:stop|quit|finish|done|enough)\s+(?:with\s+)?(?:cleaning|vacuuming|mowing|hoovering|mopping)\b",
