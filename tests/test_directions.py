@@ -102,3 +102,10 @@ def test_arrancar_starts_a_switch():
     """"Arranca el lavavajillas" read as HassTurnOn (0.94) was refused by the opposite margin: no verb said on."""
     assert says_its_way("arranca el lavavajillas", "HassTurnOn")
     assert not says_its_way("arranca el lavavajillas", "HassTurnOff")
+
+
+@pytest.mark.parametrize("text", ["turn of the kitchen lights", "switch the tv of", "turn of the tv please"])
+def test_off_heard_as_of_is_off(text):
+    """Speech to text writes "off" as "of"; the shipped model read "turn of the kitchen lights" as on (0.98)."""
+    assert says_the_opposite(text, "HassTurnOn")
+    assert not says_the_opposite("turn on the lights of the kitchen", "HassTurnOn")

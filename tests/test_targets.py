@@ -80,11 +80,13 @@ def test_two_commands_in_one_sentence_are_asked_one_at_a_time():
     for text in ("switch on the kitchen light, then switch off the fan", "open the blinds and lock the door",
                  "enciende la luz de la cocina y apaga la del garaje", "abre la persiana y luego cierra la puerta",
                  "turn the lights on and off", "turn the tv off and on again",  # both ways: one would be left
-                 "instead of opening the blinds, close them", "en vez de abrir la persiana ciérrala"):  # one in place of another
+                 "instead of opening the blinds, close them", "en vez de abrir la persiana ciérrala",  # one in place of another
+                 "close the blinds no open them", "cierra la persiana no, ábrela",  # corrected as said
+                 "turn on the kitchen light, I mean the garage light", "enciende la luz de la cocina, digo, la del garaje"):
         assert target("HassTurnOn", [("name", "Kitchen Light")], text, HOME) == Refusal("compound"), text
         assert target("HassTurnOn", [("name", "Kitchen Light")], text, HomeEntities()) == Refusal("compound"), text
     for text in ("turn on the kitchen light and the garage light", "set the kitchen blind and make it 40 percent",
-                 "turn on the lights and the fan"):
+                 "turn on the lights and the fan", "sorry, turn on the kitchen light", "no, turn on the kitchen light"):
         assert not isinstance(target("HassTurnOn", [("name", "Kitchen Light")], text, HOME), Refusal), text
     assert Refusal("compound").text("es") == "Lo siento, pídeme las cosas de una en una"
 

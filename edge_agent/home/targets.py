@@ -51,10 +51,16 @@ SENSITIVE_WORDS = re.compile(r"garage door|\bgates?\b|\bdoors?\b|puerta|port[oó
 # them would be done and the other dropped, or mixed into it. Asked to say them one at a time instead.
 ACTION_VERBS = (r"turn|switch|open|close|lock|unlock|set|start|stop|pause|dim|raise|lower|"
                 r"enciende|apaga|abre|cierra|pon|quita|sube|baja|bloquea|desbloquea|activa|desactiva")
-# "off and on again", and one thing done in place of another ("instead of opening it, close it", "en vez de …")
+# "off and on again", one thing done in place of another ("instead of opening it, close it", "en vez de …"),
+# and a command corrected as it is said ("close the garage door no open it", "cierra … no, ábrela")
+CLITIC_VERBS = r"(?:ábre|ciérra|enciénde|apága|súbe|bája|quíta|desbloquéa|bloquéa)\w*"
 COMPOUND = re.compile(rf"\b(and|then|y|luego|después)\s+(then\s+|luego\s+|después\s+)?({ACTION_VERBS})\b"
                       r"|\b(?:on|off)\s+and\s+(?:then\s+)?(?:on|off)\b"
-                      r"|\b(?:instead\s+of|rather\s+than|en\s+vez\s+de|en\s+lugar\s+de)\b", re.IGNORECASE)
+                      r"|\b(?:instead\s+of|rather\s+than|en\s+vez\s+de|en\s+lugar\s+de)\b"
+                      rf"|[\w,]\s+(?:no|wait|actually|sorry|I\s+mean|perd[oó]n|espera|digo|mejor)\s*,?\s+"
+                      rf"(?:(?:{ACTION_VERBS})\b|{CLITIC_VERBS})"
+                      r"|[\w,]\s+(?:I\s+mean|or\s+rather|quiero\s+decir|mejor\s+dicho|o\s+sea|perd[oó]n|sorry|digo)\b",
+                      re.IGNORECASE)  # "turn on the porch light, I mean the hallway light"
 
 # intents that act on one kind of entity only: a named entity of another domain is never sent to them
 ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozenset({"light"}),

@@ -31,6 +31,8 @@ TURNS_ON = _any(r"\b(?:turn|switch|power|flip)\s+on\b", r"\b(?:turn|switch|power
                 r"\b(?:enciend|prend|bloque|activ|conect)\w*", r"\barranc(?:a|ar|á|ad|an)\b", r"\barranque\b",
                 r"\bcon llave\b", r"\becha(?:r|s)? la llave\b")
 TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off\s*[.!?]*$",
+                 # speech to text writes "off" as "of": "turn of the kitchen lights" was read as turning them on
+                 r"\b(?:turn|switch)\s+of\b", r"\b(?:turn|switch)\s+(?:\w+\s+){1,4}of\s*[.!?]*$",
                  r"\bpower\s+down\b", r"\bshut\s+(?:down|off)\b", r"\bunlock(?:ed)?\b", r"\bunbolt\b", r"\blower\b",
                  r"\bquit(?:a|ar|ad|en|e|ame|ale|alo|ala)\b",  # "quita la luz": off
                  r"\babajo\b",  # "pon las persianas abajo": both, so neither
