@@ -49,6 +49,7 @@ from edge_agent.inference.cues import asks_no_action
     "mejor no abras la verja", "tú no subas el toldo", "que no se encienda la estufa", "tampoco desbloquees la verja",
     "ni se te ocurra abrir la verja", "no es necesario encender la estufa",  # negated mid-sentence
     "encenderé la estufa", "luego la desbloquearemos", "pondré la radio yo",  # the speaker's own future
+    "avísame si se abre la verja", "let me know when the stove turns on", "dime cuando se apague la estufa",  # told
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")

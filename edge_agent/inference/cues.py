@@ -188,6 +188,9 @@ LATER = (
     r"\b(?:when|whenever|once|after|as soon as)\s+(?:the|my|our|i|i'm|we|we're|it|it's|he|she|they|someone|"
     r"everyone|everybody)\b",
     r"\ba\s+medianoche\b", r"\bpor\s+la\s+(?:noche|tarde)\b",
+    # told when it happens, not asked to make it happen: "avísame si se abre la puerta del garaje" opened it
+    r"\b(?:av[ií]s(?:a|e)me|av[ií]s(?:a|e)nos|notif[ií]ca(?:me|nos)|let\s+(?:me|us)\s+know|notify\s+(?:me|us)|"
+    r"alert\s+(?:me|us)|tell\s+(?:me|us)|d[ií]me|dinos)\s+(?:si|cuando|en\s+cuanto|when|if|once|as\s+soon\s+as)\b",
 )
 # the thing to do written down, not done: only the list intents stand ("List" in their names)
 NOTED = re.compile(
