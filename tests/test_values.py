@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from edge_agent.home.retarget import on_the_way
+from edge_agent.home.slots import HomeEntities
 from edge_agent.home.values import (
     REQUIRED,
     ask_for,
@@ -31,6 +33,21 @@ def test_adjacent_spans_of_an_item_are_one_item():
     text = "add apples and pears"  # apart: two values (HA takes the first; never one made-up item)
     slots = whole_values([_slot("item", text, "apples"), _slot("item", text, "pears")], text)
     assert [s["value"] for s in slots] == ["apples", "pears"]
+
+
+def test_adjacent_free_text_of_two_kinds_is_one_value_of_the_first():
+    """The shipped model tags "play the news on the tv" as search_query "the" and item "news": HA searched "the"."""
+    text = "play the news on the tv"
+    slots = whole_values([_slot("search_query", text, "the"), _slot("item", text, "news")], text)
+    assert [(s["name"], s["value"]) for s in slots] == [("search_query", "the news")]
+
+
+def test_what_to_play_tagged_as_an_item_is_the_search_query():
+    home = HomeEntities(areas=["Salón"], floors=[], names=[], devices=[])
+    text = "pon algo de jazz en el salón"
+    sent = on_the_way("HassMediaSearchAndPlay", [_slot("item", text, "jazz"), _slot("area", text, "salón", "Salón")],
+                      text, home)
+    assert sent == ("HassMediaSearchAndPlay", [("search_query", "jazz"), ("area", "Salón")])
 
 
 def test_a_timer_part_takes_the_unit_said_after_its_number():

@@ -219,7 +219,11 @@ def on_the_way(intent: str, slots: list[dict], text: str,
     """The model's reading as HA would get it: HA's slot names, values whole as said, a to-do item as said,
     then corrected by what the home has. Every front and every report that asks whether HA could carry a
     reading out starts from this one."""
-    entities, _dropped = to_ha_entities(intent, item_over_names(intent, whole_values(slots, text), text, home))
+    slots = whole_values(slots, text)
+    if intent == "HassMediaSearchAndPlay" and not any(s["name"] == "search_query" for s in slots):
+        # what to play tagged as a list item ("pon algo de jazz"): HA's slot for it is the search query
+        slots = [{**s, "name": "search_query"} if s["name"] == "item" else s for s in slots]
+    entities, _dropped = to_ha_entities(intent, item_over_names(intent, slots, text, home))
     intent, entities = retarget(intent, item_said(intent, entities, text), home, text)
     return intent, area_meant(intent, percent_as_brightness(intent, entities, text), text, home)
 

@@ -107,12 +107,13 @@ ADD_ITEM = frozenset({"HassShoppingListAddItem", "HassListAddItem"})
 
 
 def whole_values(slots: list[dict], text: str) -> list[dict]:
-    """Adjacent spans of one free-text slot joined into one value; timer parts in the unit said after them."""
+    """Adjacent spans of free text joined into one value, the first one's kind ("play the news": the tagger's
+    search_query "the" and item "news"); timer parts in the unit said after them."""
     out: list[dict] = []
     for slot in slots:
         slot = dict(slot)
         last = out[-1] if out else None
-        if (last is not None and slot["name"] in WHOLE and last["name"] == slot["name"]
+        if (last is not None and slot["name"] in WHOLE and last["name"] in WHOLE
                 and _positions(last, slot) and not text[last["end"]:slot["start"]].strip()):
             joined = text[last["start"]:slot["end"]]
             last.update(value=joined, raw=joined, end=slot["end"])
