@@ -87,6 +87,7 @@ NEGATED = (
     r"\bni\s+se\s+(?:te|le|os|les)\s+ocurra\b", r"\bno\s+se\s+(?:te|le|os|les)\s+ocurra\b",
     # a home verb negated mid-sentence: "mejor no abras …", "tú no abras …", "que no se encienda …",
     # "tampoco enciendas …" (its subjunctive or present; "no la del salón" names, it does not negate)
+    rf"(?<!por\sque\s)(?<!por\squé\s)(?<!porque\s)(?<!porqué\s)"  # "¿por qué no apagas …?" asks for it
     rf"\b(?:no|nunca|jam[aá]s|tampoco|ni)\s+(?:(?:se|me|te|nos|os)\s+)?(?:(?:lo|la|los|las|le|les)\s+)?{HOME_VERB_ES}\b",
 )
 DEFERRED = (
@@ -115,7 +116,7 @@ PAST = (
     rf"^\W*(?:who|what)\s+(?:{DONE}|left|put)\b",
     # done by someone or something, now or in a story: "you turned on …", "the wind opened …", "in the movie they
     # turn off …", "¿has apagado …?", "thanks for turning off …", "gracias por encender …"
-    rf"\b(?:you|it)\s+(?:\w+ly\s+)?(?:{DONE}|left)\b",
+    rf"(?<!if\s)\b(?:you|it)\s+(?:\w+ly\s+)?(?:{DONE}|left)\b",  # not "I'd appreciate it if you turned off …"
     rf"\b(?:the|a|my|our|his|her|their)\s+\w+\s+{DONE}\b",  # not "left": "… the light the kids left on"
     rf"\b(?:they|he|she|people|someone|somebody)\s+(?:\w+ly\s+)?{DO}(?:s|es)?\b",
     r"\b(?:has|ha|han|hemos|he|habéis)\s+\w+(?:ado|ido)\b", r"\b(?:thanks|thank you)\s+for\b", r"\bgracias\s+por\b",
