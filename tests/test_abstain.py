@@ -117,6 +117,7 @@ def test_without_the_state_intent_a_state_question_is_refused():
     ("apunta pan en la lista de la compra", "HassShoppingListAddItem", None),
     ("Here's a list comprehension: squares = [x*x for x in range(10)]", "HassShoppingListCompleteItem", "unsaid"),
     ("tacha la leche de la lista de la compra", "HassShoppingListCompleteItem", None),
+    ("take the milk off the shopping list", "HassShoppingListCompleteItem", None),  # was refused as unsaid
     ("Pocahontas", "HassMediaSearchAndPlay", "unsaid"),
     ("pon algo de jazz en la cocina", "HassMediaSearchAndPlay", None),
     ("Detroit", "HassMediaPause", "unsaid"),

@@ -102,7 +102,8 @@ ADDS = _any(r"\b(?:add\w*|put\w*|append\w*|include|throw|stick|añad\w*|apunt\w*
             r"agreg\w*|mete\w*|met[ae]|incluy\w*|anot\w*)\b")
 COMPLETES = _any(r"\b(?:check\w*|complet\w*|delet\w*|remov\w*|cross\w*|tick\w*|mark\w*|done|got|bought|"
                  r"tach\w*|marc\w*|marqu\w*|elimin\w*|borr\w*|quit\w*|suprim\w*|retir\w*|rem(?:ueve|ueva|over|ové)|"
-                 r"finaliz\w*|termin\w*|comprad[oa]s?|hech[oa]s?|listo)\b")
+                 r"finaliz\w*|termin\w*|comprad[oa]s?|hech[oa]s?|listo)\b",
+                 r"\btake\s+(?:[\w'-]+\s+){1,4}off\b")  # "take milk off the shopping list"
 
 # a room cleaned: HA's <clean> words, the machine's, and others' ("mop the kitchen", "barre el salón"); without
 # one, "oscurece el salón" was read as cleaning the living room
