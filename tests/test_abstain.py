@@ -100,6 +100,8 @@ def test_without_the_state_intent_a_state_question_is_refused():
     ("la luz del baño sobra, apágala", "HassTurnOff", None),
     ("ya no nos hace falta el ventilador", "HassTurnOn", "opposite"),
     ("ya no necesito la estufa, apágala", "HassTurnOff", None),
+    ("corta la luz del patio", "HassTurnOn", "opposite"), ("cut the lights in the shed", "HassTurnOn", "opposite"),
+    ("corta el césped", "HassTurnOn", None),  # a mower's work, not cutting power
     # a cover with no verb that says which way: "draw" and "correr" say either, "echar" the agent reads not
     ("draw the study curtains", "HassTurnOn", "unsaid"),
     ("corre los estores de la cocina", "HassTurnOn", "unsaid"),
