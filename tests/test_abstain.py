@@ -67,6 +67,7 @@ def test_the_margin_is_the_bundles_own_calibrated_one():
     ("bloquea la puerta del patio", probs(0.05, 0.95, 0.0, 0.0), (None, "opposite")),  # the verb says on: lock
     ("power down the attic fan", probs(0.95, 0.05, 0.0, 0.0), (None, "opposite")),
     ("power down the attic fan", probs(0.05, 0.95, 0.0, 0.0), (None, None)),
+    ("cut the shed lights", probs(0.3, 0.64, 0.06, 0.0), (None, None)),  # "cut" says off: the close scores stand
     # HA's own open / close verbs (its templates' expansion rules): shut closes, lift and levantar open
     ("pull the patio curtains shut", probs(0.95, 0.05, 0.0, 0.0), (None, "opposite")),
     ("lift the shed door", probs(0.05, 0.95, 0.0, 0.0), (None, "opposite")),

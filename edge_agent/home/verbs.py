@@ -36,7 +36,7 @@ TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|pow
                  r"\bpower\s+down\b", r"\bshut\s+(?:down|off)\b", r"\bunlock(?:ed)?\b", r"\bunbolt\b", r"\blower\b",
                  r"\bquit(?:a|ar|ad|en|e|ame|ale|alo|ala)\b",  # "quita la luz": off
                  # cut: "corta la luz del pasillo" was read as turning it on (0.98); not "corta el césped"
-                 r"\b(?:cort(?:a|ar|ad|e|en|á)|cut)\s+(?:the\s+|la\s+|las\s+)?(?:lights?|power|luz|luces|corriente)\b",
+                 r"\b(?:cort(?:a|ar|ad|e|en|á)|cut)\s+(?:[\w']+\s+){0,3}(?:lights?|power|luz|luces|corriente)\b",
                  r"\babajo\b",  # "pon las persianas abajo": both, so neither
                  r"\b(?:apag|desbloque|desactiv|desconect)\w*",
                  r"\bsobran?\b",  # "sobra la luz del baño", "ya no necesito / no quiero el calefactor": not wanted, so off
