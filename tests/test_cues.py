@@ -50,6 +50,7 @@ from edge_agent.inference.cues import asks_no_action
     "ni se te ocurra abrir la verja", "no es necesario encender la estufa",  # negated mid-sentence
     "encenderé la estufa", "luego la desbloquearemos", "pondré la radio yo",  # the speaker's own future
     "avísame si se abre la verja", "let me know when the stove turns on", "dime cuando se apague la estufa",  # told
+    "switch off the stove at half past ten", "wake me up at 7", "despiértame a las siete",  # a time said in words
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -88,4 +89,14 @@ def test_these_ask_for_no_action(text):
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)
+
+
+@pytest.mark.parametrize(("text", "intent", "later"), [
+    ("switch on the stove at seven", "HassTurnOn", True), ("switch off the stove in 30", "HassTurnOff", True),
+    ("apaga la estufa en diez", "HassTurnOff", True),
+    ("set the attic fan at three", "HassFanSetSpeed", False),  # a value, not an hour
+    ("set a timer in 30", "HassStartTimer", False), ("switch on the stove in the attic", "HassTurnOn", False),
+])
+def test_an_hour_or_a_delay_said_without_its_unit_defers_switching(text, intent, later):
+    assert asks_no_action(text, intent) is later
 

@@ -169,7 +169,8 @@ TALK = (
     r"\bd[ií]me\s+c[oó]mo\b", r"\bexpl[ií]ca(?:me)?\b",
 )
 # for later, on a condition, or on a schedule (not for a timer's intents: "remind me in ten minutes")
-TIMES_EN = r"(?:\d{1,2}(?::\d\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+HOURS_EN = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+TIMES_EN = rf"(?:\d{{1,2}}(?::\d\d)?|{HOURS_EN})"
 TIMES_ES = r"(?:\d{1,2}(?::\d\d)?|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce)"
 LATER = (
     r"\bremind\s+(?:me|us|him|her|them)\b", r"\bremember\s+to\b", r"\b(?:make|take|leave)\s+a\s+note\b",
@@ -189,6 +190,7 @@ LATER = (
     r"\b(?:when|whenever|once|after|as soon as)\s+(?:the|my|our|i|i'm|we|we're|it|it's|he|she|they|someone|"
     r"everyone|everybody)\b",
     r"\ba\s+medianoche\b", r"\bpor\s+la\s+(?:noche|tarde)\b",
+    r"\b(?:half|quarter)\s+(?:past|to)\s+\w+", r"\bwake\s+(?:me|us)\b", r"\bdespi[eé]rta(?:me|nos)\b",
     # told when it happens, not asked to make it happen: "avísame si se abre la puerta del garaje" opened it
     r"\b(?:av[ií]s(?:a|e)me|av[ií]s(?:a|e)nos|notif[ií]ca(?:me|nos)|let\s+(?:me|us)\s+know|notify\s+(?:me|us)|"
     r"alert\s+(?:me|us)|tell\s+(?:me|us)|d[ií]me|dinos)\s+(?:si|cuando|en\s+cuanto|when|if|once|as\s+soon\s+as)\b",
@@ -202,7 +204,9 @@ NOTED = re.compile(
     r"(?:a|en)\s+(?:la|mi|mis|nuestra|las)\s+(?:[\w-]+\s+){0,3}(?:lista|tareas|pendientes|notas)\b",
     re.IGNORECASE)
 # an hour without am / pm, for switching only: "turn on the coffee maker at 7" (not "set the fan at 3")
-AT_HOUR = re.compile(r"\bat\s+(?:[1-9]|1[0-2])(?::[0-5]\d)?\b(?!\s*(?:%|percent|degrees?))", re.IGNORECASE)
+AT_HOUR = re.compile(rf"\bat\s+(?:[1-9]|1[0-2]|{HOURS_EN})(?::[0-5]\d)?\b"
+                     r"(?!\s*(?:%|percent|degrees?))"
+                     rf"|\b(?:in|en)\s+{NUMBER_WORDS}\s*[.!?]*$", re.IGNORECASE)  # "turn off the tv in 30": later
 SWITCHED = frozenset({"HassTurnOn", "HassTurnOff", "HassVacuumStart", "HassVacuumCleanArea", "HassLawnMowerStartMowing"})
 NO_ACTION = re.compile("|".join((*NEGATED, *DEFERRED, *PAST, *KEPT, *QUESTION, *TALK)), re.IGNORECASE)
 STATE_QUESTION = re.compile("|".join(QUESTION), re.IGNORECASE)
