@@ -35,6 +35,9 @@ HOME = HomeEntities(areas=["Office"], floors=["Downstairs"],
     ("HassTurnOn", "Dimmer", "menos luz en la oficina"),  # less of what it gives: never on (was done at 0.90)
     ("HassTurnOn", "TV", "less volume on the tv"),
     ("HassTurnOff", "Dimmer", "more light in the office"),
+    ("HassTurnOn", "Dimmer", "no lights in the office please"), ("HassTurnOn", "Dimmer", "sin luz en la oficina"),
+    ("HassTurnOn", "Dimmer", "demasiada luz en la oficina"), ("HassTurnOn", "TV", "the tv is too loud"),
+    ("HassTurnOff", "Dimmer", "hay poca luz en la oficina"), ("HassTurnOff", "Dimmer", "too dark in the office"),
 ])
 def test_turning_against_the_direction_said_is_refused(intent, name, text):
     assert against_direction(intent, [("name", name)], text, HOME)
@@ -56,6 +59,7 @@ def test_turning_against_the_direction_said_is_refused(intent, name, text):
     ("HassTurnOn", [("name", "Dimmer")], "más luz en la oficina"),
     ("HassTurnOff", [("name", "Dimmer")], "less light in the office, switch off the dimmer"),
     ("HassTurnOn", [("name", "Dimmer")], "todo menos la luz de la oficina"),  # "menos la …": all but, not less
+    ("HassTurnOn", [("name", "Dimmer")], "too dark in here, turn on the dimmer"),
 ])
 def test_the_readings_own_way_stands(intent, entities, text):
     assert not against_direction(intent, entities, text, HOME)

@@ -61,8 +61,12 @@ UP = _any(r"\b(?:up|arriba)\b", r"\bmax(?:imum|imize|imise|ed)?\b", r"\bfull bla
          r"\ba tope\b")  # "max out the ceiling fan" was read as turning it off
 DOWN = _any(r"\b(?:down|abajo)\b", r"\bminimum\b", r"\bminimi[sz]e\b", r"\bal m[ií]nimo\b")
 # more or less of what a device gives: "menos luz en la cocina" is never turning it on, "more light" never off
-MORE = _any(r"\b(?:more|m[aá]s)\s+(?:light|luz|brightness|brillo|volume|volumen)\b")
-LESS = _any(r"\b(?:less|menos)\s+(?:light|luz|brightness|brillo|volume|volumen|noise|ruido)\b")
+MORE = _any(r"\b(?:more|m[aá]s)\s+(?:light|luz|brightness|brillo|volume|volumen)\b",
+            r"\b(?:poca|too\s+little)\s+(?:light|luz)\b", r"\btoo\s+(?:dark|quiet)\b", r"\b(?:muy|demasiado)\s+oscur[oa]\b")
+# "no lights in the kitchen please", "sin luz en la cocina", "demasiada luz" were read as turning them on
+LESS = _any(r"\b(?:less|menos)\s+(?:light|luz|brightness|brillo|volume|volumen|noise|ruido)\b",
+            r"\b(?:demasiad[ao]s?|too\s+much)\s+(?:light|luz|brillo|brightness|volume|volumen|ruido|noise)\b",
+            r"\b(?:sin|no)\s+(?:more\s+|m[aá]s\s+)?(?:lights?|luz|luces)\b", r"\btoo\s+(?:bright|loud)\b")
 COVER_NOUN = _any(r"\b(?:blinds?|shades?|curtains?|drapes?|shutters?|awnings?|persianas?|cortinas?|toldos?|"
                   r"estor(?:es)?|contraventanas?)\b")
 
