@@ -83,6 +83,7 @@ def test_these_ask_for_no_action(text):
     ("stop playing the radio", "HassMediaPause"), ("stop mowing", "HassLawnMowerDock"),
     ("why don't you switch off the stove", "HassTurnOff"),  # a request, not a negation
     ("¿por qué no apagas la estufa?", "HassTurnOff"), ("I'd appreciate it if you switched off the stove", "HassTurnOff"),
+    ("can someone switch off the stove", "HassTurnOff"),
     ("¿encenderás la estufa?", "HassTurnOn"), ("¿encenderías la estufa?", "HassTurnOn"),  # asked of the agent
     ("enciende la estufa, no la del salón", "HassTurnOn"), ("activa el modo no molestar", "HassTurnOn"),
     ("ya no quiero la estufa, apágala", "HassTurnOff"),  # not wanted: off (verbs.TURNS_OFF), not nothing

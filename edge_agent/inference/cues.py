@@ -118,6 +118,7 @@ PAST = (
     # turn off …", "¿has apagado …?", "thanks for turning off …", "gracias por encender …"
     rf"(?<!if\s)\b(?:you|it)\s+(?:\w+ly\s+)?(?:{DONE}|left)\b",  # not "I'd appreciate it if you turned off …"
     rf"\b(?:the|a|my|our|his|her|their)\s+\w+\s+{DONE}\b",  # not "left": "… the light the kids left on"
+    rf"(?<!can\s)(?<!could\s)(?<!will\s)(?<!would\s)"  # "can someone turn off the tv": asked
     rf"\b(?:they|he|she|people|someone|somebody)\s+(?:\w+ly\s+)?{DO}(?:s|es)?\b",
     r"\b(?:has|ha|han|hemos|he|habéis)\s+\w+(?:ado|ido)\b", r"\b(?:thanks|thank you)\s+for\b", r"\bgracias\s+por\b",
     # what it does by itself, or as a habit: a description, not a request
