@@ -66,8 +66,10 @@ def test_an_action_on_what_the_home_does_not_list_is_not_asked_of_any_client(mod
     assert [s["name"] for s in answer.slots] == ["name"]
     _, listed = reading(model, "turn on the porch light", benchmark_home())  # the home's Porch Light
     assert (listed.intent, listed.abstained) == ("HassTurnOn", None)
-    _, no_home = reading(model, "the cat knocked over a plant", HomeEntities())  # no lists: nothing to check
+    _, no_home = reading(model, "turn on the garden lamp", HomeEntities())  # no lists: nothing to check
     assert (no_home.intent, no_home.abstained) == ("HassTurnOn", None)
+    _, told = reading(model, "the cat knocked over a plant", HomeEntities())  # a thing named first, doing
+    assert (told.intent, told.abstained) == (None, "no_action")  # something: a description, home or none
 
 
 @pytest.mark.parametrize("text", ["is the pharmacy open on sunday", "está abierta la farmacia"])
@@ -164,6 +166,8 @@ def test_what_the_shipped_model_did_the_other_way_is_refused(model, text, why):
     ("en vez de abrir la puerta del garaje ciérrala", "HassTurnOn", "compound"),
     ("turn the tv off and on again", "HassTurnOff", "compound"),
     ("lights on in the kitchen, off in the den", "HassTurnOff", "compound"),
+    ("the garage door opens slowly", "HassTurnOn", "no_action"),  # a description: it opened the door
+    ("las luces de la cocina parpadean", "HassTurnOn", "no_action"),
 ])
 def test_negations_and_two_ways_the_shipped_model_acted_on_are_refused(model, text, read, why):
     pred, answer = reading(model, text, benchmark_home())

@@ -18,6 +18,7 @@ from edge_agent.home.verbs import turns_off, turns_on
 from edge_agent.inference.abstain import STATE_SLOTS, acts, decide
 from edge_agent.inference.classify import Classifier, Prediction
 from edge_agent.inference.cues import asks_state
+from edge_agent.inference.subject import described
 from edge_agent.protocol.labels import recognised
 
 STATE_INTENT = "HassGetState"
@@ -25,6 +26,7 @@ ASKED_ABOUT = frozenset({"name", "area"})  # what a state question must name of 
 # why a reading HA could not carry out is refused (`cannot_send`); Wyoming speaks each in HA's own words
 HA_REFUSES = ("unknown_target", "no_target", "incomplete")
 TARGETS = ("name", "area", "floor")
+TURNING = frozenset({"HassTurnOn", "HassTurnOff"})  # "<name> pause", "<name> volume up": HA's own word order
 JOINED = re.compile(r"\b(?:and|y|e|plus|as well as)\b|&", re.IGNORECASE)
 # both ways said: "lights on in the kitchen, off in the den", "encendidas en la cocina y apagadas en el salón"
 ON_SAID = re.compile(r"\b(?:on|open|encendid[oa]s?|prendid[oa]s?|abiert[oa]s?)\b", re.IGNORECASE)
@@ -67,6 +69,8 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
     sent = on_the_way(str(reading.intent), reading.slots, text, classifier.home)  # what HA would be sent
     if (why := _refused(*sent, text, classifier.home)) is not None:
         return Reading(None, reading.slots, why)  # the slots say what it read
+    if reading.intent in TURNING and described(whole_values(reading.slots, text), text):
+        return Reading(None, reading.slots, "no_action")  # "the garage door opens slowly": told, not asked
     if lock_way_unsaid(*sent, text, classifier.home) or against_direction(*sent, text, classifier.home) \
             or lock_said_of_a_cover(*sent, text, classifier.home):
         return Reading(None, reading.slots, "opposite")  # a lock only on its own words, a cover never; down not on

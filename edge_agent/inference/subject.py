@@ -1,0 +1,34 @@
+"""A device named first and then said to do something: a description, not a request ("the garage door opens
+slowly", "the kitchen lights flicker", "las luces de la cocina parpadean", "el calefactor hace ruido cuando se
+enciende" were each done as a turning on). A command that names its device first goes on with a way, a place,
+a value or a politeness ("the porch light on", "lights off downstairs", "la luz del pasillo, enciéndela", "la
+tele apágala", "the desk lamp please"): any other word there is a verb the device does, and the sentence asks
+for nothing."""
+
+from __future__ import annotations
+
+import re
+
+# what may stand before the name: nothing, or a determiner
+LEADS = re.compile(r"^\W*(?:(?:the|my|our|your|el|la|los|las|mi|mis|tu|tus|nuestr[oa]s?)\s+)?$", re.IGNORECASE)
+# what a command says right after a name it begins with
+AFTER_NAME = re.compile(
+    r"(?:on|off|out|up|down|open|closed|shut|in|at|of|to|throughout|around|across|from|for|upstairs|downstairs|"
+    r"please|now|too|again|back|halfway|all|and|then|right|asap|can|could|may|"  # "… can go off now": allowed
+    r"a|al|en|de|del|por|porfa|arriba|abajo|ya|ahora|tambi[eé]n|otra|y|luego|hasta|"
+    r"encendid[oa]s?|apagad[oa]s?|abiert[oa]s?|cerrad[oa]s?|prendid[oa]s?|"
+    r"\w+(?:la|las|lo|los|le|les))$",  # a Spanish imperative with its pronoun: "la tele apágala"
+    re.IGNORECASE)
+TARGET_SLOTS = frozenset({"name", "area", "floor", "domain", "device_class"})
+
+
+def described(slots: list[dict], text: str) -> bool:
+    """Whether the sentence begins with the device it names and goes on with a word no command has there."""
+    spans = sorted((s["start"], s["end"]) for s in slots
+                   if s["name"] in TARGET_SLOTS and isinstance(s.get("start"), int) and isinstance(s.get("end"), int))
+    if not spans or not LEADS.match(text[:spans[0][0]]):
+        return False
+    after = text[spans[0][1]:]  # "flicker" of "the kitchen lights flicker" tagged as a second name: a verb still
+    if not after.strip() or re.match(r"\s*[,;:.!?]", after):
+        return False  # the name alone, or set apart: "the porch light, turn it on"
+    return not AFTER_NAME.match(after.split()[0].strip(".,!?¿¡"))

@@ -1,0 +1,35 @@
+"""A device named first and then said to do something is a description, not a request
+(edge_agent/inference/subject.py); a command that names its device first goes on with a way, a place, a value
+or a politeness."""
+
+from __future__ import annotations
+
+import pytest
+
+from edge_agent.inference.subject import described
+
+
+def _name(text: str, said: str) -> list[dict]:
+    start = text.index(said)
+    return [{"name": "name", "value": said, "start": start, "end": start + len(said)}]
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("the shed door opens slowly", "shed door"), ("the attic lights flicker", "attic lights"),
+    ("las luces del ático parpadean", "luces del ático"), ("la estufa hace ruido cuando se enciende", "estufa"),
+    ("la verja se abre muy despacio", "verja"), ("the porch lamp attracts moths", "porch lamp"),
+])
+def test_a_device_said_to_do_something_is_described(text, said):
+    assert described(_name(text, said), text)
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("the attic lights on", "attic lights"), ("attic lights off downstairs", "attic lights"),
+    ("the porch lamp please", "porch lamp"), ("la luz del ático, enciéndela", "luz del ático"),
+    ("la estufa apágala", "estufa"), ("la luz del ático al 50%", "luz del ático"), ("the porch lamp", "porch lamp"),
+    ("persianas del ático arriba", "persianas del ático"), ("the attic fan can go off now", "attic fan"),
+    ("switch on the attic lights they flicker", "attic lights"),  # the name is not first: a command
+    ("the ceiling light throughout our porch on", "ceiling light"),  # HA's own word order
+])
+def test_a_command_that_names_its_device_first_is_not(text, said):
+    assert not described(_name(text, said), text)
