@@ -51,6 +51,8 @@ from edge_agent.inference.cues import asks_no_action
     "encenderé la estufa", "luego la desbloquearemos", "pondré la radio yo",  # the speaker's own future
     "avísame si se abre la verja", "let me know when the stove turns on", "dime cuando se apague la estufa",  # told
     "switch off the stove at half past ten", "wake me up at 7", "despiértame a las siete",  # a time said in words
+    "the wind opens the side gate", "mi gato abre la verja", "¿quién abre la verja?", "nobody switches off the stove",
+    "nadie apaga la estufa",  # what something or someone does
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -84,6 +86,7 @@ def test_these_ask_for_no_action(text):
     ("why don't you switch off the stove", "HassTurnOff"),  # a request, not a negation
     ("¿por qué no apagas la estufa?", "HassTurnOff"), ("I'd appreciate it if you switched off the stove", "HassTurnOff"),
     ("can someone switch off the stove", "HassTurnOff"),
+    ("bajar la música de el planta baja", "HassSetVolumeRelative"), ("alexa abre la verja", "HassTurnOn"),
     ("¿encenderás la estufa?", "HassTurnOn"), ("¿encenderías la estufa?", "HassTurnOn"),  # asked of the agent
     ("enciende la estufa, no la del salón", "HassTurnOn"), ("activa el modo no molestar", "HassTurnOn"),
     ("ya no quiero la estufa, apágala", "HassTurnOff"),  # not wanted: off (verbs.TURNS_OFF), not nothing

@@ -119,7 +119,13 @@ PAST = (
     rf"(?<!if\s)\b(?:you|it)\s+(?:\w+ly\s+)?(?:{DONE}|left)\b",  # not "I'd appreciate it if you turned off …"
     rf"\b(?:the|a|my|our|his|her|their)\s+\w+\s+{DONE}\b",  # not "left": "… the light the kids left on"
     rf"(?<!can\s)(?<!could\s)(?<!will\s)(?<!would\s)"  # "can someone turn off the tv": asked
-    rf"\b(?:they|he|she|people|someone|somebody)\s+(?:\w+ly\s+)?{DO}(?:s|es)?\b",
+    rf"\b(?:they|he|she|people|someone|somebody|nobody|no one|everyone|everybody|who)\s+(?:\w+ly\s+)?{DO}(?:s|es)?\b",
+    # what something or someone does: "the wind opens the garage door", "mi gato abre la puerta del garaje"
+    rf"\b(?:the|my|our|his|her|their|a|an)\s+\w+\s+(?:\w+ly\s+)?{DO}(?:s|es)\b",
+    r"\b(?:mi|mis|tu|tus|su|sus|el|nuestr[oa]s?)\s+\w+\s+(?:abre|cierra|enciende|apaga|bloquea|desbloquea|prende|"
+    r"arranca)\b",  # not "sube" / "baja": adjectives too ("el planta baja")
+    r"\b(?:qui[eé]n|qui[eé]nes|nadie)\s+(?:\w+\s+)?(?:abre|cierra|enciende|apaga|bloquea|desbloquea|sube|baja|pone|quita|"
+    r"prende)n?\b",
     r"\b(?:has|ha|han|hemos|he|habéis)\s+\w+(?:ado|ido)\b", r"\b(?:thanks|thank you)\s+for\b", r"\bgracias\s+por\b",
     # what it does by itself, or as a habit: a description, not a request
     r"\b(?:itself|by itself|on its own|automatically|autom[aá]ticamente|por s[ií] mism[oa])\b",
