@@ -85,6 +85,10 @@ def test_a_timer_needs_its_unit_said_and_a_setting_its_value():
     assert not undefined("HassVacuumCleanArea", [], "aspira esta habitación")  # the speaker's area
     assert not undefined("HassLightSet", [("area", "Office")], "set the office to 4200 kelvin")  # the tagger missed it
     assert not undefined("HassClimateSetTemperature", [], "set the heat to 21 degrees")  # the tagger missed it
+    # a channel or an input is no value HA sets: "put the tv on channel 5" set its volume to 5
+    assert undefined("HassSetVolume", [("name", "TV"), ("volume_level", 5)], "put the tv on channel 5")
+    assert undefined("HassSetPosition", [("position", 2)], "pon la tele en el canal 2")
+    assert not undefined("HassSetVolume", [("name", "TV"), ("volume_level", 20)], "set the tv volume to 20")
 
 
 def test_required_slots_are_intents_json_s():

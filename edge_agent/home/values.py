@@ -59,6 +59,7 @@ HERE = re.compile(r"\b(?:here|this room|aqu[ií]|ac[aá]|(?:est[ae]|esta)\s+(?:p
 # a value said as a change ("two degrees cooler", "by 30 percent", "10% more", "sube la luz un 20%", "en 2
 # grados"): HA's setting intents take the value to set, so the number alone would be set ("make it two degrees
 # cooler" set the thermostat to 2); refused as incomplete (`undefined`). HassSetVolumeRelative is the change.
+CHANNEL = re.compile(r"\b(?:channels?|canal(?:es)?|inputs?|hdmi|stations?|emisoras?|cadenas?)\b", re.IGNORECASE)
 SET_TO = frozenset({"HassClimateSetTemperature", "HassLightSet", "HassSetPosition", "HassSetVolume", "HassFanSetSpeed"})
 _NUMBER = (r"(?:\d+|one|two|three|four|five|ten|fifteen|twenty|thirty|fifty|un|una|uno|dos|tres|cuatro|cinco|diez|"
            r"veinte|treinta|cincuenta)")
@@ -208,6 +209,8 @@ def undefined(intent: str, entities: list[tuple[str, Any]], text: str) -> bool:
         return False
     if intent in SET_TO and (RELATIVE.search(text) or (COMPARATIVE.search(text) and number_said(text) is None)):
         return True  # a change said, not the value to set
+    if intent in SET_TO and CHANNEL.search(text):
+        return True  # "put the tv on channel 5" set its volume to 5: a channel or input is no value of HA's
     return intent in DEFINING and missing(intent, entities) is not None
 
 
