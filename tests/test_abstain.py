@@ -121,6 +121,8 @@ def test_without_the_state_intent_a_state_question_is_refused():
     ("Here's a list comprehension: squares = [x*x for x in range(10)]", "HassShoppingListCompleteItem", "unsaid"),
     ("tacha la leche de la lista de la compra", "HassShoppingListCompleteItem", None),
     ("take the milk off the shopping list", "HassShoppingListCompleteItem", None),  # was refused as unsaid
+    ("cierra con llave la verja del patio", "HassCancelTimer", "unsaid"),  # every HA timer template says the timer
+    ("cancel the oven timer", "HassCancelTimer", None), ("para la cuenta atrás", "HassPauseTimer", None),
     ("Pocahontas", "HassMediaSearchAndPlay", "unsaid"),
     ("pon algo de jazz en la cocina", "HassMediaSearchAndPlay", None),
     ("Detroit", "HassMediaPause", "unsaid"),

@@ -224,6 +224,7 @@ def test_the_kind_said_names_the_one_machine_of_that_kind():
     ("inicia la aspiradora", [], "HassVacuumStart"),
     ("pon en marcha el robot aspirador", [], "HassVacuumStart"), ("arranca la aspiradora", [], "HassVacuumStart"),
     ("get the vacuum going", [], "HassVacuumStart"),
+    ("empieza a aspirar", [], "HassVacuumStart"),  # the vacuum's own work said: the machine
     # a room said (a slot, a room the home lists, "here"): the cleaning, with its area or refused for it
     ("clean the kitchen with the vacuum", [], "HassVacuumCleanArea"),
     ("start the vacuum in the kitchen", [{"name": "area", "value": "Kitchen"}], "HassVacuumCleanArea"),

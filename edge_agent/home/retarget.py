@@ -69,6 +69,7 @@ VACUUM_NOUNS = r"vacuum|hoover|roomba|aspirador"
 MACHINE_WORDS = {"vacuum": re.compile(rf"\b({VACUUM_NOUNS}|robot|clean|limpi|aspir)", re.IGNORECASE),
                  "lawn_mower": re.compile(r"\b(mow|lawn|grass|césped|cortac|segador)", re.IGNORECASE)}
 VACUUM_SAID = re.compile(rf"\b({VACUUM_NOUNS})", re.IGNORECASE)  # not "robot" alone: "do robots dream"
+VACUUMING = re.compile(r"\b(?:vacuuming|hoovering|aspirar|aspirando)\b", re.IGNORECASE)  # "empieza a aspirar"
 # the intents that set a percentage, and the one (with its slot) each kind of entity takes
 PERCENT_INTENTS = frozenset({"HassLightSet", "HassSetPosition", "HassFanSetSpeed", "HassSetVolume"})
 BY_PERCENT = re.compile(r"\bby\b|\ben un\b", re.IGNORECASE)  # "open it by 20%": a change, not a position
@@ -238,7 +239,7 @@ def started(intent: str, slots: list[dict], text: str, home: HomeEntities) -> st
         return intent
     said = _spoken(text)
     if any(_says(said, room) for room in (*home.candidates("area"), *home.candidates("floor"))) \
-            or HERE.search(text) or not (VACUUM_SAID.search(text) and STARTS.search(text)):
+            or HERE.search(text) or not ((VACUUM_SAID.search(text) or VACUUMING.search(text)) and STARTS.search(text)):
         return intent
     return "HassVacuumStart"
 

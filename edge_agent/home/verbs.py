@@ -120,6 +120,8 @@ CLEANS = _any(r"\b(?:clean\w*|vacuum\w*|hoover\w*|mop\w*|sweep\w*|tidy\w*|robot\
 TEMPERATURE = _any(r"\b(?:temperatur\w*|temp|warm\w*|hot|cold\w*|cool\w*|chilly|freezing|degrees?|heat\w*|thermostat|"
                    r"calor|fr[ií]o|fresc\w*|caliente|calient\w*|grados?|termostato|calefacci[oó]n|templad\w*)\b")
 
+TIMER_WORDS = _any(r"\b(?:timers?|temporizador(?:es)?|cuenta atr[aá]s|countdown|alarms?|alarmas?)\b")
+
 # read without any of these, the model guessed: "hold the music" as the previous track, "can you write a linked
 # list in Python", "Pocahontas", "Detroit" as a list or a play, "how old is the universe" as a temperature
 OWN_WORDS: dict[str, re.Pattern[str]] = {
@@ -130,6 +132,9 @@ OWN_WORDS: dict[str, re.Pattern[str]] = {
     "HassClimateGetTemperature": TEMPERATURE,
     "HassVacuumCleanArea": CLEANS,
     "HassMediaPlayerMute": MUTES, "HassMediaPlayerUnmute": UNMUTES,  # "turn the ceiling fan to full": unmuting
+    # every HA template of these says the timer: "bloquea la puerta de atrás" was read as cancelling a timer
+    **dict.fromkeys(("HassCancelTimer", "HassCancelAllTimers", "HassPauseTimer", "HassUnpauseTimer",
+                     "HassIncreaseTimer", "HassDecreaseTimer"), TIMER_WORDS),
 }
 
 
