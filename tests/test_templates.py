@@ -62,6 +62,10 @@ def test_templates_that_take_the_satellites_area_match_with_the_area_left_open(m
     assert matcher.match("pon el ventilador del techo") is None
     # "turn on the lights" takes the satellite's area too: with it open, it would mean every light
     assert matcher.match("turn on the lights") is None
+    # ... nor with it, where the words searched for say a device: "pon las luces de la cocina" played "las luces"
+    assert matcher.match("pon las luces de la cocina") is None
+    music = matcher.match("pon música relajante en la cocina")  # what to play, said: HA's reading stands
+    assert music is not None and music.intent == "HassMediaSearchAndPlay"
 
 
 @pytest.mark.unit

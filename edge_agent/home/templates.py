@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import fits_home
+from edge_agent.home.targets import fits_home, implied_domain
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,9 @@ class TemplateMatcher:
             wildcard = any(e.is_wildcard for e in result.entities_list)
             if result.intent.name in NO_WILDCARD and wildcard:
                 continue  # "who is the president of france": a person's zone read as any words
+            if wildcard and any(e.is_wildcard and implied_domain(str(e.value)) not in (None, "media_player")
+                                for e in result.entities_list):
+                continue  # "pon las luces del salón" as playing a search for "las luces": a device said
             if context is not None and (wildcard or result.intent.name not in OPEN_AREA):
                 continue  # "pon el ventilador" as playing a search for "el ventilador"
             return result.intent.name, [e for e in result.entities_list if e.value != SATELLITE]
