@@ -65,7 +65,8 @@ def test_templates_that_take_the_satellites_area_match_with_the_area_left_open(m
     # ... nor with it, where the words searched for say a device: "pon las luces de la cocina" played "las luces"
     assert matcher.match("pon las luces de la cocina") is None
     music = matcher.match("pon música relajante en la cocina")  # what to play, said: HA's reading stands
-    assert music is not None and music.intent == "HassMediaSearchAndPlay"
+    assert music is not None
+    assert music.intent == "HassMediaSearchAndPlay"
 
 
 @pytest.mark.unit
