@@ -63,6 +63,9 @@ def test_a_volume_step_is_a_media_players_only():
     text = "cierra la persiana de la cocina a medias"
     assert target("HassSetVolumeRelative", [("name", "Kitchen Blind")], text, home) == Refusal("cannot", {"entity": "Kitchen Blind"})
     assert target("HassSetVolumeRelative", [("name", "Radio")], "baja un poco la radio", home) == [("name", "Radio")]
+    # so is a search played: "pon la cafetera a funcionar" was read as playing on the coffee maker
+    assert target("HassMediaSearchAndPlay", [("name", "Kitchen Blind")], "pon la persiana a funcionar", home) == \
+        Refusal("cannot", {"entity": "Kitchen Blind"})
 
 
 def test_a_list_intent_takes_a_list_only():
