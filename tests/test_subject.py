@@ -30,6 +30,8 @@ def test_a_device_said_to_do_something_is_described(text, said):
     ("persianas del ático arriba", "persianas del ático"), ("the attic fan can go off now", "attic fan"),
     ("switch on the attic lights they flicker", "attic lights"),  # the name is not first: a command
     ("the ceiling light throughout our porch on", "ceiling light"),  # HA's own word order
+    ("shed door close", "shed door"), ("porch lamp turn on please", "porch lamp"), ("la estufa apaga", "estufa"),
+    ("porch lamp 50 percent", "porch lamp"),
 ])
 def test_a_command_that_names_its_device_first_is_not(text, said):
     assert not described(_name(text, said), text)

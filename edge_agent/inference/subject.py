@@ -15,8 +15,12 @@ LEADS = re.compile(r"^\W*(?:(?:the|my|our|your|el|la|los|las|mi|mis|tu|tus|nuest
 AFTER_NAME = re.compile(
     r"(?:on|off|out|up|down|open|closed|shut|in|at|of|to|throughout|around|across|from|for|upstairs|downstairs|"
     r"please|now|too|again|back|halfway|all|and|then|right|asap|can|could|may|"  # "… can go off now": allowed
+    # the command's own verb after its device: "garage door close", "porch light turn on", "la tele apaga"
+    r"turn|switch|close|lock|unlock|start|stop|dim|raise|lower|power|flip|activate|deactivate|enable|disable|"
+    r"enciende|apaga|abre|cierra|sube|baja|bloquea|desbloquea|activa|desactiva|prende|pon|quita|"
     r"a|al|en|de|del|por|porfa|arriba|abajo|ya|ahora|tambi[eé]n|otra|y|luego|hasta|"
     r"encendid[oa]s?|apagad[oa]s?|abiert[oa]s?|cerrad[oa]s?|prendid[oa]s?|"
+    r"\d[\d%.,]*|"  # a value: "porch light 50 percent"
     r"\w+(?:la|las|lo|los|le|les))$",  # a Spanish imperative with its pronoun: "la tele apágala"
     re.IGNORECASE)
 TARGET_SLOTS = frozenset({"name", "area", "floor", "domain", "device_class"})
