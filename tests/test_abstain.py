@@ -123,6 +123,8 @@ def test_without_the_state_intent_a_state_question_is_refused():
     ("take the milk off the shopping list", "HassShoppingListCompleteItem", None),  # was refused as unsaid
     ("cierra con llave la verja del patio", "HassCancelTimer", "unsaid"),  # every HA timer template says the timer
     ("cancel the oven timer", "HassCancelTimer", None), ("para la cuenta atrás", "HassPauseTimer", None),
+    ("pon la anterior", "HassMediaUnpause", "unsaid"),  # the previous track asked: the shipped model resumed
+    ("continúa con la radio", "HassMediaUnpause", None),
     ("Pocahontas", "HassMediaSearchAndPlay", "unsaid"),
     ("pon algo de jazz en la cocina", "HassMediaSearchAndPlay", None),
     ("Detroit", "HassMediaPause", "unsaid"),

@@ -101,6 +101,7 @@ NEXT = _any(r"\b(?:next|skip|another|forward|siguiente|salta|s[aá]ltate|pasa|p[
 # which way along the queue, said outright: "skip back" is the previous track, whatever "skip" says
 FORWARD = _any(r"\b(?:next|forwards?|ahead|siguiente|adelante|adelanta\w*)\b")
 BACKWARD = _any(r"\b(?:back|backwards?|previous|rewind|anterior|atr[aá]s|retroced\w*)\b")
+ALONG_THE_QUEUE = _any(r"\b(?:next|previous|anterior|siguiente)\b")  # a track asked, not the music resumed
 
 # Lists: en add / put, check / complete / delete / remove; es <añadir>, <tacha>, <marca>, <elimina>, <quita>,
 # <suprime>, <completa>
