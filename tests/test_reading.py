@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from converter.intents.safety import benchmark_home
-from edge_agent.home.slots import HomeEntities
+from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.inference.abstain import opposite_margin
 from edge_agent.inference.model import load_model
 from edge_agent.inference.reading import agent_reading
@@ -182,6 +182,18 @@ def test_negations_and_two_ways_the_shipped_model_acted_on_are_refused(model, te
 def test_what_looks_like_them_is_done(model, text, intent):
     _, answer = reading(model, text, benchmark_home())
     assert answer.intent == intent, answer
+
+
+def test_an_area_and_its_kind_said_first_stay_a_command(model):
+    """The shipped model tags "game room lights on" as area + domain; the description rule once read "lights"
+    as the word after the device and refused it."""
+    home = HomeEntities(areas=["Game Room", "Living Room"], floors=[], names=["Game Room Lamp", "Sofa Lamp"],
+                        devices=[HomeDevice("Game Room Lamp", "light", "Game Room"),
+                                 HomeDevice("Sofa Lamp", "light", "Living Room")])
+    for text, intent in (("game room lights on", "HassTurnOn"), ("living room lamps off", "HassTurnOff")):
+        pred, answer = reading(model, text, home)
+        assert [s["name"] for s in pred.slots] == ["area", "domain"], (text, pred.slots)
+        assert (answer.intent, answer.abstained) == (intent, None), (text, answer)
 
 
 def test_a_temperature_said_as_a_change_is_not_set(model):

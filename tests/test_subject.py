@@ -35,3 +35,16 @@ def test_a_device_said_to_do_something_is_described(text, said):
 ])
 def test_a_command_that_names_its_device_first_is_not(text, said):
     assert not described(_name(text, said), text)
+
+
+def test_an_area_and_a_kind_side_by_side_are_one_target():
+    """"game room lights on": the tagger's area "game room" and domain "lights" (a first version took "lights"
+    for the word after the target and refused it); a second name after the first is still a verb."""
+    text = "game room lights on"
+    slots = [{"name": "area", "value": "Game Room", "start": 0, "end": 9},
+             {"name": "domain", "value": "light", "start": 10, "end": 16}]
+    assert not described(slots, text)
+    text = "the kitchen lights flicker"
+    slots = [{"name": "name", "value": "Kitchen Lights", "start": 4, "end": 18},
+             {"name": "name", "value": "flicker", "start": 19, "end": 26}]
+    assert described(slots, text)

@@ -16,11 +16,11 @@ AFTER_NAME = re.compile(
     r"(?:on|off|out|up|down|open|closed|shut|in|at|of|to|throughout|around|across|from|for|upstairs|downstairs|"
     r"please|now|too|again|back|halfway|all|and|then|right|asap|can|could|may|"  # "… can go off now": allowed
     # the command's own verb after its device: "garage door close", "porch light turn on", "la tele apaga"
-    r"turn|switch|close|lock|unlock|start|stop|dim|raise|lower|power|flip|activate|deactivate|enable|disable|"
+    r"turn|switch|close|lock|unlock|start|stop|dim|raise|lower|power|flip|toggle|activate|deactivate|enable|disable|"
     r"enciende|apaga|abre|cierra|sube|baja|bloquea|desbloquea|activa|desactiva|prende|pon|quita|"
     r"a|al|en|de|del|por|porfa|arriba|abajo|ya|ahora|tambi[eé]n|otra|y|luego|hasta|"
     r"encendid[oa]s?|apagad[oa]s?|abiert[oa]s?|cerrad[oa]s?|prendid[oa]s?|"
-    r"\d[\d%.,]*|"  # a value: "porch light 50 percent"
+    r"\d[\d%.,]*|brighter|dimmer|warmer|cooler|louder|quieter|higher|more|less|m[aá]s|menos|"  # a value or change
     r"\w+(?:la|las|lo|los|le|les))$",  # a Spanish imperative with its pronoun: "la tele apágala"
     re.IGNORECASE)
 TARGET_SLOTS = frozenset({"name", "area", "floor", "domain", "device_class"})
@@ -28,11 +28,16 @@ TARGET_SLOTS = frozenset({"name", "area", "floor", "domain", "device_class"})
 
 def described(slots: list[dict], text: str) -> bool:
     """Whether the sentence begins with the device it names and goes on with a word no command has there."""
-    spans = sorted((s["start"], s["end"]) for s in slots
+    spans = sorted((s["start"], s["end"], s["name"]) for s in slots
                    if s["name"] in TARGET_SLOTS and isinstance(s.get("start"), int) and isinstance(s.get("end"), int))
     if not spans or not LEADS.match(text[:spans[0][0]]):
         return False
-    after = text[spans[0][1]:]  # "flicker" of "the kitchen lights flicker" tagged as a second name: a verb still
+    end, kind = spans[0][1], spans[0][2]
+    for start, stop, other in spans[1:]:  # "game room" "lights": an area and a kind side by side are one target;
+        if other == kind or text[end:start].strip():  # a second name is not ("kitchen lights" "flicker")
+            break
+        end, kind = stop, other
+    after = text[end:]
     if not after.strip() or re.match(r"\s*[,;:.!?]", after):
         return False  # the name alone, or set apart: "the porch light, turn it on"
     return not AFTER_NAME.match(after.split()[0].strip(".,!?¿¡"))
