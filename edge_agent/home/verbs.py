@@ -137,6 +137,8 @@ OWN_WORDS: dict[str, re.Pattern[str]] = {
     **dict.fromkeys(("HassCancelTimer", "HassCancelAllTimers", "HassPauseTimer", "HassUnpauseTimer",
                      "HassIncreaseTimer", "HassDecreaseTimer"), TIMER_WORDS),
 }
+# said, these are another intent's: "pon la anterior" (the previous track) was read as resuming the music
+OTHERS_WORDS: dict[str, re.Pattern[str]] = {"HassMediaUnpause": ALONG_THE_QUEUE}
 
 
 def turns_on(text: str) -> bool:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from edge_agent.home.targets import COMPOUND
-from edge_agent.home.verbs import ALONG_THE_QUEUE, says_its_way, says_the_opposite
+from edge_agent.home.verbs import says_its_way, says_the_opposite
 from edge_agent.inference.cues import asks_no_action, asks_state, unsaid
 
 # intents that only tell or do nothing: never an action, so never a wrong one
@@ -83,8 +83,6 @@ def decide(text: str, labels: list[str], probabilities: np.ndarray, margin: floa
         return None, reason
     if says_the_opposite(text, first):
         return None, "opposite"
-    if first == "HassMediaUnpause" and ALONG_THE_QUEUE.search(text):
-        return None, "unsaid"  # "pon la anterior" resumed the music: the previous or next track was asked
     if acts(first) and COMPOUND.search(text):
         return None, "compound"
     return None, "unsaid" if unsaid(text, first) else None

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from edge_agent.home.verbs import COVER_NOUN, OWN_WORDS, says_a_way
+from edge_agent.home.verbs import COVER_NOUN, OTHERS_WORDS, OWN_WORDS, says_a_way
 
 STATES_EN = r"(?:on|off|open|closed|shut|locked|unlocked|running|up|down)"
 STATES_ES = r"(?:encendid|apagad|abiert|cerrad|prendid|bloquead|desbloquead|subid|bajad|puest|quitad)[oa]s?"
@@ -234,9 +234,12 @@ def asks_state(text: str) -> bool:
 
 
 def unsaid(text: str, intent: str) -> bool:
-    """Whether `intent` is one said with a few words only, none of which the sentence has; or opening or
+    """Whether `intent` is one said with a few words only, none of which the sentence has, or the sentence says
+    another intent's own words ("pon la anterior" read as resuming); or opening or
     closing a cover with no verb or direction that says which ("draw the curtains", "corre las cortinas" say
     either; "echa las persianas", "junta las cortinas" neither that the agent knows)."""
+    if (others := OTHERS_WORDS.get(intent)) is not None and others.search(text):
+        return True
     words = OWN_WORDS.get(intent)
     if words is not None:
         return not words.search(text)
