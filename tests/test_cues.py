@@ -53,6 +53,7 @@ from edge_agent.inference.cues import asks_no_action
     "switch off the stove at half past ten", "wake me up at 7", "despiértame a las siete",  # a time said in words
     "the wind opens the side gate", "mi gato abre la verja", "¿quién abre la verja?", "nobody switches off the stove",
     "nadie apaga la estufa",  # what something or someone does
+    "did you open the side gate", "¿abriste la verja?", "¿apagaste la estufa?", "raise the awning? no way",
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")

@@ -75,6 +75,9 @@ NEGATED = (
     # taken back at the end: "turn on the den light, no wait", "apaga la luz, mejor no"
     r"[,.;!]\s*(?:no\s+)?(?:wait|actually\s+no|never\s*mind|cancel(?:\s+that)?|forget\s+it)\W*$",
     r"[,.;!]\s*(?:no,?\s+espera|espera|mejor\s+no|olv[ií]dalo|d[eé]jalo)\W*$",
+    r"[,.;!?]\s*(?:no way|no thanks|ni hablar|de ninguna manera|para nada)\W*$",  # "open the garage door? no way"
+    # asked whether it was done: "¿abriste la puerta del garaje?" opened it
+    r"\b(?:abr|cerr|encend|apag|prend|bloque|desbloque|sub|baj|quit|activ|desactiv|arranc|paus)(?:iste|aste)\b",
     # Spanish: "no"/"nunca" + the subjunctive ("no enciendas", "no me abras", "nunca desbloquees")
     r"(?:^|[,.;:!?¡¿]\s*|\bpor favor,?\s+|\bno,\s*)(?:no|nunca)\s+(?:(?:me|te|lo|la|los|las|le|les)\s+)?\w+(?:es|as|éis|áis)\b",
     # advised or not needed, anywhere: "you'd better not unlock …", "you shouldn't open …", "I'd rather you
@@ -153,7 +156,8 @@ QUESTION = (
     rf"^\W*(?:\w+,\s*)?(?:the|my|our)\b(?:\s+[\w']+){{0,5}}?\s+(?:is|are)\s+"
     rf"(?:now\s+|already\s+|still\s+)?{STATES_EN}\W*$",
     r"^\W*(?:did|have|has)\s+(?:I|we|you|someone|somebody|anyone|anybody)\s+(?:\w+ly\s+)?"
-    r"(?:leave|left|lock|locked|close|closed|shut|turn|turned|switch|switched|forget|forgot|remember)\b",
+    r"(?:leave|left|lock|locked|unlock|unlocked|open|opened|close|closed|shut|turn|turned|switch|switched|start|"
+    r"started|stop|stopped|forget|forgot|remember)\b",  # "did you open the garage door" opened it
     rf"\bstill\s+{STATES_EN}\b",
     # "¿está encendida …?", "¿siguen abiertas …?", "¿la puerta está sin llave?": not "sigue con la música"
     rf"\b(?:est[aá]n?|estaban?|sigue|siguen|queda|quedan|qued[oó]|quedaron)\s+(?:[\w]+\s+){{0,4}}?"
