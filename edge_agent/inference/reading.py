@@ -64,12 +64,13 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
         return Reading(None, abstained=abstained)
     reading = Reading(started(pred.label, pred.slots, text, classifier.home), pred.slots) if instead is None else \
         Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])  # a state question read as an action
-    if acts(reading.intent) and _two_targets(whole_values(reading.slots, text), text):
+    spans = whole_values(reading.slots, text)  # the tagger's pieces of one value joined, once for both checks
+    if acts(reading.intent) and _two_targets(spans, text):
         return Reading(None, reading.slots, "compound")  # HA takes one: the other would be left undone
     sent = on_the_way(str(reading.intent), reading.slots, text, classifier.home)  # what HA would be sent
     if (why := _refused(*sent, text, classifier.home)) is not None:
         return Reading(None, reading.slots, why)  # the slots say what it read
-    if reading.intent in TURNING and described(whole_values(reading.slots, text), text):
+    if reading.intent in TURNING and described(spans, text):
         return Reading(None, reading.slots, "no_action")  # "the garage door opens slowly": told, not asked
     if lock_way_unsaid(*sent, text, classifier.home) or against_direction(*sent, text, classifier.home) \
             or lock_said_of_a_cover(*sent, text, classifier.home):
