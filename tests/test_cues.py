@@ -54,6 +54,12 @@ from edge_agent.inference.cues import asks_no_action
     "the wind opens the side gate", "mi gato abre la verja", "¿quién abre la verja?", "nobody switches off the stove",
     "nadie apaga la estufa",  # what something or someone does
     "did you open the side gate", "¿abriste la verja?", "¿apagaste la estufa?", "raise the awning? no way",
+    "switch off the stove if nobody is in the kitchen", "raise the awning only if it's sunny",
+    "unlock the shed as long as the dog is inside", "abre la verja si llega el cartero",
+    "en caso de que llueva baja el toldo", "switch on the stove whenever it gets cold",
+    "apaga la radio cuando acabe el partido",  # a condition said after the command
+    "I have to unlock the shed", "I need to vacuum the attic", "tengo que subir el toldo",
+    "necesito aspirar el desván",  # the speaker's own task
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -91,6 +97,11 @@ def test_these_ask_for_no_action(text):
     ("¿encenderás la estufa?", "HassTurnOn"), ("¿encenderías la estufa?", "HassTurnOn"),  # asked of the agent
     ("enciende la estufa, no la del salón", "HassTurnOn"), ("activa el modo no molestar", "HassTurnOn"),
     ("ya no quiero la estufa, apágala", "HassTurnOff"),  # not wanted: off (verbs.TURNS_OFF), not nothing
+    ("switch on the stove if you would", "HassTurnOn"), ("raise the awning if possible", "HassTurnOn"),
+    ("switch on the attic fan even if it's cold", "HassTurnOn"), ("unlock the shed if it's locked", "HassTurnOff"),
+    ("sube el toldo si puedes", "HassTurnOn"), ("apaga la estufa por si acaso", "HassTurnOff"),
+    ("abre la verja si no te importa", "HassTurnOn"), ("baja el toldo cuando puedas", "HassTurnOff"),
+    ("I need you to unlock the shed", "HassTurnOff"), ("necesito que subas el toldo", "HassTurnOn"),
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)

@@ -14,10 +14,12 @@ held-out generated commands (`python benchmarks/abstain_calibration.py`).
 - talk: asking how ("how do I …", "¿cómo se …?") or saying what one likes ("I love …", "me gustan …");
 - for later, on a condition or a schedule the agent cannot keep (HA's intents act now): "remind me to …",
   "remember to …", "if it rains close …", "every night at ten lock …", "at seven pm …", "recuérdame …",
-  "si llueve …", "todas las noches …", "a las siete …"; not "if you can …", "cuando puedas …";
+  "si llueve …", "todas las noches …", "a las siete …", or after the command ("… if nobody is home", "… as long as
+  …", "… si no hay nadie", "… en caso de que llueva"); not "if you can …", "cuando puedas …", "even if …";
 - not wanted ("I don't want the heater on", "no quiero que enciendas …"); all but one ("turn off everything
   except the porch light", "apaga todo menos …": HA cannot leave one out, and acting reaches the one
-  excluded); a plan of the speaker's own ("I'm going to turn off …", "voy a encender …"); "unless …";
+  excluded); a plan or task of the speaker's own ("I'm going to turn off …", "I have to lock …", "voy a encender
+  …", "necesito limpiar …"); "unless …";
 - asked to stop doing it ("stop turning on …", "deja de encender …"); taken back at the end ("…, no wait",
   "…, mejor no"); who did it ("who turned on …"); what a device does by itself or as a habit ("turns itself
   off", "usually opens", "se apaga sola", "siempre cierra"); a fault ("the front door won't lock", "la verja
@@ -103,6 +105,12 @@ DEFERRED = (
     # the speaker's own future: "encenderé la luz del porche", "la apagaremos luego" (not "¿encenderás …?")
     r"\b(?:encender|apagar|abrir|cerrar|bloquear|desbloquear|subir|bajar|activar|desactivar|prender|pausar|iniciar|"
     r"arrancar|limpiar|aspirar|quitar|pondr)(?:é|emos)\b",
+    # the speaker's own task: "I have to lock the front door", "necesito limpiar la cocina" (not "I need you to …")
+    rf"\bI(?:'ve|\s+have)?\s+(?:have|need|got|must|ought)\s+(?:to\s+)?(?:{DO}|dim|raise|lower|pause|play|clean|vacuum|"
+    rf"mow)\b",
+    r"\b(?:tengo|tenemos|necesito|necesitamos|debo|debemos)\s+(?:que\s+)?(?:encender|apagar|abrir|cerrar|bloquear|"
+    r"desbloquear|subir|bajar|poner|quitar|activar|desactivar|parar|pausar|iniciar|arrancar|prender|limpiar|"
+    r"aspirar)\b",
     r"\btodav[ií]a no\b", r"\ba[uú]n no\b", r"\bahora no\b", r"\bluego\b", r"\bm[aá]s tarde\b", r"\bma[ñn]ana\b",
     r"\byo mism[oa]\b", r"\b\w+o yo\b", r"\bcuando (?:me|llegue|vuelva|despierte|salga|termine)\b",
     r"^\W*espera\b",
@@ -201,6 +209,21 @@ LATER = (
     r"\b(?:when|whenever|once|after|as soon as)\s+(?:the|my|our|i|i'm|we|we're|it|it's|he|she|they|someone|"
     r"everyone|everybody)\b",
     r"\ba\s+medianoche\b", r"\bpor\s+la\s+(?:noche|tarde)\b",
+    # on a condition said after the command, which the agent cannot judge: "turn off the porch light if nobody
+    # is home", "… only if it's dark", "… si no hay nadie" (not "if you can", "even if", "por si acaso", nor a
+    # condition on the device's own state: "lock the front door if it's unlocked" ends the same either way)
+    rf"(?<!even)(?<=\w)\s+if\s+(?!you\s+(?:can|could|would|will|wouldn'?t|don'?t|do\s+not|please|get|have|are|"
+    rf"mind|want|like|feel|{DONE})\b|you'?[dr]e?\b|possible\b|necessary\b|needed\b|need\s+be\b|so\b|not\b|ok\b|"
+    rf"okay\b|that'?s\b|it'?s\s+(?:ok|okay|alright|fine|possible|not)\b|"
+    rf"(?:it'?s|it\s+is|they'?re|they\s+are)\s+(?:still\s+)?{STATES_EN}\b)\w+",
+    rf"(?<!por)(?<!aun)(?<!incluso)(?<=\w)\s+si\s+(?!(?:puedes|puedas|puede|pueda|podr[ií]as?|pod[eé]is|quieres|"
+    rf"quiere|gustas|es\s+posible|fuera\s+posible|no\s+(?:te|le|os|les)\s+importa|no\s+es\s+molestia|"
+    rf"(?:te|le)\s+parece|(?:eres|es)\s+tan\s+amable|me\s+haces?\s+el\s+favor|por\s+favor|hace\s+falta|"
+    rf"es\s+necesario|acaso|(?:est[aá]n?|sigue|siguen)\s+(?:todav[ií]a\s+)?{STATES_ES})\b)\w+",
+    r"\b(?:as\s+long\s+as|provided\s+that|on\s+condition\s+that|en\s+caso\s+de\s+que|siempre\s+y\s+cuando|"
+    r"con\s+tal\s+de\s+que|a\s+condici[oó]n\s+de\s+que)\b",
+    r"(?<=\w)\s+(?:when|whenever)\s+(?!you\s+(?:can|get|have|are)\b|possible\b|ready\b|convenient\b)\w+",
+    r"(?<=\w)\s+cuando\s+(?!(?:puedas|puedes|pueda|quieras|gustes|tengas|tenga)\b)\w+",
     r"\b(?:half|quarter)\s+(?:past|to)\s+\w+", r"\bwake\s+(?:me|us)\b", r"\bdespi[eé]rta(?:me|nos)\b",
     # told when it happens, not asked to make it happen: "avísame si se abre la puerta del garaje" opened it
     r"\b(?:av[ií]s(?:a|e)me|av[ií]s(?:a|e)nos|notif[ií]ca(?:me|nos)|let\s+(?:me|us)\s+know|notify\s+(?:me|us)|"
