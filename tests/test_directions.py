@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge_agent.home.directions import against_direction, lock_said_of_a_cover, partly
+from edge_agent.home.directions import against_direction, lock_meant, lock_said_of_a_cover, partly
 from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.home.verbs import says_its_way, says_the_opposite
 
@@ -113,3 +113,17 @@ def test_off_heard_as_of_is_off(text):
     """Speech to text writes "off" as "of"; the shipped model read "turn of the kitchen lights" as on (0.98)."""
     assert says_the_opposite(text, "HassTurnOn")
     assert not says_the_opposite("turn on the lights of the kitchen", "HassTurnOn")
+
+
+@pytest.mark.parametrize(("intent", "name", "text", "expected"), [
+    ("HassCancelTimer", "Front Door", "bloquea la puerta principal", "HassTurnOn"),
+    ("HassMediaUnpause", "Front Door", "quita el cerrojo de la puerta principal", "HassTurnOff"),
+    ("HassTimerStatus", "Front Door", "pon el pestillo a la puerta principal", "HassTurnOn"),
+    ("HassCancelTimer", "Garage Door", "bloquea la puerta del garaje", None),  # not a lock: no lock to lock
+    ("HassGetState", "Front Door", "bloqueada la puerta principal", None),  # a question stays one
+    ("HassTurnOff", "Front Door", "bloquea la puerta principal", None),  # a turning's opposite is refused
+    ("HassCancelTimer", "Front Door", "bloquea o desbloquea la puerta principal", None),  # both said
+    ("HassCancelTimer", "Front Door", "cancela la puerta principal", None),  # no lock word
+])
+def test_a_lock_named_with_its_words_is_locked_or_unlocked_whatever_kind_was_read(intent, name, text, expected):
+    assert lock_meant(intent, [{"name": "name", "value": name}], text, HOME) == expected

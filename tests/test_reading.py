@@ -126,6 +126,19 @@ def test_a_lock_turns_on_its_own_words(model):
         assert answer.intent == intent, (text, answer)
 
 
+@pytest.mark.parametrize(("text", "intent", "why"), [
+    ("bloquea la puerta de atrás", "HassTurnOn", None), ("desbloquea la puerta de atrás", "HassTurnOff", None),
+    ("¿puedes bloquear la puerta de atrás?", "HassTurnOn", None), ("asegura la puerta principal", "HassTurnOn", None),
+    ("bloquea la puerta de atrás más tarde", None, "no_action"),  # a timer's reading skipped the deferral
+])
+def test_a_lock_named_with_its_own_words_is_locked_or_unlocked_whatever_kind_the_model_read(model, text, intent, why):
+    """The shipped model reads these as cancelling a timer "Back Door" or resuming music on the front door (a
+    lock in the benchmark home): refused or sent to HA for the wrong kind of entity before."""
+    pred, answer = reading(model, text, benchmark_home())
+    assert pred.label not in ("HassTurnOn", "HassTurnOff"), pred.label
+    assert (answer.intent, answer.abstained) == (intent, why), answer
+
+
 @pytest.mark.parametrize("text", ["pull down the bedroom blinds", "turn the heat down", "turn the tv down",
                                   "turn down the kitchen lights", "slow the office fan down"])
 def test_turning_against_the_direction_said_is_refused(model, text):

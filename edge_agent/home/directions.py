@@ -15,7 +15,7 @@ from typing import Any
 
 from edge_agent.home.ha_schema import COVER_CLASSES
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.verbs import COVER_NOUN, DOWN, LESS, MORE, UP, turns_off, turns_on
+from edge_agent.home.verbs import COVER_NOUN, DOWN, LESS, MORE, UP, says_lock_way, turns_off, turns_on
 
 LOWERS = re.compile(r"\b(?:lower(?:s|ed)?|dim(?:s|med)?|reduc\w*|decreas\w*|b[aá]j[ae]\w*|aten[uú]\w*|disminu\w*)\b",
                     re.I)
@@ -62,6 +62,18 @@ def lock_said_of_a_cover(intent: str, entities: list[tuple[str, Any]], text: str
         return False
     slots = dict(entities)
     return "lock" not in home.domains_of(slots.get("name")) and slots.get("domain") != "lock" and _aims_cover(slots, text, home)
+
+
+def lock_meant(intent: str, slots: list[dict], text: str, home: HomeEntities) -> str | None:
+    """Locking (HassTurnOn) or unlocking, for locks of the home named with a lock's own words that the model read
+    as another kind's intent ("bloquea la puerta de atrás" as cancelling a timer "Back Door", "asegura la puerta
+    principal" as resuming music): the words say which. A turning stays the model's (its opposite is refused,
+    not turned round), and so does a state question."""
+    names = [s["value"] for s in slots if s["name"] == "name"]
+    if intent in ("HassTurnOn", "HassTurnOff", "HassGetState") or not names \
+            or any(home.domains_of(str(name)) != {"lock"} for name in names):
+        return None
+    return next((way for way in ("HassTurnOn", "HassTurnOff") if says_lock_way(text, way)), None)
 
 
 def _unnamed(text: str, home: HomeEntities) -> str:

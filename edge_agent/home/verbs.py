@@ -47,8 +47,8 @@ TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|pow
 LOCKS = _any(r"^\W*(?:(?:please|can you|could you|would you)\s+)?lock\b",  # the verb, not "the smart lock"
              r"\block(?:ing)?\s+(?:the|my|our|your|this|that|these|those|it|them|all|every|both|up|down)\b",
              r"\blocked\b",
-             r"\bbolt(?:ed)?\b", r"\bsecure\b", r"\bbloque\w*", r"\bcon llave\b",
-             r"\bech\w* (?:el |la |los |las )?(?:llave|cerrojo|pestillo|candado)s?\b",
+             r"\bbolt(?:ed)?\b", r"\bsecure\b", r"\bbloque\w*", r"\bcon llave\b", r"\basegur(?:a|e|en|ad)\b(?!\s+de\s+que)",
+             r"\b(?:ech|p[oó]n)\w* (?:el |la |los |las )?(?:llave|cerrojo|pestillo|candado)s?\b",
              r"\bci?err\w* (?:el|la|los|las) (?:cerrojo|pestillo|candado|cerradura)s?\b")
 UNLOCKS = _any(r"\bunlock(?:ed|s|ing)?\b", r"\bunbolt(?:ed)?\b", r"\bdesbloque\w*", r"\b[aá]br[eaií]\w*",
                r"\bquit\w* (?:el |la |los |las )?(?:cerrojo|pestillo|candado|cerradura|llave)s?\b")

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from edge_agent.home.directions import against_direction, lock_said_of_a_cover, partly
+from edge_agent.home.directions import against_direction, lock_meant, lock_said_of_a_cover, partly
 from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import lock_way_unsaid, unaimed, unlisted
@@ -17,7 +17,7 @@ from edge_agent.home.values import undefined, whole_values
 from edge_agent.home.verbs import turns_off, turns_on
 from edge_agent.inference.abstain import STATE_SLOTS, acts, decide
 from edge_agent.inference.classify import Classifier, Prediction
-from edge_agent.inference.cues import asks_state
+from edge_agent.inference.cues import asks_no_action, asks_state
 from edge_agent.inference.subject import described
 from edge_agent.protocol.labels import recognised
 
@@ -60,9 +60,13 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
     if pred.source != "model":
         return Reading(pred.label, pred.slots)
     instead, abstained = decide(text, classifier.labels, pred.probabilities, margin)
+    label = pred.label
+    if instead is None and abstained in (None, "unsaid") and not asks_state(text) \
+            and (way := lock_meant(label, pred.slots, text, classifier.home)) is not None:
+        label, abstained = way, "no_action" if asks_no_action(text, way) else None  # "bloquea la puerta de atrás"
     if abstained is not None:
         return Reading(None, abstained=abstained)
-    reading = Reading(started(pred.label, pred.slots, text, classifier.home), pred.slots) if instead is None else \
+    reading = Reading(started(label, pred.slots, text, classifier.home), pred.slots) if instead is None else \
         Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])  # a state question read as an action
     spans = whole_values(reading.slots, text)  # the tagger's pieces of one value joined, once for both checks
     if acts(reading.intent) and _two_targets(spans, text):
