@@ -60,6 +60,10 @@ from edge_agent.inference.cues import asks_no_action
     "apaga la radio cuando acabe el partido",  # a condition said after the command
     "I have to unlock the shed", "I need to vacuum the attic", "tengo que subir el toldo",
     "necesito aspirar el desván",  # the speaker's own task
+    "do you know how to raise the awning", "¿sabes desbloquear la verja?", "¿es seguro encender la estufa?",  # can it?
+    "my daughter wants me to unlock the shed", "the neighbours told me to switch off the stove",
+    "my husband said to open the side gate", "mi madre dice que bajes el toldo",  # said by someone else
+    "raise the awning? or lower? I'm not sure", "switch the stove on, no estoy segura",  # unsure which
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -102,6 +106,7 @@ def test_these_ask_for_no_action(text):
     ("sube el toldo si puedes", "HassTurnOn"), ("apaga la estufa por si acaso", "HassTurnOff"),
     ("abre la verja si no te importa", "HassTurnOn"), ("baja el toldo cuando puedas", "HassTurnOff"),
     ("I need you to unlock the shed", "HassTurnOff"), ("necesito que subas el toldo", "HassTurnOn"),
+    ("are you able to unlock the shed", "HassTurnOff"), ("switch the stove on, I know how cold it gets", "HassTurnOn"),
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)

@@ -68,7 +68,7 @@ NEGATED = (
     r"\b(?:all|every\w*)\b(?:\s+[\w']+){0,6}?\s+but\b",
     r"\b(?:excepto|salvo|menos\s+(?:el|la|los|las)\b)", r"\btod[oa]s?\b(?:\s+\w+){0,6}?\s+menos\b",
     # either way: "turn it on or off, I don't care", "enciende o apaga …": which one is not said
-    r"\b(?:on|off|open|close|up|down)\s+or\s+(?:on|off|open|close|up|down)\b",  # locks: targets.lock_way_unsaid
+    r"\b(?:on|off|open|close|up|down)\W+or\W+(?:on|off|open|close|up|down)\b",  # locks: targets.lock_way_unsaid
     r"\b(?:enciende|apaga|abre|cierra|sube|baja)\s+o\s+(?:enciende|apaga|abre|cierra|sube|baja)\b",
     # asked to stop doing it: "stop turning on the porch light", "deja de encender …" (not "stop playing")
     r"\b(?:stop|quit)\s+(?:turning|switching|opening|closing|locking|unlocking)\b",
@@ -186,6 +186,15 @@ TALK = (
     r"\bwhat\s+does\b(?:\s+[\w']+){0,8}?\s+mean\b", r"\btranslat\w*\b", r"\btraduc\w*\b", r"\bsignifica\b",
     r"^\W*(?:say|repeat|spell|pronounce|repite|deletrea)\b", r"\bqu[eé]\s+pasa(?:r[ií]a)?\s+si\b",
     r"\bd[ií]me\s+c[oó]mo\b", r"\bexpl[ií]ca(?:me)?\b",
+    # whether it can be done, or is wise: "do you know how to open …", "¿sabes abrir …?", "¿es seguro abrir …?"
+    # (not "can you open …": a request)
+    r"\bhow\s+to\b", r"^\W*sab(?:es|e|éis|en)\s+(?:c[oó]mo\s+)?\w+(?:ar|er|ir)\b",
+    r"^\W*(?:es|ser[ií]a)\s+(?:seguro|buena\s+idea|mala\s+idea|peligroso|recomendable|conveniente)\b",
+    # said by someone else, or asked of the speaker: "my son wants me to unlock …", "the kids told me to …"
+    r"\b(?:said|says|told\s+(?:me|us|him|her|them)|asked\s+(?:me|us|him|her|them)|wants?\s+(?:me|us)\s+to)\b",
+    r"\b(?:dijo|dice|dicen|dijeron)\s+que\b", r"\bme\s+(?:pidi[oó]|ha\s+pedido|pide)\b",
+    # unsure which: "turn the porch light on? or off? I'm not sure"
+    r"\b(?:I'?m|I\s+am)\s+not\s+sure\b", r"\bno\s+estoy\s+segur[oa]\b",
 )
 # for later, on a condition, or on a schedule (not for a timer's intents: "remind me in ten minutes")
 HOURS_EN = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
