@@ -75,6 +75,11 @@ HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", 
     ("HassVacuumReturnToBase", [("name", "Dishwasher")], "para el lavavajillas", ("HassTurnOff", [("name", "Dishwasher")])),
     ("HassLawnMowerDock", [("name", "Dishwasher")], "dishwasher go home",
      ("HassLawnMowerDock", [("name", "Dishwasher")])),
+    ("HassMediaPause", [("name", "Dishwasher")], "detén el lavavajillas", ("HassTurnOff", [("name", "Dishwasher")])),
+    ("HassMediaPause", [("name", "Dishwasher")], "pause the dishwasher", ("HassMediaPause", [("name", "Dishwasher")])),
+    # half a light's brightness: 50
+    ("HassTurnOn", [("name", "Kitchen Light"), ("name", "mitad")], "baja la luz de la cocina a la mitad",
+     ("HassLightSet", [("name", "Kitchen Light"), ("brightness", 50)])),
     # a timer removed with no time said: cancelled; with a time, decreased as read
     ("HassDecreaseTimer", [], "quita el temporizador", ("HassCancelTimer", [])),
     ("HassDecreaseTimer", [("minutes", 5)], "quita cinco minutos al temporizador",

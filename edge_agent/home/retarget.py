@@ -56,9 +56,10 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             ("HassVacuumReturnToBase", "lawn_mower"): "HassLawnMowerDock",
             **{(start, domain): "HassTurnOn" for start in ("HassVacuumStart", "HassLawnMowerStartMowing")
                for domain in ("switch", "fan")},
-            # "stop the office fan" read as docking a machine: a switch or fan stopped is turned off
-            **{(dock, domain): "HassTurnOff" for dock in ("HassVacuumReturnToBase", "HassLawnMowerDock")
-               for domain in ("switch", "fan")},
+            # "stop the office fan" read as docking a machine, "para el lavavajillas" as pausing a player: a switch
+            # or fan stopped is turned off (only on a word of stopping: "pause the dishwasher" is not sent)
+            **{(dock, domain): "HassTurnOff" for dock in ("HassVacuumReturnToBase", "HassLawnMowerDock",
+                                                          "HassMediaPause") for domain in ("switch", "fan")},
             # HA 2025.4's vacuums and mowers have no turn_on (HassTurnOn fails on them); its Spanish
             # templates start a vacuum with <enciende> ("enciende la aspiradora")
             ("HassTurnOn", "vacuum"): "HassVacuumStart", ("HassTurnOn", "lawn_mower"): "HassLawnMowerStartMowing"}
@@ -163,11 +164,11 @@ def _to_list(intent: str, entities: list[tuple[str, Any]], text: str, home: Home
 
 
 def _value_said(domain: str, text: str) -> int | None:
-    """The value the sentence says for that kind: a percentage (or "halfway" for a position), a thermostat's
-    number as it is."""
+    """The value the sentence says for that kind: a percentage (or "halfway" for a position or a brightness,
+    "atenúa las luces a la mitad"), a thermostat's number as it is."""
     if domain == "climate":
         return number_said(text)
-    return percent_said(text, halfway=domain in ("cover", "valve"))
+    return percent_said(text, halfway=domain in ("cover", "valve", "light"))
 
 
 def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:
