@@ -64,6 +64,9 @@ from edge_agent.inference.cues import asks_no_action
     "my daughter wants me to unlock the shed", "the neighbours told me to switch off the stove",
     "my husband said to open the side gate", "mi madre dice que bajes el toldo",  # said by someone else
     "raise the awning? or lower? I'm not sure", "switch the stove on, no estoy segura",  # unsure which
+    "switch off the attic fan in a little while", "lower the awning soon", "unlock the shed after lunch",
+    "sube el toldo en un ratito", "apaga la estufa dentro de poco", "baja el toldo antes de acostarnos",
+    "apaga la estufa a la hora de comer",  # a while from now
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -106,10 +109,21 @@ def test_these_ask_for_no_action(text):
     ("sube el toldo si puedes", "HassTurnOn"), ("apaga la estufa por si acaso", "HassTurnOff"),
     ("abre la verja si no te importa", "HassTurnOn"), ("baja el toldo cuando puedas", "HassTurnOff"),
     ("I need you to unlock the shed", "HassTurnOff"), ("necesito que subas el toldo", "HassTurnOn"),
+    ("add one second to the attic timer", "HassIncreaseTimer"), ("quita en un segundo el temporizador", "HassDecreaseTimer"),
+    ("set a timer for twenty minutes", "HassStartTimer"), ("pon un temporizador durante diez minutos", "HassStartTimer"),
     ("are you able to unlock the shed", "HassTurnOff"), ("switch the stove on, I know how cold it gets", "HassTurnOn"),
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("switch on the attic fan for 10 minutes", "HassStartTimer"), ("enciende la estufa durante media hora", "HassTurnOn"),
+    ("leave the shed light on for an hour", "HassStartTimer"),
+])
+def test_on_for_a_while_only_is_not_done_whatever_was_read(text, intent):
+    """Done now and never undone: the shipped model reads the first as a timer named after the fan."""
+    assert asks_no_action(text, intent)
 
 
 @pytest.mark.parametrize(("text", "intent", "later"), [

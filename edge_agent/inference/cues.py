@@ -114,6 +114,11 @@ DEFERRED = (
     r"\btodav[ií]a no\b", r"\ba[uú]n no\b", r"\bahora no\b", r"\bluego\b", r"\bm[aá]s tarde\b", r"\bma[ñn]ana\b",
     r"\byo mism[oa]\b", r"\b\w+o yo\b", r"\bcuando (?:me|llegue|vuelva|despierte|salga|termine)\b",
     r"^\W*espera\b",
+    # for a while only, then back: "turn on the porch light for 10 minutes" (read as a timer named after it)
+    rf"\b(?:on|off|open|encendid[oa]s?|apagad[oa]s?|abiert[oa]s?)\s+(?:for|durante|por)\s+{NUMBER_WORDS}\s+"
+    r"(?:hours?|minutes?|mins?|horas?|minutos?)\b",
+    rf"\b(?:turn|switch|open|close|enciend\w*|apag\w*|abr[eai]\w*|cierr\w*)\b(?:\s+(?!timer|temporizador)[\w']+){{1,6}}?\s+"
+    rf"(?:for|durante|por)\s+{NUMBER_WORDS}\s+(?:hours?|minutes?|mins?|horas?|minutos?)\b",
 )
 # a delay a timer takes as its duration ("a timer in ten minutes" is not deferred): not for timer intents
 DELAYED = (rf"\bin {NUMBER_WORDS}\s+(?:hours?|minutes?|mins?)\b", rf"\bdentro de {NUMBER_WORDS}\s+(?:horas?|minutos?|rato)\b",
@@ -218,6 +223,14 @@ LATER = (
     r"\b(?:when|whenever|once|after|as soon as)\s+(?:the|my|our|i|i'm|we|we're|it|it's|he|she|they|someone|"
     r"everyone|everybody)\b",
     r"\ba\s+medianoche\b", r"\bpor\s+la\s+(?:noche|tarde)\b",
+    # a while from now, or after something the speaker does: "in a bit", "soon", "after dinner", "before bed",
+    # "en un rato", "dentro de poco", "después de cenar", "a la hora de dormir" ("en un segundo": a timer's too)
+    r"\b(?:soon|shortly)\b", r"\bin\s+a\s+(?:little\s+)?(?:bit|while|sec|second|moment|jiffy)\b",
+    r"\b(?:after|before)\s+(?:dinner|lunch|breakfast|bed|bedtime|work|school|dark|sunset|sunrise)\b",
+    r"\bat\s+bedtime\b", r"\ben\s+(?:un|una)\s+(?:rato|ratito|momento|momentito|segundo|minutito)\b",
+    r"\bdentro\s+de\s+(?:poco|un\s+rato|un\s+momento)\b", r"\ben\s+breve\b", r"\bal\s+rato\b",
+    r"\b(?:despu[eé]s|antes)\s+de\s+(?:cenar|comer|desayunar|dormir|acostar\w*|salir|irme|la\s+cena|la\s+comida)\b",
+    r"\ba\s+la\s+hora\s+de\b",
     # on a condition said after the command, which the agent cannot judge: "turn off the porch light if nobody
     # is home", "… only if it's dark", "… si no hay nadie" (not "if you can", "even if", "por si acaso", nor a
     # condition on the device's own state: "lock the front door if it's unlocked" ends the same either way)
