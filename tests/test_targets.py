@@ -85,6 +85,7 @@ def test_two_commands_in_one_sentence_are_asked_one_at_a_time():
                  "turn the lights on and off", "turn the tv off and on again",  # both ways: one would be left
                  "instead of opening the blinds, close them", "en vez de abrir la persiana ciérrala",  # one in place of another
                  "close the blinds no open them", "cierra la persiana no, ábrela",  # corrected as said
+                 "kitchen light off, no wait, on", "persiana abierta, perdón, cerrada",  # by the state said
                  "turn on the kitchen light, I mean the garage light", "enciende la luz de la cocina, digo, la del garaje"):
         assert target("HassTurnOn", [("name", "Kitchen Light")], text, HOME) == Refusal("compound"), text
         assert target("HassTurnOn", [("name", "Kitchen Light")], text, HomeEntities()) == Refusal("compound"), text

@@ -57,8 +57,9 @@ CLITIC_VERBS = r"(?:ábre|ciérra|enciénde|apága|súbe|bája|quíta|desbloqué
 COMPOUND = re.compile(rf"\b(and|then|y|luego|después)\s+(then\s+|luego\s+|después\s+)?({ACTION_VERBS})\b"
                       r"|\b(?:on|off)\s+and\s+(?:then\s+)?(?:on|off)\b"
                       r"|\b(?:instead\s+of|rather\s+than|en\s+vez\s+de|en\s+lugar\s+de)\b"
-                      rf"|[\w,]\s+(?:no|wait|actually|sorry|I\s+mean|perd[oó]n|espera|digo|mejor)\s*,?\s+"
-                      rf"(?:(?:{ACTION_VERBS})\b|{CLITIC_VERBS})"
+                      rf"|[\w,]\s+(?:no|wait|actually|sorry|I\s+mean|perd[oó]n|espera|digo|mejor)"
+                      rf"(?:\s*,?\s*(?:no|wait|actually|sorry|espera|perd[oó]n))*\s*,?\s+"
+                      rf"(?:(?:{ACTION_VERBS}|on|off|open|closed|encendid[oa]s?|apagad[oa]s?)\b|{CLITIC_VERBS})"
                       r"|[\w,]\s+(?:I\s+mean|or\s+rather|quiero\s+decir|mejor\s+dicho|o\s+sea|perd[oó]n|sorry|digo)\b",
                       re.IGNORECASE)  # "turn on the porch light, I mean the hallway light"
 
