@@ -104,7 +104,8 @@ def test_these_ask_for_no_action(text):
     ("¿encenderás la estufa?", "HassTurnOn"), ("¿encenderías la estufa?", "HassTurnOn"),  # asked of the agent
     ("enciende la estufa, no la del salón", "HassTurnOn"), ("activa el modo no molestar", "HassTurnOn"),
     ("ya no quiero la estufa, apágala", "HassTurnOff"),  # not wanted: off (verbs.TURNS_OFF), not nothing
-    ("switch on the stove if you would", "HassTurnOn"), ("raise the awning if possible", "HassTurnOn"),
+    ("switch on the stove if you would", "HassTurnOn"), ("raise the awning if I may", "HassTurnOn"),
+    ("unlock the shed when you're ready", "HassTurnOff"), ("raise the awning if possible", "HassTurnOn"),
     ("switch on the attic fan even if it's cold", "HassTurnOn"), ("unlock the shed if it's locked", "HassTurnOff"),
     ("sube el toldo si puedes", "HassTurnOn"), ("apaga la estufa por si acaso", "HassTurnOff"),
     ("abre la verja si no te importa", "HassTurnOn"), ("baja el toldo cuando puedas", "HassTurnOff"),

@@ -235,7 +235,7 @@ LATER = (
     # is home", "… only if it's dark", "… si no hay nadie" (not "if you can", "even if", "por si acaso", nor a
     # condition on the device's own state: "lock the front door if it's unlocked" ends the same either way)
     rf"(?<!even)(?<=\w)\s+if\s+(?!you\s+(?:can|could|would|will|wouldn'?t|don'?t|do\s+not|please|get|have|are|"
-    rf"mind|want|like|feel|{DONE})\b|you'?[dr]e?\b|possible\b|necessary\b|needed\b|need\s+be\b|so\b|not\b|ok\b|"
+    rf"mind|want|like|feel|{DONE})\b|you'?[dr]e?\b|I\s+(?:may|might|could)\b|possible\b|necessary\b|needed\b|need\s+be\b|so\b|not\b|ok\b|"
     rf"okay\b|that'?s\b|it'?s\s+(?:ok|okay|alright|fine|possible|not)\b|"
     rf"(?:it'?s|it\s+is|they'?re|they\s+are)\s+(?:still\s+)?{STATES_EN}\b)\w+",
     rf"(?<!por)(?<!aun)(?<!incluso)(?<=\w)\s+si\s+(?!(?:puedes|puedas|puede|pueda|podr[ií]as?|pod[eé]is|quieres|"
@@ -244,7 +244,7 @@ LATER = (
     rf"es\s+necesario|acaso|(?:est[aá]n?|sigue|siguen)\s+(?:todav[ií]a\s+)?{STATES_ES})\b)\w+",
     r"\b(?:as\s+long\s+as|provided\s+that|on\s+condition\s+that|en\s+caso\s+de\s+que|siempre\s+y\s+cuando|"
     r"con\s+tal\s+de\s+que|a\s+condici[oó]n\s+de\s+que)\b",
-    r"(?<=\w)\s+(?:when|whenever)\s+(?!you\s+(?:can|get|have|are)\b|possible\b|ready\b|convenient\b)\w+",
+    r"(?<=\w)\s+(?:when|whenever)\s+(?!you\s+(?:can|get|have|are)\b|you'?re\b|possible\b|ready\b|convenient\b)\w+",
     r"(?<=\w)\s+cuando\s+(?!(?:puedas|puedes|pueda|quieras|gustes|tengas|tenga)\b)\w+",
     r"\b(?:half|quarter)\s+(?:past|to)\s+\w+", r"\bwake\s+(?:me|us)\b", r"\bdespi[eé]rta(?:me|nos)\b",
     # told when it happens, not asked to make it happen: "avísame si se abre la puerta del garaje" opened it
