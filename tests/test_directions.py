@@ -127,3 +127,10 @@ def test_off_heard_as_of_is_off(text):
 ])
 def test_a_lock_named_with_its_words_is_locked_or_unlocked_whatever_kind_was_read(intent, name, text, expected):
     assert lock_meant(intent, [{"name": "name", "value": name}], text, HOME) == expected
+
+
+def test_a_machine_sent_home_or_to_charge_is_returned():
+    """"Send the robot vacuum home" read as returning it (0.36 over starting) was refused: no verb of its way."""
+    for text in ("send the robot vacuum home", "take the mower back", "vacuum, go charge", "manda la aspiradora a cargar"):
+        assert says_its_way(text, "HassVacuumReturnToBase"), text
+        assert says_the_opposite(text, "HassVacuumStart"), text

@@ -84,7 +84,9 @@ STOPPED_WORK = _any(r"\b(?:stop|quit|finish|done|enough)\s+(?:with\s+)?(?:cleani
                     r"\b(?:deja|deje|dejes|dejen|para|pare|paren|termina|termine|terminen)\s+de\s+"
                     r"(?:limpiar|aspirar|barrer|fregar|cortar|segar)\b")
 MACHINE_RETURNS = _any(r"\b(?:return\w*|dock\w*|stop\w*|cancel\w*|go(?:es)? home|go back|back to|base|"
-                       r"dev(?:uelv|olv)\w*|retorn\w*|regres\w*|vuelv\w*|volv\w*|det[eé]n\w*|detener)\b")
+                       r"dev(?:uelv|olv)\w*|retorn\w*|regres\w*|vuelv\w*|volv\w*|det[eé]n\w*|detener)\b",
+                       r"\b(?:send|bring|take)\s+(?:[\w']+\s+){1,4}?(?:home|back)\b",  # "send the robot vacuum home"
+                       r"\b(?:re)?charg(?:e|er|ing)\b", r"\ba\s+cargar\b", r"\bcargador\b")
 
 # Media: en play, pause / stop, unpause / resume, mute / unmute; es <reproduce>, <pausa> (with <para>),
 # <continúa>, silenciar / <quita> el sonido / pon en silencio, <quita> el silencio / <enciende>, devuelve,
