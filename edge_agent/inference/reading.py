@@ -32,6 +32,11 @@ JOINED = re.compile(r"\b(?:and|y|e|plus|as well as)\b|&", re.IGNORECASE)
 ON_SAID = re.compile(r"\b(?:on|open|encendid[oa]s?|prendid[oa]s?|abiert[oa]s?)\b", re.IGNORECASE)
 CLAUSE = re.compile(r"[,;]|\b(?:and|but|y|pero)\b", re.IGNORECASE)
 OFF_SAID = re.compile(r"\b(?:off|closed|shut|apagad[oa]s?|cerrad[oa]s?)\b", re.IGNORECASE)
+# one target left out ("…, not the hallway light", "…, no la del pasillo", "la principal no"): HA cannot leave
+# one out, and the tagger's span of it would be sent as a target ("apaga las luces, no las del pasillo" as
+# turning off the hallway's)
+LEFT_OUT = re.compile(r"(?:[,;]\s*|\b(?:but|pero)\s+|\s)(?:not|no)\s+(?:the|my|our|in|on|at|el|la|los|las|lo|en|de)\b"
+                      r"[^,.;!?]*|\b(?:el|la|los|las)\s+[\w ]{1,30}?\s+no\W*$", re.IGNORECASE)
 
 
 @dataclass
@@ -71,6 +76,8 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
     spans = whole_values(reading.slots, text)  # the tagger's pieces of one value joined, once for both checks
     if acts(reading.intent) and _two_targets(spans, text):
         return Reading(None, reading.slots, "compound")  # HA takes one: the other would be left undone
+    if acts(reading.intent) and _left_out_named(spans, text):
+        return Reading(None, reading.slots, "no_action")  # the one not to touch would be sent
     sent = on_the_way(str(reading.intent), reading.slots, text, classifier.home)  # what HA would be sent
     if (why := _refused(*sent, text, classifier.home)) is not None:
         return Reading(None, reading.slots, why)  # the slots say what it read
@@ -97,6 +104,13 @@ def _two_targets(slots: list[dict], text: str) -> bool:
         if any(a[2] != b[2] and JOINED.search(text[a[1]:b[0]]) for a, b in zip(spans, spans[1:])):
             return True
     return False
+
+
+def _left_out_named(slots: list[dict], text: str) -> bool:
+    """Whether a target the tagger read lies in the words that leave one out ("…, no la del pasillo")."""
+    cuts = [m.span() for m in LEFT_OUT.finditer(text)]
+    return any(start <= s["start"] < end for s in slots if s["name"] in TARGETS and isinstance(s.get("start"), int)
+               for start, end in cuts)
 
 
 def _ways_apart(slots: list[dict], text: str) -> bool:
