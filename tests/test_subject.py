@@ -18,6 +18,7 @@ def _name(text: str, said: str) -> list[dict]:
     ("the shed door opens slowly", "shed door"), ("the attic lights flicker", "attic lights"),
     ("las luces del ático parpadean", "luces del ático"), ("la estufa hace ruido cuando se enciende", "estufa"),
     ("la verja se abre muy despacio", "verja"), ("the porch lamp attracts moths", "porch lamp"),
+    ("the shed door opens slowly, I hate it", "shed door"),  # a clause after it that asks for nothing
 ])
 def test_a_device_said_to_do_something_is_described(text, said):
     assert described(_name(text, said), text)
@@ -32,6 +33,8 @@ def test_a_device_said_to_do_something_is_described(text, said):
     ("the ceiling light throughout our porch on", "ceiling light"),  # HA's own word order
     ("shed door close", "shed door"), ("porch lamp turn on please", "porch lamp"), ("la estufa apaga", "estufa"),
     ("porch lamp 50 percent", "porch lamp"),
+    ("the shed door is open, close it", "shed door"), ("the attic lights flicker, so please switch them off", "attic lights"),
+    ("la verja está abierta; ciérrala", "verja"),  # a state said, then asked in a clause of its own
 ])
 def test_a_command_that_names_its_device_first_is_not(text, said):
     assert not described(_name(text, said), text)

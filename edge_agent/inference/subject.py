@@ -2,12 +2,14 @@
 slowly", "the kitchen lights flicker", "las luces de la cocina parpadean", "el calefactor hace ruido cuando se
 enciende" were each done as a turning on). A command that names its device first goes on with a way, a place,
 a value or a politeness ("the porch light on", "lights off downstairs", "la luz del pasillo, enciéndela", "la
-tele apágala", "the desk lamp please"): any other word there is a verb the device does, and the sentence asks
-for nothing."""
+tele apágala", "the desk lamp please"), or says a state and then asks in a clause of its own ("the garage door
+is open, close it"): any other word there is a verb the device does, and the sentence asks for nothing."""
 
 from __future__ import annotations
 
 import re
+
+from edge_agent.home.targets import ACTION_VERBS, CLITIC_VERBS
 
 # what may stand before the name: nothing, or a determiner
 LEADS = re.compile(r"^\W*(?:(?:the|my|our|your|el|la|los|las|mi|mis|tu|tus|nuestr[oa]s?)\s+)?$", re.IGNORECASE)
@@ -24,6 +26,9 @@ AFTER_NAME = re.compile(
     r"\w+(?:la|las|lo|los|le|les))$",  # a Spanish imperative with its pronoun: "la tele apágala"
     re.IGNORECASE)
 TARGET_SLOTS = frozenset({"name", "area", "floor", "domain", "device_class"})
+# a state said, then the command in its own clause: "the garage door is open, close it", "…, so lock it"
+THEN_ASKED = re.compile(rf"[,;.!?]\s*(?:(?:so|please|then|así\s+que|por\s+favor|pues)\s+){{0,2}}(?:(?:{ACTION_VERBS})\b|"
+                        rf"{CLITIC_VERBS})", re.IGNORECASE)
 
 
 def described(slots: list[dict], text: str) -> bool:
@@ -40,4 +45,4 @@ def described(slots: list[dict], text: str) -> bool:
     after = text[end:]
     if not after.strip() or re.match(r"\s*[,;:.!?]", after):
         return False  # the name alone, or set apart: "the porch light, turn it on"
-    return not AFTER_NAME.match(after.split()[0].strip(".,!?¿¡"))
+    return not AFTER_NAME.match(after.split()[0].strip(".,!?¿¡")) and not THEN_ASKED.search(after)
