@@ -91,6 +91,21 @@ def test_a_timer_needs_its_unit_said_and_a_setting_its_value():
     assert not undefined("HassSetVolume", [("name", "TV"), ("volume_level", 20)], "set the tv volume to 20")
 
 
+@pytest.mark.parametrize(("intent", "entities", "text", "refused"), [
+    ("HassClimateSetTemperature", [("temperature", 5)], "set the thermostat to minus 5", True),  # sign lost
+    ("HassClimateSetTemperature", [("temperature", 2)], "pon el termostato a menos 2 grados", True),
+    ("HassLightSet", [("brightness", 20)], "kitchen lights to -20%", True),
+    ("HassLightSet", [("brightness", 150)], "bedroom lights to 150%", True),  # HA's schema: 0 to 100
+    ("HassSetVolume", [("volume_level", 200)], "tv volume to 200", True),
+    ("HassFanSetSpeed", [("percentage", 300)], "fan to 300 percent", True),
+    ("HassLightSet", [("brightness", 100)], "bedroom lights to 100%", False),
+    ("HassLightSet", [("brightness", 0)], "pon la luz al 0%", False),
+    ("HassClimateSetTemperature", [("temperature", 19)], "thermostat to 19, the 2-zone one", False),
+])
+def test_a_value_below_zero_or_beyond_a_percentage_is_no_value_to_set(intent, entities, text, refused):
+    assert undefined(intent, entities, text) is refused
+
+
 def test_required_slots_are_intents_json_s():
     import home_assistant_intents
 

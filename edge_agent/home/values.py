@@ -76,6 +76,9 @@ RELATIVE = re.compile(
 # percent" says the value). Not Spanish "más bajo": also HA's superlative, "el brillo más bajo" is the lowest.
 COMPARATIVE = re.compile(r"\b(?:warmer|cooler|hotter|colder|brighter|dimmer|darker|louder|quieter|softer)\b", re.I)
 WHOLE = frozenset({"item", "search_query", "message"})
+# a number said below zero: the tagger keeps its digits only ("set the thermostat to minus 5" read as 5)
+NEGATIVE = re.compile(r"(?:\bminus|\bmenos|\bnegative|\bnegativo|(?<![\w%])[-−])\s*\d", re.IGNORECASE)
+PERCENTS = ("brightness", "volume_level", "position", "percentage")
 UNITS = ((re.compile(r"\s*(hours?|horas?|hrs?)\b", re.IGNORECASE), "hours"),
          (re.compile(r"\s*(minutes?|minutos?|mins?)\b", re.IGNORECASE), "minutes"),
          (re.compile(r"\s*(seconds?|segundos?|secs?)\b", re.IGNORECASE), "seconds"))
@@ -211,7 +214,15 @@ def undefined(intent: str, entities: list[tuple[str, Any]], text: str) -> bool:
         return True  # a change said, not the value to set
     if intent in SET_TO and CHANNEL.search(text):
         return True  # "put the tv on channel 5" set its volume to 5: a channel or input is no value of HA's
+    if intent in SET_TO and (NEGATIVE.search(text) or _beyond(entities)):
+        return True  # "to minus 5" was sent as 5, "to 150%" as a brightness HA rejects: no value it can set
     return intent in DEFINING and missing(intent, entities) is not None
+
+
+def _beyond(entities: list[tuple[str, Any]]) -> bool:
+    """A percentage above 100 or below 0 ("set the bedroom lights to 150%"): HA's slot schemas reject it."""
+    return any(slot in PERCENTS and isinstance(value, (int, float)) and not 0 <= value <= 100
+               for slot, value in entities)
 
 
 def percent_as_brightness(intent: str, entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:
