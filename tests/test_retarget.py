@@ -77,6 +77,8 @@ HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", 
      ("HassLawnMowerDock", [("name", "Dishwasher")])),
     ("HassMediaPause", [("name", "Dishwasher")], "detén el lavavajillas", ("HassTurnOff", [("name", "Dishwasher")])),
     ("HassMediaPause", [("name", "Dishwasher")], "pause the dishwasher", ("HassMediaPause", [("name", "Dishwasher")])),
+    # a temperature the tagger missed, with no thermostat named: HA takes the home's one
+    ("HassClimateSetTemperature", [], "warm the place up to 22", ("HassClimateSetTemperature", [("temperature", 22)])),
     # half a light's brightness: 50
     ("HassTurnOn", [("name", "Kitchen Light"), ("name", "mitad")], "baja la luz de la cocina a la mitad",
      ("HassLightSet", [("name", "Kitchen Light"), ("brightness", 50)])),

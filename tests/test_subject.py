@@ -35,6 +35,7 @@ def test_a_device_said_to_do_something_is_described(text, said):
     ("porch lamp 50 percent", "porch lamp"),
     ("the shed door is open, close it", "shed door"), ("the attic lights flicker, so please switch them off", "attic lights"),
     ("la verja está abierta; ciérrala", "verja"),  # a state said, then asked in a clause of its own
+    ("attic fan max", "attic fan"), ("ventilador del ático al mínimo", "ventilador del ático"),  # a value said
 ])
 def test_a_command_that_names_its_device_first_is_not(text, said):
     assert not described(_name(text, said), text)

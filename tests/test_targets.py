@@ -68,6 +68,16 @@ def test_a_volume_step_is_a_media_players_only():
         Refusal("cannot", {"entity": "Kitchen Blind"})
 
 
+def test_a_fan_mode_is_a_thermostats_only():
+    """"Set the office fan to high" read as a thermostat's fan mode went to HA with the fan as its target."""
+    home = HomeEntities(areas=["Office"], floors=[], names=["Office Fan", "Thermostat"],
+                        devices=[HomeDevice("Office Fan", "fan", "Office"), HomeDevice("Thermostat", "climate", "Office")])
+    assert target("HassClimateSetFanMode", [("name", "Office Fan"), ("fan_mode", "high")], "office fan to high", home) == \
+        Refusal("cannot", {"entity": "Office Fan"})
+    assert target("HassClimateSetFanMode", [("name", "Thermostat"), ("fan_mode", "high")], "thermostat fan to high",
+                  home) == [("name", "Thermostat"), ("fan_mode", "high")]
+
+
 def test_a_list_intent_takes_a_list_only():
     """"Check the garage door" read as checking an item off a list named "Garage Door" went to HA."""
     home = HomeEntities(areas=["Garage"], floors=[], names=["Garage Door", "Chores"],

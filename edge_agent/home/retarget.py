@@ -207,6 +207,9 @@ def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
             return wanted, kept + ([(slot, value)] if value is not None else [])
         if wanted == intent and not set(SET_SLOTS.get(intent, (slot,))) & slots.keys() and value is not None:
             return intent, [*entities, (slot, value)]  # the value the tagger missed, said in words
+    if intent == "HassClimateSetTemperature" and domain is None and "temperature" not in slots \
+            and (degrees := number_said(text)) is not None:
+        return intent, [*entities, ("temperature", degrees)]  # "heat the house to 22": HA takes its one thermostat
     if domain is not None and (sibling := SIBLINGS.get((intent, domain))) and not says_the_opposite(text, sibling) \
             and (sibling != "HassTurnOff" or STOP_SAID.search(text)):
         return sibling, entities

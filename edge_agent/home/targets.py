@@ -73,7 +73,7 @@ ONLY = {"HassSetPosition": frozenset({"cover", "valve"}), "HassLightSet": frozen
         "HassMediaPlayerMute": frozenset({"media_player"}), "HassMediaPlayerUnmute": frozenset({"media_player"}),
         "HassSetVolumeRelative": frozenset({"media_player"}), "HassListAddItem": frozenset({"todo"}),
         "HassListCompleteItem": frozenset({"todo"}), "HassListRemoveItem": frozenset({"todo"}),
-        "HassMediaSearchAndPlay": frozenset({"media_player"})}
+        "HassMediaSearchAndPlay": frozenset({"media_player"}), "HassClimateSetFanMode": frozenset({"climate"})}
 # HA 2025.4 turns none of these on or off (its HassTurnOn fails: "Service turn_on does not support entity
 # vacuum.…"); a vacuum or mower turned on is started on the way (retarget.py)
 NOT_TURNED = frozenset({"vacuum", "lawn_mower"})

@@ -23,6 +23,7 @@ AFTER_NAME = re.compile(
     r"a|al|en|de|del|por|porfa|arriba|abajo|ya|ahora|tambi[eé]n|otra|y|luego|hasta|"
     r"encendid[oa]s?|apagad[oa]s?|abiert[oa]s?|cerrad[oa]s?|prendid[oa]s?|"
     r"\d[\d%.,]*|brighter|dimmer|warmer|cooler|louder|quieter|higher|more|less|m[aá]s|menos|"  # a value or change
+    r"max|maximum|min|minimum|full|high|low|medium|half|m[aá]ximo|m[ií]nimo|medio|alto|bajo|"
     r"\w+(?:la|las|lo|los|le|les))$",  # a Spanish imperative with its pronoun: "la tele apágala"
     re.IGNORECASE)
 TARGET_SLOTS = frozenset({"name", "area", "floor", "domain", "device_class"})
