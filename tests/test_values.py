@@ -147,6 +147,8 @@ def test_a_lights_value_in_percent_is_its_brightness():
         [("name", "Kitchen Lights"), ("brightness", 20)]
     kelvin = [("name", "Den Light"), ("temperature", 2700)]
     assert percent_as_brightness("HassLightSet", kelvin, "set the den light to 2700 kelvin") == kelvin
+    # no light is 30 K: "luz del salón al 30" tagged as a colour temperature is a brightness too
+    assert percent_as_brightness("HassLightSet", [("temperature", 30)], "luz del salón al 30") == [("brightness", 30)]
 
 
 @pytest.mark.parametrize(("text", "tagged", "item"), [

@@ -226,12 +226,14 @@ def _beyond(entities: list[tuple[str, Any]]) -> bool:
 
 
 def percent_as_brightness(intent: str, entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:
-    """A light's value said in percent is its brightness, whatever the tagger called it: "dim the kitchen
-    lights to 20 percent" tagged 20 as a colour temperature (kelvin to HA) set the lights to 20 K."""
+    """A light's value said in percent, or one of 0 to 100, is its brightness, whatever the tagger called it:
+    "dim the kitchen lights to 20 percent" and "luz del salón al 30", tagged as a colour temperature (kelvin to
+    HA), set the lights to 20 K and 30 K."""
     slots = dict(entities)
     value = slots.get("temperature")
-    if intent != "HassLightSet" or "brightness" in slots or value is None or \
-            not re.search(rf"\b{re.escape(str(value))}\s*(?:%|percent\b|per cent\b|por\s*ciento\b)", text, re.I):
+    if intent != "HassLightSet" or "brightness" in slots or value is None or not (
+            re.search(rf"\b{re.escape(str(value))}\s*(?:%|percent\b|per cent\b|por\s*ciento\b)", text, re.I)
+            or (isinstance(value, (int, float)) and 0 <= value <= 100)):  # "al 30": no light is 30 K
         return entities
     return [("brightness" if slot == "temperature" else slot, v) for slot, v in entities]
 
