@@ -35,10 +35,12 @@ from edge_agent.home.kinds import (
     watered,
     work_as_machine,
 )
+from edge_agent.home.durations import duration_said, timer_parts
 from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import AREA_NEVER, area_meant
 from edge_agent.home.values import (
+    ANY_OF,
     HERE,
     TIMER_PARTS,
     UNIT_SAID,
@@ -180,11 +182,22 @@ def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str
     return [(k, v) for k, v in entities if not (k in ("name", "area", "floor") and set(_words(str(v))) <= words)]
 
 
+def _with_parts(entities: list[tuple[str, Any]], parts: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The timer parts replaced where the first one stood (or added at the end)."""
+    at = next((i for i, (k, _) in enumerate(entities) if k in TIMER_PARTS), len(entities))
+    kept = [(k, v) for k, v in entities if k not in TIMER_PARTS]
+    return kept[:at] + parts + kept[at:]
+
+
 def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
              text: str = "") -> tuple[str, list[tuple[str, Any]]]:
     if intent == "HassDecreaseTimer" and TIMER_REMOVED.search(text) and not UNIT_SAID.search(text):
         # "quita el temporizador": HA's "quita cinco minutos …" with no time said is the timer removed
         return "HassCancelTimer", [(k, v) for k, v in entities if k not in TIMER_PARTS]
+    if ANY_OF.get(intent) == TIMER_PARTS and not any(k.startswith("start_") for k, _ in entities) \
+            and (seconds := duration_said(text)) is not None:
+        # "media hora" read as 30 hours, "an hour and a half" as 30 seconds: the duration the words say
+        entities = _with_parts(entities, timer_parts(seconds))
     entities = area_as_kind(intent, known_domain(entities), home)
     entities = work_as_machine(intent, _fix_name(_halfway_words(entities, text), text, home), home)
     entities = sole_of_kind(no_door_name(intent, entities, home), home, text)
