@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from edge_agent.home.durations import duration_said, timer_parts
 from edge_agent.home.ha_schema import to_ha_entities
 from edge_agent.home.kinds import (
     DEVICE_WORDS,
@@ -35,7 +36,6 @@ from edge_agent.home.kinds import (
     watered,
     work_as_machine,
 )
-from edge_agent.home.durations import duration_said, timer_parts
 from edge_agent.home.said import HALFWAY, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import AREA_NEVER, area_meant
