@@ -50,6 +50,16 @@ def test_a_relative_change_stays_one_where_ha_has_the_intent():
     assert aimed == ("HassSetVolumeRelative", [("volume_step", "down")])
 
 
+def test_the_most_or_half_a_volume_is_a_level():
+    """"TV volume to max" was one step up; "tv volume at half" a step of 0, then the level 0 (silence)."""
+    assert aim_player("HassSetVolumeRelative", [("name", "TV")], "tv volume to max", HOME, None, None) == \
+        ("HassSetVolume", [("name", "TV"), ("volume_level", 100)])
+    assert aim_player("HassSetVolumeRelative", [("name", "TV")], "volumen de la tele al máximo", HOME, None, None) == \
+        ("HassSetVolume", [("name", "TV"), ("volume_level", 100)])
+    from edge_agent.home.ha_schema import ha_value
+    assert ha_value("volume_step", 0.5) == (50, None)
+
+
 def test_a_level_not_known_now_is_not_made_up():
     gone = aim_player("HassSetVolumeRelative", [("volume_step", "up")], "louder", HOME, lambda _: None, OLD_HA)
     assert gone == ("HassSetVolumeRelative", [("volume_step", "up")])

@@ -68,7 +68,7 @@ def ha_value(slot: str, value: Any) -> tuple[Any, str | None]:
     """(value as HA validates it, None) or (None, why it cannot be sent)."""
     if slot in INTEGER or slot in NUMBER or slot in NUMBER_OR_WORD:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if slot in PERCENTS and 0 < value < 1:  # "to half" read as 0.5: 50%, not 0 (off)
+            if (slot in PERCENTS or slot == "volume_step") and 0 < value < 1:  # "to half" read as 0.5: 50%, not 0
                 value *= 100
             return (round(value) if slot not in NUMBER else value), None
         if slot in NUMBER_OR_WORD and isinstance(value, str) and value in ("up", "down"):

@@ -4,7 +4,7 @@ tele" paused the speaker too. So, before it is sent:
 
 - a player the sentence names (its name or an alias: "la tele") that the tagger missed is named;
 - a volume said without a name while more than one player plays: which one, asked (HA would set them all);
-- "volume at twenty" read as a relative change (a number, no up or down said): the level;
+- "volume at twenty" read as a relative change (a number, no up or down said): the level; "to max": 100;
 - a relative change with no direction tagged: the direction the sentence says (louder, baja, ...);
 - an HA without HassSetVolumeRelative (before 2025.7): the same change as HassSetVolume on the one player
   HA's relative handler would reach (the named one, else the one playing), from its current level, with
@@ -30,6 +30,8 @@ DOWN = re.compile(r"\b(down|quieter|softer|lower|decrease|baj[aeo]\w*|reduce|dis
 # the state HA's handler needs a player in (required_states); none in it: HA raises, and its text is spoken
 NEEDS_STATE = {"HassMediaPause": "playing", "HassMediaNext": "playing", "HassMediaPrevious": "playing",
                "HassSetVolume": "playing", "HassMediaUnpause": "paused"}
+# the most there is: "tv volume to max" is the level 100, not one step up
+MAXIMUM = re.compile(r"\b(?:max(?:imum)?|full|m[aá]xim[oa]|a tope|all the way up)\b", re.IGNORECASE)
 STEP = 10  # HA's volume_up / volume_down: MediaPlayerEntity.volume_step, 0.1 unless the player says otherwise
 
 
@@ -88,6 +90,8 @@ def aim_player(intent: str, entities: list[tuple[str, Any]], text: str, home: Ho
         if isinstance(step, int) and _direction(text) is None:  # "volume at twenty": a level, not a change
             intent, entities = "HassSetVolume", [(k, v) for k, v in entities if k != "volume_step"]
             entities.append(("volume_level", step))
+        elif step is None and MAXIMUM.search(text) and not DOWN.search(text):
+            intent, entities = "HassSetVolume", [*entities, ("volume_level", 100)]
         elif step is None and (said := _direction(text)) is not None:
             entities = [*entities, ("volume_step", said)]
     if intent == "HassSetVolumeRelative" and handled is not None and intent not in handled:
