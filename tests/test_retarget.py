@@ -186,6 +186,10 @@ def test_everything_in_an_area_only_where_nothing_there_needs_its_name():
         Refusal("which", {"area": "Entry"})
     assert target("HassTurnOff", [("area", "Basement")], "turn off the basement", home) == \
         Refusal("which", {"area": "Basement"})
+    # nor where a blind or curtain is: HA closes a cover on HassTurnOff, opens it on HassTurnOn
+    home.devices.append(HomeDevice("Basement Blind", "cover", "Basement", "blind", "cover.basement_blind"))
+    assert target("HassTurnOff", [("area", "Basement")], "switch off everything in the basement", home) == \
+        Refusal("which", {"area": "Basement"})
 
 
 def test_a_colour_temperature_is_not_a_brightness():
@@ -273,3 +277,13 @@ def test_a_kind_is_named_only_where_the_words_imply_one():
                                                                          HomeDevice("Desk Lamp", "light")])
     assert retarget("HassTurnOn", [], switch_and_fan, "turn on the fan") == ("HassTurnOn", [("name", "Desk Fan")])
     assert retarget("HassTurnOn", [], switch_and_fan, "turn on the fan light") == ("HassTurnOn", [])
+
+
+@pytest.mark.parametrize(("text", "domain"), [
+    ("apaga todas las bombillas de la oficina", "light"), ("enciende los focos del patio", "light"),
+    ("switch off the bulbs in the den", "light"), ("encienda todos los abanicos del baño", "fan"),
+])
+def test_bulbs_and_abanicos_are_lights_and_fans(text, domain):
+    """Read as everything in the area (no kind), "todos los abanicos del baño" turned on the bathroom's heater."""
+    from edge_agent.home.targets import implied_domain
+    assert implied_domain(text) == domain

@@ -33,8 +33,9 @@ DOMAIN_WORDS: tuple[tuple[str, str], ...] = (
     (r"\bopen|\bclose|\babr[ei]|\bcierr|\bcerr|\bsub[ei]|\bbaj[ae]|blinds?\b|shades?\b|curtains?\b|"
      r"shutters?\b|persianas?|cortinas?|toldos?|estor", "cover"),
     (r"\bvacuum|aspirad", "vacuum"),
-    (r"\bfans?\b|ventilador", "fan"),
-    (r"\blight(?:s|ing)?\b|\blamps?\b|\bluz\b|\bluces\b|l[aá]mparas?|brightness|brillo|\bdim\b", "light"),
+    (r"\bfans?\b|ventilador|\babanicos?\b", "fan"),
+    (r"\blight(?:s|ing)?\b|\blamps?\b|\bbulbs?\b|\bluz\b|\bluces\b|l[aá]mparas?|\bbombill(?:a|as|o|os)\b|\bfocos?\b|"
+     r"brightness|brillo|\bdim\b", "light"),
     (r"\b(?:music|radio|tv|television|speakers?|m[uú]sica|tele|televisi[oó]n|altavo(?:z|ces))\b",
      "media_player"),  # "turn off the music": the player
 )
@@ -276,8 +277,11 @@ def _guarded(area: str, home: HomeEntities) -> bool:
 def _area_only(entities: list[tuple[str, Any]], slots: dict[str, Any], domain: str | None, text: str,
                home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
     where = str(slots.get("area") or slots.get("floor"))
-    if domain is None and "area" in slots and EVERY.search(text) and not _guarded(str(slots["area"]), home):
-        return entities  # "switch off everything in the basement", where nothing there is only done by name
+    if domain is None and "area" in slots and EVERY.search(text) and not _guarded(str(slots["area"]), home) \
+            and not any(d.area == slots["area"] and d.domain == "cover" for d in home.devices):
+        # "switch off everything in the basement", where nothing there is only done by name, and no blind or
+        # curtain would be closed by a "turn off" (HA's HassTurnOff closes a cover)
+        return entities
     if domain is None or (domain in AREA_NEVER and not (domain == "lock" and _lock_named(text))):
         return Refusal("which", {"area": where})
     if domain == "cover" and not (slots.get("device_class") in SENSITIVE_COVERS or SENSITIVE_WORDS.search(text)):
