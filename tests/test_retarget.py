@@ -186,6 +186,10 @@ def test_everything_in_an_area_only_where_nothing_there_needs_its_name():
         Refusal("which", {"area": "Entry"})
     assert target("HassTurnOff", [("area", "Basement")], "turn off the basement", home) == \
         Refusal("which", {"area": "Basement"})
+    # all of a kind the agent does not know is not everything ("all the radiators" would reach the light)
+    assert target("HassTurnOff", [("area", "Basement")], "switch off all the radiators in the basement", home) == \
+        Refusal("which", {"area": "Basement"})
+    assert target("HassTurnOff", [("area", "Basement")], "apaga todo el sótano", home) == [("area", "Basement")]
     # nor where a blind or curtain is: HA closes a cover on HassTurnOff, opens it on HassTurnOn
     home.devices.append(HomeDevice("Basement Blind", "cover", "Basement", "blind", "cover.basement_blind"))
     assert target("HassTurnOff", [("area", "Basement")], "switch off everything in the basement", home) == \

@@ -47,6 +47,10 @@ INTENT_DOMAINS = (("HassLawnMower", "lawn_mower"), ("HassVacuum", "vacuum"), ("H
                   ("HassList", "todo"), ("HassClimate", "climate"), ("HassFanSetSpeed", "fan"),
                   ("HassGetWeather", "weather"))
 EVERY = re.compile(r"\b(all|every|everything|tod[oa]s?)\b", re.IGNORECASE)
+# everything in a place, no kind at all ("switch off everything in the basement", "apaga todo el salón"); not
+# "all the radiators" (a kind the agent does not know: everything there would be reached)
+EVERYTHING = re.compile(r"\b(?:everything|all\s+(?:the\s+)?(?:devices|things|stuff)|todo(?!s)|"
+                        r"todos\s+los\s+(?:dispositivos|aparatos)|todas\s+las\s+cosas)\b", re.IGNORECASE)
 SENSITIVE_WORDS = re.compile(r"garage door|\bgates?\b|\bdoors?\b|puerta|port[oó]n|verja", re.IGNORECASE)
 # two commands in one sentence ("turn on X and then turn off Y"): the model reads one intent, so one of
 # them would be done and the other dropped, or mixed into it. Asked to say them one at a time instead.
@@ -234,7 +238,7 @@ def unaimed(intent: str, slots: dict[str, Any], text: str) -> bool:
         return False
     if slots.get("domain") or intent == "HassLightSet" or implied_domain(text) is not None:
         return False
-    return not ("area" in slots and EVERY.search(text))
+    return not ("area" in slots and EVERYTHING.search(text))
 
 
 def missing_integration(intent: str, home: HomeEntities) -> str | None:
@@ -277,7 +281,7 @@ def _guarded(area: str, home: HomeEntities) -> bool:
 def _area_only(entities: list[tuple[str, Any]], slots: dict[str, Any], domain: str | None, text: str,
                home: HomeEntities) -> list[tuple[str, Any]] | Refusal:
     where = str(slots.get("area") or slots.get("floor"))
-    if domain is None and "area" in slots and EVERY.search(text) and not _guarded(str(slots["area"]), home) \
+    if domain is None and "area" in slots and EVERYTHING.search(text) and not _guarded(str(slots["area"]), home) \
             and not any(d.area == slots["area"] and d.domain == "cover" for d in home.devices):
         # "switch off everything in the basement", where nothing there is only done by name, and no blind or
         # curtain would be closed by a "turn off" (HA's HassTurnOff closes a cover)
