@@ -124,9 +124,19 @@ def test_off_heard_as_of_is_off(text):
     ("HassTurnOff", "Front Door", "bloquea la puerta principal", None),  # a turning's opposite is refused
     ("HassCancelTimer", "Front Door", "bloquea o desbloquea la puerta principal", None),  # both said
     ("HassCancelTimer", "Front Door", "cancela la puerta principal", None),  # no lock word
+    ("HassTimerStatus", "Front Door", "échale llave a la puerta principal", "HassTurnOn"),
+    ("HassUnpauseTimer", "Front Door", "ponle seguro a la puerta principal", "HassTurnOn"),  # Mexico's lock
+    ("HassCancelTimer", "Front Door", "quítale el seguro a la puerta principal", "HassTurnOff"),
 ])
 def test_a_lock_named_with_its_words_is_locked_or_unlocked_whatever_kind_was_read(intent, name, text, expected):
     assert lock_meant(intent, [{"name": "name", "value": name}], text, HOME) == expected
+
+
+def test_a_fragment_the_tagger_read_beside_the_lock_is_no_other_target():
+    slots = [{"name": "name", "value": "seguro de la"}, {"name": "name", "value": "Front Door"}]
+    assert lock_meant("HassUnpauseTimer", slots, "pon el seguro de la puerta principal", HOME) == "HassTurnOn"
+    slots = [{"name": "name", "value": "Heater"}, {"name": "name", "value": "Front Door"}]  # a listed other kind
+    assert lock_meant("HassCancelTimer", slots, "bloquea el calefactor y la puerta principal", HOME) is None
 
 
 def test_a_machine_sent_home_or_to_charge_is_returned():

@@ -69,9 +69,10 @@ def lock_meant(intent: str, slots: list[dict], text: str, home: HomeEntities) ->
     as another kind's intent ("bloquea la puerta de atrás" as cancelling a timer "Back Door", "asegura la puerta
     principal" as resuming music): the words say which. A turning stays the model's (its opposite is refused,
     not turned round), and so does a state question."""
-    names = [s["value"] for s in slots if s["name"] == "name"]
-    if intent in ("HassTurnOn", "HassTurnOff", "HassGetState") or not names \
-            or any(home.domains_of(str(name)) != {"lock"} for name in names):
+    kinds = [home.domains_of(str(s["value"])) for s in slots if s["name"] == "name"]
+    listed = [domains for domains in kinds if domains]  # a fragment the tagger read ("seguro de la") is no name
+    if intent in ("HassTurnOn", "HassTurnOff", "HassGetState") or not listed \
+            or any(domains != {"lock"} for domains in listed):
         return None
     return next((way for way in ("HassTurnOn", "HassTurnOff") if says_lock_way(text, way)), None)
 

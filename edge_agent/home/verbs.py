@@ -48,10 +48,11 @@ LOCKS = _any(r"^\W*(?:(?:please|can you|could you|would you)\s+)?lock\b",  # the
              r"\block(?:ing)?\s+(?:the|my|our|your|this|that|these|those|it|them|all|every|both|up|down)\b",
              r"\blocked\b",
              r"\bbolt(?:ed)?\b", r"\bsecure\b", r"\bbloque\w*", r"\bcon llave\b", r"\basegur(?:a|e|en|ad)\b(?!\s+de\s+que)",
-             r"\b(?:ech|p[oó]n)\w* (?:el |la |los |las )?(?:llave|cerrojo|pestillo|candado)s?\b",
+             r"\b(?:[eé]ch|p[oó]n)\w* (?:el |la |los |las )?(?:llave|cerrojo|pestillo|candado|seguro)s?\b",
+             r"\batranc\w*",  # "atranca la puerta"; "ponle seguro a la puerta" (Mexico)
              r"\bci?err\w* (?:el|la|los|las) (?:cerrojo|pestillo|candado|cerradura)s?\b")
 UNLOCKS = _any(r"\bunlock(?:ed|s|ing)?\b", r"\bunbolt(?:ed)?\b", r"\bdesbloque\w*", r"\b[aá]br[eaií]\w*",
-               r"\bquit\w* (?:el |la |los |las )?(?:cerrojo|pestillo|candado|cerradura|llave)s?\b")
+               r"\bqu[ií]t\w* (?:el |la |los |las )?(?:cerrojo|pestillo|candado|cerradura|llave|seguro)s?\b")
 # HA's open / close templates (en open|raise|lift, close|shut|lower; es <abre> takes <sube>, sube / levanta,
 # and <cierra> takes <baja>): "on" and "off" unless a lock is named
 OPENS = _any(r"\bopen", r"\b[aá]br[eií]\w*", r"\bs[uú]b[eií]\w*", r"\blift\w*", r"\blevant[aeó]\w*")
