@@ -144,3 +144,10 @@ def test_a_machine_sent_home_or_to_charge_is_returned():
     for text in ("send the robot vacuum home", "take the mower back", "vacuum, go charge", "manda la aspiradora a cargar"):
         assert says_its_way(text, "HassVacuumReturnToBase"), text
         assert says_the_opposite(text, "HassVacuumStart"), text
+
+
+def test_a_state_wanted_says_its_way():
+    """"Luces encendidas en el comedor por favor" read as HassTurnOn (0.78 over 0.10) was refused: no verb said."""
+    assert says_its_way("luces encendidas en el desván por favor", "HassTurnOn")
+    assert says_its_way("la estufa apagada ya", "HassTurnOff")
+    assert not says_its_way("luces encendidas en el desván", "HassTurnOff")

@@ -28,7 +28,7 @@ TURNS_ON = _any(r"\b(?:turn|switch|power|flip)\s+on\b", r"\b(?:turn|switch|power
                 r"\bpower\s+up\b", r"\bfire\s+up\b", r"\block(?:ed)?\b", r"\bbolt\b", r"\braise\b",
                 r"\bp[oó]n(?:er|ga|gan|me|le|lo|la|los|las|melo|mela)?\b",  # "pon el lavavajillas": on, never off
                 r"\barriba\b",
-                r"\b(?:enciend|prend|bloque|activ|conect)\w*", r"\barranc(?:a|ar|á|ad|an)\b", r"\barranque\b",
+                r"\b(?:enciend|encend|prend|bloque|activ|conect)\w*", r"\barranc(?:a|ar|á|ad|an)\b", r"\barranque\b",
                 r"\bcon llave\b", r"\becha(?:r|s)? la llave\b")
 TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off\s*[.!?]*$",
                  # speech to text writes "off" as "of": "turn of the kitchen lights" was read as turning them on
