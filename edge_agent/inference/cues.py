@@ -89,6 +89,8 @@ NEGATED = (
     rf"(?<!por\sque\s)(?<!por\squé\s)(?<!porque\s)(?<!porqué\s)"  # "¿por qué no apagas …?" asks for it
     rf"\b(?:no|nunca|jam[aá]s|tampoco|ni)\s+(?:(?:se|me|te|nos|os)\s+)?(?:(?:lo|la|los|las|le|les)\s+)?{HOME_VERB_ES}\b",
 )
+A_WHILE = (r"(?:hours?|minutes?|mins?|secs?|seconds?|moment|bit|while|horas?|minutos?|segundos?|momento|rato|"
+           r"ratito)\b")
 DEFERRED = (
     r"\bnot (?:yet|now)\b", r"\blater\b", r"\btomorrow\b", r"\bmyself\b", r"\bI'?ll\b", r"\bI will\b",
     r"\bwe'?ll\b", r"\bwhen I\b",
@@ -109,10 +111,9 @@ DEFERRED = (
     r"\byo mism[oa]\b", r"\b\w+o yo\b", r"\bcuando (?:me|llegue|vuelva|despierte|salga|termine)\b",
     r"^\W*espera\b",
     # for a while only, then back: "turn on the porch light for 10 minutes" (read as a timer named after it)
-    rf"\b(?:on|off|open|encendid[oa]s?|apagad[oa]s?|abiert[oa]s?)\s+(?:for|durante|por)\s+{NUMBER_WORDS}\s+"
-    r"(?:hours?|minutes?|mins?|horas?|minutos?)\b",
+    rf"\b(?:on|off|open|encendid[oa]s?|apagad[oa]s?|abiert[oa]s?)\s+(?:for|durante|por)\s+{NUMBER_WORDS}\s+{A_WHILE}",
     rf"\b(?:turn|switch|open|close|enciend\w*|apag\w*|abr[eai]\w*|cierr\w*)\b(?:\s+(?!timer|temporizador)[\w']+){{1,6}}?\s+"
-    rf"(?:for|durante|por)\s+{NUMBER_WORDS}\s+(?:hours?|minutes?|mins?|horas?|minutos?)\b",
+    rf"(?:for|durante|por)\s+{NUMBER_WORDS}\s+{A_WHILE}",
 )
 PAST = (
     r"\b(?:already|just)\s+\w+ed\b",
