@@ -151,3 +151,11 @@ def test_a_state_wanted_says_its_way():
     assert says_its_way("luces encendidas en el desván por favor", "HassTurnOn")
     assert says_its_way("la estufa apagada ya", "HassTurnOff")
     assert not says_its_way("luces encendidas en el desván", "HassTurnOff")
+
+
+@pytest.mark.parametrize("text", ["part the attic curtains", "pull the attic curtains back", "draw back the drapes",
+                                  "enrolla las persianas del ático", "recoge el estor del desván"])
+def test_curtains_parted_and_blinds_rolled_up_are_opened(text):
+    """Refused as a cover with no way said (`unsaid`), as "draw the curtains" (either way) still is."""
+    assert says_its_way(text, "HassTurnOn")
+    assert says_the_opposite(text, "HassTurnOff")

@@ -55,7 +55,11 @@ UNLOCKS = _any(r"\bunlock(?:ed|s|ing)?\b", r"\bunbolt(?:ed)?\b", r"\bdesbloque\w
                r"\bqu[ií]t\w* (?:el |la |los |las )?(?:cerrojo|pestillo|candado|cerradura|llave|seguro)s?\b")
 # HA's open / close templates (en open|raise|lift, close|shut|lower; es <abre> takes <sube>, sube / levanta,
 # and <cierra> takes <baja>): "on" and "off" unless a lock is named
-OPENS = _any(r"\bopen", r"\b[aá]br[eií]\w*", r"\bs[uú]b[eií]\w*", r"\blift\w*", r"\blevant[aeó]\w*")
+OPENS = _any(r"\bopen", r"\b[aá]br[eií]\w*", r"\bs[uú]b[eií]\w*", r"\blift\w*", r"\blevant[aeó]\w*",
+             # curtains drawn back or parted, blinds rolled up ("enrolla / recoge las persianas")
+             r"\b(?:draw|pull)\s+(?:back\b|(?:the|my|our)\s+(?:\w+\s+){0,3}?(?:curtains?|drapes?)\s+back\b)",
+             r"\bpart\s+(?:the|my|our)\s+(?:\w+\s+){0,3}?(?:curtains?|drapes?)\b",
+             r"\b(?:enroll|recog)\w*\s+(?:\w+\s+){0,2}?(?:persianas?|cortinas?|estor(?:es)?|toldos?)\b")
 CLOSES = _any(r"\bclose", r"\bshut\b", r"\bci[eé]rr\w*", r"\bcerr[aá]\w*", r"\bb[aá]j[ae]\w*")
 DIRECTION = _any(r"\b(?:up|down)\b")
 UP = _any(r"\b(?:up|arriba)\b", r"\bmax(?:imum|imize|imise|ed)?\b", r"\bfull blast\b", r"\bal m[aá]ximo\b",
