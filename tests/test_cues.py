@@ -67,6 +67,8 @@ from edge_agent.inference.cues import asks_no_action
     "switch off the attic fan in a little while", "lower the awning soon", "unlock the shed after lunch",
     "sube el toldo en un ratito", "apaga la estufa dentro de poco", "baja el toldo antes de acostarnos",
     "apaga la estufa a la hora de comer",  # a while from now
+    "I can't work with the attic lights on", "no puedo dormir con la estufa encendida",  # a state as circumstance
+    "nobody switched off the stove", "no one unlocked the shed",  # nobody did it
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")

@@ -128,6 +128,7 @@ PAST = (
     rf"\b(?:the|a|my|our|his|her|their)\s+\w+\s+{DONE}\b",  # not "left": "… the light the kids left on"
     rf"(?<!can\s)(?<!could\s)(?<!will\s)(?<!would\s)"  # "can someone turn off the tv": asked
     rf"\b(?:they|he|she|people|someone|somebody|nobody|no one|everyone|everybody|who)\s+(?:\w+ly\s+)?{DO}(?:s|es)?\b",
+    rf"\b(?:nobody|no one|noone|everyone|everybody)\s+(?:\w+ly\s+)?(?:{DONE}|left)\b",  # "nobody turned off …"
     # what something or someone does: "the wind opens the garage door", "mi gato abre la puerta del garaje"
     rf"\b(?:the|my|our|his|her|their|a|an)\s+\w+\s+(?:\w+ly\s+)?{DO}(?:s|es)\b",
     r"\b(?:mi|mis|tu|tus|su|sus|el|nuestr[oa]s?)\s+\w+\s+(?:abre|cierra|enciende|apaga|bloquea|desbloquea|prende|"
@@ -190,6 +191,9 @@ TALK = (
     # said by someone else, or asked of the speaker: "my son wants me to unlock …", "the kids told me to …"
     r"\b(?:said|says|told\s+(?:me|us|him|her|them)|asked\s+(?:me|us|him|her|them)|wants?\s+(?:me|us)\s+to)\b",
     r"\b(?:dijo|dice|dicen|dijeron)\s+que\b", r"\bme\s+(?:pidi[oó]|ha\s+pedido|pide)\b",
+    # a state said as the circumstance: "I can't sleep with the bedroom lights on" was read as turning them on
+    rf"\bwith\s+(?:the|my|our|all|these|those|that|this)\s+(?:[\w']+\s+){{0,4}}?{STATES_EN}\b",
+    rf"\bcon\s+(?:el|la|los|las|mi|mis|tanta|tantas|tanto|tantos)\s+(?:\w+\s+){{0,4}}?{STATES_ES}\b",
     # unsure which: "turn the porch light on? or off? I'm not sure"
     r"\b(?:I'?m|I\s+am)\s+not\s+sure\b", r"\bno\s+estoy\s+segur[oa]\b",
 )
