@@ -127,6 +127,9 @@ def test_off_heard_as_of_is_off(text):
     ("HassTimerStatus", "Front Door", "échale llave a la puerta principal", "HassTurnOn"),
     ("HassUnpauseTimer", "Front Door", "ponle seguro a la puerta principal", "HassTurnOn"),  # Mexico's lock
     ("HassCancelTimer", "Front Door", "quítale el seguro a la puerta principal", "HassTurnOff"),
+    # a state to check is asked, never done: "check that the back door is locked" was read as a list item
+    ("HassListCompleteItem", "Front Door", "check that the front door is locked", None),
+    ("HassCancelTimer", "Front Door", "comprueba que la puerta principal esté bloqueada", None),
 ])
 def test_a_lock_named_with_its_words_is_locked_or_unlocked_whatever_kind_was_read(intent, name, text, expected):
     assert lock_meant(intent, [{"name": "name", "value": name}], text, HOME) == expected

@@ -64,6 +64,12 @@ def lock_said_of_a_cover(intent: str, entities: list[tuple[str, Any]], text: str
     return "lock" not in home.domains_of(slots.get("name")) and slots.get("domain") != "lock" and _aims_cover(slots, text, home)
 
 
+# a state said or asked to be checked: "check that the back door is locked" (read as checking a list item) is
+# a state question, never locking it
+STATE_OR_CHECK = re.compile(r"\b(?:is|are|was|were|est[aáeé]n?|estaba|sigue|check\w*|verif\w*|make\s+sure|ensure|"
+                            r"compr[ou]eb\w*|revis\w*|mira|f[ií]jate|see|asegúrate)\b", re.IGNORECASE)
+
+
 def lock_meant(intent: str, slots: list[dict], text: str, home: HomeEntities) -> str | None:
     """Locking (HassTurnOn) or unlocking, for locks of the home named with a lock's own words that the model read
     as another kind's intent ("bloquea la puerta de atrás" as cancelling a timer "Back Door", "asegura la puerta
@@ -72,7 +78,7 @@ def lock_meant(intent: str, slots: list[dict], text: str, home: HomeEntities) ->
     kinds = [home.domains_of(str(s["value"])) for s in slots if s["name"] == "name"]
     listed = [domains for domains in kinds if domains]  # a fragment the tagger read ("seguro de la") is no name
     if intent in ("HassTurnOn", "HassTurnOff", "HassGetState") or not listed \
-            or any(domains != {"lock"} for domains in listed):
+            or any(domains != {"lock"} for domains in listed) or STATE_OR_CHECK.search(text):
         return None
     return next((way for way in ("HassTurnOn", "HassTurnOff") if says_lock_way(text, way)), None)
 
