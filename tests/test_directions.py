@@ -162,3 +162,9 @@ def test_curtains_parted_and_blinds_rolled_up_are_opened(text):
     """Refused as a cover with no way said (`unsaid`), as "draw the curtains" (either way) still is."""
     assert says_its_way(text, "HassTurnOn")
     assert says_the_opposite(text, "HassTurnOff")
+
+
+def test_the_state_not_wanted_is_not_the_way():
+    """"No quiero la luz del porche encendida": the state not wanted says off, so turning on stays refused."""
+    assert says_the_opposite("no quiero la luz del desván encendida", "HassTurnOn")
+    assert not says_its_way("no quiero la luz del desván encendida", "HassTurnOn")

@@ -28,7 +28,7 @@ TURNS_ON = _any(r"\b(?:turn|switch|power|flip)\s+on\b", r"\b(?:turn|switch|power
                 r"\bpower\s+up\b", r"\bfire\s+up\b", r"\block(?:ed)?\b", r"\bbolt\b", r"\braise\b",
                 r"\bp[oó]n(?:er|ga|gan|me|le|lo|la|los|las|melo|mela)?\b",  # "pon el lavavajillas": on, never off
                 r"\barriba\b",
-                r"\b(?:enciend|encend|prend|bloque|activ|conect)\w*", r"\barranc(?:a|ar|á|ad|an)\b", r"\barranque\b",
+                r"\b(?:enciend|prend|bloque|activ|conect)\w*", r"\barranc(?:a|ar|á|ad|an)\b", r"\barranque\b",
                 r"\bcon llave\b", r"\becha(?:r|s)? la llave\b")
 TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off\s*[.!?]*$",
                  # speech to text writes "off" as "of": "turn of the kitchen lights" was read as turning them on
@@ -148,9 +148,16 @@ OWN_WORDS: dict[str, re.Pattern[str]] = {
 OTHERS_WORDS: dict[str, re.Pattern[str]] = {"HassMediaUnpause": ALONG_THE_QUEUE}
 
 
+# the state wanted, said: "luces encendidas en el comedor" (not where it is the state not wanted: "no quiero la
+# luz encendida" says off)
+ON_WANTED = _any(r"\bencendid[oa]s?\b")
+NOT_WANTED = _any(r"\bno\s+(?:me\s+|nos\s+)?(?:necesito|necesitamos|hace\s+falta|hacen\s+falta|quiero|queremos)\b",
+                  r"\bsin\b")
+
+
 def turns_on(text: str) -> bool:
     return bool(TURNS_ON.search(text) or (not LOCK_SAID.search(text) and OPENS.search(text))
-                or _cover_goes(text, UP, DOWN))
+                or _cover_goes(text, UP, DOWN) or (ON_WANTED.search(text) and not NOT_WANTED.search(text)))
 
 
 def turns_off(text: str) -> bool:
