@@ -101,6 +101,9 @@ def test_a_timer_needs_its_unit_said_and_a_setting_its_value():
     ("HassLightSet", [("brightness", 100)], "bedroom lights to 100%", False),
     ("HassLightSet", [("brightness", 0)], "pon la luz al 0%", False),
     ("HassClimateSetTemperature", [("temperature", 19)], "thermostat to 19, the 2-zone one", False),
+    ("HassFanSetSpeed", [("percentage", 2)], "set the attic fan to speed 2", True),  # a level, not 2%
+    ("HassFanSetSpeed", [("percentage", 2)], "pon el ventilador en la velocidad dos", True),
+    ("HassFanSetSpeed", [("percentage", 40)], "attic fan speed 40%", False),
 ])
 def test_a_value_below_zero_or_beyond_a_percentage_is_no_value_to_set(intent, entities, text, refused):
     assert undefined(intent, entities, text) is refused

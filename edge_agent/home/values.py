@@ -79,6 +79,9 @@ WHOLE = frozenset({"item", "search_query", "message"})
 # a number said below zero: the tagger keeps its digits only ("set the thermostat to minus 5" read as 5)
 NEGATIVE = re.compile(r"(?:\bminus|\bmenos|\bnegative|\bnegativo|(?<![\w%])[-−])\s*\d", re.IGNORECASE)
 PERCENTS = ("brightness", "volume_level", "position", "percentage")
+SPEED_LEVEL = re.compile(r"\b(?:speed|level|setting|velocidad|nivel|marcha)\s+(?:number\s+|n[uú]mero\s+)?"
+                         r"(?:\d{1,2}|one|two|three|four|five|uno|dos|tres|cuatro|cinco)\b"
+                         r"(?!\s*(?:%|percent|per\s*cent|por\s*ciento))", re.IGNORECASE)
 UNITS = ((re.compile(r"\s*(hours?|horas?|hrs?)\b", re.IGNORECASE), "hours"),
          (re.compile(r"\s*(minutes?|minutos?|mins?)\b", re.IGNORECASE), "minutes"),
          (re.compile(r"\s*(seconds?|segundos?|secs?)\b", re.IGNORECASE), "seconds"))
@@ -214,6 +217,8 @@ def undefined(intent: str, entities: list[tuple[str, Any]], text: str) -> bool:
         return True  # a change said, not the value to set
     if intent in SET_TO and CHANNEL.search(text):
         return True  # "put the tv on channel 5" set its volume to 5: a channel or input is no value of HA's
+    if intent == "HassFanSetSpeed" and SPEED_LEVEL.search(text):
+        return True  # "speed 2" was sent as 2%: a fan's level is no percentage without its number of speeds
     if intent in SET_TO and (NEGATIVE.search(text) or _beyond(entities)):
         return True  # "to minus 5" was sent as 5, "to 150%" as a brightness HA rejects: no value it can set
     return intent in DEFINING and missing(intent, entities) is not None
