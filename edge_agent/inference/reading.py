@@ -35,8 +35,8 @@ OFF_SAID = re.compile(r"\b(?:off|closed|shut|apagad[oa]s?|cerrad[oa]s?)\b", re.I
 # one target left out ("…, not the hallway light", "…, no la del pasillo", "la principal no"): HA cannot leave
 # one out, and the tagger's span of it would be sent as a target ("apaga las luces, no las del pasillo" as
 # turning off the hallway's)
-LEFT_OUT = re.compile(r"(?:[,;]\s*|\b(?:but|pero)\s+|\s)(?:not|no)\s+(?:the|my|our|in|on|at|el|la|los|las|lo|en|de)\b"
-                      r"[^,.;!?]*|\b(?:el|la|los|las)\s+[\w ]{1,30}?\s+no\W*$", re.IGNORECASE)
+LEFT_OUT = re.compile(r"\b(?:not|no)\s+(?:the|my|our|in|on|at|el|la|los|las|lo|en|de)\b[^,.;!?]*"
+                      r"|\b(?:el|la|los|las)\s+[\w ]{1,30}?\s+no\W*$", re.IGNORECASE)
 
 
 @dataclass
