@@ -69,6 +69,8 @@ from edge_agent.inference.cues import asks_no_action
     "apaga la estufa a la hora de comer",  # a while from now
     "I can't work with the attic lights on", "no puedo dormir con la estufa encendida",  # a state as circumstance
     "nobody switched off the stove", "no one unlocked the shed",  # nobody did it
+    "unlock the shed? absolutely not", "raise the awning? nah", "desbloquea la verja, bueno no",
+    "open the side gate, or not", "apaga la estufa. mejor no lo hagas",  # taken back at the end
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -107,7 +109,7 @@ def test_these_ask_for_no_action(text):
     ("enciende la estufa, no la del salón", "HassTurnOn"), ("activa el modo no molestar", "HassTurnOn"),
     ("ya no quiero la estufa, apágala", "HassTurnOff"),  # not wanted: off (verbs.TURNS_OFF), not nothing
     ("switch on the stove if you would", "HassTurnOn"), ("raise the awning if I may", "HassTurnOn"),
-    ("unlock the shed when you're ready", "HassTurnOff"), ("raise the awning if possible", "HassTurnOn"),
+    ("unlock the shed when you're ready", "HassTurnOff"), ("apaga la estufa, ¿no?", "HassTurnOff"),  # a tag ("raise the awning if possible", "HassTurnOn"),
     ("switch on the attic fan even if it's cold", "HassTurnOn"), ("unlock the shed if it's locked", "HassTurnOff"),
     ("sube el toldo si puedes", "HassTurnOn"), ("apaga la estufa por si acaso", "HassTurnOff"),
     ("abre la verja si no te importa", "HassTurnOn"), ("baja el toldo cuando puedas", "HassTurnOff"),

@@ -72,6 +72,9 @@ NEGATED = (
     r"[,.;!]\s*(?:no\s+)?(?:wait|actually\s+no|never\s*mind|cancel(?:\s+that)?|forget\s+it)\W*$",
     r"[,.;!]\s*(?:no,?\s+espera|espera|mejor\s+no|olv[ií]dalo|d[eé]jalo)\W*$",
     r"[,.;!?]\s*(?:no way|no thanks|ni hablar|de ninguna manera|para nada)\W*$",  # "open the garage door? no way"
+    r"[,.;!?]\s*(?:(?:absolutely|definitely|certainly|of\s+course|hell|actually,?|maybe)\s+not|nah|nope|not\s+really|"
+    r"actually,?\s+don'?t|ni\s+de\s+broma|ni\s+loc[oa]|bueno,?\s+no|(?:mejor\s+)?no\s+lo\s+hagas)\W*$",
+    r"\b(?:or|o)\s+(?:not|no)\W*$",  # "open the garage door, or not": either way
     # asked whether it was done: "¿abriste la puerta del garaje?" opened it
     r"\b(?:abr|cerr|encend|apag|prend|bloque|desbloque|sub|baj|quit|activ|desactiv|arranc|paus)(?:iste|aste)\b",
     # Spanish: "no"/"nunca" + the subjunctive ("no enciendas", "no me abras", "nunca desbloquees")
