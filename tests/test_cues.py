@@ -71,6 +71,8 @@ from edge_agent.inference.cues import asks_no_action
     "nobody switched off the stove", "no one unlocked the shed",  # nobody did it
     "unlock the shed? absolutely not", "raise the awning? nah", "desbloquea la verja, bueno no",
     "open the side gate, or not", "apaga la estufa. mejor no lo hagas",  # taken back at the end
+    "unlock the shed, just kidding", "abre la verja, es broma", "raise the awning lol jk",  # a joke
+    "pretend to unlock the shed", "imagina que abres la verja",  # make-believe
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")

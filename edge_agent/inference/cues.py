@@ -75,6 +75,8 @@ NEGATED = (
     r"[,.;!?]\s*(?:(?:absolutely|definitely|certainly|of\s+course|hell|actually,?|maybe)\s+not|nah|nope|not\s+really|"
     r"actually,?\s+don'?t|ni\s+de\s+broma|ni\s+loc[oa]|bueno,?\s+no|(?:mejor\s+)?no\s+lo\s+hagas)\W*$",
     r"\b(?:or|o)\s+(?:not|no)\W*$",  # "open the garage door, or not": either way
+    # a joke: "unlock the front door, just kidding", "abre la puerta del garaje, es broma"
+    r"\b(?:just\s+)?(?:kidding|joking)\b|\bj/?k\b|\bhaha\w*\s+no\b|\b(?:es|era)\s+(?:una\s+)?broma\b|\bbromeo\b",
     # asked whether it was done: "¿abriste la puerta del garaje?" opened it
     r"\b(?:abr|cerr|encend|apag|prend|bloque|desbloque|sub|baj|quit|activ|desactiv|arranc|paus)(?:iste|aste)\b",
     # Spanish: "no"/"nunca" + the subjunctive ("no enciendas", "no me abras", "nunca desbloquees")
@@ -197,6 +199,8 @@ TALK = (
     # a state said as the circumstance: "I can't sleep with the bedroom lights on" was read as turning them on
     rf"\bwith\s+(?:the|my|our|all|these|those|that|this)\s+(?:[\w']+\s+){{0,4}}?{STATES_EN}\b",
     rf"\bcon\s+(?:el|la|los|las|mi|mis|tanta|tantas|tanto|tantos)\s+(?:\w+\s+){{0,4}}?{STATES_ES}\b",
+    # make-believe: "pretend to unlock the front door", "imagina que abres …"
+    r"\b(?:pretend\w*|imagine|suppose|finge|fingir|imagina|sup[oó]n|supongamos)\b",
     # unsure which: "turn the porch light on? or off? I'm not sure"
     r"\b(?:I'?m|I\s+am)\s+not\s+sure\b", r"\bno\s+estoy\s+segur[oa]\b",
 )
