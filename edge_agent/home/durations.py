@@ -16,10 +16,9 @@ UNITS = {"hour": 3600, "hours": 3600, "hr": 3600, "hrs": 3600, "hora": 3600, "ho
          "second": 1, "seconds": 1, "sec": 1, "secs": 1, "segundo": 1, "segundos": 1}
 WORD = re.compile(r"\d+|[^\W\d_]+")
 HALVES = (("and", "a", "half"), ("y", "media"), ("y", "medio"))
-HALF = frozenset({"half", "media", "medio"})
+HALF = frozenset({"half", "media", "medio"})  # read with its unit, never as a number alone
 ARTICLES = frozenset({"a", "an", "un", "una"})
 JOINERS = frozenset({"and", "y", "plus", "e"})
-NOT_ALONE = frozenset({"half", "media", "medio"})  # a half is read with its unit, not as a number
 
 
 def duration_said(text: str) -> int | None:
@@ -76,7 +75,7 @@ def _part(words: list[str], i: int) -> tuple[float, int] | None:
 def _number(words: list[str], i: int) -> tuple[float, int] | None:
     for size in (3, 2, 1):
         phrase = " ".join(words[i:i + size])
-        if len(words[i:i + size]) < size or phrase in NOT_ALONE:
+        if len(words[i:i + size]) < size or phrase in HALF:
             continue
         value = float(phrase) if phrase.isdecimal() else parse_number_words(phrase)
         if value is not None:

@@ -30,6 +30,7 @@ TURNS_ON = _any(r"\b(?:turn|switch|power|flip)\s+on\b", r"\b(?:turn|switch|power
                 r"\barriba\b",
                 r"\b(?:enciend|prend|bloque|activ|conect)\w*", r"\barranc(?:a|ar|á|ad|an)\b", r"\barranque\b",
                 r"\bcon llave\b", r"\becha(?:r|s)? la llave\b")
+NOT_WANTED_ES = r"\bno\s+(?:me\s+|nos\s+)?(?:necesito|necesitamos|hace\s+falta|hacen\s+falta|quiero|queremos)\b"
 TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|power|flip)\s+(?:\w+\s+){1,4}off\s*[.!?]*$",
                  # speech to text writes "off" as "of": "turn of the kitchen lights" was read as turning them on
                  r"\b(?:turn|switch)\s+of\b", r"\b(?:turn|switch)\s+(?:\w+\s+){1,4}of\s*[.!?]*$",
@@ -40,7 +41,7 @@ TURNS_OFF = _any(r"\b(?:turn|switch|power|flip)\s+off\b", r"\b(?:turn|switch|pow
                  r"\babajo\b",  # "pon las persianas abajo": both, so neither
                  r"\b(?:apag|desbloque|desactiv|desconect)\w*",
                  r"\bsobran?\b",  # "sobra la luz del baño", "ya no necesito / no quiero el calefactor": not wanted, so off
-                 r"\bno\s+(?:me\s+|nos\s+)?(?:necesito|necesitamos|hace\s+falta|hacen\s+falta|quiero|queremos)\b")
+                 NOT_WANTED_ES)
 # A lock's own words (HA's lock templates: en lock / unlock; es cierra con llave, echa el cerrojo / abre, quita
 # el cerrojo; and bloquea / desbloquea, bolt, secure): a lock is never locked or unlocked on "open" or "close"
 # the door alone in English, where HA has no such reading either (HassTurnOn is lock.lock)
@@ -151,7 +152,7 @@ OTHERS_WORDS: dict[str, re.Pattern[str]] = {"HassMediaUnpause": ALONG_THE_QUEUE}
 # the state wanted, said: "luces encendidas en el comedor" (not where it is the state not wanted: "no quiero la
 # luz encendida" says off)
 ON_WANTED = _any(r"\bencendid[oa]s?\b")
-NOT_WANTED = _any(r"\bno\s+(?:me\s+|nos\s+)?(?:necesito|necesitamos|hace\s+falta|hacen\s+falta|quiero|queremos)\b",
+NOT_WANTED = _any(NOT_WANTED_ES,
                   r"\bsin\b")
 
 
