@@ -9,7 +9,7 @@ from converter.intents.safety import benchmark_home
 from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.inference.abstain import opposite_margin
 from edge_agent.inference.model import load_model
-from edge_agent.inference.reading import agent_reading
+from edge_agent.inference.reading import agent_reading, scene_word_dropped
 from edge_agent.protocol.labels import recognised
 from edgelm.home_model import HOME_BUNDLE
 
@@ -80,11 +80,12 @@ def test_a_question_about_what_the_home_does_not_list_is_not_answered_either(mod
     assert (answer.intent, answer.abstained) == (None, "unknown_target")
 
 
-@pytest.mark.parametrize(("text", "read", "why"), [
-    ("I want to repaint the kitchen", "HassTurnOn", "no_target"),  # an area alone: everything in it
-    ("the show begins at nine", "HassStartTimer", "incomplete"),  # a time of day: no duration said
+@pytest.mark.parametrize(("text", "read", "why", "without_home"), [
+    # an area alone: everything in it; with no home to check, no word of turning said
+    ("I want to repaint the kitchen", "HassTurnOn", "no_target", "unsaid"),
+    ("the show begins at nine", "HassStartTimer", "incomplete", None),  # a time of day: no duration said
 ])
-def test_a_reading_home_assistant_could_not_carry_out_is_refused_with_a_home(model, text, read, why):
+def test_a_reading_home_assistant_could_not_carry_out_is_refused_with_a_home(model, text, read, why, without_home):
     """Chit-chat the shipped model reads as an action with nothing to aim it, or without the value that
     makes it its intent: Wyoming already asked "which one?" or for a duration; now no front hands them
     out."""
@@ -93,7 +94,7 @@ def test_a_reading_home_assistant_could_not_carry_out_is_refused_with_a_home(mod
     assert (answer.intent, answer.abstained) == (None, why)
     assert answer.slots  # what it read, kept
     _, no_home = reading(model, text, HomeEntities())  # no lists: nothing to check against
-    assert (no_home.intent, no_home.abstained) == (read, None)
+    assert (no_home.intent, no_home.abstained) == (None if without_home else read, without_home)
 
 
 @pytest.mark.parametrize(("text", "intent"), [
@@ -235,3 +236,49 @@ def test_two_targets_joined_are_refused_not_half_done(model):
     assert (answer.intent, answer.abstained) == (None, "compound"), answer
     _, one = reading(model, "turn off the lights in the kitchen", benchmark_home())
     assert one.intent == "HassTurnOff", one
+
+
+@pytest.mark.parametrize(("text", "home"), [
+    ("the garage door", "benchmark"),  # HA turns on a light, switch, fan, player by its bare name: not a cover
+    ("la puerta del garaje", "benchmark"),
+    ("my toaster", "none"),  # no home: the name's own words say no such kind
+    ("el hervidor", "none"),
+    ("the Golden Gate Bridge", "none"),
+    ("el Titanic", "none"),
+])
+def test_a_name_said_bare_turns_on_only_what_home_assistant_turns_on_by_its_name(model, text, home):
+    pred, answer = reading(model, text, benchmark_home() if home == "benchmark" else HomeEntities())
+    assert pred.label == "HassTurnOn"  # what the model alone reads: the garage door was opened
+    assert answer.intent is None
+    assert answer.abstained == "unsaid"
+
+
+@pytest.mark.parametrize("text", ["the desk lamp", "la lámpara de pie"])
+def test_a_lamp_said_bare_is_still_turned_on_as_home_assistant_does(model, text):
+    _, answer = reading(model, text, HomeEntities())
+    assert answer.intent == "HassTurnOn"
+
+
+def test_a_vacuum_is_started_only_on_its_own_words(model):
+    pred, answer = reading(model, "sí, Pinocho", HomeEntities())
+    assert pred.label == "HassVacuumStart"
+    assert (answer.intent, answer.abstained) == (None, "unsaid")
+    _, started = reading(model, "start the vacuum", HomeEntities())
+    assert started.intent == "HassVacuumStart"
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("activa la escena cine", "cine"),  # the tagger gave "escena" as the name
+    ("activa el escenario la tele", "tele"),
+])
+def test_the_word_scene_is_not_sent_as_the_name(model, text, name):
+    _, answer = reading(model, text, HomeEntities())
+    assert answer.intent == "HassTurnOn"
+    assert [s["value"] for s in answer.slots if s["name"] == "name"] == [name]
+
+
+def test_a_scene_word_span_gives_way_to_the_name_tagged_beside_it():
+    slots = [{"name": "name", "value": "escena", "start": 9, "end": 15},
+             {"name": "name", "value": "ventana", "start": 19, "end": 26}]
+    assert scene_word_dropped(slots, "encienda escena la ventana") == slots[1:]
+    assert scene_word_dropped(slots[1:], "encienda la ventana") == slots[1:]

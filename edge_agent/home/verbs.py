@@ -14,6 +14,7 @@ Clear verbs only: a sentence with verbs of both ways says neither.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 
@@ -125,11 +126,36 @@ COMPLETES = _any(r"\b(?:check\w*|complet\w*|delet\w*|remov\w*|cross\w*|tick\w*|m
 CLEANS = _any(r"\b(?:clean\w*|vacuum\w*|hoover\w*|mop\w*|sweep\w*|tidy\w*|robot\w*|roomba\w*|limpi\w*|aspir\w*|"
               r"barr[eaií]\w*|freg\w*|frieg\w*)\b")
 
+MOWER = _any(r"\b(?:mow\w*|lawn\w*|grass|c[eé]sped|cortac[eé]sped\w*|podadora\w*|segador\w*|seg(?:ar|ad)\w*)\b")
+
 # HA's templates ask the temperature with one of these ("how warm is it", "¿qué temperatura hace?", "¿hace frío?")
 TEMPERATURE = _any(r"\b(?:temperatur\w*|temp|warm\w*|hot|cold\w*|cool\w*|chilly|freezing|degrees?|heat\w*|thermostat|"
                    r"calor|fr[ií]o|fresc\w*|caliente|calient\w*|grados?|termostato|calefacci[oó]n|templad\w*)\b")
 
 TIMER_WORDS = _any(r"\b(?:timers?|temporizador(?:es)?|cuenta atr[aá]s|countdown|alarms?|alarmas?)\b")
+
+# any word of turning something on or off, either way, or of running it: HA's own (its <turn>, <open>,
+# <close>, <enciende>, <apaga>, <abre>, <cierra>, <ejecuta> rules and lock words) and common others, accents
+# folded. A sentence with none ("Parent Trap", "can you write a generator", "my kettle") asks no turning: only
+# HA's bare-name templates turn on without one (reading.py)
+TURNING_WORDS = _any(r"\b(?:on|off|out|up|down)\b",
+                     r"\b(?:turn|switch|chang|bring|flip|power|toggl|activat|deactivat|enabl|disabl|illuminat|"
+                     r"light(?:s)?\s+up|press|push|run|start|stop|kill|cut|launch|execut|trigger|lock|unlock|"
+                     r"bolt|unbolt|open|clos|shut|lower|rais|lift|dim|brighten|get|set|put|make|fire|scene|"
+                     r"script|transition)\w*",
+                     r"\b(?:need|want)\s+(?:some\s+|more\s+)?light",
+                     r"\b(?:enci?e?nd|prend|conect|desconect|activ|desactiv|apag|abr|abiert|cierr|cerr|sub|"
+                     r"levant|aument|increment|baj|reduc|reduz|decrement|disminu|acort|ejecut|inici|comien|"
+                     r"empie|empez|quit|par[aeo]|deten|ech|llave|bloque|desbloque|asegur|atranc|escena|aten[uo]|"
+                     r"oscurec|ilumin|cambi|pon|arranc|lanz|dispar|puls|oprim|apriet|enchuf|desenchuf|cort)\w*",
+                     r"\b(?:necesit|quier)\w*\s+(?:mas\s+)?luz")
+
+
+def says_turning(text: str) -> bool:
+    """Whether the sentence has any word of turning (TURNING_WORDS), accents aside."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return bool(TURNING_WORDS.search(folded))
+
 
 # read without any of these, the model guessed: "hold the music" as the previous track, "can you write a linked
 # list in Python", "Pocahontas", "Detroit" as a list or a play, "how old is the universe" as a temperature
@@ -144,6 +170,14 @@ OWN_WORDS: dict[str, re.Pattern[str]] = {
     # every HA template of these says the timer: "bloquea la puerta de atrás" was read as cancelling a timer
     **dict.fromkeys(("HassCancelTimer", "HassCancelAllTimers", "HassPauseTimer", "HassUnpauseTimer",
                      "HassIncreaseTimer", "HassDecreaseTimer"), TIMER_WORDS),
+}
+# what is sent to a vacuum or a mower says the machine or its way ("sí, Pinocho" was read as starting the
+# vacuum); checked on what HA would be sent (reading.py), since "get the heater going" is turned on there
+MACHINE_WORDS: dict[str, re.Pattern[str]] = {
+    "HassVacuumStart": _any(CLEANS.pattern, MACHINE_STARTS.pattern),
+    "HassVacuumReturnToBase": _any(CLEANS.pattern, MACHINE_RETURNS.pattern),
+    "HassLawnMowerStartMowing": _any(MOWER.pattern, MACHINE_STARTS.pattern),
+    "HassLawnMowerDock": _any(MOWER.pattern, MACHINE_RETURNS.pattern),
 }
 # said, these are another intent's: "pon la anterior" (the previous track) was read as resuming the music
 OTHERS_WORDS: dict[str, re.Pattern[str]] = {"HassMediaUnpause": ALONG_THE_QUEUE}

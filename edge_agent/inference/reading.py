@@ -12,9 +12,9 @@ from typing import Any
 from edge_agent.home.directions import against_direction, lock_meant, lock_said_of_a_cover, partly
 from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import lock_way_unsaid, unaimed, unlisted
+from edge_agent.home.targets import implied_domain, lock_way_unsaid, unaimed, unlisted
 from edge_agent.home.values import undefined, whole_values
-from edge_agent.home.verbs import turns_off, turns_on
+from edge_agent.home.verbs import MACHINE_WORDS, says_turning, turns_off, turns_on
 from edge_agent.inference.abstain import STATE_SLOTS, acts, decide
 from edge_agent.inference.classify import Classifier, Prediction
 from edge_agent.inference.cues import asks_no_action, asks_state
@@ -27,6 +27,9 @@ ASKED_ABOUT = frozenset({"name", "area"})  # what a state question must name of 
 HA_REFUSES = ("unknown_target", "no_target", "incomplete")
 TARGETS = ("name", "area", "floor")
 TURNING = frozenset({"HassTurnOn", "HassTurnOff"})  # "<name> pause", "<name> volume up": HA's own word order
+SCENE_WORD = re.compile(r"(?:scene|script|escena|escenario)(?:\s+(?:de|del))?", re.IGNORECASE)
+NAME_LEAD = re.compile(r"\s*(?:(?:de|del|el|la|los|las|the|my|our|mi|mis)\s+)*", re.IGNORECASE)
+BARE_NAME_DOMAINS = frozenset({"light", "switch", "fan", "media_player", "input_boolean", "climate", "scene"})
 JOINED = re.compile(r"\b(?:and|y|e|plus|as well as)\b|&", re.IGNORECASE)
 # both ways said: "lights on in the kitchen, off in the den", "encendidas en la cocina y apagadas en el salón"
 ON_SAID = re.compile(r"\b(?:on|open|encendid[oa]s?|prendid[oa]s?|abiert[oa]s?)\b", re.IGNORECASE)
@@ -65,14 +68,15 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
     if pred.source != "model":
         return Reading(pred.label, pred.slots)
     instead, abstained = decide(text, classifier.labels, pred.probabilities, margin)
+    slots = scene_word_dropped(pred.slots, text)
     label = pred.label
     if instead is None and abstained in (None, "unsaid") and not asks_state(text) \
-            and (way := lock_meant(label, pred.slots, text, classifier.home)) is not None:
+            and (way := lock_meant(label, slots, text, classifier.home)) is not None:
         label, abstained = way, "no_action" if asks_no_action(text, way) else None  # "bloquea la puerta de atrás"
     if abstained is not None:
         return Reading(None, abstained=abstained)
-    reading = Reading(started(label, pred.slots, text, classifier.home), pred.slots) if instead is None else \
-        Reading(instead, [s for s in pred.slots if s["name"] in STATE_SLOTS])  # a state question read as an action
+    reading = Reading(started(label, slots, text, classifier.home), slots) if instead is None else \
+        Reading(instead, [s for s in slots if s["name"] in STATE_SLOTS])  # a state question read as an action
     spans = whole_values(reading.slots, text)  # the tagger's pieces of one value joined, once for both checks
     if acts(reading.intent) and _two_targets(spans, text):
         return Reading(None, reading.slots, "compound")  # HA takes one: the other would be left undone
@@ -88,7 +92,48 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
         return Reading(None, reading.slots, "opposite")  # a lock only on its own words, a cover never; down not on
     if partly(*sent, text, classifier.home):
         return Reading(None, reading.slots, "incomplete")  # "a little": no position to send
+    if _unsaid(*sent, text, classifier.home):
+        return Reading(None, reading.slots, "unsaid")  # "my kettle", "Parent Trap": no turning said
     return reading
+
+
+def scene_word_dropped(slots: list[dict], text: str) -> list[dict]:
+    """The slots without a name that is only the word "scene" or "script" ("encienda la escena la cafetera" tags
+    "escena" and "cafetera": the first would be sent). Where it was the only name, the words after it are the
+    name ("activa la escena cine"), articles aside."""
+    words = [s for s in slots if s["name"] == "name" and SCENE_WORD.fullmatch(str(s["value"]).strip())]
+    if not words:
+        return slots
+    kept = [s for s in slots if s not in words]
+    if any(s["name"] == "name" for s in kept) or not isinstance(words[-1].get("end"), int):
+        return kept
+    end = min((s["start"] for s in kept if isinstance(s.get("start"), int) and s["start"] > words[-1]["end"]),
+              default=len(text))
+    rest = NAME_LEAD.match(text, words[-1]["end"], end)
+    name = text[rest.end() if rest else words[-1]["end"]:end].strip(" ,.!?")
+    if not name:
+        return kept
+    start = text.index(name, words[-1]["end"])
+    return sorted([*kept, {**words[-1], "value": name, "start": start, "end": start + len(name)}],
+                  key=lambda s: s.get("start") or 0)
+
+
+def _unsaid(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> bool:
+    """Whether what HA would be sent is a turning with no word of turning (bar HA's bare-name templates), or
+    a vacuum's or mower's work with neither the machine nor its way said."""
+    if intent in TURNING:
+        return not says_turning(text) and not _bare_name_turned_on(intent, entities, home)
+    words = MACHINE_WORDS.get(intent)
+    return words is not None and not words.search(text)
+
+
+def _bare_name_turned_on(intent: str, entities: list[tuple[str, Any]], home: HomeEntities) -> bool:
+    """Whether HA turns this target on by its bare name: its templates "[the] {name}" (a light, switch, fan,
+    player, helper or thermostat) and "{name} scene". The home's domain where it lists one, else the name's
+    own words ("the floor lamp"); "Parent Trap", "my kettle" or an area alone ask nothing."""
+    names = [str(value) for key, value in entities if key == "name"]
+    return intent == "HassTurnOn" and bool(names) and all(
+        (home.domains_of(name) or {implied_domain(name) or ""}) & BARE_NAME_DOMAINS for name in names)
 
 
 def _two_targets(slots: list[dict], text: str) -> bool:
