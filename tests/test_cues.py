@@ -73,6 +73,8 @@ from edge_agent.inference.cues import asks_no_action
     "open the side gate, or not", "apaga la estufa. mejor no lo hagas",  # taken back at the end
     "unlock the shed, just kidding", "abre la verja, es broma", "raise the awning lol jk",  # a joke
     "pretend to unlock the shed", "imagina que abres la verja",  # make-believe
+    "what colour is a flamingo's feather?", "which song has the loudest chorus", "how many watts does a stove use",
+    "¿qué volumen tiene un litro?", "¿cuántas luces tiene un faro?",  # a question of one clause, asking to be told
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -119,6 +121,9 @@ def test_these_ask_for_no_action(text):
     ("add one second to the attic timer", "HassIncreaseTimer"), ("quita en un segundo el temporizador", "HassDecreaseTimer"),
     ("set a timer for twenty minutes", "HassStartTimer"), ("pon un temporizador durante diez minutos", "HassStartTimer"),
     ("are you able to unlock the shed", "HassTurnOff"), ("switch the stove on, I know how cold it gets", "HassTurnOn"),
+    ("why don't you switch on the stove", "HassTurnOn"), ("¿por qué no subes el toldo?", "HassTurnOn"),
+    ("¿qué tal si apagas la estufa?", "HassTurnOff"), ("qué frío hace, enciende la estufa", "HassTurnOn"),
+    ("what a mess, start the robot", "HassVacuumStart"), ("que el robot vuelva a su base", "HassVacuumReturnToBase"),
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)

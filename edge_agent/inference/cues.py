@@ -189,6 +189,13 @@ TALK = (
     r"\bwhat\s+does\b(?:\s+[\w']+){0,8}?\s+mean\b", r"\btranslat\w*\b", r"\btraduc\w*\b", r"\bsignifica\b",
     r"^\W*(?:say|repeat|spell|pronounce|repite|deletrea)\b", r"\bqu[eé]\s+pasa(?:r[ií]a)?\s+si\b",
     r"\bd[ií]me\s+c[oó]mo\b", r"\bexpl[ií]ca(?:me)?\b",
+    # a question of one clause asked with a question word asks to be told ("which fruit floats …", "what colour
+    # is …", "¿qué color tiene …?"); not "why don't you …", "what about …", "¿qué tal si …?", "¿por qué no …?",
+    # nor one followed by a command ("qué oscuro está, enciende las luces")
+    r"^\W*(?:what|which|who|whose|why|where|how\s+(?:many|much|come|long|old|far|big))\b"
+    r"(?!\s+(?:about|don'?t|not|if)\b)[^,;.!]*$",
+    r"^[^\w¿]*(?:¿\s*(?:qu[eé]|cu[aá]l(?:es)?|qui[eé]n(?:es)?|por\s+qu[eé]|d[oó]nde|cu[aá]nt[oa]s?)|"
+    r"(?:qué|cuál(?:es)?|quién(?:es)?|por\s+qué|dónde|cuánt[oa]s?))\b(?!\s+(?:tal|no)\b)[^,;.!]*$",
     # whether it can be done, or is wise: "do you know how to open …", "¿sabes abrir …?", "¿es seguro abrir …?"
     # (not "can you open …": a request)
     r"\bhow\s+to\b", r"^\W*sab(?:es|e|éis|en)\s+(?:c[oó]mo\s+)?\w+(?:ar|er|ir)\b",

@@ -44,13 +44,14 @@ LATER = (
     r"\b(?:despu[eé]s|antes)\s+de\s+(?:cenar|comer|desayunar|dormir|acostar\w*|salir|irme|la\s+cena|la\s+comida)\b",
     r"\ba\s+la\s+hora\s+de\b",
     # on a condition said after the command, which the agent cannot judge: "turn off the porch light if nobody
-    # is home", "… only if it's dark", "… si no hay nadie" (not "if you can", "even if", "por si acaso", nor a
-    # condition on the device's own state: "lock the front door if it's unlocked" ends the same either way)
+    # is home", "… only if it's dark", "… si no hay nadie" (not "if you can", "even if", "por si acaso", the
+    # suggestion "¿qué tal si …?", nor a condition on the device's own state: "lock the front door if it's
+    # unlocked" ends the same either way)
     rf"(?<!even)(?<=\w)\s+if\s+(?!you\s+(?:can|could|would|will|wouldn'?t|don'?t|do\s+not|please|get|have|are|"
     rf"mind|want|like|feel|{DONE})\b|you'?[dr]e?\b|I\s+(?:may|might|could)\b|possible\b|necessary\b|needed\b|need\s+be\b|so\b|not\b|ok\b|"
     rf"okay\b|that'?s\b|it'?s\s+(?:ok|okay|alright|fine|possible|not)\b|"
     rf"(?:it'?s|it\s+is|they'?re|they\s+are)\s+(?:still\s+)?{STATES_EN}\b)\w+",
-    rf"(?<!por)(?<!aun)(?<!incluso)(?<=\w)\s+si\s+(?!(?:puedes|puedas|puede|pueda|podr[ií]as?|pod[eé]is|quieres|"
+    rf"(?<!por)(?<!aun)(?<!incluso)(?<!tal)(?<=\w)\s+si\s+(?!(?:puedes|puedas|puede|pueda|podr[ií]as?|pod[eé]is|quieres|"
     rf"quiere|gustas|es\s+posible|fuera\s+posible|no\s+(?:te|le|os|les)\s+importa|no\s+es\s+molestia|"
     rf"(?:te|le)\s+parece|(?:eres|es)\s+tan\s+amable|me\s+haces?\s+el\s+favor|por\s+favor|hace\s+falta|"
     rf"es\s+necesario|acaso|(?:est[aá]n?|sigue|siguen)\s+(?:todav[ií]a\s+)?{STATES_ES})\b)\w+",
