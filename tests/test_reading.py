@@ -7,6 +7,7 @@ import pytest
 
 from converter.intents.safety import benchmark_home
 from edge_agent.home.slots import HomeDevice, HomeEntities
+from edge_agent.home.verbs import says_turning
 from edge_agent.inference.abstain import opposite_margin
 from edge_agent.inference.model import load_model
 from edge_agent.inference.reading import agent_reading, scene_word_dropped
@@ -245,6 +246,7 @@ def test_two_targets_joined_are_refused_not_half_done(model):
     ("el hervidor", "none"),
     ("the Golden Gate Bridge", "none"),
     ("el Titanic", "none"),
+    ("Abraham Lincoln", "none"),  # "Abr…" is no "ábrelo", as "Par…" is no "para"
 ])
 def test_a_name_said_bare_turns_on_only_what_home_assistant_turns_on_by_its_name(model, text, home):
     pred, answer = reading(model, text, benchmark_home() if home == "benchmark" else HomeEntities())
@@ -282,3 +284,20 @@ def test_a_scene_word_span_gives_way_to_the_name_tagged_beside_it():
              {"name": "name", "value": "ventana", "start": 19, "end": 26}]
     assert scene_word_dropped(slots, "encienda escena la ventana") == slots[1:]
     assert scene_word_dropped(slots[1:], "encienda la ventana") == slots[1:]
+
+
+def test_a_list_item_is_checked_off_only_where_a_list_is_said_or_named(model):
+    pred, answer = reading(model, "can you write a spell checker in Python?", HomeEntities())
+    assert pred.label == "HassListCompleteItem"  # "checker" as checking an item off
+    assert (answer.intent, answer.abstained) == (None, "unsaid")
+    _, named = reading(model, "check off eggs from groceries", HomeEntities())  # an item from a list's name
+    assert named.intent == "HassListCompleteItem"
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("para el ventilador", True), ("párala", True), ("ábrela", True), ("súbela un poco", True), ("pónmelo", True),
+    ("lights out", True), ("illuminate the den", True), ("échale llave", True),
+    ("Parent Trap", False), ("Abraham Lincoln", False), ("the pond in April", False), ("subject to change", True),
+])
+def test_a_word_of_turning_is_read_whole_not_from_any_word_that_starts_like_one(text, said):
+    assert says_turning(text) is said

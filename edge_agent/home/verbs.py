@@ -144,10 +144,13 @@ TURNING_WORDS = _any(r"\b(?:on|off|out|up|down)\b",
                      r"bolt|unbolt|open|clos|shut|lower|rais|lift|dim|brighten|get|set|put|make|fire|scene|"
                      r"script|transition)\w*",
                      r"\b(?:need|want)\s+(?:some\s+|more\s+)?light",
-                     r"\b(?:enci?e?nd|prend|conect|desconect|activ|desactiv|apag|abr|abiert|cierr|cerr|sub|"
-                     r"levant|aument|increment|baj|reduc|reduz|decrement|disminu|acort|ejecut|inici|comien|"
-                     r"empie|empez|quit|par[aeo]|deten|ech|llave|bloque|desbloque|asegur|atranc|escena|aten[uo]|"
-                     r"oscurec|ilumin|cambi|pon|arranc|lanz|dispar|puls|oprim|apriet|enchuf|desenchuf|cort)\w*",
+                     r"\b(?:enci?e?nd|prend|conect|desconect|activ[ae]|desactiv|apag|abiert|cierr|cerr|levant|"
+                     r"aument|increment|baj|reduc|reduz|decrement|disminu|acort|ejecut|inici|comien|empie|empez|"
+                     r"quit|deten|ech[ae]|llave|bloque|desbloque|asegur|atranc|escena|aten[uo]|oscurec|ilumin|"
+                     r"cambi|arranc|lanz|dispar|puls|oprim|apriet|enchuf|desenchuf|cort[ae])\w*",
+                     # whole forms of short stems: "para", "ábrela", "súbela", "pónmelo"; not "Parent", "Abraham"
+                     r"\b(?:par|abr|sub)(?:a|e|ar|ir|i|en|an|ad|id|as|es)(?:l[oa]s?|me|nos)?\b",
+                     r"\bpon(?:er|ga|gan|go|e|es|en|ed)?(?:me|le|lo|la|los|las|melo|mela)?\b",
                      r"\b(?:necesit|quier)\w*\s+(?:mas\s+)?luz")
 
 
@@ -179,6 +182,9 @@ MACHINE_WORDS: dict[str, re.Pattern[str]] = {
     "HassLawnMowerStartMowing": _any(MOWER.pattern, MACHINE_STARTS.pattern),
     "HassLawnMowerDock": _any(MOWER.pattern, MACHINE_RETURNS.pattern),
 }
+# a to-do list's item added or checked off says the list ("add milk to my shopping list", "… de mi listado …"),
+# or names one of the home's lists (reading.py): "can you write a … checker" was read as checking an item off
+LIST_SAID = _any(r"\b(?:lists?|listas?|listados?)\b")
 # said, these are another intent's: "pon la anterior" (the previous track) was read as resuming the music
 OTHERS_WORDS: dict[str, re.Pattern[str]] = {"HassMediaUnpause": ALONG_THE_QUEUE}
 

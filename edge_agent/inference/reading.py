@@ -14,7 +14,7 @@ from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import implied_domain, lock_way_unsaid, unaimed, unlisted
 from edge_agent.home.values import undefined, whole_values
-from edge_agent.home.verbs import MACHINE_WORDS, says_turning, turns_off, turns_on
+from edge_agent.home.verbs import LIST_SAID, MACHINE_WORDS, says_turning, turns_off, turns_on
 from edge_agent.inference.abstain import STATE_SLOTS, acts, decide
 from edge_agent.inference.classify import Classifier, Prediction
 from edge_agent.inference.cues import asks_no_action, asks_state
@@ -119,12 +119,24 @@ def scene_word_dropped(slots: list[dict], text: str) -> list[dict]:
 
 
 def _unsaid(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> bool:
-    """Whether what HA would be sent is a turning with no word of turning (bar HA's bare-name templates), or
-    a vacuum's or mower's work with neither the machine nor its way said."""
+    """Whether what HA would be sent is a turning with no word of turning (bar HA's bare-name templates), a
+    to-do item with no list said or named, or a vacuum's or mower's work with neither the machine nor its
+    way said."""
     if intent in TURNING:
         return not says_turning(text) and not _bare_name_turned_on(intent, entities, home)
+    if intent.startswith(("HassList", "HassShoppingList")):
+        return not LIST_SAID.search(text) and not _list_named(entities, home)
     words = MACHINE_WORDS.get(intent)
     return words is not None and not words.search(text)
+
+
+def _list_named(entities: list[tuple[str, Any]], home: HomeEntities) -> bool:
+    """A list named without the word list: one of the home's to-do lists, or with no home to ask, an item and
+    a name both read ("check off eggs from groceries")."""
+    names = [str(value) for key, value in entities if key == "name"]
+    if home.devices:
+        return any("todo" in home.domains_of(name) for name in names)
+    return bool(names) and any(key == "item" for key, _ in entities)
 
 
 def _bare_name_turned_on(intent: str, entities: list[tuple[str, Any]], home: HomeEntities) -> bool:
