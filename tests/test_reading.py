@@ -297,7 +297,23 @@ def test_a_list_item_is_checked_off_only_where_a_list_is_said_or_named(model):
 @pytest.mark.parametrize(("text", "said"), [
     ("para el ventilador", True), ("párala", True), ("ábrela", True), ("súbela un poco", True), ("pónmelo", True),
     ("lights out", True), ("illuminate the den", True), ("échale llave", True),
-    ("Parent Trap", False), ("Abraham Lincoln", False), ("the pond in April", False), ("subject to change", True),
+    ("Parent Trap", False), ("Abraham Lincoln", False), ("the pond in April", False), ("subject to change", False),  # a toggle says no way
 ])
 def test_a_word_of_turning_is_read_whole_not_from_any_word_that_starts_like_one(text, said):
     assert says_turning(text) is said
+
+
+@pytest.mark.parametrize("text", [
+    "toggle the porch light", "flip the porch light", "switch the porch light", "alterna la luz del porche",
+    "change to the garage door",  # HA's "change to [the] {name} [scene]" is a scene's: this opened the door
+])
+def test_a_toggle_or_a_scene_verb_of_a_device_says_no_way(model, text):
+    pred, answer = reading(model, text, benchmark_home())
+    assert pred.label == "HassTurnOn"  # the model's guess of a way
+    assert (answer.intent, answer.abstained) == (None, "unsaid")
+
+
+@pytest.mark.parametrize("text", ["flip the porch light on", "the porch light please", "la cafetera en marcha"])
+def test_a_way_said_or_a_bare_name_stands(model, text):
+    _, answer = reading(model, text, benchmark_home())
+    assert answer.intent == "HassTurnOn"

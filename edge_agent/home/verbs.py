@@ -151,13 +151,18 @@ TURNING_WORDS = _any(r"\b(?:on|off|out|up|down)\b",
                      # whole forms of short stems: "para", "ábrela", "súbela", "pónmelo"; not "Parent", "Abraham"
                      r"\b(?:par|abr|sub)(?:a|e|ar|ir|i|en|an|ad|id|as|es)(?:l[oa]s?|me|nos)?\b",
                      r"\bpon(?:er|ga|gan|go|e|es|en|ed)?(?:me|le|lo|la|los|las|melo|mela)?\b",
-                     r"\b(?:necesit|quier)\w*\s+(?:mas\s+)?luz")
+                     r"\b(?:necesit|quier)\w*\s+(?:mas\s+)?luz", r"\ben\s+marcha\b", r"\ba\s+funcionar\b")
+
+
+# turning either way, which the words alone do not settle: "toggle the porch light", "switch the fan", "cambia la
+# luz" say no way, and the model's guess of one is a guess
+TOGGLES = _any(r"\b(?:toggl\w*|flip(?:s|ped|ping)?|switch(?:es|ed|ing)?|chang\w*|cambi\w*|altern\w*|conmut\w*)\b")
 
 
 def says_turning(text: str) -> bool:
-    """Whether the sentence has any word of turning (TURNING_WORDS), accents aside."""
+    """Whether the sentence has a word of turning a way (TURNING_WORDS; a toggle says none), accents aside."""
     folded = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return bool(TURNING_WORDS.search(folded))
+    return bool(TURNING_WORDS.search(TOGGLES.sub(" ", folded)))
 
 
 # read without any of these, the model guessed: "hold the music" as the previous track, "can you write a linked

@@ -29,6 +29,9 @@ TARGETS = ("name", "area", "floor")
 TURNING = frozenset({"HassTurnOn", "HassTurnOff"})  # "<name> pause", "<name> volume up": HA's own word order
 SCENE_WORD = re.compile(r"(?:scene|script|escena|escenario)(?:\s+(?:de|del))?", re.IGNORECASE)
 NAME_LEAD = re.compile(r"\s*(?:(?:de|del|el|la|los|las|the|my|our|mi|mis)\s+)*", re.IGNORECASE)
+FILLER = re.compile(r"\b(?:the|my|our|a|el|la|los|las|lo|mi|mis|please|por\s+favor|now|ahora|ya|hey|ok|okay|"
+                    r"vale|oye)\b|[^\w\s]", re.IGNORECASE)
+SCENE_VERB = re.compile(r"\b(?:chang\w*|transition\w*|switch\w*|cambi\w*|pas[ae])\s+(?:to|a|al)\b", re.IGNORECASE)
 BARE_NAME_DOMAINS = frozenset({"light", "switch", "fan", "media_player", "input_boolean", "climate", "scene"})
 JOINED = re.compile(r"\b(?:and|y|e|plus|as well as)\b|&", re.IGNORECASE)
 # both ways said: "lights on in the kitchen, off in the den", "encendidas en la cocina y apagadas en el salón"
@@ -92,8 +95,8 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
         return Reading(None, reading.slots, "opposite")  # a lock only on its own words, a cover never; down not on
     if partly(*sent, text, classifier.home):
         return Reading(None, reading.slots, "incomplete")  # "a little": no position to send
-    if _unsaid(*sent, text, classifier.home):
-        return Reading(None, reading.slots, "unsaid")  # "my kettle", "Parent Trap": no turning said
+    if _unsaid(*sent, text, classifier.home, spans):
+        return Reading(None, reading.slots, "unsaid")  # "my kettle", "Parent Trap", "toggle …": no way said
     return reading
 
 
@@ -118,16 +121,32 @@ def scene_word_dropped(slots: list[dict], text: str) -> list[dict]:
                   key=lambda s: s.get("start") or 0)
 
 
-def _unsaid(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities) -> bool:
-    """Whether what HA would be sent is a turning with no word of turning (bar HA's bare-name templates), a
-    to-do item with no list said or named, or a vacuum's or mower's work with neither the machine nor its
-    way said."""
+def _unsaid(intent: str, entities: list[tuple[str, Any]], text: str, home: HomeEntities, spans: list[dict]) -> bool:
+    """Whether what HA would be sent is a turning with no word of turning a way (bar HA's bare-name
+    templates), a to-do item with no list said or named, or a vacuum's or mower's work with neither the
+    machine nor its way said."""
+    if intent in TURNING and says_turning(text):
+        return False
+    if intent == "HassTurnOn" and SCENE_VERB.search(text):  # HA's "change to [the] {name} [scene]"
+        names = [str(value) for key, value in entities if key == "name"]
+        return not names or any(home.domains_of(name) - {"scene", "script"} for name in names)
     if intent in TURNING:
-        return not says_turning(text) and not _bare_name_turned_on(intent, entities, home)
+        return not (_only_named(spans, text) and _bare_name_turned_on(intent, entities, home))
     if intent.startswith(("HassList", "HassShoppingList")):
         return not LIST_SAID.search(text) and not _list_named(entities, home)
     words = MACHINE_WORDS.get(intent)
     return words is not None and not words.search(text)
+
+
+def _only_named(spans: list[dict], text: str) -> bool:
+    """Whether the sentence is its target's name alone ("the porch light", "la lámpara, por favor"), as HA's
+    bare-name template takes it; "alterna la luz del porche" says something else, which the agent does not
+    know."""
+    rest = text
+    for span in spans:
+        if span["name"] in TARGETS and isinstance(span.get("start"), int) and isinstance(span.get("end"), int):
+            rest = rest[:span["start"]] + " " * (span["end"] - span["start"]) + rest[span["end"]:]
+    return not FILLER.sub(" ", rest).strip()
 
 
 def _list_named(entities: list[tuple[str, Any]], home: HomeEntities) -> bool:
