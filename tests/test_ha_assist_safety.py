@@ -4,11 +4,13 @@ from its labels, so a row the derivation gets wrong would score a wrong action a
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from ha_assist_safety import entity_ids, expectation, safety_expectations  # noqa: E402
+from ha_assist_score import ANSWERS  # noqa: E402
 
 
 def test_each_kind_of_row_gets_what_ha_must_do():
@@ -32,3 +34,9 @@ def test_only_the_relative_volume_rows_are_skipped():
                 for line in (root / f"{name}_{lang}.jsonl").read_text().splitlines()]
         skipped = {row["intent"] for row in rows if "skip" in specs[row["text"]]}
         assert skipped == {"HassSetVolumeRelative"}, lang
+
+
+def test_a_time_is_recognised_in_the_words_ha_says_it_at_every_hour():
+    for said in ("Es la 1 menos 20 de la medianoche", "Son las 3 y 10", "Es la una", "It's 12:40 AM", "It is 3 PM"):
+        assert re.search(ANSWERS["TIME"], said, re.IGNORECASE), said
+    assert not re.search(ANSWERS["TIME"], "Lo siento, no lo he entendido", re.IGNORECASE)
