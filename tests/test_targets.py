@@ -206,3 +206,19 @@ def test_every_front_hears_the_bedroom_holding_the_fan():
 ])
 def test_a_lock_turns_only_on_its_own_words(intent, entities, text, unsaid):
     assert lock_way_unsaid(intent, entities, text, HOME) is unsaid
+
+
+@pytest.mark.parametrize(("intent", "slots", "text"), [
+    ("HassTurnOff", {"domain": "light"}, "turn off half the lights"),
+    ("HassTurnOff", {"domain": "light", "area": "Den"}, "switch off some of the lights in the den"),
+    ("HassTurnOn", {"name": "Den Lamps"}, "turn on one of the den lamps"),
+    ("HassTurnOff", {"name": "Den Lamps"}, "apaga algunas lámparas del estudio"),
+    ("HassTurnOn", {"name": "Den Lamps"}, "enciende una de las lámparas del estudio"),
+])
+def test_a_part_of_the_lights_is_not_aimed_as_all_of_them(intent, slots, text):
+    assert unaimed(intent, slots, text)  # HA would turn every one
+
+
+@pytest.mark.parametrize("text", ["turn off the den lamps", "pon el termostato a unos 20 grados"])
+def test_the_whole_kind_or_an_approximate_value_is_aimed(text):
+    assert not unaimed("HassTurnOff", {"name": "Den Lamps"}, text)

@@ -23,6 +23,10 @@ from edge_agent.home.verbs import LOCK_NOUN, says_lock_way
 
 # the actions HA aims by a `domain` slot; the others (vacuum, media, climate, ...) bound it themselves
 ACTIONS = frozenset({"HassTurnOn", "HassTurnOff", "HassSetPosition", "HassLightSet"})
+PART = re.compile(r"\b(?:half|some|one|two|three|a\s+few|a\s+couple|several|most)\s+of\s+(?:the|my|our|these|those)\b"
+                  r"|\bhalf\s+(?:the|my|our)\b|\b(?:some|a\s+few|several)\s+(?:\w+\s+)?(?:lights|lamps|bulbs|fans)\b"
+                  r"|\b(?:algun[oa]s|vari[oa]s|un\s+par\s+de|la\s+mitad\s+de|la\s+mayor[ií]a\s+de|un[oa]s\s+poc[oa]s)\b"
+                  r"|\b(?:un[oa]|dos|tres)\s+de\s+(?:l[oa]s|mis|tus|nuestr[oa]s)\b", re.IGNORECASE)
 TURNING = frozenset({"HassTurnOn", "HassTurnOff"})
 AREA_NEVER = frozenset({"lock", "alarm_control_panel"})  # only when named
 SENSITIVE_COVERS = frozenset({"garage", "garage_door", "door", "gate"})
@@ -234,6 +238,8 @@ def unaimed(intent: str, slots: dict[str, Any], text: str) -> bool:
     blue")."""
     if intent == "HassGetState":  # a state alone is asked of a kind the tagger may miss ("how many switches are on")
         return not (ASKED | {"state"}) & slots.keys()
+    if intent in ACTIONS and PART.search(text):
+        return True  # "turn off half the lights", "una de las luces": HA would reach every one
     if intent not in ACTIONS or "name" in slots or "device_class" in slots:
         return False
     if slots.get("domain") or intent == "HassLightSet" or implied_domain(text) is not None:
