@@ -144,6 +144,12 @@ TURNING_WORDS = _any(r"\b(?:on|off|out|up|down)\b",
                      r"bolt|unbolt|open|clos|shut|lower|rais|lift|dim|brighten|get|set|put|make|fire|scene|"
                      r"script|transition)\w*",
                      r"\b(?:need|want)\s+(?:some\s+|more\s+)?light",
+                     # a verb of the device's own work: "water the front lawn", "heat the den", "riega el jardín"
+                     r"\b(?:water|irrigate|sprinkle|heat|warm|cool|brew|wash|ventilate|dehumidify|humidify)(?:s|ing)?"
+                     r"(?:\s+up|\s+down)?\s+(?:the|my|our|a|some|all|every|this|that)\b",
+                     r"\b(?:riega|riegue|riegues|regar|calienta|caliente|calentar|enfria|enfrie|enfriar|refresca|"
+                     r"refrescar|ventila|ventilar|lava|lave|lavar|deshumidifica|humidifica)(?:me|nos)?"
+                     r"\s+(?:el|la|los|las|mi|mis|un|una|unos|unas|todo|toda|todos|todas|este|esta)\b",
                      r"\b(?:enci?e?nd|prend|conect|desconect|activ[ae]|desactiv|apag|abiert|cierr|cerr|levant|"
                      r"aument|increment|baj|reduc|reduz|decrement|disminu|acort|ejecut|inici|comien|empie|empez|"
                      r"quit|deten|ech[ae]|llave|bloque|desbloque|asegur|atranc|escena|aten[uo]|oscurec|ilumin|"
