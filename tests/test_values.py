@@ -126,6 +126,10 @@ def test_required_slots_are_intents_json_s():
     ("HassLightSet", [("name", "Kitchen Lights"), ("brightness", 20)], "sube la luz de la cocina un 20%"),
     ("HassLightSet", [("name", "Den Light"), ("brightness", 30)], "dim the den light by 30 percent"),
     ("HassSetVolume", [("name", "TV"), ("volume_level", 1)], "make the tv quieter"),  # no number said at all
+    ("HassSetVolume", [("name", "TV"), ("volume_level", 1)], "pon la radio más baja"),  # was set to 1
+    ("HassClimateSetTemperature", [("name", "Thermostat"), ("temperature", 100)], "pon la estufa más alta"),
+    ("HassLightSet", [("name", "Den Light"), ("brightness", 1)], "deja la lámpara más tenue"),
+    ("HassSetVolume", [("name", "TV"), ("volume_level", 1)], "set the radio lower"),
 ])
 def test_a_value_said_as_a_change_is_not_set(intent, entities, text):
     """HA's setting intents take the value to set: the change's number alone would be set (2 degrees)."""

@@ -73,8 +73,14 @@ RELATIVE = re.compile(
     rf"\b(?:sub|baj|aument|reduc|dismin)\w*(?:\s+(?!a\b|al\b|hasta\b)\w+){{0,6}}?\s+(?:un\s+)?{_NUMBER}{_UNIT}",
     re.IGNORECASE)
 # "make the tv quieter" with no number at all: the value read came from nowhere ("a bit brighter, like eighty
-# percent" says the value). Not Spanish "más bajo": also HA's superlative, "el brillo más bajo" is the lowest.
-COMPARATIVE = re.compile(r"\b(?:warmer|cooler|hotter|colder|brighter|dimmer|darker|louder|quieter|softer)\b", re.I)
+# percent" says the value); so "pon la tele más baja" (set to 1), "el termostato más alto" (set to 100). Not
+# HA's superlative of a value, "el brillo más bajo", "al más bajo", "a lo más alto": the lowest is a value.
+COMPARATIVE = re.compile(r"\b(?:warmer|cooler|hotter|colder|brighter|dimmer|darker|louder|quieter|softer|higher|lower)\b"
+                         r"|\bm[aá]s\s+(?:alt[oa]s?|baj[oa]s?|fuerte|flojo|suave|tenue|brillante|oscur[oa]|clar[oa]|"
+                         r"calient\w*|fresc[oa]|fr[ií]o|calor|luz|volumen|brillo)\b"
+                         r"|\bmenos\s+(?:luz|volumen|brillo|calor|fr[ií]o|ruido)\b", re.I)
+SUPERLATIVE = re.compile(r"\b(?:brillo|volumen|temperatura|intensidad|luminosidad|posici[oó]n|nivel|velocidad|lo|al|a)"
+                         r"\s+m[aá]s\b", re.I)
 WHOLE = frozenset({"item", "search_query", "message"})
 # a number said below zero: the tagger keeps its digits only ("set the thermostat to minus 5" read as 5)
 NEGATIVE = re.compile(r"(?:\bminus|\bmenos|\bnegative|\bnegativo|(?<![\w%])[-−])\s*\d", re.IGNORECASE)
@@ -213,7 +219,8 @@ def undefined(intent: str, entities: list[tuple[str, Any]], text: str) -> bool:
         return not UNIT_SAID.search(text)
     if intent == "HassVacuumCleanArea" and HERE.search(text):
         return False
-    if intent in SET_TO and (RELATIVE.search(text) or (COMPARATIVE.search(text) and number_said(text) is None)):
+    if intent in SET_TO and (RELATIVE.search(text) or (COMPARATIVE.search(text) and not SUPERLATIVE.search(text)
+                                                     and number_said(text) is None)):
         return True  # a change said, not the value to set
     if intent in SET_TO and CHANNEL.search(text):
         return True  # "put the tv on channel 5" set its volume to 5: a channel or input is no value of HA's
