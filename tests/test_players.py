@@ -8,7 +8,7 @@ import pytest
 
 from edge_agent.home.players import aim_player
 from edge_agent.home.refusals import Refusal
-from edge_agent.home.said import number_said, percent_said
+from edge_agent.home.said import degrees_said, number_said, percent_said
 from edge_agent.home.slots import HomeDevice, HomeEntities
 
 DEVICES = [HomeDevice("TV", "media_player", "Living Room", None, "media_player.tv"),
@@ -117,3 +117,12 @@ def test_a_temperature_the_thermostat_rejects_is_refused_in_words():
         "Sorry, Thermostat can only be set from 7 to 35 degrees"
     assert out_of_range("HassClimateSetTemperature", [("temperature", 21)], home, now, "en") is None
     assert out_of_range("HassClimateSetTemperature", [("temperature", 72)], home, lambda _: None, "es") is None
+
+
+@pytest.mark.parametrize(("text", "degrees"), [
+    ("set the heating to twenty one and a half", 21.5), ("pon la calefacción a diecinueve y medio", 19.5),
+    ("set the heating to 20.5", 20.5), ("pon la calefacción a 20,5", 20.5), ("heat the den to 22", 22),
+    ("set it to 20 for 2 hours", None),  # two numbers: none is the one
+])
+def test_a_temperature_is_read_whole_halves_kept(text, degrees):
+    assert degrees_said(text) == degrees

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from converter.intents.safety import benchmark_home
+from edge_agent.home.retarget import on_the_way
 from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.home.verbs import says_turning
 from edge_agent.inference.abstain import opposite_margin
@@ -319,3 +320,17 @@ def test_a_toggle_or_a_scene_verb_of_a_device_says_no_way(model, text):
 def test_a_way_said_or_a_bare_name_stands(model, text):
     _, answer = reading(model, text, benchmark_home())
     assert answer.intent == "HassTurnOn"
+
+
+@pytest.mark.parametrize("text", ["set the thermostat to twenty one and a half", "pon el termostato a veintiuno y medio"])
+def test_a_thermostat_is_set_to_the_number_said_whole(model, text):
+    home = benchmark_home()
+    _, answer = reading(model, text, home)
+    intent, entities = on_the_way(str(answer.intent), answer.slots, text, home)
+    assert (intent, dict(entities).get("temperature")) == ("HassClimateSetTemperature", 21.5)  # was 20 / 21
+
+
+@pytest.mark.parametrize("text", ["set the thermostat to 20 degrees for 2 hours", "pon el termostato a 22 durante una hora"])
+def test_a_value_for_a_while_only_is_not_set(model, text):
+    _, answer = reading(model, text, benchmark_home())
+    assert (answer.intent, answer.abstained) == (None, "no_action")

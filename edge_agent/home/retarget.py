@@ -36,7 +36,7 @@ from edge_agent.home.kinds import (
     watered,
     work_as_machine,
 )
-from edge_agent.home.said import HALFWAY, number_said, percent_said
+from edge_agent.home.said import HALFWAY, degrees_said, number_said, percent_said
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import AREA_NEVER, area_meant
 from edge_agent.home.values import (
@@ -243,7 +243,15 @@ def on_the_way(intent: str, slots: list[dict], text: str,
         slots = [{**s, "name": "search_query"} if s["name"] == "item" else s for s in slots]
     entities, _dropped = to_ha_entities(intent, item_over_names(intent, slots, text, home))
     intent, entities = retarget(intent, item_said(intent, entities, text), home, text)
-    return intent, area_meant(intent, percent_as_brightness(intent, entities, text), text, home)
+    return intent, area_meant(intent, percent_as_brightness(intent, _degrees(intent, entities, text), text), text, home)
+
+
+def _degrees(intent: str, entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:
+    """A thermostat set to the one number the sentence says, whole: "twenty one and a half" was tagged 20
+    ("twenty") and set to 20, "veintiuno y medio" set to 21."""
+    if intent != "HassClimateSetTemperature" or (degrees := degrees_said(text)) is None:
+        return entities
+    return [*[(k, v) for k, v in entities if k != "temperature"], ("temperature", degrees)]
 
 
 def started(intent: str, slots: list[dict], text: str, home: HomeEntities) -> str:

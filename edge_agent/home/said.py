@@ -7,7 +7,9 @@ import re
 
 from edge_agent.home.numbers import parse_number_words
 
-TOKEN = re.compile(r"\d{1,3}|[^\W\d_]+")
+TOKEN = re.compile(r"\d{1,3}(?:[.,]\d)?(?!\d)|\d{1,3}|[^\W\d_]+")
+DIGITS = re.compile(r"\d{1,3}(?:[.,]\d)?")
+HALF_AFTER = re.compile(r"\s+(?:and\s+a\s+half|y\s+medi[oa])\b", re.IGNORECASE)  # "twenty one and a half": 21.5
 PERCENT_SIGN = re.compile(r"\s*(%|per ?cent\b|por ?ciento\b)", re.IGNORECASE)
 HALFWAY = re.compile(r"\bhalf ?way\b|\bhalf open\b|\bhasta la mitad\b|\ba la mitad\b|\ba medias\b|"
                      r"\bmedio abiert|\bmedio cerrad", re.IGNORECASE)
@@ -25,9 +27,14 @@ def _numbers(text: str) -> list[tuple[float, int]]:
             if len(span) < size:
                 continue
             words = text[span[0].start():span[-1].end()]
-            value = float(words) if words.isdecimal() else parse_number_words(words.replace("-", " "))
+            value = float(words.replace(",", ".")) if DIGITS.fullmatch(words) else \
+                parse_number_words(words.replace("-", " "))
             if value is not None and not (size == 1 and words.lower() in NOT_ALONE):
-                found.append((value, span[-1].end()))
+                end = span[-1].end()
+                if (half := HALF_AFTER.match(text, end)) is not None and value == int(value):
+                    value, end = value + 0.5, half.end()
+                    i += len(TOKEN.findall(half.group()))
+                found.append((value, end))
                 i += size
                 break
         else:
@@ -47,4 +54,10 @@ def percent_said(text: str, halfway: bool = False) -> int | None:
 def number_said(text: str) -> int | None:
     """The one number a sentence says ("put the heating at nineteen"); None if none or several."""
     said = {int(value) for value, _ in _numbers(text) if value == int(value)}
+    return said.pop() if len(said) == 1 else None
+
+
+def degrees_said(text: str) -> float | None:
+    """The one temperature a sentence says, halves kept ("veintiuno y medio", "21,5"); None if none or several."""
+    said = {int(value) if value == int(value) else value for value, _ in _numbers(text)}
     return said.pop() if len(said) == 1 else None

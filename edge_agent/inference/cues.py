@@ -117,7 +117,8 @@ DEFERRED = (
     r"^\W*espera\b",
     # for a while only, then back: "turn on the porch light for 10 minutes" (read as a timer named after it)
     rf"\b(?:on|off|open|encendid[oa]s?|apagad[oa]s?|abiert[oa]s?)\s+(?:for|durante|por)\s+{NUMBER_WORDS}\s+{A_WHILE}",
-    rf"\b(?:turn|switch|open|close|enciend\w*|apag\w*|abr[eai]\w*|cierr\w*)\b(?:\s+(?!timer|temporizador)[\w']+){{1,6}}?\s+"
+    rf"\b(?:turn|switch|open|close|set|put|dim|raise|lower|heat|cool|enciend\w*|apag\w*|abr[eai]\w*|cierr\w*|pon|ponga|"
+    rf"sube|baja)\b(?:\s+(?!timer|temporizador|alarm|alarma)[\w']+){{1,6}}?\s+"
     rf"(?:for|durante|por)\s+{NUMBER_WORDS}\s+{A_WHILE}",
 )
 PAST = (
