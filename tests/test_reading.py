@@ -334,3 +334,11 @@ def test_a_thermostat_is_set_to_the_number_said_whole(model, text):
 def test_a_value_for_a_while_only_is_not_set(model, text):
     _, answer = reading(model, text, benchmark_home())
     assert (answer.intent, answer.abstained) == (None, "no_action")
+
+
+def test_a_colour_said_with_turning_on_is_set(model):
+    home = benchmark_home()
+    text = "turn the bedroom lamp light blue"
+    pred, answer = reading(model, text, home)
+    assert pred.label == "HassTurnOn"  # HassTurnOn has no colour: HA would turn it on and drop the blue
+    assert on_the_way(str(answer.intent), answer.slots, text, home)[0] == "HassLightSet"

@@ -113,6 +113,10 @@ def test_values_are_normalised_and_snapped():
     assert normalise("temperature", "21.5", {}, home) == {"value": 21.5}
     assert normalise("minutes", "ten", {}, home) == {"value": 10}
     assert normalise("domain", "Lights", lexicon, home) == {"value": "light"}
+    colours = {"color": {"rojo": "red", "azul": "blue"}}
+    assert normalise("color", "roja", colours, home) == {"value": "red"}  # a feminine of the lexicon's word
+    assert normalise("color", "azules", colours, home) == {"value": "blue"}
+    assert normalise("color", "rosa", colours, home) == {"value": "rosa"}  # no "roso": as said
     assert normalise("area", "living rom", {}, home) == {"value": "Living Room", "match_score": 0.9524}  # 2 * 10 / 21
     assert normalise("area", "garage", {}, home) == {"value": "garage"}  # nothing close: what was said
     assert snap("celing light", ["Ceiling Light", "Desk Lamp"]) == ("Ceiling Light", 0.96)

@@ -95,6 +95,10 @@ def test_a_timer_needs_its_unit_said_and_a_setting_its_value():
     ("HassClimateSetTemperature", [("temperature", 5)], "set the thermostat to minus 5", True),  # sign lost
     ("HassClimateSetTemperature", [("temperature", 2)], "pon el termostato a menos 2 grados", True),
     ("HassLightSet", [("brightness", 20)], "kitchen lights to -20%", True),
+    ("HassClimateSetTemperature", [("temperature", 5)], "set the heating to minus five", True),  # in words
+    ("HassClimateSetTemperature", [("temperature", 3)], "pon la calefacción a menos tres grados", True),
+    ("HassLightSet", [("color", "blue")], "make the hall lamp less blue", True),  # less of it: no value to set
+    ("HassLightSet", [("color", "blue")], "make the hall lamp blue", False),
     ("HassLightSet", [("brightness", 150)], "bedroom lights to 150%", True),  # HA's schema: 0 to 100
     ("HassSetVolume", [("volume_level", 200)], "tv volume to 200", True),
     ("HassFanSetSpeed", [("percentage", 300)], "fan to 300 percent", True),

@@ -241,6 +241,8 @@ def on_the_way(intent: str, slots: list[dict], text: str,
     if intent == "HassMediaSearchAndPlay" and not any(s["name"] == "search_query" for s in slots):
         # what to play tagged as a list item ("pon algo de jazz"): HA's slot for it is the search query
         slots = [{**s, "name": "search_query"} if s["name"] == "item" else s for s in slots]
+    if intent == "HassTurnOn" and any(s["name"] == "color" for s in slots):
+        intent = "HassLightSet"  # "turn the bedroom lamp blue": HassTurnOn has no colour and would drop it
     entities, _dropped = to_ha_entities(intent, item_over_names(intent, slots, text, home))
     intent, entities = retarget(intent, item_said(intent, entities, text), home, text)
     return intent, area_meant(intent, percent_as_brightness(intent, _degrees(intent, entities, text), text), text, home)

@@ -217,9 +217,20 @@ def snap(raw: str, candidates: list[str], entity_of: Callable[[str], str] = str)
     return (best, round(best_score, 4)) if best_score >= SNAP_MIN_SCORE or len(named) == 1 else None
 
 
+def _forms(word: str) -> list[str]:
+    """The word, then its masculine singular if it looks like a Spanish feminine or plural ("rojas": "rojo")."""
+    forms = [word]
+    for ending, base in (("as", "o"), ("os", "o"), ("es", ""), ("a", "o"), ("s", "")):
+        if word.endswith(ending) and len(word) > len(ending) + 2:
+            forms.append(word[: -len(ending)] + base)
+    return forms
+
+
 def normalise(name: str, raw: str, lexicon: dict[str, dict], home: HomeEntities) -> dict:
     """value plus, where the value came from the home's list, the matched entity and its score."""
-    known = lexicon.get(name, {}).get(fold(raw))
+    words = lexicon.get(name, {})
+    # a Spanish adjective's feminine or plural ("roja", "azules") where the lexicon lists the masculine
+    known = next((words[form] for form in _forms(fold(raw)) if form in words), None)
     if known is not None:
         value = known
     elif name in NUMERIC:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from edge_agent.home.language import spoken
+from edge_agent.home.numbers import parse_number_words
 from edge_agent.home.said import number_said
 from edge_agent.home.slots import HomeEntities
 
@@ -78,12 +79,12 @@ RELATIVE = re.compile(
 COMPARATIVE = re.compile(r"\b(?:warmer|cooler|hotter|colder|brighter|dimmer|darker|louder|quieter|softer|higher|lower)\b"
                          r"|\bm[aá]s\s+(?:alt[oa]s?|baj[oa]s?|fuerte|flojo|suave|tenue|brillante|oscur[oa]|clar[oa]|"
                          r"calient\w*|fresc[oa]|fr[ií]o|calor|luz|volumen|brillo)\b"
-                         r"|\bmenos\s+(?:luz|volumen|brillo|calor|fr[ií]o|ruido)\b", re.I)
+                         r"|\bless\b|\bmenos\s+(?!\d)\w+", re.I)
 SUPERLATIVE = re.compile(r"\b(?:brillo|volumen|temperatura|intensidad|luminosidad|posici[oó]n|nivel|velocidad|lo|al|a)"
                          r"\s+m[aá]s\b", re.I)
 WHOLE = frozenset({"item", "search_query", "message"})
 # a number said below zero: the tagger keeps its digits only ("set the thermostat to minus 5" read as 5)
-NEGATIVE = re.compile(r"(?:\bminus|\bmenos|\bnegative|\bnegativo|(?<![\w%])[-−])\s*\d", re.IGNORECASE)
+NEGATIVE = re.compile(r"(?:\bminus|\bmenos|\bnegative|\bnegativo|(?<![\w%])[-−])\s*(\d|[^\W\d_]+)", re.IGNORECASE)
 PERCENTS = ("brightness", "volume_level", "position", "percentage")
 SPEED_LEVEL = re.compile(r"\b(?:speed|level|setting|velocidad|nivel|marcha)\s+(?:number\s+|n[uú]mero\s+)?"
                          r"(?:\d{1,2}|one|two|three|four|five|uno|dos|tres|cuatro|cinco)\b"
@@ -226,9 +227,15 @@ def undefined(intent: str, entities: list[tuple[str, Any]], text: str) -> bool:
         return True  # "put the tv on channel 5" set its volume to 5: a channel or input is no value of HA's
     if intent == "HassFanSetSpeed" and SPEED_LEVEL.search(text):
         return True  # "speed 2" was sent as 2%: a fan's level is no percentage without its number of speeds
-    if intent in SET_TO and (NEGATIVE.search(text) or _beyond(entities)):
+    if intent in SET_TO and (_negative(text) or _beyond(entities)):
         return True  # "to minus 5" was sent as 5, "to 150%" as a brightness HA rejects: no value it can set
     return intent in DEFINING and missing(intent, entities) is not None
+
+
+def _negative(text: str) -> bool:
+    """A number said below zero, in digits or words ("minus 5", "menos cinco grados")."""
+    return any(said.isdigit() or (said.lower() not in ("un", "una", "a") and parse_number_words(said) is not None)
+               for said in (m.group(1) for m in NEGATIVE.finditer(text)))
 
 
 def _beyond(entities: list[tuple[str, Any]]) -> bool:
