@@ -11,7 +11,8 @@ from edge_agent.home.slots import HomeDevice, HomeEntities
 from edge_agent.home.verbs import says_turning
 from edge_agent.inference.abstain import opposite_margin
 from edge_agent.inference.model import load_model
-from edge_agent.inference.reading import agent_reading, scene_word_dropped
+from edge_agent.inference.reading import agent_reading
+from edge_agent.inference.unsaid_way import scene_word_dropped
 from edge_agent.protocol.labels import recognised
 from edgelm.home_model import HOME_BUNDLE
 
