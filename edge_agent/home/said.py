@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 
+from edge_agent.home.durations import HALVES
 from edge_agent.home.numbers import parse_number_words
 
 TOKEN = re.compile(r"\d{1,3}(?:[.,]\d)?(?!\d)|\d{1,3}|[^\W\d_]+")
 DIGITS = re.compile(r"\d{1,3}(?:[.,]\d)?")
-HALF_AFTER = re.compile(r"\s+(?:and\s+a\s+half|y\s+medi[oa])\b", re.IGNORECASE)  # "twenty one and a half": 21.5
+# "twenty one and a half", "veintiuno y medio": 21.5, with the timers' own halves
+HALF_AFTER = re.compile(r"\s+(?:" + "|".join(r"\s+".join(half) for half in HALVES) + r")\b", re.IGNORECASE)
 PERCENT_SIGN = re.compile(r"\s*(%|per ?cent\b|por ?ciento\b)", re.IGNORECASE)
 HALFWAY = re.compile(r"\bhalf ?way\b|\bhalf open\b|\bhasta la mitad\b|\ba la mitad\b|\ba medias\b|"
                      r"\bmedio abiert|\bmedio cerrad", re.IGNORECASE)

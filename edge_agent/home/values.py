@@ -20,7 +20,7 @@ from typing import Any
 
 from edge_agent.home.language import spoken
 from edge_agent.home.numbers import parse_number_words
-from edge_agent.home.said import number_said
+from edge_agent.home.said import NOT_ALONE, number_said
 from edge_agent.home.slots import HomeEntities
 
 # HA's current state of an entity id (replies.States, not imported: the reports reach this module through
@@ -234,7 +234,7 @@ def undefined(intent: str, entities: list[tuple[str, Any]], text: str) -> bool:
 
 def _negative(text: str) -> bool:
     """A number said below zero, in digits or words ("minus 5", "menos cinco grados")."""
-    return any(said.isdigit() or (said.lower() not in ("un", "una", "a") and parse_number_words(said) is not None)
+    return any(said.isdigit() or (said.lower() not in NOT_ALONE and parse_number_words(said) is not None)
                for said in (m.group(1) for m in NEGATIVE.finditer(text)))
 
 

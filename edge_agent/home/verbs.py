@@ -137,7 +137,7 @@ TIMER_WORDS = _any(r"\b(?:timers?|temporizador(?:es)?|cuenta atr[aá]s|countdown
 # any word of turning something on or off, either way, or of running it: HA's own (its <turn>, <open>,
 # <close>, <enciende>, <apaga>, <abre>, <cierra>, <ejecuta> rules and lock words) and common others, accents
 # folded. A sentence with none ("Parent Trap", "can you write a generator", "my kettle") asks no turning: only
-# HA's bare-name templates turn on without one (reading.py)
+# HA's bare-name templates turn on without one (edge_agent/inference/unsaid_way.py)
 TURNING_WORDS = _any(r"\b(?:on|off|out|up|down)\b",
                      r"\b(?:turn|switch|chang|bring|flip|power|toggl|activat|deactivat|enabl|disabl|illuminat|"
                      r"light(?:s)?\s+up|press|push|run|start|stop|kill|cut|launch|execut|trigger|lock|unlock|"
@@ -186,7 +186,7 @@ OWN_WORDS: dict[str, re.Pattern[str]] = {
                      "HassIncreaseTimer", "HassDecreaseTimer"), TIMER_WORDS),
 }
 # what is sent to a vacuum or a mower says the machine or its way ("sí, Pinocho" was read as starting the
-# vacuum); checked on what HA would be sent (reading.py), since "get the heater going" is turned on there
+# vacuum); checked on what HA would be sent (unsaid_way.py), since "get the heater going" is turned on there
 MACHINE_WORDS: dict[str, re.Pattern[str]] = {
     "HassVacuumStart": _any(CLEANS.pattern, MACHINE_STARTS.pattern),
     "HassVacuumReturnToBase": _any(CLEANS.pattern, MACHINE_RETURNS.pattern),
@@ -194,7 +194,7 @@ MACHINE_WORDS: dict[str, re.Pattern[str]] = {
     "HassLawnMowerDock": _any(MOWER.pattern, MACHINE_RETURNS.pattern),
 }
 # a to-do list's item added or checked off says the list ("add milk to my shopping list", "… de mi listado …"),
-# or names one of the home's lists (reading.py): "can you write a … checker" was read as checking an item off
+# or names one of the home's lists (unsaid_way.py): "can you write a … checker" was read as checking an item off
 LIST_SAID = _any(r"\b(?:lists?|listas?|listados?)\b")
 # said, these are another intent's: "pon la anterior" (the previous track) was read as resuming the music
 OTHERS_WORDS: dict[str, re.Pattern[str]] = {"HassMediaUnpause": ALONG_THE_QUEUE}

@@ -9,10 +9,9 @@ import re
 from typing import Any
 
 from edge_agent.home.slots import HomeEntities
-from edge_agent.home.targets import implied_domain
+from edge_agent.home.targets import TURNING, implied_domain
 from edge_agent.home.verbs import LIST_SAID, MACHINE_WORDS, says_turning
 
-TURNING = frozenset({"HassTurnOn", "HassTurnOff"})
 TARGET_SLOTS = ("name", "area", "floor")
 SCENE_WORD = re.compile(r"(?:scene|script|escena|escenario)(?:\s+(?:de|del))?", re.IGNORECASE)
 NAME_LEAD = re.compile(r"\s*(?:(?:de|del|el|la|los|las|the|my|our|mi|mis)\s+)*", re.IGNORECASE)
