@@ -49,7 +49,7 @@ def way_unsaid(intent: str, entities: list[tuple[str, Any]], text: str, home: Ho
     if intent in TURNING and says_turning(text):
         return False
     if intent == "HassTurnOn" and SCENE_VERB.search(text):  # HA's "change to [the] {name} [scene]"
-        names = [str(value) for key, value in entities if key == "name"]
+        names = _names(entities)
         return not names or any(home.domains_of(name) - {"scene", "script"} for name in names)
     if intent in TURNING:
         return not (_only_named(spans, text) and _bare_name_turned_on(intent, entities, home))
@@ -57,6 +57,10 @@ def way_unsaid(intent: str, entities: list[tuple[str, Any]], text: str, home: Ho
         return not LIST_SAID.search(text) and not _list_named(entities, home)
     words = MACHINE_WORDS.get(intent)
     return words is not None and not words.search(text)
+
+
+def _names(entities: list[tuple[str, Any]]) -> list[str]:
+    return [str(value) for key, value in entities if key == "name"]
 
 
 def _only_named(spans: list[dict], text: str) -> bool:
@@ -73,7 +77,7 @@ def _only_named(spans: list[dict], text: str) -> bool:
 def _list_named(entities: list[tuple[str, Any]], home: HomeEntities) -> bool:
     """A list named without the word list: one of the home's to-do lists, or with no home to ask, an item and
     a name both read ("check off eggs from groceries")."""
-    names = [str(value) for key, value in entities if key == "name"]
+    names = _names(entities)
     if home.devices:
         return any("todo" in home.domains_of(name) for name in names)
     return bool(names) and any(key == "item" for key, _ in entities)
@@ -83,6 +87,6 @@ def _bare_name_turned_on(intent: str, entities: list[tuple[str, Any]], home: Hom
     """Whether HA turns this target on by its bare name: its templates "[the] {name}" (a light, switch, fan,
     player, helper or thermostat) and "{name} scene". The home's domain where it lists one, else the name's
     own words ("the floor lamp"); "Parent Trap", "my kettle" or an area alone ask nothing."""
-    names = [str(value) for key, value in entities if key == "name"]
+    names = _names(entities)
     return intent == "HassTurnOn" and bool(names) and all(
         (home.domains_of(name) or {implied_domain(name) or ""}) & BARE_NAME_DOMAINS for name in names)
