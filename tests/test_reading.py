@@ -154,7 +154,7 @@ def test_a_target_left_out_is_never_sent(model, text, left_out):
     assert (answer.intent, answer.abstained) == (None, "no_action"), answer
 
 
-@pytest.mark.parametrize("text", ["pull down the bedroom blinds", "turn the heat down", "turn the tv down",
+@pytest.mark.parametrize("text", ["pull down the bedroom blinds", "turn the heat down",
                                   "turn down the kitchen lights", "slow the office fan down"])
 def test_turning_against_the_direction_said_is_refused(model, text):
     """The shipped model reads "pull down the bedroom blinds" and "turn the heat down" as HassTurnOn (opening
@@ -343,3 +343,20 @@ def test_a_colour_said_with_turning_on_is_set(model):
     pred, answer = reading(model, text, home)
     assert pred.label == "HassTurnOn"  # HassTurnOn has no colour: HA would turn it on and drop the blue
     assert on_the_way(str(answer.intent), answer.slots, text, home)[0] == "HassLightSet"
+
+
+@pytest.mark.parametrize(("text", "way"), [("turn the tv down", "down"), ("turn up the living room speaker", "up"),
+                                           ("baja la tele", "down")])
+def test_a_player_turned_up_or_down_is_its_volume_for_every_client(model, text, way):
+    """Read as turning the player on (or off): refused as the opposite way once, or switched on."""
+    pred, answer = reading(model, text, benchmark_home())
+    assert pred.label in ("HassTurnOn", "HassTurnOff")
+    assert answer.intent == "HassSetVolumeRelative", answer
+    assert ("volume_step", way) in [(s["name"], s["value"]) for s in answer.slots]
+
+
+def test_a_light_read_as_set_to_nothing_and_said_off_is_turned_off(model):
+    text = "luces del comedor apagadas, por favor"
+    pred, answer = reading(model, text, benchmark_home())
+    assert pred.label == "HassLightSet"  # with no value: HA's light.turn_on, the opposite of what was said
+    assert answer.intent == "HassTurnOff", answer

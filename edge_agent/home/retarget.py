@@ -72,6 +72,9 @@ VACUUM_NOUNS = r"vacuum|hoover|roomba|aspirador"
 MACHINE_WORDS = {"vacuum": re.compile(rf"\b({VACUUM_NOUNS}|robot|clean|limpi|aspir)", re.IGNORECASE),
                  "lawn_mower": re.compile(r"\b(mow|lawn|grass|césped|cortac|segador)", re.IGNORECASE)}
 VACUUM_SAID = re.compile(rf"\b({VACUUM_NOUNS})", re.IGNORECASE)  # not "robot" alone: "do robots dream"
+# how far, said in words: never a target ("open the curtains halfway", "sube las persianas del todo")
+VALUE_PHRASE = re.compile(HALFWAY.pattern + r"|\ball the way\b|\bfully\b|\bdel todo\b|\bpor completo\b|\ba tope\b",
+                          re.IGNORECASE)
 VACUUMING = re.compile(r"\b(?:vacuuming|hoovering|aspirar|aspirando)\b", re.IGNORECASE)  # "empieza a aspirar"
 # the intents that set a percentage, and the one (with its slot) each kind of entity takes
 PERCENT_INTENTS = frozenset({"HassLightSet", "HassSetPosition", "HassFanSetSpeed", "HassSetVolume"})
@@ -173,13 +176,12 @@ def _value_said(domain: str, text: str) -> int | None:
     return percent_said(text, halfway=domain in ("cover", "valve", "light"))
 
 
-def _halfway_words(entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:
-    """'hasta la mitad' is a position: its words tagged as a name or an area ("mitad") go."""
-    phrase = HALFWAY.search(text)
-    if phrase is None:
-        return entities
-    words = set(_words(phrase.group(0)))
-    return [(k, v) for k, v in entities if not (k in ("name", "area", "floor") and set(_words(str(v))) <= words)]
+def _value_words(slots: list[dict], text: str) -> list[dict]:
+    """A value's words tagged as a name or an area go: "hasta la mitad" ("mitad"), "halfway" snapped to the
+    Hallway, "del todo" (fully) sent as an area "todo"."""
+    phrases = [set(_words(m.group(0))) for m in VALUE_PHRASE.finditer(text)]
+    return [s for s in slots if not (s["name"] in ("name", "area", "floor") and phrases and any(
+        set(_words(str(s.get("raw") or s["value"]))) <= words for words in phrases))]
 
 
 def _with_parts(entities: list[tuple[str, Any]], parts: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -199,7 +201,7 @@ def retarget(intent: str, entities: list[tuple[str, Any]], home: HomeEntities,
         # "media hora" read as 30 hours, "an hour and a half" as 30 seconds: the duration the words say
         entities = _with_parts(entities, timer_parts(seconds))
     entities = area_as_kind(intent, known_domain(entities), home)
-    entities = work_as_machine(intent, _fix_name(_halfway_words(entities, text), text, home), home)
+    entities = work_as_machine(intent, _fix_name(entities, text, home), home)
     entities = sole_of_kind(no_door_name(intent, entities, home), home, text)
     entities = watered(intent, entities, home, text)
     intent, entities = _to_list(intent, entities, text, home)
@@ -237,15 +239,24 @@ def on_the_way(intent: str, slots: list[dict], text: str,
     """The model's reading as HA would get it: HA's slot names, values whole as said, a to-do item as said,
     then corrected by what the home has. Every front and every report that asks whether HA could carry a
     reading out starts from this one."""
-    slots = whole_values(slots, text)
+    slots = _value_words(whole_values(slots, text), text)
     if intent == "HassMediaSearchAndPlay" and not any(s["name"] == "search_query" for s in slots):
         # what to play tagged as a list item ("pon algo de jazz"): HA's slot for it is the search query
         slots = [{**s, "name": "search_query"} if s["name"] == "item" else s for s in slots]
     if intent == "HassTurnOn" and any(s["name"] == "color" for s in slots):
         intent = "HassLightSet"  # "turn the bedroom lamp blue": HassTurnOn has no colour and would drop it
+    if intent == "HassClimateSetTemperature":
+        slots = [s for s in slots if not _cannot_be_set(s, home)]
     entities, _dropped = to_ha_entities(intent, item_over_names(intent, slots, text, home))
     intent, entities = retarget(intent, item_said(intent, entities, text), home, text)
     return intent, area_meant(intent, percent_as_brightness(intent, _degrees(intent, entities, text), text), text, home)
+
+
+def _cannot_be_set(slot: dict, home: HomeEntities) -> bool:
+    """A name snapped from words that are not all of it, to a device no thermostat ("set the heat to 68": the
+    Heater switch): HA takes its thermostat without it, as for "heat the house to 22"."""
+    domains = home.domains_of(slot["value"]) if slot["name"] == "name" else set()
+    return bool(domains) and "climate" not in domains and float(slot.get("match_score", 1.0)) < 1.0
 
 
 def _degrees(intent: str, entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge_agent.home.directions import against_direction, lock_meant, lock_said_of_a_cover, partly
+from edge_agent.home.read_as import read_as
 from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import lock_way_unsaid, unaimed, unlisted
@@ -73,6 +74,8 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
         label, abstained = way, "no_action" if asks_no_action(text, way) else None  # "bloquea la puerta de atrás"
     if abstained is not None:
         return Reading(None, abstained=abstained)
+    if instead is None:
+        label, slots = read_as(label, slots, text, classifier.home)  # "turn the tv down": its volume
     reading = Reading(started(label, slots, text, classifier.home), slots) if instead is None else \
         Reading(instead, [s for s in slots if s["name"] in STATE_SLOTS])  # a state question read as an action
     spans = whole_values(reading.slots, text)  # the tagger's pieces of one value joined, once for both checks
