@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from edge_agent.inference.cues import asks_no_action
+from edge_agent.inference.cues import asks_no_action, asks_state
 
 
 @pytest.mark.parametrize("text", [
@@ -75,6 +75,8 @@ from edge_agent.inference.cues import asks_no_action
     "pretend to unlock the shed", "imagina que abres la verja",  # make-believe
     "what colour is a flamingo's feather?", "which song has the loudest chorus", "how many watts does a stove use",
     "¿qué volumen tiene un litro?", "¿cuántas luces tiene un faro?",  # a question of one clause, asking to be told
+    "switching off the attic fan makes the shed stuffy", "turning the stove up costs a fortune",
+    "encender la estufa cuesta un dineral", "dejar la verja abierta es peligroso",  # doing it, spoken about
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -124,6 +126,9 @@ def test_these_ask_for_no_action(text):
     ("why don't you switch on the stove", "HassTurnOn"), ("¿por qué no subes el toldo?", "HassTurnOn"),
     ("¿qué tal si apagas la estufa?", "HassTurnOff"), ("qué frío hace, enciende la estufa", "HassTurnOn"),
     ("what a mess, start the robot", "HassVacuumStart"), ("que el robot vuelva a su base", "HassVacuumReturnToBase"),
+    ("turning on the attic fan please", "HassTurnOn"), ("encender la estufa", "HassTurnOn"),  # no verb after it
+    ("encender la estufa, que es tarde", "HassTurnOn"),  # the verb after it in another clause
+    ("enciende la estufa, que voy a bajar", "HassTurnOn"),  # the speaker's plan as the reason for the command
 ])
 def test_commands_that_look_like_them_do_not(text, intent):
     assert not asks_no_action(text, intent)
@@ -148,3 +153,13 @@ def test_on_for_a_while_only_is_not_done_whatever_was_read(text, intent):
 def test_an_hour_or_a_delay_said_without_its_unit_defers_switching(text, intent, later):
     assert asks_no_action(text, intent) is later
 
+
+
+@pytest.mark.parametrize(("text", "asked"), [
+    ("¿se ha quedado encendida la estufa?", True), ("¿me he dejado abierta la verja?", True),
+    ("¿dejé la estufa encendida?", True), ("creo que me he dejado la radio encendida", True),
+    ("deje la estufa encendida", False), ("déjame la verja abierta", False),  # leave it so: asked, not a question
+])
+def test_left_on_or_open_in_spanish_asks_its_state(text, asked):
+    """'did I leave … on?' said in Spanish: read as turning it on (refused as no action), now answered."""
+    assert asks_state(text) is asked

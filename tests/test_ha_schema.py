@@ -88,3 +88,15 @@ def test_a_fraction_of_a_percentage_is_its_share():
     """"Set the bedroom lamp to half" read as 0.5 was sent as brightness 0 (off)."""
     assert to_ha_entities("HassLightSet", [{"name": "brightness", "value": 0.5}])[0] == [("brightness", 50), ("domain", "light")]
     assert to_ha_entities("HassSetPosition", [{"name": "position", "value": 30}])[0][0] == ("position", 30)
+
+
+def test_a_device_class_none_of_has_cover_classes_is_not_sent():
+    """"Open the garage door, it is raining" tagged the class "raining": HA would match nothing."""
+    entities, dropped = to_ha_entities("HassTurnOn", [_slot("name", "Garage Door"), _slot("device_class", "raining")])
+    assert entities == [("name", "Garage Door")]
+    assert dropped == [("device_class", "'raining' is none of HA's cover classes")]
+    assert to_ha_entities("HassTurnOff", [_slot("device_class", "blind")])[0] == [("device_class", "blind"),
+                                                                                 ("domain", "cover")]
+    # no name: left as said (HA matches nothing), never widened to every cover of the area
+    assert to_ha_entities("HassSetPosition", [_slot("area", "Den"), _slot("device_class", "eltoldos"),
+                                              _slot("position", 40)])[0][1] == ("device_class", "eltoldos")

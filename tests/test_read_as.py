@@ -1,5 +1,5 @@
 """Readings the words and the named kind settle for every front (edge_agent/home/read_as.py): a player
-turned up or down is its volume, a light "set" with nothing to set and said off is turned off."""
+turned up or down is its volume, a light "set" with nothing to set is turned the way said."""
 
 from __future__ import annotations
 
@@ -48,10 +48,21 @@ def test_turning_that_says_no_volume_stays(intent, name, text):
 @pytest.mark.parametrize(("text", "expected"), [
     ("luces del escritorio apagadas, por favor", "HassTurnOff"),
     ("desk lamp off", "HassTurnOff"),
-    ("pon la lámpara del escritorio", "HassLightSet"),  # nothing said off: HA's light.turn_on is what was asked
+    ("enciende la lámpara del escritorio, que voy a leer", "HassTurnOn"), ("pon la lámpara del escritorio", "HassTurnOn"),
+    ("the desk lamp please", "HassLightSet"),  # no way said: HA asks what to set
+    ("ponga la temperatura de color de la lámpara del escritorio en 7800kelvin", "HassLightSet"),  # values missed
+    ("ponga el color de la lámpara del escritorio en café", "HassLightSet"),
+    ("sube un poco la lámpara del escritorio, al ochenta por ciento", "HassLightSet"),  # tagged as hours
     ("switch the desk lamp off at 20 percent", "HassLightSet"),  # a number said: not for words to settle
 ])
-def test_a_light_set_to_nothing_and_said_off_is_turned_off(text, expected):
+def test_a_light_set_to_nothing_is_turned_the_way_said(text, expected):
     assert read_as("HassLightSet", _name("Desk Lamp"), text, HOME)[0] == expected
     with_value = [*_name("Desk Lamp"), {"name": "brightness", "value": 20, "raw": "20"}]
     assert read_as("HassLightSet", with_value, text, HOME)[0] == "HassLightSet"
+
+
+def test_a_light_set_read_of_what_is_no_light_is_left_as_read():
+    """'ponga la temperatura de color de la puerta del garaje' turned on would open the door."""
+    door = HomeEntities(names=["Garage Door"], devices=[HomeDevice("Garage Door", "cover", None, None, "cover.garage")])
+    assert read_as("HassLightSet", _name("Garage Door"), "pon la puerta del garaje", door)[0] == "HassLightSet"
+    assert read_as("HassLightSet", _name("Garage Door"), "garage door off", door)[0] == "HassLightSet"

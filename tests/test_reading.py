@@ -360,3 +360,9 @@ def test_a_light_read_as_set_to_nothing_and_said_off_is_turned_off(model):
     pred, answer = reading(model, text, benchmark_home())
     assert pred.label == "HassLightSet"  # with no value: HA's light.turn_on, the opposite of what was said
     assert answer.intent == "HassTurnOff", answer
+
+
+def test_did_i_leave_it_on_in_spanish_is_answered_as_its_state(model):
+    pred, answer = reading(model, "¿me he dejado la luz del sótano encendida?", benchmark_home())
+    assert pred.label == "HassTurnOn"  # what the model alone would do
+    assert answer.intent == "HassGetState", answer

@@ -127,6 +127,11 @@ HALLWAY = HomeEntities(areas=["Hallway", "Living Room", "Office", "Bathroom"], n
      "set the heat to 68 degrees", HALLWAY, ("HassClimateSetTemperature", [("temperature", 68)])),
     ("HassClimateSetTemperature", [_slot("name", "Heater"), _slot("temperature", 68)],
      "set the heater to 68 degrees", HALLWAY, ("HassClimateSetTemperature", [("name", "Heater"), ("temperature", 68)])),
+    # the whole home said as an area it does not list: no area
+    ("HassClimateSetTemperature", [_slot("area", "house"), _slot("temperature", 20)], "make the house 20 degrees",
+     HALLWAY, ("HassClimateSetTemperature", [("temperature", 20)])),
+    ("HassClimateSetTemperature", [_slot("area", "casa"), _slot("temperature", 20)], "pon la casa a 20 grados",
+     HALLWAY, ("HassClimateSetTemperature", [("temperature", 20)])),
 ])
 def test_on_the_way(intent, slots, text, home, expected):
     assert on_the_way(intent, slots, text, home) == expected
@@ -319,6 +324,7 @@ def test_a_kind_is_named_only_where_the_words_imply_one():
 @pytest.mark.parametrize(("text", "domain"), [
     ("apaga todas las bombillas de la oficina", "light"), ("enciende los focos del patio", "light"),
     ("switch off the bulbs in the den", "light"), ("encienda todos los abanicos del baño", "fan"),
+    ("shut the garage", "cover"), ("shut off the garage light", "light"),  # shut: closed, but shut off: off
 ])
 def test_bulbs_and_abanicos_are_lights_and_fans(text, domain):
     """Read as everything in the area (no kind), "todos los abanicos del baño" turned on the bathroom's heater."""

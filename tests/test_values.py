@@ -170,3 +170,15 @@ def test_a_lights_value_in_percent_is_its_brightness():
 ])
 def test_the_item_is_what_stands_between_the_verb_and_the_list(text, tagged, item):
     assert item_said("HassShoppingListAddItem", [("item", tagged)], text) == [("item", item)]
+
+
+@pytest.mark.parametrize(("text", "changed"), [
+    ("the volume on this tv goes to a hundred", False), ("tv volume", False),  # no way said: nothing to change
+    ("tv louder", True), ("más volumen en la tele", True), ("menos volumen", True), ("turn the tv down", True),
+    ("volume to max on the speaker", True),  # the most: players.py sets the level 100
+])
+def test_a_volume_change_needs_its_way(text, changed):
+    """HassSetVolumeRelative with no step tagged: the way the sentence says (Wyoming takes it, players.py), or
+    refused as incomplete; HA requires the step."""
+    assert undefined("HassSetVolumeRelative", [("name", "TV")], text) is not changed
+    assert not undefined("HassSetVolumeRelative", [("name", "TV"), ("volume_step", "up")], text)

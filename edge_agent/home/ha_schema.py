@@ -125,6 +125,12 @@ def _declared(intent: str, slots: list[dict]) -> tuple[list[tuple[str, Any]], li
             dropped.append((name, f"{intent} is not a Home Assistant intent"))
         elif name not in allowed:
             dropped.append((name, f"HA's {intent} takes no {name}"))
+        elif name == "device_class" and intent in COVER_INTENTS and slot.get("value") not in COVER_CLASSES \
+                and any(other["name"] == "name" for other in slots):
+            # "open the garage door, it is raining" tagged the class "raining": HA's templates take a cover's
+            # classes only, and would match nothing. Only beside a name: without one, the class left out would
+            # widen the target to every cover there ("los toldos" misspelt, read as a class)
+            dropped.append((name, f"{slot.get('value')!r} is none of HA's cover classes"))
         elif any(name == taken for taken, _ in entities):
             dropped.append((name, "HA takes one value per slot; the first was sent"))
         else:

@@ -14,30 +14,20 @@ Without a home_file (no devices) nothing changes."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from edge_agent.home.refusals import Refusal
 from edge_agent.home.replies import States
 from edge_agent.home.retarget import named_in_text
+from edge_agent.home.said import DOWN, MAXIMUM, way_said
 from edge_agent.home.slots import HomeEntities
 
 MEDIA = frozenset({"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume",
                    "HassSetVolumeRelative"})
-UP = re.compile(r"\b(up|louder|raise|increase|sub[eai]\w*|aumenta\w*|m[aá]s alto|m[aá]s fuerte)\b", re.IGNORECASE)
-DOWN = re.compile(r"\b(down|quieter|softer|lower|decrease|baj[aeo]\w*|reduce|disminu\w*|m[aá]s bajo)\b",
-                  re.IGNORECASE)
 # the state HA's handler needs a player in (required_states); none in it: HA raises, and its text is spoken
 NEEDS_STATE = {"HassMediaPause": "playing", "HassMediaNext": "playing", "HassMediaPrevious": "playing",
                "HassSetVolume": "playing", "HassMediaUnpause": "paused"}
-# the most there is: "tv volume to max" is the level 100, not one step up
-MAXIMUM = re.compile(r"\b(?:max(?:imum)?|full|m[aá]xim[oa]|a tope|all the way up)\b", re.IGNORECASE)
 STEP = 10  # HA's volume_up / volume_down: MediaPlayerEntity.volume_step, 0.1 unless the player says otherwise
-
-
-def _direction(text: str) -> str | None:
-    up, down = bool(UP.search(text)), bool(DOWN.search(text))
-    return "up" if up and not down else "down" if down and not up else None
 
 
 def _playing(home: HomeEntities, states: States | None) -> list[str] | None:
@@ -87,12 +77,12 @@ def aim_player(intent: str, entities: list[tuple[str, Any]], text: str, home: Ho
         entities = [*entities, ("name", named)] if named else entities
     if intent == "HassSetVolumeRelative":
         step = slots.get("volume_step")
-        if isinstance(step, int) and _direction(text) is None:  # "volume at twenty": a level, not a change
+        if isinstance(step, int) and way_said(text) is None:  # "volume at twenty": a level, not a change
             intent, entities = "HassSetVolume", [(k, v) for k, v in entities if k != "volume_step"]
             entities.append(("volume_level", step))
         elif step is None and MAXIMUM.search(text) and not DOWN.search(text):
             intent, entities = "HassSetVolume", [*entities, ("volume_level", 100)]
-        elif step is None and (said := _direction(text)) is not None:
+        elif step is None and (said := way_said(text)) is not None:
             entities = [*entities, ("volume_step", said)]
     if intent == "HassSetVolumeRelative" and handled is not None and intent not in handled:
         return _as_absolute(entities, home, states) or (intent, entities)

@@ -3,14 +3,15 @@ it too, not only the way to HA in retarget.py):
 
 - a media player turned up or down is its volume ("turn the tv down", "crank up the speaker", "baja la
   tele"): HassTurnOn would switch it on, and "down" said with it was refused as the opposite way;
-- a light "set" with nothing to set, said off ("luces del comedor apagadas"): turned off; HassLightSet with
-  no value is HA's light.turn_on, the opposite."""
+- a light "set" with nothing to set, said off ("luces del comedor apagadas"): turned off (HassLightSet with
+  no value is HA's light.turn_on, the opposite); said on ("enciende la luz del sótano, que voy a bajar"):
+  turned on, which HA's Wyoming would otherwise ask a brightness for."""
 
 from __future__ import annotations
 
 import re
 
-from edge_agent.home.said import number_said
+from edge_agent.home.said import says_a_number
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import implied_domain
 from edge_agent.home.verbs import turns_off, turns_on
@@ -18,6 +19,9 @@ from edge_agent.home.verbs import turns_off, turns_on
 VOLUME_WAYS = {way: re.compile(rf"\b(?:turn|crank|bump)\b(?:\s+[\w']+){{0,4}}?\s+{way}\b|^\W*{verb}\b", re.IGNORECASE)
                for way, verb in (("up", "sube"), ("down", "baja"))}
 LIGHT_VALUES = ("brightness", "color", "temperature")
+DIGIT = re.compile(r"\d")
+VALUE_WORDS = re.compile(r"colou?r|temperatur|kelvin|bright|brillo|intensi|\btono\b|\bwarm|\bcool|c[aá]lid|\bfr[ií]|"
+                         r"white|blanc|\bdim\b|tenue", re.IGNORECASE)
 OFF_SAID = re.compile(r"\b(?:off|apagad[oa]s?)\b", re.IGNORECASE)  # "desk lamp off", "luces apagadas"
 ON_SAID = re.compile(r"\b(?:on|encendid[oa]s?|prendid[oa]s?)\b", re.IGNORECASE)
 
@@ -27,11 +31,17 @@ def read_as(intent: str, slots: list[dict], text: str, home: HomeEntities) -> tu
             and (step := _volume_way(text)) is not None:
         kept = [s for s in slots if s["name"] != "domain"]
         return "HassSetVolumeRelative", [*kept, {"name": "volume_step", "value": step, "raw": step}]
-    if intent == "HassLightSet" and not any(s["name"] in LIGHT_VALUES for s in slots) \
-            and number_said(text) is None and (turns_off(text) or OFF_SAID.search(text)) \
-            and not (turns_on(text) or ON_SAID.search(text)):
-        return "HassTurnOff", slots
+    if intent == "HassLightSet" and not any(s["name"] in LIGHT_VALUES for s in slots) and _no_value_said(text) \
+            and _kind(slots, text, home) == "light":
+        off, on = turns_off(text) or bool(OFF_SAID.search(text)), turns_on(text) or bool(ON_SAID.search(text))
+        if off != on:
+            return ("HassTurnOff" if off else "HassTurnOn"), slots
     return intent, slots
+
+
+def _no_value_said(text: str) -> bool:
+    """No digit, number, colour or brightness word the tagger may have missed ("… 7800kelvin", "el color … café")."""
+    return not (DIGIT.search(text) or VALUE_WORDS.search(text) or says_a_number(text))
 
 
 def _kind(slots: list[dict], text: str, home: HomeEntities) -> str | None:

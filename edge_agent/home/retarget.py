@@ -75,6 +75,7 @@ VACUUM_SAID = re.compile(rf"\b({VACUUM_NOUNS})", re.IGNORECASE)  # not "robot" a
 # how far, said in words: never a target ("open the curtains halfway", "sube las persianas del todo")
 VALUE_PHRASE = re.compile(HALFWAY.pattern + r"|\ball the way\b|\bfully\b|\bdel todo\b|\bpor completo\b|\ba tope\b",
                           re.IGNORECASE)
+WHOLE_HOME = frozenset({"house", "the house", "home", "whole house", "casa", "la casa", "toda la casa", "hogar"})
 VACUUMING = re.compile(r"\b(?:vacuuming|hoovering|aspirar|aspirando)\b", re.IGNORECASE)  # "empieza a aspirar"
 # the intents that set a percentage, and the one (with its slot) each kind of entity takes
 PERCENT_INTENTS = frozenset({"HassLightSet", "HassSetPosition", "HassFanSetSpeed", "HassSetVolume"})
@@ -176,6 +177,14 @@ def _value_said(domain: str, text: str) -> int | None:
     return percent_said(text, halfway=domain in ("cover", "valve", "light"))
 
 
+def _whole_home(slots: list[dict], home: HomeEntities) -> list[dict]:
+    """"The house", "la casa" tagged as an area the home does not list: the whole home, no area ("make the
+    house 20 degrees": HA takes its thermostat; "turn off the lights in the house": every light, if all said)."""
+    listed = {str(name).casefold() for name in (*home.candidates("area"), *home.candidates("floor"))}
+    return [s for s in slots if not (s["name"] in ("area", "floor") and str(s["value"]).casefold() in WHOLE_HOME
+                                     and str(s["value"]).casefold() not in listed)]
+
+
 def _value_words(slots: list[dict], text: str) -> list[dict]:
     """A value's words tagged as a name or an area go: "hasta la mitad" ("mitad"), "halfway" snapped to the
     Hallway, "del todo" (fully) sent as an area "todo"."""
@@ -239,7 +248,7 @@ def on_the_way(intent: str, slots: list[dict], text: str,
     """The model's reading as HA would get it: HA's slot names, values whole as said, a to-do item as said,
     then corrected by what the home has. Every front and every report that asks whether HA could carry a
     reading out starts from this one."""
-    slots = _value_words(whole_values(slots, text), text)
+    slots = _whole_home(_value_words(whole_values(slots, text), text), home)
     if intent == "HassMediaSearchAndPlay" and not any(s["name"] == "search_query" for s in slots):
         # what to play tagged as a list item ("pon algo de jazz"): HA's slot for it is the search query
         slots = [{**s, "name": "search_query"} if s["name"] == "item" else s for s in slots]

@@ -15,6 +15,13 @@ HALF_AFTER = re.compile(r"\s+(?:" + "|".join(r"\s+".join(half) for half in HALVE
 PERCENT_SIGN = re.compile(r"\s*(%|per ?cent\b|por ?ciento\b)", re.IGNORECASE)
 HALFWAY = re.compile(r"\bhalf ?way\b|\bhalf open\b|\bhasta la mitad\b|\ba la mitad\b|\ba medias\b|"
                      r"\bmedio abiert|\bmedio cerrad", re.IGNORECASE)
+# a volume's way ("louder", "baja"), and the most there is ("tv volume to max" is the level 100, not a step)
+UP = re.compile(r"\b(up|louder|raise|increase|sub[eai]\w*|aumenta\w*|m[aá]s alto|m[aá]s fuerte|(?:more|m[aá]s) volumen?)\b",
+                re.IGNORECASE)
+DOWN = re.compile(r"\b(down|quieter|softer|lower|decrease|baj[aeo]\w*|reduce|disminu\w*|m[aá]s bajo|"
+                  r"(?:less|menos) volumen?)\b",
+                  re.IGNORECASE)
+MAXIMUM = re.compile(r"\b(?:max(?:imum)?|full|m[aá]xim[oa]|a tope|all the way up)\b", re.IGNORECASE)
 NOT_ALONE = frozenset({"a", "an", "un", "una", "half", "media", "medio", "y"})  # numbers only inside a longer one
 
 
@@ -59,7 +66,18 @@ def number_said(text: str) -> int | None:
     return said.pop() if len(said) == 1 else None
 
 
+def says_a_number(text: str) -> bool:
+    """Whether the sentence says any number, in digits or words ("al ochenta por ciento")."""
+    return bool(_numbers(text))
+
+
 def degrees_said(text: str) -> float | None:
     """The one temperature a sentence says, halves kept ("veintiuno y medio", "21,5"); None if none or several."""
     said = {int(value) if value == int(value) else value for value, _ in _numbers(text)}
     return said.pop() if len(said) == 1 else None
+
+
+def way_said(text: str) -> str | None:
+    """"up" or "down", where the sentence says one way only."""
+    up, down = bool(UP.search(text)), bool(DOWN.search(text))
+    return "up" if up and not down else "down" if down and not up else None

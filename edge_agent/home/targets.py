@@ -34,7 +34,7 @@ SENSITIVE_COVERS = frozenset({"garage", "garage_door", "door", "gate"})
 DOMAIN_WORDS: tuple[tuple[str, str], ...] = (
     (r"\bvalves?\b|v[aá]lvulas?", "valve"),  # before the verbs: a valve opens and closes too
     (r"\b(un)?lock|\bbloque|\bdesbloque|con llave|cerrojo|cerradura", "lock"),
-    (r"\bopen|\bclose|\babr[ei]|\bcierr|\bcerr|\bsub[ei]|\bbaj[ae]|blinds?\b|shades?\b|curtains?\b|"
+    (r"\bopen|\bclose|\bshut\b(?![^,.;]*\b(?:off|down)\b)|\babr[ei]|\bcierr|\bcerr|\bsub[ei]|\bbaj[ae]|blinds?\b|shades?\b|curtains?\b|"
      r"shutters?\b|persianas?|cortinas?|toldos?|estor", "cover"),
     (r"\bvacuum|aspirad", "vacuum"),
     (r"\bfans?\b|ventilador|\babanicos?\b", "fan"),

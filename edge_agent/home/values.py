@@ -20,7 +20,7 @@ from typing import Any
 
 from edge_agent.home.language import spoken
 from edge_agent.home.numbers import parse_number_words
-from edge_agent.home.said import NOT_ALONE, number_said
+from edge_agent.home.said import MAXIMUM, NOT_ALONE, number_said, way_said
 from edge_agent.home.slots import HomeEntities
 
 # HA's current state of an entity id (replies.States, not imported: the reports reach this module through
@@ -229,6 +229,9 @@ def undefined(intent: str, entities: list[tuple[str, Any]], text: str) -> bool:
         return True  # "speed 2" was sent as 2%: a fan's level is no percentage without its number of speeds
     if intent in SET_TO and (_negative(text) or _beyond(entities)):
         return True  # "to minus 5" was sent as 5, "to 150%" as a brightness HA rejects: no value it can set
+    if intent == "HassSetVolumeRelative" and "volume_step" not in dict(entities) and way_said(text) is None \
+            and not MAXIMUM.search(text):
+        return True  # "the volume on this tv goes to a hundred": no change said, up or down
     return intent in DEFINING and missing(intent, entities) is not None
 
 

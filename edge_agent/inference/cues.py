@@ -99,9 +99,10 @@ A_WHILE = (r"(?:hours?|minutes?|mins?|secs?|seconds?|moment|bit|while|horas?|min
 DEFERRED = (
     r"\bnot (?:yet|now)\b", r"\blater\b", r"\btomorrow\b", r"\bmyself\b", r"\bI'?ll\b", r"\bI will\b",
     r"\bwe'?ll\b", r"\bwhen I\b",
-    # the speaker's own plan, an action of the home's ("I'm going to turn off …"; not "I'm going to sleep")
+    # the speaker's own plan, an action of the home's ("I'm going to turn off …"; not "I'm going to sleep", nor
+    # the reason given for a command: "enciende la luz del sótano, que voy a bajar")
     rf"\bI(?:'?m|\s+am)\s+going\s+to\s+(?:{DO}|dim|raise|lower|set|put|pause|play)\b",
-    r"\bvoy\s+a\s+(?:encender|apagar|abrir|cerrar|bloquear|desbloquear|subir|bajar|poner|quitar|activar|desactivar|"
+    r"(?<!que )\bvoy\s+a\s+(?:encender|apagar|abrir|cerrar|bloquear|desbloquear|subir|bajar|poner|quitar|activar|desactivar|"
     r"parar|pausar|iniciar|arrancar|prender)\b",
     # the speaker's own future: "encenderé la luz del porche", "la apagaremos luego" (not "¿encenderás …?")
     r"\b(?:encender|apagar|abrir|cerrar|bloquear|desbloquear|subir|bajar|activar|desactivar|prender|pausar|iniciar|"
@@ -171,8 +172,10 @@ QUESTION = (
     r"(?:leave|left|lock|locked|unlock|unlocked|open|opened|close|closed|shut|turn|turned|switch|switched|start|"
     r"started|stop|stopped|forget|forgot|remember)\b",  # "did you open the garage door" opened it
     rf"\bstill\s+{STATES_EN}\b",
-    # "¿está encendida …?", "¿siguen abiertas …?", "¿la puerta está sin llave?": not "sigue con la música"
-    rf"\b(?:est[aá]n?|estaban?|sigue|siguen|queda|quedan|qued[oó]|quedaron)\s+(?:[\w]+\s+){{0,4}}?"
+    # "¿está encendida …?", "¿siguen abiertas …?", "¿la puerta está sin llave?", "¿se ha quedado encendida …?",
+    # "¿me he dejado … encendida?" (not "deje la luz encendida": leave it on): not "sigue con la música"
+    rf"\b(?:est[aá]n?|estaban?|sigue|siguen|queda|quedan|qued[oó]|quedaron|quedad[oa]s?|dejad[oa]s?|dejé|dejaste)"
+    rf"\s+(?:[\w]+\s+){{0,4}}?"
     rf"(?:{STATES_ES}|funcionando|en marcha|sin llave|con llave)\b",
 )
 # asking how, or saying what one likes: information or taste, not a request ("how do I make pancakes", "¿cómo
@@ -209,6 +212,14 @@ TALK = (
     rf"\bcon\s+(?:el|la|los|las|mi|mis|tanta|tantas|tanto|tantos)\s+(?:\w+\s+){{0,4}}?{STATES_ES}\b",
     # make-believe: "pretend to unlock the front door", "imagina que abres …"
     r"\b(?:pretend\w*|imagine|suppose|finge|fingir|imagina|sup[oó]n|supongamos)\b",
+    # doing it, spoken about: "switching off the dehumidifier makes the basement smell", "encender el calefactor
+    # cuesta un dineral" (the -ing or infinitive is the subject of a verb said after it, in one clause)
+    r"^\W*(?:turning|switching|leaving|keeping|opening|closing|locking|unlocking|running|starting|stopping|setting|"
+    r"putting|dimming|raising|lowering|using|heating|powering|playing|vacuuming)\b[^,;.!?]*?\b(?:is|was|costs?|"
+    r"makes?|made|uses?|used|wastes?|takes?|took|saves?|saved|helps?|helped|seems?|feels?|wakes?|woke|annoys?)\b",
+    r"^\W*(?:encender|apagar|dejar|abrir|cerrar|subir|bajar|poner|quitar|usar|bloquear|desbloquear|activar|"
+    r"desactivar|conectar|desconectar|mantener)\b[^,;.!?]*?\b(?:es|era|fue|cuesta|cost[oó]|gasta|gast[oó]|"
+    r"despierta|molesta|supone|ayuda|ahorra|consume|resulta|parece)\b",
     # unsure which: "turn the porch light on? or off? I'm not sure"
     r"\b(?:I'?m|I\s+am)\s+not\s+sure\b", r"\bno\s+estoy\s+segur[oa]\b",
 )
