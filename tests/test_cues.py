@@ -77,6 +77,10 @@ from edge_agent.inference.cues import asks_no_action, asks_state
     "¿qué volumen tiene un litro?", "¿cuántas luces tiene un faro?",  # a question of one clause, asking to be told
     "switching off the attic fan makes the shed stuffy", "turning the stove up costs a fortune",
     "encender la estufa cuesta un dineral", "dejar la verja abierta es peligroso",  # doing it, spoken about
+    "I can't stop thinking about the new shed door", "I keep dreaming of a smart stove",
+    "no dejo de pensar en la verja nueva",  # thinking of it
+    "enciende la estufa, dijo mi padre", "abre la verja es lo primero que dice mi hijo",
+    "switch off the stove is what my kid yells every night",  # a command quoted
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")

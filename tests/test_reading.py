@@ -366,3 +366,14 @@ def test_did_i_leave_it_on_in_spanish_is_answered_as_its_state(model):
     pred, answer = reading(model, "¿me he dejado la luz del sótano encendida?", benchmark_home())
     assert pred.label == "HassTurnOn"  # what the model alone would do
     assert answer.intent == "HassGetState", answer
+
+
+def test_a_plain_command_the_model_did_not_recognise_is_done(model):
+    pred, answer = reading(model, "switch on the office fan, it's stuffy", benchmark_home())
+    assert pred.label == "OutOfDomain"
+    assert (answer.intent, [(s["name"], s["value"]) for s in answer.slots]) == ("HassTurnOn", [("name", "Office Fan")])
+    pred, answer = reading(model, "open the garage door meme is so funny", benchmark_home())
+    assert pred.label == "OutOfDomain"
+    assert answer.intent is None
+    _, answer = reading(model, "switch on the office fan, it's stuffy", HomeEntities())
+    assert answer.intent is None  # no home file: nothing to name

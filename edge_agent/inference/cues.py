@@ -207,6 +207,11 @@ TALK = (
     # said by someone else, or asked of the speaker: "my son wants me to unlock …", "the kids told me to …"
     r"\b(?:said|says|told\s+(?:me|us|him|her|them)|asked\s+(?:me|us|him|her|them)|wants?\s+(?:me|us)\s+to)\b",
     r"\b(?:dijo|dice|dicen|dijeron)\s+que\b", r"\bme\s+(?:pidi[oó]|ha\s+pedido|pide)\b",
+    # the command quoted: "enciende la luz del porche, dijo mi padre", "abre la puerta … es lo primero que dice
+    # mi hijo", "turn off the den light is what my kid yells"
+    r",\s*(?:dijo|dice|dicen|dijeron|dec[ií]a|grit[oó]|grita)\b", r"\bque\s+(?:dice|dijo|dicen|dijeron|grita|grit[oó])\b",
+    r"\b(?:is|was)\s+(?:what|the\s+(?:first|last|only|best|worst)|my\s+(?:favou?rite|least))\b",
+    r"\bes\s+(?:lo\s+(?:primero|[uú]ltimo|que|[uú]nico)|mi\s+(?:canci[oó]n|frase|pel[ií]cula))\b",
     # a state said as the circumstance: "I can't sleep with the bedroom lights on" was read as turning them on
     rf"\bwith\s+(?:the|my|our|all|these|those|that|this)\s+(?:[\w']+\s+){{0,4}}?{STATES_EN}\b",
     rf"\bcon\s+(?:el|la|los|las|mi|mis|tanta|tantas|tanto|tantos)\s+(?:\w+\s+){{0,4}}?{STATES_ES}\b",
@@ -220,6 +225,9 @@ TALK = (
     r"^\W*(?:encender|apagar|dejar|abrir|cerrar|subir|bajar|poner|quitar|usar|bloquear|desbloquear|activar|"
     r"desactivar|conectar|desconectar|mantener)\b[^,;.!?]*?\b(?:es|era|fue|cuesta|cost[oó]|gasta|gast[oó]|"
     r"despierta|molesta|supone|ayuda|ahorra|consume|resulta|parece)\b",
+    # thinking or dreaming of it: "I can't stop thinking about the new garage door" was read as stopping it
+    r"\b(?:think|thinks|thinking|thought|dream|dreaming|dreamt|worry|worrying|worried)\s+(?:about|of)\b",
+    r"\bcan'?t\s+stop\s+\w+ing\b", r"\b(?:pienso|pensando|pensar|pens[eé]|sueño|soñando|soñar)\s+(?:en|con)\b",
     # unsure which: "turn the porch light on? or off? I'm not sure"
     r"\b(?:I'?m|I\s+am)\s+not\s+sure\b", r"\bno\s+estoy\s+segur[oa]\b",
 )

@@ -19,9 +19,10 @@ from edge_agent.home.verbs import turns_off, turns_on
 from edge_agent.inference.abstain import STATE_SLOTS, acts, decide
 from edge_agent.inference.classify import Classifier, Prediction
 from edge_agent.inference.cues import asks_no_action, asks_state
+from edge_agent.inference.plain_command import plain_command
 from edge_agent.inference.subject import described
 from edge_agent.inference.unsaid_way import scene_word_dropped, way_unsaid
-from edge_agent.protocol.labels import recognised
+from edge_agent.protocol.labels import OUT_OF_DOMAIN, recognised
 
 STATE_INTENT = "HassGetState"
 ASKED_ABOUT = frozenset({"name", "area"})  # what a state question must name of the home to be asked unread
@@ -63,7 +64,10 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
         said = classifier.names_said(text) if pred.source == "model" and STATE_INTENT in classifier.labels else []
         if asks_state(text) and any(slot["name"] in ASKED_ABOUT for slot in said):
             return Reading(STATE_INTENT, said)
-        return Reading(None)
+        none = float(pred.probabilities[classifier.labels.index(OUT_OF_DOMAIN)]) \
+            if OUT_OF_DOMAIN in classifier.labels else 1.0
+        plain = plain_command(text, said, classifier.home, none)  # "switch on the office fan, it's stuffy"
+        return Reading(None) if plain is None else _checked(Reading(*plain), text, classifier)
     if pred.source != "model":
         return Reading(pred.label, pred.slots)
     instead, abstained = decide(text, classifier.labels, pred.probabilities, margin)
@@ -78,6 +82,11 @@ def agent_reading(text: str, pred: Prediction, classifier: Classifier, ood_thres
         label, slots = read_as(label, slots, text, classifier.home)  # "turn the tv down": its volume
     reading = Reading(started(label, slots, text, classifier.home), slots) if instead is None else \
         Reading(instead, [s for s in slots if s["name"] in STATE_SLOTS])  # a state question read as an action
+    return _checked(reading, text, classifier)
+
+
+def _checked(reading: Reading, text: str, classifier: Classifier) -> Reading:
+    """The reading, or why not: what HA would be sent, checked against the sentence and the home."""
     spans = whole_values(reading.slots, text)  # the tagger's pieces of one value joined, once for both checks
     if acts(reading.intent) and _two_targets(spans, text):
         return Reading(None, reading.slots, "compound")  # HA takes one: the other would be left undone
