@@ -80,7 +80,8 @@ from edge_agent.inference.cues import asks_no_action, asks_state
     "I can't stop thinking about the new shed door", "I keep dreaming of a smart stove",
     "no dejo de pensar en la verja nueva",  # thinking of it
     "enciende la estufa, dijo mi padre", "abre la verja es lo primero que dice mi hijo",
-    "switch off the stove is what my kid yells every night",  # a command quoted
+    "switch off the stove is what my kid yells every night", "switch off the stove, she wrote in her diary",
+    "turn off the radio, my mother used to yell", "apaga la radio, gritaba mi madre",  # a command quoted
 ])
 def test_these_ask_for_no_action(text):
     assert asks_no_action(text, "HassTurnOn")
@@ -167,3 +168,20 @@ def test_an_hour_or_a_delay_said_without_its_unit_defers_switching(text, intent,
 def test_left_on_or_open_in_spanish_asks_its_state(text, asked):
     """'did I leave … on?' said in Spanish: read as turning it on (refused as no action), now answered."""
     assert asks_state(text) is asked
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("apúntame leche en la lista de la compra", "HassShoppingListAddItem"),
+    ("sáltate esta canción", "HassMediaNext"),
+])
+def test_a_verb_said_with_its_accent_is_its_own_word(text, intent):
+    """'apúntame …' was refused as `unsaid` (the list's verbs were written without the accent)."""
+    from edge_agent.inference.cues import unsaid
+    assert not unsaid(text, intent)
+
+
+@pytest.mark.parametrize(("text", "on"), [("préndeme la luz de la cocina", True), ("apágame la tele", False),
+                                          ("préndela ya", True)])
+def test_turning_words_said_with_an_accent(text, on):
+    from edge_agent.home.verbs import turns_off, turns_on
+    assert (turns_on(text), turns_off(text)) == (on, not on)

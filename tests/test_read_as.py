@@ -66,3 +66,9 @@ def test_a_light_set_read_of_what_is_no_light_is_left_as_read():
     door = HomeEntities(names=["Garage Door"], devices=[HomeDevice("Garage Door", "cover", None, None, "cover.garage")])
     assert read_as("HassLightSet", _name("Garage Door"), "pon la puerta del garaje", door)[0] == "HassLightSet"
     assert read_as("HassLightSet", _name("Garage Door"), "garage door off", door)[0] == "HassLightSet"
+
+
+@pytest.mark.parametrize(("text", "way"), [("bájale a la tele", "down"), ("súbele a la tele", "up"),
+                                           ("bajale a la tele", "down")])
+def test_a_player_turned_up_or_down_in_spanish_with_its_accent(text, way):
+    assert read_as("HassTurnOff", _name("TV"), text, HOME) == ("HassSetVolumeRelative", [*_name("TV"), _step(way)])

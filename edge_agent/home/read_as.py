@@ -14,9 +14,11 @@ import re
 from edge_agent.home.said import says_a_number
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import implied_domain
-from edge_agent.home.verbs import turns_off, turns_on
+from edge_agent.home.verbs import turns_off, turns_on, unaccented
 
-VOLUME_WAYS = {way: re.compile(rf"\b(?:turn|crank|bump)\b(?:\s+[\w']+){{0,4}}?\s+{way}\b|^\W*{verb}\b", re.IGNORECASE)
+# "sube la tele", "súbele al altavoz", "bájale a la tele" (accents off first)
+VOLUME_WAYS = {way: re.compile(rf"\b(?:turn|crank|bump)\b(?:\s+[\w']+){{0,4}}?\s+{way}\b|^\W*{verb}(?:le)?\b",
+                               re.IGNORECASE)
                for way, verb in (("up", "sube"), ("down", "baja"))}
 LIGHT_VALUES = ("brightness", "color", "temperature")
 DIGIT = re.compile(r"\d")
@@ -52,5 +54,5 @@ def _kind(slots: list[dict], text: str, home: HomeEntities) -> str | None:
 
 
 def _volume_way(text: str) -> str | None:
-    ways = [way for way, said in VOLUME_WAYS.items() if said.search(text)]
+    ways = [way for way, said in VOLUME_WAYS.items() if said.search(unaccented(text))]
     return ways[0] if len(ways) == 1 else None

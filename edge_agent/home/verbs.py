@@ -207,12 +207,22 @@ NOT_WANTED = _any(NOT_WANTED_ES,
                   r"\bsin\b")
 
 
+ACUTE = str.maketrans("áéíóúÁÉÍÓÚ", "aeiouAEIOU")
+
+
+def unaccented(text: str) -> str:
+    """The acute accents off (not ñ): "préndeme", "apúntame", "apágala" read as the verbs' plain forms."""
+    return text.translate(ACUTE)
+
+
 def turns_on(text: str) -> bool:
+    text = unaccented(text)
     return bool(TURNS_ON.search(text) or (not LOCK_SAID.search(text) and OPENS.search(text))
                 or _cover_goes(text, UP, DOWN) or (ON_WANTED.search(text) and not NOT_WANTED.search(text)))
 
 
 def turns_off(text: str) -> bool:
+    text = unaccented(text)
     return bool(TURNS_OFF.search(text) or (not LOCK_SAID.search(text) and CLOSES.search(text))
                 or _cover_goes(text, DOWN, UP))
 

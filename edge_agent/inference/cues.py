@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 
-from edge_agent.home.verbs import COVER_NOUN, OTHERS_WORDS, OWN_WORDS, says_a_way
+from edge_agent.home.verbs import COVER_NOUN, OTHERS_WORDS, OWN_WORDS, says_a_way, unaccented
 from edge_agent.inference.cue_words import (
     DO,
     DONE,
@@ -210,6 +210,8 @@ TALK = (
     # the command quoted: "enciende la luz del porche, dijo mi padre", "abre la puerta … es lo primero que dice
     # mi hijo", "turn off the den light is what my kid yells"
     r",\s*(?:dijo|dice|dicen|dijeron|dec[ií]a|grit[oó]|grita)\b", r"\bque\s+(?:dice|dijo|dicen|dijeron|grita|grit[oó])\b",
+    r",\s*(?:[\w']+\s+){0,4}?(?:wrote|writes|shouted|shouts|yelled|yells|screamed|whispered|sang|sings|"
+    r"used\s+to\s+(?:say|yell|shout)|escribi[oó]|escribe|gritaba|susurr[oó]|cantaba|canta)\b",
     r"\b(?:is|was)\s+(?:what|the\s+(?:first|last|only|best|worst)|my\s+(?:favou?rite|least))\b",
     r"\bes\s+(?:lo\s+(?:primero|[uú]ltimo|que|[uú]nico)|mi\s+(?:canci[oó]n|frase|pel[ií]cula))\b",
     # a state said as the circumstance: "I can't sleep with the bedroom lights on" was read as turning them on
@@ -262,6 +264,7 @@ def unsaid(text: str, intent: str) -> bool:
     another intent's own words ("pon la anterior" read as resuming); or opening or
     closing a cover with no verb or direction that says which ("draw the curtains", "corre las cortinas" say
     either; "echa las persianas", "junta las cortinas" neither that the agent knows)."""
+    text = unaccented(text)  # "apúntame leche …": apunta
     if (others := OTHERS_WORDS.get(intent)) is not None and others.search(text):
         return True
     words = OWN_WORDS.get(intent)
