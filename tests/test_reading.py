@@ -298,7 +298,7 @@ def test_a_list_item_is_checked_off_only_where_a_list_is_said_or_named(model):
 
 @pytest.mark.parametrize(("text", "said"), [
     ("para el ventilador", True), ("párala", True), ("ábrela", True), ("súbela un poco", True), ("pónmelo", True),
-    ("lights out", True), ("illuminate the den", True), ("échale llave", True),
+    ("lights out", True), ("illuminate the den", True), ("échale llave", True), ("secure the shed door", True),
     ("water the back lawn", True), ("riega el huerto", True), ("warm up the den", True),  # the device's own work
     ("my heater", False), ("our sprinkler", False), ("Water as old as the hills", False),
     ("Parent Trap", False), ("Abraham Lincoln", False), ("the pond in April", False), ("subject to change", False),  # a toggle says no way

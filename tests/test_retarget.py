@@ -79,6 +79,7 @@ HOME = HomeEntities(areas=["Living Room", "Front Yard", "Downstairs", "Garden", 
     ("HassClimateSetTemperature", [], "warm the place up to 22", ("HassClimateSetTemperature", [("temperature", 22)])),
     # a timer removed with no time said: cancelled; with a time, decreased as read
     ("HassDecreaseTimer", [], "quita el temporizador", ("HassCancelTimer", [])),
+    ("HassDecreaseTimer", [], "kill the timer", ("HassCancelTimer", [])),
     ("HassDecreaseTimer", [("minutes", 5)], "quita cinco minutos al temporizador",
      ("HassDecreaseTimer", [("minutes", 5)])),
     # a domain slot that is the tagger's raw word: its domain, or none (the words' own is found later)

@@ -65,7 +65,7 @@ SIBLINGS = {("HassLawnMowerStartMowing", "vacuum"): "HassVacuumStart",
             # HA 2025.4's vacuums and mowers have no turn_on (HassTurnOn fails on them); its Spanish
             # templates start a vacuum with <enciende> ("enciende la aspiradora")
             ("HassTurnOn", "vacuum"): "HassVacuumStart", ("HassTurnOn", "lawn_mower"): "HassLawnMowerStartMowing"}
-TIMER_REMOVED = re.compile(r"\b(?:quita|qu[ií]tame|quitad|elimina|borra|remove|delete|get rid of)\b", re.IGNORECASE)
+TIMER_REMOVED = re.compile(r"\b(?:quita|qu[ií]tame|quitad|elimina|borra|remove|delete|get rid of|kill)\b", re.IGNORECASE)
 STOP_SAID = re.compile(r"\b(?:stop|halt|para|pare|det[eé]n|detener)\b", re.IGNORECASE)
 VACUUM_NOUNS = r"vacuum|hoover|roomba|aspirador"
 # the machine a sentence names, or the work only it does (HA's <clean> and <limpiar>: a mower never cleans)

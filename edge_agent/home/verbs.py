@@ -141,7 +141,7 @@ TIMER_WORDS = _any(r"\b(?:timers?|temporizador(?:es)?|cuenta atr[aá]s|countdown
 TURNING_WORDS = _any(r"\b(?:on|off|out|up|down)\b",
                      r"\b(?:turn|switch|chang|bring|flip|power|toggl|activat|deactivat|enabl|disabl|illuminat|"
                      r"light(?:s)?\s+up|press|push|run|start|stop|kill|cut|launch|execut|trigger|lock|unlock|"
-                     r"bolt|unbolt|open|clos|shut|lower|rais|lift|dim|brighten|get|set|put|make|fire|scene|"
+                     r"bolt|unbolt|secur|open|clos|shut|lower|rais|lift|dim|brighten|get|set|put|make|fire|scene|"
                      r"script|transition)\w*",
                      r"\b(?:need|want)\s+(?:some\s+|more\s+)?light",
                      # a verb of the device's own work: "water the front lawn", "heat the den", "riega el jardín"
