@@ -17,6 +17,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from edge_agent.config import load_config
+from edge_agent.inference.reading import Reading, agent_reading
 from edge_agent.protocol.messages import load_schema
 from edge_agent.service import Agent
 
@@ -63,6 +64,15 @@ def running_agent(bundle, broker, device_id, clock=None, **overrides):
         yield agent
     finally:
         agent.stop()
+
+
+def agent_answer(agent, text: str) -> Reading:
+    """What the running agent answers for `text`: the model's reading through the agent's rules, as its worker
+    decides it (inference/reading.py); not always the model's top label ("turn on the kitchen light" read by
+    a tiny model as HassLightSet with no value is turned on)."""
+    model = agent.model
+    pred = model.classifier.predict([text])[0]
+    return agent_reading(text, pred, model.classifier, model.ood_threshold, model.opposite_margin)
 
 
 class Listener:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from mqtt_helpers import Listener, running_agent, validate
+from mqtt_helpers import Listener, agent_answer, running_agent, validate
 
 from edge_agent.client import EdgeClient
 from edge_agent.fronts import discovery
@@ -19,18 +19,25 @@ def test_hermes_nlu_query_round_trip(agent_bundle, broker, device_id):
         listener.publish("hermes/nlu/query", json.dumps(query))
         msg = listener.get()
         answer = json.loads(msg.payload)
-        expected = agent.model.classifier.predict([query["input"]])[0].label
+        expected = agent_answer(agent, query["input"]).intent  # the agent's answer, not the model's top alone
         assert msg.topic == f"hermes/intent/{expected}"
         assert answer["intent"]["intentName"] == expected
         assert 0 < answer["intent"]["confidenceScore"] <= 1
         assert (answer["input"], answer["siteId"], answer["sessionId"], answer["id"]) == \
             ("turn on the kitchen light", "kitchen", "s1", "q1")
         assert answer["slots"] == []
-        # intentFilter restricts the candidates
-        listener.publish("hermes/nlu/query", json.dumps({**query, "id": "q2", "intentFilter": ["HassGetState"]}))
+        # intentFilter restricts the candidates: the model's, where the agent answers the model's own reading ...
+        filtered = {**query, "input": "kitchen light please", "id": "q2", "intentFilter": ["HassGetState"]}
+        assert agent_answer(agent, filtered["input"]).intent == \
+            agent.model.classifier.predict([filtered["input"]])[0].label
+        listener.publish("hermes/nlu/query", json.dumps(filtered))
         assert listener.get().topic == "hermes/intent/HassGetState"
+        # ... and where it answers another intent ("turn on …" read as setting the light), that one or nothing
+        listener.publish("hermes/nlu/query", json.dumps({**query, "id": "q5", "intentFilter": ["HassGetState"]}))
+        assert listener.get().topic == ("hermes/nlu/intentNotRecognized" if expected != "HassGetState"
+                                        else "hermes/intent/HassGetState")
         # the same query again is not answered twice: the next answer is the barrier's
-        listener.publish("hermes/nlu/query", json.dumps({**query, "id": "q2", "intentFilter": ["HassGetState"]}))
+        listener.publish("hermes/nlu/query", json.dumps(filtered))
         listener.publish("hermes/nlu/query", json.dumps({**query, "id": "barrier"}))
         assert json.loads(listener.get().payload)["id"] == "barrier"
         assert agent.stats.duplicates == 1
