@@ -52,7 +52,7 @@ CONVERTER_USES = ["edge_agent/__init__.py", "edge_agent/*/__init__.py", "edge_ag
                   "edge_agent/home/directions.py", "edge_agent/inference/subject.py", "edge_agent/home/durations.py",
                   "edge_agent/inference/later.py", "edge_agent/inference/cue_words.py",
                   "edge_agent/inference/unsaid_way.py", "edge_agent/home/read_as.py",
-                  "edge_agent/inference/plain_command.py"]
+                  "edge_agent/inference/plain_command.py", "edge_agent/home/not_targets.py"]
 CONVERSION_CODE = ["converter/**/*.py", "devices/**/*.py", "devices/profiles/*.toml", *CONVERTER_USES]
 CONVERSION_PACKAGES = [*TRAINING_PACKAGES, "onnx", "onnxruntime", "optimum-onnx", "litert-torch",
                        "ai-edge-quantizer", "ai-edge-litert"]

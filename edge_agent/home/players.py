@@ -19,7 +19,7 @@ from typing import Any
 from edge_agent.home.refusals import Refusal
 from edge_agent.home.replies import States
 from edge_agent.home.retarget import named_in_text
-from edge_agent.home.said import DOWN, MAXIMUM, way_said
+from edge_agent.home.said import MAXIMUM, QUIETER, way_said
 from edge_agent.home.slots import HomeEntities
 
 MEDIA = frozenset({"HassMediaPause", "HassMediaUnpause", "HassMediaNext", "HassMediaPrevious", "HassSetVolume",
@@ -80,7 +80,7 @@ def aim_player(intent: str, entities: list[tuple[str, Any]], text: str, home: Ho
         if isinstance(step, int) and way_said(text) is None:  # "volume at twenty": a level, not a change
             intent, entities = "HassSetVolume", [(k, v) for k, v in entities if k != "volume_step"]
             entities.append(("volume_level", step))
-        elif step is None and MAXIMUM.search(text) and not DOWN.search(text):
+        elif step is None and MAXIMUM.search(text) and not QUIETER.search(text):
             intent, entities = "HassSetVolume", [*entities, ("volume_level", 100)]
         elif step is None and (said := way_said(text)) is not None:
             entities = [*entities, ("volume_step", said)]

@@ -16,7 +16,8 @@ sentence itself says which entity and the correction does the same thing to it:
 - a timer decreased with no time said and a word of removing it ("quita el temporizador"): cancelled;
 - the kind of device meant where a kind or a word stands for the name (kinds.py: "the curtains" tagged as an
   area, the one vacuum of the home, its work said as its name, the one valve of a garden for its water);
-- an area said that begins two of the home's area names: the one holding what was asked for (targets.area_meant).
+- an area said that begins two of the home's area names: the one holding what was asked for (targets.area_meant);
+- before all of these, words read as a target that are none go (not_targets.py: "halfway", "the house").
 
 Without a home_file (no devices) nothing changes."""
 
@@ -36,7 +37,8 @@ from edge_agent.home.kinds import (
     watered,
     work_as_machine,
 )
-from edge_agent.home.said import HALFWAY, degrees_said, number_said, percent_said
+from edge_agent.home.not_targets import targets_only
+from edge_agent.home.said import degrees_said, number_said, percent_said, plain_words
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import AREA_NEVER, area_meant
 from edge_agent.home.values import (
@@ -72,10 +74,6 @@ VACUUM_NOUNS = r"vacuum|hoover|roomba|aspirador"
 MACHINE_WORDS = {"vacuum": re.compile(rf"\b({VACUUM_NOUNS}|robot|clean|limpi|aspir)", re.IGNORECASE),
                  "lawn_mower": re.compile(r"\b(mow|lawn|grass|césped|cortac|segador)", re.IGNORECASE)}
 VACUUM_SAID = re.compile(rf"\b({VACUUM_NOUNS})", re.IGNORECASE)  # not "robot" alone: "do robots dream"
-# how far, said in words: never a target ("open the curtains halfway", "sube las persianas del todo")
-VALUE_PHRASE = re.compile(HALFWAY.pattern + r"|\ball the way\b|\bfully\b|\bdel todo\b|\bpor completo\b|\ba tope\b",
-                          re.IGNORECASE)
-WHOLE_HOME = frozenset({"house", "the house", "home", "whole house", "casa", "la casa", "toda la casa", "hogar"})
 VACUUMING = re.compile(r"\b(?:vacuuming|hoovering|aspirar|aspirando)\b", re.IGNORECASE)  # "empieza a aspirar"
 # the intents that set a percentage, and the one (with its slot) each kind of entity takes
 PERCENT_INTENTS = frozenset({"HassLightSet", "HassSetPosition", "HassFanSetSpeed", "HassSetVolume"})
@@ -89,23 +87,14 @@ SET_BY_TURNING = {"HassTurnOn": frozenset({"light", "cover", "valve", "fan"}),
                   "HassTurnOff": frozenset({"cover", "valve"})}
 PERCENT_SLOTS = ("brightness", "position", "percentage", "volume_level")
 SET_SLOTS = {"HassClimateSetTemperature": ("temperature",), "HassLightSet": ("brightness", "color", "temperature")}
-WORD = re.compile(r"\w+")
-APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")  # "Joe's Market" said "joes market"
-
-
-def _words(text: str) -> list[str]:
-    """Lower-cased words, plural endings off ("curtains" and "curtain" alike)."""
-    return [re.sub(r"(?<=\w\w)(es|s)$", "", w) for w in WORD.findall(APOSTROPHE.sub("", text.lower()))]
-
-
 def _says(said: str, phrase: str) -> bool:
     """Whether `phrase` is said, word for word, in `said` (the sentence's words, space-framed: `_spoken`)."""
-    words = _words(phrase)
+    words = plain_words(phrase)
     return bool(words) and f" {' '.join(words)} " in said
 
 
 def _spoken(text: str) -> str:
-    return " " + " ".join(_words(text)) + " "
+    return " " + " ".join(plain_words(text)) + " "
 
 
 def named_in_text(text: str, home: HomeEntities, domain: str | None = None) -> str | None:
@@ -117,7 +106,7 @@ def named_in_text(text: str, home: HomeEntities, domain: str | None = None) -> s
         if domain and not any(d.name == name and d.domain == domain for d in home.devices):
             continue
         if _says(said, candidate):
-            found[name] = max(found.get(name, 0), len(_words(candidate)))
+            found[name] = max(found.get(name, 0), len(plain_words(candidate)))
     if not found:
         return None
     longest = max(found.values())
@@ -144,12 +133,12 @@ def _named_by_start(name: str, home: HomeEntities) -> str | None:
     """The one name of the home that begins with the words said ("Roborock" for Roborock Downstairs); never
     for a device word, nor for the start of an area's or floor's name ("kitchen": Kitchen Light or the
     kitchen), nor a lock's or an alarm's (only their whole names reach them)."""
-    words = _words(name)
+    words = plain_words(name)
     rooms = (*home.candidates("area"), *home.candidates("floor"))
-    if not words or name.lower() in DEVICE_WORDS or any(_words(room)[:len(words)] == words for room in rooms):
+    if not words or name.lower() in DEVICE_WORDS or any(plain_words(room)[:len(words)] == words for room in rooms):
         return None
     begun = {home.canonical("name", c) for c in home.candidates("name")
-             if len(_words(c)) > len(words) and _words(c)[:len(words)] == words}
+             if len(plain_words(c)) > len(words) and plain_words(c)[:len(words)] == words}
     if len(begun) != 1 or home.domains_of(next(iter(begun))) & AREA_NEVER:
         return None
     return begun.pop()
@@ -165,7 +154,7 @@ def _to_list(intent: str, entities: list[tuple[str, Any]], text: str, home: Home
     listed = named_in_text(text, home, domain="todo")
     if listed is None or (intent == "HassShoppingListAddItem" and listed.lower() == "shopping list"):
         return intent, entities
-    kept = [(k, v) for k, v in entities if k != "name" and not (k == "item" and _words(str(v)) == _words(listed))]
+    kept = [(k, v) for k, v in entities if k != "name" and not (k == "item" and plain_words(str(v)) == plain_words(listed))]
     return "HassListAddItem", [*kept, ("name", listed)]
 
 
@@ -175,22 +164,6 @@ def _value_said(domain: str, text: str) -> int | None:
     if domain == "climate":
         return number_said(text)
     return percent_said(text, halfway=domain in ("cover", "valve", "light"))
-
-
-def _whole_home(slots: list[dict], home: HomeEntities) -> list[dict]:
-    """"The house", "la casa" tagged as an area the home does not list: the whole home, no area ("make the
-    house 20 degrees": HA takes its thermostat; "turn off the lights in the house": every light, if all said)."""
-    listed = {str(name).casefold() for name in (*home.candidates("area"), *home.candidates("floor"))}
-    return [s for s in slots if not (s["name"] in ("area", "floor") and str(s["value"]).casefold() in WHOLE_HOME
-                                     and str(s["value"]).casefold() not in listed)]
-
-
-def _value_words(slots: list[dict], text: str) -> list[dict]:
-    """A value's words tagged as a name or an area go: "hasta la mitad" ("mitad"), "halfway" snapped to the
-    Hallway, "del todo" (fully) sent as an area "todo"."""
-    phrases = [set(_words(m.group(0))) for m in VALUE_PHRASE.finditer(text)]
-    return [s for s in slots if not (s["name"] in ("name", "area", "floor") and phrases and any(
-        set(_words(str(s.get("raw") or s["value"]))) <= words for words in phrases))]
 
 
 def _with_parts(entities: list[tuple[str, Any]], parts: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
@@ -248,24 +221,15 @@ def on_the_way(intent: str, slots: list[dict], text: str,
     """The model's reading as HA would get it: HA's slot names, values whole as said, a to-do item as said,
     then corrected by what the home has. Every front and every report that asks whether HA could carry a
     reading out starts from this one."""
-    slots = _whole_home(_value_words(whole_values(slots, text), text), home)
+    slots = targets_only(intent, whole_values(slots, text), text, home)  # "halfway" is no Hallway
     if intent == "HassMediaSearchAndPlay" and not any(s["name"] == "search_query" for s in slots):
         # what to play tagged as a list item ("pon algo de jazz"): HA's slot for it is the search query
         slots = [{**s, "name": "search_query"} if s["name"] == "item" else s for s in slots]
     if intent == "HassTurnOn" and any(s["name"] == "color" for s in slots):
         intent = "HassLightSet"  # "turn the bedroom lamp blue": HassTurnOn has no colour and would drop it
-    if intent == "HassClimateSetTemperature":
-        slots = [s for s in slots if not _cannot_be_set(s, home)]
     entities, _dropped = to_ha_entities(intent, item_over_names(intent, slots, text, home))
     intent, entities = retarget(intent, item_said(intent, entities, text), home, text)
     return intent, area_meant(intent, percent_as_brightness(intent, _degrees(intent, entities, text), text), text, home)
-
-
-def _cannot_be_set(slot: dict, home: HomeEntities) -> bool:
-    """A name snapped from words that are not all of it, to a device no thermostat ("set the heat to 68": the
-    Heater switch): HA takes its thermostat without it, as for "heat the house to 22"."""
-    domains = home.domains_of(slot["value"]) if slot["name"] == "name" else set()
-    return bool(domains) and "climate" not in domains and float(slot.get("match_score", 1.0)) < 1.0
 
 
 def _degrees(intent: str, entities: list[tuple[str, Any]], text: str) -> list[tuple[str, Any]]:

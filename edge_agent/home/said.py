@@ -16,12 +16,14 @@ PERCENT_SIGN = re.compile(r"\s*(%|per ?cent\b|por ?ciento\b)", re.IGNORECASE)
 HALFWAY = re.compile(r"\bhalf ?way\b|\bhalf open\b|\bhasta la mitad\b|\ba la mitad\b|\ba medias\b|"
                      r"\bmedio abiert|\bmedio cerrad", re.IGNORECASE)
 # a volume's way ("louder", "baja"), and the most there is ("tv volume to max" is the level 100, not a step)
-UP = re.compile(r"\b(up|louder|raise|increase|sub[eai]\w*|aumenta\w*|m[aá]s alto|m[aá]s fuerte|(?:more|m[aá]s) volumen?)\b",
+LOUDER = re.compile(r"\b(up|louder|raise|increase|sub[eai]\w*|aumenta\w*|m[aá]s alto|m[aá]s fuerte|(?:more|m[aá]s) volumen?)\b",
                 re.IGNORECASE)
-DOWN = re.compile(r"\b(down|quieter|softer|lower|decrease|baj[aeo]\w*|reduce|disminu\w*|m[aá]s bajo|"
+QUIETER = re.compile(r"\b(down|quieter|softer|lower|decrease|baj[aeo]\w*|reduce|disminu\w*|m[aá]s bajo|"
                   r"(?:less|menos) volumen?)\b",
                   re.IGNORECASE)
 MAXIMUM = re.compile(r"\b(?:max(?:imum)?|full|m[aá]xim[oa]|a tope|all the way up)\b", re.IGNORECASE)
+WORD = re.compile(r"\w+")
+APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")  # "Joe's Market" said "joes market"
 NOT_ALONE = frozenset({"a", "an", "un", "una", "half", "media", "medio", "y"})  # numbers only inside a longer one
 
 
@@ -79,5 +81,10 @@ def degrees_said(text: str) -> float | None:
 
 def way_said(text: str) -> str | None:
     """"up" or "down", where the sentence says one way only."""
-    up, down = bool(UP.search(text)), bool(DOWN.search(text))
+    up, down = bool(LOUDER.search(text)), bool(QUIETER.search(text))
     return "up" if up and not down else "down" if down and not up else None
+
+
+def plain_words(text: str) -> list[str]:
+    """Lower-cased words, plural endings off ("curtains" and "curtain" alike)."""
+    return [re.sub(r"(?<=\w\w)(es|s)$", "", w) for w in WORD.findall(APOSTROPHE.sub("", text.lower()))]
