@@ -4,7 +4,7 @@ it too, not only the way to HA in retarget.py):
 - a media player turned up or down is its volume ("turn the tv down", "crank up the speaker", "baja la
   tele"): HassTurnOn would switch it on, and "down" said with it was refused as the opposite way;
 - a light "set" with nothing to set, said off ("luces del comedor apagadas"): turned off (HassLightSet with
-  no value is HA's light.turn_on, the opposite); said on ("enciende la luz del sótano, que voy a bajar"):
+  no value is HA's light.turn_on, the opposite); said on ("pon las luces de la cocina"):
   turned on, which HA's Wyoming would otherwise ask a brightness for."""
 
 from __future__ import annotations
