@@ -37,19 +37,23 @@ def number_words(value: int, lang: str) -> str:
     return tens[ten * 10] + (joiner + units[unit] if unit else "")
 
 
-def _strip_accents(text: str) -> str:
-    return text.translate(str.maketrans("áéíóúü", "aeiouu"))
+ACUTE = str.maketrans("áéíóúüÁÉÍÓÚÜ", "aeiouuAEIOUU")
+
+
+def unaccented(text: str) -> str:
+    """The acute accents and the diaeresis off, not ñ: "veintidós", and the verbs "préndeme", "apúntame"."""
+    return text.translate(ACUTE)
 
 
 def _table() -> dict[str, float]:
     table: dict[str, float] = {}
     for lang in ("en", "es"):
         for n in range(101):
-            table[_strip_accents(number_words(n, lang))] = n
+            table[unaccented(number_words(n, lang))] = n
     for n in range(21, 100):  # "twenty-two", "treinta y un"
-        table[_strip_accents(number_words(n, "en")).replace(" ", "-")] = n
+        table[unaccented(number_words(n, "en")).replace(" ", "-")] = n
         if n % 10 == 1 and n > 30:
-            table[_strip_accents(number_words(n, "es"))[:-1]] = n
+            table[unaccented(number_words(n, "es"))[:-1]] = n
     table.update(_ALIASES)
     return table
 
@@ -59,4 +63,4 @@ WORDS_TO_NUMBER = _table()
 
 def parse_number_words(text: str) -> float | None:
     """The number a phrase says ("thirty five", "veintidós", "a"), or None; case and accents ignored."""
-    return WORDS_TO_NUMBER.get(re.sub(r"\s+", " ", _strip_accents(text.lower())).strip())
+    return WORDS_TO_NUMBER.get(re.sub(r"\s+", " ", unaccented(text.lower())).strip())

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import re
 
+from edge_agent.home.numbers import unaccented
 from edge_agent.home.said import says_a_number
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import implied_domain
-from edge_agent.home.verbs import turns_off, turns_on, unaccented
+from edge_agent.home.verbs import turns_off, turns_on
 
 # "sube la tele", "súbele al altavoz", "bájale a la tele" (accents off first)
 VOLUME_WAYS = {way: re.compile(rf"\b(?:turn|crank|bump)\b(?:\s+[\w']+){{0,4}}?\s+{way}\b|^\W*{verb}(?:le)?\b",
                                re.IGNORECASE)
                for way, verb in (("up", "sube"), ("down", "baja"))}
 LIGHT_VALUES = ("brightness", "color", "temperature")
-DIGIT = re.compile(r"\d")
 VALUE_WORDS = re.compile(r"colou?r|temperatur|kelvin|bright|brillo|intensi|\btono\b|\bwarm|\bcool|c[aá]lid|\bfr[ií]|"
                          r"white|blanc|\bdim\b|tenue", re.IGNORECASE)
 OFF_SAID = re.compile(r"\b(?:off|apagad[oa]s?)\b", re.IGNORECASE)  # "desk lamp off", "luces apagadas"
@@ -42,8 +42,9 @@ def read_as(intent: str, slots: list[dict], text: str, home: HomeEntities) -> tu
 
 
 def _no_value_said(text: str) -> bool:
-    """No digit, number, colour or brightness word the tagger may have missed ("… 7800kelvin", "el color … café")."""
-    return not (DIGIT.search(text) or VALUE_WORDS.search(text) or says_a_number(text))
+    """No number (digits or words), colour or brightness word the tagger may have missed ("… 7800kelvin", "el
+    color … café")."""
+    return not (VALUE_WORDS.search(text) or says_a_number(text))
 
 
 def _kind(slots: list[dict], text: str, home: HomeEntities) -> str | None:

@@ -17,6 +17,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from edge_agent.home.numbers import unaccented
+
 
 def _any(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(patterns), re.IGNORECASE)
@@ -205,14 +207,6 @@ OTHERS_WORDS: dict[str, re.Pattern[str]] = {"HassMediaUnpause": ALONG_THE_QUEUE}
 ON_WANTED = _any(r"\bencendid[oa]s?\b")
 NOT_WANTED = _any(NOT_WANTED_ES,
                   r"\bsin\b")
-
-
-ACUTE = str.maketrans("áéíóúÁÉÍÓÚ", "aeiouAEIOU")
-
-
-def unaccented(text: str) -> str:
-    """The acute accents off (not ñ): "préndeme", "apúntame", "apágala" read as the verbs' plain forms."""
-    return text.translate(ACUTE)
 
 
 def turns_on(text: str) -> bool:

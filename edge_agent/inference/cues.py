@@ -38,7 +38,8 @@ from __future__ import annotations
 
 import re
 
-from edge_agent.home.verbs import COVER_NOUN, OTHERS_WORDS, OWN_WORDS, says_a_way, unaccented
+from edge_agent.home.numbers import unaccented
+from edge_agent.home.verbs import COVER_NOUN, OTHERS_WORDS, OWN_WORDS, says_a_way
 from edge_agent.inference.cue_words import (
     DO,
     DONE,

@@ -20,8 +20,8 @@ PLAIN_START = re.compile(
     r"puedes|podr[ií]as|me puedes)\s+)?"
     r"(?:turn|switch|power|open|close|shut|lock|unlock|enciende|enci[eé]ndeme|apaga|ap[aá]game|prende|abre|"
     r"[aá]breme|cierra|ci[eé]rrame|bloquea|desbloquea)\b", re.IGNORECASE)
-# after the name: nothing, its way ("turn the lamp off"), a word of politeness or time, or a clause of its own after a comma ("…, it's
-# stuffy"); not words that go on about it ("open the garage door meme is so funny")
+# after the name: nothing, its way ("turn the lamp off"), a word of politeness or time, or a clause of its own
+# after a comma ("…, it's stuffy"); not words that go on about it ("open the garage door meme is so funny")
 AFTER_NAME = re.compile(r"^\s*(?:(?:on|off|please|now|for me|right now|por favor|ya|ahora|ahora mismo)\b\W*)*(?:$|,)",
                         re.IGNORECASE)
 SURE_NOT = 0.95  # the model's out-of-domain probability above which no plain reading is tried
