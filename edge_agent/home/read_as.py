@@ -15,7 +15,7 @@ from edge_agent.home.numbers import unaccented
 from edge_agent.home.said import says_a_number
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import implied_domain
-from edge_agent.home.verbs import turns_off, turns_on
+from edge_agent.home.verbs import ways_said
 
 # "sube la tele", "súbele al altavoz", "bájale a la tele" (accents off first)
 VOLUME_WAYS = {way: re.compile(rf"\b(?:turn|crank|bump)\b(?:\s+[\w']+){{0,4}}?\s+{way}\b|^\W*{verb}(?:le)?\b",
@@ -24,8 +24,6 @@ VOLUME_WAYS = {way: re.compile(rf"\b(?:turn|crank|bump)\b(?:\s+[\w']+){{0,4}}?\s
 LIGHT_VALUES = ("brightness", "color", "temperature")
 VALUE_WORDS = re.compile(r"colou?r|temperatur|kelvin|bright|brillo|intensi|\btono\b|\bwarm|\bcool|c[aá]lid|\bfr[ií]|"
                          r"white|blanc|\bdim\b|tenue", re.IGNORECASE)
-OFF_SAID = re.compile(r"\b(?:off|apagad[oa]s?)\b", re.IGNORECASE)  # "desk lamp off", "luces apagadas"
-ON_SAID = re.compile(r"\b(?:on|encendid[oa]s?|prendid[oa]s?)\b", re.IGNORECASE)
 
 
 def read_as(intent: str, slots: list[dict], text: str, home: HomeEntities) -> tuple[str, list[dict]]:
@@ -35,7 +33,7 @@ def read_as(intent: str, slots: list[dict], text: str, home: HomeEntities) -> tu
         return "HassSetVolumeRelative", [*kept, {"name": "volume_step", "value": step, "raw": step}]
     if intent == "HassLightSet" and not any(s["name"] in LIGHT_VALUES for s in slots) and _no_value_said(text) \
             and _kind(slots, text, home) == "light":
-        off, on = turns_off(text) or bool(OFF_SAID.search(text)), turns_on(text) or bool(ON_SAID.search(text))
+        on, off = ways_said(text)
         if off != on:
             return ("HassTurnOff" if off else "HassTurnOn"), slots
     return intent, slots

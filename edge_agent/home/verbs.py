@@ -221,6 +221,16 @@ def turns_off(text: str) -> bool:
                 or _cover_goes(text, DOWN, UP))
 
 
+# a state of each way said, besides the verbs: "lights on in the kitchen, off in the den", "luces apagadas"
+ON_SAID = _any(r"\b(?:on|open|encendid[oa]s?|prendid[oa]s?|abiert[oa]s?)\b")
+OFF_SAID = _any(r"\b(?:off|closed|shut|apagad[oa]s?|cerrad[oa]s?)\b")
+
+
+def ways_said(text: str) -> tuple[bool, bool]:
+    """(on, off): whether a verb or a state word of each way is said ("… off in the den", "desk lamp off")."""
+    return turns_on(text) or bool(ON_SAID.search(text)), turns_off(text) or bool(OFF_SAID.search(text))
+
+
 def _cover_goes(text: str, way: re.Pattern[str], other: re.Pattern[str]) -> bool:
     """A blind or curtain said to go up (open: "on") or down ("pull down the blinds": closed)."""
     return bool(COVER_NOUN.search(text) and way.search(text) and not other.search(text))

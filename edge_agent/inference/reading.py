@@ -15,7 +15,7 @@ from edge_agent.home.retarget import on_the_way, started
 from edge_agent.home.slots import HomeEntities
 from edge_agent.home.targets import lock_way_unsaid, unaimed, unlisted
 from edge_agent.home.values import undefined, whole_values
-from edge_agent.home.verbs import turns_off, turns_on
+from edge_agent.home.verbs import ways_said
 from edge_agent.inference.abstain import STATE_SLOTS, acts, decide
 from edge_agent.inference.classify import Classifier, Prediction
 from edge_agent.inference.cues import asks_no_action, asks_state
@@ -31,10 +31,7 @@ HA_REFUSES = ("unknown_target", "no_target", "incomplete")
 TARGETS = ("name", "area", "floor")
 TURNING = frozenset({"HassTurnOn", "HassTurnOff"})  # "<name> pause", "<name> volume up": HA's own word order
 JOINED = re.compile(r"\b(?:and|y|e|plus|as well as)\b|&", re.IGNORECASE)
-# both ways said: "lights on in the kitchen, off in the den", "encendidas en la cocina y apagadas en el salón"
-ON_SAID = re.compile(r"\b(?:on|open|encendid[oa]s?|prendid[oa]s?|abiert[oa]s?)\b", re.IGNORECASE)
 CLAUSE = re.compile(r"[,;]|\b(?:and|but|y|pero)\b", re.IGNORECASE)
-OFF_SAID = re.compile(r"\b(?:off|closed|shut|apagad[oa]s?|cerrad[oa]s?)\b", re.IGNORECASE)
 # one target left out ("…, not the hallway light", "…, no la del pasillo", "la principal no"): HA cannot leave
 # one out, and the tagger's span of it would be sent as a target ("apaga las luces, no las del pasillo" as
 # turning off the hallway's)
@@ -137,7 +134,7 @@ def _ways_apart(slots: list[dict], text: str) -> bool:
     for cut in [*CLAUSE.finditer(text), None]:
         end = cut.start() if cut else len(text)
         clause = text[start:end]
-        on, off = turns_on(clause) or bool(ON_SAID.search(clause)), turns_off(clause) or bool(OFF_SAID.search(clause))
+        on, off = ways_said(clause)
         named = {str(s["value"]).casefold() for s in slots if s["name"] in TARGETS
                  and isinstance(s.get("start"), int) and start <= s["start"] < end}
         if on != off and named:
